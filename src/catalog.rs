@@ -1,0 +1,142 @@
+//! Where runbooks are found: `--dir DIR`, then the folders of `RUNBOOK_PATH` (`:`-separated), then `./runbooks`,
+//! then the runbooks embedded in the binary. The first file of a name wins, so a local copy overrides a shipped one.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::source::SourceFile;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_runbooks.rs"));
+
+/// The folder that holds embedded runbooks in diagnostics.
+pub const EMBEDDED_DIR: &str = "<embedded>";
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    dirs: Vec<PathBuf>,
+}
+
+/// A runbook file found by the catalog, not yet read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Location {
+    File(PathBuf),
+    Embedded { file_name: &'static str, text: &'static str },
+}
+
+impl Location {
+    pub fn read(&self) -> std::io::Result<Arc<SourceFile>> {
+        match self {
+            Location::File(path) => Ok(SourceFile::new(path.clone(), std::fs::read_to_string(path)?)),
+            Location::Embedded { file_name, text } => {
+                Ok(SourceFile::new(Path::new(EMBEDDED_DIR).join(file_name), (*text).to_string()))
+            }
+        }
+    }
+
+    pub fn display(&self) -> String {
+        match self {
+            Location::File(path) => path.display().to_string(),
+            Location::Embedded { file_name, .. } => format!("{EMBEDDED_DIR}/{file_name}"),
+        }
+    }
+}
+
+impl Catalog {
+    /// The search folders from `--dir` and `RUNBOOK_PATH`, then `./runbooks`.
+    pub fn new(dir: Option<&Path>, runbook_path: Option<&str>) -> Catalog {
+        let mut dirs: Vec<PathBuf> = dir.map(Path::to_path_buf).into_iter().collect();
+        dirs.extend(runbook_path.unwrap_or_default().split(':').filter(|p| !p.is_empty()).map(PathBuf::from));
+        dirs.push(PathBuf::from("runbooks"));
+        Catalog { dirs }
+    }
+
+    /// The catalog as the environment configures it.
+    pub fn from_env(dir: Option<&Path>) -> Catalog {
+        Catalog::new(dir, std::env::var("RUNBOOK_PATH").ok().as_deref())
+    }
+
+    /// The search folders that exist.
+    pub fn local_dirs(&self) -> Vec<&Path> {
+        self.dirs.iter().map(PathBuf::as_path).filter(|dir| dir.is_dir()).collect()
+    }
+
+    /// The runbook called `name`, searching in order.
+    pub fn find(&self, name: &str) -> Option<Location> {
+        for dir in &self.dirs {
+            for extension in ["yaml", "yml"] {
+                let path = dir.join(format!("{name}.{extension}"));
+                if path.is_file() {
+                    return Some(Location::File(path));
+                }
+            }
+        }
+        EMBEDDED
+            .iter()
+            .find(|(file_name, _)| stem(file_name) == name)
+            .map(|(file_name, text)| Location::Embedded { file_name, text })
+    }
+
+    /// Every runbook by name, the first found of each name winning.
+    pub fn all(&self) -> BTreeMap<String, Location> {
+        let mut found = BTreeMap::new();
+        for dir in &self.dirs {
+            for path in runbook_files(dir) {
+                if let Some(name) = path.file_stem().and_then(|s| s.to_str()) {
+                    found.entry(name.to_string()).or_insert(Location::File(path.clone()));
+                }
+            }
+        }
+        for (file_name, text) in EMBEDDED {
+            found.entry(stem(file_name).to_string()).or_insert(Location::Embedded { file_name, text });
+        }
+        found
+    }
+
+    /// Names of every runbook, for suggestions.
+    pub fn names(&self) -> Vec<String> {
+        self.all().into_keys().collect()
+    }
+}
+
+fn stem(file_name: &str) -> &str {
+    file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem)
+}
+
+/// The `.yaml` and `.yml` files directly in `dir`, sorted.
+pub fn runbook_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(Result::ok).map(|entry| entry.path()).collect())
+        .unwrap_or_default();
+    files.retain(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"));
+    files.sort();
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_file_wins_over_an_embedded_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let Some((file_name, _)) = EMBEDDED.first() else { return };
+        std::fs::write(dir.path().join(file_name), "local").unwrap();
+        let catalog = Catalog::new(Some(dir.path()), None);
+        assert_eq!(catalog.find(stem(file_name)), Some(Location::File(dir.path().join(file_name))));
+    }
+
+    #[test]
+    fn runbook_path_folders_are_searched_in_order() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        std::fs::write(first.path().join("a.yaml"), "").unwrap();
+        std::fs::write(second.path().join("a.yaml"), "").unwrap();
+        std::fs::write(second.path().join("b.yml"), "").unwrap();
+        let path = format!("{}:{}", first.path().display(), second.path().display());
+        let catalog = Catalog::new(None, Some(&path));
+        assert_eq!(catalog.find("a"), Some(Location::File(first.path().join("a.yaml"))));
+        assert_eq!(catalog.find("b"), Some(Location::File(second.path().join("b.yml"))));
+        assert!(catalog.find("nope-not-here").is_none());
+    }
+}

@@ -1,0 +1,125 @@
+//! The command line: arguments, dispatch and exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::catalog::Catalog;
+use crate::commands;
+
+/// Exit codes. Documented in README.md; scripts rely on them.
+pub mod exit {
+    /// Success: the runbook is valid, the run succeeded.
+    pub const OK: i32 = 0;
+    /// The run failed (a step or a success criterion).
+    pub const FAILED: i32 = 1;
+    /// Bad input: invalid runbook, unknown runbook, bad flags. Nothing was sent to AWS.
+    pub const USAGE: i32 = 2;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "runbook", version, about = "Operational procedures as YAML: validated offline, planned honestly, run against AWS")]
+pub struct Cli {
+    /// Look for runbooks in DIR first (before RUNBOOK_PATH, ./runbooks and the built-in ones).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Never color the output (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check runbooks without touching AWS: every error at once, with file:line:col and a hint.
+    Validate {
+        /// Runbook files or folders (default: the runbook folders, else the built-in runbooks).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// List every runbook found: name, severity, description and parameters.
+    List {
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// Show a runbook: its doc, parameters and steps with their effects.
+    Show { name: String },
+    /// Draw a runbook's step graph.
+    Graph {
+        name: String,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+    },
+    /// Print the JSON Schema of the runbook format.
+    Schema,
+    /// List the actions steps can use, or describe one.
+    Actions {
+        /// An action such as `dynamodb.RestoreTableToPointInTime`, or a service such as `dynamodb`.
+        name: Option<String>,
+        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+        format: TextOrJson,
+    },
+    /// Run a runbook. `runbook run NAME --help` lists its parameters as flags.
+    #[command(disable_help_flag = true)]
+    Run {
+        /// The runbook, then its parameters as flags.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "NAME [FLAGS]")]
+        args: Vec<String>,
+    },
+}
+
+/// What every command needs to know about its surroundings.
+pub struct Context {
+    pub catalog: Catalog,
+    /// Whether to color what goes to stderr.
+    pub color: bool,
+}
+
+/// Parses the arguments, runs the command and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { exit::USAGE } else { exit::OK };
+        }
+    };
+    let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal();
+    let context = Context { catalog: Catalog::from_env(cli.dir.as_deref()), color };
+    match cli.command {
+        Command::Validate { paths, format } => commands::validate::run(&context, &paths, format),
+        Command::List { format } => commands::list::run(&context, format),
+        Command::Show { name } => commands::show::run(&context, &name),
+        Command::Graph { name, format } => commands::graph::run(&context, &name, format),
+        Command::Schema => commands::schema::run(),
+        Command::Actions { name, format } => commands::actions::run(name.as_deref(), format),
+        Command::Run { args } => commands::run::run(&context, &args),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`runbook list | head`) ends the program quietly, as `cat` would.
+pub fn print(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(exit::OK);
+        }
+        eprintln!("runbook: cannot write output: {error}");
+        std::process::exit(exit::FAILED);
+    }
+}

@@ -1,0 +1,61 @@
+//! `runbook actions [NAME]`: the registry as documentation, like `ansible-doc`.
+
+use crate::cli::{TextOrJson, exit, print};
+use crate::registry::{self, ActionSpec};
+use crate::suggest;
+use crate::table;
+
+pub fn run(name: Option<&str>, format: TextOrJson) -> i32 {
+    let selected: Vec<&'static ActionSpec> = match name {
+        None => registry::all().collect(),
+        Some(name) => match registry::lookup(name) {
+            Some(spec) => vec![spec],
+            None => {
+                let service: Vec<_> = registry::all().filter(|s| s.name.split('.').next() == Some(name)).collect();
+                if service.is_empty() {
+                    let hint = suggest::did_you_mean(name, registry::all().map(|s| s.name))
+                        .unwrap_or_else(|| "`runbook actions` lists them all".to_string());
+                    eprintln!("runbook: no action or service `{name}`; {hint}");
+                    return exit::USAGE;
+                }
+                service
+            }
+        },
+    };
+    match format {
+        TextOrJson::Json => print(&format!("{}\n", serde_json::to_string_pretty(&selected).expect("JSON"))),
+        TextOrJson::Text if selected.len() == 1 => print(&describe(selected[0])),
+        TextOrJson::Text => {
+            let rows: Vec<Vec<String>> = selected
+                .iter()
+                .map(|spec| vec![spec.name.to_string(), spec.effect.as_str().to_string(), spec.summary.to_string()])
+                .collect();
+            print(&table::render(&["ACTION", "EFFECT", "SUMMARY"], &rows));
+        }
+    }
+    exit::OK
+}
+
+fn describe(spec: &ActionSpec) -> String {
+    let mut out = format!("{} ({})\n  {}\n\nMembers\n", spec.name, spec.effect.as_str(), spec.summary);
+    if spec.members.is_empty() {
+        out.push_str("  (none)\n");
+    } else {
+        let rows: Vec<Vec<String>> = spec
+            .members
+            .iter()
+            .map(|m| vec![m.name.to_string(), m.ty.as_str().to_string(), if m.required { "yes" } else { "no" }.to_string()])
+            .collect();
+        for line in table::render(&["MEMBER", "TYPE", "REQUIRED"], &rows).lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    if !spec.iam.is_empty() {
+        out.push_str(&format!("\nIAM\n  {}\n", spec.iam.join(", ")));
+    }
+    out.push_str(&format!("\nResource\n  {}\n\nExample\n  - id: example\n    action: {}\n    with:\n", spec.resource, spec.name));
+    for line in spec.example.lines() {
+        out.push_str(&format!("      {line}\n"));
+    }
+    out
+}

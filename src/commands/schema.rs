@@ -1,0 +1,16 @@
+//! `runbook schema`: the JSON Schema of the format, generated from the raw model. `schemas/runbook.schema.json`
+//! is this output, checked in; a test fails when the two differ.
+
+use crate::cli::{exit, print};
+
+/// The schema exactly as checked in.
+pub fn text() -> String {
+    let mut text = serde_json::to_string_pretty(&crate::raw::json_schema()).expect("JSON");
+    text.push('\n');
+    text
+}
+
+pub fn run() -> i32 {
+    print(&text());
+    exit::OK
+}

@@ -1,0 +1,301 @@
+//! Errors in a runbook: what went wrong (an [`ErrorKind`]) apart from where (a [`Span`] in a [`SourceFile`]).
+//!
+//! Rendered as `file:line:col`, the offending line, a caret under the spot and a hint, the way compilers do, so an
+//! on-call engineer can fix the file without reading the engine's source.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use crate::source::{SourceFile, Span};
+
+/// Everything the loader and validator can find wrong with a runbook.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ErrorKind {
+    #[error("cannot read the file: {message}")]
+    Unreadable { message: String },
+    #[error("the file is {size} bytes; runbooks are limited to {limit} bytes")]
+    FileTooLarge { size: usize, limit: usize },
+    #[error("invalid YAML: {message}")]
+    YamlSyntax { message: String },
+    #[error("the key `{key}` appears twice in the same mapping")]
+    DuplicateKey { key: String },
+    #[error("the document nests deeper than {limit} levels")]
+    TooDeep { limit: usize },
+    #[error("YAML aliases expand to more than the allowed size: {message}")]
+    AliasExpansion { message: String },
+    #[error("the runbook has {count} steps; at most {limit} are allowed")]
+    TooManySteps { count: usize, limit: usize },
+    #[error("{what} must be {expected}, found {found}")]
+    WrongType { what: String, expected: &'static str, found: &'static str },
+    #[error("unknown key `{key}` in {context}")]
+    UnknownKey { key: String, context: String },
+    #[error("{context} is missing the required key `{key}`")]
+    MissingKey { key: &'static str, context: String },
+    #[error("`{value}` is not a valid {what}")]
+    InvalidValue { what: String, value: String },
+    #[error("the runbook is named `{name}` but its file is `{stem}`")]
+    NameMismatch { name: String, stem: String },
+    #[error("`description` must be a single line")]
+    MultilineDescription,
+    #[error("the runbook has no steps")]
+    NoSteps,
+    #[error("`{name}` is not a valid parameter name")]
+    InvalidParamName { name: String },
+    #[error("parameters `{first}` and `{second}` both become the flag `--{flag}`")]
+    FlagClash { first: String, second: String, flag: String },
+    #[error("`{key}` does not apply to a parameter of type {ty}")]
+    ConstraintNotApplicable { key: &'static str, ty: &'static str },
+    #[error("the default of `{param}` is invalid: {reason}")]
+    InvalidDefault { param: String, reason: String },
+    #[error("`{param}` is required and has a default; a required parameter must be given on the command line")]
+    RequiredWithDefault { param: String },
+    #[error("invalid regular expression: {message}")]
+    InvalidPattern { message: String },
+    #[error("`{id}` is not a valid step id")]
+    InvalidStepId { id: String },
+    #[error("the step id `{id}` is used twice")]
+    DuplicateStepId { id: String },
+    #[error("step `{step}` needs `{need}`, which is not a step of this runbook")]
+    UnknownNeed { step: String, need: String },
+    #[error("the steps depend on each other in a cycle: {chain}")]
+    Cycle { chain: String },
+    #[error("step `{step}` has both `action` and `approve`; a step is either an action or an approval gate")]
+    ActionAndApprove { step: String },
+    #[error("step `{step}` has neither `action` nor `approve`")]
+    NoActionOrApprove { step: String },
+    #[error("`{key}` does not apply to an approval step")]
+    NotForApproval { key: &'static str },
+    #[error("`concurrency` needs `for_each`")]
+    ConcurrencyWithoutForEach,
+    #[error("`{key}` is not allowed in an `on_failure` step: {reason}")]
+    NotInOnFailure { key: &'static str, reason: &'static str },
+    #[error("unknown action `{action}`")]
+    UnknownAction { action: String },
+    #[error("`{action}` has no input member `{member}`")]
+    UnknownMember { action: String, member: String },
+    #[error("`{action}` needs the input member `{member}`")]
+    MissingMember { action: String, member: &'static str },
+    #[error("`{member}` of `{action}` must be {expected}, found {found}")]
+    MemberType { action: String, member: String, expected: &'static str, found: &'static str },
+    #[error("invalid template: {message}")]
+    TemplateSyntax { message: String },
+    #[error("invalid expression: {message}")]
+    ExpressionSyntax { message: String },
+    #[error("`{name}` is not defined here")]
+    UndefinedName { name: String },
+    #[error("unknown parameter `{name}`")]
+    UnknownParam { name: String },
+    #[error("unknown variable `vars.{name}`")]
+    UnknownVar { name: String },
+    #[error("`vars.{name}` is used before it is defined")]
+    VarUsedBeforeDefined { name: String },
+    #[error("unknown step `{name}`")]
+    UnknownStep { name: String },
+    #[error("step `{step}` reads `steps.{other}`, but `{other}` is not upstream of it")]
+    StepNotUpstream { step: String, other: String },
+    #[error("step `{other}` has no output `{name}`")]
+    UnknownOutput { other: String, name: String },
+    #[error("`{name}` is only available in {allowed}")]
+    OutOfScope { name: String, allowed: &'static str },
+    #[error("`{name}` is reserved and cannot name an output")]
+    ReservedOutputName { name: String },
+    #[error("`{value}` is not a duration")]
+    InvalidDuration { value: String },
+    #[error("`{value}` is not a date and time")]
+    InvalidDatetime { value: String },
+    #[error("{what} must be {bound}")]
+    OutOfRange { what: String, bound: String },
+}
+
+impl ErrorKind {
+    /// A stable identifier for tools (`--format json`) and for the fixtures that test each kind.
+    pub fn code(&self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            Unreadable { .. } => "unreadable",
+            FileTooLarge { .. } => "file-too-large",
+            YamlSyntax { .. } => "yaml-syntax",
+            DuplicateKey { .. } => "duplicate-key",
+            TooDeep { .. } => "too-deep",
+            AliasExpansion { .. } => "alias-expansion",
+            TooManySteps { .. } => "too-many-steps",
+            WrongType { .. } => "wrong-type",
+            UnknownKey { .. } => "unknown-key",
+            MissingKey { .. } => "missing-key",
+            InvalidValue { .. } => "invalid-value",
+            NameMismatch { .. } => "name-mismatch",
+            MultilineDescription => "multiline-description",
+            NoSteps => "no-steps",
+            InvalidParamName { .. } => "invalid-param-name",
+            FlagClash { .. } => "flag-clash",
+            ConstraintNotApplicable { .. } => "constraint-not-applicable",
+            InvalidDefault { .. } => "invalid-default",
+            RequiredWithDefault { .. } => "required-with-default",
+            InvalidPattern { .. } => "invalid-pattern",
+            InvalidStepId { .. } => "invalid-step-id",
+            DuplicateStepId { .. } => "duplicate-step-id",
+            UnknownNeed { .. } => "unknown-need",
+            Cycle { .. } => "cycle",
+            ActionAndApprove { .. } => "action-and-approve",
+            NoActionOrApprove { .. } => "no-action-or-approve",
+            NotForApproval { .. } => "not-for-approval",
+            ConcurrencyWithoutForEach => "concurrency-without-for-each",
+            NotInOnFailure { .. } => "not-in-on-failure",
+            UnknownAction { .. } => "unknown-action",
+            UnknownMember { .. } => "unknown-member",
+            MissingMember { .. } => "missing-member",
+            MemberType { .. } => "member-type",
+            TemplateSyntax { .. } => "template-syntax",
+            ExpressionSyntax { .. } => "expression-syntax",
+            UndefinedName { .. } => "undefined-name",
+            UnknownParam { .. } => "unknown-param",
+            UnknownVar { .. } => "unknown-var",
+            VarUsedBeforeDefined { .. } => "var-used-before-defined",
+            UnknownStep { .. } => "unknown-step",
+            StepNotUpstream { .. } => "step-not-upstream",
+            UnknownOutput { .. } => "unknown-output",
+            OutOfScope { .. } => "out-of-scope",
+            ReservedOutputName { .. } => "reserved-output-name",
+            InvalidDuration { .. } => "invalid-duration",
+            InvalidDatetime { .. } => "invalid-datetime",
+            OutOfRange { .. } => "out-of-range",
+        }
+    }
+}
+
+/// One error found in a runbook.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub kind: ErrorKind,
+    pub file: Arc<SourceFile>,
+    pub span: Span,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(kind: ErrorKind, file: &Arc<SourceFile>, span: Span) -> Diagnostic {
+        Diagnostic { kind, file: Arc::clone(file), span, hint: None }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// `file:line:col`, or just the file when the error has no position.
+    pub fn location(&self) -> String {
+        if self.span.is_known() {
+            format!("{}:{}:{}", self.file.display_path(), self.span.line, self.span.column)
+        } else {
+            self.file.display_path()
+        }
+    }
+
+    /// The error as a person reads it: message, location, the line with a caret, and the hint.
+    pub fn render(&self, color: bool) -> String {
+        let (red, blue, bold, reset) =
+            if color { ("\x1b[31m", "\x1b[34m", "\x1b[1m", "\x1b[0m") } else { ("", "", "", "") };
+        let mut out = String::new();
+        let _ = writeln!(out, "{red}{bold}error[{}]{reset}{bold}: {}{reset}", self.kind.code(), self.kind);
+        let _ = writeln!(out, "  {blue}-->{reset} {}", self.location());
+        if let Some(line) = self.span.is_known().then(|| self.file.line_text(self.span.line)).flatten() {
+            let number = self.span.line.to_string();
+            let gutter = " ".repeat(number.len());
+            let shown: String = line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+            let column = self.span.column.max(1) as usize - 1;
+            let width = caret_width(line, column, self.span.len);
+            let _ = writeln!(out, "{blue}{gutter} |{reset}");
+            let _ = writeln!(out, "{blue}{number} |{reset} {shown}");
+            let _ = writeln!(out, "{blue}{gutter} |{reset} {}{red}{}{reset}", " ".repeat(column), "^".repeat(width));
+        }
+        if let Some(hint) = &self.hint {
+            let _ = writeln!(out, "  {blue}= hint:{reset} {hint}");
+        }
+        out
+    }
+
+    /// The error as tools read it.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "file": self.file.display_path(),
+            "line": self.span.line,
+            "column": self.span.column,
+            "code": self.kind.code(),
+            "message": self.kind.to_string(),
+            "hint": self.hint,
+        })
+    }
+}
+
+/// How many carets to draw: the span's characters, kept on its line, at least one.
+fn caret_width(line: &str, column: usize, len_bytes: usize) -> usize {
+    let rest: String = line.chars().skip(column).collect();
+    let mut width = 0;
+    let mut bytes = 0;
+    for c in rest.chars() {
+        if bytes >= len_bytes {
+            break;
+        }
+        bytes += c.len_utf8();
+        width += 1;
+    }
+    width.max(1)
+}
+
+/// The diagnostics of one file, in the order they were found.
+#[derive(Debug)]
+pub struct Diagnostics {
+    pub file: Arc<SourceFile>,
+    pub list: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new(file: &Arc<SourceFile>) -> Diagnostics {
+        Diagnostics { file: Arc::clone(file), list: Vec::new() }
+    }
+
+    /// Records an error and returns it so a hint can be added.
+    pub fn error(&mut self, kind: ErrorKind, span: Span) -> &mut Diagnostic {
+        self.list.push(Diagnostic::new(kind, &self.file, span));
+        self.list.last_mut().expect("just pushed")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Sorted by position, so a file's errors read top to bottom.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.list.sort_by_key(|d| (d.span.line, d.span.column));
+        self.list
+    }
+}
+
+impl Diagnostic {
+    pub fn set_hint(&mut self, hint: impl Into<String>) -> &mut Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_location_line_caret_and_hint() {
+        let file = SourceFile::new("rb/x.yaml", "name: x\nsteps:\n  - id: a\n    nedds: [b]\n".into());
+        let span = file.span_at(file.text.find("nedds").unwrap());
+        let span = Span { len: 5, ..span };
+        let diagnostic = Diagnostic::new(
+            ErrorKind::UnknownKey { key: "nedds".into(), context: "step `a`".into() },
+            &file,
+            span,
+        )
+        .with_hint("did you mean `needs`?");
+        assert_eq!(
+            diagnostic.render(false),
+            "error[unknown-key]: unknown key `nedds` in step `a`\n  --> rb/x.yaml:4:5\n  |\n4 |     nedds: [b]\n  |     ^^^^^\n  = hint: did you mean `needs`?\n"
+        );
+    }
+}

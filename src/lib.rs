@@ -1,0 +1,24 @@
+//! `runbook`: operational procedures as YAML, validated offline, planned honestly and run against AWS.
+//!
+//! The pipeline reads top to bottom: [`source`] text → [`node`] tree → [`raw`] model → [`validator`] →
+//! [`runbook`] (the validated model) → commands.
+
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod datetime;
+pub mod diagnostic;
+pub mod duration;
+pub mod from_node;
+pub mod graph;
+pub mod node;
+pub mod param_flags;
+pub mod param_value;
+pub mod raw;
+pub mod registry;
+pub mod runbook;
+pub mod source;
+pub mod suggest;
+pub mod table;
+pub mod template;
+pub mod validator;

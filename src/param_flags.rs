@@ -1,0 +1,108 @@
+//! A runbook's parameters as command-line flags: `restore_time` becomes `--restore-time`, typed and checked by the
+//! same rules as defaults, with `--help` generated from the declarations.
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use jiff::Timestamp;
+
+use crate::datetime::{self, DateTimeSpec};
+use crate::param_value;
+use crate::raw::ParamTypeName;
+use crate::runbook::{Param, ParamDefault, Runbook};
+use crate::template;
+
+/// The id under which a boolean's `--no-NAME` flag is stored.
+fn negated_id(param: &Param) -> String {
+    format!("no-{}", param.name)
+}
+
+/// Adds one flag per parameter to `command`.
+pub fn add_flags(mut command: Command, runbook: &Runbook) -> Command {
+    for param in &runbook.params {
+        let ty = param.ty;
+        let constraints = param.constraints.clone();
+        let mut help = param.description.clone().unwrap_or_default();
+        if let Some(default) = &param.default {
+            let shown = match default {
+                _ if param.secret => "<secret>".to_string(),
+                ParamDefault::Value(serde_json::Value::String(text)) => text.clone(),
+                ParamDefault::Value(value) => value.to_string(),
+                ParamDefault::Template(text) => text.source.clone(),
+            };
+            help.push_str(&format!(" [default: {shown}]"));
+        }
+        if !constraints.allowed.is_empty() {
+            let allowed: Vec<String> = constraints.allowed.iter().map(param_value::display_value).collect();
+            help.push_str(&format!(" [one of: {}]", allowed.join(", ")));
+        }
+        let mut arg = Arg::new(param.name.clone())
+            .long(param.flag.clone())
+            .value_name(ty.as_str().to_uppercase())
+            .help(help.trim().to_string())
+            .required(param.required)
+            .env(format!("RUNBOOK_PARAM_{}", param.name.to_uppercase()))
+            .hide_env_values(param.secret)
+            .value_parser(move |text: &str| param_value::parse_cli(ty, &constraints, text));
+        if ty == ParamTypeName::Boolean {
+            arg = arg.num_args(0..=1).default_missing_value("true").overrides_with(negated_id(param));
+            command = command.arg(
+                Arg::new(negated_id(param))
+                    .long(format!("no-{}", param.flag))
+                    .action(ArgAction::SetTrue)
+                    .help(format!("Set --{} to false", param.flag))
+                    .overrides_with(param.name.clone()),
+            );
+        }
+        command = command.arg(arg);
+    }
+    command
+}
+
+/// An error in resolving parameters once parsed: a default template that fails or yields a bad value.
+#[derive(Debug, thiserror::Error)]
+#[error("parameter `{param}`: {message}")]
+pub struct ParamError {
+    pub param: String,
+    pub message: String,
+}
+
+/// Parameter values in declaration order: the flag, else the default (templates rendered over earlier
+/// parameters), else null. Relative datetimes are resolved against `now`, the run's start.
+pub fn resolve(
+    runbook: &Runbook,
+    matches: &ArgMatches,
+    now: Timestamp,
+) -> Result<serde_json::Map<String, serde_json::Value>, ParamError> {
+    let mut values = serde_json::Map::new();
+    for param in &runbook.params {
+        let error = |message: String| ParamError { param: param.name.clone(), message };
+        let given = if param.ty == ParamTypeName::Boolean && matches.get_flag(&negated_id(param)) {
+            Some(serde_json::Value::Bool(false))
+        } else {
+            matches.get_one::<serde_json::Value>(&param.name).cloned()
+        };
+        let value = match (given, &param.default) {
+            (Some(value), _) => value,
+            (None, Some(ParamDefault::Value(value))) => value.clone(),
+            (None, Some(ParamDefault::Template(text))) => {
+                let context = template::from_json_value(&serde_json::json!({ "params": values }));
+                let rendered = template::render(&text.source, &context).map_err(|e| error(e.to_string()))?;
+                let rendered = template::to_json_value(&rendered).map_err(|e| error(e.to_string()))?;
+                param_value::check(param.ty, &param.constraints, &rendered)
+                    .map_err(|reason| error(format!("the default renders to an invalid value: {reason}")))?;
+                rendered
+            }
+            (None, None) => serde_json::Value::Null,
+        };
+        let value = match (&value, param.ty) {
+            (serde_json::Value::String(text), ParamTypeName::Datetime) => {
+                let at = DateTimeSpec::parse(text)
+                    .and_then(|spec| spec.resolve(now))
+                    .ok_or_else(|| error(format!("`{text}` is not a date and time")))?;
+                serde_json::Value::String(datetime::format_rfc3339(at))
+            }
+            _ => value,
+        };
+        values.insert(param.name.clone(), value);
+    }
+    Ok(values)
+}

@@ -1,0 +1,161 @@
+//! Parameter values: parsing them from the command line and checking them against a parameter's type and
+//! constraints. The validator uses the same checks on defaults, so a default can never be a value the command
+//! line would refuse.
+
+use crate::datetime::{self, DateTimeSpec};
+use crate::duration;
+use crate::raw::ParamTypeName;
+use crate::runbook::Constraints;
+
+/// Parses a command-line string as a value of type `ty`, then checks the constraints.
+pub fn parse_cli(ty: ParamTypeName, constraints: &Constraints, text: &str) -> Result<serde_json::Value, String> {
+    let value = match ty {
+        ParamTypeName::String | ParamTypeName::Datetime | ParamTypeName::Duration => {
+            serde_json::Value::String(text.to_string())
+        }
+        ParamTypeName::Integer => text
+            .trim()
+            .parse::<i64>()
+            .map(Into::into)
+            .map_err(|_| format!("`{text}` is not a whole number"))?,
+        ParamTypeName::Number => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(serde_json::Value::Number)
+            .ok_or_else(|| format!("`{text}` is not a number"))?,
+        ParamTypeName::Boolean => match text.trim() {
+            "true" => true.into(),
+            "false" => false.into(),
+            _ => return Err(format!("`{text}` is not `true` or `false`")),
+        },
+        ParamTypeName::List | ParamTypeName::Map => serde_json::from_str(text)
+            .map_err(|e| format!("`{text}` is not JSON ({e}); write e.g. '[\"a\", \"b\"]' or '{{\"k\": \"v\"}}'"))?,
+    };
+    check(ty, constraints, &value)?;
+    Ok(value)
+}
+
+/// Checks a value (a default or a parsed flag) against the type and the constraints.
+pub fn check(ty: ParamTypeName, constraints: &Constraints, value: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value as J;
+    let found = json_type_name(value);
+    match (ty, value) {
+        (ParamTypeName::String, J::String(text)) => {
+            let length = text.chars().count() as u64;
+            if let Some(min) = constraints.min_length.filter(|min| length < *min) {
+                return Err(format!("`{text}` is shorter than {min} characters"));
+            }
+            if let Some(max) = constraints.max_length.filter(|max| length > *max) {
+                return Err(format!("`{text}` is longer than {max} characters"));
+            }
+            if let Some(pattern) = &constraints.pattern
+                && !pattern.is_match(text)
+            {
+                return Err(format!("`{text}` does not match the pattern `{}`", pattern.as_str()));
+            }
+        }
+        (ParamTypeName::Integer, J::Number(n)) if n.is_i64() || n.is_u64() => check_bounds(constraints, value)?,
+        (ParamTypeName::Number, J::Number(_)) => check_bounds(constraints, value)?,
+        (ParamTypeName::Boolean, J::Bool(_)) => {}
+        (ParamTypeName::Datetime, J::String(text)) => {
+            DateTimeSpec::parse(text).ok_or_else(|| format!("`{text}` is not a date and time; {}", datetime::HINT))?;
+        }
+        (ParamTypeName::Duration, J::String(text)) => {
+            duration::parse(text).ok_or_else(|| format!("`{text}` is not a duration; {}", duration::HINT))?;
+        }
+        (ParamTypeName::List, J::Array(items)) => {
+            let length = items.len() as u64;
+            if let Some(min) = constraints.min_length.filter(|min| length < *min) {
+                return Err(format!("the list has fewer than {min} items"));
+            }
+            if let Some(max) = constraints.max_length.filter(|max| length > *max) {
+                return Err(format!("the list has more than {max} items"));
+            }
+        }
+        (ParamTypeName::Map, J::Object(_)) => {}
+        _ => return Err(format!("expected {}, found {found}", expected_name(ty))),
+    }
+    if !constraints.allowed.is_empty() && !constraints.allowed.contains(value) {
+        let allowed: Vec<String> = constraints.allowed.iter().map(display_value).collect();
+        return Err(format!("{} is not one of {}", display_value(value), allowed.join(", ")));
+    }
+    Ok(())
+}
+
+fn check_bounds(constraints: &Constraints, value: &serde_json::Value) -> Result<(), String> {
+    let number = value.as_f64().unwrap_or_default();
+    if let Some(min) = constraints.minimum.filter(|min| number < *min) {
+        return Err(format!("{} is less than the minimum {min}", display_value(value)));
+    }
+    if let Some(max) = constraints.maximum.filter(|max| number > *max) {
+        return Err(format!("{} is more than the maximum {max}", display_value(value)));
+    }
+    Ok(())
+}
+
+pub fn expected_name(ty: ParamTypeName) -> &'static str {
+    match ty {
+        ParamTypeName::String => "a string",
+        ParamTypeName::Integer => "a whole number",
+        ParamTypeName::Number => "a number",
+        ParamTypeName::Boolean => "`true` or `false`",
+        ParamTypeName::Datetime => "a date and time (a string)",
+        ParamTypeName::Duration => "a duration (a string)",
+        ParamTypeName::List => "a list",
+        ParamTypeName::Map => "a mapping",
+    }
+}
+
+fn json_type_name(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(n) if n.is_f64() => "a number",
+        serde_json::Value::Number(_) => "a whole number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "a mapping",
+    }
+}
+
+/// A value as a person would type it: strings in backticks, the rest as JSON.
+pub fn display_value(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => format!("`{text}`"),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn none() -> Constraints {
+        Constraints::default()
+    }
+
+    #[test]
+    fn parses_each_type_from_the_command_line() {
+        assert_eq!(parse_cli(ParamTypeName::Integer, &none(), "42").unwrap(), 42);
+        assert_eq!(parse_cli(ParamTypeName::Number, &none(), "1.5").unwrap(), 1.5);
+        assert_eq!(parse_cli(ParamTypeName::Boolean, &none(), "false").unwrap(), false);
+        assert_eq!(parse_cli(ParamTypeName::List, &none(), r#"["a"]"#).unwrap(), serde_json::json!(["a"]));
+        assert!(parse_cli(ParamTypeName::Integer, &none(), "4.2").is_err());
+        assert!(parse_cli(ParamTypeName::Datetime, &none(), "yesterday").is_err());
+        assert!(parse_cli(ParamTypeName::Duration, &none(), "5 minutes").is_err());
+        assert!(parse_cli(ParamTypeName::Map, &none(), "[1]").is_err());
+    }
+
+    #[test]
+    fn checks_constraints() {
+        let bounded = Constraints { minimum: Some(1.0), maximum: Some(1000.0), ..none() };
+        assert!(parse_cli(ParamTypeName::Integer, &bounded, "0").unwrap_err().contains("minimum"));
+        assert!(parse_cli(ParamTypeName::Integer, &bounded, "1000").is_ok());
+        let patterned = Constraints { pattern: Some(regex::Regex::new("^[a-z]{3,}$").unwrap()), ..none() };
+        assert!(parse_cli(ParamTypeName::String, &patterned, "ab").unwrap_err().contains("pattern"));
+        let listed = Constraints { allowed: vec!["glue".into(), "s3tables".into()], ..none() };
+        assert!(parse_cli(ParamTypeName::String, &listed, "hive").unwrap_err().contains("not one of"));
+    }
+}

@@ -1,0 +1,107 @@
+//! Amazon Athena.
+
+use super::MemberType::*;
+use super::{ActionSpec, Effect, opt, req};
+
+const WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/{WorkGroup}";
+const ANY_WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/*";
+
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "athena.StartQueryExecution",
+        // Costs money per byte scanned and can run DDL, INSERT or CTAS.
+        effect: Effect::Write,
+        members: &[
+            req("QueryString", String),
+            opt("ClientRequestToken", String),
+            opt("QueryExecutionContext", Structure),
+            opt("ResultConfiguration", Structure),
+            opt("WorkGroup", String),
+            opt("ExecutionParameters", List),
+            opt("ResultReuseConfiguration", Structure),
+            opt("EngineConfiguration", Structure),
+        ],
+        // Running a query also reads the Glue catalog and writes results to S3.
+        iam: &[
+            "athena:StartQueryExecution",
+            "glue:GetDatabase",
+            "glue:GetTable",
+            "s3:GetBucketLocation",
+            "s3:PutObject",
+        ],
+        resource: WORKGROUP,
+        summary: "Start Athena query: {QueryString}",
+        example: "QueryString: REFRESH TABLE pricing_intelligence_dev.sales_history\n\
+                  QueryExecutionContext: {Database: pricing_intelligence_dev}\n\
+                  ResultConfiguration: {OutputLocation: \"s3://carousel-labs-analytics-dev/athena-results/\"}",
+    },
+    ActionSpec {
+        name: "athena.GetQueryExecution",
+        effect: Effect::Read,
+        members: &[req("QueryExecutionId", String)],
+        iam: &["athena:GetQueryExecution"],
+        resource: ANY_WORKGROUP,
+        summary: "Show status of Athena query {QueryExecutionId}",
+        example: "QueryExecutionId: 5c0e8f3a-6b1d-4a8e-9d2f-0123456789ab",
+    },
+    ActionSpec {
+        name: "athena.GetQueryResults",
+        effect: Effect::Read,
+        members: &[
+            req("QueryExecutionId", String),
+            opt("NextToken", String),
+            opt("MaxResults", Integer),
+            opt("QueryResultType", String),
+        ],
+        // Results are streamed from the S3 output location.
+        iam: &["athena:GetQueryResults", "s3:GetObject"],
+        resource: ANY_WORKGROUP,
+        summary: "Fetch one page of rows of Athena query {QueryExecutionId}",
+        example: "QueryExecutionId: 5c0e8f3a-6b1d-4a8e-9d2f-0123456789ab\n\
+                  MaxResults: 100",
+    },
+    ActionSpec {
+        name: "athena.ListQueryExecutions",
+        effect: Effect::Read,
+        members: &[opt("NextToken", String), opt("MaxResults", Integer), opt("WorkGroup", String)],
+        iam: &["athena:ListQueryExecutions"],
+        resource: WORKGROUP,
+        summary: "List recent Athena query IDs in workgroup {WorkGroup}",
+        example: "MaxResults: 5",
+    },
+    ActionSpec {
+        name: "athena.StopQueryExecution",
+        effect: Effect::Write,
+        members: &[req("QueryExecutionId", String)],
+        iam: &["athena:StopQueryExecution"],
+        resource: ANY_WORKGROUP,
+        summary: "Cancel Athena query {QueryExecutionId}",
+        example: "QueryExecutionId: 5c0e8f3a-6b1d-4a8e-9d2f-0123456789ab",
+    },
+    ActionSpec {
+        name: "athena.query",
+        // Runs arbitrary SQL, so it is a write even when the SQL is a SELECT.
+        effect: Effect::Write,
+        members: &[
+            req("QueryString", String),
+            opt("QueryExecutionContext", Structure),
+            opt("ResultConfiguration", Structure),
+            opt("WorkGroup", String),
+            opt("MaxRows", Integer),
+        ],
+        iam: &[
+            "athena:StartQueryExecution",
+            "athena:GetQueryExecution",
+            "athena:GetQueryResults",
+            "s3:GetObject",
+            "s3:PutObject",
+            "glue:GetTable",
+        ],
+        resource: WORKGROUP,
+        summary: "Run Athena query and fetch its rows",
+        example: "QueryString: SELECT COUNT(*) AS record_count FROM pricing_intelligence_dev.sales_history WHERE tenant_id = 'carousel-labs'\n\
+                  QueryExecutionContext: {Database: pricing_intelligence_dev}\n\
+                  ResultConfiguration: {OutputLocation: \"s3://carousel-labs-analytics-dev/athena-results/\"}\n\
+                  MaxRows: 1000",
+    },
+];

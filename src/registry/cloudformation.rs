@@ -1,0 +1,71 @@
+//! AWS CloudFormation.
+
+use super::MemberType::*;
+use super::{ActionSpec, Effect, opt, req};
+
+const STACK: &str = "arn:aws:cloudformation:{region}:{account}:stack/{StackName}/*";
+
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "cloudformation.DescribeStacks",
+        effect: Effect::Read,
+        members: &[opt("StackName", String), opt("NextToken", String)],
+        iam: &["cloudformation:DescribeStacks"],
+        resource: STACK,
+        summary: "Describe stack {StackName}",
+        example: "StackName: bg-remover-dev",
+    },
+    ActionSpec {
+        name: "cloudformation.DescribeStackResources",
+        effect: Effect::Read,
+        members: &[opt("StackName", String), opt("LogicalResourceId", String), opt("PhysicalResourceId", String)],
+        iam: &["cloudformation:DescribeStackResources"],
+        resource: STACK,
+        summary: "Describe the resources of stack {StackName}",
+        example: "StackName: bg-remover-dev\n\
+                  LogicalResourceId: S3TablesDataValidatorFunction",
+    },
+    ActionSpec {
+        name: "cloudformation.DescribeStackEvents",
+        effect: Effect::Read,
+        members: &[opt("StackName", String), opt("NextToken", String)],
+        iam: &["cloudformation:DescribeStackEvents"],
+        resource: STACK,
+        summary: "List recent events of stack {StackName}",
+        example: "StackName: bg-remover-dev",
+    },
+    ActionSpec {
+        name: "cloudformation.GetTemplate",
+        effect: Effect::Read,
+        members: &[opt("StackName", String), opt("ChangeSetName", String), opt("TemplateStage", String)],
+        iam: &["cloudformation:GetTemplate"],
+        resource: STACK,
+        summary: "Fetch the template of stack {StackName}",
+        example: "StackName: bg-remover-dev\n\
+                  TemplateStage: Original",
+    },
+    ActionSpec {
+        name: "cloudformation.ContinueUpdateRollback",
+        effect: Effect::Write,
+        members: &[
+            req("StackName", String),
+            opt("RoleARN", String),
+            opt("ResourcesToSkip", List),
+            opt("ClientRequestToken", String),
+            opt("ForceRollback", Boolean),
+        ],
+        iam: &["cloudformation:ContinueUpdateRollback"],
+        resource: STACK,
+        summary: "Continue rolling back stack {StackName} from UPDATE_ROLLBACK_FAILED",
+        example: "StackName: bg-remover-dev",
+    },
+    ActionSpec {
+        name: "cloudformation.ListStackResources",
+        effect: Effect::Read,
+        members: &[req("StackName", String), opt("NextToken", String)],
+        iam: &["cloudformation:ListStackResources"],
+        resource: STACK,
+        summary: "List the resources of stack {StackName}",
+        example: "StackName: bg-remover-dev",
+    },
+];

@@ -1,0 +1,56 @@
+//! Amazon DynamoDB Streams.
+
+use super::MemberType::*;
+use super::{ActionSpec, Effect, opt, req};
+
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "dynamodbstreams.ListStreams",
+        effect: Effect::Read,
+        members: &[opt("TableName", String), opt("Limit", Integer), opt("ExclusiveStartStreamArn", String)],
+        iam: &["dynamodb:ListStreams"],
+        resource: "arn:aws:dynamodb:{region}:{account}:table/{TableName}/stream/*",
+        summary: "List streams of table {TableName}",
+        example: "TableName: bg-remover-dev-sales-intelligence",
+    },
+    ActionSpec {
+        name: "dynamodbstreams.DescribeStream",
+        effect: Effect::Read,
+        members: &[
+            req("StreamArn", String),
+            opt("Limit", Integer),
+            opt("ExclusiveStartShardId", String),
+            opt("ShardFilter", Structure),
+        ],
+        iam: &["dynamodb:DescribeStream"],
+        resource: "{StreamArn}",
+        summary: "Describe stream {StreamArn} and its shards",
+        example: "StreamArn: \"arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence/stream/2025-12-29T10:00:00.000\"",
+    },
+    ActionSpec {
+        name: "dynamodbstreams.GetShardIterator",
+        effect: Effect::Read,
+        members: &[
+            req("StreamArn", String),
+            req("ShardId", String),
+            req("ShardIteratorType", String),
+            opt("SequenceNumber", String),
+        ],
+        iam: &["dynamodb:GetShardIterator"],
+        resource: "{StreamArn}",
+        summary: "Get a {ShardIteratorType} iterator for shard {ShardId}",
+        example: "StreamArn: \"arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence/stream/2025-12-29T10:00:00.000\"\n\
+                  ShardId: shardId-00000001735466400000-2a6e1c4f\n\
+                  ShardIteratorType: TRIM_HORIZON",
+    },
+    ActionSpec {
+        name: "dynamodbstreams.GetRecords",
+        effect: Effect::Read,
+        members: &[req("ShardIterator", String), opt("Limit", Integer)],
+        iam: &["dynamodb:GetRecords"],
+        resource: "arn:aws:dynamodb:{region}:{account}:table/*/stream/*",
+        summary: "Read one batch of stream records",
+        example: "ShardIterator: AAAAAAAAAAEvJp6D0zq2yMs1dqMbKkw4yV1OfEXAMPLE\n\
+                  Limit: 100",
+    },
+];

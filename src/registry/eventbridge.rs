@@ -1,0 +1,51 @@
+//! Amazon EventBridge (service prefix `events`).
+
+use super::MemberType::*;
+use super::{ActionSpec, Effect, opt, req};
+
+/// The ARN of a rule on the default bus; rules on a custom bus are `rule/{EventBusName}/{Name}`.
+const RULE: &str = "arn:aws:events:{region}:{account}:rule/{Name}";
+
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "events.DescribeRule",
+        effect: Effect::Read,
+        members: &[req("Name", String), opt("EventBusName", String)],
+        iam: &["events:DescribeRule"],
+        resource: RULE,
+        summary: "Describe EventBridge rule {Name}",
+        example: "Name: bg-remover-dev-s3-export-schedule",
+    },
+    ActionSpec {
+        name: "events.EnableRule",
+        effect: Effect::Write,
+        members: &[req("Name", String), opt("EventBusName", String)],
+        iam: &["events:EnableRule"],
+        resource: RULE,
+        summary: "Enable EventBridge rule {Name}",
+        example: "Name: bg-remover-dev-s3-export-schedule",
+    },
+    ActionSpec {
+        name: "events.DisableRule",
+        effect: Effect::Write,
+        members: &[req("Name", String), opt("EventBusName", String)],
+        iam: &["events:DisableRule"],
+        resource: RULE,
+        summary: "Disable EventBridge rule {Name}",
+        example: "Name: bg-remover-dev-s3-export-schedule",
+    },
+    ActionSpec {
+        name: "events.ListRules",
+        effect: Effect::Read,
+        members: &[
+            opt("NamePrefix", String),
+            opt("EventBusName", String),
+            opt("NextToken", String),
+            opt("Limit", Integer),
+        ],
+        iam: &["events:ListRules"],
+        resource: "arn:aws:events:{region}:{account}:rule/*",
+        summary: "List EventBridge rules named {NamePrefix}*",
+        example: "NamePrefix: bg-remover-dev",
+    },
+];

@@ -1,0 +1,122 @@
+//! AWS Glue Data Catalog, plus the Iceberg snapshot composites built on it.
+
+use super::MemberType::*;
+use super::{ActionSpec, Effect, opt, req};
+
+const TABLE: &str = "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{Name}";
+
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "glue.GetTable",
+        effect: Effect::Read,
+        members: &[
+            req("DatabaseName", String),
+            req("Name", String),
+            opt("CatalogId", String),
+            opt("TransactionId", String),
+            opt("QueryAsOfTime", Timestamp),
+            opt("AuditContext", Structure),
+            opt("IncludeStatusDetails", Boolean),
+            opt("AttributesToGet", List),
+        ],
+        iam: &["glue:GetTable"],
+        resource: TABLE,
+        summary: "Describe Glue table {DatabaseName}.{Name}",
+        example: "DatabaseName: pricing_intelligence_dev\n\
+                  Name: sales_history",
+    },
+    ActionSpec {
+        name: "glue.GetTables",
+        effect: Effect::Read,
+        members: &[
+            req("DatabaseName", String),
+            opt("CatalogId", String),
+            opt("Expression", String),
+            opt("NextToken", String),
+            opt("MaxResults", Integer),
+            opt("TransactionId", String),
+            opt("QueryAsOfTime", Timestamp),
+            opt("AuditContext", Structure),
+            opt("IncludeStatusDetails", Boolean),
+            opt("AttributesToGet", List),
+        ],
+        iam: &["glue:GetTables"],
+        resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/*",
+        summary: "List Glue tables of {DatabaseName}",
+        example: "DatabaseName: pricing_intelligence_dev\n\
+                  Expression: sales_.*",
+    },
+    ActionSpec {
+        name: "glue.GetDatabase",
+        effect: Effect::Read,
+        members: &[req("Name", String), opt("CatalogId", String)],
+        iam: &["glue:GetDatabase"],
+        resource: "arn:aws:glue:{region}:{account}:database/{Name}",
+        summary: "Describe Glue database {Name}",
+        example: "Name: pricing_intelligence_dev",
+    },
+    ActionSpec {
+        name: "glue.UpdateTable",
+        effect: Effect::Write,
+        members: &[
+            req("DatabaseName", String),
+            opt("CatalogId", String),
+            opt("Name", String),
+            opt("TableInput", Structure),
+            opt("SkipArchive", Boolean),
+            opt("TransactionId", String),
+            opt("VersionId", String),
+            opt("ViewUpdateAction", String),
+            opt("Force", Boolean),
+            opt("UpdateOpenTableFormatInput", Structure),
+        ],
+        iam: &["glue:UpdateTable"],
+        resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/*",
+        summary: "Replace the definition of a Glue table in {DatabaseName}",
+        example: "DatabaseName: pricing_intelligence_dev\n\
+                  TableInput: {Name: sales_history, TableType: EXTERNAL_TABLE, Parameters: {table_type: ICEBERG, metadata_location: \"s3://carousel-labs-analytics-dev/pricing-intelligence/metadata/00042-8f1c.metadata.json\"}}",
+    },
+    ActionSpec {
+        name: "glue.GetTableVersions",
+        effect: Effect::Read,
+        members: &[
+            req("DatabaseName", String),
+            req("TableName", String),
+            opt("CatalogId", String),
+            opt("NextToken", String),
+            opt("MaxResults", Integer),
+        ],
+        iam: &["glue:GetTableVersions"],
+        resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{TableName}",
+        summary: "List archived versions of Glue table {DatabaseName}.{TableName}",
+        example: "DatabaseName: pricing_intelligence_dev\n\
+                  TableName: sales_history\n\
+                  MaxResults: 10",
+    },
+    ActionSpec {
+        name: "glue.iceberg_snapshots",
+        effect: Effect::Read,
+        members: &[req("DatabaseName", String), req("Name", String), opt("CatalogId", String)],
+        iam: &["glue:GetTable", "s3:GetObject"],
+        resource: TABLE,
+        summary: "List Iceberg snapshots of {DatabaseName}.{Name}",
+        example: "DatabaseName: pricing_intelligence_dev\n\
+                  Name: sales_history",
+    },
+    ActionSpec {
+        name: "glue.iceberg_rollback",
+        effect: Effect::Write,
+        members: &[
+            req("DatabaseName", String),
+            req("Name", String),
+            req("SnapshotId", Integer),
+            opt("CatalogId", String),
+        ],
+        iam: &["glue:GetTable", "glue:UpdateTable", "s3:GetObject", "s3:PutObject"],
+        resource: TABLE,
+        summary: "Roll {DatabaseName}.{Name} back to snapshot {SnapshotId}",
+        example: "DatabaseName: pricing_intelligence_dev\n\
+                  Name: sales_history\n\
+                  SnapshotId: 1234567890123456789",
+    },
+];

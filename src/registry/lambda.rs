@@ -1,0 +1,148 @@
+//! AWS Lambda.
+
+use super::MemberType::*;
+use super::{ActionSpec, Effect, opt, req};
+
+const FUNCTION: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}";
+const ALIAS: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}:{Name}";
+
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "lambda.ListVersionsByFunction",
+        effect: Effect::Read,
+        members: &[req("FunctionName", String), opt("Marker", String), opt("MaxItems", Integer)],
+        iam: &["lambda:ListVersionsByFunction"],
+        resource: FUNCTION,
+        summary: "List published versions of {FunctionName}",
+        example: "FunctionName: bg-remover-dev-s3TablesDataValidator",
+    },
+    ActionSpec {
+        name: "lambda.ListAliases",
+        effect: Effect::Read,
+        members: &[
+            req("FunctionName", String),
+            opt("FunctionVersion", String),
+            opt("Marker", String),
+            opt("MaxItems", Integer),
+        ],
+        iam: &["lambda:ListAliases"],
+        resource: FUNCTION,
+        summary: "List aliases of {FunctionName}",
+        example: "FunctionName: bg-remover-dev-s3TablesDataValidator",
+    },
+    ActionSpec {
+        name: "lambda.GetAlias",
+        effect: Effect::Read,
+        members: &[req("FunctionName", String), req("Name", String)],
+        iam: &["lambda:GetAlias"],
+        resource: ALIAS,
+        summary: "Show which version alias {Name} of {FunctionName} points at",
+        example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
+                  Name: live",
+    },
+    ActionSpec {
+        name: "lambda.UpdateAlias",
+        effect: Effect::Write,
+        members: &[
+            req("FunctionName", String),
+            req("Name", String),
+            opt("FunctionVersion", String),
+            opt("Description", String),
+            opt("RoutingConfig", Structure),
+            opt("RevisionId", String),
+        ],
+        iam: &["lambda:UpdateAlias"],
+        resource: ALIAS,
+        summary: "Point alias {Name} of {FunctionName} at version {FunctionVersion}",
+        example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
+                  Name: live\n\
+                  FunctionVersion: \"42\"",
+    },
+    ActionSpec {
+        name: "lambda.GetFunction",
+        effect: Effect::Read,
+        members: &[req("FunctionName", String), opt("Qualifier", String)],
+        iam: &["lambda:GetFunction"],
+        resource: FUNCTION,
+        summary: "Describe function {FunctionName} and its code location",
+        example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
+                  Qualifier: live",
+    },
+    ActionSpec {
+        name: "lambda.GetFunctionConfiguration",
+        effect: Effect::Read,
+        members: &[req("FunctionName", String), opt("Qualifier", String)],
+        iam: &["lambda:GetFunctionConfiguration"],
+        resource: FUNCTION,
+        summary: "Show the configuration of {FunctionName}",
+        example: "FunctionName: bg-remover-dev-s3TablesDataValidator",
+    },
+    ActionSpec {
+        name: "lambda.UpdateFunctionConfiguration",
+        effect: Effect::Write,
+        members: &[
+            req("FunctionName", String),
+            opt("Role", String),
+            opt("Handler", String),
+            opt("Description", String),
+            opt("Timeout", Integer),
+            opt("MemorySize", Integer),
+            opt("VpcConfig", Structure),
+            opt("Environment", Structure),
+            opt("Runtime", String),
+            opt("DeadLetterConfig", Structure),
+            opt("KMSKeyArn", String),
+            opt("TracingConfig", Structure),
+            opt("RevisionId", String),
+            opt("Layers", List),
+            opt("FileSystemConfigs", List),
+            opt("ImageConfig", Structure),
+            opt("EphemeralStorage", Structure),
+            opt("SnapStart", Structure),
+            opt("LoggingConfig", Structure),
+            opt("CapacityProviderConfig", Structure),
+            opt("DurableConfig", Structure),
+        ],
+        iam: &["lambda:UpdateFunctionConfiguration"],
+        resource: FUNCTION,
+        summary: "Update the configuration of {FunctionName}",
+        example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
+                  Timeout: 900",
+    },
+    ActionSpec {
+        name: "lambda.Invoke",
+        effect: Effect::Write,
+        members: &[
+            req("FunctionName", String),
+            opt("InvocationType", String),
+            opt("LogType", String),
+            opt("ClientContext", String),
+            opt("DurableExecutionName", String),
+            opt("Payload", Any),
+            opt("Qualifier", String),
+            opt("TenantId", String),
+        ],
+        iam: &["lambda:InvokeFunction"],
+        resource: FUNCTION,
+        summary: "Invoke {FunctionName}",
+        example: "FunctionName: bg-remover-dev-s3-exporter\n\
+                  InvocationType: RequestResponse\n\
+                  Payload: {source: manual-trigger}",
+    },
+    ActionSpec {
+        name: "lambda.PublishVersion",
+        effect: Effect::Write,
+        members: &[
+            req("FunctionName", String),
+            opt("CodeSha256", String),
+            opt("Description", String),
+            opt("RevisionId", String),
+            opt("PublishTo", String),
+        ],
+        iam: &["lambda:PublishVersion"],
+        resource: FUNCTION,
+        summary: "Publish a new version of {FunctionName}",
+        example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
+                  Description: Timeout raised to 900s",
+    },
+];

@@ -1,0 +1,126 @@
+//! Amazon CloudWatch Logs. Its API members are camelCase (`logGroupName`, `startTime`, ...), as in its reference;
+//! times are epoch milliseconds, except StartQuery's, which are epoch seconds.
+
+use super::MemberType::*;
+use super::{ActionSpec, Effect, opt, req};
+
+const LOG_GROUP: &str = "arn:aws:logs:{region}:{account}:log-group:{logGroupName}:*";
+
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "logs.FilterLogEvents",
+        effect: Effect::Read,
+        // Exactly one of logGroupName and logGroupIdentifier is required.
+        members: &[
+            opt("logGroupName", String),
+            opt("logGroupIdentifier", String),
+            opt("logStreamNames", List),
+            opt("logStreamNamePrefix", String),
+            opt("startTime", Integer),
+            opt("endTime", Integer),
+            opt("filterPattern", String),
+            opt("nextToken", String),
+            opt("limit", Integer),
+            opt("interleaved", Boolean),
+            opt("unmask", Boolean),
+        ],
+        iam: &["logs:FilterLogEvents"],
+        resource: LOG_GROUP,
+        summary: "Search {logGroupName} for {filterPattern}",
+        example: "logGroupName: /aws/lambda/bg-remover-dev-s3TablesDataValidator\n\
+                  filterPattern: validation_summary\n\
+                  startTime: 1767052800000\n\
+                  limit: 50",
+    },
+    ActionSpec {
+        name: "logs.DescribeLogGroups",
+        effect: Effect::Read,
+        members: &[
+            opt("accountIdentifiers", List),
+            opt("logGroupNamePrefix", String),
+            opt("logGroupNamePattern", String),
+            opt("nextToken", String),
+            opt("limit", Integer),
+            opt("includeLinkedAccounts", Boolean),
+            opt("logGroupClass", String),
+            opt("logGroupIdentifiers", List),
+        ],
+        iam: &["logs:DescribeLogGroups"],
+        resource: "arn:aws:logs:{region}:{account}:log-group:*",
+        summary: "List log groups named {logGroupNamePrefix}*",
+        example: "logGroupNamePrefix: /aws/lambda/bg-remover-dev",
+    },
+    ActionSpec {
+        name: "logs.DescribeLogStreams",
+        effect: Effect::Read,
+        // Exactly one of logGroupName and logGroupIdentifier is required.
+        members: &[
+            opt("logGroupName", String),
+            opt("logGroupIdentifier", String),
+            opt("logStreamNamePrefix", String),
+            opt("orderBy", String),
+            opt("descending", Boolean),
+            opt("nextToken", String),
+            opt("limit", Integer),
+        ],
+        iam: &["logs:DescribeLogStreams"],
+        resource: LOG_GROUP,
+        summary: "List log streams of {logGroupName}",
+        example: "logGroupName: /aws/lambda/bg-remover-dev-s3-exporter\n\
+                  orderBy: LastEventTime\n\
+                  descending: true\n\
+                  limit: 5",
+    },
+    ActionSpec {
+        name: "logs.GetLogEvents",
+        effect: Effect::Read,
+        members: &[
+            req("logStreamName", String),
+            opt("logGroupName", String),
+            opt("logGroupIdentifier", String),
+            opt("startTime", Integer),
+            opt("endTime", Integer),
+            opt("nextToken", String),
+            opt("limit", Integer),
+            opt("startFromHead", Boolean),
+            opt("unmask", Boolean),
+        ],
+        iam: &["logs:GetLogEvents"],
+        resource: LOG_GROUP,
+        summary: "Read events of stream {logStreamName} in {logGroupName}",
+        example: "logGroupName: /aws/lambda/bg-remover-dev-s3-exporter\n\
+                  logStreamName: 2025/12/30/[$LATEST]0123456789abcdef0123456789abcdef\n\
+                  limit: 100",
+    },
+    ActionSpec {
+        name: "logs.StartQuery",
+        // Only reads logs, but Logs Insights bills per GB scanned: bound the time range.
+        effect: Effect::Read,
+        members: &[
+            req("startTime", Integer),
+            req("endTime", Integer),
+            req("queryString", String),
+            opt("queryLanguage", String),
+            opt("logGroupName", String),
+            opt("logGroupNames", List),
+            opt("logGroupIdentifiers", List),
+            opt("limit", Integer),
+        ],
+        iam: &["logs:StartQuery"],
+        resource: LOG_GROUP,
+        summary: "Start Logs Insights query on {logGroupName}: {queryString}",
+        example: "logGroupName: /aws/lambda/bg-remover-dev-s3TablesDataValidator\n\
+                  startTime: 1767052800\n\
+                  endTime: 1767139200\n\
+                  queryString: \"fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc | limit 20\"",
+    },
+    ActionSpec {
+        name: "logs.GetQueryResults",
+        effect: Effect::Read,
+        members: &[req("queryId", String)],
+        iam: &["logs:GetQueryResults"],
+        resource: "*",
+        summary: "Fetch results of Logs Insights query {queryId}",
+        example: "queryId: 12ab3456-12ab-123a-789e-1234567890ab",
+    },
+];

@@ -1,0 +1,189 @@
+//! The action registry: an explicit table of every action a step may name.
+//!
+//! Each row states the action's name (`<service>.<Operation>`, exactly as in the AWS API reference), whether it
+//! reads or writes, its input members (so the validator can reject unknown and missing ones before anything runs),
+//! the IAM actions it needs, the resource it acts on and a one-line description for plans. One module per service
+//! keeps each table short enough to read top to bottom.
+
+mod athena;
+mod ce;
+mod cloudformation;
+mod cloudwatch;
+mod core;
+mod dynamodb;
+mod dynamodbstreams;
+mod eventbridge;
+mod glue;
+mod http;
+mod lambda;
+mod logs;
+mod s3;
+mod s3tables;
+mod sns;
+mod sqs;
+mod sts;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// What running an action does to the world. Plans execute reads and never writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    /// Observes state only; safe to run in a plan.
+    Read,
+    /// Changes state; never runs in a plan.
+    Write,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Read => "read",
+            Effect::Write => "write",
+        }
+    }
+}
+
+/// The JSON type of an input member, as the AWS API reference describes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberType {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    /// An RFC 3339 string (or epoch seconds) in our YAML.
+    Timestamp,
+    List,
+    Map,
+    /// A nested structure with members of its own (checked by AWS, not by us).
+    Structure,
+    /// Any JSON value (documents, attribute values).
+    Any,
+}
+
+impl MemberType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberType::String => "string",
+            MemberType::Integer => "integer",
+            MemberType::Number => "number",
+            MemberType::Boolean => "boolean",
+            MemberType::Timestamp => "timestamp",
+            MemberType::List => "list",
+            MemberType::Map => "map",
+            MemberType::Structure => "structure",
+            MemberType::Any => "any",
+        }
+    }
+}
+
+/// One top-level input member of an action.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct Member {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub ty: MemberType,
+    pub required: bool,
+}
+
+/// A required member.
+pub const fn req(name: &'static str, ty: MemberType) -> Member {
+    Member { name, ty, required: true }
+}
+
+/// An optional member.
+pub const fn opt(name: &'static str, ty: MemberType) -> Member {
+    Member { name, ty, required: false }
+}
+
+/// One row of the registry.
+#[derive(Debug, serde::Serialize)]
+pub struct ActionSpec {
+    /// `<service>.<Operation>`, e.g. `dynamodb.RestoreTableToPointInTime`.
+    pub name: &'static str,
+    pub effect: Effect,
+    pub members: &'static [Member],
+    /// IAM actions the caller needs, e.g. `dynamodb:RestoreTableToPointInTime`.
+    pub iam: &'static [&'static str],
+    /// The resource acted on, with `{Member}` placeholders filled from the request in plans,
+    /// e.g. `arn:aws:dynamodb:{region}:{account}:table/{TargetTableName}`.
+    pub resource: &'static str,
+    /// One line for plans and `runbook actions`, with `{Member}` placeholders.
+    pub summary: &'static str,
+    /// A `with:` block showing typical use, as YAML.
+    pub example: &'static str,
+}
+
+impl ActionSpec {
+    pub fn member(&self, name: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.name == name)
+    }
+}
+
+/// Every service table, in the order `runbook actions` lists them.
+const SERVICES: &[&[ActionSpec]] = &[
+    core::ACTIONS,
+    http::ACTIONS,
+    athena::ACTIONS,
+    ce::ACTIONS,
+    cloudformation::ACTIONS,
+    cloudwatch::ACTIONS,
+    dynamodb::ACTIONS,
+    dynamodbstreams::ACTIONS,
+    eventbridge::ACTIONS,
+    glue::ACTIONS,
+    lambda::ACTIONS,
+    logs::ACTIONS,
+    s3::ACTIONS,
+    s3tables::ACTIONS,
+    sns::ACTIONS,
+    sqs::ACTIONS,
+    sts::ACTIONS,
+];
+
+/// All actions, in table order.
+pub fn all() -> impl Iterator<Item = &'static ActionSpec> {
+    SERVICES.iter().flat_map(|table| table.iter())
+}
+
+/// The action with this exact name.
+pub fn lookup(name: &str) -> Option<&'static ActionSpec> {
+    static INDEX: OnceLock<HashMap<&'static str, &'static ActionSpec>> = OnceLock::new();
+    INDEX.get_or_init(|| all().map(|spec| (spec.name, spec)).collect()).get(name).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique_and_well_formed() {
+        let mut seen = HashSet::new();
+        for spec in all() {
+            assert!(seen.insert(spec.name), "duplicate action {}", spec.name);
+            let (service, operation) = spec.name.split_once('.').expect("service.Operation");
+            assert!(!service.is_empty() && !operation.is_empty(), "{}", spec.name);
+            let mut members = HashSet::new();
+            for member in spec.members {
+                assert!(members.insert(member.name), "{} lists {} twice", spec.name, member.name);
+            }
+        }
+    }
+
+    #[test]
+    fn aws_actions_declare_iam_permissions() {
+        for spec in all().filter(|s| !s.name.starts_with("core.") && !s.name.starts_with("http.")) {
+            assert!(!spec.iam.is_empty(), "{} declares no IAM action", spec.name);
+        }
+    }
+
+    #[test]
+    fn lookup_finds_by_exact_name() {
+        assert_eq!(lookup("dynamodb.DescribeTable").map(|s| s.effect), Some(Effect::Read));
+        assert_eq!(lookup("dynamodb.DeleteTable").map(|s| s.effect), Some(Effect::Write));
+        assert!(lookup("dynamodb.describeTable").is_none());
+    }
+}

@@ -1,0 +1,121 @@
+//! Amazon S3 Tables. The API's own members are camelCase (`tableBucketARN`, `namespace`, ...), as in its reference;
+//! the Iceberg composites at the end use our PascalCase names.
+
+use super::MemberType::*;
+use super::{ActionSpec, Effect, opt, req};
+
+/// Table ARNs end in a table ID the request does not carry, so table-level rows name every table in the bucket.
+const TABLES: &str = "{tableBucketARN}/table/*";
+
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "s3tables.GetTable",
+        effect: Effect::Read,
+        // Either tableArn, or tableBucketARN + namespace + name.
+        members: &[
+            opt("tableBucketARN", String),
+            opt("namespace", String),
+            opt("name", String),
+            opt("tableArn", String),
+        ],
+        iam: &["s3tables:GetTable"],
+        resource: TABLES,
+        summary: "Describe S3 table {namespace}.{name}",
+        example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
+                  namespace: pricing_intelligence_dev\n\
+                  name: sales_history",
+    },
+    ActionSpec {
+        name: "s3tables.GetTableMetadataLocation",
+        effect: Effect::Read,
+        members: &[req("tableBucketARN", String), req("namespace", String), req("name", String)],
+        iam: &["s3tables:GetTableMetadataLocation"],
+        resource: TABLES,
+        summary: "Show the current Iceberg metadata file of {namespace}.{name}",
+        example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
+                  namespace: pricing_intelligence_dev\n\
+                  name: sales_history",
+    },
+    ActionSpec {
+        name: "s3tables.UpdateTableMetadataLocation",
+        effect: Effect::Write,
+        members: &[
+            req("tableBucketARN", String),
+            req("namespace", String),
+            req("name", String),
+            req("versionToken", String),
+            req("metadataLocation", String),
+        ],
+        iam: &["s3tables:UpdateTableMetadataLocation"],
+        resource: TABLES,
+        summary: "Point {namespace}.{name} at metadata file {metadataLocation}",
+        example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
+                  namespace: pricing_intelligence_dev\n\
+                  name: sales_history\n\
+                  versionToken: 4a1d0b7e9c2f\n\
+                  metadataLocation: \"s3://63a8e430-6e0b-46f5-k833abtwr6s8--table-s3/metadata/00041-3d2e.metadata.json\"",
+    },
+    ActionSpec {
+        name: "s3tables.ListTables",
+        effect: Effect::Read,
+        members: &[
+            req("tableBucketARN", String),
+            opt("namespace", String),
+            opt("prefix", String),
+            opt("continuationToken", String),
+            opt("maxTables", Integer),
+        ],
+        iam: &["s3tables:ListTables"],
+        resource: "{tableBucketARN}",
+        summary: "List tables in table bucket {tableBucketARN}",
+        example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
+                  namespace: pricing_intelligence_dev",
+    },
+    ActionSpec {
+        name: "s3tables.ListNamespaces",
+        effect: Effect::Read,
+        members: &[
+            req("tableBucketARN", String),
+            opt("prefix", String),
+            opt("continuationToken", String),
+            opt("maxNamespaces", Integer),
+        ],
+        iam: &["s3tables:ListNamespaces"],
+        resource: "{tableBucketARN}",
+        summary: "List namespaces in table bucket {tableBucketARN}",
+        example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"",
+    },
+    ActionSpec {
+        name: "s3tables.iceberg_snapshots",
+        effect: Effect::Read,
+        members: &[req("TableBucketARN", String), req("Namespace", String), req("Name", String)],
+        iam: &["s3tables:GetTableMetadataLocation", "s3tables:GetTableData"],
+        resource: "{TableBucketARN}/table/*",
+        summary: "List Iceberg snapshots of {Namespace}.{Name}",
+        example: "TableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
+                  Namespace: pricing_intelligence_dev\n\
+                  Name: sales_history",
+    },
+    ActionSpec {
+        name: "s3tables.iceberg_rollback",
+        effect: Effect::Write,
+        members: &[
+            req("TableBucketARN", String),
+            req("Namespace", String),
+            req("Name", String),
+            req("SnapshotId", Integer),
+        ],
+        iam: &[
+            "s3tables:GetTableMetadataLocation",
+            "s3tables:UpdateTableMetadataLocation",
+            "s3tables:GetTableData",
+            "s3tables:PutTableData",
+        ],
+        resource: "{TableBucketARN}/table/*",
+        summary: "Roll {Namespace}.{Name} back to snapshot {SnapshotId}",
+        example: "TableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
+                  Namespace: pricing_intelligence_dev\n\
+                  Name: sales_history\n\
+                  SnapshotId: 1234567890123456789",
+    },
+];

@@ -1,0 +1,47 @@
+//! Amazon Simple Notification Service (SNS).
+
+use super::MemberType::*;
+use super::{ActionSpec, Effect, opt, req};
+
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "sns.Publish",
+        effect: Effect::Write,
+        // One of TopicArn, TargetArn and PhoneNumber names the destination.
+        members: &[
+            req("Message", String),
+            opt("TopicArn", String),
+            opt("TargetArn", String),
+            opt("PhoneNumber", String),
+            opt("Subject", String),
+            opt("MessageStructure", String),
+            opt("MessageAttributes", Map),
+            opt("MessageDeduplicationId", String),
+            opt("MessageGroupId", String),
+        ],
+        iam: &["sns:Publish"],
+        resource: "{TopicArn}",
+        summary: "Publish a message to {TopicArn}",
+        example: "TopicArn: \"arn:aws:sns:eu-west-1:123456789012:bg-remover-cost-alerts\"\n\
+                  Subject: bg-remover rollback finished\n\
+                  Message: Lambda alias live now points at version 42",
+    },
+    ActionSpec {
+        name: "sns.ListTopics",
+        effect: Effect::Read,
+        members: &[opt("NextToken", String)],
+        iam: &["sns:ListTopics"],
+        resource: "*",
+        summary: "List SNS topics",
+        example: "{}",
+    },
+    ActionSpec {
+        name: "sns.GetTopicAttributes",
+        effect: Effect::Read,
+        members: &[req("TopicArn", String)],
+        iam: &["sns:GetTopicAttributes"],
+        resource: "{TopicArn}",
+        summary: "Read attributes of topic {TopicArn}",
+        example: "TopicArn: \"arn:aws:sns:eu-west-1:123456789012:bg-remover-cost-alerts\"",
+    },
+];

@@ -1,0 +1,138 @@
+//! Amazon Simple Queue Service (SQS).
+
+use super::MemberType::*;
+use super::{ActionSpec, Effect, opt, req};
+
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "sqs.GetQueueUrl",
+        effect: Effect::Read,
+        members: &[req("QueueName", String), opt("QueueOwnerAWSAccountId", String)],
+        iam: &["sqs:GetQueueUrl"],
+        resource: "arn:aws:sqs:{region}:{account}:{QueueName}",
+        summary: "Look up the URL of queue {QueueName}",
+        example: "QueueName: bg-remover-dev-dlq",
+    },
+    ActionSpec {
+        name: "sqs.GetQueueAttributes",
+        effect: Effect::Read,
+        members: &[req("QueueUrl", String), opt("AttributeNames", List)],
+        iam: &["sqs:GetQueueAttributes"],
+        resource: "{QueueUrl}",
+        summary: "Read attributes of {QueueUrl}",
+        example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
+                  AttributeNames: [ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible]",
+    },
+    ActionSpec {
+        name: "sqs.ReceiveMessage",
+        // Received messages become invisible to other consumers for the visibility timeout.
+        effect: Effect::Write,
+        members: &[
+            req("QueueUrl", String),
+            opt("AttributeNames", List),
+            opt("MessageSystemAttributeNames", List),
+            opt("MessageAttributeNames", List),
+            opt("MaxNumberOfMessages", Integer),
+            opt("VisibilityTimeout", Integer),
+            opt("WaitTimeSeconds", Integer),
+            opt("ReceiveRequestAttemptId", String),
+        ],
+        iam: &["sqs:ReceiveMessage"],
+        resource: "{QueueUrl}",
+        summary: "Receive up to {MaxNumberOfMessages} messages from {QueueUrl} (hides them for the visibility timeout)",
+        example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
+                  MaxNumberOfMessages: 1\n\
+                  VisibilityTimeout: 0\n\
+                  MessageSystemAttributeNames: [All]",
+    },
+    ActionSpec {
+        name: "sqs.SendMessage",
+        effect: Effect::Write,
+        members: &[
+            req("QueueUrl", String),
+            req("MessageBody", String),
+            opt("DelaySeconds", Integer),
+            opt("MessageAttributes", Map),
+            opt("MessageSystemAttributes", Map),
+            opt("MessageDeduplicationId", String),
+            opt("MessageGroupId", String),
+        ],
+        iam: &["sqs:SendMessage"],
+        resource: "{QueueUrl}",
+        summary: "Send one message to {QueueUrl}",
+        example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-main\"\n\
+                  MessageBody: '{\"source\":\"runbook\",\"tenant_id\":\"carousel-labs\"}'",
+    },
+    ActionSpec {
+        name: "sqs.SendMessageBatch",
+        effect: Effect::Write,
+        members: &[req("QueueUrl", String), req("Entries", List)],
+        // There is no separate IAM action for the batch form.
+        iam: &["sqs:SendMessage"],
+        resource: "{QueueUrl}",
+        summary: "Send a batch of messages to {QueueUrl}",
+        example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-main\"\n\
+                  Entries: [{Id: \"1\", MessageBody: '{\"source\":\"dlq-redrive\"}'}]",
+    },
+    ActionSpec {
+        name: "sqs.DeleteMessage",
+        effect: Effect::Write,
+        members: &[req("QueueUrl", String), req("ReceiptHandle", String)],
+        iam: &["sqs:DeleteMessage"],
+        resource: "{QueueUrl}",
+        summary: "Delete one received message from {QueueUrl}",
+        example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
+                  ReceiptHandle: AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...",
+    },
+    ActionSpec {
+        name: "sqs.DeleteMessageBatch",
+        effect: Effect::Write,
+        members: &[req("QueueUrl", String), req("Entries", List)],
+        // There is no separate IAM action for the batch form.
+        iam: &["sqs:DeleteMessage"],
+        resource: "{QueueUrl}",
+        summary: "Delete a batch of received messages from {QueueUrl}",
+        example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
+                  Entries: [{Id: \"1\", ReceiptHandle: AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...}]",
+    },
+    ActionSpec {
+        name: "sqs.PurgeQueue",
+        effect: Effect::Write,
+        members: &[req("QueueUrl", String)],
+        iam: &["sqs:PurgeQueue"],
+        resource: "{QueueUrl}",
+        summary: "Delete every message in {QueueUrl}",
+        example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"",
+    },
+    ActionSpec {
+        name: "sqs.ListQueues",
+        effect: Effect::Read,
+        members: &[opt("QueueNamePrefix", String), opt("NextToken", String), opt("MaxResults", Integer)],
+        iam: &["sqs:ListQueues"],
+        resource: "*",
+        summary: "List queues named {QueueNamePrefix}*",
+        example: "QueueNamePrefix: bg-remover-dev",
+    },
+    ActionSpec {
+        name: "sqs.move_messages",
+        effect: Effect::Write,
+        members: &[
+            req("SourceQueueUrl", String),
+            req("DestinationQueueUrl", String),
+            opt("MaxMessages", Integer),
+            opt("BatchSize", Integer),
+            opt("Pollers", Integer),
+            opt("RatePerSecond", Number),
+            // An expression evaluated against each message; messages that do not match stay in the source.
+            opt("Filter", String),
+        ],
+        iam: &["sqs:ReceiveMessage", "sqs:SendMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        resource: "{SourceQueueUrl}, {DestinationQueueUrl}",
+        summary: "Move messages from {SourceQueueUrl} to {DestinationQueueUrl}",
+        example: "SourceQueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
+                  DestinationQueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-main\"\n\
+                  MaxMessages: 500\n\
+                  BatchSize: 10\n\
+                  RatePerSecond: 20.0",
+    },
+];

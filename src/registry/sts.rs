@@ -1,0 +1,14 @@
+//! AWS Security Token Service (STS).
+
+use super::{ActionSpec, Effect};
+
+pub const ACTIONS: &[ActionSpec] = &[ActionSpec {
+    name: "sts.GetCallerIdentity",
+    effect: Effect::Read,
+    members: &[],
+    // Every principal may call it and no policy can deny it; listed so plans show the call.
+    iam: &["sts:GetCallerIdentity"],
+    resource: "*",
+    summary: "Show the account and principal in use",
+    example: "{}",
+}];

@@ -1,0 +1,37 @@
+//! Plain-text tables for terminal output: columns padded to their widest cell, no borders to copy around.
+
+/// Renders rows under a header, each column as wide as its widest cell; the last column is not padded.
+pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
+    let columns = header.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (index, cell) in row.iter().enumerate().take(columns) {
+            widths[index] = widths[index].max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (index, cell) in row.iter().enumerate().take(columns) {
+            if index + 1 == columns {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(widths[index] - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pads_columns_to_the_widest_cell() {
+        let text = super::render(&["A", "B"], &[vec!["long cell".into(), "x".into()], vec!["s".into(), "y".into()]]);
+        assert_eq!(text, "A          B\nlong cell  x\ns          y\n");
+    }
+}

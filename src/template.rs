@@ -1,0 +1,281 @@
+//! Templates and expressions: the minijinja environment every runbook string is rendered in, and the static
+//! analysis the validator uses to prove that every name a template reads exists where it is read.
+//!
+//! In `with`, `vars`, parameter defaults and messages every string is a template; one that is exactly one
+//! `{{ expr }}` keeps the expression's type. `when`, `that`, `until`, `outputs` and `for_each` are bare expressions.
+
+use std::collections::{BTreeSet, HashSet};
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use jiff::Timestamp;
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
+
+use crate::datetime::{self, DateTimeSpec};
+use crate::duration;
+
+/// The one environment runbooks are rendered in. Building it is cheap but not free, so it is shared.
+pub fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(build_environment);
+    &ENVIRONMENT
+}
+
+fn build_environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    // A misspelt name must fail loudly at 3 a.m., not render as an empty string into an AWS request.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Bounds the work a hostile or runaway template can do (a `range(10**9)` loop) without a clock.
+    env.set_fuel(Some(5_000_000));
+    env.add_filter("jmespath", jmespath_filter);
+    env.add_filter("to_json", to_json);
+    env.add_filter("from_json", from_json);
+    env.add_filter("add_duration", add_duration);
+    env.add_filter("format_datetime", format_datetime);
+    env.add_filter("to_epoch", to_epoch);
+    env.add_filter("from_epoch", from_epoch);
+    env.add_function("now", now);
+    env
+}
+
+/// Names of global functions (`range`, `now`, ...), which static analysis reports like variables.
+fn global_names() -> &'static HashSet<String> {
+    static NAMES: LazyLock<HashSet<String>> =
+        LazyLock::new(|| environment().globals().map(|(name, _)| name.to_string()).collect());
+    &NAMES
+}
+
+/// Whether a string contains template syntax at all; plain strings skip compilation entirely.
+pub fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%") || text.contains("{#")
+}
+
+/// The expression inside a string that is exactly one `{{ expr }}`, which keeps its type when rendered.
+pub fn single_expression(text: &str) -> Option<&str> {
+    let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%")).then_some(inner.trim())
+}
+
+/// A template or expression that does not compile, with the byte range of the fault where minijinja knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyntaxError {
+    pub message: String,
+    pub range: Option<Range<usize>>,
+}
+
+impl SyntaxError {
+    fn from_minijinja(error: &Error) -> SyntaxError {
+        let message = error.detail().map_or_else(|| error.kind().to_string(), str::to_string);
+        SyntaxError { message, range: error.range() }
+    }
+}
+
+/// The dotted paths (`params.table`, `steps.describe.output.Table`) a template reads, globals left out.
+pub fn template_references(source: &str) -> Result<BTreeSet<String>, SyntaxError> {
+    if !is_template(source) {
+        return Ok(BTreeSet::new());
+    }
+    let template = environment().template_from_str(source).map_err(|e| SyntaxError::from_minijinja(&e))?;
+    Ok(without_globals(template.undeclared_variables(true)))
+}
+
+/// The dotted paths an expression reads, globals left out.
+pub fn expression_references(source: &str) -> Result<BTreeSet<String>, SyntaxError> {
+    if source.trim().is_empty() {
+        return Err(SyntaxError { message: "the expression is empty".into(), range: None });
+    }
+    if source.contains("{{") || source.contains("{%") {
+        return Err(SyntaxError {
+            message: "this is an expression; write it without `{{ }}`".into(),
+            range: source.find("{{").or_else(|| source.find("{%")).map(|start| start..start + 2),
+        });
+    }
+    let expression = environment().compile_expression(source).map_err(|e| SyntaxError::from_minijinja(&e))?;
+    Ok(without_globals(expression.undeclared_variables(true)))
+}
+
+fn without_globals(names: HashSet<String>) -> BTreeSet<String> {
+    let globals = global_names();
+    names
+        .into_iter()
+        .filter(|name| !globals.contains(name.split('.').next().unwrap_or(name)))
+        .collect()
+}
+
+/// Renders a template. A string that is exactly one `{{ expr }}` yields the expression's own value (a number stays
+/// a number, a list a list); anything else yields a string.
+pub fn render(source: &str, context: &Value) -> Result<Value, Error> {
+    if !is_template(source) {
+        return Ok(Value::from(source));
+    }
+    if let Some(expression) = single_expression(source) {
+        return evaluate(expression, context);
+    }
+    environment().render_str(source, context).map(Value::from)
+}
+
+/// Evaluates a bare expression.
+pub fn evaluate(source: &str, context: &Value) -> Result<Value, Error> {
+    let value = environment().compile_expression(source)?.eval(context)?;
+    // Strict mode fails on printing an undefined value, not on producing one; an expression that names nothing
+    // must fail here rather than pass `undefined` on to a request or a check.
+    if value.is_undefined() {
+        return Err(Error::new(ErrorKind::UndefinedError, format!("`{source}` is undefined")));
+    }
+    Ok(value)
+}
+
+/// Renders every string inside a JSON value, keeping its shape.
+pub fn render_json(value: &serde_json::Value, context: &Value) -> Result<serde_json::Value, Error> {
+    Ok(match value {
+        serde_json::Value::String(text) if is_template(text) => to_json_value(&render(text, context)?)?,
+        serde_json::Value::Array(items) => {
+            items.iter().map(|item| render_json(item, context)).collect::<Result<_, _>>()?
+        }
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(key, item)| Ok((key.clone(), render_json(item, context)?)))
+            .collect::<Result<serde_json::Map<_, _>, Error>>()?
+            .into(),
+        other => other.clone(),
+    })
+}
+
+/// A template value as JSON.
+pub fn to_json_value(value: &Value) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(value).map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
+}
+
+/// JSON as a template value.
+pub fn from_json_value(value: &serde_json::Value) -> Value {
+    Value::from(Serde(value))
+}
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidOperation, message.into())
+}
+
+/// `value | jmespath('Versions[?Version != `$LATEST`].Version')`: the AWS CLI's `--query` language.
+fn jmespath_filter(value: Value, expression: &str) -> Result<Value, Error> {
+    let compiled = jmespath::compile(expression).map_err(|e| invalid(format!("invalid JMESPath: {e}")))?;
+    let data = to_json_value(&value)?;
+    let found = compiled.search(data).map_err(|e| invalid(format!("JMESPath failed: {e}")))?;
+    let json = serde_json::to_value(&*found).map_err(|e| invalid(e.to_string()))?;
+    Ok(from_json_value(&json))
+}
+
+fn to_json(value: Value) -> Result<String, Error> {
+    serde_json::to_string(&to_json_value(&value)?).map_err(|e| invalid(e.to_string()))
+}
+
+fn from_json(text: &str) -> Result<Value, Error> {
+    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
+    Ok(from_json_value(&json))
+}
+
+fn parse_timestamp(value: &Value) -> Result<Timestamp, Error> {
+    if let Some(seconds) = value.as_i64() {
+        return Timestamp::from_second(seconds).map_err(|e| invalid(e.to_string()));
+    }
+    let text = value.as_str().ok_or_else(|| invalid(format!("expected a date and time, found {value}")))?;
+    DateTimeSpec::parse(text)
+        .and_then(|spec| spec.resolve(Timestamp::now()))
+        .ok_or_else(|| invalid(format!("`{text}` is not a date and time; {}", datetime::HINT)))
+}
+
+/// `'2025-12-30T14:00:00Z' | add_duration('-5m')` gives `2025-12-30T13:55:00Z`.
+fn add_duration(value: Value, amount: &str) -> Result<String, Error> {
+    let at = parse_timestamp(&value)?;
+    let (negative, amount) = duration::parse_signed(amount)
+        .ok_or_else(|| invalid(format!("`{amount}` is not a duration; {}", duration::HINT)))?;
+    let amount = jiff::SignedDuration::try_from(amount).map_err(|e| invalid(e.to_string()))?;
+    let moved = if negative { at.checked_sub(amount) } else { at.checked_add(amount) };
+    Ok(datetime::format_rfc3339(moved.map_err(|e| invalid(e.to_string()))?))
+}
+
+/// `x | format_datetime('%Y-%m-%d')`, strftime syntax, in UTC.
+fn format_datetime(value: Value, format: &str) -> Result<String, Error> {
+    let at = parse_timestamp(&value)?;
+    let zoned = at.to_zoned(jiff::tz::TimeZone::UTC);
+    jiff::fmt::strtime::format(format, &zoned).map_err(|e| invalid(e.to_string()))
+}
+
+fn to_epoch(value: Value) -> Result<i64, Error> {
+    Ok(parse_timestamp(&value)?.as_second())
+}
+
+fn from_epoch(value: Value) -> Result<String, Error> {
+    Ok(datetime::format_rfc3339(parse_timestamp(&value)?))
+}
+
+fn now() -> String {
+    datetime::format_rfc3339(Timestamp::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context() -> Value {
+        from_json_value(&serde_json::json!({
+            "params": {"table": "sales", "limit": 10},
+            "steps": {"versions": {"output": {"Versions": [{"Version": "$LATEST"}, {"Version": "3"}, {"Version": "4"}]}}},
+        }))
+    }
+
+    #[test]
+    fn a_single_expression_keeps_its_type() {
+        assert_eq!(render("{{ params.limit }}", &context()).unwrap(), Value::from(10));
+        assert_eq!(render("{{ params.table }}-restore", &context()).unwrap(), Value::from("sales-restore"));
+        assert_eq!(render("plain", &context()).unwrap(), Value::from("plain"));
+    }
+
+    #[test]
+    fn undefined_names_fail() {
+        assert!(render("{{ params.tabel }}", &context()).is_err());
+    }
+
+    #[test]
+    fn references_are_full_paths_without_globals() {
+        let found = template_references("{{ params.table }} {{ steps.versions.output.Versions | length }} {{ now() }}");
+        let found: Vec<_> = found.unwrap().into_iter().collect();
+        assert_eq!(found, ["params.table", "steps.versions.output.Versions"]);
+        let found: Vec<_> = expression_references("range(3) | list").unwrap().into_iter().collect();
+        assert!(found.is_empty());
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_range() {
+        let error = template_references("{{ params.table }").unwrap_err();
+        assert!(error.range.is_some(), "{error:?}");
+        assert!(expression_references("{{ x }}").is_err());
+        assert!(expression_references("a ==").is_err());
+    }
+
+    #[test]
+    fn jmespath_carries_the_cli_queries_over() {
+        let value = evaluate(
+            "steps.versions.output | jmespath(\"Versions[?Version != '$LATEST'].Version | [-1]\")",
+            &context(),
+        )
+        .unwrap();
+        assert_eq!(value, Value::from("4"));
+    }
+
+    #[test]
+    fn datetime_arithmetic_and_formatting() {
+        let ctx = context();
+        assert_eq!(
+            render("{{ '2025-12-30T14:00:00Z' | add_duration('-5m') }}", &ctx).unwrap(),
+            Value::from("2025-12-30T13:55:00Z")
+        );
+        assert_eq!(
+            render("{{ '2025-12-30T14:00:00Z' | format_datetime('%Y%m%d') }}", &ctx).unwrap(),
+            Value::from("20251230")
+        );
+        assert_eq!(render("{{ '1970-01-01T00:01:00Z' | to_epoch }}", &ctx).unwrap(), Value::from(60));
+        assert_eq!(render("{{ {'a': [1]} | to_json }}", &ctx).unwrap(), Value::from(r#"{"a":[1]}"#));
+    }
+}
