@@ -161,7 +161,7 @@ fn parse_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error) -> Diagnosti
         return Diagnostic::new(ErrorKind::DuplicateKey { key: key.to_string() }, file, span)
             .with_hint("remove one of them; YAML keeps only one value per key");
     }
-    if lower.contains("depth") || lower.contains("nesting") {
+    if lower.contains("depth") || lower.contains("nesting") || lower.contains("recursion") {
         return Diagnostic::new(ErrorKind::TooDeep { limit: MAX_DEPTH }, file, span)
             .with_hint("flatten the structure; no runbook needs this much nesting");
     }

@@ -40,7 +40,7 @@ pub fn add_flags(mut command: Command, runbook: &Runbook) -> Command {
             .help(help.trim().to_string())
             .required(param.required)
             .env(format!("RUNBOOK_PARAM_{}", param.name.to_uppercase()))
-            .hide_env_values(param.secret)
+            .hide_env(true)
             .value_parser(move |text: &str| param_value::parse_cli(ty, &constraints, text));
         if ty == ParamTypeName::Boolean {
             arg = arg.num_args(0..=1).default_missing_value("true").overrides_with(negated_id(param));

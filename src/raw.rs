@@ -31,7 +31,7 @@ pub struct RawRunbook {
     /// Parameters, each also a command-line flag (`restore_time` becomes `--restore-time`).
     pub params: Option<Entries<RawParam>>,
     /// Derived values computed once after the parameters, in order; every string is a template.
-    #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, serde_json::Value>>")]
     pub vars: Option<Entries<Node>>,
     /// The steps. A step starts once every step it `needs` has finished; independent steps run concurrently.
     #[schemars(required)]
@@ -81,13 +81,13 @@ pub struct RawParam {
     /// Shown in `runbook show` and `--help`.
     pub description: Option<Spanned<String>>,
     /// The value when the flag is not given; may be a template over earlier parameters.
-    #[schemars(with = "serde_json::Value")]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub default: Option<Node>,
     /// Strings: a regular expression the whole value must match.
     pub pattern: Option<Spanned<String>>,
     /// The allowed values.
     #[serde(rename = "enum")]
-    #[schemars(with = "Vec<serde_json::Value>")]
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
     pub allowed: Option<Spanned<Vec<Node>>>,
     /// Strings and lists: the fewest characters or items.
     pub min_length: Option<Spanned<u64>>,
@@ -146,7 +146,7 @@ pub struct RawStep {
     pub action: Option<Spanned<String>>,
     /// The request, with the AWS API's own member names; every string is a template.
     #[serde(rename = "with")]
-    #[schemars(with = "std::collections::BTreeMap<String, serde_json::Value>")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, serde_json::Value>>")]
     pub with: Option<Node>,
     /// Step ids this step waits for.
     pub needs: Option<Vec<Spanned<String>>>,
@@ -456,7 +456,19 @@ impl FromNode for RawCriterion {
 
 /// The JSON Schema of the runbook format, generated from the raw model.
 pub fn json_schema() -> serde_json::Value {
-    let schema = schemars::generate::SchemaSettings::draft07().into_generator().into_root_schema_for::<RawRunbook>();
+    // An absent key is how YAML says "not set"; `null` is no value a runbook should write, so `Option` fields do
+    // not add it to the schema's types.
+    let drop_null = schemars::transform::RecursiveTransform(|schema: &mut schemars::Schema| {
+        if let Some(serde_json::Value::Array(types)) = schema.get_mut("type") {
+            types.retain(|t| t != "null");
+            if types.len() == 1 {
+                let only = types.remove(0);
+                schema.insert("type".into(), only);
+            }
+        }
+    });
+    let settings = schemars::generate::SchemaSettings::draft07().with_transform(drop_null);
+    let schema = settings.into_generator().into_root_schema_for::<RawRunbook>();
     serde_json::to_value(schema).expect("schemas serialize")
 }
 

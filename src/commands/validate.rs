@@ -53,13 +53,13 @@ pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
                     out.push_str(&format!("valid    {file} ({} steps)\n", steps.unwrap_or_default()));
                 } else {
                     print_diagnostics(context, diagnostics);
-                    out.push_str(&format!("invalid  {file} ({} errors)\n", diagnostics.len()));
+                    out.push_str(&format!("invalid  {file} ({})\n", plural(diagnostics.len(), "error")));
                 }
             }
             print(&out);
             if error_count > 0 {
                 let files = reports.iter().filter(|(_, _, d)| !d.is_empty()).count();
-                eprintln!("runbook: {error_count} errors in {files} of {} runbooks", reports.len());
+                eprintln!("runbook: {} in {files} of {}", plural(error_count, "error"), plural(reports.len(), "runbook"));
             }
         }
     }
@@ -93,4 +93,8 @@ fn targets(context: &Context, paths: &[PathBuf]) -> Result<Vec<Location>, String
         }
     }
     Ok(locations)
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }

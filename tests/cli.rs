@@ -1,0 +1,267 @@
+//! The command line end to end: the binary driven as a user would, output and exit codes checked.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the binary in `dir` with a clean RUNBOOK_PATH and no color.
+fn runbook_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUNBOOK_PATH")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run the binary")
+}
+
+fn runbook(args: &[&str]) -> Output {
+    runbook_in(&repo(), args)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const MINIMAL: &str = "name: NAME\ndescription: DESCRIPTION\nsteps:\n  - id: only\n    action: core.noop\n";
+
+fn minimal(name: &str, description: &str) -> String {
+    MINIMAL.replace("NAME", name).replace("DESCRIPTION", description)
+}
+
+#[test]
+fn validate_accepts_every_shipped_runbook() {
+    let output = runbook(&["validate"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for name in ["pitr-restore", "rollback-lambda", "iceberg-rollback", "dlq-replay", "smoke-test"] {
+        assert!(stdout(&output).contains(&format!("valid    runbooks/{name}.yaml")), "{}", stdout(&output));
+    }
+}
+
+#[test]
+fn validate_reports_every_error_with_location_caret_and_hint_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "broken.yaml",
+        "name: broken\ndescription: two mistakes\nsteps:\n  - id: first\n    action: dynamodb.DescribeTabel\n    with: {TableName: x}\n  - id: second\n    nedds: [first]\n    action: core.noop\n",
+    );
+    let output = runbook_in(dir.path(), &["validate", "broken.yaml"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("error[unknown-action]: unknown action `dynamodb.DescribeTabel`"), "{err}");
+    assert!(err.contains("--> broken.yaml:5:13"), "{err}");
+    assert!(err.contains("did you mean `dynamodb.DescribeTable`?"), "{err}");
+    assert!(err.contains("error[unknown-key]: unknown key `nedds` in step `second`"), "{err}");
+    assert!(err.contains("--> broken.yaml:8:5"), "{err}");
+    assert!(err.contains("8 |     nedds: [first]\n  |     ^^^^^"), "{err}");
+    assert!(err.contains("2 errors in 1 of 1 runbook"), "{err}");
+}
+
+#[test]
+fn validate_json_is_for_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad-one.yaml", "name: bad-one\ndescription: x\nsteps:\n  - id: a\n    action: core.sleep\n    with: {duration: 5s, extra: 1}\n");
+    write(dir.path(), "good.yaml", &minimal("good", "fine"));
+    let output = runbook_in(dir.path(), &["validate", ".", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["error_count"], 1);
+    let bad = &report["files"][0];
+    assert_eq!(bad["file"], "./bad-one.yaml");
+    assert_eq!(bad["errors"][0]["code"], "unknown-member");
+    assert_eq!(bad["errors"][0]["line"], 6);
+    assert_eq!(report["files"][1]["valid"], true);
+}
+
+#[test]
+fn list_finds_embedded_runbooks_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = runbook_in(dir.path(), &["list"]);
+    assert!(output.status.success());
+    let out = stdout(&output);
+    assert!(out.starts_with("NAME"), "{out}");
+    assert!(out.contains("pitr-restore      P1"), "{out}");
+    assert!(out.contains("--restore-time*"), "{out}");
+}
+
+#[test]
+fn search_order_is_dir_then_runbook_path_then_local_then_embedded() {
+    let dir = tempfile::tempdir().unwrap();
+    let explicit = dir.path().join("explicit");
+    let path_one = dir.path().join("one");
+    let local = dir.path().join("runbooks");
+    for folder in [&explicit, &path_one, &local] {
+        std::fs::create_dir(folder).unwrap();
+    }
+    write(&local, "pitr-restore.yaml", &minimal("pitr-restore", "local copy"));
+    write(&local, "shared.yaml", &minimal("shared", "from ./runbooks"));
+    write(&path_one, "shared.yaml", &minimal("shared", "from RUNBOOK_PATH"));
+    write(&explicit, "shared.yaml", &minimal("shared", "from --dir"));
+
+    let list = |extra: &[&str], runbook_path: Option<&Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
+        command.args(["list"]).args(extra).current_dir(dir.path()).env("NO_COLOR", "1").env_remove("RUNBOOK_PATH");
+        if let Some(path) = runbook_path {
+            command.env("RUNBOOK_PATH", path);
+        }
+        stdout(&command.output().unwrap())
+    };
+    assert!(list(&[], None).contains("local copy"), "a local file wins over the embedded one");
+    assert!(list(&[], None).contains("from ./runbooks"));
+    assert!(list(&[], Some(&path_one)).contains("from RUNBOOK_PATH"));
+    let dir_flag = explicit.to_str().unwrap();
+    assert!(list(&["--dir", dir_flag], Some(&path_one)).contains("from --dir"));
+}
+
+#[test]
+fn show_gives_doc_parameters_and_step_effects() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = runbook_in(dir.path(), &["show", "pitr-restore"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains("Implements section 1.2"), "{out}");
+    assert!(out.contains("--restore-time  datetime  yes"), "{out}");
+    assert!(out.contains("delete_original      write     dynamodb.DeleteTable"), "{out}");
+    assert!(out.contains("confirm_swap         approval  (approval gate)"), "{out}");
+    insta::assert_snapshot!("show_pitr_restore", out);
+}
+
+#[test]
+fn show_unknown_runbook_suggests_the_closest_and_exits_2() {
+    let output = runbook(&["show", "pitr-restor"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("did you mean `pitr-restore`?"), "{}", stderr(&output));
+}
+
+#[test]
+fn graph_marks_writes_and_approvals() {
+    let mermaid = stdout(&runbook(&["graph", "pitr-restore"]));
+    assert!(mermaid.starts_with("flowchart TD\n"));
+    assert!(mermaid.contains("delete_original[/\"delete_original<br/>dynamodb.DeleteTable\"/]:::write"), "{mermaid}");
+    assert!(mermaid.contains("confirm_swap{{\"confirm_swap<br/>approval\"}}:::approval"), "{mermaid}");
+    assert!(mermaid.contains("  pitr[\"pitr<br/>dynamodb.DescribeContinuousBackups\"]"), "{mermaid}");
+    assert!(mermaid.contains("  restore --> wait_restored"), "{mermaid}");
+    let dot = stdout(&runbook(&["graph", "pitr-restore", "--format", "dot"]));
+    assert!(dot.starts_with("digraph \"pitr-restore\" {"));
+    assert!(dot.contains("\"restore\" -> \"wait_restored\";"), "{dot}");
+    assert!(dot.contains("\"delete_original\" [label=\"delete_original\\ndynamodb.DeleteTable\", style=\"filled,bold\""), "{dot}");
+    assert!(dot.contains("shape=diamond"), "{dot}");
+}
+
+#[test]
+fn the_checked_in_schema_is_fresh() {
+    let output = runbook(&["schema"]);
+    assert!(output.status.success());
+    let checked_in = std::fs::read_to_string(repo().join("schemas/runbook.schema.json")).unwrap();
+    assert!(
+        stdout(&output) == checked_in,
+        "schemas/runbook.schema.json is stale: run `cargo run -- schema > schemas/runbook.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&checked_in).unwrap();
+    assert_eq!(schema["required"], serde_json::json!(["name", "description", "steps"]));
+    assert_eq!(schema["definitions"]["RawStep"]["additionalProperties"], false);
+    assert!(schema["definitions"]["RawStep"]["properties"]["needs"]["description"].is_string());
+}
+
+#[test]
+fn run_help_lists_parameters_as_typed_flags() {
+    let output = runbook(&["run", "pitr-restore", "--help"]);
+    assert!(output.status.success());
+    let out = stdout(&output);
+    assert!(out.contains("--restore-time <DATETIME>"), "{out}");
+    assert!(out.contains("--table <STRING>"), "{out}");
+    assert!(out.contains("[default: bg-remover-dev-sales-intelligence]"), "{out}");
+    assert!(out.contains("--spot-checks <INTEGER>"), "{out}");
+}
+
+#[test]
+fn run_rejects_unknown_and_malformed_flags_with_exit_2() {
+    let unknown = runbook(&["run", "pitr-restore", "--restore-time", "now-15m", "--tabel", "x"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("a similar argument exists: '--table'"), "{}", stderr(&unknown));
+    let bounds = runbook(&["run", "pitr-restore", "--restore-time=now-15m", "--spot-checks", "0"]);
+    assert_eq!(bounds.status.code(), Some(2));
+    assert!(stderr(&bounds).contains("0 is less than the minimum 1"), "{}", stderr(&bounds));
+    let datetime = runbook(&["run", "pitr-restore", "--restore-time", "yesterday"]);
+    assert_eq!(datetime.status.code(), Some(2));
+    assert!(stderr(&datetime).contains("is not a date and time"), "{}", stderr(&datetime));
+    let missing = runbook(&["run", "pitr-restore"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("--restore-time <DATETIME>"), "{}", stderr(&missing));
+    let pattern = runbook(&["run", "pitr-restore", "--restore-time", "now", "--table", "a b"]);
+    assert_eq!(pattern.status.code(), Some(2));
+    assert!(stderr(&pattern).contains("does not match the pattern"), "{}", stderr(&pattern));
+}
+
+#[test]
+fn run_accepts_every_flag_form() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("runbooks")).unwrap();
+    write(
+        &dir.path().join("runbooks"),
+        "flags.yaml",
+        "name: flags\ndescription: every type\nparams:\n  verify: {type: boolean, default: true}\n  dry: {type: boolean, default: false}\n  tables: {type: list}\n  tags: {type: map}\n  limit: {type: integer, default: 10}\n  ratio: {type: number}\n  wait_for: {type: duration, default: 5m}\n  label: {type: string, default: \"{{ params.limit }}-items\"}\nsteps:\n  - id: only\n    action: core.noop\n",
+    );
+    let output = runbook_in(
+        dir.path(),
+        &["run", "flags", "--no-verify", "--dry", "--tables", "[\"a\",\"b\"]", "--tags={\"team\":\"data\"}", "--limit=7", "--ratio", "0.5"],
+    );
+    let out = stdout(&output);
+    assert!(out.contains("verify = false"), "{out}{}", stderr(&output));
+    assert!(out.contains("dry = true"), "{out}");
+    assert!(out.contains("tables = [\"a\",\"b\"]"), "{out}");
+    assert!(out.contains("tags = {\"team\":\"data\"}"), "{out}");
+    assert!(out.contains("limit = 7"), "{out}");
+    assert!(out.contains("ratio = 0.5"), "{out}");
+    assert!(out.contains("wait_for = \"5m\""), "{out}");
+    assert!(out.contains("label = \"7-items\""), "a template default sees earlier parameters: {out}");
+    let bad_list = runbook_in(dir.path(), &["run", "flags", "--tables", "a,b"]);
+    assert_eq!(bad_list.status.code(), Some(2));
+    assert!(stderr(&bad_list).contains("is not JSON"), "{}", stderr(&bad_list));
+}
+
+#[test]
+fn actions_describes_members_iam_and_an_example() {
+    let output = runbook(&["actions", "dynamodb.RestoreTableToPointInTime"]);
+    assert!(output.status.success());
+    let out = stdout(&output);
+    assert!(out.starts_with("dynamodb.RestoreTableToPointInTime (write)"), "{out}");
+    assert!(out.contains("TargetTableName"), "{out}");
+    assert!(out.contains("dynamodb:RestoreTableToPointInTime"), "{out}");
+    let unknown = runbook(&["actions", "dynamodb.DescribeTabel"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("did you mean `dynamodb.DescribeTable`?"));
+}
+
+#[test]
+fn validate_refuses_hostile_input_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut laughs = String::from("name: laughs\ndescription: x\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..12 {
+        let p = level - 1;
+        laughs.push_str(&format!("a{level}: &a{level} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+    }
+    write(dir.path(), "laughs.yaml", &laughs);
+    let output = runbook_in(dir.path(), &["validate", "laughs.yaml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("error[alias-expansion]"), "{}", stderr(&output));
+    write(dir.path(), "deep.yaml", &format!("name: deep\nx: {}{}\n", "[".repeat(5000), "]".repeat(5000)));
+    let output = runbook_in(dir.path(), &["validate", "deep.yaml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("error[too-deep]"), "{}", stderr(&output));
+}
