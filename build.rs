@@ -7,15 +7,33 @@ fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|entries| entries.filter_map(Result::ok).map(|entry| entry.path()).collect())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .collect()
+        })
         .unwrap_or_default();
-    files.retain(|path| path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"));
+    files.retain(|path| {
+        path.extension()
+            .is_some_and(|ext| ext == "yaml" || ext == "yml")
+    });
     files.sort();
-    let mut code = String::from("/// Shipped runbooks: file name and text.\npub const EMBEDDED: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Shipped runbooks: file name and text.\npub const EMBEDDED: &[(&str, &str)] = &[\n",
+    );
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let name = path.file_name().and_then(|n| n.to_str()).expect("UTF-8 file name");
-        writeln!(code, "    ({name:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("UTF-8 file name");
+        writeln!(
+            code,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     code.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("embedded_runbooks.rs");

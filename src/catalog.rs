@@ -21,16 +21,23 @@ pub struct Catalog {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Location {
     File(PathBuf),
-    Embedded { file_name: &'static str, text: &'static str },
+    Embedded {
+        file_name: &'static str,
+        text: &'static str,
+    },
 }
 
 impl Location {
     pub fn read(&self) -> std::io::Result<Arc<SourceFile>> {
         match self {
-            Location::File(path) => Ok(SourceFile::new(path.clone(), std::fs::read_to_string(path)?)),
-            Location::Embedded { file_name, text } => {
-                Ok(SourceFile::new(Path::new(EMBEDDED_DIR).join(file_name), (*text).to_string()))
-            }
+            Location::File(path) => Ok(SourceFile::new(
+                path.clone(),
+                std::fs::read_to_string(path)?,
+            )),
+            Location::Embedded { file_name, text } => Ok(SourceFile::new(
+                Path::new(EMBEDDED_DIR).join(file_name),
+                (*text).to_string(),
+            )),
         }
     }
 
@@ -46,7 +53,13 @@ impl Catalog {
     /// The search folders from `--dir` and `RUNBOOK_PATH`, then `./runbooks`.
     pub fn new(dir: Option<&Path>, runbook_path: Option<&str>) -> Catalog {
         let mut dirs: Vec<PathBuf> = dir.map(Path::to_path_buf).into_iter().collect();
-        dirs.extend(runbook_path.unwrap_or_default().split(':').filter(|p| !p.is_empty()).map(PathBuf::from));
+        dirs.extend(
+            runbook_path
+                .unwrap_or_default()
+                .split(':')
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+        );
         dirs.push(PathBuf::from("runbooks"));
         Catalog { dirs }
     }
@@ -58,7 +71,11 @@ impl Catalog {
 
     /// The search folders that exist.
     pub fn local_dirs(&self) -> Vec<&Path> {
-        self.dirs.iter().map(PathBuf::as_path).filter(|dir| dir.is_dir()).collect()
+        self.dirs
+            .iter()
+            .map(PathBuf::as_path)
+            .filter(|dir| dir.is_dir())
+            .collect()
     }
 
     /// The runbook called `name`, searching in order.
@@ -83,12 +100,16 @@ impl Catalog {
         for dir in &self.dirs {
             for path in runbook_files(dir) {
                 if let Some(name) = path.file_stem().and_then(|s| s.to_str()) {
-                    found.entry(name.to_string()).or_insert(Location::File(path.clone()));
+                    found
+                        .entry(name.to_string())
+                        .or_insert(Location::File(path.clone()));
                 }
             }
         }
         for (file_name, text) in EMBEDDED {
-            found.entry(stem(file_name).to_string()).or_insert(Location::Embedded { file_name, text });
+            found
+                .entry(stem(file_name).to_string())
+                .or_insert(Location::Embedded { file_name, text });
         }
         found
     }
@@ -100,15 +121,27 @@ impl Catalog {
 }
 
 fn stem(file_name: &str) -> &str {
-    file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem)
+    file_name
+        .rsplit_once('.')
+        .map_or(file_name, |(stem, _)| stem)
 }
 
 /// The `.yaml` and `.yml` files directly in `dir`, sorted.
 pub fn runbook_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(Result::ok).map(|entry| entry.path()).collect())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .collect()
+        })
         .unwrap_or_default();
-    files.retain(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml"));
+    files.retain(|path| {
+        path.is_file()
+            && path
+                .extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+    });
     files.sort();
     files
 }
@@ -120,10 +153,15 @@ mod tests {
     #[test]
     fn a_local_file_wins_over_an_embedded_one() {
         let dir = tempfile::tempdir().unwrap();
-        let Some((file_name, _)) = EMBEDDED.first() else { return };
+        let Some((file_name, _)) = EMBEDDED.first() else {
+            return;
+        };
         std::fs::write(dir.path().join(file_name), "local").unwrap();
         let catalog = Catalog::new(Some(dir.path()), None);
-        assert_eq!(catalog.find(stem(file_name)), Some(Location::File(dir.path().join(file_name))));
+        assert_eq!(
+            catalog.find(stem(file_name)),
+            Some(Location::File(dir.path().join(file_name)))
+        );
     }
 
     #[test]
@@ -135,8 +173,14 @@ mod tests {
         std::fs::write(second.path().join("b.yml"), "").unwrap();
         let path = format!("{}:{}", first.path().display(), second.path().display());
         let catalog = Catalog::new(None, Some(&path));
-        assert_eq!(catalog.find("a"), Some(Location::File(first.path().join("a.yaml"))));
-        assert_eq!(catalog.find("b"), Some(Location::File(second.path().join("b.yml"))));
+        assert_eq!(
+            catalog.find("a"),
+            Some(Location::File(first.path().join("a.yaml")))
+        );
+        assert_eq!(
+            catalog.find("b"),
+            Some(Location::File(second.path().join("b.yml")))
+        );
         assert!(catalog.find("nope-not-here").is_none());
     }
 }

@@ -19,7 +19,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "runbook", version, about = "Operational procedures as YAML: validated offline, planned honestly, run against AWS")]
+#[command(
+    name = "runbook",
+    version,
+    about = "Operational procedures as YAML: validated offline, planned honestly, run against AWS"
+)]
 pub struct Cli {
     /// Look for runbooks in DIR first (before RUNBOOK_PATH, ./runbooks and the built-in ones).
     #[arg(long, global = true, value_name = "DIR")]
@@ -78,7 +82,11 @@ pub enum Command {
     #[command(disable_help_flag = true)]
     Run {
         /// The runbook, then its parameters as flags.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "NAME [FLAGS]")]
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "NAME [FLAGS]"
+        )]
         args: Vec<String>,
     },
 }
@@ -96,11 +104,20 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { exit::USAGE } else { exit::OK };
+            return if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
         }
     };
-    let color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal();
-    let context = Context { catalog: Catalog::from_env(cli.dir.as_deref()), color };
+    let color = !cli.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stderr().is_terminal();
+    let context = Context {
+        catalog: Catalog::from_env(cli.dir.as_deref()),
+        color,
+    };
     match cli.command {
         Command::Validate { paths, format } => commands::validate::run(&context, &paths, format),
         Command::List { format } => commands::list::run(&context, format),
@@ -115,7 +132,10 @@ pub fn main() -> i32 {
 /// Writes to stdout; a closed pipe (`runbook list | head`) ends the program quietly, as `cat` would.
 pub fn print(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    if let Err(error) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    if let Err(error) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(exit::OK);
         }

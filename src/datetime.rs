@@ -26,7 +26,11 @@ impl DateTimeSpec {
             }
             let (negative, amount) = duration::parse_signed(rest)?;
             let amount = SignedDuration::try_from(amount).ok()?;
-            return Some(DateTimeSpec::Relative(if negative { -amount } else { amount }));
+            return Some(DateTimeSpec::Relative(if negative {
+                -amount
+            } else {
+                amount
+            }));
         }
         text.parse::<Timestamp>().ok().map(DateTimeSpec::Absolute)
     }
@@ -44,7 +48,8 @@ pub fn format_rfc3339(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%S%.fZ").to_string()
 }
 
-pub const HINT: &str = "write RFC 3339 such as `2025-12-30T13:55:00Z`, or a time relative to now such as `now-15m`";
+pub const HINT: &str =
+    "write RFC 3339 such as `2025-12-30T13:55:00Z`, or a time relative to now such as `now-15m`";
 
 #[cfg(test)]
 mod tests {
@@ -54,16 +59,28 @@ mod tests {
     fn parses_absolute_and_relative() {
         let now: Timestamp = "2025-12-30T14:00:00Z".parse().unwrap();
         let at = DateTimeSpec::parse("2025-12-30T13:55:00Z").unwrap();
-        assert_eq!(format_rfc3339(at.resolve(now).unwrap()), "2025-12-30T13:55:00Z");
+        assert_eq!(
+            format_rfc3339(at.resolve(now).unwrap()),
+            "2025-12-30T13:55:00Z"
+        );
         let relative = DateTimeSpec::parse("now-15m").unwrap();
-        assert_eq!(format_rfc3339(relative.resolve(now).unwrap()), "2025-12-30T13:45:00Z");
+        assert_eq!(
+            format_rfc3339(relative.resolve(now).unwrap()),
+            "2025-12-30T13:45:00Z"
+        );
         assert_eq!(DateTimeSpec::parse("now").unwrap().resolve(now), Some(now));
         assert!(DateTimeSpec::parse("2025-12-30T13:55:00+01:00").is_some());
     }
 
     #[test]
     fn rejects_nonsense() {
-        for text in ["yesterday", "now-", "now15m", "2025-13-01T00:00:00Z", "2025-12-30"] {
+        for text in [
+            "yesterday",
+            "now-",
+            "now15m",
+            "2025-13-01T00:00:00Z",
+            "2025-12-30",
+        ] {
             assert_eq!(DateTimeSpec::parse(text), None, "{text}");
         }
     }

@@ -21,12 +21,18 @@ pub enum ErrorKind {
     DuplicateKey { key: String },
     #[error("the document nests deeper than {limit} levels")]
     TooDeep { limit: usize },
+    #[error("the document is too large to load: {message}")]
+    DocumentTooLarge { message: String },
     #[error("YAML aliases expand to more than the allowed size: {message}")]
     AliasExpansion { message: String },
     #[error("the runbook has {count} steps; at most {limit} are allowed")]
     TooManySteps { count: usize, limit: usize },
     #[error("{what} must be {expected}, found {found}")]
-    WrongType { what: String, expected: &'static str, found: &'static str },
+    WrongType {
+        what: String,
+        expected: &'static str,
+        found: &'static str,
+    },
     #[error("unknown key `{key}` in {context}")]
     UnknownKey { key: String, context: String },
     #[error("{context} is missing the required key `{key}`")]
@@ -42,12 +48,18 @@ pub enum ErrorKind {
     #[error("`{name}` is not a valid parameter name")]
     InvalidParamName { name: String },
     #[error("parameters `{first}` and `{second}` both become the flag `--{flag}`")]
-    FlagClash { first: String, second: String, flag: String },
+    FlagClash {
+        first: String,
+        second: String,
+        flag: String,
+    },
     #[error("`{key}` does not apply to a parameter of type {ty}")]
     ConstraintNotApplicable { key: &'static str, ty: &'static str },
     #[error("the default of `{param}` is invalid: {reason}")]
     InvalidDefault { param: String, reason: String },
-    #[error("`{param}` is required and has a default; a required parameter must be given on the command line")]
+    #[error(
+        "`{param}` is required and has a default; a required parameter must be given on the command line"
+    )]
     RequiredWithDefault { param: String },
     #[error("invalid regular expression: {message}")]
     InvalidPattern { message: String },
@@ -59,7 +71,9 @@ pub enum ErrorKind {
     UnknownNeed { step: String, need: String },
     #[error("the steps depend on each other in a cycle: {chain}")]
     Cycle { chain: String },
-    #[error("step `{step}` has both `action` and `approve`; a step is either an action or an approval gate")]
+    #[error(
+        "step `{step}` has both `action` and `approve`; a step is either an action or an approval gate"
+    )]
     ActionAndApprove { step: String },
     #[error("step `{step}` has neither `action` nor `approve`")]
     NoActionOrApprove { step: String },
@@ -68,15 +82,26 @@ pub enum ErrorKind {
     #[error("`concurrency` needs `for_each`")]
     ConcurrencyWithoutForEach,
     #[error("`{key}` is not allowed in an `on_failure` step: {reason}")]
-    NotInOnFailure { key: &'static str, reason: &'static str },
+    NotInOnFailure {
+        key: &'static str,
+        reason: &'static str,
+    },
     #[error("unknown action `{action}`")]
     UnknownAction { action: String },
     #[error("`{action}` has no input member `{member}`")]
     UnknownMember { action: String, member: String },
     #[error("`{action}` needs the input member `{member}`")]
-    MissingMember { action: String, member: &'static str },
+    MissingMember {
+        action: String,
+        member: &'static str,
+    },
     #[error("`{member}` of `{action}` must be {expected}, found {found}")]
-    MemberType { action: String, member: String, expected: &'static str, found: &'static str },
+    MemberType {
+        action: String,
+        member: String,
+        expected: &'static str,
+        found: &'static str,
+    },
     #[error("invalid template: {message}")]
     TemplateSyntax { message: String },
     #[error("invalid expression: {message}")]
@@ -117,6 +142,7 @@ impl ErrorKind {
             YamlSyntax { .. } => "yaml-syntax",
             DuplicateKey { .. } => "duplicate-key",
             TooDeep { .. } => "too-deep",
+            DocumentTooLarge { .. } => "document-too-large",
             AliasExpansion { .. } => "alias-expansion",
             TooManySteps { .. } => "too-many-steps",
             WrongType { .. } => "wrong-type",
@@ -174,7 +200,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(kind: ErrorKind, file: &Arc<SourceFile>, span: Span) -> Diagnostic {
-        Diagnostic { kind, file: Arc::clone(file), span, hint: None }
+        Diagnostic {
+            kind,
+            file: Arc::clone(file),
+            span,
+            hint: None,
+        }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
@@ -185,7 +216,12 @@ impl Diagnostic {
     /// `file:line:col`, or just the file when the error has no position.
     pub fn location(&self) -> String {
         if self.span.is_known() {
-            format!("{}:{}:{}", self.file.display_path(), self.span.line, self.span.column)
+            format!(
+                "{}:{}:{}",
+                self.file.display_path(),
+                self.span.line,
+                self.span.column
+            )
         } else {
             self.file.display_path()
         }
@@ -193,20 +229,41 @@ impl Diagnostic {
 
     /// The error as a person reads it: message, location, the line with a caret, and the hint.
     pub fn render(&self, color: bool) -> String {
-        let (red, blue, bold, reset) =
-            if color { ("\x1b[31m", "\x1b[34m", "\x1b[1m", "\x1b[0m") } else { ("", "", "", "") };
+        let (red, blue, bold, reset) = if color {
+            ("\x1b[31m", "\x1b[34m", "\x1b[1m", "\x1b[0m")
+        } else {
+            ("", "", "", "")
+        };
         let mut out = String::new();
-        let _ = writeln!(out, "{red}{bold}error[{}]{reset}{bold}: {}{reset}", self.kind.code(), self.kind);
+        let _ = writeln!(
+            out,
+            "{red}{bold}error[{}]{reset}{bold}: {}{reset}",
+            self.kind.code(),
+            self.kind
+        );
         let _ = writeln!(out, "  {blue}-->{reset} {}", self.location());
-        if let Some(line) = self.span.is_known().then(|| self.file.line_text(self.span.line)).flatten() {
+        if let Some(line) = self
+            .span
+            .is_known()
+            .then(|| self.file.line_text(self.span.line))
+            .flatten()
+        {
             let number = self.span.line.to_string();
             let gutter = " ".repeat(number.len());
-            let shown: String = line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+            let shown: String = line
+                .chars()
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect();
             let column = self.span.column.max(1) as usize - 1;
             let width = caret_width(line, column, self.span.len);
             let _ = writeln!(out, "{blue}{gutter} |{reset}");
             let _ = writeln!(out, "{blue}{number} |{reset} {shown}");
-            let _ = writeln!(out, "{blue}{gutter} |{reset} {}{red}{}{reset}", " ".repeat(column), "^".repeat(width));
+            let _ = writeln!(
+                out,
+                "{blue}{gutter} |{reset} {}{red}{}{reset}",
+                " ".repeat(column),
+                "^".repeat(width)
+            );
         }
         if let Some(hint) = &self.hint {
             let _ = writeln!(out, "  {blue}= hint:{reset} {hint}");
@@ -251,7 +308,10 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     pub fn new(file: &Arc<SourceFile>) -> Diagnostics {
-        Diagnostics { file: Arc::clone(file), list: Vec::new() }
+        Diagnostics {
+            file: Arc::clone(file),
+            list: Vec::new(),
+        }
     }
 
     /// Records an error and returns it so a hint can be added.
@@ -284,11 +344,17 @@ mod tests {
 
     #[test]
     fn renders_location_line_caret_and_hint() {
-        let file = SourceFile::new("rb/x.yaml", "name: x\nsteps:\n  - id: a\n    nedds: [b]\n".into());
+        let file = SourceFile::new(
+            "rb/x.yaml",
+            "name: x\nsteps:\n  - id: a\n    nedds: [b]\n".into(),
+        );
         let span = file.span_at(file.text.find("nedds").unwrap());
         let span = Span { len: 5, ..span };
         let diagnostic = Diagnostic::new(
-            ErrorKind::UnknownKey { key: "nedds".into(), context: "step `a`".into() },
+            ErrorKind::UnknownKey {
+                key: "nedds".into(),
+                context: "step `a`".into(),
+            },
             &file,
             span,
         )

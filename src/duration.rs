@@ -11,13 +11,17 @@ pub fn parse(text: &str) -> Option<Duration> {
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
         let amount: u64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let unit = match &rest[..unit_len] {
             "ms" => Duration::from_millis(1),
             "s" => Duration::from_secs(1),
@@ -48,7 +52,13 @@ pub fn format(duration: Duration) -> String {
         return "0s".to_string();
     }
     let mut out = String::new();
-    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] {
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+        ("ms", 1),
+    ] {
         if millis >= size {
             out.push_str(&format!("{}{unit}", millis / size));
             millis %= size;
@@ -58,7 +68,8 @@ pub fn format(duration: Duration) -> String {
 }
 
 /// The hint shown with every invalid duration.
-pub const HINT: &str = "write a number and a unit: `500ms`, `10s`, `5m`, `2h`, `1d`, or combined as `1h30m`";
+pub const HINT: &str =
+    "write a number and a unit: `500ms`, `10s`, `5m`, `2h`, `1d`, or combined as `1h30m`";
 
 #[cfg(test)]
 mod tests {
@@ -76,7 +87,16 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for text in ["", "5", "m", "5 minutes", "1.5h", "-5m", "10x", "99999999999999999999s"] {
+        for text in [
+            "",
+            "5",
+            "m",
+            "5 minutes",
+            "1.5h",
+            "-5m",
+            "10x",
+            "99999999999999999999s",
+        ] {
             assert_eq!(parse(text), None, "{text}");
         }
     }

@@ -65,12 +65,21 @@ fn wrong_type(node: &Node, what: &str, expected: &'static str, cx: &mut Diagnost
         (Value::Bool(_) | Value::Integer(_) | Value::Float(_), "a string") => {
             Some("quote the value to make it a string".to_string())
         }
-        (Value::String(_), "a list") => Some(format!("write a list: `[{}]`", node.as_str().unwrap_or_default())),
+        (Value::String(_), "a list") => Some(format!(
+            "write a list: `[{}]`",
+            node.as_str().unwrap_or_default()
+        )),
         (Value::Null, _) => Some("give the key a value, or remove it".to_string()),
         _ => None,
     };
-    let diagnostic =
-        cx.error(ErrorKind::WrongType { what: what.to_string(), expected, found: node.type_name() }, node.span);
+    let diagnostic = cx.error(
+        ErrorKind::WrongType {
+            what: what.to_string(),
+            expected,
+            found: node.type_name(),
+        },
+        node.span,
+    );
     if let Some(hint) = hint {
         diagnostic.set_hint(hint);
     }
@@ -152,7 +161,10 @@ impl FromNode for Node {
 
 impl<T: FromNode> FromNode for Spanned<T> {
     fn from_node(node: &Node, what: &str, cx: &mut Diagnostics) -> Option<Spanned<T>> {
-        T::from_node(node, what, cx).map(|value| Spanned { value, span: node.span })
+        T::from_node(node, what, cx).map(|value| Spanned {
+            value,
+            span: node.span,
+        })
     }
 }
 
@@ -160,7 +172,10 @@ impl<T: FromNode> FromNode for Vec<T> {
     fn from_node(node: &Node, what: &str, cx: &mut Diagnostics) -> Option<Vec<T>> {
         match &node.value {
             Value::Seq(items) => {
-                let converted: Vec<Option<T>> = items.iter().map(|item| T::from_node(item, what, cx)).collect();
+                let converted: Vec<Option<T>> = items
+                    .iter()
+                    .map(|item| T::from_node(item, what, cx))
+                    .collect();
                 converted.into_iter().collect()
             }
             Value::Null => Some(Vec::new()),
@@ -215,7 +230,11 @@ impl<'a> Fields<'a> {
         let context = context.into();
         let Value::Map(entries) = &node.value else {
             cx.error(
-                ErrorKind::WrongType { what: context, expected: "a mapping of keys to values", found: node.type_name() },
+                ErrorKind::WrongType {
+                    what: context,
+                    expected: "a mapping of keys to values",
+                    found: node.type_name(),
+                },
                 node.span,
             );
             return None;
@@ -230,18 +249,38 @@ impl<'a> Fields<'a> {
                 .map(|(_, hint)| hint.to_string())
                 .or_else(|| suggest::did_you_mean(&key.name, known.iter().copied()))
                 .unwrap_or_else(|| format!("the keys allowed here are: {}", known.join(", ")));
-            let span = Span { len: key.name.len(), ..key.span };
-            cx.error(ErrorKind::UnknownKey { key: key.name.clone(), context: context.clone() }, span).set_hint(hint);
+            let span = Span {
+                len: key.name.len(),
+                ..key.span
+            };
+            cx.error(
+                ErrorKind::UnknownKey {
+                    key: key.name.clone(),
+                    context: context.clone(),
+                },
+                span,
+            )
+            .set_hint(hint);
         }
-        Some(Fields { entries, span: node.span, context })
+        Some(Fields {
+            entries,
+            span: node.span,
+            context,
+        })
     }
 
     pub fn node(&self, key: &str) -> Option<&'a Node> {
-        self.entries.iter().find(|(k, _)| k.name == key).map(|(_, node)| node)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, node)| node)
     }
 
     pub fn key(&self, key: &str) -> Option<&'a Key> {
-        self.entries.iter().find(|(k, _)| k.name == key).map(|(k, _)| k)
+        self.entries
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(k, _)| k)
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -250,14 +289,26 @@ impl<'a> Fields<'a> {
 
     /// An optional key: `None` when absent or invalid (the error is already recorded then).
     pub fn get<T: FromNode>(&self, key: &str, cx: &mut Diagnostics) -> Option<T> {
-        self.node(key).and_then(|node| T::from_node(node, &format!("`{key}`"), cx))
+        self.node(key)
+            .and_then(|node| T::from_node(node, &format!("`{key}`"), cx))
     }
 
     /// A required key: reports it missing at the mapping.
-    pub fn require<T: FromNode>(&self, key: &'static str, example: &str, cx: &mut Diagnostics) -> Option<T> {
+    pub fn require<T: FromNode>(
+        &self,
+        key: &'static str,
+        example: &str,
+        cx: &mut Diagnostics,
+    ) -> Option<T> {
         if !self.has(key) {
-            cx.error(ErrorKind::MissingKey { key, context: self.context.clone() }, self.span)
-                .set_hint(format!("add `{key}: {example}`"));
+            cx.error(
+                ErrorKind::MissingKey {
+                    key,
+                    context: self.context.clone(),
+                },
+                self.span,
+            )
+            .set_hint(format!("add `{key}: {example}`"));
             return None;
         }
         self.get(key, cx)

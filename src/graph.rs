@@ -46,7 +46,12 @@ pub fn mermaid(runbook: &Runbook) -> String {
             out.push_str("  ");
             node(&mut out, &format!("on_failure_{}", step.id), step);
             if index > 0 {
-                let _ = writeln!(out, "    on_failure_{} --> on_failure_{}", runbook.on_failure[index - 1].id, step.id);
+                let _ = writeln!(
+                    out,
+                    "    on_failure_{} --> on_failure_{}",
+                    runbook.on_failure[index - 1].id,
+                    step.id
+                );
             }
         }
         out.push_str("  end\n");
@@ -58,14 +63,25 @@ pub fn mermaid(runbook: &Runbook) -> String {
 
 /// Graphviz DOT: reads as plain boxes, writes as bold red boxes, approvals as yellow diamonds.
 pub fn dot(runbook: &Runbook) -> String {
-    let mut out = format!("digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n", runbook.name);
-    let escape = |text: &str| text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    let mut out = format!(
+        "digraph \"{}\" {{\n  rankdir=TB;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+        runbook.name
+    );
+    let escape = |text: &str| {
+        text.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    };
     let node = |out: &mut String, key: &str, step: &Step| {
         let text = escape(&label(step));
         let style = match step.effect() {
             StepEffect::Read => "",
-            StepEffect::Write => ", style=\"filled,bold\", fillcolor=\"#fde2e1\", color=\"#c0392b\", penwidth=2",
-            StepEffect::Approval => ", shape=diamond, style=filled, fillcolor=\"#fff4cc\", color=\"#b7950b\"",
+            StepEffect::Write => {
+                ", style=\"filled,bold\", fillcolor=\"#fde2e1\", color=\"#c0392b\", penwidth=2"
+            }
+            StepEffect::Approval => {
+                ", shape=diamond, style=filled, fillcolor=\"#fff4cc\", color=\"#b7950b\""
+            }
         };
         let _ = writeln!(out, "  \"{key}\" [label=\"{text}\"{style}];");
     };
@@ -78,12 +94,19 @@ pub fn dot(runbook: &Runbook) -> String {
         }
     }
     if !runbook.on_failure.is_empty() {
-        out.push_str("  subgraph cluster_on_failure {\n    label=\"on failure\";\n    style=dashed;\n");
+        out.push_str(
+            "  subgraph cluster_on_failure {\n    label=\"on failure\";\n    style=dashed;\n",
+        );
         for (index, step) in runbook.on_failure.iter().enumerate() {
             out.push_str("  ");
             node(&mut out, &format!("on_failure.{}", step.id), step);
             if index > 0 {
-                let _ = writeln!(out, "    \"on_failure.{}\" -> \"on_failure.{}\";", runbook.on_failure[index - 1].id, step.id);
+                let _ = writeln!(
+                    out,
+                    "    \"on_failure.{}\" -> \"on_failure.{}\";",
+                    runbook.on_failure[index - 1].id,
+                    step.id
+                );
             }
         }
         out.push_str("  }\n");

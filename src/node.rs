@@ -18,6 +18,8 @@ pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 pub const MAX_DEPTH: usize = 64;
 /// Most nodes alias replays may add, which stops "billion laughs" documents early and in bounded memory.
 const MAX_REPLAYED_EVENTS: usize = 100_000;
+/// Most YAML nodes in a document: a 100,000-step runbook has about 1.5 million.
+pub const MAX_NODES: usize = 4_000_000;
 /// Stack for the parser thread: ample for `MAX_DEPTH` levels even in debug builds.
 const PARSE_STACK_BYTES: usize = 64 * 1024 * 1024;
 
@@ -74,7 +76,10 @@ impl Node {
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_map()?.iter().find(|(k, _)| k.name == key).map(|(_, node)| node)
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, node)| node)
     }
 
     /// The node as plain JSON, spans dropped.
@@ -83,12 +88,15 @@ impl Node {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Integer(i) => serde_json::Value::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
+            Value::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+            }
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::Seq(items) => items.iter().map(Node::to_json).collect(),
-            Value::Map(entries) => {
-                entries.iter().map(|(key, node)| (key.name.clone(), node.to_json())).collect()
-            }
+            Value::Map(entries) => entries
+                .iter()
+                .map(|(key, node)| (key.name.clone(), node.to_json()))
+                .collect(),
         }
     }
 
@@ -97,7 +105,9 @@ impl Node {
         match &self.value {
             Value::String(text) => visit(text, self.span),
             Value::Seq(items) => items.iter().for_each(|item| item.for_each_string(visit)),
-            Value::Map(entries) => entries.iter().for_each(|(_, node)| node.for_each_string(visit)),
+            Value::Map(entries) => entries
+                .iter()
+                .for_each(|(_, node)| node.for_each_string(visit)),
             _ => {}
         }
     }
@@ -107,7 +117,10 @@ impl Node {
 pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
     if file.text.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::new(
-            ErrorKind::FileTooLarge { size: file.text.len(), limit: MAX_FILE_BYTES },
+            ErrorKind::FileTooLarge {
+                size: file.text.len(),
+                limit: MAX_FILE_BYTES,
+            },
             file,
             Span::NONE,
         )
@@ -121,9 +134,14 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
             .stack_size(PARSE_STACK_BYTES)
             .spawn_scoped(scope, || {
                 let options = parser_options();
-                match serde_saphyr::from_str_with_options::<Option<Spanned<Raw>>>(&file.text, options) {
+                match serde_saphyr::from_str_with_options::<Option<Spanned<Raw>>>(
+                    &file.text, options,
+                ) {
                     Ok(Some(root)) => Ok(convert(file, root)),
-                    Ok(None) => Ok(Node { value: Value::Null, span: file.span_at(0) }),
+                    Ok(None) => Ok(Node {
+                        value: Value::Null,
+                        span: file.span_at(0),
+                    }),
                     Err(error) => Err(parse_error(file, &error)),
                 }
             })
@@ -140,6 +158,8 @@ fn parser_options() -> serde_saphyr::Options {
     options.with_snippet = false;
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = MAX_DEPTH;
+    budget.max_nodes = MAX_NODES;
+    budget.max_events = MAX_NODES * 2;
     budget.max_reader_input_bytes = Some(MAX_FILE_BYTES);
     options.budget = Some(budget);
     options.alias_limits.max_total_replayed_events = MAX_REPLAYED_EVENTS;
@@ -151,15 +171,28 @@ fn parse_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error) -> Diagnosti
     let span = error
         .location()
         .filter(|location| location.line() > 0)
-        .map_or(Span::NONE, |location| file.span_at_line_column(location.line() as u32, location.column() as u32, 1));
+        .map_or(Span::NONE, |location| {
+            file.span_at_line_column(location.line() as u32, location.column() as u32, 1)
+        });
     let message = error.without_snippet().to_string();
     // The library appends the position and sometimes advice about its own options; we show both our way.
     let message = message.split(" at line ").next().unwrap_or(&message);
-    let message = message.split(", set DuplicateKeyPolicy").next().unwrap_or(message).trim().to_string();
+    let message = message
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(message)
+        .trim()
+        .to_string();
     let lower = message.to_lowercase();
     if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
-        return Diagnostic::new(ErrorKind::DuplicateKey { key: key.to_string() }, file, span)
-            .with_hint("remove one of them; YAML keeps only one value per key");
+        return Diagnostic::new(
+            ErrorKind::DuplicateKey {
+                key: key.to_string(),
+            },
+            file,
+            span,
+        )
+        .with_hint("remove one of them; YAML keeps only one value per key");
     }
     if lower.contains("depth") || lower.contains("nesting") || lower.contains("recursion") {
         return Diagnostic::new(ErrorKind::TooDeep { limit: MAX_DEPTH }, file, span)
@@ -170,8 +203,8 @@ fn parse_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error) -> Diagnosti
             .with_hint("write the repeated value out, or use fewer aliases");
     }
     if lower.contains("budget") {
-        return Diagnostic::new(ErrorKind::AliasExpansion { message }, file, span)
-            .with_hint("the document is too large once its aliases are expanded");
+        return Diagnostic::new(ErrorKind::DocumentTooLarge { message }, file, span)
+            .with_hint("split the procedure into several runbooks");
     }
     let hint = if lower.contains("tab") {
         "indent with spaces; YAML does not allow tabs for indentation"
@@ -263,9 +296,11 @@ fn span_of(file: &SourceFile, location: &serde_saphyr::Location) -> Span {
             offset: offset as usize,
             len: span.byte_len().unwrap_or(0) as usize,
         },
-        _ if location.line() > 0 => {
-            file.span_at_line_column(location.line() as u32, location.column() as u32, span.len() as usize)
-        }
+        _ if location.line() > 0 => file.span_at_line_column(
+            location.line() as u32,
+            location.column() as u32,
+            span.len() as usize,
+        ),
         _ => Span::NONE,
     }
 }
@@ -283,7 +318,13 @@ fn convert(file: &SourceFile, raw: Spanned<Raw>) -> Node {
             entries
                 .into_iter()
                 .map(|(key, node)| {
-                    (Key { span: span_of(file, &key.referenced), name: key.value }, convert(file, node))
+                    (
+                        Key {
+                            span: span_of(file, &key.referenced),
+                            name: key.value,
+                        },
+                        convert(file, node),
+                    )
                 })
                 .collect(),
         ),
@@ -303,9 +344,14 @@ mod tests {
     fn keeps_positions_of_keys_and_values() {
         let node = parse_str("name: x\nsteps:\n  - id: a\n    with: {A: 1}\n").unwrap();
         let steps = node.get("steps").unwrap();
-        let Value::Seq(items) = &steps.value else { panic!("not a list") };
+        let Value::Seq(items) = &steps.value else {
+            panic!("not a list")
+        };
         let (key, value) = &items[0].as_map().unwrap()[1];
-        assert_eq!((key.name.as_str(), key.span.line, key.span.column), ("with", 4, 5));
+        assert_eq!(
+            (key.name.as_str(), key.span.line, key.span.column),
+            ("with", 4, 5)
+        );
         assert_eq!(value.get("A").unwrap().span.line, 4);
     }
 

@@ -31,7 +31,11 @@ pub fn add_flags(mut command: Command, runbook: &Runbook) -> Command {
             help.push_str(&format!(" [default: {shown}]"));
         }
         if !constraints.allowed.is_empty() {
-            let allowed: Vec<String> = constraints.allowed.iter().map(param_value::display_value).collect();
+            let allowed: Vec<String> = constraints
+                .allowed
+                .iter()
+                .map(param_value::display_value)
+                .collect();
             help.push_str(&format!(" [one of: {}]", allowed.join(", ")));
         }
         let mut arg = Arg::new(param.name.clone())
@@ -43,7 +47,10 @@ pub fn add_flags(mut command: Command, runbook: &Runbook) -> Command {
             .hide_env(true)
             .value_parser(move |text: &str| param_value::parse_cli(ty, &constraints, text));
         if ty == ParamTypeName::Boolean {
-            arg = arg.num_args(0..=1).default_missing_value("true").overrides_with(negated_id(param));
+            arg = arg
+                .num_args(0..=1)
+                .default_missing_value("true")
+                .overrides_with(negated_id(param));
             command = command.arg(
                 Arg::new(negated_id(param))
                     .long(format!("no-{}", param.flag))
@@ -74,7 +81,10 @@ pub fn resolve(
 ) -> Result<serde_json::Map<String, serde_json::Value>, ParamError> {
     let mut values = serde_json::Map::new();
     for param in &runbook.params {
-        let error = |message: String| ParamError { param: param.name.clone(), message };
+        let error = |message: String| ParamError {
+            param: param.name.clone(),
+            message,
+        };
         let given = if param.ty == ParamTypeName::Boolean && matches.get_flag(&negated_id(param)) {
             Some(serde_json::Value::Bool(false))
         } else {
@@ -85,10 +95,13 @@ pub fn resolve(
             (None, Some(ParamDefault::Value(value))) => value.clone(),
             (None, Some(ParamDefault::Template(text))) => {
                 let context = template::from_json_value(&serde_json::json!({ "params": values }));
-                let rendered = template::render(&text.source, &context).map_err(|e| error(e.to_string()))?;
-                let rendered = template::to_json_value(&rendered).map_err(|e| error(e.to_string()))?;
-                param_value::check(param.ty, &param.constraints, &rendered)
-                    .map_err(|reason| error(format!("the default renders to an invalid value: {reason}")))?;
+                let rendered =
+                    template::render(&text.source, &context).map_err(|e| error(e.to_string()))?;
+                let rendered =
+                    template::to_json_value(&rendered).map_err(|e| error(e.to_string()))?;
+                param_value::check(param.ty, &param.constraints, &rendered).map_err(|reason| {
+                    error(format!("the default renders to an invalid value: {reason}"))
+                })?;
                 rendered
             }
             (None, None) => serde_json::Value::Null,

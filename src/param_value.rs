@@ -8,7 +8,11 @@ use crate::raw::ParamTypeName;
 use crate::runbook::Constraints;
 
 /// Parses a command-line string as a value of type `ty`, then checks the constraints.
-pub fn parse_cli(ty: ParamTypeName, constraints: &Constraints, text: &str) -> Result<serde_json::Value, String> {
+pub fn parse_cli(
+    ty: ParamTypeName,
+    constraints: &Constraints,
+    text: &str,
+) -> Result<serde_json::Value, String> {
     let value = match ty {
         ParamTypeName::String | ParamTypeName::Datetime | ParamTypeName::Duration => {
             serde_json::Value::String(text.to_string())
@@ -30,15 +34,20 @@ pub fn parse_cli(ty: ParamTypeName, constraints: &Constraints, text: &str) -> Re
             "false" => false.into(),
             _ => return Err(format!("`{text}` is not `true` or `false`")),
         },
-        ParamTypeName::List | ParamTypeName::Map => serde_json::from_str(text)
-            .map_err(|e| format!("`{text}` is not JSON ({e}); write e.g. '[\"a\", \"b\"]' or '{{\"k\": \"v\"}}'"))?,
+        ParamTypeName::List | ParamTypeName::Map => serde_json::from_str(text).map_err(|e| {
+            format!("`{text}` is not JSON ({e}); write e.g. '[\"a\", \"b\"]' or '{{\"k\": \"v\"}}'")
+        })?,
     };
     check(ty, constraints, &value)?;
     Ok(value)
 }
 
 /// Checks a value (a default or a parsed flag) against the type and the constraints.
-pub fn check(ty: ParamTypeName, constraints: &Constraints, value: &serde_json::Value) -> Result<(), String> {
+pub fn check(
+    ty: ParamTypeName,
+    constraints: &Constraints,
+    value: &serde_json::Value,
+) -> Result<(), String> {
     use serde_json::Value as J;
     let found = json_type_name(value);
     match (ty, value) {
@@ -53,17 +62,24 @@ pub fn check(ty: ParamTypeName, constraints: &Constraints, value: &serde_json::V
             if let Some(pattern) = &constraints.pattern
                 && !pattern.is_match(text)
             {
-                return Err(format!("`{text}` does not match the pattern `{}`", pattern.as_str()));
+                return Err(format!(
+                    "`{text}` does not match the pattern `{}`",
+                    pattern.as_str()
+                ));
             }
         }
-        (ParamTypeName::Integer, J::Number(n)) if n.is_i64() || n.is_u64() => check_bounds(constraints, value)?,
+        (ParamTypeName::Integer, J::Number(n)) if n.is_i64() || n.is_u64() => {
+            check_bounds(constraints, value)?
+        }
         (ParamTypeName::Number, J::Number(_)) => check_bounds(constraints, value)?,
         (ParamTypeName::Boolean, J::Bool(_)) => {}
         (ParamTypeName::Datetime, J::String(text)) => {
-            DateTimeSpec::parse(text).ok_or_else(|| format!("`{text}` is not a date and time; {}", datetime::HINT))?;
+            DateTimeSpec::parse(text)
+                .ok_or_else(|| format!("`{text}` is not a date and time; {}", datetime::HINT))?;
         }
         (ParamTypeName::Duration, J::String(text)) => {
-            duration::parse(text).ok_or_else(|| format!("`{text}` is not a duration; {}", duration::HINT))?;
+            duration::parse(text)
+                .ok_or_else(|| format!("`{text}` is not a duration; {}", duration::HINT))?;
         }
         (ParamTypeName::List, J::Array(items)) => {
             let length = items.len() as u64;
@@ -79,7 +95,11 @@ pub fn check(ty: ParamTypeName, constraints: &Constraints, value: &serde_json::V
     }
     if !constraints.allowed.is_empty() && !constraints.allowed.contains(value) {
         let allowed: Vec<String> = constraints.allowed.iter().map(display_value).collect();
-        return Err(format!("{} is not one of {}", display_value(value), allowed.join(", ")));
+        return Err(format!(
+            "{} is not one of {}",
+            display_value(value),
+            allowed.join(", ")
+        ));
     }
     Ok(())
 }
@@ -87,10 +107,16 @@ pub fn check(ty: ParamTypeName, constraints: &Constraints, value: &serde_json::V
 fn check_bounds(constraints: &Constraints, value: &serde_json::Value) -> Result<(), String> {
     let number = value.as_f64().unwrap_or_default();
     if let Some(min) = constraints.minimum.filter(|min| number < *min) {
-        return Err(format!("{} is less than the minimum {min}", display_value(value)));
+        return Err(format!(
+            "{} is less than the minimum {min}",
+            display_value(value)
+        ));
     }
     if let Some(max) = constraints.maximum.filter(|max| number > *max) {
-        return Err(format!("{} is more than the maximum {max}", display_value(value)));
+        return Err(format!(
+            "{} is more than the maximum {max}",
+            display_value(value)
+        ));
     }
     Ok(())
 }
@@ -138,10 +164,22 @@ mod tests {
 
     #[test]
     fn parses_each_type_from_the_command_line() {
-        assert_eq!(parse_cli(ParamTypeName::Integer, &none(), "42").unwrap(), 42);
-        assert_eq!(parse_cli(ParamTypeName::Number, &none(), "1.5").unwrap(), 1.5);
-        assert_eq!(parse_cli(ParamTypeName::Boolean, &none(), "false").unwrap(), false);
-        assert_eq!(parse_cli(ParamTypeName::List, &none(), r#"["a"]"#).unwrap(), serde_json::json!(["a"]));
+        assert_eq!(
+            parse_cli(ParamTypeName::Integer, &none(), "42").unwrap(),
+            42
+        );
+        assert_eq!(
+            parse_cli(ParamTypeName::Number, &none(), "1.5").unwrap(),
+            1.5
+        );
+        assert_eq!(
+            parse_cli(ParamTypeName::Boolean, &none(), "false").unwrap(),
+            false
+        );
+        assert_eq!(
+            parse_cli(ParamTypeName::List, &none(), r#"["a"]"#).unwrap(),
+            serde_json::json!(["a"])
+        );
         assert!(parse_cli(ParamTypeName::Integer, &none(), "4.2").is_err());
         assert!(parse_cli(ParamTypeName::Datetime, &none(), "yesterday").is_err());
         assert!(parse_cli(ParamTypeName::Duration, &none(), "5 minutes").is_err());
@@ -150,12 +188,34 @@ mod tests {
 
     #[test]
     fn checks_constraints() {
-        let bounded = Constraints { minimum: Some(1.0), maximum: Some(1000.0), ..none() };
-        assert!(parse_cli(ParamTypeName::Integer, &bounded, "0").unwrap_err().contains("minimum"));
+        let bounded = Constraints {
+            minimum: Some(1.0),
+            maximum: Some(1000.0),
+            ..none()
+        };
+        assert!(
+            parse_cli(ParamTypeName::Integer, &bounded, "0")
+                .unwrap_err()
+                .contains("minimum")
+        );
         assert!(parse_cli(ParamTypeName::Integer, &bounded, "1000").is_ok());
-        let patterned = Constraints { pattern: Some(regex::Regex::new("^[a-z]{3,}$").unwrap()), ..none() };
-        assert!(parse_cli(ParamTypeName::String, &patterned, "ab").unwrap_err().contains("pattern"));
-        let listed = Constraints { allowed: vec!["glue".into(), "s3tables".into()], ..none() };
-        assert!(parse_cli(ParamTypeName::String, &listed, "hive").unwrap_err().contains("not one of"));
+        let patterned = Constraints {
+            pattern: Some(regex::Regex::new("^[a-z]{3,}$").unwrap()),
+            ..none()
+        };
+        assert!(
+            parse_cli(ParamTypeName::String, &patterned, "ab")
+                .unwrap_err()
+                .contains("pattern")
+        );
+        let listed = Constraints {
+            allowed: vec!["glue".into(), "s3tables".into()],
+            ..none()
+        };
+        assert!(
+            parse_cli(ParamTypeName::String, &listed, "hive")
+                .unwrap_err()
+                .contains("not one of")
+        );
     }
 }

@@ -120,7 +120,9 @@ pub enum ParamTypeName {
 }
 
 impl ParamTypeName {
-    pub const ALL: [&str; 8] = ["string", "integer", "number", "boolean", "datetime", "duration", "list", "map"];
+    pub const ALL: [&str; 8] = [
+        "string", "integer", "number", "boolean", "datetime", "duration", "list", "map",
+    ];
 
     pub fn as_str(self) -> &'static str {
         Self::ALL[self as usize]
@@ -128,7 +130,11 @@ impl ParamTypeName {
 
     fn from_str(text: &str) -> Option<ParamTypeName> {
         use ParamTypeName::*;
-        [String, Integer, Number, Boolean, Datetime, Duration, List, Map].into_iter().find(|t| t.as_str() == text)
+        [
+            String, Integer, Number, Boolean, Datetime, Duration, List, Map,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == text)
     }
 }
 
@@ -244,15 +250,48 @@ pub struct RawCriterion {
     pub that: Option<Spanned<ExpressionText>>,
 }
 
-pub const RUNBOOK_KEYS: &[&str] =
-    &["name", "description", "doc", "severity", "tags", "lock", "params", "vars", "steps", "success_criteria", "on_failure"];
+pub const RUNBOOK_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "doc",
+    "severity",
+    "tags",
+    "lock",
+    "params",
+    "vars",
+    "steps",
+    "success_criteria",
+    "on_failure",
+];
 pub const PARAM_KEYS: &[&str] = &[
-    "type", "required", "description", "default", "pattern", "enum", "min_length", "max_length", "minimum", "maximum",
+    "type",
+    "required",
+    "description",
+    "default",
+    "pattern",
+    "enum",
+    "min_length",
+    "max_length",
+    "minimum",
+    "maximum",
     "secret",
 ];
 pub const STEP_KEYS: &[&str] = &[
-    "id", "title", "action", "with", "needs", "when", "check", "outputs", "retry", "timeout", "on_error", "wait",
-    "for_each", "concurrency", "approve",
+    "id",
+    "title",
+    "action",
+    "with",
+    "needs",
+    "when",
+    "check",
+    "outputs",
+    "retry",
+    "timeout",
+    "on_error",
+    "wait",
+    "for_each",
+    "concurrency",
+    "approve",
 ];
 const CHECK_KEYS: &[&str] = &["that", "message"];
 const RETRY_KEYS: &[&str] = &["attempts", "delay", "max_delay"];
@@ -266,7 +305,10 @@ const RUNBOOK_HINTS: &[(&str, &str)] = &[
     ("inputs", "parameters are declared under `params`"),
     ("variables", "derived values are declared under `vars`"),
     ("tasks", "steps are declared under `steps`"),
-    ("version", "runbooks carry no version key; the file's history is its version"),
+    (
+        "version",
+        "runbooks carry no version key; the file's history is its version",
+    ),
 ];
 const STEP_HINTS: &[(&str, &str)] = &[
     ("depends_on", "use `needs: [step_id, ...]`"),
@@ -274,15 +316,30 @@ const STEP_HINTS: &[(&str, &str)] = &[
     ("after", "use `needs: [step_id, ...]`"),
     ("if", "use `when: <expression>`"),
     ("condition", "use `when: <expression>`"),
-    ("name", "a step is named by `id`; use `title` for a human title"),
+    (
+        "name",
+        "a step is named by `id`; use `title` for a human title",
+    ),
     ("params", "the request goes under `with`"),
     ("input", "the request goes under `with`"),
     ("inputs", "the request goes under `with`"),
     ("args", "the request goes under `with`"),
-    ("run", "name the action under `action`, e.g. `action: dynamodb.DescribeTable`"),
-    ("command", "name the action under `action`, e.g. `action: dynamodb.DescribeTable`"),
-    ("assert", "assertions go under `check: [{that: <expression>}]`"),
-    ("checks", "assertions go under `check: [{that: <expression>}]`"),
+    (
+        "run",
+        "name the action under `action`, e.g. `action: dynamodb.DescribeTable`",
+    ),
+    (
+        "command",
+        "name the action under `action`, e.g. `action: dynamodb.DescribeTable`",
+    ),
+    (
+        "assert",
+        "assertions go under `check: [{that: <expression>}]`",
+    ),
+    (
+        "checks",
+        "assertions go under `check: [{that: <expression>}]`",
+    ),
     ("retries", "use `retry: {attempts: 3}`"),
     ("loop", "use `for_each: <expression>`"),
     ("with_items", "use `for_each: <expression>`"),
@@ -315,7 +372,12 @@ impl FromNode for ParamTypeName {
     fn from_node(node: &Node, what: &str, cx: &mut Diagnostics) -> Option<ParamTypeName> {
         let text = String::from_node(node, what, cx)?;
         ParamTypeName::from_str(&text).or_else(|| {
-            let aliases = [("str", "string"), ("int", "integer"), ("float", "number"), ("bool", "boolean")];
+            let aliases = [
+                ("str", "string"),
+                ("int", "integer"),
+                ("float", "number"),
+                ("bool", "boolean"),
+            ];
             let hint = aliases
                 .iter()
                 .find(|(alias, _)| *alias == text)
@@ -323,7 +385,10 @@ impl FromNode for ParamTypeName {
                 .or_else(|| crate::suggest::did_you_mean(&text, ParamTypeName::ALL))
                 .unwrap_or_else(|| format!("the types are: {}", ParamTypeName::ALL.join(", ")));
             cx.error(
-                crate::diagnostic::ErrorKind::InvalidValue { what: "parameter type".into(), value: text },
+                crate::diagnostic::ErrorKind::InvalidValue {
+                    what: "parameter type".into(),
+                    value: text,
+                },
                 node.span,
             )
             .set_hint(hint);
@@ -339,7 +404,10 @@ impl FromNode for OnError {
             "continue" => Some(OnError::Continue),
             other => {
                 cx.error(
-                    crate::diagnostic::ErrorKind::InvalidValue { what: "`on_error`".into(), value: other.into() },
+                    crate::diagnostic::ErrorKind::InvalidValue {
+                        what: "`on_error`".into(),
+                        value: other.into(),
+                    },
                     node.span,
                 )
                 .set_hint("`on_error` is `fail` (the default) or `continue`");
@@ -370,7 +438,13 @@ impl FromNode for RawRunbook {
 
 impl FromNode for RawParam {
     fn from_node(node: &Node, what: &str, cx: &mut Diagnostics) -> Option<RawParam> {
-        let f = Fields::new(node, format!("parameter {what}"), PARAM_KEYS, &[("default_value", "use `default`")], cx)?;
+        let f = Fields::new(
+            node,
+            format!("parameter {what}"),
+            PARAM_KEYS,
+            &[("default_value", "use `default`")],
+            cx,
+        )?;
         Some(RawParam {
             ty: f.require("type", "string", cx),
             required: f.get("required", cx),
@@ -416,21 +490,46 @@ impl FromNode for RawStep {
 
 impl FromNode for RawCheck {
     fn from_node(node: &Node, _what: &str, cx: &mut Diagnostics) -> Option<RawCheck> {
-        let f = Fields::new(node, "a check", CHECK_KEYS, &[("assert", "use `that`"), ("msg", "use `message`")], cx)?;
-        Some(RawCheck { that: f.require("that", "output.Table.TableStatus == 'ACTIVE'", cx), message: f.get("message", cx) })
+        let f = Fields::new(
+            node,
+            "a check",
+            CHECK_KEYS,
+            &[("assert", "use `that`"), ("msg", "use `message`")],
+            cx,
+        )?;
+        Some(RawCheck {
+            that: f.require("that", "output.Table.TableStatus == 'ACTIVE'", cx),
+            message: f.get("message", cx),
+        })
     }
 }
 
 impl FromNode for RawRetry {
     fn from_node(node: &Node, _what: &str, cx: &mut Diagnostics) -> Option<RawRetry> {
-        let f = Fields::new(node, "`retry`", RETRY_KEYS, &[("max_attempts", "use `attempts`")], cx)?;
-        Some(RawRetry { attempts: f.get("attempts", cx), delay: f.get("delay", cx), max_delay: f.get("max_delay", cx) })
+        let f = Fields::new(
+            node,
+            "`retry`",
+            RETRY_KEYS,
+            &[("max_attempts", "use `attempts`")],
+            cx,
+        )?;
+        Some(RawRetry {
+            attempts: f.get("attempts", cx),
+            delay: f.get("delay", cx),
+            max_delay: f.get("max_delay", cx),
+        })
     }
 }
 
 impl FromNode for RawWait {
     fn from_node(node: &Node, _what: &str, cx: &mut Diagnostics) -> Option<RawWait> {
-        let f = Fields::new(node, "`wait`", WAIT_KEYS, &[("delay", "use `interval`"), ("condition", "use `until`")], cx)?;
+        let f = Fields::new(
+            node,
+            "`wait`",
+            WAIT_KEYS,
+            &[("delay", "use `interval`"), ("condition", "use `until`")],
+            cx,
+        )?;
         Some(RawWait {
             until: f.require("until", "output.Table.TableStatus == 'ACTIVE'", cx),
             timeout: f.get("timeout", cx),
@@ -442,15 +541,33 @@ impl FromNode for RawWait {
 
 impl FromNode for RawApprove {
     fn from_node(node: &Node, _what: &str, cx: &mut Diagnostics) -> Option<RawApprove> {
-        let f = Fields::new(node, "`approve`", APPROVE_KEYS, &[("message", "use `prompt`")], cx)?;
-        Some(RawApprove { prompt: f.require("prompt", "\"Proceed?\"", cx), timeout: f.get("timeout", cx) })
+        let f = Fields::new(
+            node,
+            "`approve`",
+            APPROVE_KEYS,
+            &[("message", "use `prompt`")],
+            cx,
+        )?;
+        Some(RawApprove {
+            prompt: f.require("prompt", "\"Proceed?\"", cx),
+            timeout: f.get("timeout", cx),
+        })
     }
 }
 
 impl FromNode for RawCriterion {
     fn from_node(node: &Node, _what: &str, cx: &mut Diagnostics) -> Option<RawCriterion> {
-        let f = Fields::new(node, "a success criterion", CRITERION_KEYS, &[("check", "use `that`")], cx)?;
-        Some(RawCriterion { name: f.require("name", "restored table is active", cx), that: f.require("that", "true", cx) })
+        let f = Fields::new(
+            node,
+            "a success criterion",
+            CRITERION_KEYS,
+            &[("check", "use `that`")],
+            cx,
+        )?;
+        Some(RawCriterion {
+            name: f.require("name", "restored table is active", cx),
+            that: f.require("that", "true", cx),
+        })
     }
 }
 
@@ -466,9 +583,24 @@ pub fn json_schema() -> serde_json::Value {
                 schema.insert("type".into(), only);
             }
         }
+        let null = serde_json::json!({"type": "null"});
+        if let Some(serde_json::Value::Array(options)) = schema.get_mut("anyOf")
+            && options.contains(&null)
+        {
+            options.retain(|option| *option != null);
+            if let [serde_json::Value::Object(only)] = options.as_slice() {
+                let only = only.clone();
+                schema.remove("anyOf");
+                for (key, value) in only {
+                    schema.insert(key, value);
+                }
+            }
+        }
     });
     let settings = schemars::generate::SchemaSettings::draft07().with_transform(drop_null);
-    let schema = settings.into_generator().into_root_schema_for::<RawRunbook>();
+    let schema = settings
+        .into_generator()
+        .into_root_schema_for::<RawRunbook>();
     serde_json::to_value(schema).expect("schemas serialize")
 }
 
@@ -499,12 +631,33 @@ mod tests {
     fn known_keys_match_the_schema() {
         let schema = json_schema();
         assert_eq!(keys_of(&schema, "/properties"), sorted(RUNBOOK_KEYS));
-        assert_eq!(keys_of(&schema, "/definitions/RawStep/properties"), sorted(STEP_KEYS));
-        assert_eq!(keys_of(&schema, "/definitions/RawParam/properties"), sorted(PARAM_KEYS));
-        assert_eq!(keys_of(&schema, "/definitions/RawWait/properties"), sorted(WAIT_KEYS));
-        assert_eq!(keys_of(&schema, "/definitions/RawRetry/properties"), sorted(RETRY_KEYS));
-        assert_eq!(keys_of(&schema, "/definitions/RawApprove/properties"), sorted(APPROVE_KEYS));
-        assert_eq!(keys_of(&schema, "/definitions/RawCheck/properties"), sorted(CHECK_KEYS));
-        assert_eq!(keys_of(&schema, "/definitions/RawCriterion/properties"), sorted(CRITERION_KEYS));
+        assert_eq!(
+            keys_of(&schema, "/definitions/RawStep/properties"),
+            sorted(STEP_KEYS)
+        );
+        assert_eq!(
+            keys_of(&schema, "/definitions/RawParam/properties"),
+            sorted(PARAM_KEYS)
+        );
+        assert_eq!(
+            keys_of(&schema, "/definitions/RawWait/properties"),
+            sorted(WAIT_KEYS)
+        );
+        assert_eq!(
+            keys_of(&schema, "/definitions/RawRetry/properties"),
+            sorted(RETRY_KEYS)
+        );
+        assert_eq!(
+            keys_of(&schema, "/definitions/RawApprove/properties"),
+            sorted(APPROVE_KEYS)
+        );
+        assert_eq!(
+            keys_of(&schema, "/definitions/RawCheck/properties"),
+            sorted(CHECK_KEYS)
+        );
+        assert_eq!(
+            keys_of(&schema, "/definitions/RawCriterion/properties"),
+            sorted(CRITERION_KEYS)
+        );
     }
 }

@@ -39,7 +39,10 @@ impl Runbook {
 
     /// Whether any step (failure handling included) changes state.
     pub fn has_writes(&self) -> bool {
-        self.steps.iter().chain(&self.on_failure).any(|step| step.effect() == StepEffect::Write)
+        self.steps
+            .iter()
+            .chain(&self.on_failure)
+            .any(|step| step.effect() == StepEffect::Write)
     }
 }
 
@@ -183,7 +186,11 @@ pub struct Retry {
 
 impl Default for Retry {
     fn default() -> Retry {
-        Retry { attempts: 3, delay: Duration::from_secs(1), max_delay: Duration::from_secs(30) }
+        Retry {
+            attempts: 3,
+            delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(30),
+        }
     }
 }
 

@@ -17,7 +17,12 @@ pub struct Span {
 
 impl Span {
     /// A span for text that has no place in a file (command-line values, embedded defaults).
-    pub const NONE: Span = Span { line: 0, column: 0, offset: 0, len: 0 };
+    pub const NONE: Span = Span {
+        line: 0,
+        column: 0,
+        offset: 0,
+        len: 0,
+    };
 
     pub fn is_known(&self) -> bool {
         self.line > 0
@@ -25,7 +30,12 @@ impl Span {
 
     /// The span `delta` characters to the right on the same line, `len` bytes long.
     pub fn shifted(self, delta_chars: usize, delta_bytes: usize, len: usize) -> Span {
-        Span { line: self.line, column: self.column + delta_chars as u32, offset: self.offset + delta_bytes, len }
+        Span {
+            line: self.line,
+            column: self.column + delta_chars as u32,
+            offset: self.offset + delta_bytes,
+            len,
+        }
     }
 }
 
@@ -40,9 +50,14 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: String) -> Arc<SourceFile> {
-        let line_starts =
-            std::iter::once(0).chain(text.match_indices('\n').map(|(index, _)| index + 1)).collect();
-        Arc::new(SourceFile { path: path.into(), text, line_starts })
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
+            .collect();
+        Arc::new(SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        })
     }
 
     /// The file name shown in diagnostics.
@@ -52,14 +67,19 @@ impl SourceFile {
 
     /// The file stem, which a runbook's `name` must equal.
     pub fn stem(&self) -> Option<&str> {
-        Path::new(&self.path).file_stem().and_then(|stem| stem.to_str())
+        Path::new(&self.path)
+            .file_stem()
+            .and_then(|stem| stem.to_str())
     }
 
     /// The text of a 1-based line, without its line break.
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let index = (line as usize).checked_sub(1)?;
         let start = *self.line_starts.get(index)?;
-        let end = self.line_starts.get(index + 1).map_or(self.text.len(), |next| next - 1);
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
         Some(self.text[start..end].trim_end_matches('\r'))
     }
 
@@ -70,18 +90,35 @@ impl SourceFile {
         let line_start = self.line_starts[line_index];
         let column = self.text[line_start..offset].chars().count() + 1;
         let len = self.text[offset..].chars().next().map_or(0, char::len_utf8);
-        Span { line: line_index as u32 + 1, column: column as u32, offset, len }
+        Span {
+            line: line_index as u32 + 1,
+            column: column as u32,
+            offset,
+            len,
+        }
     }
 
     /// The span from a 1-based line and character column, as parsers report them.
     pub fn span_at_line_column(&self, line: u32, column: u32, len: usize) -> Span {
         let Some(text) = self.line_text(line) else {
-            return Span { line, column, offset: self.text.len(), len: 0 };
+            return Span {
+                line,
+                column,
+                offset: self.text.len(),
+                len: 0,
+            };
         };
         let start = self.line_starts[line as usize - 1];
-        let byte_in_line =
-            text.char_indices().nth(column.saturating_sub(1) as usize).map_or(text.len(), |(index, _)| index);
-        Span { line, column, offset: start + byte_in_line, len }
+        let byte_in_line = text
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map_or(text.len(), |(index, _)| index);
+        Span {
+            line,
+            column,
+            offset: start + byte_in_line,
+            len,
+        }
     }
 }
 

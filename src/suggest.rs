@@ -18,7 +18,10 @@ pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -
 }
 
 /// `did you mean `x`?` for the closest candidate.
-pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     closest(wrong, candidates).map(|found| format!("did you mean `{found}`?"))
 }
 
@@ -29,8 +32,14 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         assert_eq!(closest("nedds", ["needs", "when", "with"]), Some("needs"));
-        assert_eq!(closest("restore_tme", ["restore_time", "table"]), Some("restore_time"));
-        assert_eq!(closest("describetable", ["DescribeTable"]), Some("DescribeTable"));
+        assert_eq!(
+            closest("restore_tme", ["restore_time", "table"]),
+            Some("restore_time")
+        );
+        assert_eq!(
+            closest("describetable", ["DescribeTable"]),
+            Some("DescribeTable")
+        );
         assert_eq!(closest("zzz", ["needs", "when"]), None);
     }
 }

@@ -31,7 +31,13 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
 mod tests {
     #[test]
     fn pads_columns_to_the_widest_cell() {
-        let text = super::render(&["A", "B"], &[vec!["long cell".into(), "x".into()], vec!["s".into(), "y".into()]]);
+        let text = super::render(
+            &["A", "B"],
+            &[
+                vec!["long cell".into(), "x".into()],
+                vec!["s".into(), "y".into()],
+            ],
+        );
         assert_eq!(text, "A          B\nlong cell  x\ns          y\n");
     }
 }

@@ -40,8 +40,12 @@ fn build_environment() -> Environment<'static> {
 
 /// Names of global functions (`range`, `now`, ...), which static analysis reports like variables.
 fn global_names() -> &'static HashSet<String> {
-    static NAMES: LazyLock<HashSet<String>> =
-        LazyLock::new(|| environment().globals().map(|(name, _)| name.to_string()).collect());
+    static NAMES: LazyLock<HashSet<String>> = LazyLock::new(|| {
+        environment()
+            .globals()
+            .map(|(name, _)| name.to_string())
+            .collect()
+    });
     &NAMES
 }
 
@@ -55,7 +59,8 @@ pub fn single_expression(text: &str) -> Option<&str> {
     let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?;
     let inner = inner.strip_prefix('-').unwrap_or(inner);
     let inner = inner.strip_suffix('-').unwrap_or(inner);
-    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%")).then_some(inner.trim())
+    (!inner.contains("{{") && !inner.contains("}}") && !inner.contains("{%"))
+        .then_some(inner.trim())
 }
 
 /// A template or expression that does not compile, with the byte range of the fault where minijinja knows it.
@@ -67,8 +72,13 @@ pub struct SyntaxError {
 
 impl SyntaxError {
     fn from_minijinja(error: &Error) -> SyntaxError {
-        let message = error.detail().map_or_else(|| error.kind().to_string(), str::to_string);
-        SyntaxError { message, range: error.range() }
+        let message = error
+            .detail()
+            .map_or_else(|| error.kind().to_string(), str::to_string);
+        SyntaxError {
+            message,
+            range: error.range(),
+        }
     }
 }
 
@@ -77,22 +87,32 @@ pub fn template_references(source: &str) -> Result<BTreeSet<String>, SyntaxError
     if !is_template(source) {
         return Ok(BTreeSet::new());
     }
-    let template = environment().template_from_str(source).map_err(|e| SyntaxError::from_minijinja(&e))?;
+    let template = environment()
+        .template_from_str(source)
+        .map_err(|e| SyntaxError::from_minijinja(&e))?;
     Ok(without_globals(template.undeclared_variables(true)))
 }
 
 /// The dotted paths an expression reads, globals left out.
 pub fn expression_references(source: &str) -> Result<BTreeSet<String>, SyntaxError> {
     if source.trim().is_empty() {
-        return Err(SyntaxError { message: "the expression is empty".into(), range: None });
+        return Err(SyntaxError {
+            message: "the expression is empty".into(),
+            range: None,
+        });
     }
     if source.contains("{{") || source.contains("{%") {
         return Err(SyntaxError {
             message: "this is an expression; write it without `{{ }}`".into(),
-            range: source.find("{{").or_else(|| source.find("{%")).map(|start| start..start + 2),
+            range: source
+                .find("{{")
+                .or_else(|| source.find("{%"))
+                .map(|start| start..start + 2),
         });
     }
-    let expression = environment().compile_expression(source).map_err(|e| SyntaxError::from_minijinja(&e))?;
+    let expression = environment()
+        .compile_expression(source)
+        .map_err(|e| SyntaxError::from_minijinja(&e))?;
     Ok(without_globals(expression.undeclared_variables(true)))
 }
 
@@ -122,7 +142,10 @@ pub fn evaluate(source: &str, context: &Value) -> Result<Value, Error> {
     // Strict mode fails on printing an undefined value, not on producing one; an expression that names nothing
     // must fail here rather than pass `undefined` on to a request or a check.
     if value.is_undefined() {
-        return Err(Error::new(ErrorKind::UndefinedError, format!("`{source}` is undefined")));
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            format!("`{source}` is undefined"),
+        ));
     }
     Ok(value)
 }
@@ -130,10 +153,13 @@ pub fn evaluate(source: &str, context: &Value) -> Result<Value, Error> {
 /// Renders every string inside a JSON value, keeping its shape.
 pub fn render_json(value: &serde_json::Value, context: &Value) -> Result<serde_json::Value, Error> {
     Ok(match value {
-        serde_json::Value::String(text) if is_template(text) => to_json_value(&render(text, context)?)?,
-        serde_json::Value::Array(items) => {
-            items.iter().map(|item| render_json(item, context)).collect::<Result<_, _>>()?
+        serde_json::Value::String(text) if is_template(text) => {
+            to_json_value(&render(text, context)?)?
         }
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|item| render_json(item, context))
+            .collect::<Result<_, _>>()?,
         serde_json::Value::Object(map) => map
             .iter()
             .map(|(key, item)| Ok((key.clone(), render_json(item, context)?)))
@@ -159,9 +185,12 @@ fn invalid(message: impl Into<String>) -> Error {
 
 /// `value | jmespath('Versions[?Version != `$LATEST`].Version')`: the AWS CLI's `--query` language.
 fn jmespath_filter(value: Value, expression: &str) -> Result<Value, Error> {
-    let compiled = jmespath::compile(expression).map_err(|e| invalid(format!("invalid JMESPath: {e}")))?;
+    let compiled =
+        jmespath::compile(expression).map_err(|e| invalid(format!("invalid JMESPath: {e}")))?;
     let data = to_json_value(&value)?;
-    let found = compiled.search(data).map_err(|e| invalid(format!("JMESPath failed: {e}")))?;
+    let found = compiled
+        .search(data)
+        .map_err(|e| invalid(format!("JMESPath failed: {e}")))?;
     let json = serde_json::to_value(&*found).map_err(|e| invalid(e.to_string()))?;
     Ok(from_json_value(&json))
 }
@@ -171,7 +200,8 @@ fn to_json(value: Value) -> Result<String, Error> {
 }
 
 fn from_json(text: &str) -> Result<Value, Error> {
-    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
+    let json: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
     Ok(from_json_value(&json))
 }
 
@@ -179,10 +209,17 @@ fn parse_timestamp(value: &Value) -> Result<Timestamp, Error> {
     if let Some(seconds) = value.as_i64() {
         return Timestamp::from_second(seconds).map_err(|e| invalid(e.to_string()));
     }
-    let text = value.as_str().ok_or_else(|| invalid(format!("expected a date and time, found {value}")))?;
+    let text = value
+        .as_str()
+        .ok_or_else(|| invalid(format!("expected a date and time, found {value}")))?;
     DateTimeSpec::parse(text)
         .and_then(|spec| spec.resolve(Timestamp::now()))
-        .ok_or_else(|| invalid(format!("`{text}` is not a date and time; {}", datetime::HINT)))
+        .ok_or_else(|| {
+            invalid(format!(
+                "`{text}` is not a date and time; {}",
+                datetime::HINT
+            ))
+        })
 }
 
 /// `'2025-12-30T14:00:00Z' | add_duration('-5m')` gives `2025-12-30T13:55:00Z`.
@@ -191,8 +228,14 @@ fn add_duration(value: Value, amount: &str) -> Result<String, Error> {
     let (negative, amount) = duration::parse_signed(amount)
         .ok_or_else(|| invalid(format!("`{amount}` is not a duration; {}", duration::HINT)))?;
     let amount = jiff::SignedDuration::try_from(amount).map_err(|e| invalid(e.to_string()))?;
-    let moved = if negative { at.checked_sub(amount) } else { at.checked_add(amount) };
-    Ok(datetime::format_rfc3339(moved.map_err(|e| invalid(e.to_string()))?))
+    let moved = if negative {
+        at.checked_sub(amount)
+    } else {
+        at.checked_add(amount)
+    };
+    Ok(datetime::format_rfc3339(
+        moved.map_err(|e| invalid(e.to_string()))?,
+    ))
 }
 
 /// `x | format_datetime('%Y-%m-%d')`, strftime syntax, in UTC.
@@ -227,8 +270,14 @@ mod tests {
 
     #[test]
     fn a_single_expression_keeps_its_type() {
-        assert_eq!(render("{{ params.limit }}", &context()).unwrap(), Value::from(10));
-        assert_eq!(render("{{ params.table }}-restore", &context()).unwrap(), Value::from("sales-restore"));
+        assert_eq!(
+            render("{{ params.limit }}", &context()).unwrap(),
+            Value::from(10)
+        );
+        assert_eq!(
+            render("{{ params.table }}-restore", &context()).unwrap(),
+            Value::from("sales-restore")
+        );
         assert_eq!(render("plain", &context()).unwrap(), Value::from("plain"));
     }
 
@@ -239,10 +288,15 @@ mod tests {
 
     #[test]
     fn references_are_full_paths_without_globals() {
-        let found = template_references("{{ params.table }} {{ steps.versions.output.Versions | length }} {{ now() }}");
+        let found = template_references(
+            "{{ params.table }} {{ steps.versions.output.Versions | length }} {{ now() }}",
+        );
         let found: Vec<_> = found.unwrap().into_iter().collect();
         assert_eq!(found, ["params.table", "steps.versions.output.Versions"]);
-        let found: Vec<_> = expression_references("range(3) | list").unwrap().into_iter().collect();
+        let found: Vec<_> = expression_references("range(3) | list")
+            .unwrap()
+            .into_iter()
+            .collect();
         assert!(found.is_empty());
     }
 
@@ -272,10 +326,20 @@ mod tests {
             Value::from("2025-12-30T13:55:00Z")
         );
         assert_eq!(
-            render("{{ '2025-12-30T14:00:00Z' | format_datetime('%Y%m%d') }}", &ctx).unwrap(),
+            render(
+                "{{ '2025-12-30T14:00:00Z' | format_datetime('%Y%m%d') }}",
+                &ctx
+            )
+            .unwrap(),
             Value::from("20251230")
         );
-        assert_eq!(render("{{ '1970-01-01T00:01:00Z' | to_epoch }}", &ctx).unwrap(), Value::from(60));
-        assert_eq!(render("{{ {'a': [1]} | to_json }}", &ctx).unwrap(), Value::from(r#"{"a":[1]}"#));
+        assert_eq!(
+            render("{{ '1970-01-01T00:01:00Z' | to_epoch }}", &ctx).unwrap(),
+            Value::from(60)
+        );
+        assert_eq!(
+            render("{{ {'a': [1]} | to_json }}", &ctx).unwrap(),
+            Value::from(r#"{"a":[1]}"#)
+        );
     }
 }

@@ -17,8 +17,8 @@ use crate::param_value;
 use crate::raw::{OnError, ParamTypeName, RawParam, RawRunbook, RawStep};
 use crate::registry::{self, ActionSpec, MemberType};
 use crate::runbook::{
-    ActionStep, Approval, Check, Constraints, Criterion, ForEach, Param, ParamDefault, Retry, Runbook, Step, StepKind,
-    Text, Var, Wait,
+    ActionStep, Approval, Check, Constraints, Criterion, ForEach, Param, ParamDefault, Retry,
+    Runbook, Step, StepKind, Text, Var, Wait,
 };
 use crate::source::{SourceFile, Span};
 use crate::suggest;
@@ -30,13 +30,28 @@ pub const MAX_STEPS: usize = 100_000;
 /// Flags of `runbook run` itself, which a parameter may not shadow. `region` is not here: a runbook may declare
 /// it, and then it also selects the AWS region.
 pub const RESERVED_PARAM_NAMES: &[&str] = &[
-    "help", "yes", "dry_run", "approve", "dir", "format", "output", "quiet", "parallelism", "profile",
-    "endpoint_url", "offline", "state_dir", "version", "no_color",
+    "help",
+    "yes",
+    "dry_run",
+    "approve",
+    "dir",
+    "format",
+    "output",
+    "quiet",
+    "parallelism",
+    "profile",
+    "endpoint_url",
+    "offline",
+    "state_dir",
+    "version",
+    "no_color",
 ];
 
-static RUNBOOK_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").unwrap());
+static RUNBOOK_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").unwrap());
 static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9_]*$").unwrap());
-static OUTPUT_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").unwrap());
+static OUTPUT_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").unwrap());
 
 /// Reads, parses and validates one runbook file.
 pub fn load(file: &Arc<SourceFile>) -> Result<Runbook, Vec<Diagnostic>> {
@@ -46,9 +61,18 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Runbook, Vec<Diagnostic>> {
         Value::Seq(items) if items.len() > MAX_STEPS => Some(items.len()),
         _ => None,
     }) {
-        let span = root.as_map().and_then(|m| m.iter().find(|(k, _)| k.name == "steps")).map(|(k, _)| k.span);
-        cx.error(ErrorKind::TooManySteps { count, limit: MAX_STEPS }, span.unwrap_or(root.span))
-            .set_hint("split the procedure into several runbooks");
+        let span = root
+            .as_map()
+            .and_then(|m| m.iter().find(|(k, _)| k.name == "steps"))
+            .map(|(k, _)| k.span);
+        cx.error(
+            ErrorKind::TooManySteps {
+                count,
+                limit: MAX_STEPS,
+            },
+            span.unwrap_or(root.span),
+        )
+        .set_hint("split the procedure into several runbooks");
         return Err(cx.into_sorted());
     }
     let raw = RawRunbook::from_node(&root, "the runbook", &mut cx);
@@ -110,55 +134,105 @@ impl<'a> Validator<'a> {
 
     fn validate(mut self, raw: RawRunbook) -> Option<Runbook> {
         let name = self.runbook_name(raw.name.as_ref());
-        let description = raw.description.as_ref().map(|d| self.description(d)).unwrap_or_default();
+        let description = raw
+            .description
+            .as_ref()
+            .map(|d| self.description(d))
+            .unwrap_or_default();
 
         let params = raw.params.unwrap_or_default();
         self.param_names = params.0.iter().map(|(key, _)| key.name.clone()).collect();
-        let params: Vec<Param> =
-            params.0.iter().enumerate().filter_map(|(index, (key, param))| self.param(index, key, param)).collect();
+        let params: Vec<Param> = params
+            .0
+            .iter()
+            .enumerate()
+            .filter_map(|(index, (key, param))| self.param(index, key, param))
+            .collect();
         self.check_flag_clashes(&params);
 
         let vars_entries = raw.vars.unwrap_or_default();
-        self.var_names = vars_entries.0.iter().map(|(key, _)| key.name.clone()).collect();
+        self.var_names = vars_entries
+            .0
+            .iter()
+            .map(|(key, _)| key.name.clone())
+            .collect();
         let mut vars = Vec::new();
         for (index, (key, value)) in vars_entries.0.iter().enumerate() {
             if !IDENTIFIER.is_match(&key.name) {
                 self.error(ErrorKind::InvalidValue { what: "variable name".into(), value: key.name.clone() }, key.span)
                     .set_hint("variable names are lowercase letters, digits and underscores, starting with a letter");
             }
-            let scope = Scope { params: usize::MAX, vars: index, steps: StepsVisible::None, output: false, item: false, run_error: false };
+            let scope = Scope {
+                params: usize::MAX,
+                vars: index,
+                steps: StepsVisible::None,
+                output: false,
+                item: false,
+                run_error: false,
+            };
             self.templates_in(value, scope, None);
-            vars.push(Var { name: key.name.clone(), value: value.to_json(), span: key.span });
+            vars.push(Var {
+                name: key.name.clone(),
+                value: value.to_json(),
+                span: key.span,
+            });
         }
 
         let lock = raw.lock.as_ref().map(|lock| {
-            let scope = Scope { params: usize::MAX, vars: usize::MAX, steps: StepsVisible::None, output: false, item: false, run_error: false };
+            let scope = Scope {
+                params: usize::MAX,
+                vars: usize::MAX,
+                steps: StepsVisible::None,
+                output: false,
+                item: false,
+                run_error: false,
+            };
             self.template(&lock.value, lock.span, scope, None);
-            Text { source: lock.value.clone(), span: lock.span }
+            Text {
+                source: lock.value.clone(),
+                span: lock.span,
+            }
         });
 
         let raw_steps = raw.steps.unwrap_or_default();
         let raw_on_failure = raw.on_failure.unwrap_or_default();
         if raw_steps.is_empty() {
             let span = self.file.span_at(0);
-            self.error(ErrorKind::NoSteps, span).set_hint("add at least one step under `steps:`");
+            self.error(ErrorKind::NoSteps, span)
+                .set_hint("add at least one step under `steps:`");
         }
         self.index_steps(&raw_steps, &raw_on_failure);
         self.resolve_needs(&raw_steps);
         self.report_cycles(&raw_steps);
 
-        let steps: Vec<Step> =
-            raw_steps.iter().enumerate().filter_map(|(index, step)| self.step(step, Some(index))).collect();
-        let on_failure: Vec<Step> = raw_on_failure.iter().filter_map(|step| self.step(step, None)).collect();
+        let steps: Vec<Step> = raw_steps
+            .iter()
+            .enumerate()
+            .filter_map(|(index, step)| self.step(step, Some(index)))
+            .collect();
+        let on_failure: Vec<Step> = raw_on_failure
+            .iter()
+            .filter_map(|step| self.step(step, None))
+            .collect();
 
         let mut success_criteria = Vec::new();
         for criterion in raw.success_criteria.unwrap_or_default() {
             let that = criterion.that.as_ref().map(|that| {
-                let scope = Scope { params: usize::MAX, vars: usize::MAX, steps: StepsVisible::All, output: false, item: false, run_error: false };
+                let scope = Scope {
+                    params: usize::MAX,
+                    vars: usize::MAX,
+                    steps: StepsVisible::All,
+                    output: false,
+                    item: false,
+                    run_error: false,
+                };
                 self.expression(that, scope, None)
             });
             if let (Some(name), Some(that)) = (criterion.name, that) {
-                success_criteria.push(Criterion { name: name.value, that });
+                success_criteria.push(Criterion {
+                    name: name.value,
+                    that,
+                });
             }
         }
 
@@ -167,7 +241,12 @@ impl<'a> Validator<'a> {
             description,
             doc: raw.doc.map(|d| d.value),
             severity: raw.severity.map(|s| s.value),
-            tags: raw.tags.unwrap_or_default().into_iter().map(|t| t.value).collect(),
+            tags: raw
+                .tags
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| t.value)
+                .collect(),
             lock,
             params,
             vars,
@@ -179,14 +258,38 @@ impl<'a> Validator<'a> {
     }
 
     fn runbook_name(&mut self, name: Option<&Spanned<String>>) -> String {
-        let Some(name) = name else { return String::new() };
+        let Some(name) = name else {
+            return String::new();
+        };
         if !RUNBOOK_NAME.is_match(&name.value) {
             let suggestion = name.value.to_lowercase().replace(['_', ' ', '.'], "-");
-            self.error(ErrorKind::InvalidValue { what: "runbook name".into(), value: name.value.clone() }, name.span)
-                .set_hint(format!("names are lowercase letters, digits and dashes, such as `{suggestion}`"));
-        } else if let Some(stem) = self.file.stem().filter(|stem| *stem != name.value).map(str::to_string) {
-            self.error(ErrorKind::NameMismatch { name: name.value.clone(), stem: stem.clone() }, name.span)
-                .set_hint(format!("rename the file to `{}.yaml`, or set `name: {stem}`", name.value));
+            self.error(
+                ErrorKind::InvalidValue {
+                    what: "runbook name".into(),
+                    value: name.value.clone(),
+                },
+                name.span,
+            )
+            .set_hint(format!(
+                "names are lowercase letters, digits and dashes, such as `{suggestion}`"
+            ));
+        } else if let Some(stem) = self
+            .file
+            .stem()
+            .filter(|stem| *stem != name.value)
+            .map(str::to_string)
+        {
+            self.error(
+                ErrorKind::NameMismatch {
+                    name: name.value.clone(),
+                    stem: stem.clone(),
+                },
+                name.span,
+            )
+            .set_hint(format!(
+                "rename the file to `{}.yaml`, or set `name: {stem}`",
+                name.value
+            ));
         }
         name.value.clone()
     }
@@ -202,14 +305,21 @@ impl<'a> Validator<'a> {
 
     fn param(&mut self, index: usize, key: &node::Key, raw: &RawParam) -> Option<Param> {
         let name = &key.name;
-        let name_span = Span { len: name.len(), ..key.span };
+        let name_span = Span {
+            len: name.len(),
+            ..key.span
+        };
         if !IDENTIFIER.is_match(name) {
             let suggestion = name.to_lowercase().replace(['-', ' ', '.'], "_");
             self.error(ErrorKind::InvalidParamName { name: name.clone() }, name_span).set_hint(format!(
                 "parameter names are lowercase letters, digits and underscores, starting with a letter, such as `{suggestion}`; each becomes a flag"
             ));
         } else if RESERVED_PARAM_NAMES.contains(&name.as_str()) {
-            self.error(ErrorKind::InvalidParamName { name: name.clone() }, name_span).set_hint(format!(
+            self.error(
+                ErrorKind::InvalidParamName { name: name.clone() },
+                name_span,
+            )
+            .set_hint(format!(
                 "`--{}` is a flag of `runbook run` itself; choose another name",
                 name.replace('_', "-")
             ));
@@ -221,7 +331,10 @@ impl<'a> Validator<'a> {
             self.error(ErrorKind::RequiredWithDefault { param: name.clone() }, raw.required.as_ref().map_or(key.span, |r| r.span))
                 .set_hint("remove `required: true` (the default makes the flag optional) or remove the default");
         }
-        let default = raw.default.as_ref().and_then(|node| self.param_default(index, name, ty.value, &constraints, node));
+        let default = raw
+            .default
+            .as_ref()
+            .and_then(|node| self.param_default(index, name, ty.value, &constraints, node));
         Some(Param {
             name: name.clone(),
             flag: name.replace('_', "-"),
@@ -241,7 +354,14 @@ impl<'a> Validator<'a> {
         let is_number = matches!(ty, ParamTypeName::Integer | ParamTypeName::Number);
         let not_applicable = |this: &mut Self, key: &'static str, span: Span, applies: bool| {
             if !applies {
-                this.error(ErrorKind::ConstraintNotApplicable { key, ty: ty.as_str() }, span).set_hint(match key {
+                this.error(
+                    ErrorKind::ConstraintNotApplicable {
+                        key,
+                        ty: ty.as_str(),
+                    },
+                    span,
+                )
+                .set_hint(match key {
                     "pattern" => "`pattern` applies to strings",
                     "min_length" | "max_length" => "lengths apply to strings and lists",
                     "minimum" | "maximum" => "bounds apply to integers and numbers",
@@ -255,9 +375,17 @@ impl<'a> Validator<'a> {
             match Regex::new(&pattern.value) {
                 Ok(regex) => constraints.pattern = Some(regex),
                 Err(error) => {
-                    let message = error.to_string().lines().last().unwrap_or("invalid").trim().to_string();
+                    let message = error
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or("invalid")
+                        .trim()
+                        .to_string();
                     self.error(ErrorKind::InvalidPattern { message }, pattern.span)
-                        .set_hint("patterns use Rust regex syntax (no look-around or backreferences)");
+                        .set_hint(
+                            "patterns use Rust regex syntax (no look-around or backreferences)",
+                        );
                 }
             }
         }
@@ -280,14 +408,26 @@ impl<'a> Validator<'a> {
         if let (Some(min), Some(max)) = (&raw.minimum, &raw.maximum)
             && min.value > max.value
         {
-            self.error(ErrorKind::OutOfRange { what: "`minimum`".into(), bound: format!("at most `maximum` ({})", max.value) }, min.span)
-                .set_hint("swap the bounds");
+            self.error(
+                ErrorKind::OutOfRange {
+                    what: "`minimum`".into(),
+                    bound: format!("at most `maximum` ({})", max.value),
+                },
+                min.span,
+            )
+            .set_hint("swap the bounds");
         }
         if let (Some(min), Some(max)) = (&raw.min_length, &raw.max_length)
             && min.value > max.value
         {
-            self.error(ErrorKind::OutOfRange { what: "`min_length`".into(), bound: format!("at most `max_length` ({})", max.value) }, min.span)
-                .set_hint("swap the bounds");
+            self.error(
+                ErrorKind::OutOfRange {
+                    what: "`min_length`".into(),
+                    bound: format!("at most `max_length` ({})", max.value),
+                },
+                min.span,
+            )
+            .set_hint("swap the bounds");
         }
         if let Some(allowed) = &raw.allowed {
             not_applicable(self, "enum", allowed.span, is_string || is_number);
@@ -295,8 +435,14 @@ impl<'a> Validator<'a> {
             for value in &allowed.value {
                 let json = value.to_json();
                 if let Err(reason) = param_value::check(ty, &constraints, &json) {
-                    self.error(ErrorKind::InvalidValue { what: "`enum` value".into(), value: param_value::display_value(&json) }, value.span)
-                        .set_hint(reason);
+                    self.error(
+                        ErrorKind::InvalidValue {
+                            what: "`enum` value".into(),
+                            value: param_value::display_value(&json),
+                        },
+                        value.span,
+                    )
+                    .set_hint(reason);
                 }
                 values.push(json);
             }
@@ -314,16 +460,35 @@ impl<'a> Validator<'a> {
         node: &Node,
     ) -> Option<ParamDefault> {
         if let Some(text) = node.as_str().filter(|text| template::is_template(text)) {
-            let scope = Scope { params: index, vars: 0, steps: StepsVisible::None, output: false, item: false, run_error: false };
+            let scope = Scope {
+                params: index,
+                vars: 0,
+                steps: StepsVisible::None,
+                output: false,
+                item: false,
+                run_error: false,
+            };
             self.template(text, node.span, scope, None);
-            return Some(ParamDefault::Template(Text { source: text.to_string(), span: node.span }));
+            return Some(ParamDefault::Template(Text {
+                source: text.to_string(),
+                span: node.span,
+            }));
         }
         let json = node.to_json();
         match param_value::check(ty, constraints, &json) {
             Ok(()) => Some(ParamDefault::Value(json)),
             Err(reason) => {
-                self.error(ErrorKind::InvalidDefault { param: name.to_string(), reason }, node.span)
-                    .set_hint(format!("the default must be {} that meets the parameter's constraints", param_value::expected_name(ty)));
+                self.error(
+                    ErrorKind::InvalidDefault {
+                        param: name.to_string(),
+                        reason,
+                    },
+                    node.span,
+                )
+                .set_hint(format!(
+                    "the default must be {} that meets the parameter's constraints",
+                    param_value::expected_name(ty)
+                ));
                 None
             }
         }
@@ -336,7 +501,14 @@ impl<'a> Validator<'a> {
             for flag in [Some(param.flag.clone()), negated].into_iter().flatten() {
                 if let Some(first) = seen.get(&flag) {
                     self.cx
-                        .error(ErrorKind::FlagClash { first: first.to_string(), second: param.name.clone(), flag }, param.span)
+                        .error(
+                            ErrorKind::FlagClash {
+                                first: first.to_string(),
+                                second: param.name.clone(),
+                                flag,
+                            },
+                            param.span,
+                        )
                         .set_hint("rename one of the parameters");
                 } else {
                     seen.insert(flag, &param.name);
@@ -358,8 +530,15 @@ impl<'a> Validator<'a> {
             }
             if let Some(first) = first_seen.get(&id.value) {
                 let line = first.line;
-                self.error(ErrorKind::DuplicateStepId { id: id.value.clone() }, id.span)
-                    .set_hint(format!("the first is on line {line}; give each step its own id"));
+                self.error(
+                    ErrorKind::DuplicateStepId {
+                        id: id.value.clone(),
+                    },
+                    id.span,
+                )
+                .set_hint(format!(
+                    "the first is on line {line}; give each step its own id"
+                ));
                 continue;
             }
             first_seen.insert(id.value.clone(), id.span);
@@ -369,7 +548,12 @@ impl<'a> Validator<'a> {
         }
         self.step_outputs = steps
             .iter()
-            .map(|step| step.outputs.as_ref().map(|o| o.0.iter().map(|(k, _)| k.name.clone()).collect()).unwrap_or_default())
+            .map(|step| {
+                step.outputs
+                    .as_ref()
+                    .map(|o| o.0.iter().map(|(k, _)| k.name.clone()).collect())
+                    .unwrap_or_default()
+            })
             .collect();
     }
 
@@ -381,10 +565,19 @@ impl<'a> Validator<'a> {
                 match self.step_ids.get(&need.value) {
                     Some(&target) => self.needs[index].push(target),
                     None => {
-                        let hint = suggest::did_you_mean(&need.value, self.step_ids.keys().map(String::as_str))
-                            .unwrap_or_else(|| "`needs` lists ids of steps in `steps`".to_string());
+                        let hint = suggest::did_you_mean(
+                            &need.value,
+                            self.step_ids.keys().map(String::as_str),
+                        )
+                        .unwrap_or_else(|| "`needs` lists ids of steps in `steps`".to_string());
                         self.cx
-                            .error(ErrorKind::UnknownNeed { step: step_id.to_string(), need: need.value.clone() }, need.span)
+                            .error(
+                                ErrorKind::UnknownNeed {
+                                    step: step_id.to_string(),
+                                    need: need.value.clone(),
+                                },
+                                need.span,
+                            )
                             .set_hint(hint);
                     }
                 }
@@ -416,7 +609,8 @@ impl<'a> Validator<'a> {
                         }
                         ON_STACK => {
                             let from = stack.iter().position(|&(n, _)| n == target).unwrap_or(0);
-                            let mut chain: Vec<&str> = stack[from..].iter().map(|&(n, _)| id_of(n)).collect();
+                            let mut chain: Vec<&str> =
+                                stack[from..].iter().map(|&(n, _)| id_of(n)).collect();
                             chain.push(id_of(target));
                             let span = steps[node]
                                 .needs
@@ -458,29 +652,57 @@ impl<'a> Validator<'a> {
         let id = raw.id.as_ref()?;
         let in_on_failure = index.is_none();
         let steps_visible = index.map_or(StepsVisible::All, StepsVisible::UpstreamOf);
-        let base = Scope { params: usize::MAX, vars: usize::MAX, steps: steps_visible, output: false, item: false, run_error: in_on_failure };
+        let base = Scope {
+            params: usize::MAX,
+            vars: usize::MAX,
+            steps: steps_visible,
+            output: false,
+            item: false,
+            run_error: in_on_failure,
+        };
         let has_item = raw.for_each.is_some();
         let context = Some(id.value.as_str());
 
         if in_on_failure {
             if let Some(needs) = raw.needs.as_ref().filter(|n| !n.is_empty()) {
                 let span = needs.first().map_or(id.span, |n| n.span);
-                self.error(ErrorKind::NotInOnFailure { key: "needs", reason: "`on_failure` steps run in the order written" }, span)
-                    .set_hint("remove `needs`; order the steps instead");
+                self.error(
+                    ErrorKind::NotInOnFailure {
+                        key: "needs",
+                        reason: "`on_failure` steps run in the order written",
+                    },
+                    span,
+                )
+                .set_hint("remove `needs`; order the steps instead");
             }
             if let Some(approve) = &raw.approve {
                 let span = approve.prompt.as_ref().map_or(id.span, |p| p.span);
-                self.error(ErrorKind::NotInOnFailure { key: "approve", reason: "failure handling never waits for a person" }, span)
-                    .set_hint("move the approval into `steps`");
+                self.error(
+                    ErrorKind::NotInOnFailure {
+                        key: "approve",
+                        reason: "failure handling never waits for a person",
+                    },
+                    span,
+                )
+                .set_hint("move the approval into `steps`");
             }
         }
 
-        let when = raw.when.as_ref().map(|when| self.expression(when, base, context));
+        let when = raw
+            .when
+            .as_ref()
+            .map(|when| self.expression(when, base, context));
         let for_each = raw.for_each.as_ref().map(|items| {
             let items = self.expression(items, base, context);
             let concurrency = match &raw.concurrency {
                 Some(c) if c.value == 0 || c.value > 1000 => {
-                    self.error(ErrorKind::OutOfRange { what: "`concurrency`".into(), bound: "between 1 and 1000".into() }, c.span);
+                    self.error(
+                        ErrorKind::OutOfRange {
+                            what: "`concurrency`".into(),
+                            bound: "between 1 and 1000".into(),
+                        },
+                        c.span,
+                    );
                     1
                 }
                 Some(c) => c.value as u32,
@@ -498,8 +720,13 @@ impl<'a> Validator<'a> {
         let kind = match (&raw.action, &raw.approve) {
             (Some(_), Some(approve)) => {
                 let span = approve.prompt.as_ref().map_or(id.span, |p| p.span);
-                self.error(ErrorKind::ActionAndApprove { step: id.value.clone() }, span)
-                    .set_hint("split it into an approval step and an action step that `needs` it");
+                self.error(
+                    ErrorKind::ActionAndApprove {
+                        step: id.value.clone(),
+                    },
+                    span,
+                )
+                .set_hint("split it into an approval step and an action step that `needs` it");
                 None
             }
             (None, None) => {
@@ -511,12 +738,17 @@ impl<'a> Validator<'a> {
                 self.reject_for_approval(raw);
                 let prompt = approve.prompt.as_ref().map(|prompt| {
                     self.template(&prompt.value, prompt.span, base, context);
-                    Text { source: prompt.value.clone(), span: prompt.span }
+                    Text {
+                        source: prompt.value.clone(),
+                        span: prompt.span,
+                    }
                 });
                 let timeout = self.duration(approve.timeout.as_ref(), Duration::from_secs(3600));
                 prompt.map(|prompt| StepKind::Approval(Approval { prompt, timeout }))
             }
-            (Some(action), None) => self.action_step(raw, action, base, has_item, context).map(StepKind::Action),
+            (Some(action), None) => self
+                .action_step(raw, action, base, has_item, context)
+                .map(StepKind::Action),
         };
 
         Some(Step {
@@ -535,10 +767,34 @@ impl<'a> Validator<'a> {
         let with_span = raw.with.as_ref().map(|w| w.span);
         let spans: [(&'static str, Option<Span>); 7] = [
             ("with", with_span),
-            ("check", raw.check.as_ref().and_then(|c| c.first()).and_then(|c| c.that.as_ref()).map(|t| t.span)),
-            ("outputs", raw.outputs.as_ref().and_then(|o| o.0.first()).map(|(k, _)| k.span)),
-            ("retry", raw.retry.as_ref().map(|_| raw.id.as_ref().map_or(Span::NONE, |i| i.span))),
-            ("wait", raw.wait.as_ref().and_then(|w| w.until.as_ref()).map(|u| u.span)),
+            (
+                "check",
+                raw.check
+                    .as_ref()
+                    .and_then(|c| c.first())
+                    .and_then(|c| c.that.as_ref())
+                    .map(|t| t.span),
+            ),
+            (
+                "outputs",
+                raw.outputs
+                    .as_ref()
+                    .and_then(|o| o.0.first())
+                    .map(|(k, _)| k.span),
+            ),
+            (
+                "retry",
+                raw.retry
+                    .as_ref()
+                    .map(|_| raw.id.as_ref().map_or(Span::NONE, |i| i.span)),
+            ),
+            (
+                "wait",
+                raw.wait
+                    .as_ref()
+                    .and_then(|w| w.until.as_ref())
+                    .map(|u| u.span),
+            ),
             ("timeout", raw.timeout.as_ref().map(|t| t.span)),
             ("for_each", raw.for_each.as_ref().map(|f| f.span)),
         ];
@@ -561,7 +817,10 @@ impl<'a> Validator<'a> {
         context: Option<&str>,
     ) -> Option<ActionStep> {
         let spec = self.action_spec(action)?;
-        let with_scope = Scope { item: has_item, ..base };
+        let with_scope = Scope {
+            item: has_item,
+            ..base
+        };
         let with = match &raw.with {
             Some(node) => {
                 self.members(spec, node, raw.id.as_ref().map_or(Span::NONE, |i| i.span));
@@ -569,31 +828,58 @@ impl<'a> Validator<'a> {
                 node.to_json()
             }
             None => {
-                let missing: Vec<&'static str> = spec.members.iter().filter(|m| m.required).map(|m| m.name).collect();
+                let missing: Vec<&'static str> = spec
+                    .members
+                    .iter()
+                    .filter(|m| m.required)
+                    .map(|m| m.name)
+                    .collect();
                 for member in &missing {
-                    self.error(ErrorKind::MissingMember { action: spec.name.to_string(), member }, action.span)
-                        .set_hint(format!("add `with: {{{member}: ...}}`; `runbook actions {}` lists the members", spec.name));
+                    self.error(
+                        ErrorKind::MissingMember {
+                            action: spec.name.to_string(),
+                            member,
+                        },
+                        action.span,
+                    )
+                    .set_hint(format!(
+                        "add `with: {{{member}: ...}}`; `runbook actions {}` lists the members",
+                        spec.name
+                    ));
                 }
                 serde_json::Value::Object(serde_json::Map::new())
             }
         };
-        let result_scope = Scope { output: true, item: has_item, ..base };
+        let result_scope = Scope {
+            output: true,
+            item: has_item,
+            ..base
+        };
         let check = raw
             .check
             .iter()
             .flatten()
             .filter_map(|check| {
-                let that = check.that.as_ref().map(|that| self.expression(that, result_scope, context))?;
+                let that = check
+                    .that
+                    .as_ref()
+                    .map(|that| self.expression(that, result_scope, context))?;
                 let message = check.message.as_ref().map(|message| {
                     self.template(&message.value, message.span, result_scope, context);
-                    Text { source: message.value.clone(), span: message.span }
+                    Text {
+                        source: message.value.clone(),
+                        span: message.span,
+                    }
                 });
                 Some(Check { that, message })
             })
             .collect();
         let mut outputs = Vec::new();
         for (key, expression) in raw.outputs.iter().flat_map(|o| o.0.iter()) {
-            let name_span = Span { len: key.name.len(), ..key.span };
+            let name_span = Span {
+                len: key.name.len(),
+                ..key.span
+            };
             if key.name == "output" || key.name == "status" {
                 self.error(ErrorKind::ReservedOutputName { name: key.name.clone() }, name_span)
                     .set_hint("`steps.<id>.output` and `steps.<id>.status` are set by the engine; choose another name");
@@ -601,15 +887,24 @@ impl<'a> Validator<'a> {
                 self.error(ErrorKind::InvalidValue { what: "output name".into(), value: key.name.clone() }, name_span)
                     .set_hint("output names are letters, digits and underscores, so templates can read them as `steps.<id>.<name>`");
             }
-            outputs.push((key.name.clone(), self.expression(expression, result_scope, context)));
+            outputs.push((
+                key.name.clone(),
+                self.expression(expression, result_scope, context),
+            ));
         }
         let retry = match &raw.retry {
             Some(retry) => {
                 let defaults = Retry::default();
                 let attempts = match &retry.attempts {
                     Some(a) if a.value == 0 || a.value > 100 => {
-                        self.error(ErrorKind::OutOfRange { what: "`retry.attempts`".into(), bound: "between 1 and 100".into() }, a.span)
-                            .set_hint("`attempts` counts the first try too; 1 means no retry");
+                        self.error(
+                            ErrorKind::OutOfRange {
+                                what: "`retry.attempts`".into(),
+                                bound: "between 1 and 100".into(),
+                            },
+                            a.span,
+                        )
+                        .set_hint("`attempts` counts the first try too; 1 means no retry");
                         defaults.attempts
                     }
                     Some(a) => a.value as u32,
@@ -623,9 +918,15 @@ impl<'a> Validator<'a> {
             }
             None => Retry::default(),
         };
-        let timeout = raw.timeout.as_ref().map(|t| self.duration(Some(t), Duration::ZERO));
+        let timeout = raw
+            .timeout
+            .as_ref()
+            .map(|t| self.duration(Some(t), Duration::ZERO));
         let wait = raw.wait.as_ref().and_then(|wait| {
-            let until = wait.until.as_ref().map(|until| self.expression(until, result_scope, context))?;
+            let until = wait
+                .until
+                .as_ref()
+                .map(|until| self.expression(until, result_scope, context))?;
             Some(Wait {
                 until,
                 timeout: self.duration(wait.timeout.as_ref(), Duration::from_secs(1800)),
@@ -633,7 +934,15 @@ impl<'a> Validator<'a> {
                 max_interval: self.duration(wait.max_interval.as_ref(), Duration::from_secs(60)),
             })
         });
-        Some(ActionStep { spec, with, check, outputs, retry, timeout, wait })
+        Some(ActionStep {
+            spec,
+            with,
+            check,
+            outputs,
+            retry,
+            timeout,
+            wait,
+        })
     }
 
     fn action_spec(&mut self, action: &Spanned<String>) -> Option<&'static ActionSpec> {
@@ -649,43 +958,87 @@ impl<'a> Validator<'a> {
             .unwrap_or_else(|| {
                 "actions are `<service>.<Operation>` as in the AWS API reference; `runbook actions` lists them".to_string()
             });
-        self.error(ErrorKind::UnknownAction { action: action.value.clone() }, action.span).set_hint(hint);
+        self.error(
+            ErrorKind::UnknownAction {
+                action: action.value.clone(),
+            },
+            action.span,
+        )
+        .set_hint(hint);
         None
     }
 
     fn members(&mut self, spec: &'static ActionSpec, with: &Node, step_span: Span) {
         let Some(entries) = with.as_map() else {
-            self.error(ErrorKind::WrongType { what: "`with`".into(), expected: "a mapping of request members", found: with.type_name() }, with.span)
-                .set_hint(format!("write the request as members, e.g. `with: {{{}}}`", spec.example.lines().next().unwrap_or("")));
+            self.error(
+                ErrorKind::WrongType {
+                    what: "`with`".into(),
+                    expected: "a mapping of request members",
+                    found: with.type_name(),
+                },
+                with.span,
+            )
+            .set_hint(format!(
+                "write the request as members, e.g. `with: {{{}}}`",
+                spec.example.lines().next().unwrap_or("")
+            ));
             return;
         };
         for (key, value) in entries {
             let Some(member) = spec.member(&key.name) else {
-                let hint = suggest::did_you_mean(&key.name, spec.members.iter().map(|m| m.name)).unwrap_or_else(|| {
-                    let names: Vec<&str> = spec.members.iter().map(|m| m.name).collect();
-                    if names.is_empty() {
-                        format!("`{}` takes no members", spec.name)
-                    } else {
-                        format!("the members of `{}` are: {}", spec.name, names.join(", "))
-                    }
-                });
-                self.error(ErrorKind::UnknownMember { action: spec.name.to_string(), member: key.name.clone() }, Span { len: key.name.len(), ..key.span })
-                    .set_hint(hint);
+                let hint = suggest::did_you_mean(&key.name, spec.members.iter().map(|m| m.name))
+                    .unwrap_or_else(|| {
+                        let names: Vec<&str> = spec.members.iter().map(|m| m.name).collect();
+                        if names.is_empty() {
+                            format!("`{}` takes no members", spec.name)
+                        } else {
+                            format!("the members of `{}` are: {}", spec.name, names.join(", "))
+                        }
+                    });
+                self.error(
+                    ErrorKind::UnknownMember {
+                        action: spec.name.to_string(),
+                        member: key.name.clone(),
+                    },
+                    Span {
+                        len: key.name.len(),
+                        ..key.span
+                    },
+                )
+                .set_hint(hint);
                 continue;
             };
             if let Some(found) = literal_type_mismatch(member.ty, value) {
                 self.error(
-                    ErrorKind::MemberType { action: spec.name.to_string(), member: key.name.clone(), expected: member_type_phrase(member.ty), found },
+                    ErrorKind::MemberType {
+                        action: spec.name.to_string(),
+                        member: key.name.clone(),
+                        expected: member_type_phrase(member.ty),
+                        found,
+                    },
                     value.span,
                 )
-                .set_hint(format!("`runbook actions {}` shows each member's type", spec.name));
+                .set_hint(format!(
+                    "`runbook actions {}` shows each member's type",
+                    spec.name
+                ));
             }
         }
         for member in spec.members.iter().filter(|m| m.required) {
             if !entries.iter().any(|(key, _)| key.name == member.name) {
-                let span = if with.span.is_known() { with.span } else { step_span };
-                self.error(ErrorKind::MissingMember { action: spec.name.to_string(), member: member.name }, span)
-                    .set_hint(format!("add `{}: ...` under `with`", member.name));
+                let span = if with.span.is_known() {
+                    with.span
+                } else {
+                    step_span
+                };
+                self.error(
+                    ErrorKind::MissingMember {
+                        action: spec.name.to_string(),
+                        member: member.name,
+                    },
+                    span,
+                )
+                .set_hint(format!("add `{}: ...` under `with`", member.name));
             }
         }
     }
@@ -695,19 +1048,33 @@ impl<'a> Validator<'a> {
         match duration::parse(&text.value) {
             Some(parsed) => parsed,
             None => {
-                self.error(ErrorKind::InvalidDuration { value: text.value.clone() }, text.span).set_hint(duration::HINT);
+                self.error(
+                    ErrorKind::InvalidDuration {
+                        value: text.value.clone(),
+                    },
+                    text.span,
+                )
+                .set_hint(duration::HINT);
                 default
             }
         }
     }
 
-    fn expression(&mut self, text: &Spanned<ExpressionText>, scope: Scope, step: Option<&str>) -> Text {
+    fn expression(
+        &mut self,
+        text: &Spanned<ExpressionText>,
+        scope: Scope,
+        step: Option<&str>,
+    ) -> Text {
         let source = &text.value.0;
         match template::expression_references(source) {
             Ok(references) => self.references(source, text.span, &references, scope, step),
             Err(error) => self.syntax_error(source, text.span, &error, true),
         }
-        Text { source: source.clone(), span: text.span }
+        Text {
+            source: source.clone(),
+            span: text.span,
+        }
     }
 
     fn template(&mut self, source: &str, span: Span, scope: Scope, step: Option<&str>) {
@@ -728,11 +1095,18 @@ impl<'a> Validator<'a> {
     }
 
     fn syntax_error(&mut self, source: &str, span: Span, error: &SyntaxError, is_expression: bool) {
-        let at = error.range.clone().map_or(span, |range| self.inner_span(source, span, range));
+        let at = error
+            .range
+            .clone()
+            .map_or(span, |range| self.inner_span(source, span, range));
         let kind = if is_expression {
-            ErrorKind::ExpressionSyntax { message: error.message.clone() }
+            ErrorKind::ExpressionSyntax {
+                message: error.message.clone(),
+            }
         } else {
-            ErrorKind::TemplateSyntax { message: error.message.clone() }
+            ErrorKind::TemplateSyntax {
+                message: error.message.clone(),
+            }
         };
         let hint = if is_expression {
             "expressions are minijinja (Jinja2) syntax without `{{ }}`, e.g. `output.Table.TableStatus == 'ACTIVE'`"
@@ -753,9 +1127,16 @@ impl<'a> Validator<'a> {
         }
         let text = &self.file.text;
         let from = span.offset.min(text.len());
-        let until = if span.len > 0 { (from + span.len).min(text.len()) } else { text[from..].find('\n').map_or(text.len(), |n| from + n) };
+        let until = if span.len > 0 {
+            (from + span.len).min(text.len())
+        } else {
+            text[from..].find('\n').map_or(text.len(), |n| from + n)
+        };
         match text.get(from..until).and_then(|scalar| scalar.find(needle)) {
-            Some(found) => Span { len: needle.len(), ..self.file.span_at(from + found) },
+            Some(found) => Span {
+                len: needle.len(),
+                ..self.file.span_at(from + found)
+            },
             None => span,
         }
     }
@@ -781,27 +1162,55 @@ impl<'a> Validator<'a> {
             match parts[0] {
                 "params" => self.param_reference(parts.get(1).copied(), scope, at),
                 "vars" => self.var_reference(parts.get(1).copied(), scope, at),
-                "steps" => self.step_reference(parts.get(1).copied(), parts.get(2).copied(), scope, step, at),
+                "steps" => self.step_reference(
+                    parts.get(1).copied(),
+                    parts.get(2).copied(),
+                    scope,
+                    step,
+                    at,
+                ),
                 "output" if !scope.output => {
-                    self.error(ErrorKind::OutOfScope { name: "output".into(), allowed: "`check`, `wait.until` and `outputs`" }, at)
-                        .set_hint("other places read a finished step's result as `steps.<id>.output`");
+                    self.error(
+                        ErrorKind::OutOfScope {
+                            name: "output".into(),
+                            allowed: "`check`, `wait.until` and `outputs`",
+                        },
+                        at,
+                    )
+                    .set_hint("other places read a finished step's result as `steps.<id>.output`");
                 }
                 "item" | "loop" if !scope.item => {
-                    self.error(ErrorKind::OutOfScope { name: parts[0].into(), allowed: "a `for_each` step's `with`, `check` and `outputs`" }, at)
-                        .set_hint("add `for_each: <list expression>` to the step, or remove the reference");
+                    self.error(
+                        ErrorKind::OutOfScope {
+                            name: parts[0].into(),
+                            allowed: "a `for_each` step's `with`, `check` and `outputs`",
+                        },
+                        at,
+                    )
+                    .set_hint(
+                        "add `for_each: <list expression>` to the step, or remove the reference",
+                    );
                 }
-                "run" => match parts.get(1).copied() {
-                    None | Some("id" | "started_at" | "name") => {}
-                    Some("error") if scope.run_error => {}
-                    Some("error") => {
-                        self.error(ErrorKind::OutOfScope { name: "run.error".into(), allowed: "`on_failure` steps" }, at)
+                "run" => {
+                    match parts.get(1).copied() {
+                        None | Some("id" | "started_at" | "name") => {}
+                        Some("error") if scope.run_error => {}
+                        Some("error") => {
+                            self.error(
+                                ErrorKind::OutOfScope {
+                                    name: "run.error".into(),
+                                    allowed: "`on_failure` steps",
+                                },
+                                at,
+                            )
                             .set_hint("`run.error` holds the first error once the run has failed");
-                    }
-                    Some(other) => {
-                        self.error(ErrorKind::UndefinedName { name: format!("run.{other}") }, at)
+                        }
+                        Some(other) => {
+                            self.error(ErrorKind::UndefinedName { name: format!("run.{other}") }, at)
                             .set_hint("`run` has `id`, `name`, `started_at` and, in `on_failure`, `error`");
+                        }
                     }
-                },
+                }
                 "output" | "item" | "loop" => {}
                 other => {
                     let mut roots = vec!["params", "vars", "steps", "run"];
@@ -813,11 +1222,27 @@ impl<'a> Validator<'a> {
                     }
                     let hint = suggest::did_you_mean(other, roots.iter().copied())
                         .or_else(|| {
-                            self.param_names.iter().any(|p| p == other).then(|| format!("did you mean `params.{other}`?"))
+                            self.param_names
+                                .iter()
+                                .any(|p| p == other)
+                                .then(|| format!("did you mean `params.{other}`?"))
                         })
-                        .or_else(|| self.var_names.iter().any(|v| v == other).then(|| format!("did you mean `vars.{other}`?")))
-                        .unwrap_or_else(|| format!("names here start with one of: {}", roots.join(", ")));
-                    self.error(ErrorKind::UndefinedName { name: other.to_string() }, at).set_hint(hint);
+                        .or_else(|| {
+                            self.var_names
+                                .iter()
+                                .any(|v| v == other)
+                                .then(|| format!("did you mean `vars.{other}`?"))
+                        })
+                        .unwrap_or_else(|| {
+                            format!("names here start with one of: {}", roots.join(", "))
+                        });
+                    self.error(
+                        ErrorKind::UndefinedName {
+                            name: other.to_string(),
+                        },
+                        at,
+                    )
+                    .set_hint(hint);
                 }
             }
         }
@@ -828,13 +1253,28 @@ impl<'a> Validator<'a> {
         match self.param_names.iter().position(|p| p == name) {
             Some(index) if index < scope.params => {}
             Some(_) => {
-                self.error(ErrorKind::UnknownParam { name: name.to_string() }, at)
-                    .set_hint("a default may only use parameters declared above it; move this parameter down");
+                self.error(
+                    ErrorKind::UnknownParam {
+                        name: name.to_string(),
+                    },
+                    at,
+                )
+                .set_hint(
+                    "a default may only use parameters declared above it; move this parameter down",
+                );
             }
             None => {
                 let hint = suggest::did_you_mean(name, self.param_names.iter().map(String::as_str))
-                    .unwrap_or_else(|| format!("declare it under `params:`, e.g. `{name}: {{type: string}}`"));
-                self.error(ErrorKind::UnknownParam { name: name.to_string() }, at).set_hint(hint);
+                    .unwrap_or_else(|| {
+                        format!("declare it under `params:`, e.g. `{name}: {{type: string}}`")
+                    });
+                self.error(
+                    ErrorKind::UnknownParam {
+                        name: name.to_string(),
+                    },
+                    at,
+                )
+                .set_hint(hint);
             }
         }
     }
@@ -844,41 +1284,87 @@ impl<'a> Validator<'a> {
         match self.var_names.iter().position(|v| v == name) {
             Some(index) if index < scope.vars => {}
             Some(_) if scope.vars == 0 => {
-                self.error(ErrorKind::OutOfScope { name: format!("vars.{name}"), allowed: "`vars` below parameters, steps and the lock" }, at)
-                    .set_hint("parameter defaults are computed before `vars`");
+                self.error(
+                    ErrorKind::OutOfScope {
+                        name: format!("vars.{name}"),
+                        allowed: "`vars` below parameters, steps and the lock",
+                    },
+                    at,
+                )
+                .set_hint("parameter defaults are computed before `vars`");
             }
             Some(_) => {
-                self.error(ErrorKind::VarUsedBeforeDefined { name: name.to_string() }, at)
-                    .set_hint("variables are computed in order; move this one below the one it uses");
+                self.error(
+                    ErrorKind::VarUsedBeforeDefined {
+                        name: name.to_string(),
+                    },
+                    at,
+                )
+                .set_hint("variables are computed in order; move this one below the one it uses");
             }
             None => {
                 let hint = suggest::did_you_mean(name, self.var_names.iter().map(String::as_str))
-                    .unwrap_or_else(|| format!("declare it under `vars:`, e.g. `{name}: \"{{{{ params.x }}}}\"`"));
-                self.error(ErrorKind::UnknownVar { name: name.to_string() }, at).set_hint(hint);
+                    .unwrap_or_else(|| {
+                        format!("declare it under `vars:`, e.g. `{name}: \"{{{{ params.x }}}}\"`")
+                    });
+                self.error(
+                    ErrorKind::UnknownVar {
+                        name: name.to_string(),
+                    },
+                    at,
+                )
+                .set_hint(hint);
             }
         }
     }
 
-    fn step_reference(&mut self, other: Option<&str>, field: Option<&str>, scope: Scope, step: Option<&str>, at: Span) {
+    fn step_reference(
+        &mut self,
+        other: Option<&str>,
+        field: Option<&str>,
+        scope: Scope,
+        step: Option<&str>,
+        at: Span,
+    ) {
         let Some(other) = other else { return };
         let Some(&target) = self.step_ids.get(other) else {
             let hint = suggest::did_you_mean(other, self.step_ids.keys().map(String::as_str))
                 .unwrap_or_else(|| "`steps.<id>` reads a step of `steps` by its id".to_string());
-            self.error(ErrorKind::UnknownStep { name: other.to_string() }, at).set_hint(hint);
+            self.error(
+                ErrorKind::UnknownStep {
+                    name: other.to_string(),
+                },
+                at,
+            )
+            .set_hint(hint);
             return;
         };
         match scope.steps {
             StepsVisible::All => {}
             StepsVisible::None => {
-                self.error(ErrorKind::OutOfScope { name: format!("steps.{other}"), allowed: "steps, success criteria and `on_failure`" }, at)
-                    .set_hint("parameters and variables are computed before any step runs");
+                self.error(
+                    ErrorKind::OutOfScope {
+                        name: format!("steps.{other}"),
+                        allowed: "steps, success criteria and `on_failure`",
+                    },
+                    at,
+                )
+                .set_hint("parameters and variables are computed before any step runs");
                 return;
             }
             StepsVisible::UpstreamOf(from) => {
                 if !self.is_upstream(from, target) {
                     let step = step.unwrap_or("?").to_string();
-                    self.error(ErrorKind::StepNotUpstream { step: step.clone(), other: other.to_string() }, at)
-                        .set_hint(format!("add `{other}` to the `needs` of `{step}` so it has finished first"));
+                    self.error(
+                        ErrorKind::StepNotUpstream {
+                            step: step.clone(),
+                            other: other.to_string(),
+                        },
+                        at,
+                    )
+                    .set_hint(format!(
+                        "add `{other}` to the `needs` of `{step}` so it has finished first"
+                    ));
                     return;
                 }
             }
@@ -892,7 +1378,14 @@ impl<'a> Validator<'a> {
             names.extend(self.step_outputs[target].iter().map(String::as_str));
             let hint = suggest::did_you_mean(field, names.iter().copied())
                 .unwrap_or_else(|| format!("`steps.{other}` has: {}", names.join(", ")));
-            self.error(ErrorKind::UnknownOutput { other: other.to_string(), name: field.to_string() }, at).set_hint(hint);
+            self.error(
+                ErrorKind::UnknownOutput {
+                    other: other.to_string(),
+                    name: field.to_string(),
+                },
+                at,
+            )
+            .set_hint(hint);
         }
     }
 }

@@ -36,18 +36,31 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-const MINIMAL: &str = "name: NAME\ndescription: DESCRIPTION\nsteps:\n  - id: only\n    action: core.noop\n";
+const MINIMAL: &str =
+    "name: NAME\ndescription: DESCRIPTION\nsteps:\n  - id: only\n    action: core.noop\n";
 
 fn minimal(name: &str, description: &str) -> String {
-    MINIMAL.replace("NAME", name).replace("DESCRIPTION", description)
+    MINIMAL
+        .replace("NAME", name)
+        .replace("DESCRIPTION", description)
 }
 
 #[test]
 fn validate_accepts_every_shipped_runbook() {
     let output = runbook(&["validate"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    for name in ["pitr-restore", "rollback-lambda", "iceberg-rollback", "dlq-replay", "smoke-test"] {
-        assert!(stdout(&output).contains(&format!("valid    runbooks/{name}.yaml")), "{}", stdout(&output));
+    for name in [
+        "pitr-restore",
+        "rollback-lambda",
+        "iceberg-rollback",
+        "dlq-replay",
+        "smoke-test",
+    ] {
+        assert!(
+            stdout(&output).contains(&format!("valid    runbooks/{name}.yaml")),
+            "{}",
+            stdout(&output)
+        );
     }
 }
 
@@ -62,19 +75,35 @@ fn validate_reports_every_error_with_location_caret_and_hint_and_exits_2() {
     let output = runbook_in(dir.path(), &["validate", "broken.yaml"]);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
-    assert!(err.contains("error[unknown-action]: unknown action `dynamodb.DescribeTabel`"), "{err}");
+    assert!(
+        err.contains("error[unknown-action]: unknown action `dynamodb.DescribeTabel`"),
+        "{err}"
+    );
     assert!(err.contains("--> broken.yaml:5:13"), "{err}");
-    assert!(err.contains("did you mean `dynamodb.DescribeTable`?"), "{err}");
-    assert!(err.contains("error[unknown-key]: unknown key `nedds` in step `second`"), "{err}");
+    assert!(
+        err.contains("did you mean `dynamodb.DescribeTable`?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error[unknown-key]: unknown key `nedds` in step `second`"),
+        "{err}"
+    );
     assert!(err.contains("--> broken.yaml:8:5"), "{err}");
-    assert!(err.contains("8 |     nedds: [first]\n  |     ^^^^^"), "{err}");
+    assert!(
+        err.contains("8 |     nedds: [first]\n  |     ^^^^^"),
+        "{err}"
+    );
     assert!(err.contains("2 errors in 1 of 1 runbook"), "{err}");
 }
 
 #[test]
 fn validate_json_is_for_tools() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "bad-one.yaml", "name: bad-one\ndescription: x\nsteps:\n  - id: a\n    action: core.sleep\n    with: {duration: 5s, extra: 1}\n");
+    write(
+        dir.path(),
+        "bad-one.yaml",
+        "name: bad-one\ndescription: x\nsteps:\n  - id: a\n    action: core.sleep\n    with: {duration: 5s, extra: 1}\n",
+    );
     write(dir.path(), "good.yaml", &minimal("good", "fine"));
     let output = runbook_in(dir.path(), &["validate", ".", "--format", "json"]);
     assert_eq!(output.status.code(), Some(2));
@@ -108,20 +137,36 @@ fn search_order_is_dir_then_runbook_path_then_local_then_embedded() {
     for folder in [&explicit, &path_one, &local] {
         std::fs::create_dir(folder).unwrap();
     }
-    write(&local, "pitr-restore.yaml", &minimal("pitr-restore", "local copy"));
+    write(
+        &local,
+        "pitr-restore.yaml",
+        &minimal("pitr-restore", "local copy"),
+    );
     write(&local, "shared.yaml", &minimal("shared", "from ./runbooks"));
-    write(&path_one, "shared.yaml", &minimal("shared", "from RUNBOOK_PATH"));
+    write(
+        &path_one,
+        "shared.yaml",
+        &minimal("shared", "from RUNBOOK_PATH"),
+    );
     write(&explicit, "shared.yaml", &minimal("shared", "from --dir"));
 
     let list = |extra: &[&str], runbook_path: Option<&Path>| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-        command.args(["list"]).args(extra).current_dir(dir.path()).env("NO_COLOR", "1").env_remove("RUNBOOK_PATH");
+        command
+            .args(["list"])
+            .args(extra)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("RUNBOOK_PATH");
         if let Some(path) = runbook_path {
             command.env("RUNBOOK_PATH", path);
         }
         stdout(&command.output().unwrap())
     };
-    assert!(list(&[], None).contains("local copy"), "a local file wins over the embedded one");
+    assert!(
+        list(&[], None).contains("local copy"),
+        "a local file wins over the embedded one"
+    );
     assert!(list(&[], None).contains("from ./runbooks"));
     assert!(list(&[], Some(&path_one)).contains("from RUNBOOK_PATH"));
     let dir_flag = explicit.to_str().unwrap();
@@ -136,8 +181,14 @@ fn show_gives_doc_parameters_and_step_effects() {
     let out = stdout(&output);
     assert!(out.contains("Implements section 1.2"), "{out}");
     assert!(out.contains("--restore-time  datetime  yes"), "{out}");
-    assert!(out.contains("delete_original      write     dynamodb.DeleteTable"), "{out}");
-    assert!(out.contains("confirm_swap         approval  (approval gate)"), "{out}");
+    assert!(
+        out.contains("delete_original      write     dynamodb.DeleteTable"),
+        "{out}"
+    );
+    assert!(
+        out.contains("confirm_swap         approval  (approval gate)"),
+        "{out}"
+    );
     insta::assert_snapshot!("show_pitr_restore", out);
 }
 
@@ -145,16 +196,29 @@ fn show_gives_doc_parameters_and_step_effects() {
 fn show_unknown_runbook_suggests_the_closest_and_exits_2() {
     let output = runbook(&["show", "pitr-restor"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("did you mean `pitr-restore`?"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("did you mean `pitr-restore`?"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn graph_marks_writes_and_approvals() {
     let mermaid = stdout(&runbook(&["graph", "pitr-restore"]));
     assert!(mermaid.starts_with("flowchart TD\n"));
-    assert!(mermaid.contains("delete_original[/\"delete_original<br/>dynamodb.DeleteTable\"/]:::write"), "{mermaid}");
-    assert!(mermaid.contains("confirm_swap{{\"confirm_swap<br/>approval\"}}:::approval"), "{mermaid}");
-    assert!(mermaid.contains("  pitr[\"pitr<br/>dynamodb.DescribeContinuousBackups\"]"), "{mermaid}");
+    assert!(
+        mermaid.contains("delete_original[/\"delete_original<br/>dynamodb.DeleteTable\"/]:::write"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("confirm_swap{{\"confirm_swap<br/>approval\"}}:::approval"),
+        "{mermaid}"
+    );
+    assert!(
+        mermaid.contains("  pitr[\"pitr<br/>dynamodb.DescribeContinuousBackups\"]"),
+        "{mermaid}"
+    );
     assert!(mermaid.contains("  restore --> wait_restored"), "{mermaid}");
     let dot = stdout(&runbook(&["graph", "pitr-restore", "--format", "dot"]));
     assert!(dot.starts_with("digraph \"pitr-restore\" {"));
@@ -173,8 +237,14 @@ fn the_checked_in_schema_is_fresh() {
         "schemas/runbook.schema.json is stale: run `cargo run -- schema > schemas/runbook.schema.json`"
     );
     let schema: serde_json::Value = serde_json::from_str(&checked_in).unwrap();
-    assert_eq!(schema["required"], serde_json::json!(["name", "description", "steps"]));
-    assert_eq!(schema["definitions"]["RawStep"]["additionalProperties"], false);
+    assert_eq!(
+        schema["required"],
+        serde_json::json!(["name", "description", "steps"])
+    );
+    assert_eq!(
+        schema["definitions"]["RawStep"]["additionalProperties"],
+        false
+    );
     assert!(schema["definitions"]["RawStep"]["properties"]["needs"]["description"].is_string());
 }
 
@@ -185,27 +255,70 @@ fn run_help_lists_parameters_as_typed_flags() {
     let out = stdout(&output);
     assert!(out.contains("--restore-time <DATETIME>"), "{out}");
     assert!(out.contains("--table <STRING>"), "{out}");
-    assert!(out.contains("[default: bg-remover-dev-sales-intelligence]"), "{out}");
+    assert!(
+        out.contains("[default: bg-remover-dev-sales-intelligence]"),
+        "{out}"
+    );
     assert!(out.contains("--spot-checks <INTEGER>"), "{out}");
 }
 
 #[test]
 fn run_rejects_unknown_and_malformed_flags_with_exit_2() {
-    let unknown = runbook(&["run", "pitr-restore", "--restore-time", "now-15m", "--tabel", "x"]);
+    let unknown = runbook(&[
+        "run",
+        "pitr-restore",
+        "--restore-time",
+        "now-15m",
+        "--tabel",
+        "x",
+    ]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("a similar argument exists: '--table'"), "{}", stderr(&unknown));
-    let bounds = runbook(&["run", "pitr-restore", "--restore-time=now-15m", "--spot-checks", "0"]);
+    assert!(
+        stderr(&unknown).contains("a similar argument exists: '--table'"),
+        "{}",
+        stderr(&unknown)
+    );
+    let bounds = runbook(&[
+        "run",
+        "pitr-restore",
+        "--restore-time=now-15m",
+        "--spot-checks",
+        "0",
+    ]);
     assert_eq!(bounds.status.code(), Some(2));
-    assert!(stderr(&bounds).contains("0 is less than the minimum 1"), "{}", stderr(&bounds));
+    assert!(
+        stderr(&bounds).contains("0 is less than the minimum 1"),
+        "{}",
+        stderr(&bounds)
+    );
     let datetime = runbook(&["run", "pitr-restore", "--restore-time", "yesterday"]);
     assert_eq!(datetime.status.code(), Some(2));
-    assert!(stderr(&datetime).contains("is not a date and time"), "{}", stderr(&datetime));
+    assert!(
+        stderr(&datetime).contains("is not a date and time"),
+        "{}",
+        stderr(&datetime)
+    );
     let missing = runbook(&["run", "pitr-restore"]);
     assert_eq!(missing.status.code(), Some(2));
-    assert!(stderr(&missing).contains("--restore-time <DATETIME>"), "{}", stderr(&missing));
-    let pattern = runbook(&["run", "pitr-restore", "--restore-time", "now", "--table", "a b"]);
+    assert!(
+        stderr(&missing).contains("--restore-time <DATETIME>"),
+        "{}",
+        stderr(&missing)
+    );
+    let pattern = runbook(&[
+        "run",
+        "pitr-restore",
+        "--restore-time",
+        "now",
+        "--table",
+        "a b",
+    ]);
     assert_eq!(pattern.status.code(), Some(2));
-    assert!(stderr(&pattern).contains("does not match the pattern"), "{}", stderr(&pattern));
+    assert!(
+        stderr(&pattern).contains("does not match the pattern"),
+        "{}",
+        stderr(&pattern)
+    );
 }
 
 #[test]
@@ -219,7 +332,18 @@ fn run_accepts_every_flag_form() {
     );
     let output = runbook_in(
         dir.path(),
-        &["run", "flags", "--no-verify", "--dry", "--tables", "[\"a\",\"b\"]", "--tags={\"team\":\"data\"}", "--limit=7", "--ratio", "0.5"],
+        &[
+            "run",
+            "flags",
+            "--no-verify",
+            "--dry",
+            "--tables",
+            "[\"a\",\"b\"]",
+            "--tags={\"team\":\"data\"}",
+            "--limit=7",
+            "--ratio",
+            "0.5",
+        ],
     );
     let out = stdout(&output);
     assert!(out.contains("verify = false"), "{out}{}", stderr(&output));
@@ -229,10 +353,17 @@ fn run_accepts_every_flag_form() {
     assert!(out.contains("limit = 7"), "{out}");
     assert!(out.contains("ratio = 0.5"), "{out}");
     assert!(out.contains("wait_for = \"5m\""), "{out}");
-    assert!(out.contains("label = \"7-items\""), "a template default sees earlier parameters: {out}");
+    assert!(
+        out.contains("label = \"7-items\""),
+        "a template default sees earlier parameters: {out}"
+    );
     let bad_list = runbook_in(dir.path(), &["run", "flags", "--tables", "a,b"]);
     assert_eq!(bad_list.status.code(), Some(2));
-    assert!(stderr(&bad_list).contains("is not JSON"), "{}", stderr(&bad_list));
+    assert!(
+        stderr(&bad_list).contains("is not JSON"),
+        "{}",
+        stderr(&bad_list)
+    );
 }
 
 #[test]
@@ -240,7 +371,10 @@ fn actions_describes_members_iam_and_an_example() {
     let output = runbook(&["actions", "dynamodb.RestoreTableToPointInTime"]);
     assert!(output.status.success());
     let out = stdout(&output);
-    assert!(out.starts_with("dynamodb.RestoreTableToPointInTime (write)"), "{out}");
+    assert!(
+        out.starts_with("dynamodb.RestoreTableToPointInTime (write)"),
+        "{out}"
+    );
     assert!(out.contains("TargetTableName"), "{out}");
     assert!(out.contains("dynamodb:RestoreTableToPointInTime"), "{out}");
     let unknown = runbook(&["actions", "dynamodb.DescribeTabel"]);
@@ -251,7 +385,8 @@ fn actions_describes_members_iam_and_an_example() {
 #[test]
 fn validate_refuses_hostile_input_quickly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut laughs = String::from("name: laughs\ndescription: x\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut laughs =
+        String::from("name: laughs\ndescription: x\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for level in 1..12 {
         let p = level - 1;
         laughs.push_str(&format!("a{level}: &a{level} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
@@ -259,9 +394,21 @@ fn validate_refuses_hostile_input_quickly() {
     write(dir.path(), "laughs.yaml", &laughs);
     let output = runbook_in(dir.path(), &["validate", "laughs.yaml"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("error[alias-expansion]"), "{}", stderr(&output));
-    write(dir.path(), "deep.yaml", &format!("name: deep\nx: {}{}\n", "[".repeat(5000), "]".repeat(5000)));
+    assert!(
+        stderr(&output).contains("error[alias-expansion]"),
+        "{}",
+        stderr(&output)
+    );
+    write(
+        dir.path(),
+        "deep.yaml",
+        &format!("name: deep\nx: {}{}\n", "[".repeat(5000), "]".repeat(5000)),
+    );
     let output = runbook_in(dir.path(), &["validate", "deep.yaml"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("error[too-deep]"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[too-deep]"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -11,7 +11,9 @@ pub fn run(name: Option<&str>, format: TextOrJson) -> i32 {
         Some(name) => match registry::lookup(name) {
             Some(spec) => vec![spec],
             None => {
-                let service: Vec<_> = registry::all().filter(|s| s.name.split('.').next() == Some(name)).collect();
+                let service: Vec<_> = registry::all()
+                    .filter(|s| s.name.split('.').next() == Some(name))
+                    .collect();
                 if service.is_empty() {
                     let hint = suggest::did_you_mean(name, registry::all().map(|s| s.name))
                         .unwrap_or_else(|| "`runbook actions` lists them all".to_string());
@@ -23,12 +25,21 @@ pub fn run(name: Option<&str>, format: TextOrJson) -> i32 {
         },
     };
     match format {
-        TextOrJson::Json => print(&format!("{}\n", serde_json::to_string_pretty(&selected).expect("JSON"))),
+        TextOrJson::Json => print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&selected).expect("JSON")
+        )),
         TextOrJson::Text if selected.len() == 1 => print(&describe(selected[0])),
         TextOrJson::Text => {
             let rows: Vec<Vec<String>> = selected
                 .iter()
-                .map(|spec| vec![spec.name.to_string(), spec.effect.as_str().to_string(), spec.summary.to_string()])
+                .map(|spec| {
+                    vec![
+                        spec.name.to_string(),
+                        spec.effect.as_str().to_string(),
+                        spec.summary.to_string(),
+                    ]
+                })
                 .collect();
             print(&table::render(&["ACTION", "EFFECT", "SUMMARY"], &rows));
         }
@@ -37,14 +48,25 @@ pub fn run(name: Option<&str>, format: TextOrJson) -> i32 {
 }
 
 fn describe(spec: &ActionSpec) -> String {
-    let mut out = format!("{} ({})\n  {}\n\nMembers\n", spec.name, spec.effect.as_str(), spec.summary);
+    let mut out = format!(
+        "{} ({})\n  {}\n\nMembers\n",
+        spec.name,
+        spec.effect.as_str(),
+        spec.summary
+    );
     if spec.members.is_empty() {
         out.push_str("  (none)\n");
     } else {
         let rows: Vec<Vec<String>> = spec
             .members
             .iter()
-            .map(|m| vec![m.name.to_string(), m.ty.as_str().to_string(), if m.required { "yes" } else { "no" }.to_string()])
+            .map(|m| {
+                vec![
+                    m.name.to_string(),
+                    m.ty.as_str().to_string(),
+                    if m.required { "yes" } else { "no" }.to_string(),
+                ]
+            })
             .collect();
         for line in table::render(&["MEMBER", "TYPE", "REQUIRED"], &rows).lines() {
             out.push_str(&format!("  {line}\n"));
@@ -53,7 +75,10 @@ fn describe(spec: &ActionSpec) -> String {
     if !spec.iam.is_empty() {
         out.push_str(&format!("\nIAM\n  {}\n", spec.iam.join(", ")));
     }
-    out.push_str(&format!("\nResource\n  {}\n\nExample\n  - id: example\n    action: {}\n    with:\n", spec.resource, spec.name));
+    out.push_str(&format!(
+        "\nResource\n  {}\n\nExample\n  - id: example\n    action: {}\n    with:\n",
+        spec.resource, spec.name
+    ));
     for line in spec.example.lines() {
         out.push_str(&format!("      {line}\n"));
     }

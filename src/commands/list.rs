@@ -10,7 +10,12 @@ pub fn run(context: &Context, format: TextOrJson) -> i32 {
     let mut json = Vec::new();
     for (name, location) in context.catalog.all() {
         let loaded = location.read().map_err(|e| e.to_string()).and_then(|file| {
-            validator::load(&file).map_err(|diagnostics| format!("invalid: {} errors, see `runbook validate`", diagnostics.len()))
+            validator::load(&file).map_err(|diagnostics| {
+                format!(
+                    "invalid: {} errors, see `runbook validate`",
+                    diagnostics.len()
+                )
+            })
         });
         match loaded {
             Ok(runbook) => {
@@ -32,15 +37,26 @@ pub fn run(context: &Context, format: TextOrJson) -> i32 {
                 }));
             }
             Err(problem) => {
-                rows.push(vec![name.clone(), "-".into(), format!("({problem})"), String::new()]);
+                rows.push(vec![
+                    name.clone(),
+                    "-".into(),
+                    format!("({problem})"),
+                    String::new(),
+                ]);
                 json.push(serde_json::json!({ "name": name, "source": location.display(), "error": problem }));
             }
         }
     }
     match format {
-        TextOrJson::Json => print(&format!("{}\n", serde_json::to_string_pretty(&json).expect("JSON"))),
+        TextOrJson::Json => print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json).expect("JSON")
+        )),
         TextOrJson::Text if rows.is_empty() => eprintln!("runbook: no runbooks found"),
-        TextOrJson::Text => print(&table::render(&["NAME", "SEVERITY", "DESCRIPTION", "PARAMETERS"], &rows)),
+        TextOrJson::Text => print(&table::render(
+            &["NAME", "SEVERITY", "DESCRIPTION", "PARAMETERS"],
+            &rows,
+        )),
     }
     exit::OK
 }

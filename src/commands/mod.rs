@@ -54,7 +54,9 @@ pub fn read_source(path: &std::path::Path) -> Result<Arc<crate::source::SourceFi
         Err(error) => {
             let file = crate::source::SourceFile::new(path, String::new());
             Err(Diagnostic::new(
-                crate::diagnostic::ErrorKind::Unreadable { message: error.to_string() },
+                crate::diagnostic::ErrorKind::Unreadable {
+                    message: error.to_string(),
+                },
                 &file,
                 crate::source::Span::NONE,
             ))

@@ -22,14 +22,20 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
         Err(code) => return code,
     };
     let command = param_flags::add_flags(
-        Command::new(format!("runbook run {}", runbook.name)).about(runbook.description.clone()).no_binary_name(true),
+        Command::new(format!("runbook run {}", runbook.name))
+            .about(runbook.description.clone())
+            .no_binary_name(true),
         &runbook,
     );
     let matches = match command.try_get_matches_from(&args[1..]) {
         Ok(matches) => matches,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { exit::USAGE } else { exit::OK };
+            return if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
         }
     };
     let values = match param_flags::resolve(&runbook, &matches, jiff::Timestamp::now()) {
@@ -41,7 +47,11 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
     };
     let mut out = String::from("parameters:\n");
     for param in &runbook.params {
-        let value = if param.secret { "<secret>".to_string() } else { values[&param.name].to_string() };
+        let value = if param.secret {
+            "<secret>".to_string()
+        } else {
+            values[&param.name].to_string()
+        };
         out.push_str(&format!("  {} = {value}\n", param.name));
     }
     print(&out);

@@ -62,7 +62,10 @@ pub fn render(runbook: &Runbook) -> String {
                 ]
             })
             .collect();
-        out.push_str(&indent(&table::render(&["FLAG", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"], &rows)));
+        out.push_str(&indent(&table::render(
+            &["FLAG", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"],
+            &rows,
+        )));
     }
 
     out.push_str("\nSteps\n");
@@ -74,7 +77,10 @@ pub fn render(runbook: &Runbook) -> String {
     if !runbook.success_criteria.is_empty() {
         out.push_str("\nSuccess criteria\n");
         for criterion in &runbook.success_criteria {
-            out.push_str(&format!("  - {}: {}\n", criterion.name, criterion.that.source));
+            out.push_str(&format!(
+                "  - {}: {}\n",
+                criterion.name, criterion.that.source
+            ));
         }
     }
     out
@@ -84,7 +90,11 @@ fn steps_table(runbook: &Runbook, steps: &[Step], with_needs: bool) -> String {
     let rows: Vec<Vec<String>> = steps
         .iter()
         .map(|step| {
-            let needs: Vec<&str> = step.needs.iter().map(|&n| runbook.steps[n].id.as_str()).collect();
+            let needs: Vec<&str> = step
+                .needs
+                .iter()
+                .map(|&n| runbook.steps[n].id.as_str())
+                .collect();
             let action = step.action().map_or("(approval gate)", |a| a.spec.name);
             let mut notes = Vec::new();
             if let Some(title) = &step.title {
@@ -103,7 +113,11 @@ fn steps_table(runbook: &Runbook, steps: &[Step], with_needs: bool) -> String {
                 step.id.clone(),
                 step.effect().as_str().to_string(),
                 action.to_string(),
-                if with_needs && !needs.is_empty() { needs.join(", ") } else { "-".into() },
+                if with_needs && !needs.is_empty() {
+                    needs.join(", ")
+                } else {
+                    "-".into()
+                },
                 notes.join("; "),
             ]
         })

@@ -24,7 +24,9 @@ pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
         }
         .and_then(|file| validator::load(&file));
         match loaded {
-            Ok(runbook) => reports.push((location.display(), Some(runbook.steps.len()), Vec::new())),
+            Ok(runbook) => {
+                reports.push((location.display(), Some(runbook.steps.len()), Vec::new()))
+            }
             Err(diagnostics) => {
                 error_count += diagnostics.len();
                 reports.push((location.display(), None, diagnostics));
@@ -44,26 +46,43 @@ pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
                 })
                 .collect();
             let report = serde_json::json!({ "valid": error_count == 0, "error_count": error_count, "files": files });
-            print(&format!("{}\n", serde_json::to_string_pretty(&report).expect("JSON")));
+            print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&report).expect("JSON")
+            ));
         }
         TextOrJson::Text => {
             let mut out = String::new();
             for (file, steps, diagnostics) in &reports {
                 if diagnostics.is_empty() {
-                    out.push_str(&format!("valid    {file} ({} steps)\n", steps.unwrap_or_default()));
+                    out.push_str(&format!(
+                        "valid    {file} ({} steps)\n",
+                        steps.unwrap_or_default()
+                    ));
                 } else {
                     print_diagnostics(context, diagnostics);
-                    out.push_str(&format!("invalid  {file} ({})\n", plural(diagnostics.len(), "error")));
+                    out.push_str(&format!(
+                        "invalid  {file} ({})\n",
+                        plural(diagnostics.len(), "error")
+                    ));
                 }
             }
             print(&out);
             if error_count > 0 {
                 let files = reports.iter().filter(|(_, _, d)| !d.is_empty()).count();
-                eprintln!("runbook: {} in {files} of {}", plural(error_count, "error"), plural(reports.len(), "runbook"));
+                eprintln!(
+                    "runbook: {} in {files} of {}",
+                    plural(error_count, "error"),
+                    plural(reports.len(), "runbook")
+                );
             }
         }
     }
-    if error_count == 0 { exit::OK } else { exit::USAGE }
+    if error_count == 0 {
+        exit::OK
+    } else {
+        exit::USAGE
+    }
 }
 
 /// The files to check: the given paths (folders expanded), else the runbook folders, else the built-in runbooks.
@@ -73,7 +92,11 @@ fn targets(context: &Context, paths: &[PathBuf]) -> Result<Vec<Location>, String
         if dirs.is_empty() {
             return Ok(context.catalog.all().into_values().collect());
         }
-        return Ok(dirs.into_iter().flat_map(catalog::runbook_files).map(Location::File).collect());
+        return Ok(dirs
+            .into_iter()
+            .flat_map(catalog::runbook_files)
+            .map(Location::File)
+            .collect());
     }
     let mut locations = Vec::new();
     for path in paths {
@@ -88,7 +111,12 @@ fn targets(context: &Context, paths: &[PathBuf]) -> Result<Vec<Location>, String
         } else {
             match context.catalog.find(&path.to_string_lossy()) {
                 Some(location) => locations.push(location),
-                None => return Err(format!("{} is neither a file, a folder nor a runbook name", path.display())),
+                None => {
+                    return Err(format!(
+                        "{} is neither a file, a folder nor a runbook name",
+                        path.display()
+                    ));
+                }
             }
         }
     }
@@ -96,5 +124,9 @@ fn targets(context: &Context, paths: &[PathBuf]) -> Result<Vec<Location>, String
 }
 
 fn plural(count: usize, noun: &str) -> String {
-    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }

@@ -63,7 +63,11 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "athena.ListQueryExecutions",
         effect: Effect::Read,
-        members: &[opt("NextToken", String), opt("MaxResults", Integer), opt("WorkGroup", String)],
+        members: &[
+            opt("NextToken", String),
+            opt("MaxResults", Integer),
+            opt("WorkGroup", String),
+        ],
         iam: &["athena:ListQueryExecutions"],
         resource: WORKGROUP,
         summary: "List recent Athena query IDs in workgroup {WorkGroup}",

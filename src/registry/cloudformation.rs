@@ -18,7 +18,11 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "cloudformation.DescribeStackResources",
         effect: Effect::Read,
-        members: &[opt("StackName", String), opt("LogicalResourceId", String), opt("PhysicalResourceId", String)],
+        members: &[
+            opt("StackName", String),
+            opt("LogicalResourceId", String),
+            opt("PhysicalResourceId", String),
+        ],
         iam: &["cloudformation:DescribeStackResources"],
         resource: STACK,
         summary: "Describe the resources of stack {StackName}",
@@ -37,7 +41,11 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "cloudformation.GetTemplate",
         effect: Effect::Read,
-        members: &[opt("StackName", String), opt("ChangeSetName", String), opt("TemplateStage", String)],
+        members: &[
+            opt("StackName", String),
+            opt("ChangeSetName", String),
+            opt("TemplateStage", String),
+        ],
         iam: &["cloudformation:GetTemplate"],
         resource: STACK,
         summary: "Fetch the template of stack {StackName}",

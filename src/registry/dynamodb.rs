@@ -44,7 +44,10 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "dynamodb.ListTables",
         effect: Effect::Read,
-        members: &[opt("ExclusiveStartTableName", String), opt("Limit", Integer)],
+        members: &[
+            opt("ExclusiveStartTableName", String),
+            opt("Limit", Integer),
+        ],
         iam: &["dynamodb:ListTables"],
         resource: "*",
         summary: "List tables",
@@ -253,7 +256,10 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "dynamodb.UpdateContinuousBackups",
         effect: Effect::Write,
-        members: &[req("TableName", String), req("PointInTimeRecoverySpecification", Structure)],
+        members: &[
+            req("TableName", String),
+            req("PointInTimeRecoverySpecification", Structure),
+        ],
         iam: &["dynamodb:UpdateContinuousBackups"],
         resource: TABLE,
         summary: "Change point-in-time recovery of {TableName}",

@@ -7,7 +7,11 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "dynamodbstreams.ListStreams",
         effect: Effect::Read,
-        members: &[opt("TableName", String), opt("Limit", Integer), opt("ExclusiveStartStreamArn", String)],
+        members: &[
+            opt("TableName", String),
+            opt("Limit", Integer),
+            opt("ExclusiveStartStreamArn", String),
+        ],
         iam: &["dynamodb:ListStreams"],
         resource: "arn:aws:dynamodb:{region}:{account}:table/{TableName}/stream/*",
         summary: "List streams of table {TableName}",

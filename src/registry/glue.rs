@@ -96,7 +96,11 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "glue.iceberg_snapshots",
         effect: Effect::Read,
-        members: &[req("DatabaseName", String), req("Name", String), opt("CatalogId", String)],
+        members: &[
+            req("DatabaseName", String),
+            req("Name", String),
+            opt("CatalogId", String),
+        ],
         iam: &["glue:GetTable", "s3:GetObject"],
         resource: TABLE,
         summary: "List Iceberg snapshots of {DatabaseName}.{Name}",
@@ -112,7 +116,12 @@ pub const ACTIONS: &[ActionSpec] = &[
             req("SnapshotId", Integer),
             opt("CatalogId", String),
         ],
-        iam: &["glue:GetTable", "glue:UpdateTable", "s3:GetObject", "s3:PutObject"],
+        iam: &[
+            "glue:GetTable",
+            "glue:UpdateTable",
+            "s3:GetObject",
+            "s3:PutObject",
+        ],
         resource: TABLE,
         summary: "Roll {DatabaseName}.{Name} back to snapshot {SnapshotId}",
         example: "DatabaseName: pricing_intelligence_dev\n\

@@ -10,7 +10,11 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "lambda.ListVersionsByFunction",
         effect: Effect::Read,
-        members: &[req("FunctionName", String), opt("Marker", String), opt("MaxItems", Integer)],
+        members: &[
+            req("FunctionName", String),
+            opt("Marker", String),
+            opt("MaxItems", Integer),
+        ],
         iam: &["lambda:ListVersionsByFunction"],
         resource: FUNCTION,
         summary: "List published versions of {FunctionName}",

@@ -90,12 +90,20 @@ pub struct Member {
 
 /// A required member.
 pub const fn req(name: &'static str, ty: MemberType) -> Member {
-    Member { name, ty, required: true }
+    Member {
+        name,
+        ty,
+        required: true,
+    }
 }
 
 /// An optional member.
 pub const fn opt(name: &'static str, ty: MemberType) -> Member {
-    Member { name, ty, required: false }
+    Member {
+        name,
+        ty,
+        required: false,
+    }
 }
 
 /// One row of the registry.
@@ -151,7 +159,10 @@ pub fn all() -> impl Iterator<Item = &'static ActionSpec> {
 /// The action with this exact name.
 pub fn lookup(name: &str) -> Option<&'static ActionSpec> {
     static INDEX: OnceLock<HashMap<&'static str, &'static ActionSpec>> = OnceLock::new();
-    INDEX.get_or_init(|| all().map(|spec| (spec.name, spec)).collect()).get(name).copied()
+    INDEX
+        .get_or_init(|| all().map(|spec| (spec.name, spec)).collect())
+        .get(name)
+        .copied()
 }
 
 #[cfg(test)]
@@ -165,10 +176,19 @@ mod tests {
         for spec in all() {
             assert!(seen.insert(spec.name), "duplicate action {}", spec.name);
             let (service, operation) = spec.name.split_once('.').expect("service.Operation");
-            assert!(!service.is_empty() && !operation.is_empty(), "{}", spec.name);
+            assert!(
+                !service.is_empty() && !operation.is_empty(),
+                "{}",
+                spec.name
+            );
             let mut members = HashSet::new();
             for member in spec.members {
-                assert!(members.insert(member.name), "{} lists {} twice", spec.name, member.name);
+                assert!(
+                    members.insert(member.name),
+                    "{} lists {} twice",
+                    spec.name,
+                    member.name
+                );
             }
         }
     }
@@ -182,8 +202,14 @@ mod tests {
 
     #[test]
     fn lookup_finds_by_exact_name() {
-        assert_eq!(lookup("dynamodb.DescribeTable").map(|s| s.effect), Some(Effect::Read));
-        assert_eq!(lookup("dynamodb.DeleteTable").map(|s| s.effect), Some(Effect::Write));
+        assert_eq!(
+            lookup("dynamodb.DescribeTable").map(|s| s.effect),
+            Some(Effect::Read)
+        );
+        assert_eq!(
+            lookup("dynamodb.DeleteTable").map(|s| s.effect),
+            Some(Effect::Write)
+        );
         assert!(lookup("dynamodb.describeTable").is_none());
     }
 }

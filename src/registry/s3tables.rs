@@ -28,7 +28,11 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "s3tables.GetTableMetadataLocation",
         effect: Effect::Read,
-        members: &[req("tableBucketARN", String), req("namespace", String), req("name", String)],
+        members: &[
+            req("tableBucketARN", String),
+            req("namespace", String),
+            req("name", String),
+        ],
         iam: &["s3tables:GetTableMetadataLocation"],
         resource: TABLES,
         summary: "Show the current Iceberg metadata file of {namespace}.{name}",
@@ -88,7 +92,11 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "s3tables.iceberg_snapshots",
         effect: Effect::Read,
-        members: &[req("TableBucketARN", String), req("Namespace", String), req("Name", String)],
+        members: &[
+            req("TableBucketARN", String),
+            req("Namespace", String),
+            req("Name", String),
+        ],
         iam: &["s3tables:GetTableMetadataLocation", "s3tables:GetTableData"],
         resource: "{TableBucketARN}/table/*",
         summary: "List Iceberg snapshots of {Namespace}.{Name}",

@@ -7,7 +7,10 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "sqs.GetQueueUrl",
         effect: Effect::Read,
-        members: &[req("QueueName", String), opt("QueueOwnerAWSAccountId", String)],
+        members: &[
+            req("QueueName", String),
+            opt("QueueOwnerAWSAccountId", String),
+        ],
         iam: &["sqs:GetQueueUrl"],
         resource: "arn:aws:sqs:{region}:{account}:{QueueName}",
         summary: "Look up the URL of queue {QueueName}",
@@ -107,7 +110,11 @@ pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "sqs.ListQueues",
         effect: Effect::Read,
-        members: &[opt("QueueNamePrefix", String), opt("NextToken", String), opt("MaxResults", Integer)],
+        members: &[
+            opt("QueueNamePrefix", String),
+            opt("NextToken", String),
+            opt("MaxResults", Integer),
+        ],
         iam: &["sqs:ListQueues"],
         resource: "*",
         summary: "List queues named {QueueNamePrefix}*",
@@ -126,7 +133,12 @@ pub const ACTIONS: &[ActionSpec] = &[
             // An expression evaluated against each message; messages that do not match stay in the source.
             opt("Filter", String),
         ],
-        iam: &["sqs:ReceiveMessage", "sqs:SendMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        iam: &[
+            "sqs:ReceiveMessage",
+            "sqs:SendMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+        ],
         resource: "{SourceQueueUrl}, {DestinationQueueUrl}",
         summary: "Move messages from {SourceQueueUrl} to {DestinationQueueUrl}",
         example: "SourceQueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
