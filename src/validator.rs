@@ -1425,3 +1425,94 @@ fn member_type_phrase(ty: MemberType) -> &'static str {
         MemberType::Any => "any value",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Validates `text` as `t.yaml` and returns (code, line, column) of every error, in file order.
+    fn errors(text: &str) -> Vec<(&'static str, u32, u32)> {
+        let file = SourceFile::new("t.yaml", text.to_string());
+        match load(&file) {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics.iter().map(|d| (d.kind.code(), d.span.line, d.span.column)).collect(),
+        }
+    }
+
+    fn runbook(steps: &str) -> String {
+        format!("name: t\ndescription: test\nparams:\n  table: {{type: string, default: x}}\nsteps:\n{steps}")
+    }
+
+    #[test]
+    fn a_valid_runbook_has_no_errors() {
+        let text = runbook(
+            "  - id: a\n    action: dynamodb.DescribeTable\n    with: {TableName: \"{{ params.table }}\"}\n    outputs: {status: output.Table.TableStatus}\n",
+        );
+        assert_eq!(errors(&text), [("reserved-output-name", 9, 15)]);
+        let text = runbook(
+            "  - id: a\n    action: dynamodb.DescribeTable\n    with: {TableName: \"{{ params.table }}\"}\n    outputs: {state: output.Table.TableStatus}\n  - id: b\n    needs: [a]\n    action: core.log\n    with: {message: \"{{ steps.a.state }}\"}\n",
+        );
+        assert_eq!(errors(&text), []);
+    }
+
+    #[test]
+    fn every_error_is_reported_at_once_in_file_order() {
+        let text = runbook(
+            "  - id: a\n    action: core.sleep\n    with: {duration: soon}\n  - id: b\n    action: core.log\n    with: {message: \"{{ params.tabel }}\"}\n  - id: c\n    needs: [z]\n    action: core.noop\n",
+        );
+        assert_eq!(
+            errors(&text),
+            [("unknown-param", 11, 25), ("unknown-need", 13, 13)],
+            "a duration member is checked at run time, not as a literal"
+        );
+    }
+
+    #[test]
+    fn steps_read_only_upstream_results() {
+        let text = runbook(
+            "  - id: a\n    action: core.noop\n  - id: b\n    action: core.log\n    with: {message: \"{{ steps.a.status }}\"}\n",
+        );
+        assert_eq!(errors(&text), [("step-not-upstream", 10, 25)]);
+        let transitive = runbook(
+            "  - id: a\n    action: core.noop\n  - id: b\n    needs: [a]\n    action: core.noop\n  - id: c\n    needs: [b]\n    action: core.log\n    with: {message: \"{{ steps.a.status }}\"}\n",
+        );
+        assert_eq!(errors(&transitive), []);
+    }
+
+    #[test]
+    fn cycles_name_the_whole_chain() {
+        let text = runbook(
+            "  - id: a\n    needs: [c]\n    action: core.noop\n  - id: b\n    needs: [a]\n    action: core.noop\n  - id: c\n    needs: [b]\n    action: core.noop\n",
+        );
+        let file = SourceFile::new("t.yaml", text);
+        let diagnostics = load(&file).unwrap_err();
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].kind, ErrorKind::Cycle { chain: "a -> c -> b -> a".into() });
+        assert_eq!((diagnostics[0].span.line, diagnostics[0].span.column), (10, 13), "at `b`'s need of `a`");
+    }
+
+    #[test]
+    fn scopes_of_output_item_and_run_error() {
+        let text = runbook(
+            "  - id: a\n    when: output.x\n    action: core.log\n    with: {message: \"{{ item }} {{ run.error }}\"}\n",
+        );
+        assert_eq!(errors(&text), [("out-of-scope", 7, 11), ("out-of-scope", 9, 25), ("out-of-scope", 9, 36)]);
+    }
+
+    #[test]
+    fn members_are_checked_against_the_registry() {
+        let text = runbook("  - id: a\n    action: dynamodb.DescribeTable\n    with: {TableNme: x, Limit: 1}\n");
+        let found = errors(&text);
+        assert!(found.contains(&("unknown-member", 8, 12)), "{found:?}");
+        assert!(found.contains(&("missing-member", 8, 11)), "{found:?}");
+    }
+
+    #[test]
+    fn defaults_meet_their_own_constraints() {
+        let text = "name: t\ndescription: d\nparams:\n  n: {type: integer, default: 0, minimum: 1}\n  s: {type: string, default: ab, pattern: '^[a-z]{3}$'}\n  e: {type: string, default: hive, enum: [glue, s3tables]}\nsteps:\n  - {id: a, action: core.noop}\n";
+        assert_eq!(
+            errors(text),
+            [("invalid-default", 4, 31), ("invalid-default", 5, 30), ("invalid-default", 6, 30)]
+        );
+    }
+}
