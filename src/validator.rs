@@ -1435,12 +1435,17 @@ mod tests {
         let file = SourceFile::new("t.yaml", text.to_string());
         match load(&file) {
             Ok(_) => Vec::new(),
-            Err(diagnostics) => diagnostics.iter().map(|d| (d.kind.code(), d.span.line, d.span.column)).collect(),
+            Err(diagnostics) => diagnostics
+                .iter()
+                .map(|d| (d.kind.code(), d.span.line, d.span.column))
+                .collect(),
         }
     }
 
     fn runbook(steps: &str) -> String {
-        format!("name: t\ndescription: test\nparams:\n  table: {{type: string, default: x}}\nsteps:\n{steps}")
+        format!(
+            "name: t\ndescription: test\nparams:\n  table: {{type: string, default: x}}\nsteps:\n{steps}"
+        )
     }
 
     #[test]
@@ -1487,8 +1492,17 @@ mod tests {
         let file = SourceFile::new("t.yaml", text);
         let diagnostics = load(&file).unwrap_err();
         assert_eq!(diagnostics.len(), 1);
-        assert_eq!(diagnostics[0].kind, ErrorKind::Cycle { chain: "a -> c -> b -> a".into() });
-        assert_eq!((diagnostics[0].span.line, diagnostics[0].span.column), (10, 13), "at `b`'s need of `a`");
+        assert_eq!(
+            diagnostics[0].kind,
+            ErrorKind::Cycle {
+                chain: "a -> c -> b -> a".into()
+            }
+        );
+        assert_eq!(
+            (diagnostics[0].span.line, diagnostics[0].span.column),
+            (10, 13),
+            "at `b`'s need of `a`"
+        );
     }
 
     #[test]
@@ -1496,12 +1510,21 @@ mod tests {
         let text = runbook(
             "  - id: a\n    when: output.x\n    action: core.log\n    with: {message: \"{{ item }} {{ run.error }}\"}\n",
         );
-        assert_eq!(errors(&text), [("out-of-scope", 7, 11), ("out-of-scope", 9, 25), ("out-of-scope", 9, 36)]);
+        assert_eq!(
+            errors(&text),
+            [
+                ("out-of-scope", 7, 11),
+                ("out-of-scope", 9, 25),
+                ("out-of-scope", 9, 36)
+            ]
+        );
     }
 
     #[test]
     fn members_are_checked_against_the_registry() {
-        let text = runbook("  - id: a\n    action: dynamodb.DescribeTable\n    with: {TableNme: x, Limit: 1}\n");
+        let text = runbook(
+            "  - id: a\n    action: dynamodb.DescribeTable\n    with: {TableNme: x, Limit: 1}\n",
+        );
         let found = errors(&text);
         assert!(found.contains(&("unknown-member", 8, 12)), "{found:?}");
         assert!(found.contains(&("missing-member", 8, 11)), "{found:?}");
@@ -1512,7 +1535,11 @@ mod tests {
         let text = "name: t\ndescription: d\nparams:\n  n: {type: integer, default: 0, minimum: 1}\n  s: {type: string, default: ab, pattern: '^[a-z]{3}$'}\n  e: {type: string, default: hive, enum: [glue, s3tables]}\nsteps:\n  - {id: a, action: core.noop}\n";
         assert_eq!(
             errors(text),
-            [("invalid-default", 4, 31), ("invalid-default", 5, 30), ("invalid-default", 6, 30)]
+            [
+                ("invalid-default", 4, 31),
+                ("invalid-default", 5, 30),
+                ("invalid-default", 6, 30)
+            ]
         );
     }
 }
