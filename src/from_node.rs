@@ -171,13 +171,13 @@ impl<T: FromNode> FromNode for Spanned<T> {
 impl<T: FromNode> FromNode for Vec<T> {
     fn from_node(node: &Node, what: &str, cx: &mut Diagnostics) -> Option<Vec<T>> {
         match &node.value {
-            Value::Seq(items) => {
-                let converted: Vec<Option<T>> = items
+            // A bad item is reported and left out; the rest are kept so that their own errors are found too.
+            Value::Seq(items) => Some(
+                items
                     .iter()
-                    .map(|item| T::from_node(item, what, cx))
-                    .collect();
-                converted.into_iter().collect()
-            }
+                    .filter_map(|item| T::from_node(item, what, cx))
+                    .collect(),
+            ),
             Value::Null => Some(Vec::new()),
             _ => {
                 wrong_type(node, what, "a list", cx);
@@ -191,15 +191,14 @@ impl<T: FromNode> FromNode for Entries<T> {
     fn from_node(node: &Node, what: &str, cx: &mut Diagnostics) -> Option<Entries<T>> {
         match &node.value {
             Value::Map(entries) => {
-                let mut converted = Vec::with_capacity(entries.len());
-                let mut complete = true;
-                for (key, item) in entries {
-                    match T::from_node(item, &format!("`{}`", key.name), cx) {
-                        Some(value) => converted.push((key.clone(), value)),
-                        None => complete = false,
-                    }
-                }
-                complete.then_some(Entries(converted))
+                let converted = entries
+                    .iter()
+                    .filter_map(|(key, item)| {
+                        T::from_node(item, &format!("`{}`", key.name), cx)
+                            .map(|value| (key.clone(), value))
+                    })
+                    .collect();
+                Some(Entries(converted))
             }
             Value::Null => Some(Entries::default()),
             _ => {

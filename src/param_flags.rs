@@ -46,6 +46,9 @@ pub fn add_flags(mut command: Command, runbook: &Runbook) -> Command {
             .env(format!("RUNBOOK_PARAM_{}", param.name.to_uppercase()))
             .hide_env(true)
             .value_parser(move |text: &str| param_value::parse_cli(ty, &constraints, text));
+        if matches!(ty, ParamTypeName::Integer | ParamTypeName::Number) {
+            arg = arg.allow_negative_numbers(true);
+        }
         if ty == ParamTypeName::Boolean {
             arg = arg
                 .num_args(0..=1)
@@ -104,6 +107,8 @@ pub fn resolve(
                 })?;
                 rendered
             }
+            // An unset switch is off, so `when: params.verify` needs no `is not none` guard.
+            (None, None) if param.ty == ParamTypeName::Boolean => serde_json::Value::Bool(false),
             (None, None) => serde_json::Value::Null,
         };
         let value = match (&value, param.ty) {

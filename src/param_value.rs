@@ -93,7 +93,12 @@ pub fn check(
         (ParamTypeName::Map, J::Object(_)) => {}
         _ => return Err(format!("expected {}, found {found}", expected_name(ty))),
     }
-    if !constraints.allowed.is_empty() && !constraints.allowed.contains(value) {
+    let same = |allowed: &serde_json::Value| match (allowed.as_f64(), value.as_f64()) {
+        // `1` in the runbook and `1.0` from the command line are the same number.
+        (Some(a), Some(b)) => a == b,
+        _ => allowed == value,
+    };
+    if !constraints.allowed.is_empty() && !constraints.allowed.iter().any(same) {
         let allowed: Vec<String> = constraints.allowed.iter().map(display_value).collect();
         return Err(format!(
             "{} is not one of {}",

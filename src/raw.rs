@@ -14,7 +14,7 @@ use crate::node::Node;
 #[schemars(title = "runbook", deny_unknown_fields)]
 pub struct RawRunbook {
     /// The runbook's name: lowercase letters, digits and dashes; must equal the file name without `.yaml`.
-    #[schemars(required, regex(pattern = r"^[a-z0-9-]+$"), example = &"pitr-restore")]
+    #[schemars(required, regex(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"), example = &"pitr-restore")]
     pub name: Option<Spanned<String>>,
     /// What the runbook does, in one line.
     #[schemars(required, example = &"Restore a DynamoDB table to a point in time")]

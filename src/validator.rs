@@ -94,6 +94,8 @@ struct Scope {
     output: bool,
     item: bool,
     run_error: bool,
+    /// In a parameter default: only earlier parameters exist yet (no vars, no run).
+    in_default: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -140,6 +142,18 @@ impl<'a> Validator<'a> {
             .map(|d| self.description(d))
             .unwrap_or_default();
 
+        // Every name is known before any template is checked, so a misplaced reference is reported as out of
+        // scope rather than as unknown.
+        let vars_entries = raw.vars.unwrap_or_default();
+        self.var_names = vars_entries
+            .0
+            .iter()
+            .map(|(key, _)| key.name.clone())
+            .collect();
+        let raw_steps = raw.steps.unwrap_or_default();
+        let raw_on_failure = raw.on_failure.unwrap_or_default();
+        self.index_steps(&raw_steps, &raw_on_failure);
+
         let params = raw.params.unwrap_or_default();
         self.param_names = params.0.iter().map(|(key, _)| key.name.clone()).collect();
         let params: Vec<Param> = params
@@ -150,12 +164,6 @@ impl<'a> Validator<'a> {
             .collect();
         self.check_flag_clashes(&params);
 
-        let vars_entries = raw.vars.unwrap_or_default();
-        self.var_names = vars_entries
-            .0
-            .iter()
-            .map(|(key, _)| key.name.clone())
-            .collect();
         let mut vars = Vec::new();
         for (index, (key, value)) in vars_entries.0.iter().enumerate() {
             if !IDENTIFIER.is_match(&key.name) {
@@ -169,6 +177,7 @@ impl<'a> Validator<'a> {
                 output: false,
                 item: false,
                 run_error: false,
+                in_default: false,
             };
             self.templates_in(value, scope, None);
             vars.push(Var {
@@ -186,6 +195,7 @@ impl<'a> Validator<'a> {
                 output: false,
                 item: false,
                 run_error: false,
+                in_default: false,
             };
             self.template(&lock.value, lock.span, scope, None);
             Text {
@@ -194,14 +204,11 @@ impl<'a> Validator<'a> {
             }
         });
 
-        let raw_steps = raw.steps.unwrap_or_default();
-        let raw_on_failure = raw.on_failure.unwrap_or_default();
         if raw_steps.is_empty() {
             let span = self.file.span_at(0);
             self.error(ErrorKind::NoSteps, span)
                 .set_hint("add at least one step under `steps:`");
         }
-        self.index_steps(&raw_steps, &raw_on_failure);
         self.resolve_needs(&raw_steps);
         self.report_cycles(&raw_steps);
 
@@ -225,6 +232,7 @@ impl<'a> Validator<'a> {
                     output: false,
                     item: false,
                     run_error: false,
+                    in_default: false,
                 };
                 self.expression(that, scope, None)
             });
@@ -372,7 +380,8 @@ impl<'a> Validator<'a> {
         let mut constraints = Constraints::default();
         if let Some(pattern) = &raw.pattern {
             not_applicable(self, "pattern", pattern.span, is_string);
-            match Regex::new(&pattern.value) {
+            // The whole value must match, as in JSON Schema's intent for identifiers: `[a-z]+` must not accept `ABCx`.
+            match Regex::new(&format!("^(?:{})$", pattern.value)) {
                 Ok(regex) => constraints.pattern = Some(regex),
                 Err(error) => {
                     let message = error
@@ -467,6 +476,7 @@ impl<'a> Validator<'a> {
                 output: false,
                 item: false,
                 run_error: false,
+                in_default: true,
             };
             self.template(text, node.span, scope, None);
             return Some(ParamDefault::Template(Text {
@@ -475,6 +485,29 @@ impl<'a> Validator<'a> {
             }));
         }
         let json = node.to_json();
+        if let Some(text) = json.as_str() {
+            if ty == ParamTypeName::Datetime && crate::datetime::DateTimeSpec::parse(text).is_none()
+            {
+                self.error(
+                    ErrorKind::InvalidDatetime {
+                        value: text.to_string(),
+                    },
+                    node.span,
+                )
+                .set_hint(crate::datetime::HINT);
+                return None;
+            }
+            if ty == ParamTypeName::Duration && duration::parse(text).is_none() {
+                self.error(
+                    ErrorKind::InvalidDuration {
+                        value: text.to_string(),
+                    },
+                    node.span,
+                )
+                .set_hint(duration::HINT);
+                return None;
+            }
+        }
         match param_value::check(ty, constraints, &json) {
             Ok(()) => Some(ParamDefault::Value(json)),
             Err(reason) => {
@@ -497,7 +530,13 @@ impl<'a> Validator<'a> {
     fn check_flag_clashes(&mut self, params: &[Param]) {
         let mut seen: HashMap<String, &str> = HashMap::new();
         for param in params {
-            let negated = param.flag.strip_prefix("no-").map(str::to_string);
+            let negated =
+                (param.ty == ParamTypeName::Boolean).then(|| format!("no-{}", param.flag));
+            if negated.as_deref() == Some("no-color") {
+                self.cx
+                    .error(ErrorKind::InvalidParamName { name: param.name.clone() }, param.span)
+                    .set_hint("a boolean `color` would take `--no-color`, a flag of `runbook` itself; choose another name");
+            }
             for flag in [Some(param.flag.clone()), negated].into_iter().flatten() {
                 if let Some(first) = seen.get(&flag) {
                     self.cx
@@ -659,6 +698,7 @@ impl<'a> Validator<'a> {
             output: false,
             item: false,
             run_error: in_on_failure,
+            in_default: false,
         };
         let has_item = raw.for_each.is_some();
         let context = Some(id.value.as_str());
@@ -910,10 +950,19 @@ impl<'a> Validator<'a> {
                     Some(a) => a.value as u32,
                     None => defaults.attempts,
                 };
+                let delay = self.duration(retry.delay.as_ref(), defaults.delay);
+                let max_delay = self.duration(retry.max_delay.as_ref(), defaults.max_delay);
+                self.at_most(
+                    retry.delay.as_ref().or(retry.max_delay.as_ref()),
+                    "`retry.delay`",
+                    delay,
+                    "`max_delay`",
+                    max_delay,
+                );
                 Retry {
                     attempts,
-                    delay: self.duration(retry.delay.as_ref(), defaults.delay),
-                    max_delay: self.duration(retry.max_delay.as_ref(), defaults.max_delay),
+                    delay,
+                    max_delay,
                 }
             }
             None => Retry::default(),
@@ -927,11 +976,21 @@ impl<'a> Validator<'a> {
                 .until
                 .as_ref()
                 .map(|until| self.expression(until, result_scope, context))?;
+            let interval = self.duration(wait.interval.as_ref(), Duration::from_secs(5));
+            let max_interval = self.duration(wait.max_interval.as_ref(), Duration::from_secs(60));
+            let at = wait.interval.as_ref().or(wait.max_interval.as_ref());
+            self.at_most(
+                at,
+                "`wait.interval`",
+                interval,
+                "`max_interval`",
+                max_interval,
+            );
             Some(Wait {
                 until,
                 timeout: self.duration(wait.timeout.as_ref(), Duration::from_secs(1800)),
-                interval: self.duration(wait.interval.as_ref(), Duration::from_secs(5)),
-                max_interval: self.duration(wait.max_interval.as_ref(), Duration::from_secs(60)),
+                interval,
+                max_interval,
             })
         });
         Some(ActionStep {
@@ -1043,9 +1102,43 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// Reports a first delay longer than the longest delay it may grow to.
+    fn at_most(
+        &mut self,
+        at: Option<&Spanned<String>>,
+        what: &str,
+        value: Duration,
+        limit_name: &str,
+        limit: Duration,
+    ) {
+        if let Some(at) = at.filter(|_| value > limit) {
+            self.error(
+                ErrorKind::OutOfRange {
+                    what: what.to_string(),
+                    bound: format!("at most {limit_name} ({})", duration::format(limit)),
+                },
+                at.span,
+            )
+            .set_hint("the delay starts at the first value and grows up to the second");
+        }
+    }
+
     fn duration(&mut self, text: Option<&Spanned<String>>, default: Duration) -> Duration {
         let Some(text) = text else { return default };
         match duration::parse(&text.value) {
+            Some(parsed) if parsed.is_zero() => {
+                self.error(
+                    ErrorKind::OutOfRange {
+                        what: format!("`{}`", text.value),
+                        bound: "longer than zero".into(),
+                    },
+                    text.span,
+                )
+                .set_hint(
+                    "a zero timeout or interval would fail or spin at once; give a real duration",
+                );
+                default
+            }
             Some(parsed) => parsed,
             None => {
                 self.error(
@@ -1183,13 +1276,20 @@ impl<'a> Validator<'a> {
                     self.error(
                         ErrorKind::OutOfScope {
                             name: parts[0].into(),
-                            allowed: "a `for_each` step's `with`, `check` and `outputs`",
+                            allowed: "a `for_each` step's `with`, `check`, `wait.until` and `outputs`",
                         },
                         at,
                     )
                     .set_hint(
                         "add `for_each: <list expression>` to the step, or remove the reference",
                     );
+                }
+                "run" if scope.in_default => {
+                    self.error(
+                        ErrorKind::OutOfScope { name: path.clone(), allowed: "`vars`, the lock and steps" },
+                        at,
+                    )
+                    .set_hint("parameter defaults are computed before the run has an id; use `run` in `vars`");
                 }
                 "run" => {
                     match parts.get(1).copied() {
@@ -1282,8 +1382,7 @@ impl<'a> Validator<'a> {
     fn var_reference(&mut self, name: Option<&str>, scope: Scope, at: Span) {
         let Some(name) = name else { return };
         match self.var_names.iter().position(|v| v == name) {
-            Some(index) if index < scope.vars => {}
-            Some(_) if scope.vars == 0 => {
+            Some(_) if scope.in_default => {
                 self.error(
                     ErrorKind::OutOfScope {
                         name: format!("vars.{name}"),
@@ -1293,6 +1392,7 @@ impl<'a> Validator<'a> {
                 )
                 .set_hint("parameter defaults are computed before `vars`");
             }
+            Some(index) if index < scope.vars => {}
             Some(_) => {
                 self.error(
                     ErrorKind::VarUsedBeforeDefined {
@@ -1375,7 +1475,12 @@ impl<'a> Validator<'a> {
             && !self.step_outputs[target].iter().any(|name| name == field)
         {
             let mut names: Vec<&str> = vec!["output", "status"];
-            names.extend(self.step_outputs[target].iter().map(String::as_str));
+            names.extend(
+                self.step_outputs[target]
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|name| !names_reserved(name) && OUTPUT_NAME.is_match(name)),
+            );
             let hint = suggest::did_you_mean(field, names.iter().copied())
                 .unwrap_or_else(|| format!("`steps.{other}` has: {}", names.join(", ")));
             self.error(
@@ -1388,6 +1493,10 @@ impl<'a> Validator<'a> {
             .set_hint(hint);
         }
     }
+}
+
+fn names_reserved(name: &str) -> bool {
+    name == "output" || name == "status"
 }
 
 /// The found type, when a literal (non-template) value cannot be of the member's type.
