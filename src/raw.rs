@@ -630,34 +630,18 @@ mod tests {
     #[test]
     fn known_keys_match_the_schema() {
         let schema = json_schema();
-        assert_eq!(keys_of(&schema, "/properties"), sorted(RUNBOOK_KEYS));
-        assert_eq!(
-            keys_of(&schema, "/definitions/RawStep/properties"),
-            sorted(STEP_KEYS)
-        );
-        assert_eq!(
-            keys_of(&schema, "/definitions/RawParam/properties"),
-            sorted(PARAM_KEYS)
-        );
-        assert_eq!(
-            keys_of(&schema, "/definitions/RawWait/properties"),
-            sorted(WAIT_KEYS)
-        );
-        assert_eq!(
-            keys_of(&schema, "/definitions/RawRetry/properties"),
-            sorted(RETRY_KEYS)
-        );
-        assert_eq!(
-            keys_of(&schema, "/definitions/RawApprove/properties"),
-            sorted(APPROVE_KEYS)
-        );
-        assert_eq!(
-            keys_of(&schema, "/definitions/RawCheck/properties"),
-            sorted(CHECK_KEYS)
-        );
-        assert_eq!(
-            keys_of(&schema, "/definitions/RawCriterion/properties"),
-            sorted(CRITERION_KEYS)
-        );
+        let tables: [(&str, &[&str]); 8] = [
+            ("/properties", RUNBOOK_KEYS),
+            ("/definitions/RawStep/properties", STEP_KEYS),
+            ("/definitions/RawParam/properties", PARAM_KEYS),
+            ("/definitions/RawWait/properties", WAIT_KEYS),
+            ("/definitions/RawRetry/properties", RETRY_KEYS),
+            ("/definitions/RawApprove/properties", APPROVE_KEYS),
+            ("/definitions/RawCheck/properties", CHECK_KEYS),
+            ("/definitions/RawCriterion/properties", CRITERION_KEYS),
+        ];
+        for (pointer, keys) in tables {
+            assert_eq!(keys_of(&schema, pointer), sorted(keys), "{pointer}");
+        }
     }
 }
