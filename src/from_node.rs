@@ -62,6 +62,21 @@ pub trait FromNode: Sized {
 
 fn wrong_type(node: &Node, what: &str, expected: &'static str, cx: &mut Diagnostics) {
     let hint = match (&node.value, expected) {
+        (Value::Integer(_) | Value::Float(_), "a string")
+            if [
+                "`timeout`",
+                "`delay`",
+                "`max_delay`",
+                "`interval`",
+                "`max_interval`",
+            ]
+            .contains(&what) =>
+        {
+            Some(format!(
+                "durations need a unit: `{}s`, or `5m`, `2h`",
+                node.to_json()
+            ))
+        }
         (Value::Bool(_) | Value::Integer(_) | Value::Float(_), "a string") => {
             Some("quote the value to make it a string".to_string())
         }

@@ -206,6 +206,10 @@ fn parse_error(file: &Arc<SourceFile>, error: &serde_saphyr::Error) -> Diagnosti
         return Diagnostic::new(ErrorKind::DocumentTooLarge { message }, file, span)
             .with_hint("split the procedure into several runbooks");
     }
+    if lower.contains("from_str_multiple") || lower.contains("multiple documents") {
+        return Diagnostic::new(ErrorKind::YamlSyntax { message: "the file holds more than one YAML document".into() }, file, span)
+            .with_hint("one runbook per file; remove the `---` separator and move the second document to its own file");
+    }
     let hint = if lower.contains("tab") {
         "indent with spaces; YAML does not allow tabs for indentation"
     } else if lower.contains("indicator") || lower.contains("mapping values") {

@@ -62,10 +62,13 @@ pub fn check(
             if let Some(pattern) = &constraints.pattern
                 && !pattern.is_match(text)
             {
-                return Err(format!(
-                    "`{text}` does not match the pattern `{}`",
-                    pattern.as_str()
-                ));
+                // Show the pattern as the runbook wrote it, not the anchoring the validator wrapped it in.
+                let written = pattern.as_str();
+                let written = written
+                    .strip_prefix("^(?:")
+                    .and_then(|p| p.strip_suffix(")$"))
+                    .unwrap_or(written);
+                return Err(format!("`{text}` does not match the pattern `{written}`"));
             }
         }
         (ParamTypeName::Integer, J::Number(n)) if n.is_i64() || n.is_u64() => {

@@ -1013,7 +1013,14 @@ impl<'a> Validator<'a> {
             .iter()
             .find(|name| name.eq_ignore_ascii_case(&action.value))
             .map(|name| format!("did you mean `{name}`? Operation names are written as in the AWS API reference"))
-            .or_else(|| suggest::did_you_mean(&action.value, names.iter().copied()))
+            .or_else(|| {
+                // Never offer a write for a mistyped name unless it is one slip away: `UpdateTable` must not
+                // become `DeleteTable` on a tired engineer's say-so.
+                let found = suggest::closest(&action.value, names.iter().copied())?;
+                let is_write = registry::lookup(found).is_some_and(|spec| spec.effect == registry::Effect::Write);
+                let slips = strsim::damerau_levenshtein(&action.value.to_lowercase(), &found.to_lowercase());
+                (!is_write || slips <= 1).then(|| format!("did you mean `{found}`?"))
+            })
             .unwrap_or_else(|| {
                 "actions are `<service>.<Operation>` as in the AWS API reference; `runbook actions` lists them".to_string()
             });
@@ -1462,9 +1469,11 @@ impl<'a> Validator<'a> {
                         },
                         at,
                     )
-                    .set_hint(format!(
-                        "add `{other}` to the `needs` of `{step}` so it has finished first"
-                    ));
+                    .set_hint(if other == step {
+                        "a step reads its own result as `output` (in `check`, `wait.until` and `outputs`)".to_string()
+                    } else {
+                        format!("add `{other}` to the `needs` of `{step}` so it has finished first")
+                    });
                     return;
                 }
             }
