@@ -85,6 +85,10 @@ fn wrong_type(node: &Node, what: &str, expected: &'static str, cx: &mut Diagnost
             node.as_str().unwrap_or_default()
         )),
         (Value::Null, _) => Some("give the key a value, or remove it".to_string()),
+        (Value::String(_), "`true` or `false`") => Some(
+            "write `true` or `false`; in runbooks `yes`, `no`, `on` and `off` are strings"
+                .to_string(),
+        ),
         _ => None,
     };
     let diagnostic = cx.error(
@@ -243,6 +247,18 @@ impl<'a> Fields<'a> {
     ) -> Option<Fields<'a>> {
         let context = context.into();
         let Value::Map(entries) = &node.value else {
+            let hint = if context.starts_with("parameter") {
+                format!(
+                    "declare a parameter as a mapping, e.g. `{{type: {}}}`",
+                    node.as_str().unwrap_or("string")
+                )
+            } else if context.contains("step") {
+                "a step is a mapping: `- id: my_step` with `action: <service>.<Operation>` on the next line".to_string()
+            } else if context == "a check" {
+                "a check is a mapping: `- that: <expression>`".to_string()
+            } else {
+                "write it as `key: value` lines, or `{key: value}`".to_string()
+            };
             cx.error(
                 ErrorKind::WrongType {
                     what: context,
@@ -250,7 +266,8 @@ impl<'a> Fields<'a> {
                     found: node.type_name(),
                 },
                 node.span,
-            );
+            )
+            .set_hint(hint);
             return None;
         };
         for (key, _) in entries {

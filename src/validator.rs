@@ -742,7 +742,8 @@ impl<'a> Validator<'a> {
                             bound: "between 1 and 1000".into(),
                         },
                         c.span,
-                    );
+                    )
+                    .set_hint("`concurrency` is how many items run at once; 1 runs them one after another");
                     1
                 }
                 Some(c) => c.value as u32,

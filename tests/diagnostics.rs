@@ -107,34 +107,9 @@ const KNOWN_BUGS: &[(&str, Bug, &str)] = &[
         "filter names are never checked: `| jion(', ')` passes validation and fails at run time",
     ),
     (
-        "out-of-range-concurrency",
-        Bug::NoHint("out-of-range"),
-        "the `concurrency` range error sets no hint",
-    ),
-    (
-        "wrong-type-required-yes",
-        Bug::NoHint("wrong-type"),
-        "a string where a boolean is expected gets no hint (`yes` is a string in runbooks)",
-    ),
-    (
-        "wrong-type-step-not-mapping",
-        Bug::NoHint("wrong-type"),
-        "`Fields::new` reports a non-mapping without a hint",
-    ),
-    (
         "wrong-type-step-not-mapping",
         Bug::AlsoReports("no-steps"),
         "one malformed step drops the whole `steps` list, which is then reported empty",
-    ),
-    (
-        "wrong-type-check-string",
-        Bug::NoHint("wrong-type"),
-        "`Fields::new` reports a non-mapping without a hint",
-    ),
-    (
-        "wrong-type-params-shorthand",
-        Bug::NoHint("wrong-type"),
-        "`Fields::new` reports a non-mapping without a hint",
     ),
     (
         "wrong-type-params-shorthand",
