@@ -92,8 +92,6 @@ const NOT_FROM_FIXTURES: &[&str] = &[
 enum Bug {
     /// The file loads without a diagnostic although it is wrong.
     Accepted,
-    /// A diagnostic of this code comes without a hint.
-    NoHint(&'static str),
     /// A diagnostic of this code is reported too, as a knock-on effect of the fixture's own error.
     AlsoReports(&'static str),
 }
@@ -347,16 +345,10 @@ fn known_bugs_name_existing_fixtures() {
 #[test]
 fn every_diagnostic_has_a_position_and_a_hint() {
     let mut problems = Vec::new();
-    for (stem, path) in fixtures(INVALID_DIR) {
+    for (_, path) in fixtures(INVALID_DIR) {
         let Err(diagnostics) = load(&path) else {
             continue;
         };
-        let pinned_without_hint: Vec<&str> = known_bugs(&stem)
-            .filter_map(|bug| match bug {
-                Bug::NoHint(code) => Some(code),
-                _ => None,
-            })
-            .collect();
         for diagnostic in &diagnostics {
             let code = diagnostic.kind.code();
             let at = diagnostic.location();
@@ -367,19 +359,8 @@ fn every_diagnostic_has_a_position_and_a_hint() {
                 .hint
                 .as_deref()
                 .is_some_and(|hint| !hint.trim().is_empty());
-            if !has_hint && !pinned_without_hint.contains(&code) {
+            if !has_hint {
                 problems.push(format!("{at}: [{code}] has no hint"));
-            }
-        }
-        for code in pinned_without_hint {
-            if diagnostics
-                .iter()
-                .filter(|d| d.kind.code() == code)
-                .all(|d| d.hint.is_some())
-            {
-                problems.push(format!(
-                    "{stem}: every `{code}` has a hint now; remove its `Bug::NoHint` entry"
-                ));
             }
         }
     }
