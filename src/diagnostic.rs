@@ -208,6 +208,11 @@ impl Diagnostic {
         }
     }
 
+    pub fn set_hint(&mut self, hint: impl Into<String>) -> &mut Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+
     pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
         self
@@ -328,13 +333,6 @@ impl Diagnostics {
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.list.sort_by_key(|d| (d.span.line, d.span.column));
         self.list
-    }
-}
-
-impl Diagnostic {
-    pub fn set_hint(&mut self, hint: impl Into<String>) -> &mut Diagnostic {
-        self.hint = Some(hint.into());
-        self
     }
 }
 
