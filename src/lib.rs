@@ -3,12 +3,14 @@
 //! The pipeline reads top to bottom: [`source`] text → [`node`] tree → [`raw`] model → [`validator`] →
 //! [`runbook`] (the validated model) → commands.
 
+pub mod aws;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod datetime;
 pub mod diagnostic;
 pub mod duration;
+pub mod engine;
 pub mod from_node;
 pub mod graph;
 pub mod node;

@@ -1,7 +1,7 @@
 //! Amazon Athena.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 const WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/{WorkGroup}";
 const ANY_WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/*";
@@ -9,6 +9,7 @@ const ANY_WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/*";
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "athena.StartQueryExecution",
+        execute: Execute::Pending,
         // Costs money per byte scanned and can run DDL, INSERT or CTAS.
         effect: Effect::Write,
         members: &[
@@ -37,6 +38,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.GetQueryExecution",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("QueryExecutionId", String)],
         iam: &["athena:GetQueryExecution"],
@@ -46,6 +48,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.GetQueryResults",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("QueryExecutionId", String),
@@ -62,6 +65,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.ListQueryExecutions",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             opt("NextToken", String),
@@ -75,6 +79,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.StopQueryExecution",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[req("QueryExecutionId", String)],
         iam: &["athena:StopQueryExecution"],
@@ -84,6 +89,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.query",
+        execute: Execute::Pending,
         // Runs arbitrary SQL, so it is a write even when the SQL is a SELECT.
         effect: Effect::Write,
         members: &[

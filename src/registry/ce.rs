@@ -1,10 +1,11 @@
 //! AWS Cost Explorer (service prefix `ce`). Its endpoint is global, in us-east-1.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 pub const ACTIONS: &[ActionSpec] = &[ActionSpec {
     name: "ce.GetCostAndUsage",
+    execute: Execute::Pending,
     // AWS bills each request (USD 0.01), but it changes nothing.
     effect: Effect::Read,
     members: &[

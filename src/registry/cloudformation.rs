@@ -1,13 +1,14 @@
 //! AWS CloudFormation.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 const STACK: &str = "arn:aws:cloudformation:{region}:{account}:stack/{StackName}/*";
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "cloudformation.DescribeStacks",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[opt("StackName", String), opt("NextToken", String)],
         iam: &["cloudformation:DescribeStacks"],
@@ -17,6 +18,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.DescribeStackResources",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             opt("StackName", String),
@@ -31,6 +33,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.DescribeStackEvents",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[opt("StackName", String), opt("NextToken", String)],
         iam: &["cloudformation:DescribeStackEvents"],
@@ -40,6 +43,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.GetTemplate",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             opt("StackName", String),
@@ -54,6 +58,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.ContinueUpdateRollback",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("StackName", String),
@@ -69,6 +74,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.ListStackResources",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("StackName", String), opt("NextToken", String)],
         iam: &["cloudformation:ListStackResources"],

@@ -1,11 +1,12 @@
 //! Amazon CloudWatch (metrics and alarms).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "cloudwatch.GetMetricStatistics",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("Namespace", String),
@@ -31,6 +32,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudwatch.GetMetricData",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("MetricDataQueries", List),
@@ -50,6 +52,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudwatch.DescribeAlarms",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             opt("AlarmNames", List),
@@ -70,6 +73,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudwatch.PutMetricAlarm",
+        execute: Execute::Pending,
         effect: Effect::Write,
         // Only AlarmName is required since PromQL alarms, which have no EvaluationPeriods or ComparisonOperator.
         members: &[

@@ -1,11 +1,16 @@
 //! Engine built-ins (`core.*`): steps that never call AWS.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, req};
+use serde_json::{Map, Value};
+
+use super::{ActionSpec, Effect, Execute, req};
+use crate::aws::{BoxFuture, CallError};
+use crate::engine::ActionContext;
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "core.sleep",
+        execute: Execute::Run(sleep),
         effect: Effect::Read,
         members: &[req("duration", String)],
         iam: &[],
@@ -15,6 +20,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "core.log",
+        execute: Execute::Run(log),
         effect: Effect::Read,
         members: &[req("message", String)],
         iam: &[],
@@ -24,6 +30,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "core.fail",
+        execute: Execute::Run(fail),
         effect: Effect::Read,
         members: &[req("message", String)],
         iam: &[],
@@ -33,6 +40,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "core.noop",
+        execute: Execute::Run(noop),
         effect: Effect::Read,
         members: &[],
         iam: &[],
@@ -41,3 +49,70 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "{}",
     },
 ];
+
+fn text(input: &Map<std::string::String, Value>, member: &str) -> std::string::String {
+    match input.get(member) {
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+        None => std::string::String::new(),
+    }
+}
+
+fn noop(
+    _context: &ActionContext,
+    _input: Map<std::string::String, Value>,
+) -> BoxFuture<'_, Result<Value, CallError>> {
+    Box::pin(async { Ok(Value::Object(Map::new())) })
+}
+
+fn log(
+    context: &ActionContext,
+    input: Map<std::string::String, Value>,
+) -> BoxFuture<'_, Result<Value, CallError>> {
+    Box::pin(async move {
+        let message = text(&input, "message");
+        context.log(&message);
+        Ok(serde_json::json!({ "message": message }))
+    })
+}
+
+fn fail(
+    _context: &ActionContext,
+    input: Map<std::string::String, Value>,
+) -> BoxFuture<'_, Result<Value, CallError>> {
+    Box::pin(async move {
+        Err(CallError {
+            code: "Failed".into(),
+            message: text(&input, "message"),
+            status: None,
+            request_id: None,
+            transient: false,
+        })
+    })
+}
+
+fn sleep(
+    context: &ActionContext,
+    input: Map<std::string::String, Value>,
+) -> BoxFuture<'_, Result<Value, CallError>> {
+    Box::pin(async move {
+        let written = text(&input, "duration");
+        let duration = crate::duration::parse(&written).ok_or_else(|| CallError {
+            code: "InvalidRequest".into(),
+            message: format!("`duration: {written}` is not a duration such as 30s or 5m"),
+            status: None,
+            request_id: None,
+            transient: false,
+        })?;
+        if !context.sleep(duration).await {
+            return Err(CallError {
+                code: "Interrupted".into(),
+                message: format!("interrupted during a {written} sleep"),
+                status: None,
+                request_id: None,
+                transient: false,
+            });
+        }
+        Ok(serde_json::json!({ "slept": written }))
+    })
+}

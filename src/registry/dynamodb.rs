@@ -1,13 +1,15 @@
 //! Amazon DynamoDB.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
+use crate::aws;
 
 const TABLE: &str = "arn:aws:dynamodb:{region}:{account}:table/{TableName}";
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "dynamodb.DescribeTable",
+        execute: Execute::Call(&aws::dynamodb::DESCRIBE_TABLE),
         effect: Effect::Read,
         members: &[req("TableName", String)],
         iam: &["dynamodb:DescribeTable"],
@@ -17,6 +19,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.DescribeContinuousBackups",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("TableName", String)],
         iam: &["dynamodb:DescribeContinuousBackups"],
@@ -26,6 +29,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.ListBackups",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             opt("TableName", String),
@@ -43,6 +47,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.ListTables",
+        execute: Execute::Call(&aws::dynamodb::LIST_TABLES),
         effect: Effect::Read,
         members: &[
             opt("ExclusiveStartTableName", String),
@@ -55,6 +60,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.CreateBackup",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[req("TableName", String), req("BackupName", String)],
         iam: &["dynamodb:CreateBackup"],
@@ -65,6 +71,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.DescribeBackup",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("BackupArn", String)],
         iam: &["dynamodb:DescribeBackup"],
@@ -74,6 +81,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.DeleteBackup",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[req("BackupArn", String)],
         iam: &["dynamodb:DeleteBackup"],
@@ -83,6 +91,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.RestoreTableToPointInTime",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("TargetTableName", String),
@@ -116,6 +125,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.RestoreTableFromBackup",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("TargetTableName", String),
@@ -145,6 +155,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.DeleteTable",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[req("TableName", String)],
         iam: &["dynamodb:DeleteTable"],
@@ -154,6 +165,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.Scan",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("TableName", String),
@@ -181,6 +193,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.Query",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("TableName", String),
@@ -214,6 +227,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.GetItem",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("TableName", String),
@@ -232,6 +246,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.PutItem",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("TableName", String),
@@ -255,6 +270,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.UpdateContinuousBackups",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("TableName", String),
@@ -268,6 +284,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.count_items",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("TableName", String),

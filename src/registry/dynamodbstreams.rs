@@ -1,11 +1,12 @@
 //! Amazon DynamoDB Streams.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "dynamodbstreams.ListStreams",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             opt("TableName", String),
@@ -19,6 +20,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodbstreams.DescribeStream",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("StreamArn", String),
@@ -33,6 +35,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodbstreams.GetShardIterator",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("StreamArn", String),
@@ -49,6 +52,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodbstreams.GetRecords",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("ShardIterator", String), opt("Limit", Integer)],
         iam: &["dynamodb:GetRecords"],

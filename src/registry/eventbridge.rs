@@ -1,7 +1,7 @@
 //! Amazon EventBridge (service prefix `events`).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 /// The ARN of a rule on the default bus; rules on a custom bus are `rule/{EventBusName}/{Name}`.
 const RULE: &str = "arn:aws:events:{region}:{account}:rule/{Name}";
@@ -9,6 +9,7 @@ const RULE: &str = "arn:aws:events:{region}:{account}:rule/{Name}";
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "events.DescribeRule",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("Name", String), opt("EventBusName", String)],
         iam: &["events:DescribeRule"],
@@ -18,6 +19,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "events.EnableRule",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[req("Name", String), opt("EventBusName", String)],
         iam: &["events:EnableRule"],
@@ -27,6 +29,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "events.DisableRule",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[req("Name", String), opt("EventBusName", String)],
         iam: &["events:DisableRule"],
@@ -36,6 +39,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "events.ListRules",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             opt("NamePrefix", String),

@@ -1,13 +1,14 @@
 //! AWS Glue Data Catalog, plus the Iceberg snapshot composites built on it.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 const TABLE: &str = "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{Name}";
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "glue.GetTable",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("DatabaseName", String),
@@ -27,6 +28,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.GetTables",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("DatabaseName", String),
@@ -48,6 +50,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.GetDatabase",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("Name", String), opt("CatalogId", String)],
         iam: &["glue:GetDatabase"],
@@ -57,6 +60,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.UpdateTable",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("DatabaseName", String),
@@ -78,6 +82,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.GetTableVersions",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("DatabaseName", String),
@@ -95,6 +100,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.iceberg_snapshots",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("DatabaseName", String),
@@ -109,6 +115,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.iceberg_rollback",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("DatabaseName", String),

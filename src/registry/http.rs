@@ -1,10 +1,11 @@
 //! Plain HTTP requests (`http.request`), for health checks and service endpoints.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 pub const ACTIONS: &[ActionSpec] = &[ActionSpec {
     name: "http.request",
+    execute: Execute::Pending,
     effect: Effect::Read,
     members: &[
         req("url", String),

@@ -1,7 +1,7 @@
 //! AWS Lambda.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 const FUNCTION: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}";
 const ALIAS: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}:{Name}";
@@ -9,6 +9,7 @@ const ALIAS: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}:{
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "lambda.ListVersionsByFunction",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("FunctionName", String),
@@ -22,6 +23,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.ListAliases",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("FunctionName", String),
@@ -36,6 +38,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.GetAlias",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("FunctionName", String), req("Name", String)],
         iam: &["lambda:GetAlias"],
@@ -46,6 +49,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.UpdateAlias",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("FunctionName", String),
@@ -64,6 +68,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.GetFunction",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("FunctionName", String), opt("Qualifier", String)],
         iam: &["lambda:GetFunction"],
@@ -74,6 +79,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.GetFunctionConfiguration",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("FunctionName", String), opt("Qualifier", String)],
         iam: &["lambda:GetFunctionConfiguration"],
@@ -83,6 +89,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.UpdateFunctionConfiguration",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("FunctionName", String),
@@ -115,6 +122,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.Invoke",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("FunctionName", String),
@@ -135,6 +143,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.PublishVersion",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("FunctionName", String),

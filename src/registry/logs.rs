@@ -2,13 +2,14 @@
 //! times are epoch milliseconds, except StartQuery's, which are epoch seconds.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 const LOG_GROUP: &str = "arn:aws:logs:{region}:{account}:log-group:{logGroupName}:*";
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "logs.FilterLogEvents",
+        execute: Execute::Pending,
         effect: Effect::Read,
         // Exactly one of logGroupName and logGroupIdentifier is required.
         members: &[
@@ -34,6 +35,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.DescribeLogGroups",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             opt("accountIdentifiers", List),
@@ -52,6 +54,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.DescribeLogStreams",
+        execute: Execute::Pending,
         effect: Effect::Read,
         // Exactly one of logGroupName and logGroupIdentifier is required.
         members: &[
@@ -73,6 +76,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.GetLogEvents",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("logStreamName", String),
@@ -94,6 +98,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.StartQuery",
+        execute: Execute::Pending,
         // Only reads logs, but Logs Insights bills per GB scanned: bound the time range.
         effect: Effect::Read,
         members: &[
@@ -116,6 +121,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.GetQueryResults",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("queryId", String)],
         iam: &["logs:GetQueryResults"],

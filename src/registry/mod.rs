@@ -106,11 +106,25 @@ pub const fn opt(name: &'static str, ty: MemberType) -> Member {
     }
 }
 
+/// How an action runs.
+#[derive(Debug)]
+pub enum Execute {
+    /// Exactly one AWS API call; the step's `output` is the API's response.
+    Call(&'static crate::aws::AwsOp),
+    /// Built-ins and composites: code that makes any number of calls through [`crate::engine::ActionContext`],
+    /// each retried and reported like a single call.
+    Run(crate::engine::RunFn),
+    /// Not wired to an executor yet: validation accepts it, a run refuses it before anything starts.
+    Pending,
+}
+
 /// One row of the registry.
 #[derive(Debug, serde::Serialize)]
 pub struct ActionSpec {
     /// `<service>.<Operation>`, e.g. `dynamodb.RestoreTableToPointInTime`.
     pub name: &'static str,
+    #[serde(skip)]
+    pub execute: Execute,
     pub effect: Effect,
     pub members: &'static [Member],
     /// IAM actions the caller needs, e.g. `dynamodb:RestoreTableToPointInTime`.

@@ -1,7 +1,7 @@
 //! Amazon S3 (member names as in the REST API reference).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 const BUCKET: &str = "arn:aws:s3:::{Bucket}";
 const OBJECT: &str = "arn:aws:s3:::{Bucket}/{Key}";
@@ -9,6 +9,7 @@ const OBJECT: &str = "arn:aws:s3:::{Bucket}/{Key}";
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "s3.ListBuckets",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             opt("MaxBuckets", Integer),
@@ -24,6 +25,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.ListObjectsV2",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("Bucket", String),
@@ -47,6 +49,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.ListObjectVersions",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("Bucket", String),
@@ -69,6 +72,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.HeadBucket",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("Bucket", String), opt("ExpectedBucketOwner", String)],
         iam: &["s3:ListBucket"],
@@ -78,6 +82,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.HeadObject",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("Bucket", String),
@@ -110,6 +115,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.GetObject",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("Bucket", String),
@@ -143,6 +149,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.PutObject",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("Bucket", String),
@@ -202,6 +209,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.CopyObject",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("Bucket", String),

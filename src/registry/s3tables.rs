@@ -2,7 +2,7 @@
 //! the Iceberg composites at the end use our PascalCase names.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 /// Table ARNs end in a table ID the request does not carry, so table-level rows name every table in the bucket.
 const TABLES: &str = "{tableBucketARN}/table/*";
@@ -10,6 +10,7 @@ const TABLES: &str = "{tableBucketARN}/table/*";
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "s3tables.GetTable",
+        execute: Execute::Pending,
         effect: Effect::Read,
         // Either tableArn, or tableBucketARN + namespace + name.
         members: &[
@@ -27,6 +28,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.GetTableMetadataLocation",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("tableBucketARN", String),
@@ -42,6 +44,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.UpdateTableMetadataLocation",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("tableBucketARN", String),
@@ -61,6 +64,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.ListTables",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("tableBucketARN", String),
@@ -77,6 +81,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.ListNamespaces",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("tableBucketARN", String),
@@ -91,6 +96,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.iceberg_snapshots",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("TableBucketARN", String),
@@ -106,6 +112,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.iceberg_rollback",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("TableBucketARN", String),

@@ -1,11 +1,12 @@
 //! Amazon Simple Notification Service (SNS).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "sns.Publish",
+        execute: Execute::Pending,
         effect: Effect::Write,
         // One of TopicArn, TargetArn and PhoneNumber names the destination.
         members: &[
@@ -28,6 +29,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sns.ListTopics",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[opt("NextToken", String)],
         iam: &["sns:ListTopics"],
@@ -37,6 +39,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sns.GetTopicAttributes",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("TopicArn", String)],
         iam: &["sns:GetTopicAttributes"],

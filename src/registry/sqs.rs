@@ -1,11 +1,12 @@
 //! Amazon Simple Queue Service (SQS).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, opt, req};
+use super::{ActionSpec, Effect, Execute, opt, req};
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "sqs.GetQueueUrl",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             req("QueueName", String),
@@ -18,6 +19,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.GetQueueAttributes",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[req("QueueUrl", String), opt("AttributeNames", List)],
         iam: &["sqs:GetQueueAttributes"],
@@ -28,6 +30,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.ReceiveMessage",
+        execute: Execute::Pending,
         // Received messages become invisible to other consumers for the visibility timeout.
         effect: Effect::Write,
         members: &[
@@ -50,6 +53,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.SendMessage",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("QueueUrl", String),
@@ -68,6 +72,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.SendMessageBatch",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[req("QueueUrl", String), req("Entries", List)],
         // There is no separate IAM action for the batch form.
@@ -79,6 +84,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.DeleteMessage",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[req("QueueUrl", String), req("ReceiptHandle", String)],
         iam: &["sqs:DeleteMessage"],
@@ -89,6 +95,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.DeleteMessageBatch",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[req("QueueUrl", String), req("Entries", List)],
         // There is no separate IAM action for the batch form.
@@ -100,6 +107,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.PurgeQueue",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[req("QueueUrl", String)],
         iam: &["sqs:PurgeQueue"],
@@ -109,6 +117,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.ListQueues",
+        execute: Execute::Pending,
         effect: Effect::Read,
         members: &[
             opt("QueueNamePrefix", String),
@@ -122,6 +131,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.move_messages",
+        execute: Execute::Pending,
         effect: Effect::Write,
         members: &[
             req("SourceQueueUrl", String),

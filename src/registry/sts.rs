@@ -1,9 +1,10 @@
 //! AWS Security Token Service (STS).
 
-use super::{ActionSpec, Effect};
+use super::{ActionSpec, Effect, Execute};
 
 pub const ACTIONS: &[ActionSpec] = &[ActionSpec {
     name: "sts.GetCallerIdentity",
+    execute: Execute::Call(&crate::aws::sts::GET_CALLER_IDENTITY),
     effect: Effect::Read,
     members: &[],
     // Every principal may call it and no policy can deny it; listed so plans show the call.

@@ -1,0 +1,550 @@
+//! Calling AWS: one [`AwsOp`] per API operation, sent through the AWS SDK for Rust.
+//!
+//! The SDK gives us what production needs and we must not rebuild: the credential chain, profiles, regions,
+//! endpoint resolution (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`), SigV4 signing and the HTTPS stack.
+//! What it cannot give us is JSON: no service crate serializes its types. So each operation is sent through its
+//! typed client method, but two interceptors bracket it: [`ReplaceBody`] puts our request body (the runbook's
+//! `with:` members, in the API's own names, encoded for the service's wire protocol) in place of the one the
+//! typed builder serialized, before signing; [`Capture`] keeps the raw response. The typed output is dropped and
+//! the raw body, in the API's own shape and member names, becomes the step's result. Adding an operation is one
+//! line in a service module (see `dynamodb.rs`), not a page of field copying.
+//!
+//! The SDK's own retries are off: the engine retries ([`crate::engine`]) so every attempt is visible.
+
+pub mod dynamodb;
+pub mod protocol;
+pub mod sts;
+pub mod xml;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::ConfigBag;
+use serde_json::{Map, Value};
+
+use crate::registry::Effect;
+
+pub use protocol::Protocol;
+
+/// Where to find AWS: the command line's `--profile`, `--region` and `--endpoint-url`, each falling back to
+/// the SDK's standard chain (environment, shared config files, instance metadata).
+#[derive(Clone, Debug, Default)]
+pub struct AwsSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// The loaded configuration and one lazily built client per service.
+pub struct Aws {
+    config: aws_types::SdkConfig,
+    clients: Clients,
+    s3: OnceLock<aws_sdk_s3::Client>,
+}
+
+macro_rules! clients {
+    ($($field:ident: $krate:ident),* $(,)?) => {
+        #[derive(Default)]
+        struct Clients { $($field: OnceLock<$krate::Client>,)* }
+
+        impl Aws {
+            $(
+                pub fn $field(&self) -> &$krate::Client {
+                    self.clients.$field.get_or_init(|| $krate::Client::new(&self.config))
+                }
+            )*
+        }
+    };
+}
+
+clients! {
+    athena: aws_sdk_athena,
+    cloudformation: aws_sdk_cloudformation,
+    cloudwatch: aws_sdk_cloudwatch,
+    logs: aws_sdk_cloudwatchlogs,
+    costexplorer: aws_sdk_costexplorer,
+    dynamodb: aws_sdk_dynamodb,
+    dynamodbstreams: aws_sdk_dynamodbstreams,
+    eventbridge: aws_sdk_eventbridge,
+    glue: aws_sdk_glue,
+    lambda: aws_sdk_lambda,
+    sns: aws_sdk_sns,
+    sqs: aws_sdk_sqs,
+    sts: aws_sdk_sts,
+    s3tables: aws_sdk_s3tables,
+}
+
+impl Aws {
+    /// Loads the standard chain once per run. Fails only when no region can be found.
+    pub async fn load(settings: &AwsSettings) -> Result<Aws, String> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .build(),
+            );
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &settings.region {
+            loader = loader.region(aws_types::region::Region::new(region.clone()));
+        }
+        if let Some(endpoint) = &settings.endpoint_url {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let config = loader.load().await;
+        if config.region().is_none() {
+            return Err(
+                "no AWS region: pass --region, set AWS_REGION, or name one in your AWS profile"
+                    .into(),
+            );
+        }
+        Ok(Aws {
+            config,
+            clients: Clients::default(),
+            s3: OnceLock::new(),
+        })
+    }
+
+    /// Wraps a configuration built elsewhere (tests, embedding). The SDK's retries are switched off here too.
+    pub fn from_sdk_config(config: aws_types::SdkConfig) -> Aws {
+        let config = config
+            .into_builder()
+            .retry_config(RetryConfig::disabled())
+            .build();
+        Aws {
+            config,
+            clients: Clients::default(),
+            s3: OnceLock::new(),
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        self.config.region().map(|r| r.as_ref()).unwrap_or("")
+    }
+
+    /// The endpoint override in force, if any (`--endpoint-url` or `AWS_ENDPOINT_URL`).
+    pub fn endpoint_url(&self) -> Option<&str> {
+        self.config.endpoint_url()
+    }
+
+    /// S3 with an endpoint override (a local emulator) needs path-style addressing: `bucket.127.0.0.1` resolves
+    /// nowhere.
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        self.s3.get_or_init(|| {
+            let mut builder = aws_sdk_s3::config::Builder::from(&self.config);
+            if self.config.endpoint_url().is_some() {
+                builder = builder.force_path_style(true);
+            }
+            aws_sdk_s3::Client::from_conf(builder.build())
+        })
+    }
+}
+
+/// One AWS API operation: the unit the engine retries, journals and (in plans) refuses when it writes.
+pub struct AwsOp {
+    /// The service's name as actions spell it: `dynamodb`, `sqs`, `lambda`, ...
+    pub service: &'static str,
+    /// The API operation, e.g. `DescribeTable`.
+    pub operation: &'static str,
+    pub effect: Effect,
+    pub protocol: Protocol,
+    /// Sends the operation with `body` as its wire body (already encoded for the protocol) and `capture`
+    /// attached. Only [`call`] reaches this, which is what makes plan mode's refusal of writes hold.
+    send: SendFn,
+}
+
+/// See [`AwsOp::send`].
+pub type SendFn = for<'a> fn(&'a Aws, Request, Capture) -> BoxFuture<'a, Result<(), Failure>>;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+impl AwsOp {
+    pub const fn new(
+        service: &'static str,
+        operation: &'static str,
+        effect: Effect,
+        protocol: Protocol,
+        send: SendFn,
+    ) -> AwsOp {
+        AwsOp {
+            service,
+            operation,
+            effect,
+            protocol,
+            send,
+        }
+    }
+
+    pub fn name(&self) -> String {
+        format!("{}.{}", self.service, self.operation)
+    }
+}
+
+impl std::fmt::Debug for AwsOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AwsOp({}.{})", self.service, self.operation)
+    }
+}
+
+/// What a send function gets: the members of the request (for label and query members that the typed builder
+/// must place in the URL) and the encoded body that replaces whatever the builder serialized.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub input: Map<String, Value>,
+    pub body: Option<Vec<u8>>,
+    pub content_type: Option<&'static str>,
+}
+
+impl Request {
+    pub fn str(&self, member: &str) -> Option<String> {
+        match self.input.get(member)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    }
+
+    pub fn i32(&self, member: &str) -> Option<i32> {
+        match self.input.get(member)? {
+            Value::Number(n) => n.as_i64().and_then(|n| i32::try_from(n).ok()),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The interceptor that puts this request's body on the wire, if it has one.
+    pub fn replace_body(&self) -> ReplaceBody {
+        ReplaceBody {
+            body: self.body.clone(),
+            content_type: self.content_type,
+        }
+    }
+}
+
+/// The outcome of one attempt, as the engine sees it.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub output: Value,
+    pub status: Option<u16>,
+    pub request_id: Option<String>,
+}
+
+/// A failed attempt. `transient` failures (throttling, 5xx, timeouts, dropped connections) may be retried.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallError {
+    /// The AWS error code (`ResourceNotFoundException`), or a transport kind (`Timeout`, `ConnectionError`).
+    pub code: String,
+    pub message: String,
+    pub status: Option<u16>,
+    pub request_id: Option<String>,
+    pub transient: bool,
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code)?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Codes AWS documents as throttling or capacity, retried like 5xx.
+const TRANSIENT_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "InternalFailure",
+    "InternalServerError",
+    "InternalError",
+    "RequestTimeout",
+    "RequestTimeoutException",
+];
+
+pub fn is_transient_code(code: &str) -> bool {
+    TRANSIENT_CODES.contains(&code)
+}
+
+/// Why the SDK gave up without a response we could read: a transport failure.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: &'static str,
+    pub message: String,
+    pub transient: bool,
+}
+
+impl<E: std::error::Error + 'static, R: std::fmt::Debug> From<SdkError<E, R>> for Failure {
+    fn from(error: SdkError<E, R>) -> Failure {
+        let message = error_chain(&error);
+        match &error {
+            SdkError::TimeoutError(_) => Failure {
+                code: "Timeout",
+                message,
+                transient: true,
+            },
+            SdkError::DispatchFailure(dispatch) => Failure {
+                code: if dispatch.is_timeout() {
+                    "Timeout"
+                } else {
+                    "ConnectionError"
+                },
+                // A refused or dropped connection is worth another try; a bad URL or TLS setting is not.
+                transient: dispatch.is_io() || dispatch.is_timeout(),
+                message,
+            },
+            SdkError::ConstructionFailure(_) => Failure {
+                code: "InvalidRequest",
+                message,
+                transient: false,
+            },
+            // A response arrived: `call` reads the captured one instead, so these only matter when it is missing.
+            SdkError::ResponseError(_) => Failure {
+                code: "ConnectionError",
+                message,
+                transient: true,
+            },
+            _ => Failure {
+                code: "ServiceError",
+                message,
+                transient: false,
+            },
+        }
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Sends one attempt of `op` with `input` and turns whatever came back into a [`Reply`] or a [`CallError`].
+/// The caller (the engine) decides about retries; this never retries.
+pub async fn call(
+    aws: &Aws,
+    op: &AwsOp,
+    input: Map<String, Value>,
+    allow_writes: bool,
+) -> Result<Reply, CallError> {
+    if op.effect == Effect::Write && !allow_writes {
+        // Plans never reach a write. The engine does not schedule write steps in a plan; this is the second lock.
+        return Err(CallError {
+            code: "WriteRefusedInPlan".into(),
+            message: format!("{} changes state and a plan never sends it", op.name()),
+            status: None,
+            request_id: None,
+            transient: false,
+        });
+    }
+    let request = op
+        .protocol
+        .encode(op.operation, &input)
+        .map_err(|message| CallError {
+            code: "InvalidRequest".into(),
+            message,
+            status: None,
+            request_id: None,
+            transient: false,
+        })?;
+    let capture = Capture::default();
+    let sent = (op.send)(aws, request, capture.clone()).await;
+    let exchange = capture.take();
+    match (exchange, sent) {
+        (Some(exchange), _) => op.protocol.decode(op.operation, exchange),
+        (None, Err(failure)) => Err(CallError {
+            code: failure.code.into(),
+            message: failure.message,
+            status: None,
+            request_id: None,
+            transient: failure.transient,
+        }),
+        (None, Ok(())) => Err(CallError {
+            code: "NoResponse".into(),
+            message: "the SDK reported success but no response body was seen".into(),
+            status: None,
+            request_id: None,
+            transient: false,
+        }),
+    }
+}
+
+/// A response as it came off the wire.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Exchange {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn request_id(&self) -> Option<String> {
+        ["x-amzn-requestid", "x-amz-request-id", "x-amzn-request-id"]
+            .iter()
+            .find_map(|name| self.header(name))
+            .map(str::to_string)
+    }
+}
+
+/// Keeps the raw response of the last attempt.
+#[derive(Clone, Debug, Default)]
+pub struct Capture(Arc<Mutex<Option<Exchange>>>);
+
+impl Capture {
+    fn take(&self) -> Option<Exchange> {
+        self.0.lock().expect("capture lock").take()
+    }
+}
+
+impl Intercept for Capture {
+    fn name(&self) -> &'static str {
+        "runbook::Capture"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let response = context.response();
+        let body = response.body().bytes().map(<[u8]>::to_vec);
+        let Some(body) = body else {
+            // A streaming body (S3 GetObject): the send function reads and stores it itself.
+            return Ok(());
+        };
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect();
+        *self.0.lock().expect("capture lock") = Some(Exchange {
+            status: response.status().as_u16(),
+            headers,
+            body,
+        });
+        Ok(())
+    }
+}
+
+impl Capture {
+    /// For send functions that consume a streaming body themselves (S3 GetObject).
+    pub fn store(&self, exchange: Exchange) {
+        *self.0.lock().expect("capture lock") = Some(exchange);
+    }
+}
+
+/// Puts our encoded body in place of the typed builder's, before signing so the signature covers it.
+#[derive(Clone, Debug)]
+pub struct ReplaceBody {
+    body: Option<Vec<u8>>,
+    content_type: Option<&'static str>,
+}
+
+impl Intercept for ReplaceBody {
+    fn name(&self) -> &'static str {
+        "runbook::ReplaceBody"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(body) = &self.body else {
+            return Ok(());
+        };
+        let request = context.request_mut();
+        let length = body.len();
+        *request.body_mut() = SdkBody::from(body.clone());
+        let headers = request.headers_mut();
+        headers.insert("content-length", length.to_string());
+        if let Some(content_type) = self.content_type {
+            headers.insert("content-type", content_type);
+        }
+        Ok(())
+    }
+}
+
+/// Declares an operation sent through a typed client method with our body in place of the builder's:
+///
+/// ```ignore
+/// aws_op!(dynamodb.describe_table { set_table_name: str("TableName") }, "dynamodb", "DescribeTable", Read, JSON)
+/// ```
+///
+/// The optional `{ setter: kind("Member") }` list sets members through the typed builder as well. That is needed
+/// where the SDK reads a member before our body is on the wire: URI labels and query strings (restJson, restXml)
+/// and endpoint parameters (DynamoDB's `TableName`). `kind` is a [`Request`] accessor: `str` or `i32`.
+#[macro_export]
+macro_rules! aws_op {
+    ($client:ident . $method:ident $({ $($setter:ident : $kind:ident ( $member:literal )),* $(,)? })?,
+     $service:literal, $operation:literal, $effect:ident, $protocol:expr) => {
+        $crate::aws::AwsOp::new(
+            $service,
+            $operation,
+            $crate::registry::Effect::$effect,
+            $protocol,
+            |aws, request, capture| {
+                Box::pin(async move {
+                    aws.$client()
+                        .$method()
+                        $($(.$setter(request.$kind($member)))*)?
+                        .customize()
+                        .interceptor(request.replace_body())
+                        .interceptor(capture)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err($crate::aws::Failure::from)
+                })
+            },
+        )
+    };
+}

@@ -1,0 +1,199 @@
+//! What an executing action may do: call AWS (retried and reported per attempt), log, sleep, make HTTP requests.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+
+use super::backoff::Backoff;
+use super::event::{AttemptOutcome, Event, Observer};
+use crate::aws::{self, Aws, AwsOp, BoxFuture, CallError};
+use crate::runbook::Retry;
+
+/// A built-in or composite action: `input` is the rendered `with:` block.
+pub type RunFn =
+    for<'a> fn(&'a ActionContext, Map<String, Value>) -> BoxFuture<'a, Result<Value, CallError>>;
+
+pub struct ActionContext {
+    pub(super) aws: Option<Arc<Aws>>,
+    pub(super) allow_writes: bool,
+    pub(super) retry: Retry,
+    pub(super) attempt_timeout: Duration,
+    pub(super) observer: Arc<dyn Observer>,
+    pub(super) step: String,
+    pub(super) item: Option<usize>,
+    pub(super) cancel: tokio::sync::watch::Receiver<bool>,
+    pub(super) attempts: std::sync::atomic::AtomicU32,
+}
+
+impl ActionContext {
+    /// A context for driving actions outside a run (tests of composites, the benchmark harness).
+    pub fn standalone(
+        aws: Option<Arc<Aws>>,
+        allow_writes: bool,
+        observer: Arc<dyn Observer>,
+    ) -> ActionContext {
+        let (_sender, cancel) = tokio::sync::watch::channel(false);
+        ActionContext {
+            aws,
+            allow_writes,
+            retry: Retry::default(),
+            attempt_timeout: Duration::from_secs(60),
+            observer,
+            step: "standalone".into(),
+            item: None,
+            cancel,
+            attempts: Default::default(),
+        }
+    }
+
+    pub fn aws(&self) -> Result<&Aws, CallError> {
+        self.aws.as_deref().ok_or_else(|| CallError {
+            code: "NoAwsConfiguration".into(),
+            message: "this action calls AWS but the run has no AWS configuration".into(),
+            status: None,
+            request_id: None,
+            transient: false,
+        })
+    }
+
+    /// Whether this context may send writes (false in plans). Composites that are declared reads never need to
+    /// ask; [`aws::call`] refuses writes regardless.
+    pub fn allows_writes(&self) -> bool {
+        self.allow_writes
+    }
+
+    /// Attempts of every call made so far by this action.
+    pub fn attempts(&self) -> u32 {
+        self.attempts.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// One AWS call: retried on transient errors with the step's `retry` policy, every attempt reported.
+    pub async fn call(
+        &self,
+        op: &'static AwsOp,
+        input: Map<String, Value>,
+    ) -> Result<Value, CallError> {
+        let aws = self.aws()?;
+        let operation = op.name();
+        self.with_retries(&operation, || {
+            aws::call(aws, op, input.clone(), self.allow_writes)
+        })
+        .await
+        .map(|reply| reply.output)
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the retry budget is spent.
+    pub async fn with_retries<F, Fut>(
+        &self,
+        operation: &str,
+        mut attempt: F,
+    ) -> Result<aws::Reply, CallError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<aws::Reply, CallError>>,
+    {
+        let mut backoff = Backoff::new(self.retry.delay, self.retry.max_delay);
+        let mut number = 0;
+        loop {
+            number += 1;
+            self.attempts
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let started = Instant::now();
+            let result = match tokio::time::timeout(self.attempt_timeout, attempt()).await {
+                Ok(result) => result,
+                Err(_) => Err(CallError {
+                    code: "Timeout".into(),
+                    message: format!(
+                        "no answer within {}",
+                        crate::duration::format(self.attempt_timeout)
+                    ),
+                    status: None,
+                    request_id: None,
+                    transient: true,
+                }),
+            };
+            let outcome = match &result {
+                Ok(reply) => AttemptOutcome::Ok {
+                    status: reply.status,
+                    request_id: reply.request_id.clone(),
+                },
+                Err(error) => AttemptOutcome::Err {
+                    code: error.code.clone(),
+                    message: error.message.clone(),
+                    status: error.status,
+                    request_id: error.request_id.clone(),
+                    transient: error.transient,
+                },
+            };
+            self.observer.on_event(&Event::Attempt {
+                step: self.step.clone(),
+                item: self.item,
+                operation: operation.to_string(),
+                attempt: number,
+                elapsed: started.elapsed(),
+                outcome,
+            });
+            match result {
+                Ok(reply) => return Ok(reply),
+                Err(error)
+                    if error.transient && number < self.retry.attempts && !self.cancelled() =>
+                {
+                    let delay = backoff.next_delay();
+                    self.observer.on_event(&Event::RetryScheduled {
+                        step: self.step.clone(),
+                        item: self.item,
+                        operation: operation.to_string(),
+                        attempt: number + 1,
+                        delay,
+                        reason: error.to_string(),
+                    });
+                    if !self.sleep(delay).await {
+                        return Err(error);
+                    }
+                }
+                Err(mut error) => {
+                    if error.transient && number >= self.retry.attempts && number > 1 {
+                        error.message =
+                            format!("{} (gave up after {number} attempts)", error.message);
+                    }
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    pub fn log(&self, message: &str) {
+        self.observer.on_event(&Event::Log {
+            step: self.step.clone(),
+            message: message.to_string(),
+        });
+    }
+
+    /// Sleeps, waking early when the run is interrupted. Returns false when interrupted.
+    pub async fn sleep(&self, duration: Duration) -> bool {
+        let mut cancel = self.cancel.clone();
+        if *cancel.borrow() {
+            return false;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(duration) => true,
+            _ = cancel.wait_for(|stop| *stop) => false,
+        }
+    }
+
+    pub fn cancelled(&self) -> bool {
+        *self.cancel.borrow()
+    }
+
+    /// One HTTP client per process (connection pool, TLS roots loaded once).
+    pub fn http(&self) -> &'static reqwest::Client {
+        static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+        CLIENT.get_or_init(|| {
+            reqwest::Client::builder()
+                .user_agent(concat!("runbook/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .expect("an HTTP client with default settings")
+        })
+    }
+}

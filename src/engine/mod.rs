@@ -1,0 +1,69 @@
+//! The execution engine: one scheduler for runs and plans.
+//!
+//! A run and a plan walk the same graph with the same code; the [`Mode`] decides, in one place
+//! ([`step::run_action_step`]), whether a write is sent. In a plan nothing that writes is ever executed, and
+//! [`crate::aws::call`] refuses writes a second time at the wire, so the dry run cannot lie by accident.
+
+mod action_context;
+mod approval;
+mod backoff;
+mod deferred;
+mod event;
+mod input;
+mod report;
+mod scheduler;
+mod scope;
+mod step;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use action_context::{ActionContext, RunFn};
+pub use approval::{Approval, Approver, ApproverIdentity, Decision};
+pub use backoff::Backoff;
+pub use event::{AttemptOutcome, Event, Observer, Silent};
+pub use report::{Criterion, Outcome, RunReport, StepReport, StepStatus};
+pub use scheduler::execute;
+pub use step::invoke;
+
+use crate::aws::Aws;
+
+/// Whether writes are sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Every step runs.
+    Run,
+    /// Reads run for real, writes are described and never sent.
+    Plan,
+    /// Nothing is sent: every read is deferred too.
+    Offline,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Run => "run",
+            Mode::Plan => "plan",
+            Mode::Offline => "offline",
+        }
+    }
+}
+
+/// Everything a run needs besides the runbook and its parameter values.
+pub struct Options {
+    pub mode: Mode,
+    /// How many steps (and for_each items across steps) may be in flight at once.
+    pub parallelism: usize,
+    /// `None` when the runbook calls no AWS action, or offline.
+    pub aws: Option<Arc<Aws>>,
+    pub approver: Arc<dyn Approver>,
+    pub observer: Arc<dyn Observer>,
+    /// Set to true to stop starting new steps (SIGINT/SIGTERM).
+    pub cancel: tokio::sync::watch::Receiver<bool>,
+    /// Run identity for templates (`run.id`, `run.started_at`).
+    pub run_id: String,
+    pub started_at: jiff::Timestamp,
+    /// One attempt's limit when a step sets no `timeout`.
+    pub default_attempt_timeout: Duration,
+}

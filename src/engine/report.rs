@@ -1,0 +1,147 @@
+//! The result of a run or plan: per step, per success criterion, and overall.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Succeeded,
+    Failed,
+    /// `when` was false.
+    Skipped,
+    /// Never started: the run failed, stopped at a gate or was interrupted first.
+    NotRun,
+    /// Plan: a write that a run would send.
+    Planned,
+    /// Plan: depends on a value a write would produce, or the plan is offline.
+    Deferred,
+    /// An approval gate nobody approved; the run stopped here.
+    AwaitingApproval,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Succeeded => "succeeded",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+            StepStatus::NotRun => "not_run",
+            StepStatus::Planned => "planned",
+            StepStatus::Deferred => "deferred",
+            StepStatus::AwaitingApproval => "awaiting_approval",
+        }
+    }
+
+    /// Whether downstream steps may start.
+    pub fn lets_dependents_start(self) -> bool {
+        matches!(
+            self,
+            StepStatus::Succeeded
+                | StepStatus::Skipped
+                | StepStatus::Planned
+                | StepStatus::Deferred
+        )
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepReport {
+    pub id: String,
+    pub title: Option<String>,
+    pub action: Option<String>,
+    pub effect: &'static str,
+    pub status: StepStatus,
+    /// The action's one-line description with the request's values filled in.
+    pub summary: String,
+    /// The rendered request (`with:`), as sent or as it would be sent. For for_each steps, one per item.
+    pub request: Option<Value>,
+    /// The API's response (for_each: a list, one per item).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<Value>,
+    /// Named outputs.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub outputs: serde_json::Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Why a plan did not run this read, or why a step was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub attempts: u32,
+    #[serde(serialize_with = "seconds")]
+    pub duration: Duration,
+    /// Who approved a gate, and how.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    #[serde(skip)]
+    pub on_error_continue: bool,
+    #[serde(skip)]
+    pub in_on_failure: bool,
+}
+
+fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64((duration.as_secs_f64() * 1000.0).round() / 1000.0)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Criterion {
+    pub name: String,
+    pub expression: String,
+    /// `None`: could not be decided (plan with deferred values, or an evaluation error).
+    pub held: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+    /// Stopped cleanly at an approval gate.
+    AwaitingApproval,
+    Interrupted,
+    /// A plan that completed.
+    Planned,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::AwaitingApproval => "awaiting_approval",
+            Outcome::Interrupted => "interrupted",
+            Outcome::Planned => "planned",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub runbook: String,
+    pub run_id: String,
+    pub mode: super::Mode,
+    pub outcome: Outcome,
+    pub started_at: String,
+    #[serde(serialize_with = "seconds")]
+    pub duration: Duration,
+    pub params: serde_json::Map<String, Value>,
+    pub steps: Vec<StepReport>,
+    pub success_criteria: Vec<Criterion>,
+    pub on_failure: Vec<StepReport>,
+    /// The first error, the one that failed the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl RunReport {
+    pub fn step(&self, id: &str) -> Option<&StepReport> {
+        self.steps
+            .iter()
+            .chain(&self.on_failure)
+            .find(|step| step.id == id)
+    }
+}

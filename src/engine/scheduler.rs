@@ -1,0 +1,326 @@
+//! The graph walk: a step starts as soon as everything in its `needs` has finished, up to `parallelism` at once.
+//! After the steps, the success criteria; when the run failed, the `on_failure` steps.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{Map, Value as Json};
+use tokio::task::JoinSet;
+
+use super::deferred::watch;
+use super::event::Event;
+use super::report::{Criterion, Outcome, RunReport, StepReport, StepStatus};
+use super::scope::{Results, Scope};
+use super::step::{Ended, Shared, error_text, run_step};
+use super::{Mode, Options};
+use crate::runbook::Runbook;
+use crate::template;
+
+/// Runs (or plans) `runbook` with resolved parameter values.
+pub async fn execute(
+    runbook: Arc<Runbook>,
+    params: Map<String, Json>,
+    options: Options,
+) -> RunReport {
+    let started = Instant::now();
+    let mode = options.mode;
+    let mut report = RunReport {
+        runbook: runbook.name.clone(),
+        run_id: options.run_id.clone(),
+        mode,
+        outcome: Outcome::Succeeded,
+        started_at: options.started_at.to_string(),
+        duration: Default::default(),
+        params: redact_params(&runbook, &params),
+        steps: Vec::new(),
+        success_criteria: Vec::new(),
+        on_failure: Vec::new(),
+        error: None,
+    };
+
+    let run_value = crate::template::from_json_value(&serde_json::json!({
+        "id": options.run_id,
+        "name": runbook.name,
+        "started_at": options.started_at.to_string(),
+    }));
+    let params_value = crate::template::from_json_value(&Json::Object(params.clone()));
+    let vars = match evaluate_vars(&runbook, &params_value, &run_value) {
+        Ok(vars) => vars,
+        Err(error) => {
+            report.outcome = Outcome::Failed;
+            report.error = Some(error);
+            report.steps = runbook
+                .steps
+                .iter()
+                .map(|step| not_run(step, false))
+                .collect();
+            report.duration = started.elapsed();
+            return report;
+        }
+    };
+    let results = Arc::new(Results::new(runbook.steps.iter().map(|s| s.id.clone())));
+    let scope = Scope::new(params_value, vars, run_value, results.clone());
+    let shared = Arc::new(Shared {
+        runbook: runbook.clone(),
+        options,
+        results,
+    });
+
+    let walk = walk(&shared, &scope).await;
+    report.steps = walk.reports;
+    report.error = walk.first_error.clone();
+    report.outcome = walk.outcome;
+
+    if report.outcome == Outcome::Succeeded {
+        report.success_criteria = evaluate_criteria(&shared, &scope);
+        if let Some(failed) = report
+            .success_criteria
+            .iter()
+            .find(|c| c.held == Some(false))
+        {
+            report.outcome = Outcome::Failed;
+            report.error = Some(format!("success criterion `{}` does not hold", failed.name));
+        } else if mode != Mode::Run {
+            report.outcome = Outcome::Planned;
+        }
+    }
+
+    if report.outcome == Outcome::Failed && mode == Mode::Run {
+        let error = report.error.clone().unwrap_or_default();
+        let failure_scope = scope.with_error(&error);
+        for step in &runbook.on_failure {
+            // Sequential and unconditional on each other: a failing notification must not stop a cleanup.
+            let ended = run_step(shared.clone(), step, &failure_scope, true).await;
+            report.on_failure.push(ended.report);
+        }
+    } else {
+        report.on_failure = runbook
+            .on_failure
+            .iter()
+            .map(|step| {
+                let mut report = not_run(step, true);
+                report.reason = Some("runs only when the run fails".into());
+                report
+            })
+            .collect();
+    }
+    report.duration = started.elapsed();
+    report
+}
+
+fn redact_params(runbook: &Runbook, params: &Map<String, Json>) -> Map<String, Json> {
+    params
+        .iter()
+        .map(|(name, value)| {
+            let secret = runbook.param(name).is_some_and(|p| p.secret);
+            (
+                name.clone(),
+                if secret {
+                    Json::String("<secret>".into())
+                } else {
+                    value.clone()
+                },
+            )
+        })
+        .collect()
+}
+
+/// `vars`, in order, each seeing the ones above it.
+fn evaluate_vars(
+    runbook: &Runbook,
+    params: &minijinja::Value,
+    run: &minijinja::Value,
+) -> Result<minijinja::Value, String> {
+    let mut vars = Map::new();
+    for var in &runbook.vars {
+        let context = minijinja::Value::from_iter([
+            ("params", params.clone()),
+            ("run", run.clone()),
+            (
+                "vars",
+                crate::template::from_json_value(&Json::Object(vars.clone())),
+            ),
+        ]);
+        let value = template::render_json(&var.value, &context)
+            .map_err(|error| format!("var `{}`: {}", var.name, error_text(&error)))?;
+        vars.insert(var.name.clone(), value);
+    }
+    Ok(crate::template::from_json_value(&Json::Object(
+        vars.clone(),
+    )))
+}
+
+fn not_run(step: &crate::runbook::Step, in_on_failure: bool) -> StepReport {
+    StepReport {
+        id: step.id.clone(),
+        title: step.title.clone(),
+        action: step.action().map(|a| a.spec.name.to_string()),
+        effect: step.effect().as_str(),
+        status: StepStatus::NotRun,
+        summary: step
+            .action()
+            .map(|a| a.spec.summary.to_string())
+            .unwrap_or_default(),
+        request: None,
+        output: None,
+        outputs: Map::new(),
+        error: None,
+        reason: None,
+        attempts: 0,
+        duration: Default::default(),
+        approved_by: None,
+        on_error_continue: false,
+        in_on_failure,
+    }
+}
+
+struct Walk {
+    reports: Vec<StepReport>,
+    outcome: Outcome,
+    first_error: Option<String>,
+}
+
+async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
+    let steps = &shared.runbook.steps;
+    let mut waiting_on: Vec<usize> = steps.iter().map(|s| s.needs.len()).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+    for (index, step) in steps.iter().enumerate() {
+        for &need in &step.needs {
+            dependents[need].push(index);
+        }
+    }
+    let mut ready: VecDeque<usize> = (0..steps.len()).filter(|&i| waiting_on[i] == 0).collect();
+    let mut reports: Vec<Option<StepReport>> = (0..steps.len()).map(|_| None).collect();
+    let mut running: JoinSet<(usize, Ended)> = JoinSet::new();
+    let mut cancel = shared.options.cancel.clone();
+    let parallelism = shared.options.parallelism.max(1);
+    let mut outcome = Outcome::Succeeded;
+    let mut first_error: Option<String> = None;
+
+    loop {
+        let stopping = outcome != Outcome::Succeeded || *cancel.borrow();
+        if *cancel.borrow() && outcome == Outcome::Succeeded {
+            outcome = Outcome::Interrupted;
+        }
+        while !stopping && running.len() < parallelism {
+            let Some(index) = ready.pop_front() else {
+                break;
+            };
+            let shared = shared.clone();
+            let scope = scope.clone();
+            running.spawn(async move {
+                let step = &shared.runbook.steps[index];
+                let ended = run_step(shared.clone(), step, &scope, false).await;
+                (index, ended)
+            });
+        }
+        if running.is_empty() {
+            break;
+        }
+        let joined = tokio::select! {
+            joined = running.join_next() => joined,
+            // Wake up to stop starting steps; in-flight ones finish on their own (their sleeps end early).
+            _ = cancel.changed(), if !*cancel.borrow() => continue,
+        };
+        let Some(joined) = joined else { break };
+        let (index, ended) = match joined {
+            Ok(done) => done,
+            Err(panic) => {
+                // A bug in an executor must not take the whole run's record with it.
+                outcome = Outcome::Failed;
+                first_error.get_or_insert_with(|| format!("internal error in a step: {panic}"));
+                continue;
+            }
+        };
+        let Ended { report, slot } = ended;
+        shared.results.set(index, slot);
+        let status = report.status;
+        match status {
+            StepStatus::Failed if report.on_error_continue => {}
+            StepStatus::Failed => {
+                if outcome == Outcome::Succeeded || outcome == Outcome::Interrupted {
+                    outcome = Outcome::Failed;
+                }
+                first_error.get_or_insert_with(|| {
+                    format!(
+                        "step `{}` failed: {}",
+                        report.id,
+                        report.error.clone().unwrap_or_default()
+                    )
+                });
+            }
+            StepStatus::AwaitingApproval => {
+                if outcome == Outcome::Succeeded {
+                    outcome = Outcome::AwaitingApproval;
+                }
+            }
+            _ => {}
+        }
+        let release = status.lets_dependents_start()
+            || (status == StepStatus::Failed && report.on_error_continue);
+        reports[index] = Some(report);
+        if release {
+            for &dependent in &dependents[index] {
+                waiting_on[dependent] -= 1;
+                if waiting_on[dependent] == 0 {
+                    ready.push_back(dependent);
+                }
+            }
+        }
+    }
+    if *cancel.borrow() && outcome == Outcome::Succeeded {
+        outcome = Outcome::Interrupted;
+    }
+    let reports = reports
+        .into_iter()
+        .zip(steps)
+        .map(|(report, step)| report.unwrap_or_else(|| not_run(step, false)))
+        .collect();
+    Walk {
+        reports,
+        outcome,
+        first_error,
+    }
+}
+
+fn evaluate_criteria(shared: &Shared, scope: &Scope) -> Vec<Criterion> {
+    shared
+        .runbook
+        .success_criteria
+        .iter()
+        .map(|criterion| {
+            let (result, touched) =
+                watch(|| template::evaluate(&criterion.that.source, &scope.base()));
+            let (held, detail) = if !touched.is_empty() {
+                (
+                    None,
+                    Some(format!(
+                        "decided by the run: reads the result of {}",
+                        touched
+                            .iter()
+                            .map(|t| format!("`{t}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                )
+            } else {
+                match result {
+                    Ok(value) => (Some(value.is_true()), None),
+                    Err(error) => (Some(false), Some(error_text(&error))),
+                }
+            };
+            let criterion = Criterion {
+                name: criterion.name.clone(),
+                expression: criterion.that.source.clone(),
+                held,
+                detail,
+            };
+            shared
+                .options
+                .observer
+                .on_event(&Event::CriterionEvaluated(criterion.clone()));
+            criterion
+        })
+        .collect()
+}

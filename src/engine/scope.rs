@@ -1,0 +1,133 @@
+//! The names templates see while a run is in progress: `params`, `vars`, `run`, `steps` (results so far),
+//! and per step `output`, `item` and `loop`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use minijinja::Value;
+use minijinja::value::{Object, ObjectRepr};
+
+use super::deferred::Deferred;
+
+/// What `steps.<id>` holds once a step has ended.
+#[derive(Clone, Debug)]
+pub enum Slot {
+    /// `{status, output, <named outputs>}` as a template value.
+    Known(Value),
+    /// A plan did not run the step; reading it yields a [`Deferred`].
+    Deferred,
+}
+
+/// Results of finished steps, shared by every task of a run.
+#[derive(Debug)]
+pub struct Results {
+    index: HashMap<String, usize>,
+    slots: RwLock<Vec<Option<Slot>>>,
+}
+
+impl Results {
+    pub fn new(ids: impl IntoIterator<Item = String>) -> Results {
+        let index: HashMap<String, usize> =
+            ids.into_iter().enumerate().map(|(i, id)| (id, i)).collect();
+        let slots = RwLock::new(vec![None; index.len()]);
+        Results { index, slots }
+    }
+
+    pub fn set(&self, step: usize, slot: Slot) {
+        self.slots.write().expect("results lock")[step] = Some(slot);
+    }
+}
+
+/// `steps` as templates see it: looked up on access, so building a context costs nothing per step.
+#[derive(Debug)]
+struct StepsView(Arc<Results>);
+
+impl Object for StepsView {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let id = key.as_str()?;
+        let index = *self.0.index.get(id)?;
+        match self.0.slots.read().expect("results lock")[index].clone()? {
+            Slot::Known(value) => Some(value),
+            Slot::Deferred => Some(Deferred::step(id)),
+        }
+    }
+}
+
+/// The run-wide names, built once.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub params: Value,
+    pub vars: Value,
+    pub run: Value,
+    steps: Value,
+}
+
+impl Scope {
+    pub fn new(params: Value, vars: Value, run: Value, results: Arc<Results>) -> Scope {
+        Scope {
+            params,
+            vars,
+            run,
+            steps: Value::from_object(StepsView(results)),
+        }
+    }
+
+    /// The context of a step's `when`, `for_each` and success criteria.
+    pub fn base(&self) -> Value {
+        self.with(None, None)
+    }
+
+    /// The context with this step's `output` and, on a for_each step, `item` and `loop`.
+    pub fn with(&self, output: Option<&Value>, item: Option<&ItemScope>) -> Value {
+        let mut entries: Vec<(&str, Value)> = vec![
+            ("params", self.params.clone()),
+            ("vars", self.vars.clone()),
+            ("run", self.run.clone()),
+            ("steps", self.steps.clone()),
+        ];
+        if let Some(output) = output {
+            entries.push(("output", output.clone()));
+        }
+        if let Some(item) = item {
+            entries.push(("item", item.item.clone()));
+            entries.push(("loop", item.loop_value()));
+        }
+        Value::from_iter(entries)
+    }
+
+    /// The run scope with `run.error` set, for `on_failure` steps.
+    pub fn with_error(&self, error: &str) -> Scope {
+        let mut run: serde_json::Value = serde_json::to_value(&self.run).unwrap_or_default();
+        if let Some(map) = run.as_object_mut() {
+            map.insert("error".into(), serde_json::Value::String(error.to_string()));
+        }
+        Scope {
+            run: crate::template::from_json_value(&run),
+            ..self.clone()
+        }
+    }
+}
+
+/// `item` and `loop` for one item of a for_each step. `loop.index` counts from 1 as in Jinja, `loop.index0` from 0.
+#[derive(Clone, Debug)]
+pub struct ItemScope {
+    pub item: Value,
+    pub index0: usize,
+    pub length: usize,
+}
+
+impl ItemScope {
+    fn loop_value(&self) -> Value {
+        Value::from_iter([
+            ("index", Value::from(self.index0 + 1)),
+            ("index0", Value::from(self.index0)),
+            ("length", Value::from(self.length)),
+            ("first", Value::from(self.index0 == 0)),
+            ("last", Value::from(self.index0 + 1 == self.length)),
+        ])
+    }
+}

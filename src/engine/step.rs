@@ -1,0 +1,718 @@
+//! One step, start to end: `when`, approval or action, `for_each`, `wait`, `check` and `outputs`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use minijinja::Value;
+use serde_json::{Map, Value as Json};
+
+use super::action_context::ActionContext;
+use super::approval::{Approval, Decision};
+use super::backoff::Backoff;
+use super::deferred::watch;
+use super::event::Event;
+use super::report::{StepReport, StepStatus};
+use super::scope::{ItemScope, Scope, Slot};
+use super::{Mode, Options};
+use crate::aws::CallError;
+use crate::registry::{ActionSpec, Effect, Execute};
+use crate::runbook::{ActionStep, Runbook, Step, StepKind, Text};
+use crate::template;
+
+/// What every step task shares.
+pub(super) struct Shared {
+    pub runbook: Arc<Runbook>,
+    pub options: Options,
+    pub results: Arc<super::scope::Results>,
+}
+
+/// A step's report plus what downstream templates see as `steps.<id>`.
+pub(super) struct Ended {
+    pub report: StepReport,
+    pub slot: Slot,
+}
+
+pub(super) async fn run_step(
+    shared: Arc<Shared>,
+    step: &Step,
+    scope: &Scope,
+    in_on_failure: bool,
+) -> Ended {
+    let started = Instant::now();
+    let options = &shared.options;
+    let mut report = StepReport {
+        id: step.id.clone(),
+        title: step.title.clone(),
+        action: step.action().map(|action| action.spec.name.to_string()),
+        effect: step.effect().as_str(),
+        status: StepStatus::NotRun,
+        summary: String::new(),
+        request: None,
+        output: None,
+        outputs: Map::new(),
+        error: None,
+        reason: None,
+        attempts: 0,
+        duration: Duration::ZERO,
+        approved_by: None,
+        on_error_continue: step.on_error == crate::raw::OnError::Continue,
+        in_on_failure,
+    };
+    options.observer.on_event(&Event::StepStarted {
+        step: step.id.clone(),
+        item: None,
+        summary: step
+            .action()
+            .map(|action| action.spec.summary.to_string())
+            .unwrap_or_else(|| "approval".into()),
+    });
+
+    let slot = match decide_when(step, scope) {
+        When::Run => match &step.kind {
+            StepKind::Approval(approval) => {
+                run_approval(&shared, step, approval, scope, &mut report).await
+            }
+            StepKind::Action(action) => run_action(&shared, step, action, scope, &mut report).await,
+        },
+        When::Skip => {
+            report.status = StepStatus::Skipped;
+            report.reason = Some(format!("`when: {}` is false", text_of(step.when.as_ref())));
+            known(step, StepStatus::Skipped, None, &Map::new())
+        }
+        When::Deferred(origins) => {
+            report.status = StepStatus::Deferred;
+            report.reason = Some(format!("`when` reads {}", describe_origins(&origins)));
+            Slot::Deferred
+        }
+        When::Error(message) => {
+            report.status = StepStatus::Failed;
+            report.error = Some(message);
+            known(step, StepStatus::Failed, None, &Map::new())
+        }
+    };
+    report.duration = started.elapsed();
+    options.observer.on_event(&Event::StepFinished {
+        step: step.id.clone(),
+        status: report.status,
+        duration: report.duration,
+        attempts: report.attempts,
+        error: report.error.clone(),
+        output: report.output.clone(),
+    });
+    Ended { report, slot }
+}
+
+fn text_of(text: Option<&Text>) -> &str {
+    text.map(|t| t.source.as_str()).unwrap_or("")
+}
+
+fn describe_origins(origins: &[String]) -> String {
+    let names: Vec<String> = origins.iter().map(|o| format!("`{o}`")).collect();
+    format!(
+        "the result of {}, which the plan does not run",
+        names.join(", ")
+    )
+}
+
+enum When {
+    Run,
+    Skip,
+    Deferred(Vec<String>),
+    Error(String),
+}
+
+fn decide_when(step: &Step, scope: &Scope) -> When {
+    let Some(when) = &step.when else {
+        return When::Run;
+    };
+    let (result, touched) = watch(|| template::evaluate(&when.source, &scope.base()));
+    if !touched.is_empty() {
+        return When::Deferred(touched);
+    }
+    match result {
+        Ok(value) if value.is_true() => When::Run,
+        Ok(_) => When::Skip,
+        Err(error) => When::Error(format!("`when: {}`: {}", when.source, error_text(&error))),
+    }
+}
+
+/// minijinja's message without its template-name decoration.
+pub(super) fn error_text(error: &minijinja::Error) -> String {
+    let mut text = error
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| error.kind().to_string());
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+/// `{status, output, <named outputs>}` for downstream templates.
+fn known(
+    step: &Step,
+    status: StepStatus,
+    output: Option<&Json>,
+    outputs: &Map<String, Json>,
+) -> Slot {
+    let _ = step;
+    let mut map = Map::new();
+    map.insert("status".into(), Json::String(status.as_str().into()));
+    map.insert("output".into(), output.cloned().unwrap_or(Json::Null));
+    for (name, value) in outputs {
+        map.insert(name.clone(), value.clone());
+    }
+    Slot::Known(template::from_json_value(&Json::Object(map)))
+}
+
+async fn run_approval(
+    shared: &Shared,
+    step: &Step,
+    approval: &crate::runbook::Approval,
+    scope: &Scope,
+    report: &mut StepReport,
+) -> Slot {
+    let options = &shared.options;
+    let (prompt, touched) = watch(|| template::render(&approval.prompt.source, &scope.base()));
+    let prompt = match prompt {
+        Ok(value) => value.to_string(),
+        Err(error) => {
+            report.status = StepStatus::Failed;
+            report.error = Some(format!("approval prompt: {}", error_text(&error)));
+            return known(step, StepStatus::Failed, None, &Map::new());
+        }
+    };
+    report.summary = format!("Approval: {prompt}");
+    report.request = Some(Json::String(prompt.clone()));
+    if options.mode != Mode::Run {
+        report.status = StepStatus::Planned;
+        report.reason = Some(if touched.is_empty() {
+            "a run stops here until an operator approves".into()
+        } else {
+            format!(
+                "a run stops here until an operator approves; the prompt reads {}",
+                describe_origins(&touched)
+            )
+        });
+        return Slot::Deferred;
+    }
+    options.observer.on_event(&Event::ApprovalRequested {
+        step: step.id.clone(),
+        prompt: prompt.clone(),
+    });
+    let decision = options
+        .approver
+        .decide(Approval {
+            step: step.id.clone(),
+            prompt,
+            timeout: approval.timeout,
+        })
+        .await;
+    match decision {
+        Decision::Approved { by, how } => {
+            options.observer.on_event(&Event::Approved {
+                step: step.id.clone(),
+                by: by.clone(),
+                how: how.clone(),
+            });
+            report.status = StepStatus::Succeeded;
+            report.approved_by = Some(format!("{by} via {how}"));
+            known(step, StepStatus::Succeeded, None, &Map::new())
+        }
+        Decision::Rejected { by } => {
+            report.status = StepStatus::Failed;
+            report.error = Some(format!("approval refused by {by}"));
+            known(step, StepStatus::Failed, None, &Map::new())
+        }
+        Decision::TimedOut => {
+            report.status = StepStatus::Failed;
+            report.error = Some(format!(
+                "nobody approved within {}",
+                crate::duration::format(approval.timeout)
+            ));
+            known(step, StepStatus::Failed, None, &Map::new())
+        }
+        Decision::NoAnswer => {
+            report.status = StepStatus::AwaitingApproval;
+            report.reason = Some(format!(
+                "needs approval: pass --approve {} (or --yes), or run on a terminal",
+                step.id
+            ));
+            Slot::Deferred
+        }
+    }
+}
+
+/// The plan-or-run decision for one action step, made once, here.
+enum Execution {
+    /// Send it.
+    Execute,
+    /// A write in a plan: described, never sent.
+    Planned,
+    /// A read a plan cannot make (offline, or its request needs a deferred value).
+    Deferred(String),
+}
+
+fn decide_execution(mode: Mode, spec: &ActionSpec, touched: &[String]) -> Execution {
+    match (mode, spec.effect) {
+        (Mode::Run, _) => Execution::Execute,
+        (Mode::Plan | Mode::Offline, Effect::Write) => Execution::Planned,
+        (Mode::Offline, Effect::Read) if !is_local(spec) => {
+            Execution::Deferred("offline: no AWS call is made".into())
+        }
+        (_, Effect::Read) if !touched.is_empty() => {
+            Execution::Deferred(format!("its request reads {}", describe_origins(touched)))
+        }
+        (Mode::Plan | Mode::Offline, Effect::Read) => Execution::Execute,
+    }
+}
+
+/// Built-ins that touch nothing outside the process; an offline plan still evaluates them.
+fn is_local(spec: &ActionSpec) -> bool {
+    matches!(spec.name, "core.noop" | "core.log" | "core.fail")
+}
+
+async fn run_action(
+    shared: &Shared,
+    step: &Step,
+    action: &ActionStep,
+    scope: &Scope,
+    report: &mut StepReport,
+) -> Slot {
+    // for_each: the list, or the reason there is none.
+    let items: Option<Vec<Value>> = match &step.for_each {
+        None => None,
+        Some(for_each) => {
+            let (result, touched) =
+                watch(|| template::evaluate(&for_each.items.source, &scope.base()));
+            if !touched.is_empty() {
+                report.status = StepStatus::Deferred;
+                report.reason = Some(format!("`for_each` reads {}", describe_origins(&touched)));
+                report.summary = action.spec.summary.to_string();
+                return Slot::Deferred;
+            }
+            match result.map(|value| value.try_iter().map(|items| items.collect::<Vec<_>>())) {
+                Ok(Ok(items)) => Some(items),
+                Ok(Err(_)) | Err(_) => {
+                    report.status = StepStatus::Failed;
+                    report.error = Some(format!(
+                        "`for_each: {}` is not a list",
+                        for_each.items.source
+                    ));
+                    return known(step, StepStatus::Failed, None, &Map::new());
+                }
+            }
+        }
+    };
+
+    let Some(items) = items else {
+        let outcome = run_item(shared, step, action, scope, None).await;
+        report.summary = outcome.summary.clone();
+        report.request = outcome.request.clone();
+        report.attempts = outcome.attempts;
+        report.status = outcome.status;
+        report.reason = outcome.reason.clone();
+        report.error = outcome.error.clone();
+        report.output = outcome.output.clone();
+        report.outputs = outcome.outputs.clone();
+        return match outcome.status {
+            StepStatus::Planned | StepStatus::Deferred => Slot::Deferred,
+            status => known(step, status, outcome.output.as_ref(), &outcome.outputs),
+        };
+    };
+
+    // Fan out: up to `concurrency` items at once, results kept in item order.
+    let concurrency = step
+        .for_each
+        .as_ref()
+        .map(|f| f.concurrency.max(1) as usize)
+        .unwrap_or(1);
+    let length = items.len();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut outcomes: Vec<Option<ItemOutcome>> = (0..length).map(|_| None).collect();
+    let mut stopped = false;
+    {
+        let mut futures = FuturesUnordered::new();
+        for (index0, item) in items.into_iter().enumerate() {
+            let item_scope = ItemScope {
+                item,
+                index0,
+                length,
+            };
+            let semaphore = semaphore.clone();
+            futures.push(async move {
+                let _permit = semaphore.acquire().await.expect("semaphore open");
+                (
+                    index0,
+                    run_item(shared, step, action, scope, Some(item_scope)).await,
+                )
+            });
+        }
+        while let Some((index0, outcome)) = futures.next().await {
+            if outcome.status == StepStatus::Failed {
+                stopped = true;
+            }
+            outcomes[index0] = Some(outcome);
+        }
+    }
+    let _ = stopped;
+    let outcomes: Vec<ItemOutcome> = outcomes.into_iter().flatten().collect();
+    report.summary = format!("{} (for each of {length} items)", action.spec.summary);
+    report.attempts = outcomes.iter().map(|o| o.attempts).sum();
+    report.request = Some(Json::Array(
+        outcomes
+            .iter()
+            .map(|o| o.request.clone().unwrap_or(Json::Null))
+            .collect(),
+    ));
+    let failures: Vec<String> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| o.error.as_ref().map(|e| format!("item {}: {e}", i + 1)))
+        .collect();
+    let output = Json::Array(
+        outcomes
+            .iter()
+            .map(|o| o.output.clone().unwrap_or(Json::Null))
+            .collect(),
+    );
+    let mut outputs = Map::new();
+    for (name, _) in &action.outputs {
+        outputs.insert(
+            name.clone(),
+            Json::Array(
+                outcomes
+                    .iter()
+                    .map(|o| o.outputs.get(name).cloned().unwrap_or(Json::Null))
+                    .collect(),
+            ),
+        );
+    }
+    if !failures.is_empty() {
+        report.status = StepStatus::Failed;
+        report.error = Some(if failures.len() == 1 {
+            failures[0].clone()
+        } else {
+            format!(
+                "{} of {length} items failed; first: {}",
+                failures.len(),
+                failures[0]
+            )
+        });
+    } else if outcomes.iter().any(|o| o.status == StepStatus::Planned) {
+        report.status = StepStatus::Planned;
+    } else if let Some(deferred) = outcomes.iter().find(|o| o.status == StepStatus::Deferred) {
+        report.status = StepStatus::Deferred;
+        report.reason = deferred.reason.clone();
+    } else {
+        report.status = StepStatus::Succeeded;
+    }
+    report.output = Some(output.clone());
+    report.outputs = outputs.clone();
+    match report.status {
+        StepStatus::Planned | StepStatus::Deferred => Slot::Deferred,
+        status => known(step, status, Some(&output), &outputs),
+    }
+}
+
+struct ItemOutcome {
+    status: StepStatus,
+    summary: String,
+    request: Option<Json>,
+    output: Option<Json>,
+    outputs: Map<String, Json>,
+    error: Option<String>,
+    reason: Option<String>,
+    attempts: u32,
+}
+
+async fn run_item(
+    shared: &Shared,
+    step: &Step,
+    action: &ActionStep,
+    scope: &Scope,
+    item: Option<ItemScope>,
+) -> ItemOutcome {
+    let options = &shared.options;
+    let spec = action.spec;
+    let context = scope.with(None, item.as_ref());
+    let (rendered, touched) = watch(|| template::render_json(&action.with, &context));
+    let mut outcome = ItemOutcome {
+        status: StepStatus::Failed,
+        summary: spec.summary.to_string(),
+        request: None,
+        output: None,
+        outputs: Map::new(),
+        error: None,
+        reason: None,
+        attempts: 0,
+    };
+    let request = match rendered {
+        Ok(Json::Object(map)) => map,
+        Ok(_) => Map::new(),
+        Err(error) if !touched.is_empty() => {
+            // A template that reads a deferred value may fail on it (a filter over a placeholder); the plan
+            // shows the dependency, not the failure.
+            outcome.status = if spec.effect == Effect::Write {
+                StepStatus::Planned
+            } else {
+                StepStatus::Deferred
+            };
+            outcome.reason = Some(format!(
+                "its request reads {} ({})",
+                describe_origins(&touched),
+                error_text(&error)
+            ));
+            return outcome;
+        }
+        Err(error) => {
+            outcome.error = Some(format!("rendering `with`: {}", error_text(&error)));
+            return outcome;
+        }
+    };
+    outcome.summary = fill_summary(spec.summary, &request);
+    outcome.request = Some(Json::Object(request.clone()));
+
+    match decide_execution(options.mode, spec, &touched) {
+        Execution::Planned => {
+            outcome.status = StepStatus::Planned;
+            if !touched.is_empty() {
+                outcome.reason = Some(format!("its request reads {}", describe_origins(&touched)));
+            }
+            return outcome;
+        }
+        Execution::Deferred(reason) => {
+            outcome.status = StepStatus::Deferred;
+            outcome.reason = Some(reason);
+            return outcome;
+        }
+        Execution::Execute => {}
+    }
+
+    let context = ActionContext {
+        aws: options.aws.clone(),
+        allow_writes: options.mode == Mode::Run,
+        retry: action.retry,
+        attempt_timeout: action.timeout.unwrap_or(options.default_attempt_timeout),
+        observer: options.observer.clone(),
+        step: step.id.clone(),
+        item: item.as_ref().map(|i| i.index0),
+        cancel: options.cancel.clone(),
+        attempts: Default::default(),
+    };
+    let result = execute(&context, step, action, scope, item.as_ref(), request).await;
+    outcome.attempts = context.attempts();
+    match result {
+        Ok((output, outputs)) => {
+            outcome.status = StepStatus::Succeeded;
+            outcome.output = Some(output);
+            outcome.outputs = outputs;
+        }
+        Err(StepFailure { message, output }) => {
+            outcome.error = Some(message);
+            outcome.output = output;
+        }
+    }
+    outcome
+}
+
+struct StepFailure {
+    message: String,
+    /// The last response, when the failure came after one (a failed check, a wait that timed out).
+    output: Option<Json>,
+}
+
+impl From<CallError> for StepFailure {
+    fn from(error: CallError) -> StepFailure {
+        let mut message = error.to_string();
+        if let Some(request_id) = &error.request_id {
+            message.push_str(&format!(" [request id {request_id}]"));
+        }
+        StepFailure {
+            message,
+            output: None,
+        }
+    }
+}
+
+/// One execution of an action with a rendered request: types coerced to the registry's members, then the
+/// executor. Public so executors can be tested without a runbook around them.
+pub async fn invoke(
+    context: &ActionContext,
+    spec: &ActionSpec,
+    request: &Map<String, Json>,
+) -> Result<Json, CallError> {
+    let invalid = |message: String| CallError {
+        code: "InvalidRequest".into(),
+        message,
+        status: None,
+        request_id: None,
+        transient: false,
+    };
+    match &spec.execute {
+        Execute::Call(op) => {
+            let input =
+                super::input::coerce(spec, Some(op.protocol), request.clone()).map_err(invalid)?;
+            context.call(op, input).await
+        }
+        Execute::Run(run) => {
+            let input = super::input::coerce(spec, None, request.clone()).map_err(invalid)?;
+            run(context, input).await
+        }
+        Execute::Pending => Err(invalid(format!("{} has no executor yet", spec.name))),
+    }
+}
+
+async fn execute(
+    context: &ActionContext,
+    step: &Step,
+    action: &ActionStep,
+    scope: &Scope,
+    item: Option<&ItemScope>,
+    request: Map<String, Json>,
+) -> Result<(Json, Map<String, Json>), StepFailure> {
+    let output = match &action.wait {
+        None => invoke(context, action.spec, &request).await?,
+        Some(wait) => {
+            let started = Instant::now();
+            let mut backoff = Backoff::new(wait.interval, wait.max_interval);
+            let mut polls = 0;
+            loop {
+                let output = invoke(context, action.spec, &request).await?;
+                polls += 1;
+                let value = template::from_json_value(&output);
+                let holds = template::evaluate(&wait.until.source, &scope.with(Some(&value), item))
+                    .map(|v| v.is_true())
+                    .map_err(|error| StepFailure {
+                        message: format!("`until: {}`: {}", wait.until.source, error_text(&error)),
+                        output: Some(output.clone()),
+                    })?;
+                if holds {
+                    break output;
+                }
+                let observed = observe(&wait.until.source, &scope.with(Some(&value), item));
+                let elapsed = started.elapsed();
+                if elapsed >= wait.timeout {
+                    return Err(StepFailure {
+                        message: format!(
+                            "waited {} ({polls} polls) and `{}` still does not hold; last observed {observed}",
+                            crate::duration::format(wait.timeout),
+                            wait.until.source
+                        ),
+                        output: Some(output),
+                    });
+                }
+                let remaining = wait.timeout - elapsed;
+                context.observer.on_event(&Event::Poll {
+                    step: step.id.clone(),
+                    item: item.map(|i| i.index0),
+                    polls,
+                    observed,
+                    remaining,
+                });
+                if !context.sleep(backoff.next_delay().min(remaining)).await {
+                    return Err(StepFailure {
+                        message: format!("interrupted while waiting for `{}`", wait.until.source),
+                        output: Some(output),
+                    });
+                }
+            }
+        }
+    };
+
+    let value = template::from_json_value(&output);
+    let context_value = scope.with(Some(&value), item);
+    for check in &action.check {
+        let holds = template::evaluate(&check.that.source, &context_value).map_err(|error| {
+            StepFailure {
+                message: format!("check `{}`: {}", check.that.source, error_text(&error)),
+                output: Some(output.clone()),
+            }
+        })?;
+        if !holds.is_true() {
+            let message = match &check.message {
+                Some(message) => template::render(&message.source, &context_value)
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|error| {
+                        format!("(message failed to render: {})", error_text(&error))
+                    }),
+                None => format!("check failed: `{}`", check.that.source),
+            };
+            let observed = observe(&check.that.source, &context_value);
+            return Err(StepFailure {
+                message: format!("{message} (observed {observed})"),
+                output: Some(output),
+            });
+        }
+    }
+    let mut outputs = Map::new();
+    for (name, expression) in &action.outputs {
+        let value = template::evaluate(&expression.source, &context_value)
+            .and_then(|v| template::to_json_value(&v))
+            .map_err(|error| StepFailure {
+                message: format!(
+                    "output `{name}: {}`: {}",
+                    expression.source,
+                    error_text(&error)
+                ),
+                output: Some(output.clone()),
+            })?;
+        outputs.insert(name.clone(), value);
+    }
+    Ok((output, outputs))
+}
+
+/// The values an expression read, for messages: `output.Table.TableStatus = "CREATING"`.
+fn observe(expression: &str, context: &Value) -> String {
+    let Ok(paths) = template::expression_references(expression) else {
+        return "nothing".into();
+    };
+    let parts: Vec<String> = paths
+        .iter()
+        .filter(|path| {
+            path.starts_with("output") || path.starts_with("item") || path.starts_with("steps.")
+        })
+        .filter_map(|path| {
+            let value = template::evaluate(path, context).ok()?;
+            let json = template::to_json_value(&value).ok()?;
+            let mut text = json.to_string();
+            if text.len() > 120 {
+                text.truncate(117);
+                text.push_str("...");
+            }
+            Some(format!("{path} = {text}"))
+        })
+        .collect();
+    if parts.is_empty() {
+        "nothing".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// `Describe table {TableName}` with the request's values.
+pub(super) fn fill_summary(summary: &str, request: &Map<String, Json>) -> String {
+    let mut out = String::with_capacity(summary.len());
+    let mut rest = summary;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            out.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        match request.get(name) {
+            Some(Json::String(text)) => out.push_str(text),
+            Some(Json::Null) | None => {}
+            Some(other) => out.push_str(&other.to_string()),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,118 @@
+//! A real AWS API emulator for tests: moto's server on 127.0.0.1, one per test binary process.
+//!
+//! `.ci/run` (through `scripts/test`) installs the pinned moto into `~/.cache/runbook-venv`; set
+//! `RUNBOOK_MOTO_SERVER` to use another `moto_server` executable.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+pub struct Moto {
+    pub endpoint: String,
+    pub port: u16,
+    child: Child,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn executable() -> PathBuf {
+    if let Ok(path) = std::env::var("RUNBOOK_MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let venv = std::env::var("RUNBOOK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/runbook-venv")
+        });
+    let candidate = venv.join("bin/moto_server");
+    if candidate.exists() {
+        return candidate;
+    }
+    panic!(
+        "moto_server not found at {}: run `bash scripts/test` (it installs the emulator) or set RUNBOOK_MOTO_SERVER",
+        candidate.display()
+    );
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Moto {
+    /// Starts a fresh emulator with its own state.
+    pub fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new(executable())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let moto = Moto {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            port,
+            child,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        moto
+    }
+
+    /// One emulator shared by every test of a test binary; tests use distinct resource names.
+    pub fn shared() -> &'static Moto {
+        static SHARED: OnceLock<Moto> = OnceLock::new();
+        SHARED.get_or_init(Moto::start)
+    }
+
+    /// Environment for the CLI or the SDK: fake credentials, eu-west-1, this endpoint.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_SESSION_TOKEN", "testing".into()),
+            ("AWS_REGION", "eu-west-1".into()),
+            ("AWS_DEFAULT_REGION", "eu-west-1".into()),
+            ("AWS_CONFIG_FILE", "/dev/null".into()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+
+    /// An SDK configuration pointed at this emulator, for seeding and checking state in tests.
+    pub async fn sdk_config(&self) -> aws_types::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_types::region::Region::new("eu-west-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
+            .load()
+            .await
+    }
+
+    /// Our own client set, as the engine builds it, pointed at this emulator.
+    pub async fn aws(&self) -> runbook::aws::Aws {
+        runbook::aws::Aws::from_sdk_config(self.sdk_config().await)
+    }
+}
