@@ -95,9 +95,9 @@ mod tests {
 
     #[test]
     fn reading_into_a_deferred_step_names_the_source_and_is_recorded() {
-        let context = Value::from_iter([(
+        let context = Value::from_pairs([(
             "steps",
-            Value::from_iter([("restore", Deferred::step("restore"))]),
+            Value::from_pairs([("restore", Deferred::step("restore"))]),
         )]);
         let (rendered, touched) = watch(|| {
             crate::template::render(

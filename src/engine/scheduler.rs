@@ -134,7 +134,7 @@ fn evaluate_vars(
 ) -> Result<minijinja::Value, String> {
     let mut vars = Map::new();
     for var in &runbook.vars {
-        let context = minijinja::Value::from_iter([
+        let context = minijinja::Value::from_pairs([
             ("params", params.clone()),
             ("run", run.clone()),
             (

@@ -96,7 +96,7 @@ impl Scope {
             entries.push(("item", item.item.clone()));
             entries.push(("loop", item.loop_value()));
         }
-        Value::from_iter(entries)
+        Value::from_pairs(entries)
     }
 
     /// The run scope with `run.error` set, for `on_failure` steps.
@@ -122,7 +122,7 @@ pub struct ItemScope {
 
 impl ItemScope {
     fn loop_value(&self) -> Value {
-        Value::from_iter([
+        Value::from_pairs([
             ("index", Value::from(self.index0 + 1)),
             ("index0", Value::from(self.index0)),
             ("length", Value::from(self.length)),
