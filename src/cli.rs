@@ -14,8 +14,15 @@ pub mod exit {
     pub const OK: i32 = 0;
     /// The run failed (a step or a success criterion).
     pub const FAILED: i32 = 1;
-    /// Bad input: invalid runbook, unknown runbook, bad flags. Nothing was sent to AWS.
+    /// Bad input: invalid runbook, unknown runbook, bad flags, or a write run without `--yes` off a terminal.
+    /// Nothing was sent to AWS.
     pub const USAGE: i32 = 2;
+    /// The run stopped cleanly at an approval gate nobody could answer; approve it and run again.
+    pub const AWAITING_APPROVAL: i32 = 3;
+    /// The operator answered no when asked to confirm the writes; nothing was written.
+    pub const DECLINED: i32 = 4;
+    /// Interrupted (SIGINT or SIGTERM): in-flight calls finished, nothing new started.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 #[derive(Debug, Parser)]
@@ -78,6 +85,18 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
         format: TextOrJson,
     },
+    /// Show what a run would do: reads run for real, writes are shown and never sent.
+    /// `runbook plan NAME --help` lists its parameters and options.
+    #[command(disable_help_flag = true)]
+    Plan {
+        /// The runbook, then its parameters as flags.
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "NAME [FLAGS]"
+        )]
+        args: Vec<String>,
+    },
     /// Run a runbook. `runbook run NAME --help` lists its parameters as flags.
     #[command(disable_help_flag = true)]
     Run {
@@ -125,7 +144,8 @@ pub fn main() -> i32 {
         Command::Graph { name, format } => commands::graph::run(&context, &name, format),
         Command::Schema => commands::schema::run(),
         Command::Actions { name, format } => commands::actions::run(name.as_deref(), format),
-        Command::Run { args } => commands::run::run(&context, &args),
+        Command::Run { args } => commands::run::run(&context, &args, commands::run::Verb::Run),
+        Command::Plan { args } => commands::run::run(&context, &args, commands::run::Verb::Plan),
     }
 }
 

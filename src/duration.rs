@@ -67,6 +67,21 @@ pub fn format(duration: Duration) -> String {
     out
 }
 
+/// A measured duration for people: `350ms`, `1.2s`, `2m05s`, `1h02m`.
+pub fn format_short(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    let seconds = duration.as_secs();
+    if millis < 1_000 {
+        format!("{millis}ms")
+    } else if seconds < 60 {
+        format!("{:.1}s", duration.as_secs_f64())
+    } else if seconds < 3_600 {
+        format!("{}m{:02}s", seconds / 60, seconds % 60)
+    } else {
+        format!("{}h{:02}m", seconds / 3_600, (seconds % 3_600) / 60)
+    }
+}
+
 /// The hint shown with every invalid duration.
 pub const HINT: &str =
     "write a number and a unit: `500ms`, `10s`, `5m`, `2h`, `1d`, or combined as `1h30m`";

@@ -1,60 +1,466 @@
-//! `runbook run NAME [FLAGS]`: parameters parsed and checked as flags generated from the runbook.
+//! `runbook run NAME [FLAGS]` and `runbook plan NAME [FLAGS]`: parameters as flags generated from the runbook,
+//! then the engine, with progress on stderr and the result on stdout.
 
-use clap::Command;
+use std::collections::HashSet;
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
 
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use serde_json::{Map, Value};
+
+use crate::aws::{self, Aws, AwsSettings};
 use crate::cli::{Context, exit, print};
+use crate::cli_approver::{CliApprover, os_user};
 use crate::commands::load_named;
+use crate::engine::{self, ApproverIdentity, Mode, Options, Outcome, RunReport};
 use crate::param_flags;
+use crate::plan_view;
+use crate::progress::{Progress, Style};
+use crate::registry::Execute;
+use crate::run_summary;
+use crate::runbook::Runbook;
 
-const USAGE: &str = "Run a runbook\n\nUsage: runbook run NAME [FLAGS]\n\n`runbook run NAME --help` lists the runbook's parameters as flags; `runbook list` lists the runbooks.\n";
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Run,
+    Plan,
+}
 
-pub fn run(context: &Context, args: &[String]) -> i32 {
+impl Verb {
+    fn name(self) -> &'static str {
+        match self {
+            Verb::Run => "run",
+            Verb::Plan => "plan",
+        }
+    }
+}
+
+/// The engine's own flags, beside the runbook's parameters.
+struct Flags {
+    mode: Mode,
+    yes: bool,
+    approve: Vec<String>,
+    format: String,
+    quiet: bool,
+    parallelism: usize,
+    aws: AwsSettings,
+}
+
+const OPTIONS: &str = "Options";
+
+fn add_engine_flags(command: Command, verb: Verb, runbook: &Runbook) -> Command {
+    let mut command = command
+        .next_help_heading(OPTIONS)
+        .arg(
+            Arg::new("offline")
+                .long("offline")
+                .action(ArgAction::SetTrue)
+                .help("Make no AWS call at all: every read is deferred too (pull requests have no credentials)"),
+        )
+        .arg(
+            Arg::new("quiet")
+                .long("quiet")
+                .short('q')
+                .action(ArgAction::SetTrue)
+                .help("No progress lines; failures and the result only"),
+        )
+        .arg(
+            Arg::new("parallelism")
+                .long("parallelism")
+                .value_name("N")
+                .value_parser(clap::value_parser!(u32).range(1..=1024))
+                .default_value("8")
+                .help("Steps in flight at once"),
+        )
+        .arg(
+            Arg::new("profile")
+                .long("profile")
+                .value_name("NAME")
+                .env("AWS_PROFILE")
+                .help("AWS profile from the shared config files"),
+        )
+        .arg(
+            Arg::new("endpoint_url")
+                .long("endpoint-url")
+                .value_name("URL")
+                .help("Send every AWS call here (LocalStack, moto); AWS_ENDPOINT_URL works too"),
+        );
+    if runbook.param("region").is_none() {
+        command = command.arg(
+            Arg::new("region")
+                .long("region")
+                .value_name("REGION")
+                .help("AWS region (default: AWS_REGION, then the profile's)"),
+        );
+    }
+    match verb {
+        Verb::Plan => command.arg(
+            Arg::new("format")
+                .long("format")
+                .value_parser(["text", "markdown", "json"])
+                .default_value("text")
+                .help("text for a terminal, markdown for a pull-request comment, json for tools"),
+        ),
+        Verb::Run => command
+            .arg(
+                Arg::new("yes")
+                    .long("yes")
+                    .short('y')
+                    .action(ArgAction::SetTrue)
+                    .help("Run writes without asking and open every approval gate (recorded as yours)"),
+            )
+            .arg(
+                Arg::new("approve")
+                    .long("approve")
+                    .value_name("STEP")
+                    .action(ArgAction::Append)
+                    .help("Approve this approval step in advance (repeatable)"),
+            )
+            .arg(
+                Arg::new("dry_run")
+                    .long("dry-run")
+                    .action(ArgAction::SetTrue)
+                    .help("Plan instead: reads run, writes are shown and never sent"),
+            )
+            .arg(
+                Arg::new("output")
+                    .long("output")
+                    .value_parser(["text", "json"])
+                    .default_value("text")
+                    .help("The result on stdout: a table, or JSON for tools"),
+            ),
+    }
+}
+
+fn read_flags(matches: &ArgMatches, verb: Verb, runbook: &Runbook, params: &Map<String, Value>) -> Result<Flags, String> {
+    let offline = matches.get_flag("offline");
+    let dry_run = verb == Verb::Run && matches.get_flag("dry_run");
+    let mode = match (verb, dry_run, offline) {
+        (Verb::Run, false, true) => return Err("--offline needs --dry-run (or use `runbook plan --offline`)".into()),
+        (_, _, true) => Mode::Offline,
+        (Verb::Plan, _, _) | (Verb::Run, true, _) => Mode::Plan,
+        (Verb::Run, false, false) => Mode::Run,
+    };
+    let region = if runbook.param("region").is_some() {
+        params.get("region").and_then(Value::as_str).map(str::to_string)
+    } else {
+        matches.get_one::<String>("region").cloned()
+    };
+    let format = match verb {
+        Verb::Plan => matches.get_one::<String>("format").cloned().unwrap_or_default(),
+        Verb::Run if dry_run => "text".into(),
+        Verb::Run => matches.get_one::<String>("output").cloned().unwrap_or_default(),
+    };
+    let approve: Vec<String> = if verb == Verb::Run {
+        matches.get_many::<String>("approve").map(|v| v.cloned().collect()).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    for step in &approve {
+        match runbook.step(step) {
+            Some(found) if found.effect() == crate::runbook::StepEffect::Approval => {}
+            Some(_) => return Err(format!("--approve {step}: `{step}` is not an approval step")),
+            None => {
+                let gates: Vec<&str> = runbook
+                    .steps
+                    .iter()
+                    .filter(|s| s.effect() == crate::runbook::StepEffect::Approval)
+                    .map(|s| s.id.as_str())
+                    .collect();
+                return Err(format!(
+                    "--approve {step}: no such step; approval steps: {}",
+                    if gates.is_empty() { "none".to_string() } else { gates.join(", ") }
+                ));
+            }
+        }
+    }
+    Ok(Flags {
+        mode,
+        yes: verb == Verb::Run && matches.get_flag("yes"),
+        approve,
+        format,
+        quiet: matches.get_flag("quiet"),
+        parallelism: *matches.get_one::<u32>("parallelism").unwrap_or(&8) as usize,
+        aws: AwsSettings {
+            profile: matches.get_one::<String>("profile").cloned(),
+            region,
+            endpoint_url: matches.get_one::<String>("endpoint_url").cloned(),
+        },
+    })
+}
+
+fn usage(verb: Verb) -> String {
+    let verb = verb.name();
+    format!(
+        "Usage: runbook {verb} NAME [FLAGS]\n\n`runbook {verb} NAME --help` lists the runbook's parameters as flags; `runbook list` lists the runbooks.\n"
+    )
+}
+
+pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
     let Some(name) = args.first().filter(|a| !a.starts_with('-')) else {
         if args.iter().any(|a| a == "--help" || a == "-h") {
-            print(USAGE);
+            print(&usage(verb));
             return exit::OK;
         }
-        eprint!("runbook run: which runbook?\n\n{USAGE}");
+        eprint!("runbook {}: which runbook?\n\n{}", verb.name(), usage(verb));
         return exit::USAGE;
     };
     let runbook = match load_named(context, name) {
-        Ok(runbook) => runbook,
+        Ok(runbook) => Arc::new(runbook),
         Err(code) => return code,
     };
-    let command = param_flags::add_flags(
-        Command::new(format!("runbook run {}", runbook.name))
-            .about(runbook.description.clone())
-            .no_binary_name(true),
+    let command = add_engine_flags(
+        param_flags::add_flags(
+            Command::new(format!("runbook {} {}", verb.name(), runbook.name))
+                .about(runbook.description.clone())
+                .no_binary_name(true),
+            &runbook,
+        ),
+        verb,
         &runbook,
     );
     let matches = match command.try_get_matches_from(&args[1..]) {
         Ok(matches) => matches,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
+            return if error.use_stderr() { exit::USAGE } else { exit::OK };
         }
     };
-    let values = match param_flags::resolve(&runbook, &matches, jiff::Timestamp::now()) {
+    let started_at = jiff::Timestamp::now();
+    let params = match param_flags::resolve(&runbook, &matches, started_at) {
         Ok(values) => values,
         Err(error) => {
-            eprintln!("runbook run: {error}");
+            eprintln!("runbook {}: {error}", verb.name());
             return exit::USAGE;
         }
     };
-    let mut out = String::from("parameters:\n");
-    for param in &runbook.params {
-        let value = if param.secret {
-            "<secret>".to_string()
-        } else {
-            values[&param.name].to_string()
-        };
-        out.push_str(&format!("  {} = {value}\n", param.name));
+    let flags = match read_flags(&matches, verb, &runbook, &params) {
+        Ok(flags) => flags,
+        Err(error) => {
+            eprintln!("runbook {}: {error}", verb.name());
+            return exit::USAGE;
+        }
+    };
+    if let Some(missing) = unexecutable(&runbook).filter(|_| flags.mode != Mode::Offline) {
+        eprintln!(
+            "runbook {}: {} uses {missing}, which this build of runbook cannot execute yet; nothing was run",
+            verb.name(),
+            runbook.name
+        );
+        return exit::USAGE;
     }
-    print(&out);
-    eprintln!("runbook run: the execution engine is not built yet; nothing was run");
-    exit::FAILED
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(execute(context, runbook, params, flags, started_at))
+}
+
+/// The first action the runbook names that has no executor.
+fn unexecutable(runbook: &Runbook) -> Option<&'static str> {
+    runbook
+        .steps
+        .iter()
+        .chain(&runbook.on_failure)
+        .filter_map(|step| step.action())
+        .find(|action| matches!(action.spec.execute, Execute::Pending))
+        .map(|action| action.spec.name)
+}
+
+fn needs_aws(runbook: &Runbook) -> bool {
+    runbook
+        .steps
+        .iter()
+        .chain(&runbook.on_failure)
+        .filter_map(|step| step.action())
+        .any(|action| !action.spec.name.starts_with("core.") && !action.spec.name.starts_with("http."))
+}
+
+/// Sortable by time and short enough to type: `20261129T163012Z-3f9a`.
+fn new_run_id(started_at: jiff::Timestamp) -> String {
+    let suffix: u16 = rand::random();
+    format!("{}-{suffix:04x}", started_at.strftime("%Y%m%dT%H%M%SZ"))
+}
+
+async fn execute(
+    context: &Context,
+    runbook: Arc<Runbook>,
+    params: Map<String, Value>,
+    flags: Flags,
+    started_at: jiff::Timestamp,
+) -> i32 {
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let aws = if needs_aws(&runbook) && flags.mode != Mode::Offline {
+        match Aws::load(&flags.aws).await {
+            Ok(aws) => Some(Arc::new(aws)),
+            Err(error) => {
+                eprintln!("runbook: {error}");
+                return exit::USAGE;
+            }
+        }
+    } else {
+        None
+    };
+
+    // A plan's result is the plan itself; step-by-step lines would only repeat it off a terminal.
+    let style = if flags.quiet {
+        Style::Quiet
+    } else if std::io::stderr().is_terminal() {
+        Style::Bars
+    } else if flags.mode == Mode::Run {
+        Style::Lines
+    } else {
+        Style::Quiet
+    };
+    let run_id = new_run_id(started_at);
+    let progress = Arc::new(Progress::new(style, context.color));
+
+    // Writes are confirmed before anything runs, as `terraform apply` does: on a terminal by answering `yes`
+    // to the plan, elsewhere only by `--yes`.
+    if flags.mode == Mode::Run && runbook.has_writes() && !flags.yes {
+        let writes: Vec<&str> = runbook
+            .steps
+            .iter()
+            .filter(|s| s.effect() == crate::runbook::StepEffect::Write)
+            .map(|s| s.id.as_str())
+            .collect();
+        if !interactive {
+            eprintln!(
+                "runbook run: {} writes (steps: {}); pass --yes to run it without a terminal, or review it first with `runbook plan {}`",
+                runbook.name,
+                writes.join(", "),
+                runbook.name
+            );
+            return exit::USAGE;
+        }
+        let plan = engine::execute(
+            runbook.clone(),
+            params.clone(),
+            options(&flags, Mode::Plan, aws.clone(), progress.clone(), interactive, (&run_id, started_at), None).0,
+        )
+        .await;
+        eprint!("\n{}", plan_view::text(&plan));
+        eprint!("\nRun {} with these {} writes? Only 'yes' is accepted: ", runbook.name, writes.len());
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if answer.trim() != "yes" {
+            eprintln!("runbook run: not confirmed; nothing was written");
+            return exit::DECLINED;
+        }
+    }
+
+    // Who is at the keyboard and which AWS principal they act as: recorded with every approval.
+    let mut identity = ApproverIdentity {
+        os_user: os_user(),
+        aws_principal: None,
+    };
+    if flags.mode == Mode::Run
+        && let Some(aws) = &aws
+    {
+        match aws::call(aws, &aws::sts::GET_CALLER_IDENTITY, Map::new(), false).await {
+            Ok(reply) => identity.aws_principal = reply.output.get("Arn").and_then(Value::as_str).map(str::to_string),
+            Err(error) => eprintln!("runbook: warning: cannot tell the AWS caller identity: {error}"),
+        }
+    }
+
+    let (options, cancel) = options(
+        &flags,
+        flags.mode,
+        aws,
+        progress.clone(),
+        interactive,
+        (&run_id, started_at),
+        Some(identity),
+    );
+    let signals = tokio::spawn(watch_signals(cancel, progress.clone()));
+    let report = engine::execute(runbook, params, options).await;
+    signals.abort();
+    print_result(&flags, &report);
+    exit_code(&report)
+}
+
+fn options(
+    flags: &Flags,
+    mode: Mode,
+    aws: Option<Arc<Aws>>,
+    progress: Arc<Progress>,
+    interactive: bool,
+    (run_id, started_at): (&str, jiff::Timestamp),
+    identity: Option<ApproverIdentity>,
+) -> (Options, tokio::sync::watch::Sender<bool>) {
+    let (sender, cancel) = tokio::sync::watch::channel(false);
+    let approver = CliApprover {
+        yes: flags.yes,
+        approve: flags.approve.iter().cloned().collect::<HashSet<_>>(),
+        interactive,
+        identity: identity.unwrap_or_default(),
+        progress: progress.clone(),
+        prompt_lock: Default::default(),
+    };
+    let options = Options {
+        mode,
+        parallelism: flags.parallelism,
+        aws,
+        approver: Arc::new(approver),
+        observer: progress,
+        cancel,
+        run_id: run_id.to_string(),
+        started_at,
+        default_attempt_timeout: Duration::from_secs(60),
+    };
+    (options, sender)
+}
+
+/// First SIGINT or SIGTERM: stop starting steps and let in-flight calls end. A second one exits at once.
+async fn watch_signals(cancel: tokio::sync::watch::Sender<bool>, progress: Arc<Progress>) {
+    #[cfg(unix)]
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    loop {
+        #[cfg(unix)]
+        let terminated = async {
+            match terminate.as_mut() {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminated = std::future::pending::<()>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminated => {}
+        }
+        if *cancel.borrow() {
+            progress.suspend(|| eprintln!("runbook: second interrupt, exiting now"));
+            std::process::exit(exit::INTERRUPTED);
+        }
+        progress.suspend(|| {
+            eprintln!("runbook: interrupted; letting in-flight calls finish, starting nothing new (again to exit now)")
+        });
+        let _ = cancel.send(true);
+    }
+}
+
+fn print_result(flags: &Flags, report: &RunReport) {
+    match flags.format.as_str() {
+        "json" => print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(report).expect("reports serialize")
+        )),
+        "markdown" => print(&plan_view::markdown(report)),
+        _ if report.mode != Mode::Run => print(&plan_view::text(report)),
+        _ => print(&run_summary::text(report)),
+    }
+}
+
+fn exit_code(report: &RunReport) -> i32 {
+    match report.outcome {
+        Outcome::Succeeded | Outcome::Planned => exit::OK,
+        Outcome::Failed => exit::FAILED,
+        Outcome::AwaitingApproval => exit::AWAITING_APPROVAL,
+        Outcome::Interrupted => exit::INTERRUPTED,
+    }
 }

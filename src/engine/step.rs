@@ -505,7 +505,7 @@ async fn run_item(
         attempts: Default::default(),
     };
     let result = execute(&context, step, action, scope, item.as_ref(), request).await;
-    outcome.attempts = context.attempts();
+    outcome.attempts = context.attempts().max(1);
     match result {
         Ok((output, outputs)) => {
             outcome.status = StepStatus::Succeeded;

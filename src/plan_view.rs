@@ -1,0 +1,173 @@
+//! A plan for people: text for the terminal, Markdown for a pull-request comment. (`--format json` is the
+//! [`RunReport`] itself.)
+
+use serde_json::Value;
+
+use crate::engine::{Mode, RunReport, StepReport, StepStatus};
+
+/// Requests longer than this are cut in text and Markdown; the JSON format has them whole.
+const REQUEST_WIDTH: usize = 160;
+
+fn counts(report: &RunReport) -> String {
+    let writes = report.steps.iter().filter(|s| s.effect == "write").count();
+    let gates = report.steps.iter().filter(|s| s.effect == "approval").count();
+    let reads_run = report.steps.iter().filter(|s| s.effect == "read" && s.status == StepStatus::Succeeded).count();
+    let deferred = report.steps.iter().filter(|s| s.status == StepStatus::Deferred).count();
+    format!(
+        "{} steps: {writes} write{}, {gates} approval gate{}, {reads_run} read{} run now, {deferred} deferred",
+        report.steps.len(),
+        plural(writes),
+        plural(gates),
+        plural(reads_run),
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn compact(value: &Value, width: usize) -> String {
+    let mut text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > width {
+        text = text.chars().take(width - 1).collect::<String>() + "…";
+    }
+    text
+}
+
+fn status_text(step: &StepReport) -> String {
+    match step.status {
+        StepStatus::Succeeded if step.effect == "read" => "read now".into(),
+        StepStatus::Planned if step.effect == "approval" => "gate".into(),
+        StepStatus::Planned => "WILL WRITE".into(),
+        other => other.as_str().replace('_', " "),
+    }
+}
+
+/// What a read found, in one line: its named outputs, else the start of its response.
+fn found(step: &StepReport) -> Option<String> {
+    if step.status != StepStatus::Succeeded {
+        return None;
+    }
+    if !step.outputs.is_empty() {
+        let parts: Vec<String> = step.outputs.iter().map(|(k, v)| format!("{k} = {}", compact(v, 60))).collect();
+        return Some(parts.join(", "));
+    }
+    step.output.as_ref().map(|o| compact(o, 100))
+}
+
+pub fn text(report: &RunReport) -> String {
+    let mut out = String::new();
+    let mode = if report.mode == Mode::Offline { " (offline: no AWS calls)" } else { "" };
+    out.push_str(&format!("Plan for {}{mode}\n{}\n", report.runbook, counts(report)));
+    if !report.params.is_empty() {
+        out.push_str("\nParameters:\n");
+        for (name, value) in &report.params {
+            out.push_str(&format!("  {name} = {}\n", compact(value, 100)));
+        }
+    }
+    out.push('\n');
+    for (number, step) in report.steps.iter().enumerate() {
+        let action = step.action.as_deref().unwrap_or("approval");
+        out.push_str(&format!(
+            "{:>3}. {:<10} {}  [{}]  {}\n",
+            number + 1,
+            status_text(step),
+            step.id,
+            action,
+            step.summary
+        ));
+        if let Some(request) = &step.request
+            && step.effect != "approval"
+        {
+            out.push_str(&format!("       request: {}\n", compact(request, REQUEST_WIDTH)));
+        }
+        if let Some(found) = found(step) {
+            out.push_str(&format!("       found:   {found}\n"));
+        }
+        if let Some(reason) = &step.reason {
+            out.push_str(&format!("       why:     {reason}\n"));
+        }
+        if let Some(error) = &step.error {
+            out.push_str(&format!("       error:   {error}\n"));
+        }
+    }
+    if !report.success_criteria.is_empty() {
+        out.push_str("\nSuccess criteria:\n");
+        for criterion in &report.success_criteria {
+            let state = match criterion.held {
+                Some(true) => "holds now",
+                Some(false) => "does NOT hold now",
+                None => "decided by the run",
+            };
+            out.push_str(&format!("  - {}: {state} (`{}`)\n", criterion.name, criterion.expression));
+        }
+    }
+    if !report.on_failure.is_empty() {
+        let ids: Vec<&str> = report.on_failure.iter().map(|s| s.id.as_str()).collect();
+        out.push_str(&format!("\nIf the run fails: {}\n", ids.join(", ")));
+    }
+    if let Some(error) = &report.error {
+        out.push_str(&format!("\nThe plan stopped: {error}\n"));
+    }
+    out
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn markdown(report: &RunReport) -> String {
+    let mut out = String::new();
+    let mode = if report.mode == Mode::Offline { " (offline)" } else { "" };
+    out.push_str(&format!("### Plan: `{}`{mode}\n\n{}\n\n", report.runbook, counts(report)));
+    out.push_str("| # | step | effect | action | request | status |\n|---|---|---|---|---|---|\n");
+    for (number, step) in report.steps.iter().enumerate() {
+        let effect = match step.effect {
+            "write" => "**write**".to_string(),
+            "approval" => "**approval**".to_string(),
+            other => other.to_string(),
+        };
+        let request = match &step.request {
+            Some(request) if step.effect != "approval" => format!("`{}`", cell(&compact(request, REQUEST_WIDTH))),
+            Some(prompt) => cell(&compact(prompt, REQUEST_WIDTH)),
+            None => String::new(),
+        };
+        let mut status = status_text(step);
+        if step.status == StepStatus::Planned && step.effect == "write" {
+            status = format!("**{status}**");
+        }
+        if let Some(found) = found(step) {
+            status.push_str(&format!("<br>found: `{}`", cell(&found)));
+        }
+        if let Some(reason) = &step.reason {
+            status.push_str(&format!("<br>{}", cell(reason)));
+        }
+        if let Some(error) = &step.error {
+            status.push_str(&format!("<br>error: {}", cell(error)));
+        }
+        out.push_str(&format!(
+            "| {} | `{}` | {effect} | `{}` | {request} | {status} |\n",
+            number + 1,
+            step.id,
+            step.action.as_deref().unwrap_or("approval"),
+        ));
+    }
+    if !report.success_criteria.is_empty() {
+        out.push_str("\n**Success criteria**\n\n");
+        for criterion in &report.success_criteria {
+            let state = match criterion.held {
+                Some(true) => "holds now",
+                Some(false) => "**does not hold now**",
+                None => "decided by the run",
+            };
+            out.push_str(&format!("- {}: {state} — `{}`\n", cell(&criterion.name), cell(&criterion.expression)));
+        }
+    }
+    if let Some(error) = &report.error {
+        out.push_str(&format!("\n> **The plan stopped:** {}\n", cell(error)));
+    }
+    out
+}

@@ -1,0 +1,219 @@
+//! Progress on stderr while a run works: a spinner line per running step on a terminal, plain timestamped lines
+//! otherwise (CI logs, pipes), nothing but failures with `--quiet`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::duration;
+use crate::engine::{AttemptOutcome, Event, Observer, StepStatus};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Spinners, redrawn in place.
+    Bars,
+    /// One line per event.
+    Lines,
+    /// Failures only.
+    Quiet,
+}
+
+pub struct Progress {
+    style: Style,
+    color: bool,
+    multi: MultiProgress,
+    bars: Mutex<HashMap<String, ProgressBar>>,
+}
+
+impl Progress {
+    pub fn new(style: Style, color: bool) -> Progress {
+        let multi = MultiProgress::with_draw_target(match style {
+            Style::Bars => ProgressDrawTarget::stderr_with_hz(10),
+            _ => ProgressDrawTarget::hidden(),
+        });
+        Progress {
+            style,
+            color,
+            multi,
+            bars: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Runs `f` (a terminal prompt) with the spinners out of the way.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.multi.suspend(f)
+    }
+
+    fn line(&self, text: &str) {
+        match self.style {
+            Style::Bars => self.multi.suspend(|| eprintln!("{text}")),
+            _ => eprintln!("{text}"),
+        }
+    }
+
+    fn paint(&self, text: &str, code: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn status_mark(&self, status: StepStatus) -> String {
+        match status {
+            StepStatus::Succeeded => self.paint("ok", "32"),
+            StepStatus::Failed => self.paint("FAILED", "1;31"),
+            StepStatus::Skipped => self.paint("skipped", "2"),
+            StepStatus::AwaitingApproval => self.paint("awaiting approval", "1;33"),
+            StepStatus::Planned => self.paint("planned", "36"),
+            StepStatus::Deferred => self.paint("deferred", "2"),
+            StepStatus::NotRun => self.paint("not run", "2"),
+        }
+    }
+}
+
+fn stamp() -> String {
+    let now = jiff::Timestamp::now();
+    now.strftime("%H:%M:%S").to_string()
+}
+
+fn step_label(step: &str, item: Option<usize>) -> String {
+    match item {
+        Some(index) => format!("{step}[{}]", index + 1),
+        None => step.to_string(),
+    }
+}
+
+impl Observer for Progress {
+    fn on_event(&self, event: &Event) {
+        match event {
+            Event::StepStarted { step, summary, .. } => match self.style {
+                Style::Bars => {
+                    let bar = self.multi.add(ProgressBar::new_spinner());
+                    bar.set_style(
+                        ProgressStyle::with_template("{spinner} {prefix} {wide_msg} {elapsed:>4}")
+                            .expect("a valid template"),
+                    );
+                    bar.set_prefix(step.clone());
+                    bar.set_message(summary.clone());
+                    bar.enable_steady_tick(Duration::from_millis(100));
+                    self.bars.lock().expect("bars").insert(step.clone(), bar);
+                }
+                Style::Lines => eprintln!("{} start    {step}", stamp()),
+                Style::Quiet => {}
+            },
+            Event::Attempt {
+                step,
+                item,
+                operation,
+                attempt,
+                elapsed,
+                outcome,
+            } => match outcome {
+                AttemptOutcome::Err {
+                    code,
+                    message,
+                    status,
+                    transient,
+                    ..
+                } => {
+                    if self.style == Style::Quiet && *transient {
+                        return;
+                    }
+                    let status = status.map(|s| format!(" HTTP {s}")).unwrap_or_default();
+                    self.line(&format!(
+                        "{} attempt  {} {operation} #{attempt} failed after {}: {code}{status}: {message}",
+                        stamp(),
+                        step_label(step, *item),
+                        duration::format_short(*elapsed)
+                    ));
+                }
+                AttemptOutcome::Ok { .. } if *attempt > 1 && self.style != Style::Quiet => {
+                    self.line(&format!(
+                        "{} attempt  {} {operation} #{attempt} succeeded",
+                        stamp(),
+                        step_label(step, *item)
+                    ));
+                }
+                AttemptOutcome::Ok { .. } => {}
+            },
+            Event::RetryScheduled {
+                step,
+                item,
+                attempt,
+                delay,
+                ..
+            } => {
+                if self.style != Style::Quiet {
+                    self.line(&format!(
+                        "{} retry    {} attempt #{attempt} in {}",
+                        stamp(),
+                        step_label(step, *item),
+                        duration::format_short(*delay)
+                    ));
+                }
+            }
+            Event::Poll {
+                step,
+                item,
+                polls,
+                observed,
+                remaining,
+            } => match self.style {
+                Style::Bars => {
+                    if let Some(bar) = self.bars.lock().expect("bars").get(step) {
+                        bar.set_message(format!(
+                            "waiting: {observed} (poll {polls}, {} left)",
+                            duration::format_short(*remaining)
+                        ));
+                    }
+                }
+                Style::Lines => eprintln!(
+                    "{} wait     {} poll {polls}: {observed} ({} left)",
+                    stamp(),
+                    step_label(step, *item),
+                    duration::format_short(*remaining)
+                ),
+                Style::Quiet => {}
+            },
+            Event::Log { step, message } => self.line(&format!("{} log      {step}: {message}", stamp())),
+            Event::ApprovalRequested { .. } => {}
+            Event::Approved { step, by, how } => {
+                self.line(&format!("{} approved {step} by {by} via {how}", stamp()))
+            }
+            Event::StepFinished {
+                step,
+                status,
+                duration: took,
+                attempts,
+                error,
+                ..
+            } => {
+                if let Some(bar) = self.bars.lock().expect("bars").remove(step) {
+                    bar.finish_and_clear();
+                    self.multi.remove(&bar);
+                }
+                if self.style == Style::Quiet && *status != StepStatus::Failed {
+                    return;
+                }
+                let mut text = format!(
+                    "{} {:<8} {step} ({}",
+                    stamp(),
+                    self.status_mark(*status),
+                    duration::format_short(*took)
+                );
+                if *attempts > 1 {
+                    text.push_str(&format!(", {attempts} attempts"));
+                }
+                text.push(')');
+                if let Some(error) = error {
+                    text.push_str(&format!(": {error}"));
+                }
+                self.line(&text);
+            }
+            Event::CriterionEvaluated(_) => {}
+        }
+    }
+}

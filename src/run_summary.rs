@@ -1,0 +1,73 @@
+//! The table printed when a run ends: every step with its status, duration and attempts, the success
+//! criteria, and the verdict.
+
+use crate::duration;
+use crate::engine::{Outcome, RunReport, StepReport};
+use crate::table;
+
+fn row(step: &StepReport) -> Vec<String> {
+    let note = step
+        .error
+        .clone()
+        .or_else(|| step.approved_by.as_ref().map(|by| format!("approved by {by}")))
+        .or_else(|| step.reason.clone())
+        .unwrap_or_default();
+    vec![
+        step.id.clone(),
+        step.status.as_str().to_string(),
+        duration::format_short(step.duration),
+        step.attempts.to_string(),
+        note,
+    ]
+}
+
+pub fn text(report: &RunReport) -> String {
+    let rows: Vec<Vec<String>> = report
+        .steps
+        .iter()
+        .chain(report.on_failure.iter().filter(|s| s.status != crate::engine::StepStatus::NotRun))
+        .map(row)
+        .collect();
+    let mut out = table::render(&["STEP", "STATUS", "DURATION", "ATTEMPTS", "NOTE"], &rows);
+    if !report.success_criteria.is_empty() {
+        out.push_str("\nsuccess criteria:\n");
+        for criterion in &report.success_criteria {
+            let mark = match criterion.held {
+                Some(true) => "held    ",
+                Some(false) => "NOT held",
+                None => "unknown ",
+            };
+            out.push_str(&format!("  {mark}  {}", criterion.name));
+            if let Some(detail) = &criterion.detail {
+                out.push_str(&format!(" ({detail})"));
+            }
+            out.push('\n');
+        }
+    }
+    let verdict = match report.outcome {
+        Outcome::Succeeded => "succeeded".to_string(),
+        Outcome::Failed => format!("FAILED: {}", report.error.as_deref().unwrap_or("")),
+        Outcome::AwaitingApproval => {
+            let gates: Vec<&str> = report
+                .steps
+                .iter()
+                .filter(|s| s.status == crate::engine::StepStatus::AwaitingApproval)
+                .map(|s| s.id.as_str())
+                .collect();
+            format!(
+                "stopped at approval gate {}: approve with --approve {} (or answer on a terminal)",
+                gates.join(", "),
+                gates.first().copied().unwrap_or("STEP")
+            )
+        }
+        Outcome::Interrupted => "interrupted: no new step was started after the signal".to_string(),
+        Outcome::Planned => "planned".to_string(),
+    };
+    out.push_str(&format!(
+        "\nrun {} of {} {verdict} in {}\n",
+        report.run_id,
+        report.runbook,
+        duration::format_short(report.duration)
+    ));
+    out
+}
