@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Seed a local AWS emulator with the world of the operations runbook (../shared/seed-runbook.md).
+
+Idempotent: running it twice leaves the same world. Talks to the endpoint in AWS_ENDPOINT_URL with boto3 (moto's
+own dependency, so the sandbox virtualenv already has it).
+
+    AWS_ENDPOINT_URL=http://127.0.0.1:5000 python scripts/sandbox/seed.py [--dlq-messages 50]
+
+Prints one JSON object describing what it made (names, versions, snapshot ids), for tests and humans.
+"""
+
+import argparse
+import io
+import json
+import os
+import sys
+import time
+import uuid
+import zipfile
+
+import boto3
+from botocore.exceptions import ClientError
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+FUNCTION = "bg-remover-dev-s3TablesDataValidator"
+STACK = "bg-remover-dev"
+TABLE = "bg-remover-dev-sales-intelligence"
+MAIN_QUEUE = "bg-remover-dev-main"
+DLQ = "bg-remover-dev-dlq"
+BUCKET = "carousel-labs-analytics-dev"
+DATABASE = "pricing_intelligence_dev"
+ICEBERG_TABLE = "sales_history"
+TENANT = "carousel-labs"
+
+
+def client(service):
+    return boto3.client(
+        service,
+        region_name=REGION,
+        endpoint_url=os.environ["AWS_ENDPOINT_URL"],
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
+    )
+
+
+def exists(error_codes, call):
+    try:
+        call()
+        return True
+    except ClientError as error:
+        if error.response["Error"]["Code"] in error_codes:
+            return False
+        raise
+
+
+def seed_dynamodb(items):
+    ddb = client("dynamodb")
+    if not exists({"ResourceNotFoundException"}, lambda: ddb.describe_table(TableName=TABLE)):
+        ddb.create_table(
+            TableName=TABLE,
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "GSI1PK", "GSI2PK")
+            ],
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": index,
+                    "KeySchema": [{"AttributeName": f"{index}PK", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in ("GSI1", "GSI2")
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+    ddb.update_continuous_backups(
+        TableName=TABLE, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    for number in range(items):
+        ddb.put_item(
+            TableName=TABLE,
+            Item={
+                "PK": {"S": f"TENANT#{TENANT}"},
+                "SK": {"S": f"SALE#{number:05d}"},
+                "GSI1PK": {"S": f"TENANT#{TENANT}#DAY#2025-12-{(number % 28) + 1:02d}"},
+                "GSI2PK": {"S": f"PRODUCT#{number % 7}"},
+                "amount": {"N": str(10 + number)},
+            },
+        )
+    return {"table": TABLE, "items": items}
+
+
+def drain(sqs, url):
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30).get("Messages", [])
+        if not messages:
+            return
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+        )
+
+
+def seed_sqs(dlq_messages):
+    sqs = client("sqs")
+    dlq_url = sqs.create_queue(QueueName=DLQ)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    main_url = sqs.create_queue(
+        QueueName=MAIN_QUEUE,
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})},
+    )["QueueUrl"]
+    # Idempotent: the DLQ holds exactly `dlq_messages` messages afterwards and the main queue none. PurgeQueue is
+    # limited to once a minute, so queues are drained by hand.
+    drain(sqs, dlq_url)
+    drain(sqs, main_url)
+    for start in range(0, dlq_messages, 10):
+        sqs.send_message_batch(
+            QueueUrl=dlq_url,
+            Entries=[
+                {
+                    "Id": str(number),
+                    "MessageBody": json.dumps({"tenant": TENANT, "sale": number, "error": "Task timed out"}),
+                    "MessageAttributes": {"tenant": {"DataType": "String", "StringValue": TENANT}},
+                }
+                for number in range(start, min(start + 10, dlq_messages))
+            ],
+        )
+    return {"dlq": DLQ, "main_queue": MAIN_QUEUE, "dlq_messages": dlq_messages}
+
+
+def lambda_zip():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return {'ok': True}\n")
+    return buffer.getvalue()
+
+
+def seed_lambda():
+    iam = client("iam")
+    role = "bg-remover-dev-lambda"
+    try:
+        role_arn = iam.get_role(RoleName=role)["Role"]["Arn"]
+    except ClientError:
+        role_arn = iam.create_role(
+            RoleName=role,
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
+    lam = client("lambda")
+    if not exists({"ResourceNotFoundException"}, lambda: lam.get_function(FunctionName=FUNCTION)):
+        lam.create_function(
+            FunctionName=FUNCTION,
+            Runtime="python3.12",
+            Role=role_arn,
+            Handler="handler.handler",
+            Code={"ZipFile": lambda_zip()},
+            Timeout=300,
+            MemorySize=512,
+        )
+    versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName=FUNCTION)["Versions"]]
+    published = [v for v in versions if v != "$LATEST"]
+    while len(published) < 3:
+        lam.update_function_configuration(FunctionName=FUNCTION, Description=f"release {len(published) + 1}")
+        published.append(lam.publish_version(FunctionName=FUNCTION)["Version"])
+    newest = max(published, key=int)
+    if exists({"ResourceNotFoundException"}, lambda: lam.get_alias(FunctionName=FUNCTION, Name="live")):
+        lam.update_alias(FunctionName=FUNCTION, Name="live", FunctionVersion=newest)
+    else:
+        lam.create_alias(FunctionName=FUNCTION, Name="live", FunctionVersion=newest)
+    logs = client("logs")
+    group = f"/aws/lambda/{FUNCTION}"
+    if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+        logs.create_log_group(logGroupName=group)
+        logs.create_log_stream(logGroupName=group, logStreamName="seed")
+        now = int(time.time() * 1000)
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="seed",
+            logEvents=[{"timestamp": now - 1000 * i, "message": f"INFO processed batch {i}"} for i in range(5, 0, -1)],
+        )
+    return {"function": FUNCTION, "versions": sorted(published, key=int), "alias": "live", "alias_version": newest}
+
+
+def seed_stack():
+    cfn = client("cloudformation")
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": {"Alerts": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "bg-remover-dev-alerts"}}},
+    }
+    if not exists({"ValidationError"}, lambda: cfn.describe_stacks(StackName=STACK)):
+        cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(template))
+    return {"stack": STACK}
+
+
+def iceberg_metadata(location, snapshots, current, previous_files):
+    """A valid Iceberg v2 table metadata document with the given snapshots (ids ascending in time)."""
+    base_ms = 1767096000000  # 2025-12-30T12:00:00Z
+    snaps = []
+    for index, snapshot_id in enumerate(snapshots):
+        snaps.append(
+            {
+                "snapshot-id": snapshot_id,
+                **({"parent-snapshot-id": snapshots[index - 1]} if index else {}),
+                "sequence-number": index + 1,
+                "timestamp-ms": base_ms + index * 600_000,
+                "manifest-list": f"{location}/metadata/snap-{snapshot_id}-1-{uuid.uuid4()}.avro",
+                "summary": {"operation": "append", "added-records": str(100 * (index + 1))},
+                "schema-id": 0,
+            }
+        )
+    return {
+        "format-version": 2,
+        "table-uuid": "5f0c2a3e-8d55-4f0e-9a43-1f5a6b7c8d9e",
+        "location": location,
+        "last-sequence-number": len(snapshots),
+        "last-updated-ms": base_ms + (len(snapshots) - 1) * 600_000,
+        "last-column-id": 3,
+        "current-schema-id": 0,
+        "schemas": [
+            {
+                "type": "struct",
+                "schema-id": 0,
+                "fields": [
+                    {"id": 1, "name": "tenant", "required": False, "type": "string"},
+                    {"id": 2, "name": "sale_id", "required": False, "type": "long"},
+                    {"id": 3, "name": "amount", "required": False, "type": "double"},
+                ],
+            }
+        ],
+        "default-spec-id": 0,
+        "partition-specs": [{"spec-id": 0, "fields": []}],
+        "last-partition-id": 999,
+        "default-sort-order-id": 0,
+        "sort-orders": [{"order-id": 0, "fields": []}],
+        "properties": {},
+        "current-snapshot-id": current,
+        "refs": {"main": {"snapshot-id": current, "type": "branch"}},
+        "snapshots": snaps,
+        "snapshot-log": [{"snapshot-id": s["snapshot-id"], "timestamp-ms": s["timestamp-ms"]} for s in snaps],
+        "metadata-log": previous_files,
+    }
+
+
+def seed_iceberg():
+    s3 = client("s3")
+    if not exists({"404", "NoSuchBucket", "NotFound"}, lambda: s3.head_bucket(Bucket=BUCKET)):
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    glue = client("glue")
+    if not exists({"EntityNotFoundException"}, lambda: glue.get_database(Name=DATABASE)):
+        glue.create_database(DatabaseInput={"Name": DATABASE})
+    location = f"s3://{BUCKET}/warehouse/{DATABASE}/{ICEBERG_TABLE}"
+    snapshots = [3051729675574597004, 5937117119577207079, 7613455830221459290]
+    key = f"warehouse/{DATABASE}/{ICEBERG_TABLE}/metadata/00003-1b2c3d4e-0000-4000-8000-000000000003.metadata.json"
+    metadata_location = f"s3://{BUCKET}/{key}"
+    document = iceberg_metadata(location, snapshots, snapshots[-1], [])
+    s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(document).encode(), ContentType="application/json")
+    table_input = {
+        "Name": ICEBERG_TABLE,
+        "TableType": "EXTERNAL_TABLE",
+        "Parameters": {"table_type": "ICEBERG", "metadata_location": metadata_location},
+        "StorageDescriptor": {"Location": location, "Columns": [{"Name": "tenant", "Type": "string"}]},
+    }
+    if exists({"EntityNotFoundException"}, lambda: glue.get_table(DatabaseName=DATABASE, Name=ICEBERG_TABLE)):
+        glue.update_table(DatabaseName=DATABASE, TableInput=table_input)
+    else:
+        glue.create_table(DatabaseName=DATABASE, TableInput=table_input)
+    return {
+        "bucket": BUCKET,
+        "database": DATABASE,
+        "iceberg_table": ICEBERG_TABLE,
+        "metadata_location": metadata_location,
+        "snapshots": snapshots,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dlq-messages", type=int, default=50)
+    parser.add_argument("--items", type=int, default=40)
+    args = parser.parse_args()
+    if "AWS_ENDPOINT_URL" not in os.environ:
+        sys.exit("seed.py: set AWS_ENDPOINT_URL to the emulator (this never talks to real AWS)")
+    world = {
+        "region": REGION,
+        "account": ACCOUNT,
+        "dynamodb": seed_dynamodb(args.items),
+        "sqs": seed_sqs(args.dlq_messages),
+        "lambda": seed_lambda(),
+        "cloudformation": seed_stack(),
+        "iceberg": seed_iceberg(),
+    }
+    print(json.dumps(world))
+
+
+if __name__ == "__main__":
+    main()
