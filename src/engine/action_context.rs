@@ -47,6 +47,12 @@ impl ActionContext {
         }
     }
 
+    /// Replaces the retry policy (a standalone context starts with [`Retry::default`]); tests use short delays.
+    pub fn with_retry(mut self, retry: Retry) -> ActionContext {
+        self.retry = retry;
+        self
+    }
+
     pub fn aws(&self) -> Result<&Aws, CallError> {
         self.aws.as_deref().ok_or_else(|| CallError {
             code: "NoAwsConfiguration".into(),
@@ -178,7 +184,8 @@ impl ActionContext {
         }
         tokio::select! {
             _ = tokio::time::sleep(duration) => true,
-            _ = cancel.wait_for(|stop| *stop) => false,
+            // A closed channel (a standalone context drops its sender) means nobody can interrupt: keep sleeping.
+            Ok(_) = cancel.wait_for(|stop| *stop) => false,
         }
     }
 
