@@ -11,8 +11,12 @@
 //!
 //! The SDK's own retries are off: the engine retries ([`crate::engine`]) so every attempt is visible.
 
+pub mod cloudformation;
+pub mod cloudwatch;
 pub mod dynamodb;
 pub mod protocol;
+pub mod s3;
+pub mod sns;
 pub mod sts;
 pub mod xml;
 
@@ -227,11 +231,93 @@ impl Request {
         }
     }
 
+    /// A member the typed builder takes as an SDK enum (Lambda's `InvocationType`). Every SDK enum converts from
+    /// any text (unknown values become its `Unknown` variant), so AWS, not we, judges the value.
+    pub fn enum_value<T: for<'s> From<&'s str>>(&self, member: &str) -> Option<T> {
+        self.str(member).map(|text| T::from(text.as_str()))
+    }
+
+    pub fn i64(&self, member: &str) -> Option<i64> {
+        match self.input.get(member)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn bool(&self, member: &str) -> Option<bool> {
+        match self.input.get(member)? {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// An RFC 3339 text (what [`crate::engine`] renders timestamps to for XML protocols) or epoch seconds.
+    pub fn timestamp(&self, member: &str) -> Option<aws_smithy_types::DateTime> {
+        match self.input.get(member)? {
+            Value::String(s) => aws_smithy_types::DateTime::from_str(
+                s,
+                aws_smithy_types::date_time::Format::DateTime,
+            )
+            .ok(),
+            Value::Number(n) => n.as_f64().map(aws_smithy_types::DateTime::from_secs_f64),
+            _ => None,
+        }
+    }
+
+    /// A list of strings as SDK values (enums or `String`).
+    pub fn list_as<T: for<'a> From<&'a str>>(&self, member: &str) -> Option<Vec<T>> {
+        match self.input.get(member)? {
+            Value::Array(items) => Some(
+                items
+                    .iter()
+                    .map(|item| match item {
+                        Value::String(s) => T::from(s.as_str()),
+                        other => T::from(other.to_string().as_str()),
+                    })
+                    .collect(),
+            ),
+            Value::String(s) => Some(vec![T::from(s.as_str())]),
+            _ => None,
+        }
+    }
+
+    /// A map of strings (S3 `Metadata`); non-string values are sent as their JSON text.
+    pub fn string_map(&self, member: &str) -> Option<std::collections::HashMap<String, String>> {
+        match self.input.get(member)? {
+            Value::Object(map) => Some(
+                map.iter()
+                    .map(|(key, value)| {
+                        let text = match value {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        (key.clone(), text)
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// A payload member (S3 PutObject `Body`): text as its UTF-8 bytes, any other JSON value serialized.
+    pub fn byte_stream(&self, member: &str) -> Option<aws_smithy_types::byte_stream::ByteStream> {
+        let bytes = match self.input.get(member)? {
+            Value::String(s) => s.clone().into_bytes(),
+            Value::Null => return None,
+            other => other.to_string().into_bytes(),
+        };
+        Some(aws_smithy_types::byte_stream::ByteStream::from(bytes))
+    }
+
     /// The interceptor that puts this request's body on the wire, if it has one.
     pub fn replace_body(&self) -> ReplaceBody {
         ReplaceBody {
             body: self.body.clone(),
             content_type: self.content_type,
+            path: None,
+            remove_headers: &[],
         }
     }
 }
@@ -481,10 +567,43 @@ impl Capture {
 }
 
 /// Puts our encoded body in place of the typed builder's, before signing so the signature covers it.
+///
+/// Where the SDK's client speaks a different wire protocol than the one we send (CloudWatch: the crate speaks
+/// Smithy RPCv2 CBOR, we send awsQuery, see `cloudwatch.rs`), [`ReplaceBody::with_path`] and
+/// [`ReplaceBody::without_headers`] also undo the request line and headers that belong to the crate's protocol.
 #[derive(Clone, Debug)]
 pub struct ReplaceBody {
     body: Option<Vec<u8>>,
     content_type: Option<&'static str>,
+    /// Replaces the request's path (scheme, host and query string are kept).
+    path: Option<&'static str>,
+    /// Headers the typed builder set that must not go out.
+    remove_headers: &'static [&'static str],
+}
+
+impl ReplaceBody {
+    /// Sends the request to `path` instead of the path the typed builder chose.
+    pub fn with_path(mut self, path: &'static str) -> ReplaceBody {
+        self.path = Some(path);
+        self
+    }
+
+    /// Removes these headers (case-insensitive names) from the request before it is signed.
+    pub fn without_headers(mut self, headers: &'static [&'static str]) -> ReplaceBody {
+        self.remove_headers = headers;
+        self
+    }
+}
+
+/// `scheme://authority/old/path?query` with its path replaced.
+fn replace_path(uri: &str, path: &str) -> String {
+    let authority_start = uri.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = uri[authority_start..]
+        .find(['/', '?'])
+        .map(|i| i + authority_start)
+        .unwrap_or(uri.len());
+    let query = uri[path_start..].find('?').map(|i| &uri[path_start + i..]);
+    format!("{}{path}{}", &uri[..path_start], query.unwrap_or(""))
 }
 
 impl Intercept for ReplaceBody {
@@ -498,10 +617,17 @@ impl Intercept for ReplaceBody {
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        if let Some(path) = self.path {
+            let uri = replace_path(request.uri(), path);
+            request.set_uri(uri)?;
+        }
+        for header in self.remove_headers {
+            request.headers_mut().remove(*header);
+        }
         let Some(body) = &self.body else {
             return Ok(());
         };
-        let request = context.request_mut();
         let length = body.len();
         *request.body_mut() = SdkBody::from(body.clone());
         let headers = request.headers_mut();
@@ -521,7 +647,8 @@ impl Intercept for ReplaceBody {
 ///
 /// The optional `{ setter: kind("Member") }` list sets members through the typed builder as well. That is needed
 /// where the SDK reads a member before our body is on the wire: URI labels and query strings (restJson, restXml)
-/// and endpoint parameters (DynamoDB's `TableName`). `kind` is a [`Request`] accessor: `str` or `i32`.
+/// and endpoint parameters (DynamoDB's `TableName`). `kind` is a [`Request`] accessor: `str`, `i32` or
+/// `enum_value`, and for S3 `i64`, `bool`, `timestamp`, `list_as`, `string_map`, `byte_stream`.
 #[macro_export]
 macro_rules! aws_op {
     ($client:ident . $method:ident $({ $($setter:ident : $kind:ident ( $member:literal )),* $(,)? })?,
@@ -547,4 +674,28 @@ macro_rules! aws_op {
             },
         )
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_path;
+
+    #[test]
+    fn replace_path_keeps_scheme_host_and_query() {
+        assert_eq!(
+            replace_path(
+                "https://monitoring.eu-west-1.amazonaws.com/service/GraniteServiceVersion20100801/operation/GetMetricData",
+                "/"
+            ),
+            "https://monitoring.eu-west-1.amazonaws.com/"
+        );
+        assert_eq!(
+            replace_path("http://127.0.0.1:5000/a/b?x=1", "/"),
+            "http://127.0.0.1:5000/?x=1"
+        );
+        assert_eq!(
+            replace_path("http://127.0.0.1:5000", "/"),
+            "http://127.0.0.1:5000/"
+        );
+    }
 }

@@ -24,7 +24,41 @@ pub enum Protocol {
     },
     /// `restXml` (S3): the typed builder places every member; the XML response becomes JSON. `lists` names the
     /// repeated elements that are lists even when only one is present (`Contents`).
+    ///
+    /// An entry `Outer/Inner` names a wrapped list: `<Buckets><Bucket/>…</Buckets>` becomes the list `Buckets`,
+    /// empty or with one element alike.
     RestXml { lists: &'static [&'static str] },
+    /// `restXml` operations whose output members travel in HTTP headers (S3 HeadObject, HeadBucket, GetObject,
+    /// PutObject, CopyObject). Each `(header, member, kind)` of `headers` that the response carries becomes that
+    /// member; `x-amz-meta-*` headers become the `Metadata` map. `payload` says what the body is.
+    RestXmlHeaders {
+        headers: &'static [(&'static str, &'static str, HeaderKind)],
+        payload: Payload,
+    },
+}
+
+/// How a header's text becomes an output member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderKind {
+    Text,
+    /// A whole number (`Content-Length`).
+    Integer,
+    /// `true` / `false`.
+    Boolean,
+    /// An HTTP date (`Last-Modified: Wed, 30 Dec 2025 13:55:00 GMT`), given as RFC 3339 like every other time.
+    HttpDate,
+}
+
+/// The body of a [`Protocol::RestXmlHeaders`] response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payload {
+    /// None worth reading (HeadObject, HeadBucket, PutObject).
+    Empty,
+    /// An XML document that becomes this member (CopyObject's `CopyObjectResult`).
+    Xml(&'static str),
+    /// The object itself, as `Body`: parsed JSON when the content type says JSON and it parses, UTF-8 text,
+    /// or else base64 with `BodyEncoding: base64`.
+    Body,
 }
 
 impl Protocol {
@@ -65,7 +99,7 @@ impl Protocol {
                     Some("application/x-www-form-urlencoded"),
                 )
             }
-            Protocol::RestXml { .. } => (None, None),
+            Protocol::RestXml { .. } | Protocol::RestXmlHeaders { .. } => (None, None),
         };
         Ok(Request {
             input: input.clone(),
@@ -80,7 +114,9 @@ impl Protocol {
         if !(200..300).contains(&status) {
             let (code, message, body_request_id) = match self {
                 Protocol::AwsJson { .. } | Protocol::RestJson { .. } => json_error(&exchange),
-                Protocol::Query { .. } | Protocol::RestXml { .. } => xml_error(&exchange),
+                Protocol::Query { .. }
+                | Protocol::RestXml { .. }
+                | Protocol::RestXmlHeaders { .. } => xml_error(&exchange),
             };
             let transient = status >= 500 || is_transient_code(&code) || status == 429;
             return Err(CallError {
@@ -118,26 +154,88 @@ impl Protocol {
                 })?;
                 // <OpResponse><OpResult>…</OpResult><ResponseMetadata/></OpResponse>
                 let result = format!("{operation}Result");
-                match tree {
+                let mut output = match tree {
                     Value::Object(mut root) => match root.remove(&result) {
                         Some(Value::Object(members)) => Value::Object(members),
                         _ => Value::Object(Map::new()),
                     },
                     _ => Value::Object(Map::new()),
-                }
+                };
+                query_maps(&mut output);
+                output
             }
             Protocol::RestXml { lists } => {
                 if exchange.body.is_empty() {
                     Value::Object(Map::new())
                 } else {
-                    xml::parse(&exchange.body, lists).map_err(|message| CallError {
-                        code: "MalformedResponse".into(),
-                        message,
-                        status: Some(status),
-                        request_id: request_id.clone(),
-                        transient: false,
-                    })?
+                    let mut output =
+                        xml::parse(&exchange.body, lists).map_err(|message| CallError {
+                            code: "MalformedResponse".into(),
+                            message,
+                            status: Some(status),
+                            request_id: request_id.clone(),
+                            transient: false,
+                        })?;
+                    unwrap_lists(&mut output, lists);
+                    output
                 }
+            }
+            Protocol::RestXmlHeaders { headers, payload } => {
+                let mut output = Map::new();
+                for (header, member, kind) in *headers {
+                    if let Some(text) = exchange.header(header) {
+                        output.insert(member.to_string(), header_value(text, *kind));
+                    }
+                }
+                let metadata: Map<String, Value> = exchange
+                    .headers
+                    .iter()
+                    .filter_map(|(name, value)| {
+                        let lower = name.to_ascii_lowercase();
+                        lower
+                            .strip_prefix("x-amz-meta-")
+                            .map(|key| (key.to_string(), Value::String(value.clone())))
+                    })
+                    .collect();
+                if !metadata.is_empty() {
+                    output.insert("Metadata".into(), Value::Object(metadata));
+                }
+                match payload {
+                    Payload::Empty => {}
+                    Payload::Xml(member) => {
+                        // S3 may answer 200 and still fail a copy late: the body is then an <Error> document.
+                        if root_element(&exchange.body) == Some("Error") {
+                            let (code, message, body_request_id) = xml_error(&exchange);
+                            return Err(CallError {
+                                transient: is_transient_code(&code),
+                                code,
+                                message,
+                                status: Some(status),
+                                request_id: request_id.or(body_request_id),
+                            });
+                        }
+                        if !exchange.body.iter().all(u8::is_ascii_whitespace) {
+                            let document =
+                                xml::parse(&exchange.body, &[]).map_err(|message| CallError {
+                                    code: "MalformedResponse".into(),
+                                    message,
+                                    status: Some(status),
+                                    request_id: request_id.clone(),
+                                    transient: false,
+                                })?;
+                            output.insert(member.to_string(), document);
+                        }
+                    }
+                    Payload::Body => {
+                        let content_type = exchange.header("content-type").unwrap_or_default();
+                        let (body, base64) = body_value(&exchange.body, content_type);
+                        output.insert("Body".into(), body);
+                        if base64 {
+                            output.insert("BodyEncoding".into(), Value::String("base64".into()));
+                        }
+                    }
+                }
+                Value::Object(output)
             }
         };
         Ok(Reply {
@@ -145,6 +243,128 @@ impl Protocol {
             status: Some(status),
             request_id,
         })
+    }
+}
+
+/// awsQuery maps arrive as `<Attributes><entry><key>k</key><value>v</value></entry>…</Attributes>` (SNS
+/// `GetTopicAttributes`); they become JSON objects `{"k": "v"}`, as the API describes them.
+fn query_maps(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.len() == 1
+                && let Some(entries) = map.get("entry")
+            {
+                let entries = match entries {
+                    Value::Array(items) => items.iter().collect::<Vec<_>>(),
+                    single => vec![single],
+                };
+                let pairs: Option<Map<String, Value>> = entries
+                    .into_iter()
+                    .map(|entry| {
+                        let key = entry.get("key")?.as_str()?.to_string();
+                        let mut value = entry.get("value").cloned().unwrap_or(Value::Null);
+                        query_maps(&mut value);
+                        Some((key, value))
+                    })
+                    .collect();
+                if let Some(pairs) = pairs {
+                    *value = Value::Object(pairs);
+                    return;
+                }
+            }
+            for member in map.values_mut() {
+                query_maps(member);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(query_maps),
+        _ => {}
+    }
+}
+
+/// The name of an XML document's root element.
+fn root_element(body: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut rest = text.trim_start();
+    while let Some(after) = rest.strip_prefix("<?").or_else(|| rest.strip_prefix("<!")) {
+        rest = after[after.find('>')? + 1..].trim_start();
+    }
+    let name = rest.strip_prefix('<')?;
+    let end = name.find(|c: char| c == '>' || c == '/' || c.is_whitespace())?;
+    Some(&name[..end])
+}
+
+/// Applies the `Outer/Inner` wrapped-list hints of [`Protocol::RestXml`].
+fn unwrap_lists(value: &mut Value, lists: &[&str]) {
+    let wrapped: Vec<(&str, &str)> = lists
+        .iter()
+        .filter_map(|hint| hint.split_once('/'))
+        .collect();
+    if !wrapped.is_empty() {
+        unwrap_wrapped(value, &wrapped);
+    }
+}
+
+fn unwrap_wrapped(value: &mut Value, wrapped: &[(&str, &str)]) {
+    match value {
+        Value::Object(map) => {
+            for (key, member) in map.iter_mut() {
+                if let Some((_, inner)) = wrapped.iter().find(|(outer, _)| outer == key) {
+                    let items = match member.take() {
+                        Value::Object(mut children) => match children.remove(*inner) {
+                            Some(Value::Array(items)) => items,
+                            Some(single) => vec![single],
+                            None => Vec::new(),
+                        },
+                        Value::Array(items) => items,
+                        _ => Vec::new(),
+                    };
+                    *member = Value::Array(items);
+                }
+                unwrap_wrapped(member, wrapped);
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| unwrap_wrapped(item, wrapped)),
+        _ => {}
+    }
+}
+
+fn header_value(text: &str, kind: HeaderKind) -> Value {
+    match kind {
+        HeaderKind::Text => Value::String(text.to_string()),
+        HeaderKind::Integer => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(text.to_string())),
+        HeaderKind::Boolean => match text.trim() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            other => Value::String(other.to_string()),
+        },
+        HeaderKind::HttpDate => jiff::fmt::rfc2822::parse(text.trim())
+            .map(|zoned| Value::String(zoned.timestamp().to_string()))
+            .unwrap_or_else(|_| Value::String(text.to_string())),
+    }
+}
+
+/// An object's bytes as a JSON value: see [`Payload::Body`]. The flag says the value is base64.
+pub fn body_value(bytes: &[u8], content_type: &str) -> (Value, bool) {
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if (media_type == "application/json" || media_type.ends_with("+json"))
+        && let Ok(value) = serde_json::from_slice::<Value>(bytes)
+    {
+        return (value, false);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (Value::String(text.to_string()), false),
+        Err(_) => (Value::String(aws_smithy_types::base64::encode(bytes)), true),
     }
 }
 
@@ -187,14 +407,34 @@ fn xml_error(exchange: &Exchange) -> (String, String, Option<String>) {
     let message = error
         .get("Message")
         .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+        .map(str::to_string)
+        .unwrap_or_else(|| body_text(&exchange.body));
     let request_id = tree
         .get("RequestId")
         .or_else(|| error.get("RequestId"))
         .and_then(Value::as_str)
         .map(str::to_string);
     (code, message, request_id)
+}
+
+/// What a non-AWS error body (a proxy's or an emulator's HTML page) says, tags dropped, for the message.
+fn body_text(body: &[u8]) -> String {
+    let raw = String::from_utf8_lossy(body);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in raw.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.join(" ").chars().take(300).collect()
 }
 
 fn http_code(status: u16) -> String {
@@ -443,6 +683,176 @@ mod tests {
                 error.request_id.as_deref()
             ),
             ("Throttling", true, Some("r-1"))
+        );
+    }
+}
+
+#[cfg(test)]
+mod xml_shape_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn exchange(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Exchange {
+        Exchange {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: body.to_vec(),
+        }
+    }
+
+    #[test]
+    fn query_maps_become_objects() {
+        let protocol = Protocol::Query {
+            version: "2010-03-31",
+            lists: &[],
+        };
+        let body = b"<GetTopicAttributesResponse><GetTopicAttributesResult><Attributes>\
+            <entry><key>TopicArn</key><value>arn:t</value></entry>\
+            <entry><key>DisplayName</key><value>Alerts</value></entry>\
+            </Attributes></GetTopicAttributesResult></GetTopicAttributesResponse>";
+        let reply = protocol
+            .decode("GetTopicAttributes", exchange(200, &[], body))
+            .unwrap();
+        assert_eq!(
+            reply.output,
+            json!({"Attributes": {"TopicArn": "arn:t", "DisplayName": "Alerts"}})
+        );
+        let one =
+            b"<R><GetTopicAttributesResult><Attributes><entry><key>k</key><value>v</value></entry>\
+            </Attributes></GetTopicAttributesResult></R>";
+        let reply = protocol
+            .decode("GetTopicAttributes", exchange(200, &[], one))
+            .unwrap();
+        assert_eq!(reply.output, json!({"Attributes": {"k": "v"}}));
+    }
+
+    #[test]
+    fn wrapped_lists_are_lists_with_zero_one_or_many_elements() {
+        let protocol = Protocol::RestXml {
+            lists: &["Buckets/Bucket"],
+        };
+        let decode = |body: &str| {
+            protocol
+                .decode("ListBuckets", exchange(200, &[], body.as_bytes()))
+                .unwrap()
+                .output
+        };
+        assert_eq!(
+            decode(
+                "<ListAllMyBucketsResult><Buckets><Bucket><Name>a</Name></Bucket></Buckets></ListAllMyBucketsResult>"
+            ),
+            json!({"Buckets": [{"Name": "a"}]})
+        );
+        assert_eq!(
+            decode(
+                "<ListAllMyBucketsResult><Buckets><Bucket><Name>a</Name></Bucket><Bucket><Name>b</Name></Bucket></Buckets></ListAllMyBucketsResult>"
+            ),
+            json!({"Buckets": [{"Name": "a"}, {"Name": "b"}]})
+        );
+        assert_eq!(
+            decode("<ListAllMyBucketsResult><Buckets/></ListAllMyBucketsResult>"),
+            json!({"Buckets": []})
+        );
+    }
+
+    #[test]
+    fn header_outputs_and_bodies() {
+        let protocol = Protocol::RestXmlHeaders {
+            headers: &[
+                ("content-length", "ContentLength", HeaderKind::Integer),
+                ("last-modified", "LastModified", HeaderKind::HttpDate),
+                ("x-amz-delete-marker", "DeleteMarker", HeaderKind::Boolean),
+                ("content-type", "ContentType", HeaderKind::Text),
+            ],
+            payload: Payload::Body,
+        };
+        let headers = [
+            ("Content-Length", "9"),
+            ("Last-Modified", "Tue, 30 Dec 2025 13:55:00 GMT"),
+            ("x-amz-delete-marker", "false"),
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("x-amz-meta-Owner", "data"),
+        ];
+        let reply = protocol
+            .decode("GetObject", exchange(200, &headers, br#"{"a": [1]}"#))
+            .unwrap();
+        assert_eq!(
+            reply.output,
+            json!({
+                "ContentLength": 9,
+                "LastModified": "2025-12-30T13:55:00Z",
+                "DeleteMarker": false,
+                "ContentType": "application/json; charset=utf-8",
+                "Metadata": {"owner": "data"},
+                "Body": {"a": [1]},
+            })
+        );
+        let binary = protocol
+            .decode("GetObject", exchange(200, &[], &[0xff, 0x00]))
+            .unwrap();
+        assert_eq!(
+            binary.output,
+            json!({"Body": "/wA=", "BodyEncoding": "base64"})
+        );
+    }
+
+    #[test]
+    fn copy_errors_inside_a_200_are_errors() {
+        let protocol = Protocol::RestXmlHeaders {
+            headers: &[],
+            payload: Payload::Xml("CopyObjectResult"),
+        };
+        let error = protocol
+            .decode(
+                "CopyObject",
+                exchange(
+                    200,
+                    &[],
+                    b"<?xml version=\"1.0\"?>\n<Error><Code>InternalError</Code><Message>retry</Message></Error>",
+                ),
+            )
+            .unwrap_err();
+        assert_eq!(
+            (error.code.as_str(), error.transient),
+            ("InternalError", true)
+        );
+        let reply = protocol
+            .decode(
+                "CopyObject",
+                exchange(
+                    200,
+                    &[],
+                    b"<CopyObjectResult><ETag>\"e\"</ETag></CopyObjectResult>",
+                ),
+            )
+            .unwrap();
+        assert_eq!(reply.output, json!({"CopyObjectResult": {"ETag": "\"e\""}}));
+    }
+
+    #[test]
+    fn non_xml_error_bodies_give_their_text() {
+        let protocol = Protocol::Query {
+            version: "2010-05-15",
+            lists: &[],
+        };
+        let error = protocol
+            .decode(
+                "ContinueUpdateRollback",
+                exchange(
+                    500,
+                    &[],
+                    b"<!doctype html>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>",
+                ),
+            )
+            .unwrap_err();
+        assert_eq!(error.code, "InternalServerError");
+        assert!(error.transient);
+        assert_eq!(
+            error.message,
+            "500 Internal Server Error Internal Server Error"
         );
     }
 }

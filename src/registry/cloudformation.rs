@@ -8,7 +8,7 @@ const STACK: &str = "arn:aws:cloudformation:{region}:{account}:stack/{StackName}
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "cloudformation.DescribeStacks",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::cloudformation::DESCRIBE_STACKS),
         effect: Effect::Read,
         members: &[opt("StackName", String), opt("NextToken", String)],
         iam: &["cloudformation:DescribeStacks"],
@@ -18,7 +18,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.DescribeStackResources",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::cloudformation::DESCRIBE_STACK_RESOURCES),
         effect: Effect::Read,
         members: &[
             opt("StackName", String),
@@ -33,7 +33,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.DescribeStackEvents",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::cloudformation::DESCRIBE_STACK_EVENTS),
         effect: Effect::Read,
         members: &[opt("StackName", String), opt("NextToken", String)],
         iam: &["cloudformation:DescribeStackEvents"],
@@ -43,7 +43,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.GetTemplate",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::cloudformation::GET_TEMPLATE),
         effect: Effect::Read,
         members: &[
             opt("StackName", String),
@@ -58,7 +58,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.ContinueUpdateRollback",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::cloudformation::CONTINUE_UPDATE_ROLLBACK),
         effect: Effect::Write,
         members: &[
             req("StackName", String),
@@ -74,7 +74,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.ListStackResources",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::cloudformation::LIST_STACK_RESOURCES),
         effect: Effect::Read,
         members: &[req("StackName", String), opt("NextToken", String)],
         iam: &["cloudformation:ListStackResources"],

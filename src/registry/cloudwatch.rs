@@ -6,7 +6,7 @@ use super::{ActionSpec, Effect, Execute, opt, req};
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "cloudwatch.GetMetricStatistics",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::cloudwatch::GET_METRIC_STATISTICS),
         effect: Effect::Read,
         members: &[
             req("Namespace", String),
@@ -32,7 +32,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudwatch.GetMetricData",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::cloudwatch::GET_METRIC_DATA),
         effect: Effect::Read,
         members: &[
             req("MetricDataQueries", List),
@@ -52,7 +52,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudwatch.DescribeAlarms",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::cloudwatch::DESCRIBE_ALARMS),
         effect: Effect::Read,
         members: &[
             opt("AlarmNames", List),
@@ -73,7 +73,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudwatch.PutMetricAlarm",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::cloudwatch::PUT_METRIC_ALARM),
         effect: Effect::Write,
         // Only AlarmName is required since PromQL alarms, which have no EvaluationPeriods or ComparisonOperator.
         members: &[

@@ -1,25 +1,311 @@
-//! Plain HTTP requests (`http.request`), for health checks and service endpoints.
+//! Plain HTTP requests, for health checks and service endpoints: `http.request` reads (GET, HEAD, OPTIONS only,
+//! so it may run in plans), `http.send` may use any method and is a write.
+//!
+//! Both answer `{status, headers, body, latency_ms}`: `headers` lower-case names to values (repeated headers
+//! joined with `, `), `body` the parsed JSON when the body is JSON, else its text. A step fails when the status
+//! is not `expect_status`, or, without `expect_status`, when it is 5xx or 429. Connection failures, timeouts,
+//! 5xx and 429 are transient: retried under the step's `retry` policy, each attempt reported.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Member, opt, req};
+use crate::aws::{BoxFuture, CallError, Reply};
+use crate::engine::ActionContext;
 
-pub const ACTIONS: &[ActionSpec] = &[ActionSpec {
-    name: "http.request",
-    execute: Execute::Pending,
-    effect: Effect::Read,
-    members: &[
-        req("url", String),
-        opt("method", String),
-        opt("headers", Map),
-        opt("body", Any),
-        opt("timeout", String),
-        opt("expect_status", Integer),
-    ],
-    iam: &[],
-    resource: "{url}",
-    summary: "{method} {url}",
-    example: "url: https://api.dev.carousellabs.co/bg-remover/health\n\
-              method: GET\n\
-              timeout: 10s\n\
-              expect_status: 200",
-}];
+const MEMBERS: &[Member] = &[
+    req("url", String),
+    opt("method", String),
+    opt("headers", Map),
+    opt("body", Any),
+    opt("timeout", String),
+    opt("expect_status", Integer),
+];
+
+pub const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "http.request",
+        execute: Execute::Run(request),
+        effect: Effect::Read,
+        members: MEMBERS,
+        iam: &[],
+        resource: "{url}",
+        summary: "{method} {url}",
+        example: "url: https://api.dev.carousellabs.co/bg-remover/health\n\
+                  method: GET\n\
+                  timeout: 10s\n\
+                  expect_status: 200",
+    },
+    ActionSpec {
+        name: "http.send",
+        execute: Execute::Run(send),
+        effect: Effect::Write,
+        members: MEMBERS,
+        iam: &[],
+        resource: "{url}",
+        summary: "{method} {url}",
+        example: "url: https://api.dev.carousellabs.co/bg-remover/cache/flush\n\
+                  method: POST\n\
+                  headers: {Authorization: \"Bearer {{ params.token }}\"}\n\
+                  body: {tenant: carousel-labs}\n\
+                  expect_status: 202",
+    },
+];
+
+/// Methods that only observe, which `http.request` (a read) may send.
+const READ_METHODS: &[reqwest::Method] = &[
+    reqwest::Method::GET,
+    reqwest::Method::HEAD,
+    reqwest::Method::OPTIONS,
+];
+
+fn request(
+    context: &ActionContext,
+    input: Map<std::string::String, Value>,
+) -> BoxFuture<'_, Result<Value, CallError>> {
+    Box::pin(perform(context, input, true))
+}
+
+fn send(
+    context: &ActionContext,
+    input: Map<std::string::String, Value>,
+) -> BoxFuture<'_, Result<Value, CallError>> {
+    Box::pin(perform(context, input, false))
+}
+
+/// A request as the members describe it, checked before anything is sent.
+struct Prepared {
+    method: reqwest::Method,
+    url: reqwest::Url,
+    headers: Vec<(std::string::String, std::string::String)>,
+    body: Option<Vec<u8>>,
+    timeout: Option<Duration>,
+    expect_status: Option<u16>,
+}
+
+async fn perform(
+    context: &ActionContext,
+    input: Map<std::string::String, Value>,
+    read_only: bool,
+) -> Result<Value, CallError> {
+    let prepared = prepare(&input, read_only)?;
+    let operation = format!("{} {}", prepared.method, prepared.url);
+    let client = context.http();
+    context
+        .with_retries(&operation, || attempt(client, &prepared))
+        .await
+        .map(|reply| reply.output)
+}
+
+fn prepare(
+    input: &Map<std::string::String, Value>,
+    read_only: bool,
+) -> Result<Prepared, CallError> {
+    let url_text = text(input, "url").ok_or_else(|| invalid("`url` is required".into()))?;
+    let url = reqwest::Url::parse(&url_text)
+        .map_err(|error| invalid(format!("`url: {url_text}` is not a URL: {error}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(format!(
+            "`url: {url_text}` must be http:// or https://"
+        )));
+    }
+    let method_text = text(input, "method")
+        .unwrap_or_else(|| "GET".into())
+        .to_ascii_uppercase();
+    let method = reqwest::Method::from_bytes(method_text.as_bytes())
+        .map_err(|_| invalid(format!("`method: {method_text}` is not an HTTP method")))?;
+    if read_only && !READ_METHODS.contains(&method) {
+        return Err(invalid(format!(
+            "http.request is a read and sends only GET, HEAD or OPTIONS; use http.send for {method} \
+             (a write: never sent in plans)"
+        )));
+    }
+    let mut headers = Vec::new();
+    match input.get("headers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (name, value) in map {
+                let value = match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                headers.push((name.clone(), value));
+            }
+        }
+        Some(other) => {
+            return Err(invalid(format!(
+                "`headers` must be a map of header names to values, got {other}"
+            )));
+        }
+    }
+    let has_content_type = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    let body = match input.get("body") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text.clone().into_bytes()),
+        Some(value) => {
+            if !has_content_type {
+                headers.push(("content-type".into(), "application/json".into()));
+            }
+            Some(value.to_string().into_bytes())
+        }
+    };
+    let timeout = match text(input, "timeout") {
+        None => None,
+        Some(written) => Some(
+            crate::duration::parse(&written)
+                .or_else(|| written.trim().parse::<u64>().ok().map(Duration::from_secs))
+                .filter(|duration| !duration.is_zero())
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "`timeout: {written}` is not a duration such as 10s or 500ms"
+                    ))
+                })?,
+        ),
+    };
+    let expect_status = match input.get("expect_status") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(
+            value
+                .as_u64()
+                .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|n| (100..=599).contains(n))
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "`expect_status: {value}` is not an HTTP status code (100-599)"
+                    ))
+                })?,
+        ),
+    };
+    Ok(Prepared {
+        method,
+        url,
+        headers,
+        body,
+        timeout,
+        expect_status,
+    })
+}
+
+async fn attempt(client: &reqwest::Client, request: &Prepared) -> Result<Reply, CallError> {
+    let started = Instant::now();
+    let mut builder = client.request(request.method.clone(), request.url.clone());
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    if let Some(body) = &request.body {
+        builder = builder.body(body.clone());
+    }
+    if let Some(timeout) = request.timeout {
+        builder = builder.timeout(timeout);
+    }
+    let response = builder.send().await.map_err(transport_error)?;
+    let status = response.status().as_u16();
+    let mut headers = Map::new();
+    for (name, value) in response.headers() {
+        let value = std::string::String::from_utf8_lossy(value.as_bytes()).into_owned();
+        match headers.get_mut(name.as_str()) {
+            Some(Value::String(existing)) => {
+                existing.push_str(", ");
+                existing.push_str(&value);
+            }
+            _ => {
+                headers.insert(name.as_str().to_string(), Value::String(value));
+            }
+        }
+    }
+    let request_id = ["x-amzn-requestid", "x-amz-request-id", "x-request-id"]
+        .iter()
+        .find_map(|name| headers.get(*name).and_then(Value::as_str))
+        .map(str::to_string);
+    let bytes = response.bytes().await.map_err(transport_error)?;
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let text = std::string::String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::String(text.clone()));
+    let retryable = status >= 500 || status == 429;
+    let failed = match request.expect_status {
+        Some(expected) => status != expected,
+        None => retryable,
+    };
+    if failed {
+        let expected = match request.expect_status {
+            Some(expected) => format!(", expected {expected}"),
+            None => std::string::String::new(),
+        };
+        let snippet: std::string::String = text.chars().take(300).collect();
+        return Err(CallError {
+            code: "UnexpectedStatus".into(),
+            message: format!(
+                "{} {} answered {status}{expected}{}{}",
+                request.method,
+                request.url,
+                if snippet.is_empty() { "" } else { ": " },
+                snippet.trim()
+            ),
+            status: Some(status),
+            request_id,
+            transient: retryable,
+        });
+    }
+    Ok(Reply {
+        output: json!({
+            "status": status,
+            "headers": headers,
+            "body": body,
+            "latency_ms": latency_ms,
+        }),
+        status: Some(status),
+        request_id,
+    })
+}
+
+fn transport_error(error: reqwest::Error) -> CallError {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !message.contains(&cause_text) {
+            message.push_str(": ");
+            message.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    let (code, transient) = if error.is_timeout() {
+        ("Timeout", true)
+    } else if error.is_builder() {
+        ("InvalidRequest", false)
+    } else if error.is_redirect() {
+        ("TooManyRedirects", false)
+    } else {
+        ("ConnectionError", true)
+    };
+    CallError {
+        code: code.into(),
+        message,
+        status: None,
+        request_id: None,
+        transient,
+    }
+}
+
+fn text(input: &Map<std::string::String, Value>, member: &str) -> Option<std::string::String> {
+    match input.get(member)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+fn invalid(message: std::string::String) -> CallError {
+    CallError {
+        code: "InvalidRequest".into(),
+        message,
+        status: None,
+        request_id: None,
+        transient: false,
+    }
+}

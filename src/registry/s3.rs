@@ -9,7 +9,7 @@ const OBJECT: &str = "arn:aws:s3:::{Bucket}/{Key}";
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "s3.ListBuckets",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::s3::LIST_BUCKETS),
         effect: Effect::Read,
         members: &[
             opt("MaxBuckets", Integer),
@@ -25,7 +25,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.ListObjectsV2",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::s3::LIST_OBJECTS_V2),
         effect: Effect::Read,
         members: &[
             req("Bucket", String),
@@ -49,7 +49,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.ListObjectVersions",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::s3::LIST_OBJECT_VERSIONS),
         effect: Effect::Read,
         members: &[
             req("Bucket", String),
@@ -72,7 +72,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.HeadBucket",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::s3::HEAD_BUCKET),
         effect: Effect::Read,
         members: &[req("Bucket", String), opt("ExpectedBucketOwner", String)],
         iam: &["s3:ListBucket"],
@@ -82,7 +82,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.HeadObject",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::s3::HEAD_OBJECT),
         effect: Effect::Read,
         members: &[
             req("Bucket", String),
@@ -115,7 +115,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.GetObject",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::s3::GET_OBJECT),
         effect: Effect::Read,
         members: &[
             req("Bucket", String),
@@ -149,7 +149,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.PutObject",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::s3::PUT_OBJECT),
         effect: Effect::Write,
         members: &[
             req("Bucket", String),
@@ -209,7 +209,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3.CopyObject",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::s3::COPY_OBJECT),
         effect: Effect::Write,
         members: &[
             req("Bucket", String),

@@ -6,7 +6,7 @@ use super::{ActionSpec, Effect, Execute, opt, req};
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "sns.Publish",
-        execute: Execute::Pending,
+        execute: Execute::Run(crate::aws::sns::publish),
         effect: Effect::Write,
         // One of TopicArn, TargetArn and PhoneNumber names the destination.
         members: &[
@@ -29,7 +29,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sns.ListTopics",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::sns::LIST_TOPICS),
         effect: Effect::Read,
         members: &[opt("NextToken", String)],
         iam: &["sns:ListTopics"],
@@ -39,7 +39,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sns.GetTopicAttributes",
-        execute: Execute::Pending,
+        execute: Execute::Call(&crate::aws::sns::GET_TOPIC_ATTRIBUTES),
         effect: Effect::Read,
         members: &[req("TopicArn", String)],
         iam: &["sns:GetTopicAttributes"],

@@ -1,0 +1,283 @@
+//! `http.request` and `http.send` against a tiny HTTP server on 127.0.0.1, served from a thread of the test.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use runbook::engine::{ActionContext, Silent, invoke};
+use serde_json::{Value, json};
+
+/// Serves forever on a free port; returns the base URL and a count of requests to `/flaky`.
+fn serve() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let flaky = Arc::new(AtomicUsize::new(0));
+    let counter = flaky.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let counter = counter.clone();
+            std::thread::spawn(move || handle(stream, &counter));
+        }
+    });
+    (base, flaky)
+}
+
+fn handle(mut stream: TcpStream, flaky: &AtomicUsize) {
+    let mut raw = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let header_end = loop {
+        let n = stream.read(&mut buffer).unwrap_or(0);
+        if n == 0 {
+            return;
+        }
+        raw.extend_from_slice(&buffer[..n]);
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&raw[..header_end]).to_string();
+    let mut lines = head.lines();
+    let request_line = lines.next().unwrap_or_default().to_string();
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    while raw.len() < header_end + length {
+        let n = stream.read(&mut buffer).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buffer[..n]);
+    }
+    let body = String::from_utf8_lossy(&raw[header_end..]).to_string();
+
+    let (status, content_type, text) = match path.as_str() {
+        "/health" => (
+            "200 OK",
+            "application/json",
+            r#"{"status":"ok","checks":{"dynamodb":"ok"}}"#.to_string(),
+        ),
+        "/text" => ("200 OK", "text/plain", "hello".to_string()),
+        "/missing" => ("404 Not Found", "text/plain", "no such page".to_string()),
+        "/flaky" => {
+            flaky.fetch_add(1, Ordering::SeqCst);
+            (
+                "503 Service Unavailable",
+                "text/plain",
+                "try later".to_string(),
+            )
+        }
+        "/slow" => {
+            std::thread::sleep(Duration::from_secs(3));
+            ("200 OK", "text/plain", "late".to_string())
+        }
+        "/echo" => (
+            "200 OK",
+            "application/json",
+            json!({
+                "method": method,
+                "body": body,
+                "content_type": header("content-type"),
+                "token": header("x-token"),
+            })
+            .to_string(),
+        ),
+        _ => ("404 Not Found", "text/plain", String::new()),
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nx-request-id: req-1\r\n\
+         set-cookie: a=1\r\nset-cookie: b=2\r\nconnection: close\r\n\r\n{}",
+        text.len(),
+        if method == "HEAD" { "" } else { text.as_str() }
+    );
+    let _ = stream.write_all(response.as_bytes());
+}
+
+async fn action(name: &str, input: Value) -> (Result<Value, runbook::aws::CallError>, u32) {
+    let context = ActionContext::standalone(None, true, Arc::new(Silent));
+    let spec = runbook::registry::lookup(name).expect("registered");
+    let result = invoke(&context, spec, input.as_object().unwrap()).await;
+    (result, context.attempts())
+}
+
+#[tokio::test]
+async fn get_parses_json_bodies_and_reports_headers_and_latency() {
+    let (base, _) = serve();
+    let (output, attempts) = action(
+        "http.request",
+        json!({"url": format!("{base}/health"), "timeout": "5s", "expect_status": 200}),
+    )
+    .await;
+    let output = output.unwrap();
+    assert_eq!(attempts, 1);
+    assert_eq!(output["status"], 200);
+    assert_eq!(
+        output["body"],
+        json!({"status": "ok", "checks": {"dynamodb": "ok"}})
+    );
+    assert_eq!(output["headers"]["content-type"], "application/json");
+    assert_eq!(output["headers"]["x-request-id"], "req-1");
+    assert_eq!(output["headers"]["set-cookie"], "a=1, b=2");
+    assert!(output["latency_ms"].as_u64().is_some(), "{output}");
+
+    let (text, _) = action("http.request", json!({"url": format!("{base}/text")})).await;
+    assert_eq!(text.unwrap()["body"], "hello");
+
+    // Without expect_status a 404 is an answer, not a failure.
+    let (missing, _) = action("http.request", json!({"url": format!("{base}/missing")})).await;
+    let missing = missing.unwrap();
+    assert_eq!(
+        (missing["status"].as_u64(), &missing["body"]),
+        (Some(404), &json!("no such page"))
+    );
+
+    let (head, _) = action(
+        "http.request",
+        json!({"url": format!("{base}/text"), "method": "head"}),
+    )
+    .await;
+    let head = head.unwrap();
+    assert_eq!(head["status"], 200);
+    assert_eq!(head["body"], "");
+}
+
+#[tokio::test]
+async fn unexpected_status_fails_and_only_5xx_is_retried() {
+    let (base, flaky) = serve();
+    let (error, attempts) = action(
+        "http.request",
+        json!({"url": format!("{base}/missing"), "expect_status": 200}),
+    )
+    .await;
+    let error = error.unwrap_err();
+    assert_eq!(attempts, 1);
+    assert_eq!(error.code, "UnexpectedStatus");
+    assert_eq!(error.status, Some(404));
+    assert!(!error.transient);
+    assert!(
+        error
+            .message
+            .contains("answered 404, expected 200: no such page"),
+        "{error}"
+    );
+
+    let (error, attempts) = action("http.request", json!({"url": format!("{base}/flaky")})).await;
+    let error = error.unwrap_err();
+    assert_eq!(
+        (error.code.as_str(), error.status),
+        ("UnexpectedStatus", Some(503))
+    );
+    assert!(error.transient);
+    assert_eq!(attempts, 3, "the default retry policy makes three attempts");
+    assert_eq!(flaky.load(Ordering::SeqCst), 3);
+    assert!(
+        error.message.contains("gave up after 3 attempts"),
+        "{error}"
+    );
+
+    // Expecting the 503 (a maintenance page check) makes it a success.
+    let (expected, _) = action(
+        "http.request",
+        json!({"url": format!("{base}/flaky"), "expect_status": "503"}),
+    )
+    .await;
+    assert_eq!(expected.unwrap()["body"], "try later");
+}
+
+#[tokio::test]
+async fn connection_failures_and_timeouts_are_transient() {
+    let (base, _) = serve();
+    let closed = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let (error, attempts) = action(
+        "http.request",
+        json!({"url": format!("http://127.0.0.1:{closed}/health")}),
+    )
+    .await;
+    let error = error.unwrap_err();
+    assert_eq!(error.code, "ConnectionError");
+    assert!(error.transient);
+    assert_eq!(attempts, 3);
+
+    let (error, _) = action(
+        "http.request",
+        json!({"url": format!("{base}/slow"), "timeout": "200ms"}),
+    )
+    .await;
+    let error = error.unwrap_err();
+    assert_eq!(error.code, "Timeout", "{error}");
+    assert!(error.transient);
+}
+
+#[tokio::test]
+async fn request_is_a_read_and_send_writes() {
+    let (base, _) = serve();
+    let (refused, attempts) = action(
+        "http.request",
+        json!({"url": format!("{base}/echo"), "method": "POST", "body": {"a": 1}}),
+    )
+    .await;
+    let refused = refused.unwrap_err();
+    assert_eq!(attempts, 0, "nothing was sent");
+    assert_eq!(refused.code, "InvalidRequest");
+    assert!(refused.message.contains("use http.send"), "{refused}");
+    assert_eq!(
+        runbook::registry::lookup("http.request").unwrap().effect,
+        runbook::registry::Effect::Read
+    );
+    assert_eq!(
+        runbook::registry::lookup("http.send").unwrap().effect,
+        runbook::registry::Effect::Write
+    );
+
+    let (sent, _) = action(
+        "http.send",
+        json!({
+            "url": format!("{base}/echo"),
+            "method": "POST",
+            "headers": {"X-Token": "t-1"},
+            "body": {"tenant": "carousel-labs"},
+            "expect_status": 200,
+        }),
+    )
+    .await;
+    let sent = sent.unwrap();
+    assert_eq!(
+        sent["body"],
+        json!({
+            "method": "POST",
+            "body": "{\"tenant\":\"carousel-labs\"}",
+            "content_type": "application/json",
+            "token": "t-1",
+        })
+    );
+
+    let (text, _) = action(
+        "http.send",
+        json!({"url": format!("{base}/echo"), "method": "PUT", "body": "plain", "headers": {"Content-Type": "text/plain"}}),
+    )
+    .await;
+    let text = text.unwrap();
+    assert_eq!(text["body"]["method"], "PUT");
+    assert_eq!(text["body"]["body"], "plain");
+    assert_eq!(text["body"]["content_type"], "text/plain");
+
+    let (bad, _) = action("http.send", json!({"url": "ftp://example.com/x"})).await;
+    assert_eq!(bad.unwrap_err().code, "InvalidRequest");
+}
