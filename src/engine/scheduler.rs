@@ -238,6 +238,9 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
         let status = report.status;
         match status {
             StepStatus::Failed if report.on_error_continue => {}
+            // Ended after the interrupt: sleeps and waits end early with an error, which is the interrupt's doing.
+            // The run is interrupted (set above and after the loop), not failed, and on_failure does not start.
+            StepStatus::Failed if *cancel.borrow() => {}
             StepStatus::Failed => {
                 if outcome == Outcome::Succeeded || outcome == Outcome::Interrupted {
                     outcome = Outcome::Failed;
@@ -250,10 +253,8 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
                     )
                 });
             }
-            StepStatus::AwaitingApproval => {
-                if outcome == Outcome::Succeeded {
-                    outcome = Outcome::AwaitingApproval;
-                }
+            StepStatus::AwaitingApproval if outcome == Outcome::Succeeded => {
+                outcome = Outcome::AwaitingApproval;
             }
             _ => {}
         }
