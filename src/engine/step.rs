@@ -578,7 +578,8 @@ async fn execute(
     let output = match &action.wait {
         None => invoke(context, action.spec, &request).await?,
         Some(wait) => {
-            let started = Instant::now();
+            // The clock the sleeps below run on (tokio's), so the deadline and the delays agree.
+            let started = tokio::time::Instant::now();
             let mut backoff = Backoff::new(wait.interval, wait.max_interval);
             let mut polls = 0;
             loop {
