@@ -580,7 +580,7 @@ async fn execute(
         Some(wait) => {
             // The clock the sleeps below run on (tokio's), so the deadline and the delays agree.
             let started = tokio::time::Instant::now();
-            let mut backoff = Backoff::new(wait.interval, wait.max_interval);
+            let mut backoff = Backoff::polling(wait.interval, wait.max_interval);
             let mut polls = 0;
             loop {
                 let output = invoke(context, action.spec, &request).await?;
