@@ -14,6 +14,8 @@ mod report;
 mod scheduler;
 mod scope;
 mod step;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
