@@ -1164,9 +1164,11 @@ async fn an_approved_gate_succeeds_and_records_who_approved() {
     assert_eq!(report.outcome, Outcome::Succeeded, "{report:#?}");
     let gate = step(&report, "gate");
     assert_eq!(gate.status, StepStatus::Succeeded);
-    assert_eq!(
-        gate.approved_by.as_deref(),
-        Some("alice via --approve gate")
+    // Who and how; the record may go on (a time, say).
+    let approved_by = gate.approved_by.as_deref().unwrap_or_default();
+    assert!(
+        approved_by.starts_with("alice via --approve gate"),
+        "{approved_by:?}"
     );
     let asked = harness.approver.asked.lock().unwrap().clone();
     assert_eq!(asked.len(), 1);
