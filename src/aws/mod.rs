@@ -11,12 +11,21 @@
 //!
 //! The SDK's own retries are off: the engine retries ([`crate::engine`]) so every attempt is visible.
 
+pub mod athena;
 pub mod cloudformation;
 pub mod cloudwatch;
+pub mod costexplorer;
 pub mod dynamodb;
+pub mod dynamodbstreams;
+pub mod eventbridge;
+pub mod glue;
+pub mod lambda;
+pub mod logs;
 pub mod protocol;
 pub mod s3;
+pub mod s3tables;
 pub mod sns;
+pub mod sqs;
 pub mod sts;
 pub mod xml;
 

@@ -16,6 +16,18 @@ pub enum Protocol {
         uri: &'static [&'static str],
         body: bool,
     },
+    /// `restJson1` operations whose HTTP body is one member, sent and returned as is rather than as a JSON
+    /// object (Lambda `Invoke`). `uri` members go in the path, query string or headers through the typed builder.
+    /// The `payload` member is the request body: a string as its own text (already-encoded JSON, as the CLI's
+    /// `--payload`), any other value as JSON. The response becomes an object: `payload` holds the body (parsed
+    /// when it is JSON, else text; absent when empty), `status` the HTTP status code, and each `(header, member)`
+    /// of `headers` that the response carries becomes that member.
+    RestJsonPayload {
+        uri: &'static [&'static str],
+        payload: &'static str,
+        status: &'static str,
+        headers: &'static [(&'static str, &'static str)],
+    },
     /// `awsQuery` (CloudFormation, SNS, STS): a form body, an XML response wrapped in `<OpResult>`.
     /// `lists` names members that are lists of structures, kept as arrays even when empty.
     Query {
@@ -99,6 +111,14 @@ impl Protocol {
                     Some("application/x-www-form-urlencoded"),
                 )
             }
+            Protocol::RestJsonPayload { payload, .. } => match input.get(*payload) {
+                None | Some(Value::Null) => (None, None),
+                Some(Value::String(text)) => (Some(text.clone().into_bytes()), None),
+                Some(value) => (
+                    Some(serde_json::to_vec(value).map_err(|e| e.to_string())?),
+                    Some("application/json"),
+                ),
+            },
             Protocol::RestXml { .. } | Protocol::RestXmlHeaders { .. } => (None, None),
         };
         Ok(Request {
@@ -113,7 +133,9 @@ impl Protocol {
         let status = exchange.status;
         if !(200..300).contains(&status) {
             let (code, message, body_request_id) = match self {
-                Protocol::AwsJson { .. } | Protocol::RestJson { .. } => json_error(&exchange),
+                Protocol::AwsJson { .. }
+                | Protocol::RestJson { .. }
+                | Protocol::RestJsonPayload { .. } => json_error(&exchange),
                 Protocol::Query { .. }
                 | Protocol::RestXml { .. }
                 | Protocol::RestXmlHeaders { .. } => xml_error(&exchange),
@@ -143,6 +165,27 @@ impl Protocol {
                     epoch_timestamps_to_rfc3339(&mut value, None);
                     value
                 }
+            }
+            Protocol::RestJsonPayload {
+                payload,
+                status: status_member,
+                headers,
+                ..
+            } => {
+                let mut output = Map::new();
+                output.insert(status_member.to_string(), Value::from(status));
+                for (header, member) in *headers {
+                    if let Some(value) = exchange.header(header) {
+                        output.insert(member.to_string(), Value::String(value.to_string()));
+                    }
+                }
+                if !exchange.body.is_empty() {
+                    let body = serde_json::from_slice(&exchange.body).unwrap_or_else(|_| {
+                        Value::String(String::from_utf8_lossy(&exchange.body).into_owned())
+                    });
+                    output.insert(payload.to_string(), body);
+                }
+                Value::Object(output)
             }
             Protocol::Query { lists, .. } => {
                 let tree = xml::parse(&exchange.body, lists).map_err(|message| CallError {
@@ -854,5 +897,87 @@ mod xml_shape_tests {
             error.message,
             "500 Internal Server Error Internal Server Error"
         );
+    }
+}
+
+#[cfg(test)]
+mod raw_payload_tests {
+    use super::*;
+    use serde_json::json;
+
+    const INVOKE: Protocol = Protocol::RestJsonPayload {
+        uri: &["FunctionName", "InvocationType"],
+        payload: "Payload",
+        status: "StatusCode",
+        headers: &[("x-amz-function-error", "FunctionError")],
+    };
+
+    fn reply(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Value {
+        INVOKE
+            .decode(
+                "Invoke",
+                Exchange {
+                    status,
+                    headers: headers
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                    body: body.to_vec(),
+                },
+            )
+            .unwrap()
+            .output
+    }
+
+    #[test]
+    fn the_payload_member_is_the_whole_body() {
+        let input = json!({"FunctionName": "f", "InvocationType": "Event", "Payload": {"a": [1]}});
+        let request = INVOKE.encode("Invoke", input.as_object().unwrap()).unwrap();
+        assert_eq!(request.body.as_deref(), Some(&br#"{"a":[1]}"#[..]));
+        let input = json!({"FunctionName": "f", "Payload": "{\"already\": \"encoded\"}"});
+        let request = INVOKE.encode("Invoke", input.as_object().unwrap()).unwrap();
+        assert_eq!(
+            request.body.as_deref(),
+            Some(&br#"{"already": "encoded"}"#[..])
+        );
+        let input = json!({"FunctionName": "f"});
+        assert_eq!(
+            INVOKE
+                .encode("Invoke", input.as_object().unwrap())
+                .unwrap()
+                .body,
+            None
+        );
+    }
+
+    #[test]
+    fn the_response_carries_status_headers_and_the_parsed_body() {
+        assert_eq!(
+            reply(
+                200,
+                &[("X-Amz-Function-Error", "Unhandled")],
+                br#"{"errorMessage":"boom"}"#
+            ),
+            json!({"StatusCode": 200, "FunctionError": "Unhandled", "Payload": {"errorMessage": "boom"}})
+        );
+        assert_eq!(
+            reply(200, &[], b"not json"),
+            json!({"StatusCode": 200, "Payload": "not json"})
+        );
+        assert_eq!(reply(202, &[], b""), json!({"StatusCode": 202}));
+        let error = INVOKE
+            .decode(
+                "Invoke",
+                Exchange {
+                    status: 404,
+                    headers: vec![(
+                        "x-amzn-errortype".into(),
+                        "ResourceNotFoundException:http://internal".into(),
+                    )],
+                    body: br#"{"Message":"Function not found"}"#.to_vec(),
+                },
+            )
+            .unwrap_err();
+        assert_eq!(error.code, "ResourceNotFoundException");
     }
 }

@@ -2,6 +2,7 @@
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, opt, req};
+use crate::aws;
 
 const WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/{WorkGroup}";
 const ANY_WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/*";
@@ -9,7 +10,7 @@ const ANY_WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/*";
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "athena.StartQueryExecution",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::athena::START_QUERY_EXECUTION),
         // Costs money per byte scanned and can run DDL, INSERT or CTAS.
         effect: Effect::Write,
         members: &[
@@ -38,7 +39,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.GetQueryExecution",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::athena::GET_QUERY_EXECUTION),
         effect: Effect::Read,
         members: &[req("QueryExecutionId", String)],
         iam: &["athena:GetQueryExecution"],
@@ -48,7 +49,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.GetQueryResults",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::athena::GET_QUERY_RESULTS),
         effect: Effect::Read,
         members: &[
             req("QueryExecutionId", String),
@@ -65,7 +66,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.ListQueryExecutions",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::athena::LIST_QUERY_EXECUTIONS),
         effect: Effect::Read,
         members: &[
             opt("NextToken", String),
@@ -79,7 +80,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.StopQueryExecution",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::athena::STOP_QUERY_EXECUTION),
         effect: Effect::Write,
         members: &[req("QueryExecutionId", String)],
         iam: &["athena:StopQueryExecution"],
@@ -89,7 +90,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.query",
-        execute: Execute::Pending,
+        execute: Execute::Run(aws::athena::query),
         // Runs arbitrary SQL, so it is a write even when the SQL is a SELECT.
         effect: Effect::Write,
         members: &[

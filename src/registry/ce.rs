@@ -2,10 +2,11 @@
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, opt, req};
+use crate::aws;
 
 pub const ACTIONS: &[ActionSpec] = &[ActionSpec {
     name: "ce.GetCostAndUsage",
-    execute: Execute::Pending,
+    execute: Execute::Call(&aws::costexplorer::GET_COST_AND_USAGE),
     // AWS bills each request (USD 0.01), but it changes nothing.
     effect: Effect::Read,
     members: &[

@@ -19,7 +19,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.DescribeContinuousBackups",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::DESCRIBE_CONTINUOUS_BACKUPS),
         effect: Effect::Read,
         members: &[req("TableName", String)],
         iam: &["dynamodb:DescribeContinuousBackups"],
@@ -29,7 +29,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.ListBackups",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::LIST_BACKUPS),
         effect: Effect::Read,
         members: &[
             opt("TableName", String),
@@ -60,7 +60,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.CreateBackup",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::CREATE_BACKUP),
         effect: Effect::Write,
         members: &[req("TableName", String), req("BackupName", String)],
         iam: &["dynamodb:CreateBackup"],
@@ -71,7 +71,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.DescribeBackup",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::DESCRIBE_BACKUP),
         effect: Effect::Read,
         members: &[req("BackupArn", String)],
         iam: &["dynamodb:DescribeBackup"],
@@ -81,7 +81,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.DeleteBackup",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::DELETE_BACKUP),
         effect: Effect::Write,
         members: &[req("BackupArn", String)],
         iam: &["dynamodb:DeleteBackup"],
@@ -91,7 +91,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.RestoreTableToPointInTime",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::RESTORE_TABLE_TO_POINT_IN_TIME),
         effect: Effect::Write,
         members: &[
             req("TargetTableName", String),
@@ -125,7 +125,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.RestoreTableFromBackup",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::RESTORE_TABLE_FROM_BACKUP),
         effect: Effect::Write,
         members: &[
             req("TargetTableName", String),
@@ -155,7 +155,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.DeleteTable",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::DELETE_TABLE),
         effect: Effect::Write,
         members: &[req("TableName", String)],
         iam: &["dynamodb:DeleteTable"],
@@ -165,7 +165,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.Scan",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::SCAN),
         effect: Effect::Read,
         members: &[
             req("TableName", String),
@@ -193,7 +193,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.Query",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::QUERY),
         effect: Effect::Read,
         members: &[
             req("TableName", String),
@@ -227,7 +227,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.GetItem",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::GET_ITEM),
         effect: Effect::Read,
         members: &[
             req("TableName", String),
@@ -246,7 +246,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.PutItem",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::PUT_ITEM),
         effect: Effect::Write,
         members: &[
             req("TableName", String),
@@ -270,7 +270,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.UpdateContinuousBackups",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodb::UPDATE_CONTINUOUS_BACKUPS),
         effect: Effect::Write,
         members: &[
             req("TableName", String),
@@ -284,7 +284,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.count_items",
-        execute: Execute::Pending,
+        execute: Execute::Run(aws::dynamodb::count_items),
         effect: Effect::Read,
         members: &[
             req("TableName", String),
@@ -293,6 +293,8 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("FilterExpression", String),
             opt("ExpressionAttributeNames", Map),
             opt("ExpressionAttributeValues", Map),
+            // Items evaluated per page (each Scan or Query's `Limit`), to spread the read load; not a cap.
+            opt("Limit", Integer),
         ],
         iam: &["dynamodb:Scan", "dynamodb:Query"],
         resource: TABLE,

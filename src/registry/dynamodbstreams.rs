@@ -2,11 +2,12 @@
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, opt, req};
+use crate::aws;
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "dynamodbstreams.ListStreams",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodbstreams::LIST_STREAMS),
         effect: Effect::Read,
         members: &[
             opt("TableName", String),
@@ -20,7 +21,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodbstreams.DescribeStream",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodbstreams::DESCRIBE_STREAM),
         effect: Effect::Read,
         members: &[
             req("StreamArn", String),
@@ -35,7 +36,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodbstreams.GetShardIterator",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodbstreams::GET_SHARD_ITERATOR),
         effect: Effect::Read,
         members: &[
             req("StreamArn", String),
@@ -52,7 +53,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodbstreams.GetRecords",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::dynamodbstreams::GET_RECORDS),
         effect: Effect::Read,
         members: &[req("ShardIterator", String), opt("Limit", Integer)],
         iam: &["dynamodb:GetRecords"],

@@ -2,6 +2,7 @@
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, opt, req};
+use crate::aws;
 
 /// The ARN of a rule on the default bus; rules on a custom bus are `rule/{EventBusName}/{Name}`.
 const RULE: &str = "arn:aws:events:{region}:{account}:rule/{Name}";
@@ -9,7 +10,7 @@ const RULE: &str = "arn:aws:events:{region}:{account}:rule/{Name}";
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "events.DescribeRule",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::eventbridge::DESCRIBE_RULE),
         effect: Effect::Read,
         members: &[req("Name", String), opt("EventBusName", String)],
         iam: &["events:DescribeRule"],
@@ -19,7 +20,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "events.EnableRule",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::eventbridge::ENABLE_RULE),
         effect: Effect::Write,
         members: &[req("Name", String), opt("EventBusName", String)],
         iam: &["events:EnableRule"],
@@ -29,7 +30,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "events.DisableRule",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::eventbridge::DISABLE_RULE),
         effect: Effect::Write,
         members: &[req("Name", String), opt("EventBusName", String)],
         iam: &["events:DisableRule"],
@@ -39,7 +40,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "events.ListRules",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::eventbridge::LIST_RULES),
         effect: Effect::Read,
         members: &[
             opt("NamePrefix", String),

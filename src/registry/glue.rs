@@ -2,13 +2,14 @@
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, opt, req};
+use crate::aws;
 
 const TABLE: &str = "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{Name}";
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "glue.GetTable",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::glue::GET_TABLE),
         effect: Effect::Read,
         members: &[
             req("DatabaseName", String),
@@ -28,7 +29,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.GetTables",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::glue::GET_TABLES),
         effect: Effect::Read,
         members: &[
             req("DatabaseName", String),
@@ -50,7 +51,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.GetDatabase",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::glue::GET_DATABASE),
         effect: Effect::Read,
         members: &[req("Name", String), opt("CatalogId", String)],
         iam: &["glue:GetDatabase"],
@@ -60,7 +61,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.UpdateTable",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::glue::UPDATE_TABLE),
         effect: Effect::Write,
         members: &[
             req("DatabaseName", String),
@@ -82,7 +83,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.GetTableVersions",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::glue::GET_TABLE_VERSIONS),
         effect: Effect::Read,
         members: &[
             req("DatabaseName", String),

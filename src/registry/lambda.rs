@@ -2,6 +2,7 @@
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, opt, req};
+use crate::aws;
 
 const FUNCTION: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}";
 const ALIAS: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}:{Name}";
@@ -9,7 +10,7 @@ const ALIAS: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}:{
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "lambda.ListVersionsByFunction",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::lambda::LIST_VERSIONS_BY_FUNCTION),
         effect: Effect::Read,
         members: &[
             req("FunctionName", String),
@@ -23,7 +24,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.ListAliases",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::lambda::LIST_ALIASES),
         effect: Effect::Read,
         members: &[
             req("FunctionName", String),
@@ -38,7 +39,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.GetAlias",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::lambda::GET_ALIAS),
         effect: Effect::Read,
         members: &[req("FunctionName", String), req("Name", String)],
         iam: &["lambda:GetAlias"],
@@ -49,7 +50,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.UpdateAlias",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::lambda::UPDATE_ALIAS),
         effect: Effect::Write,
         members: &[
             req("FunctionName", String),
@@ -68,7 +69,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.GetFunction",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::lambda::GET_FUNCTION),
         effect: Effect::Read,
         members: &[req("FunctionName", String), opt("Qualifier", String)],
         iam: &["lambda:GetFunction"],
@@ -79,7 +80,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.GetFunctionConfiguration",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::lambda::GET_FUNCTION_CONFIGURATION),
         effect: Effect::Read,
         members: &[req("FunctionName", String), opt("Qualifier", String)],
         iam: &["lambda:GetFunctionConfiguration"],
@@ -89,7 +90,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.UpdateFunctionConfiguration",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::lambda::UPDATE_FUNCTION_CONFIGURATION),
         effect: Effect::Write,
         members: &[
             req("FunctionName", String),
@@ -122,7 +123,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.Invoke",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::lambda::INVOKE),
         effect: Effect::Write,
         members: &[
             req("FunctionName", String),
@@ -143,7 +144,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.PublishVersion",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::lambda::PUBLISH_VERSION),
         effect: Effect::Write,
         members: &[
             req("FunctionName", String),

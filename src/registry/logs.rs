@@ -3,13 +3,14 @@
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, opt, req};
+use crate::aws;
 
 const LOG_GROUP: &str = "arn:aws:logs:{region}:{account}:log-group:{logGroupName}:*";
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "logs.FilterLogEvents",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::logs::FILTER_LOG_EVENTS),
         effect: Effect::Read,
         // Exactly one of logGroupName and logGroupIdentifier is required.
         members: &[
@@ -35,7 +36,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.DescribeLogGroups",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::logs::DESCRIBE_LOG_GROUPS),
         effect: Effect::Read,
         members: &[
             opt("accountIdentifiers", List),
@@ -54,7 +55,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.DescribeLogStreams",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::logs::DESCRIBE_LOG_STREAMS),
         effect: Effect::Read,
         // Exactly one of logGroupName and logGroupIdentifier is required.
         members: &[
@@ -76,7 +77,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.GetLogEvents",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::logs::GET_LOG_EVENTS),
         effect: Effect::Read,
         members: &[
             req("logStreamName", String),
@@ -98,7 +99,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.StartQuery",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::logs::START_QUERY),
         // Only reads logs, but Logs Insights bills per GB scanned: bound the time range.
         effect: Effect::Read,
         members: &[
@@ -121,7 +122,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.GetQueryResults",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::logs::GET_QUERY_RESULTS),
         effect: Effect::Read,
         members: &[req("queryId", String)],
         iam: &["logs:GetQueryResults"],

@@ -3,6 +3,7 @@
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, opt, req};
+use crate::aws;
 
 /// Table ARNs end in a table ID the request does not carry, so table-level rows name every table in the bucket.
 const TABLES: &str = "{tableBucketARN}/table/*";
@@ -10,7 +11,7 @@ const TABLES: &str = "{tableBucketARN}/table/*";
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "s3tables.GetTable",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::s3tables::GET_TABLE),
         effect: Effect::Read,
         // Either tableArn, or tableBucketARN + namespace + name.
         members: &[
@@ -28,7 +29,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.GetTableMetadataLocation",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::s3tables::GET_TABLE_METADATA_LOCATION),
         effect: Effect::Read,
         members: &[
             req("tableBucketARN", String),
@@ -44,7 +45,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.UpdateTableMetadataLocation",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::s3tables::UPDATE_TABLE_METADATA_LOCATION),
         effect: Effect::Write,
         members: &[
             req("tableBucketARN", String),
@@ -64,7 +65,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.ListTables",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::s3tables::LIST_TABLES),
         effect: Effect::Read,
         members: &[
             req("tableBucketARN", String),
@@ -81,7 +82,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.ListNamespaces",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::s3tables::LIST_NAMESPACES),
         effect: Effect::Read,
         members: &[
             req("tableBucketARN", String),

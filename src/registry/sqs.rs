@@ -2,11 +2,12 @@
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, opt, req};
+use crate::aws;
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "sqs.GetQueueUrl",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::sqs::GET_QUEUE_URL),
         effect: Effect::Read,
         members: &[
             req("QueueName", String),
@@ -19,7 +20,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.GetQueueAttributes",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::sqs::GET_QUEUE_ATTRIBUTES),
         effect: Effect::Read,
         members: &[req("QueueUrl", String), opt("AttributeNames", List)],
         iam: &["sqs:GetQueueAttributes"],
@@ -30,7 +31,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.ReceiveMessage",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::sqs::RECEIVE_MESSAGE),
         // Received messages become invisible to other consumers for the visibility timeout.
         effect: Effect::Write,
         members: &[
@@ -53,7 +54,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.SendMessage",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::sqs::SEND_MESSAGE),
         effect: Effect::Write,
         members: &[
             req("QueueUrl", String),
@@ -72,7 +73,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.SendMessageBatch",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::sqs::SEND_MESSAGE_BATCH),
         effect: Effect::Write,
         members: &[req("QueueUrl", String), req("Entries", List)],
         // There is no separate IAM action for the batch form.
@@ -84,7 +85,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.DeleteMessage",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::sqs::DELETE_MESSAGE),
         effect: Effect::Write,
         members: &[req("QueueUrl", String), req("ReceiptHandle", String)],
         iam: &["sqs:DeleteMessage"],
@@ -95,7 +96,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.DeleteMessageBatch",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::sqs::DELETE_MESSAGE_BATCH),
         effect: Effect::Write,
         members: &[req("QueueUrl", String), req("Entries", List)],
         // There is no separate IAM action for the batch form.
@@ -107,7 +108,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.PurgeQueue",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::sqs::PURGE_QUEUE),
         effect: Effect::Write,
         members: &[req("QueueUrl", String)],
         iam: &["sqs:PurgeQueue"],
@@ -117,7 +118,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.ListQueues",
-        execute: Execute::Pending,
+        execute: Execute::Call(&aws::sqs::LIST_QUEUES),
         effect: Effect::Read,
         members: &[
             opt("QueueNamePrefix", String),
@@ -131,7 +132,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.move_messages",
-        execute: Execute::Pending,
+        execute: Execute::Run(aws::sqs::move_messages),
         effect: Effect::Write,
         members: &[
             req("SourceQueueUrl", String),

@@ -115,4 +115,70 @@ impl Moto {
     pub async fn aws(&self) -> runbook::aws::Aws {
         runbook::aws::Aws::from_sdk_config(self.sdk_config().await)
     }
+
+    /// POSTs `body` to one of moto's own endpoints (`/moto-api/...`): configuration and canned results for
+    /// services whose results moto cannot compute (Athena rows, Cost Explorer figures, Lambda invocations).
+    pub async fn moto_api(&self, path: &str, body: serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}{path}", self.endpoint))
+            .json(&body)
+            .send()
+            .await
+            .expect("reach moto's API");
+        assert!(
+            response.status().is_success(),
+            "moto answered {} to {path}",
+            response.status()
+        );
+    }
+
+    /// Switches this emulator to moto's simple Lambda backend, which runs no Docker container: `Invoke` answers
+    /// with the request payload, or with results queued by [`Moto::queue_lambda_result`]. Functions live in the
+    /// backend that was active when they were created, so call this before creating any.
+    pub async fn lambda_without_docker(&self) {
+        self.moto_api(
+            "/moto-api/config",
+            serde_json::json!({"lambda": {"use_docker": false}}),
+        )
+        .await;
+    }
+
+    /// The next `Invoke` of the simple Lambda backend in eu-west-1 answers `result`.
+    pub async fn queue_lambda_result(&self, result: &str) {
+        self.moto_api(
+            "/moto-api/static/lambda-simple/response",
+            serde_json::json!({"region": "eu-west-1", "results": [result]}),
+        )
+        .await;
+    }
+
+    /// Creates an IAM role Lambda may assume (moto checks that a function's role exists) and returns its ARN.
+    /// There is no IAM SDK crate in the tree, so this is the awsQuery call written out.
+    pub async fn create_lambda_role(&self, name: &str) -> String {
+        let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let response = reqwest::Client::new()
+            .post(&self.endpoint)
+            .header(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/iam/aws4_request, \
+                 SignedHeaders=host, Signature=0",
+            )
+            .form(&[
+                ("Action", "CreateRole"),
+                ("Version", "2010-05-08"),
+                ("RoleName", name),
+                ("AssumeRolePolicyDocument", policy),
+            ])
+            .send()
+            .await
+            .expect("reach moto's IAM");
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        // EntityAlreadyExists is fine: tests of one binary share the emulator.
+        assert!(
+            status.is_success() || body.contains("EntityAlreadyExists"),
+            "CreateRole: {status} {body}"
+        );
+        format!("arn:aws:iam::123456789012:role/{name}")
+    }
 }
