@@ -343,19 +343,23 @@ fn run_accepts_every_flag_form() {
             "--limit=7",
             "--ratio",
             "0.5",
+            "--output",
+            "json",
         ],
     );
-    let out = stdout(&output);
-    assert!(out.contains("verify = false"), "{out}{}", stderr(&output));
-    assert!(out.contains("dry = true"), "{out}");
-    assert!(out.contains("tables = [\"a\",\"b\"]"), "{out}");
-    assert!(out.contains("tags = {\"team\":\"data\"}"), "{out}");
-    assert!(out.contains("limit = 7"), "{out}");
-    assert!(out.contains("ratio = 0.5"), "{out}");
-    assert!(out.contains("wait_for = \"5m\""), "{out}");
-    assert!(
-        out.contains("label = \"7-items\""),
-        "a template default sees earlier parameters: {out}"
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let params = &report["params"];
+    assert_eq!(params["verify"], false);
+    assert_eq!(params["dry"], true);
+    assert_eq!(params["tables"], serde_json::json!(["a", "b"]));
+    assert_eq!(params["tags"], serde_json::json!({"team": "data"}));
+    assert_eq!(params["limit"], 7);
+    assert_eq!(params["ratio"], 0.5);
+    assert_eq!(params["wait_for"], "5m");
+    assert_eq!(
+        params["label"], "7-items",
+        "a template default sees earlier parameters"
     );
     let bad_list = runbook_in(dir.path(), &["run", "flags", "--tables", "a,b"]);
     assert_eq!(bad_list.status.code(), Some(2));

@@ -392,6 +392,24 @@ pub fn is_transient_code(code: &str) -> bool {
     TRANSIENT_CODES.contains(&code)
 }
 
+/// Codes that say the request was turned away before it was processed, so even a write may be sent again.
+pub fn is_throttling_code(code: &str) -> bool {
+    matches!(
+        code,
+        "Throttling"
+            | "ThrottlingException"
+            | "ThrottledException"
+            | "RequestThrottledException"
+            | "TooManyRequestsException"
+            | "ProvisionedThroughputExceededException"
+            | "RequestLimitExceeded"
+            | "BandwidthLimitExceeded"
+            | "RequestThrottled"
+            | "SlowDown"
+            | "EC2ThrottledException"
+    )
+}
+
 /// Why the SDK gave up without a response we could read: a transport failure.
 #[derive(Debug)]
 pub struct Failure {
@@ -415,8 +433,12 @@ impl<E: std::error::Error + 'static, R: std::fmt::Debug> From<SdkError<E, R>> fo
                 } else {
                     "ConnectionError"
                 },
-                // A refused or dropped connection is worth another try; a bad URL or TLS setting is not.
-                transient: dispatch.is_io() || dispatch.is_timeout(),
+                // A refused or dropped connection is worth another try; a bad URL or TLS setting is not. hyper
+                // reports "connection closed before message completed" as `other` with a transient kind.
+                transient: dispatch.is_io()
+                    || dispatch.is_timeout()
+                    || dispatch.as_other()
+                        == Some(aws_smithy_types::retry::ErrorKind::TransientError),
                 message,
             },
             SdkError::ConstructionFailure(_) => Failure {

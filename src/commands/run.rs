@@ -133,34 +133,57 @@ fn add_engine_flags(command: Command, verb: Verb, runbook: &Runbook) -> Command 
     }
 }
 
-fn read_flags(matches: &ArgMatches, verb: Verb, runbook: &Runbook, params: &Map<String, Value>) -> Result<Flags, String> {
+fn read_flags(
+    matches: &ArgMatches,
+    verb: Verb,
+    runbook: &Runbook,
+    params: &Map<String, Value>,
+) -> Result<Flags, String> {
     let offline = matches.get_flag("offline");
     let dry_run = verb == Verb::Run && matches.get_flag("dry_run");
     let mode = match (verb, dry_run, offline) {
-        (Verb::Run, false, true) => return Err("--offline needs --dry-run (or use `runbook plan --offline`)".into()),
+        (Verb::Run, false, true) => {
+            return Err("--offline needs --dry-run (or use `runbook plan --offline`)".into());
+        }
         (_, _, true) => Mode::Offline,
         (Verb::Plan, _, _) | (Verb::Run, true, _) => Mode::Plan,
         (Verb::Run, false, false) => Mode::Run,
     };
     let region = if runbook.param("region").is_some() {
-        params.get("region").and_then(Value::as_str).map(str::to_string)
+        params
+            .get("region")
+            .and_then(Value::as_str)
+            .map(str::to_string)
     } else {
         matches.get_one::<String>("region").cloned()
     };
     let format = match verb {
-        Verb::Plan => matches.get_one::<String>("format").cloned().unwrap_or_default(),
+        Verb::Plan => matches
+            .get_one::<String>("format")
+            .cloned()
+            .unwrap_or_default(),
         Verb::Run if dry_run => "text".into(),
-        Verb::Run => matches.get_one::<String>("output").cloned().unwrap_or_default(),
+        Verb::Run => matches
+            .get_one::<String>("output")
+            .cloned()
+            .unwrap_or_default(),
     };
     let approve: Vec<String> = if verb == Verb::Run {
-        matches.get_many::<String>("approve").map(|v| v.cloned().collect()).unwrap_or_default()
+        matches
+            .get_many::<String>("approve")
+            .map(|v| v.cloned().collect())
+            .unwrap_or_default()
     } else {
         Vec::new()
     };
     for step in &approve {
         match runbook.step(step) {
             Some(found) if found.effect() == crate::runbook::StepEffect::Approval => {}
-            Some(_) => return Err(format!("--approve {step}: `{step}` is not an approval step")),
+            Some(_) => {
+                return Err(format!(
+                    "--approve {step}: `{step}` is not an approval step"
+                ));
+            }
             None => {
                 let gates: Vec<&str> = runbook
                     .steps
@@ -170,7 +193,11 @@ fn read_flags(matches: &ArgMatches, verb: Verb, runbook: &Runbook, params: &Map<
                     .collect();
                 return Err(format!(
                     "--approve {step}: no such step; approval steps: {}",
-                    if gates.is_empty() { "none".to_string() } else { gates.join(", ") }
+                    if gates.is_empty() {
+                        "none".to_string()
+                    } else {
+                        gates.join(", ")
+                    }
                 ));
             }
         }
@@ -210,7 +237,7 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
         Ok(runbook) => Arc::new(runbook),
         Err(code) => return code,
     };
-    let command = add_engine_flags(
+    let mut command = add_engine_flags(
         param_flags::add_flags(
             Command::new(format!("runbook {} {}", verb.name(), runbook.name))
                 .about(runbook.description.clone())
@@ -220,11 +247,22 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
         verb,
         &runbook,
     );
+    // A pull request's offline plan has no values for required parameters; it shows `<param NAME>` instead.
+    let offline = args.iter().any(|a| a == "--offline");
+    if offline {
+        for param in runbook.params.iter().filter(|p| p.required) {
+            command = command.mut_arg(&param.name, |arg| arg.required(false));
+        }
+    }
     let matches = match command.try_get_matches_from(&args[1..]) {
         Ok(matches) => matches,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { exit::USAGE } else { exit::OK };
+            return if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
         }
     };
     let started_at = jiff::Timestamp::now();
@@ -250,11 +288,27 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
         );
         return exit::USAGE;
     }
+    let unknown: Vec<String> = runbook
+        .params
+        .iter()
+        .filter(|p| p.required && params.get(&p.name).is_none_or(Value::is_null))
+        .map(|p| p.name.clone())
+        .collect();
+    let mut params = params;
+    for name in &unknown {
+        params.insert(name.clone(), Value::String("<not given>".into()));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    runtime.block_on(execute(context, runbook, params, flags, started_at))
+    runtime.block_on(execute(
+        context,
+        runbook,
+        (params, unknown),
+        flags,
+        started_at,
+    ))
 }
 
 /// The first action the runbook names that has no executor.
@@ -274,7 +328,9 @@ fn needs_aws(runbook: &Runbook) -> bool {
         .iter()
         .chain(&runbook.on_failure)
         .filter_map(|step| step.action())
-        .any(|action| !action.spec.name.starts_with("core.") && !action.spec.name.starts_with("http."))
+        .any(|action| {
+            !action.spec.name.starts_with("core.") && !action.spec.name.starts_with("http.")
+        })
 }
 
 /// Sortable by time and short enough to type: `20261129T163012Z-3f9a`.
@@ -286,7 +342,7 @@ fn new_run_id(started_at: jiff::Timestamp) -> String {
 async fn execute(
     context: &Context,
     runbook: Arc<Runbook>,
-    params: Map<String, Value>,
+    (params, unknown): (Map<String, Value>, Vec<String>),
     flags: Flags,
     started_at: jiff::Timestamp,
 ) -> i32 {
@@ -337,11 +393,24 @@ async fn execute(
         let plan = engine::execute(
             runbook.clone(),
             params.clone(),
-            options(&flags, Mode::Plan, aws.clone(), progress.clone(), interactive, (&run_id, started_at), None).0,
+            options(
+                &flags,
+                Mode::Plan,
+                aws.clone(),
+                progress.clone(),
+                interactive,
+                (&run_id, started_at),
+                None,
+            )
+            .0,
         )
         .await;
         eprint!("\n{}", plan_view::text(&plan));
-        eprint!("\nRun {} with these {} writes? Only 'yes' is accepted: ", runbook.name, writes.len());
+        eprint!(
+            "\nRun {} with these {} writes? Only 'yes' is accepted: ",
+            runbook.name,
+            writes.len()
+        );
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         let _ = std::io::stdin().lock().read_line(&mut answer);
@@ -360,8 +429,16 @@ async fn execute(
         && let Some(aws) = &aws
     {
         match aws::call(aws, &aws::sts::GET_CALLER_IDENTITY, Map::new(), false).await {
-            Ok(reply) => identity.aws_principal = reply.output.get("Arn").and_then(Value::as_str).map(str::to_string),
-            Err(error) => eprintln!("runbook: warning: cannot tell the AWS caller identity: {error}"),
+            Ok(reply) => {
+                identity.aws_principal = reply
+                    .output
+                    .get("Arn")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            }
+            Err(error) => {
+                eprintln!("runbook: warning: cannot tell the AWS caller identity: {error}")
+            }
         }
     }
 
@@ -375,7 +452,7 @@ async fn execute(
         Some(identity),
     );
     let signals = tokio::spawn(watch_signals(cancel, progress.clone()));
-    let report = engine::execute(runbook, params, options).await;
+    let report = engine::execute_with_unknown_params(runbook, params, &unknown, options).await;
     signals.abort();
     print_result(&flags, &report);
     exit_code(&report)
@@ -416,7 +493,8 @@ fn options(
 /// First SIGINT or SIGTERM: stop starting steps and let in-flight calls end. A second one exits at once.
 async fn watch_signals(cancel: tokio::sync::watch::Sender<bool>, progress: Arc<Progress>) {
     #[cfg(unix)]
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     loop {
         #[cfg(unix)]
         let terminated = async {

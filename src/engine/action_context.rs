@@ -8,7 +8,22 @@ use serde_json::{Map, Value};
 use super::backoff::Backoff;
 use super::event::{AttemptOutcome, Event, Observer};
 use crate::aws::{self, Aws, AwsOp, BoxFuture, CallError};
+use crate::registry::Effect;
 use crate::runbook::Retry;
+
+/// A write that timed out, lost its connection or got a 5xx may have taken effect: repeating it could restore a
+/// table twice or send a message twice. Only answers that say the request was refused before it was processed
+/// (throttling) are retried for writes; anything else stops the step with the outcome marked unknown.
+fn never_repeat_an_uncertain_write(mut error: CallError) -> CallError {
+    if error.transient && !aws::is_throttling_code(&error.code) {
+        error.transient = false;
+        error.message = format!(
+            "{} (a write whose outcome is unknown is never repeated automatically; check the resource before running again)",
+            error.message
+        );
+    }
+    error
+}
 
 /// A built-in or composite action: `input` is the rendered `with:` block.
 pub type RunFn =
@@ -82,8 +97,15 @@ impl ActionContext {
     ) -> Result<Value, CallError> {
         let aws = self.aws()?;
         let operation = op.name();
+        let effect = op.effect;
         self.with_retries(&operation, || {
-            aws::call(aws, op, input.clone(), self.allow_writes)
+            let attempt = aws::call(aws, op, input.clone(), self.allow_writes);
+            async move {
+                attempt.await.map_err(|error| match effect {
+                    Effect::Write => never_repeat_an_uncertain_write(error),
+                    Effect::Read => error,
+                })
+            }
         })
         .await
         .map(|reply| reply.output)

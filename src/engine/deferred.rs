@@ -35,8 +35,12 @@ fn touch(origin: String) {
     });
 }
 
+/// Where [`watch`] records a parameter an offline plan was not given: `param:<name>`; a step is recorded by id.
+pub const PARAM_ORIGIN: &str = "param:";
+
 #[derive(Debug)]
 pub struct Deferred {
+    /// A step id, or `param:<name>`.
     step: String,
     path: Vec<String>,
 }
@@ -50,10 +54,21 @@ impl Deferred {
             path: Vec::new(),
         })
     }
+
+    /// A required parameter an offline plan (a pull request) was not given.
+    pub fn param(name: &str) -> Value {
+        Value::from_object(Deferred {
+            step: format!("{PARAM_ORIGIN}{name}"),
+            path: Vec::new(),
+        })
+    }
 }
 
 impl fmt::Display for Deferred {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(name) = self.step.strip_prefix(PARAM_ORIGIN) {
+            return write!(f, "<param {name}>");
+        }
         match self.path.split_first() {
             None => write!(f, "<from {}>", self.step),
             Some((first, [])) if first == "output" => write!(f, "<from {}>", self.step),
@@ -81,6 +96,11 @@ impl Object for Deferred {
             step: self.step.clone(),
             path,
         }))
+    }
+
+    fn is_true(self: &Arc<Self>) -> bool {
+        touch(self.step.clone());
+        true
     }
 
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {

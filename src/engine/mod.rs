@@ -25,7 +25,7 @@ pub use approval::{Approval, Approver, ApproverIdentity, Decision};
 pub use backoff::Backoff;
 pub use event::{AttemptOutcome, Event, Observer, Silent};
 pub use report::{Criterion, Outcome, RunReport, StepReport, StepStatus};
-pub use scheduler::execute;
+pub use scheduler::{execute, execute_with_unknown_params};
 pub use step::invoke;
 
 use crate::aws::Aws;

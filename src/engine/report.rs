@@ -72,6 +72,13 @@ pub struct StepReport {
     pub attempts: u32,
     #[serde(serialize_with = "seconds")]
     pub duration: Duration,
+    /// Of `duration`, the time inside the action itself (AWS calls, sleeps, wait intervals); the rest is the
+    /// engine's own overhead (rendering, checks, bookkeeping).
+    #[serde(serialize_with = "seconds")]
+    pub busy: Duration,
+    /// The ids of the steps this one waited for, for critical-path analysis.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
     /// Who approved a gate, and how.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approved_by: Option<String>,

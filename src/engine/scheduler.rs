@@ -23,6 +23,17 @@ pub async fn execute(
     params: Map<String, Json>,
     options: Options,
 ) -> RunReport {
+    execute_with_unknown_params(runbook, params, &[], options).await
+}
+
+/// Like [`execute`], for an offline plan that was not given the required parameters in `unknown`: templates see
+/// them as `<param NAME>` and whatever reads them is shown as deferred.
+pub async fn execute_with_unknown_params(
+    runbook: Arc<Runbook>,
+    params: Map<String, Json>,
+    unknown: &[String],
+    options: Options,
+) -> RunReport {
     let started = Instant::now();
     let mode = options.mode;
     let mut report = RunReport {
@@ -44,7 +55,18 @@ pub async fn execute(
         "name": runbook.name,
         "started_at": options.started_at.to_string(),
     }));
-    let params_value = crate::template::from_json_value(&Json::Object(params.clone()));
+    let params_value = if unknown.is_empty() {
+        crate::template::from_json_value(&Json::Object(params.clone()))
+    } else {
+        minijinja::Value::from_pairs(params.iter().map(|(name, value)| {
+            let value = if unknown.contains(name) {
+                super::deferred::Deferred::param(name)
+            } else {
+                crate::template::from_json_value(value)
+            };
+            (name.clone(), value)
+        }))
+    };
     let vars = match evaluate_vars(&runbook, &params_value, &run_value) {
         Ok(vars) => vars,
         Err(error) => {
@@ -169,6 +191,8 @@ fn not_run(step: &crate::runbook::Step, in_on_failure: bool) -> StepReport {
         reason: None,
         attempts: 0,
         duration: Default::default(),
+        busy: Default::default(),
+        needs: Vec::new(),
         approved_by: None,
         on_error_continue: false,
         in_on_failure,
@@ -235,6 +259,14 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
         };
         let Ended { report, slot } = ended;
         shared.results.set(index, slot);
+        if shared.options.mode != Mode::Run {
+            let write = if report.effect == "write" && report.status == StepStatus::Planned {
+                Some(report.id.clone())
+            } else {
+                shared.results.write_upstream(&steps[index].needs)
+            };
+            shared.results.set_after_write(index, write);
+        }
         let status = report.status;
         match status {
             StepStatus::Failed if report.on_error_continue => {}

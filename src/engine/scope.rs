@@ -23,6 +23,8 @@ pub enum Slot {
 pub struct Results {
     index: HashMap<String, usize>,
     slots: RwLock<Vec<Option<Slot>>>,
+    /// Per step, in a plan: the write (not sent) that this step ran after, itself or through its `needs`.
+    after_write: RwLock<Vec<Option<String>>>,
 }
 
 impl Results {
@@ -30,7 +32,23 @@ impl Results {
         let index: HashMap<String, usize> =
             ids.into_iter().enumerate().map(|(i, id)| (id, i)).collect();
         let slots = RwLock::new(vec![None; index.len()]);
-        Results { index, slots }
+        let after_write = RwLock::new(vec![None; index.len()]);
+        Results {
+            index,
+            slots,
+            after_write,
+        }
+    }
+
+    /// Records that `step` comes after the unsent write `write` (a plan).
+    pub fn set_after_write(&self, step: usize, write: Option<String>) {
+        self.after_write.write().expect("results lock")[step] = write;
+    }
+
+    /// The first unsent write among `needs` and their own upstream, if any.
+    pub fn write_upstream(&self, needs: &[usize]) -> Option<String> {
+        let after_write = self.after_write.read().expect("results lock");
+        needs.iter().find_map(|&need| after_write[need].clone())
     }
 
     pub fn set(&self, step: usize, slot: Slot) {

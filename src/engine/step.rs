@@ -56,6 +56,12 @@ pub(super) async fn run_step(
         reason: None,
         attempts: 0,
         duration: Duration::ZERO,
+        busy: Duration::ZERO,
+        needs: step
+            .needs
+            .iter()
+            .map(|&need| shared.runbook.steps[need].id.clone())
+            .collect(),
         approved_by: None,
         on_error_continue: step.on_error == crate::raw::OnError::Continue,
         in_on_failure,
@@ -93,6 +99,10 @@ pub(super) async fn run_step(
         }
     };
     report.duration = started.elapsed();
+    if matches!(step.kind, StepKind::Approval(_)) {
+        // Waiting for a human is not the engine's time.
+        report.busy = report.duration;
+    }
     options.observer.on_event(&Event::StepFinished {
         step: step.id.clone(),
         status: report.status,
@@ -109,11 +119,28 @@ fn text_of(text: Option<&Text>) -> &str {
 }
 
 fn describe_origins(origins: &[String]) -> String {
-    let names: Vec<String> = origins.iter().map(|o| format!("`{o}`")).collect();
-    format!(
-        "the result of {}, which the plan does not run",
-        names.join(", ")
-    )
+    let (params, steps): (Vec<&String>, Vec<&String>) = origins
+        .iter()
+        .partition(|o| o.starts_with(super::deferred::PARAM_ORIGIN));
+    let mut parts = Vec::new();
+    if !steps.is_empty() {
+        let names: Vec<String> = steps.iter().map(|o| format!("`{o}`")).collect();
+        parts.push(format!(
+            "the result of {}, which the plan does not run",
+            names.join(", ")
+        ));
+    }
+    if !params.is_empty() {
+        let names: Vec<String> = params
+            .iter()
+            .map(|o| format!("`{}`", &o[super::deferred::PARAM_ORIGIN.len()..]))
+            .collect();
+        parts.push(format!(
+            "parameter {}, which the plan was not given",
+            names.join(", ")
+        ));
+    }
+    parts.join("; ")
 }
 
 enum When {
@@ -220,7 +247,7 @@ async fn run_approval(
                 how: how.clone(),
             });
             report.status = StepStatus::Succeeded;
-            report.approved_by = Some(format!("{by} via {how}"));
+            report.approved_by = Some(format!("{by} via {how} at {}", jiff::Timestamp::now()));
             known(step, StepStatus::Succeeded, None, &Map::new())
         }
         Decision::Rejected { by } => {
@@ -257,7 +284,12 @@ enum Execution {
     Deferred(String),
 }
 
-fn decide_execution(mode: Mode, spec: &ActionSpec, touched: &[String]) -> Execution {
+fn decide_execution(
+    mode: Mode,
+    spec: &ActionSpec,
+    touched: &[String],
+    after_write: Option<&str>,
+) -> Execution {
     match (mode, spec.effect) {
         (Mode::Run, _) => Execution::Execute,
         (Mode::Plan | Mode::Offline, Effect::Write) => Execution::Planned,
@@ -266,6 +298,13 @@ fn decide_execution(mode: Mode, spec: &ActionSpec, touched: &[String]) -> Execut
         }
         (_, Effect::Read) if !touched.is_empty() => {
             Execution::Deferred(format!("its request reads {}", describe_origins(touched)))
+        }
+        // Read now, it would show the world before the write it follows: a value the run will not see.
+        (_, Effect::Read) if !is_local(spec) && after_write.is_some() => {
+            Execution::Deferred(format!(
+                "runs after the write `{}`, which the plan does not send; reading now would show the state before it",
+                after_write.unwrap_or_default()
+            ))
         }
         (Mode::Plan | Mode::Offline, Effect::Read) => Execution::Execute,
     }
@@ -314,6 +353,7 @@ async fn run_action(
         report.summary = outcome.summary.clone();
         report.request = outcome.request.clone();
         report.attempts = outcome.attempts;
+        report.busy = outcome.busy;
         report.status = outcome.status;
         report.reason = outcome.reason.clone();
         report.error = outcome.error.clone();
@@ -333,9 +373,13 @@ async fn run_action(
         .unwrap_or(1);
     let length = items.len();
     let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let fan_out_started = Instant::now();
     let mut outcomes: Vec<Option<ItemOutcome>> = (0..length).map(|_| None).collect();
-    let mut stopped = false;
+    // After the first failed item no new item starts: the step has failed either way, and items of a for_each
+    // are often writes.
+    let failed = std::sync::atomic::AtomicBool::new(false);
     {
+        let failed = &failed;
         let mut futures = FuturesUnordered::new();
         for (index0, item) in items.into_iter().enumerate() {
             let item_scope = ItemScope {
@@ -346,34 +390,49 @@ async fn run_action(
             let semaphore = semaphore.clone();
             futures.push(async move {
                 let _permit = semaphore.acquire().await.expect("semaphore open");
-                (
-                    index0,
-                    run_item(shared, step, action, scope, Some(item_scope)).await,
-                )
+                if failed.load(std::sync::atomic::Ordering::Relaxed)
+                    || *shared.options.cancel.borrow()
+                {
+                    return (index0, None);
+                }
+                let outcome = run_item(shared, step, action, scope, Some(item_scope)).await;
+                if outcome.status == StepStatus::Failed {
+                    failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                (index0, Some(outcome))
             });
         }
         while let Some((index0, outcome)) = futures.next().await {
-            if outcome.status == StepStatus::Failed {
-                stopped = true;
-            }
-            outcomes[index0] = Some(outcome);
+            outcomes[index0] = outcome;
         }
     }
-    let _ = stopped;
-    let outcomes: Vec<ItemOutcome> = outcomes.into_iter().flatten().collect();
+    let not_started = outcomes.iter().filter(|o| o.is_none()).count();
+    // Item numbers in messages count from 1, as `loop.index` does; items not started keep their place.
+    let failures: Vec<String> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            o.as_ref()?
+                .error
+                .as_ref()
+                .map(|e| format!("item {}: {e}", i + 1))
+        })
+        .collect();
+    let outcomes: Vec<ItemOutcome> = outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(ItemOutcome::not_started))
+        .collect();
     report.summary = format!("{} (for each of {length} items)", action.spec.summary);
     report.attempts = outcomes.iter().map(|o| o.attempts).sum();
+    report.busy = fan_out_started
+        .elapsed()
+        .min(outcomes.iter().map(|o| o.busy).sum());
     report.request = Some(Json::Array(
         outcomes
             .iter()
             .map(|o| o.request.clone().unwrap_or(Json::Null))
             .collect(),
     ));
-    let failures: Vec<String> = outcomes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, o)| o.error.as_ref().map(|e| format!("item {}: {e}", i + 1)))
-        .collect();
     let output = Json::Array(
         outcomes
             .iter()
@@ -403,6 +462,13 @@ async fn run_action(
                 failures[0]
             )
         });
+        if not_started > 0
+            && let Some(error) = report.error.as_mut()
+        {
+            error.push_str(&format!(
+                " ({not_started} items not started after the failure)"
+            ));
+        }
     } else if outcomes.iter().any(|o| o.status == StepStatus::Planned) {
         report.status = StepStatus::Planned;
     } else if let Some(deferred) = outcomes.iter().find(|o| o.status == StepStatus::Deferred) {
@@ -419,7 +485,25 @@ async fn run_action(
     }
 }
 
+impl ItemOutcome {
+    fn not_started() -> ItemOutcome {
+        ItemOutcome {
+            busy: Duration::ZERO,
+            status: StepStatus::NotRun,
+            summary: String::new(),
+            request: None,
+            output: None,
+            outputs: Map::new(),
+            error: None,
+            reason: Some("not started: an earlier item failed".into()),
+            attempts: 0,
+        }
+    }
+}
+
 struct ItemOutcome {
+    /// Time inside the action and its waits: what a shell script would spend too.
+    busy: Duration,
     status: StepStatus,
     summary: String,
     request: Option<Json>,
@@ -442,6 +526,7 @@ async fn run_item(
     let context = scope.with(None, item.as_ref());
     let (rendered, touched) = watch(|| template::render_json(&action.with, &context));
     let mut outcome = ItemOutcome {
+        busy: Duration::ZERO,
         status: StepStatus::Failed,
         summary: spec.summary.to_string(),
         request: None,
@@ -477,7 +562,8 @@ async fn run_item(
     outcome.summary = fill_summary(spec.summary, &request);
     outcome.request = Some(Json::Object(request.clone()));
 
-    match decide_execution(options.mode, spec, &touched) {
+    let after_write = shared.results.write_upstream(&step.needs);
+    match decide_execution(options.mode, spec, &touched, after_write.as_deref()) {
         Execution::Planned => {
             outcome.status = StepStatus::Planned;
             if !touched.is_empty() {
@@ -504,7 +590,9 @@ async fn run_item(
         cancel: options.cancel.clone(),
         attempts: Default::default(),
     };
+    let busy = Instant::now();
     let result = execute(&context, step, action, scope, item.as_ref(), request).await;
+    outcome.busy = busy.elapsed();
     outcome.attempts = context.attempts().max(1);
     match result {
         Ok((output, outputs)) => {
