@@ -157,7 +157,7 @@ def overhead(binary, runs):
             ("rollback-lambda", "run", ["--yes"]),
             ("dlq-replay", "run", ["--yes"]),
             ("iceberg-rollback", "run", ["--yes", "--snapshot-id", snapshot]),
-            ("pitr-restore", "plan", ["--restore-time", "2025-12-30T13:55:00Z"]),
+            ("pitr-restore", "plan", ["--restore-time", world["dynamodb"]["latest_restorable"]]),
         ]
         print("## Engine overhead against the emulator (moto on 127.0.0.1)\n")
         print("| runbook | mode | steps | process wall (ms) | engine wall (ms) | inside actions, critical path (ms) | overhead (ms) | overhead share |")

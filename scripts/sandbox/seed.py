@@ -88,7 +88,15 @@ def seed_dynamodb(items):
                 "amount": {"N": str(10 + number)},
             },
         )
-    return {"table": TABLE, "items": items}
+    window = ddb.describe_continuous_backups(TableName=TABLE)["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"
+    ]
+    return {
+        "table": TABLE,
+        "items": items,
+        "earliest_restorable": window["EarliestRestorableDateTime"].isoformat(),
+        "latest_restorable": window["LatestRestorableDateTime"].isoformat(),
+    }
 
 
 def drain(sqs, url):
