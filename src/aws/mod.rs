@@ -19,6 +19,7 @@ pub mod dynamodb;
 pub mod dynamodbstreams;
 pub mod eventbridge;
 pub mod glue;
+pub mod iceberg;
 pub mod lambda;
 pub mod logs;
 pub mod protocol;

@@ -101,7 +101,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.iceberg_snapshots",
-        execute: Execute::Pending,
+        execute: Execute::Run(crate::aws::iceberg::glue_snapshots),
         effect: Effect::Read,
         members: &[
             req("DatabaseName", String),
@@ -116,7 +116,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.iceberg_rollback",
-        execute: Execute::Pending,
+        execute: Execute::Run(crate::aws::iceberg::glue_rollback),
         effect: Effect::Write,
         members: &[
             req("DatabaseName", String),

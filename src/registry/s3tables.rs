@@ -97,7 +97,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.iceberg_snapshots",
-        execute: Execute::Pending,
+        execute: Execute::Run(crate::aws::iceberg::s3tables_snapshots),
         effect: Effect::Read,
         members: &[
             req("TableBucketARN", String),
@@ -113,7 +113,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.iceberg_rollback",
-        execute: Execute::Pending,
+        execute: Execute::Run(crate::aws::iceberg::s3tables_rollback),
         effect: Effect::Write,
         members: &[
             req("TableBucketARN", String),
