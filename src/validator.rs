@@ -1075,6 +1075,26 @@ impl<'a> Validator<'a> {
                 .set_hint(hint);
                 continue;
             };
+            // `http.request` is registered as a read so plans may run it; a literal method that changes state
+            // belongs to `http.send`, a write. (A templated method is checked when the request is sent.)
+            if spec.name == "http.request"
+                && key.name == "method"
+                && let Value::String(method) = &value.value
+                && !template::is_template(method)
+                && !["GET", "HEAD", "OPTIONS"].contains(&method.to_ascii_uppercase().as_str())
+            {
+                self.error(
+                    ErrorKind::InvalidValue {
+                        what: "`http.request` method".into(),
+                        value: method.clone(),
+                    },
+                    value.span,
+                )
+                .set_hint(format!(
+                    "`http.request` only reads (GET, HEAD, OPTIONS) so that plans may run it; use `action: http.send` for {method}"
+                ));
+                continue;
+            }
             if let Some(found) = literal_type_mismatch(member.ty, value) {
                 self.error(
                     ErrorKind::MemberType {
