@@ -31,7 +31,12 @@ impl Approver for CliApprover {
             });
         }
         if self.yes {
-            return Box::pin(async move { Decision::Approved { by, how: "--yes".into() } });
+            return Box::pin(async move {
+                Decision::Approved {
+                    by,
+                    how: "--yes".into(),
+                }
+            });
         }
         if !self.interactive {
             return Box::pin(async { Decision::NoAnswer });
@@ -43,11 +48,17 @@ impl Approver for CliApprover {
             let timeout = approval.timeout;
             let asked = tokio::task::spawn_blocking(move || {
                 progress.suspend(|| {
-                    eprintln!("\napproval needed for step `{}`:\n  {}", approval.step, approval.prompt);
+                    eprintln!(
+                        "\napproval needed for step `{}`:\n  {}",
+                        approval.step, approval.prompt
+                    );
                     eprint!("Type 'yes' to approve (anything else refuses): ");
                     let _ = std::io::stderr().flush();
                     let mut answer = String::new();
-                    std::io::stdin().lock().read_line(&mut answer).map(|_| answer)
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut answer)
+                        .map(|_| answer)
                 })
             });
             match tokio::time::timeout(timeout, asked).await {
@@ -68,5 +79,11 @@ pub fn os_user() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .or_else(|| {
+            // Containers and CI runners often set none of these; `id` asks the system itself.
+            let output = std::process::Command::new("id").arg("-un").output().ok()?;
+            let name = String::from_utf8(output.stdout).ok()?.trim().to_string();
+            (output.status.success() && !name.is_empty()).then_some(name)
+        })
         .unwrap_or_else(|| "unknown".into())
 }
