@@ -30,7 +30,7 @@ fn venv_python() -> PathBuf {
 
 fn seed(moto: &Moto) -> Value {
     let output = Command::new(venv_python())
-        .arg(repo().join("scripts/sandbox/seed.py"))
+        .arg(repo().join("scripts/seed/seed.py"))
         .envs(moto.env())
         .output()
         .expect("run seed.py");
@@ -242,7 +242,10 @@ async fn planning_every_shipped_runbook_changes_nothing() {
         let output = plan(&repo(), &env, &args);
         let stdout = String::from_utf8_lossy(&output.stdout);
         let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| {
-            panic!("plan {name}: {}\n{stdout}", String::from_utf8_lossy(&output.stderr))
+            panic!(
+                "plan {name}: {}\n{stdout}",
+                String::from_utf8_lossy(&output.stderr)
+            )
         });
         let steps = report["steps"].as_array().unwrap();
         if *name == "smoke-test" {

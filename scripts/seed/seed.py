@@ -4,7 +4,12 @@
 Idempotent: running it twice leaves the same world. Talks to the endpoint in AWS_ENDPOINT_URL with boto3 (moto's
 own dependency, so the sandbox virtualenv already has it).
 
-    AWS_ENDPOINT_URL=http://127.0.0.1:5000 python scripts/sandbox/seed.py [--dlq-messages 50]
+    AWS_ENDPOINT_URL=http://127.0.0.1:5050 python scripts/seed/seed.py [--dlq-messages 50]
+
+The Iceberg table `pricing_intelligence_dev.sales_history` is written for real by pyiceberg (iceberg_table.py), in
+Glue and in S3 Tables. Where pyiceberg is not installed it falls back to a synthetic metadata file in Glue only
+(valid Iceberg metadata naming manifest lists that do not exist: enough to list and roll back snapshots, not to read
+rows), and says so on stderr and in the output (`iceberg.real: false`).
 
 Prints one JSON object describing what it made (names, versions, snapshot ids), for tests and humans.
 """
@@ -257,6 +262,30 @@ def iceberg_metadata(location, snapshots, current, previous_files):
 
 
 def seed_iceberg():
+    """The real table where pyiceberg is installed, the synthetic one otherwise."""
+    s3 = client("s3")
+    if not exists({"404", "NoSuchBucket", "NotFound"}, lambda: s3.head_bucket(Bucket=BUCKET)):
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    try:
+        import iceberg_table
+    except ImportError as error:
+        print(f"seed.py: {error}; writing synthetic Iceberg metadata instead of a real table", file=sys.stderr)
+        return {"real": False, **seed_synthetic_iceberg()}
+    tables = iceberg_table.seed()
+    glue = tables["glue"]
+    return {
+        "real": True,
+        "bucket": BUCKET,
+        "database": DATABASE,
+        "iceberg_table": ICEBERG_TABLE,
+        "metadata_location": glue["metadata_location"],
+        "snapshots": glue["snapshots"],
+        "glue": glue,
+        "s3tables": tables["s3tables"],
+    }
+
+
+def seed_synthetic_iceberg():
     s3 = client("s3")
     if not exists({"404", "NoSuchBucket", "NotFound"}, lambda: s3.head_bucket(Bucket=BUCKET)):
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
