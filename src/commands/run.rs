@@ -17,7 +17,6 @@ use crate::engine::{self, ApproverIdentity, Mode, Options, Outcome, RunReport};
 use crate::param_flags;
 use crate::plan_view;
 use crate::progress::{Progress, Style};
-use crate::registry::Execute;
 use crate::run_summary;
 use crate::runbook::Runbook;
 
@@ -280,14 +279,6 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
             return exit::USAGE;
         }
     };
-    if let Some(missing) = unexecutable(&runbook).filter(|_| flags.mode != Mode::Offline) {
-        eprintln!(
-            "runbook {}: {} uses {missing}, which this build of runbook cannot execute yet; nothing was run",
-            verb.name(),
-            runbook.name
-        );
-        return exit::USAGE;
-    }
     let unknown: Vec<String> = runbook
         .params
         .iter()
@@ -309,17 +300,6 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
         flags,
         started_at,
     ))
-}
-
-/// The first action the runbook names that has no executor.
-fn unexecutable(runbook: &Runbook) -> Option<&'static str> {
-    runbook
-        .steps
-        .iter()
-        .chain(&runbook.on_failure)
-        .filter_map(|step| step.action())
-        .find(|action| matches!(action.spec.execute, Execute::Pending))
-        .map(|action| action.spec.name)
 }
 
 fn needs_aws(runbook: &Runbook) -> bool {

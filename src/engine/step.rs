@@ -651,7 +651,6 @@ pub async fn invoke(
             let input = super::input::coerce(spec, None, request.clone()).map_err(invalid)?;
             run(context, input).await
         }
-        Execute::Pending => Err(invalid(format!("{} has no executor yet", spec.name))),
     }
 }
 

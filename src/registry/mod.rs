@@ -114,8 +114,6 @@ pub enum Execute {
     /// Built-ins and composites: code that makes any number of calls through [`crate::engine::ActionContext`],
     /// each retried and reported like a single call.
     Run(crate::engine::RunFn),
-    /// Not wired to an executor yet: validation accepts it, a run refuses it before anything starts.
-    Pending,
 }
 
 /// One row of the registry.
