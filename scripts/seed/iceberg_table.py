@@ -22,6 +22,7 @@ import datetime
 import json
 import os
 import sys
+import time
 
 import boto3
 from botocore.exceptions import ClientError
@@ -202,12 +203,23 @@ class S3TablesCatalog(MetastoreCatalog, NoopCatalog):
         return self.load_table((namespace, name))
 
 
-def fill(table):
-    """Appends the loads a table does not have yet (a table created but interrupted mid-seed gets the rest)."""
-    for label, count, first, sign in LOADS[len(table.snapshots()) :]:
-        table.append(rows(label, count, first, sign))
-        table = table.refresh()
-    return table
+def fill(tables):
+    """Appends the loads the tables do not have yet (a table created but interrupted mid-seed gets the rest).
+
+    Loads are committed at least a second apart, round by round across the tables: `--as-of` takes a time to the
+    second, and snapshots within one second could not be told apart by it.
+    """
+    last_round = 0.0
+    for index, (label, count, first, sign) in enumerate(LOADS):
+        behind = [name for name, table in tables.items() if len(table.snapshots()) <= index]
+        if not behind:
+            continue
+        time.sleep(max(0.0, last_round + 1.05 - time.monotonic()))
+        last_round = time.monotonic()
+        for name in behind:
+            tables[name].append(rows(label, count, first, sign))
+            tables[name] = tables[name].refresh()
+    return tables
 
 
 def at_head(table):
@@ -231,7 +243,7 @@ def describe(table):
     }
 
 
-def seed_glue():
+def glue_table():
     glue = client("glue")
     try:
         glue.get_database(Name=DATABASE)
@@ -251,7 +263,7 @@ def seed_glue():
         table = None
     if table is None:
         table = catalog.create_table((DATABASE, TABLE), schema=SCHEMA, location=GLUE_LOCATION, properties={MARKER: "1"})
-    return describe(at_head(fill(table)))
+    return table
 
 
 def table_bucket_arn():
@@ -262,7 +274,7 @@ def table_bucket_arn():
     return api.create_table_bucket(name=BUCKET)["arn"]
 
 
-def seed_s3tables():
+def s3tables_table():
     api = client("s3tables")
     arn = table_bucket_arn()
     try:
@@ -281,11 +293,15 @@ def seed_s3tables():
     except NoSuchTableError:
         warehouse = api.get_table(tableBucketARN=arn, namespace=DATABASE, name=TABLE)["warehouseLocation"]
         table = catalog.create_in_warehouse(DATABASE, TABLE, warehouse)
-    return {"table_bucket_arn": arn, **describe(at_head(fill(table)))}
+    return table
 
 
 def seed():
-    return {"glue": seed_glue(), "s3tables": seed_s3tables()}
+    tables = fill({"glue": glue_table(), "s3tables": s3tables_table()})
+    return {
+        "glue": describe(at_head(tables["glue"])),
+        "s3tables": {"table_bucket_arn": table_bucket_arn(), **describe(at_head(tables["s3tables"]))},
+    }
 
 
 def load(catalog_name):
