@@ -21,6 +21,8 @@ pub mod exit {
     pub const AWAITING_APPROVAL: i32 = 3;
     /// The operator answered no when asked to confirm the writes; nothing was written.
     pub const DECLINED: i32 = 4;
+    /// Another run holds the lock (named with when it took it); nothing was sent.
+    pub const LOCKED: i32 = 5;
     /// Interrupted (SIGINT or SIGTERM): in-flight calls finished, nothing new started.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -38,6 +40,9 @@ pub struct Cli {
     /// Never color the output (also: the NO_COLOR environment variable).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Where journals, local locks and the unlock log live (default: .runbook in the working folder).
+    #[arg(long, global = true, value_name = "DIR", env = "RUNBOOK_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -97,6 +102,15 @@ pub enum Command {
         )]
         args: Vec<String>,
     },
+    /// Read the audit journals: list runs, show or verify one, or print its post-mortem timeline.
+    Audit {
+        #[command(subcommand)]
+        command: commands::audit::AuditCommand,
+    },
+    /// Continue a run that failed, stopped at an approval gate, was interrupted or was killed.
+    Resume(commands::resume::ResumeArgs),
+    /// Remove a lock whose run is gone for good; journaled in the state dir's unlocks.jsonl.
+    Unlock(commands::unlock::UnlockArgs),
     /// Run a runbook. `runbook run NAME --help` lists its parameters as flags.
     #[command(disable_help_flag = true)]
     Run {
@@ -115,6 +129,8 @@ pub struct Context {
     pub catalog: Catalog,
     /// Whether to color what goes to stderr.
     pub color: bool,
+    /// `--state-dir` or `RUNBOOK_STATE_DIR`, when given.
+    pub state_dir: Option<PathBuf>,
 }
 
 /// Parses the arguments, runs the command and returns the exit code.
@@ -136,6 +152,7 @@ pub fn main() -> i32 {
     let context = Context {
         catalog: Catalog::from_env(cli.dir.as_deref()),
         color,
+        state_dir: cli.state_dir,
     };
     match cli.command {
         Command::Validate { paths, format } => commands::validate::run(&context, &paths, format),
@@ -144,6 +161,9 @@ pub fn main() -> i32 {
         Command::Graph { name, format } => commands::graph::run(&context, &name, format),
         Command::Schema => commands::schema::run(),
         Command::Actions { name, format } => commands::actions::run(name.as_deref(), format),
+        Command::Audit { command } => commands::audit::run(&context, command),
+        Command::Resume(args) => commands::resume::run(&context, args),
+        Command::Unlock(args) => commands::unlock::run(&context, args),
         Command::Run { args } => commands::run::run(&context, &args, commands::run::Verb::Run),
         Command::Plan { args } => commands::run::run(&context, &args, commands::run::Verb::Plan),
     }

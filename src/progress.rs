@@ -178,7 +178,9 @@ impl Observer for Progress {
                 ),
                 Style::Quiet => {}
             },
-            Event::Log { step, message } => self.line(&format!("{} log      {step}: {message}", stamp())),
+            Event::Log { step, message } => {
+                self.line(&format!("{} log      {step}: {message}", stamp()))
+            }
             Event::ApprovalRequested { .. } => {}
             Event::Approved { step, by, how } => {
                 self.line(&format!("{} approved {step} by {by} via {how}", stamp()))
@@ -213,7 +215,15 @@ impl Observer for Progress {
                 }
                 self.line(&text);
             }
-            Event::CriterionEvaluated(_) => {}
+            Event::StepReused { step, reason, .. } => {
+                if self.style != Style::Quiet {
+                    self.line(&format!("{} reused   {step}: {reason}", stamp()));
+                }
+            }
+            // Journal records: the attempt's end and the step's end already show on the terminal.
+            Event::CallStarted { .. }
+            | Event::CheckEvaluated { .. }
+            | Event::CriterionEvaluated(_) => {}
         }
     }
 }

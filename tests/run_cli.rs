@@ -20,6 +20,8 @@ fn command(dir: &Path, moto: &Moto, args: &[&str]) -> Command {
         .arg(dir)
         .args(args)
         .env_remove("RUNBOOK_PATH")
+        // Each test's journals and locks in its own folder: tests run the same runbook at once.
+        .env("RUNBOOK_STATE_DIR", dir.join(".runbook"))
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
     for (key, value) in moto.env() {

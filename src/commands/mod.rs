@@ -1,11 +1,15 @@
 //! One module per subcommand; each takes parsed arguments and returns an exit code.
 
 pub mod actions;
+pub mod audit;
 pub mod graph;
 pub mod list;
+pub mod recorded;
+pub mod resume;
 pub mod run;
 pub mod schema;
 pub mod show;
+pub mod unlock;
 pub mod validate;
 
 use std::sync::Arc;

@@ -9,14 +9,17 @@ use std::time::Duration;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
 
-use crate::aws::{self, Aws, AwsSettings};
+use crate::aws::{Aws, AwsSettings};
 use crate::cli::{Context, exit, print};
-use crate::cli_approver::{CliApprover, os_user};
+use crate::cli_approver::CliApprover;
 use crate::commands::load_named;
-use crate::engine::{self, ApproverIdentity, Mode, Options, Outcome, RunReport};
+use crate::commands::recorded::{self, Recording};
+use crate::engine::{self, ApproverIdentity, Mode, Observer, Options, Outcome, RunReport};
+use crate::journal::{Journal, Record, StateDir};
 use crate::param_flags;
 use crate::plan_view;
 use crate::progress::{Progress, Style};
+use crate::redact::{Redacting, Redactor};
 use crate::run_summary;
 use crate::runbook::Runbook;
 
@@ -35,15 +38,16 @@ impl Verb {
     }
 }
 
-/// The engine's own flags, beside the runbook's parameters.
-struct Flags {
-    mode: Mode,
-    yes: bool,
-    approve: Vec<String>,
-    format: String,
-    quiet: bool,
-    parallelism: usize,
-    aws: AwsSettings,
+/// The engine's own flags, beside the runbook's parameters (`resume` builds them from its own).
+pub(super) struct Flags {
+    pub mode: Mode,
+    pub yes: bool,
+    pub approve: Vec<String>,
+    pub format: String,
+    pub quiet: bool,
+    pub parallelism: usize,
+    pub aws: AwsSettings,
+    pub recording: Recording,
 }
 
 const OPTIONS: &str = "Options";
@@ -84,6 +88,20 @@ fn add_engine_flags(command: Command, verb: Verb, runbook: &Runbook) -> Command 
                 .long("endpoint-url")
                 .value_name("URL")
                 .help("Send every AWS call here (LocalStack, moto); AWS_ENDPOINT_URL works too"),
+        )
+        .arg(
+            Arg::new("state_dir")
+                .long("state-dir")
+                .value_name("DIR")
+                .env("RUNBOOK_STATE_DIR")
+                .help("Where journals and local locks live (default: .runbook in the working folder)"),
+        )
+        .arg(
+            Arg::new("audit_s3")
+                .long("audit-s3")
+                .value_name("s3://BUCKET/PREFIX")
+                .env("RUNBOOK_AUDIT_S3")
+                .help("Also upload the finished journal to BUCKET/PREFIX/<run id>/journal.jsonl"),
         );
     if runbook.param("region").is_none() {
         command = command.arg(
@@ -117,6 +135,13 @@ fn add_engine_flags(command: Command, verb: Verb, runbook: &Runbook) -> Command 
                     .help("Approve this approval step in advance (repeatable)"),
             )
             .arg(
+                Arg::new("lock_table")
+                    .long("lock-table")
+                    .value_name("TABLE")
+                    .env("RUNBOOK_LOCK_TABLE")
+                    .help("Take the run's lock in this DynamoDB table (team-wide) instead of the state dir"),
+            )
+            .arg(
                 Arg::new("dry_run")
                     .long("dry-run")
                     .action(ArgAction::SetTrue)
@@ -137,6 +162,7 @@ fn read_flags(
     verb: Verb,
     runbook: &Runbook,
     params: &Map<String, Value>,
+    state_dir: Option<&std::path::Path>,
 ) -> Result<Flags, String> {
     let offline = matches.get_flag("offline");
     let dry_run = verb == Verb::Run && matches.get_flag("dry_run");
@@ -201,7 +227,23 @@ fn read_flags(
             }
         }
     }
+    let state_flag = matches
+        .get_one::<String>("state_dir")
+        .map(std::path::PathBuf::from);
+    let recording = Recording {
+        state: StateDir::resolve(state_flag.as_deref().or(state_dir)),
+        lock_table: if verb == Verb::Run {
+            matches.get_one::<String>("lock_table").cloned()
+        } else {
+            None
+        },
+        audit_s3: matches
+            .get_one::<String>("audit_s3")
+            .map(|url| recorded::parse_s3(url))
+            .transpose()?,
+    };
     Ok(Flags {
+        recording,
         mode,
         yes: verb == Verb::Run && matches.get_flag("yes"),
         approve,
@@ -272,7 +314,13 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
             return exit::USAGE;
         }
     };
-    let flags = match read_flags(&matches, verb, &runbook, &params) {
+    let flags = match read_flags(
+        &matches,
+        verb,
+        &runbook,
+        &params,
+        context.state_dir.as_deref(),
+    ) {
         Ok(flags) => flags,
         Err(error) => {
             eprintln!("runbook {}: {error}", verb.name());
@@ -302,7 +350,7 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
     ))
 }
 
-fn needs_aws(runbook: &Runbook) -> bool {
+pub(super) fn needs_aws(runbook: &Runbook) -> bool {
     runbook
         .steps
         .iter()
@@ -326,6 +374,7 @@ async fn execute(
     flags: Flags,
     started_at: jiff::Timestamp,
 ) -> i32 {
+    let _ = context;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let aws = if needs_aws(&runbook) && flags.mode != Mode::Offline {
         match Aws::load(&flags.aws).await {
@@ -339,18 +388,13 @@ async fn execute(
         None
     };
 
-    // A plan's result is the plan itself; step-by-step lines would only repeat it off a terminal.
-    let style = if flags.quiet {
-        Style::Quiet
-    } else if std::io::stderr().is_terminal() {
-        Style::Bars
-    } else if flags.mode == Mode::Run {
-        Style::Lines
-    } else {
-        Style::Quiet
-    };
     let run_id = new_run_id(started_at);
-    let progress = Arc::new(Progress::new(style, context.color));
+    let progress = Arc::new(Progress::new(progress_style(&flags), context.color));
+    let redactor = Redactor::for_params(&runbook, &params);
+    let shown: Arc<dyn Observer> = Arc::new(Redacting {
+        redactor: redactor.clone(),
+        inner: progress.clone(),
+    });
 
     // Writes are confirmed before anything runs, as `terraform apply` does: on a terminal by answering `yes`
     // to the plan, elsewhere only by `--yes`.
@@ -370,14 +414,14 @@ async fn execute(
             );
             return exit::USAGE;
         }
-        let plan = engine::execute(
+        let mut plan = engine::execute(
             runbook.clone(),
             params.clone(),
             options(
                 &flags,
                 Mode::Plan,
                 aws.clone(),
-                progress.clone(),
+                (progress.clone(), shown.clone()),
                 interactive,
                 (&run_id, started_at),
                 None,
@@ -385,64 +429,138 @@ async fn execute(
             .0,
         )
         .await;
-        eprint!("\n{}", plan_view::text(&plan));
-        eprint!(
-            "\nRun {} with these {} writes? Only 'yes' is accepted: ",
-            runbook.name,
-            writes.len()
-        );
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if answer.trim() != "yes" {
-            eprintln!("runbook run: not confirmed; nothing was written");
+        redactor.report(&mut plan);
+        if !confirm_writes(&runbook, &plan, writes.len()) {
             return exit::DECLINED;
         }
     }
 
-    // Who is at the keyboard and which AWS principal they act as: recorded with every approval.
-    let mut identity = ApproverIdentity {
-        os_user: os_user(),
-        aws_principal: None,
+    // Who is at the keyboard and which AWS principal they act as: in the journal and with every approval.
+    let operator = recorded::operator(aws.as_deref()).await;
+    let identity = ApproverIdentity {
+        os_user: operator.os_user.clone(),
+        aws_principal: operator.aws_principal.clone(),
     };
-    if flags.mode == Mode::Run
-        && let Some(aws) = &aws
-    {
-        match aws::call(aws, &aws::sts::GET_CALLER_IDENTITY, Map::new(), false).await {
-            Ok(reply) => {
-                identity.aws_principal = reply
-                    .output
-                    .get("Arn")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            }
-            Err(error) => {
-                eprintln!("runbook: warning: cannot tell the AWS caller identity: {error}")
-            }
+
+    let lock_key = match engine::render_lock_key(&runbook, &params, &run_id, started_at) {
+        Ok(key) => key,
+        Err(error) => {
+            eprintln!("runbook {}: {error}", flags.mode.as_str());
+            return exit::USAGE;
         }
+    };
+    // Plans send no write, so two of them (or a plan beside a run) never conflict.
+    let lock = if flags.mode == Mode::Run {
+        match recorded::take_lock(&flags.recording, aws.as_ref(), &lock_key, &run_id).await {
+            Ok(lock) => Some(lock),
+            Err(error) => return lock_refused(&error),
+        }
+    } else {
+        None
+    };
+
+    let journal = match Journal::create(&flags.recording.state.journal(&run_id)) {
+        Ok(journal) => Arc::new(journal),
+        Err(error) => {
+            eprintln!(
+                "runbook: cannot create the audit journal in {}: {error}; nothing was sent",
+                flags.recording.state.runs().display()
+            );
+            return exit::USAGE;
+        }
+    };
+    let (runbook_file, runbook_sha256) = recorded::fingerprint(&runbook);
+    let started = Record::RunStarted {
+        run_id: run_id.clone(),
+        runbook: runbook.name.clone(),
+        runbook_file,
+        runbook_sha256,
+        params: recorded::journal_params(&runbook, &params, &redactor),
+        mode: flags.mode.as_str().to_string(),
+        operator,
+        region: aws.as_ref().map(|aws| aws.region().to_string()),
+        endpoint: aws
+            .as_ref()
+            .and_then(|aws| aws.endpoint_url().map(str::to_string)),
+        engine_version: env!("CARGO_PKG_VERSION").to_string(),
+        lock: (flags.mode == Mode::Run).then(|| lock_key.clone()),
+    };
+    if let Err(error) = recorded::write_or_fail(&journal, &started) {
+        eprintln!("runbook: {error}");
+        return exit::USAGE;
     }
 
+    let observer = recorded::observer(&journal, &runbook, progress.clone(), &redactor);
     let (options, cancel) = options(
         &flags,
         flags.mode,
-        aws,
-        progress.clone(),
+        aws.clone(),
+        (progress.clone(), observer),
         interactive,
         (&run_id, started_at),
         Some(identity),
     );
+    let clock = std::time::Instant::now();
     let signals = tokio::spawn(watch_signals(cancel, progress.clone()));
-    let report = engine::execute_with_unknown_params(runbook, params, &unknown, options).await;
+    let mut report = engine::execute_with_unknown_params(runbook, params, &unknown, options).await;
     signals.abort();
+    recorded::finish(
+        &journal,
+        &report,
+        clock,
+        lock,
+        &flags.recording,
+        aws.as_deref(),
+    )
+    .await;
+    redactor.report(&mut report);
     print_result(&flags, &report);
     exit_code(&report)
 }
 
-fn options(
+/// A plan's result is the plan itself; step-by-step lines would only repeat it off a terminal.
+pub(super) fn progress_style(flags: &Flags) -> Style {
+    if flags.quiet {
+        Style::Quiet
+    } else if std::io::stderr().is_terminal() {
+        Style::Bars
+    } else if flags.mode == Mode::Run {
+        Style::Lines
+    } else {
+        Style::Quiet
+    }
+}
+
+/// Shows the plan and asks for `yes`.
+pub(super) fn confirm_writes(runbook: &Runbook, plan: &RunReport, writes: usize) -> bool {
+    eprint!("\n{}", plan_view::text(plan));
+    eprint!(
+        "\nRun {} with these {writes} writes? Only 'yes' is accepted: ",
+        runbook.name
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() != "yes" {
+        eprintln!("runbook run: not confirmed; nothing was written");
+        return false;
+    }
+    true
+}
+
+pub(super) fn lock_refused(error: &crate::lock::LockError) -> i32 {
+    eprintln!("runbook: {error}; nothing was sent");
+    match error {
+        crate::lock::LockError::Held { .. } => exit::LOCKED,
+        crate::lock::LockError::Failed(_) => exit::USAGE,
+    }
+}
+
+pub(super) fn options(
     flags: &Flags,
     mode: Mode,
     aws: Option<Arc<Aws>>,
-    progress: Arc<Progress>,
+    (progress, observer): (Arc<Progress>, Arc<dyn Observer>),
     interactive: bool,
     (run_id, started_at): (&str, jiff::Timestamp),
     identity: Option<ApproverIdentity>,
@@ -453,7 +571,7 @@ fn options(
         approve: flags.approve.iter().cloned().collect::<HashSet<_>>(),
         interactive,
         identity: identity.unwrap_or_default(),
-        progress: progress.clone(),
+        progress,
         prompt_lock: Default::default(),
     };
     let options = Options {
@@ -461,7 +579,7 @@ fn options(
         parallelism: flags.parallelism,
         aws,
         approver: Arc::new(approver),
-        observer: progress,
+        observer,
         cancel,
         run_id: run_id.to_string(),
         started_at,
@@ -471,7 +589,10 @@ fn options(
 }
 
 /// First SIGINT or SIGTERM: stop starting steps and let in-flight calls end. A second one exits at once.
-async fn watch_signals(cancel: tokio::sync::watch::Sender<bool>, progress: Arc<Progress>) {
+pub(super) async fn watch_signals(
+    cancel: tokio::sync::watch::Sender<bool>,
+    progress: Arc<Progress>,
+) {
     #[cfg(unix)]
     let mut terminate =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
@@ -502,7 +623,7 @@ async fn watch_signals(cancel: tokio::sync::watch::Sender<bool>, progress: Arc<P
     }
 }
 
-fn print_result(flags: &Flags, report: &RunReport) {
+pub(super) fn print_result(flags: &Flags, report: &RunReport) {
     match flags.format.as_str() {
         "json" => print(&format!(
             "{}\n",
@@ -514,7 +635,7 @@ fn print_result(flags: &Flags, report: &RunReport) {
     }
 }
 
-fn exit_code(report: &RunReport) -> i32 {
+pub(super) fn exit_code(report: &RunReport) -> i32 {
     match report.outcome {
         Outcome::Succeeded | Outcome::Planned => exit::OK,
         Outcome::Failed => exit::FAILED,

@@ -98,7 +98,8 @@ impl ActionContext {
         let aws = self.aws()?;
         let operation = op.name();
         let effect = op.effect;
-        self.with_retries(&operation, || {
+        let request = Value::Object(input.clone());
+        self.with_retries_for(&operation, request, || {
             let attempt = aws::call(aws, op, input.clone(), self.allow_writes);
             async move {
                 attempt.await.map_err(|error| match effect {
@@ -115,6 +116,21 @@ impl ActionContext {
     pub async fn with_retries<F, Fut>(
         &self,
         operation: &str,
+        attempt: F,
+    ) -> Result<aws::Reply, CallError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<aws::Reply, CallError>>,
+    {
+        self.with_retries_for(operation, Value::Null, attempt).await
+    }
+
+    /// [`ActionContext::with_retries`] with the request announced in each attempt's
+    /// [`Event::CallStarted`], which observers receive before the attempt is sent (write-ahead).
+    pub async fn with_retries_for<F, Fut>(
+        &self,
+        operation: &str,
+        request: Value,
         mut attempt: F,
     ) -> Result<aws::Reply, CallError>
     where
@@ -127,6 +143,13 @@ impl ActionContext {
             number += 1;
             self.attempts
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.observer.on_event(&Event::CallStarted {
+                step: self.step.clone(),
+                item: self.item,
+                operation: operation.to_string(),
+                attempt: number,
+                request: request.clone(),
+            });
             let started = Instant::now();
             let result = match tokio::time::timeout(self.attempt_timeout, attempt()).await {
                 Ok(result) => result,

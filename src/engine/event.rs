@@ -1,4 +1,7 @@
-//! What the engine reports while it works: progress output, JSON results and (later) the journal listen here.
+//! What the engine reports while it works: progress output, JSON results and the audit journal listen here.
+//!
+//! Events are delivered synchronously, on the task doing the work, before it goes on: an observer that writes and
+//! fsyncs in `on_event` (the journal) has the record on disk before the AWS call it announces is sent.
 
 use std::time::Duration;
 
@@ -13,6 +16,15 @@ pub enum Event {
         step: String,
         item: Option<usize>,
         summary: String,
+    },
+    /// One attempt of one AWS call (or of a built-in) is about to be sent. `request` is what the step asked for
+    /// (`null` when the action does not say, as for built-ins).
+    CallStarted {
+        step: String,
+        item: Option<usize>,
+        operation: String,
+        attempt: u32,
+        request: Value,
     },
     /// One attempt of one AWS call (or of a built-in), after it ended.
     Attempt {
@@ -44,6 +56,21 @@ pub enum Event {
         step: String,
         message: String,
     },
+    /// One `check:` of a step, with the values its expression read.
+    CheckEvaluated {
+        step: String,
+        item: Option<usize>,
+        expression: String,
+        held: bool,
+        observed: String,
+    },
+    /// A resumed run took this step's result from the journal (or from the operator's `--skip`) instead of
+    /// running it again.
+    StepReused {
+        step: String,
+        status: StepStatus,
+        reason: String,
+    },
     ApprovalRequested {
         step: String,
         prompt: String,
@@ -60,6 +87,13 @@ pub enum Event {
         attempts: u32,
         error: Option<String>,
         output: Option<Value>,
+        /// The action's description with the request's values filled in: what was done to which resource.
+        summary: String,
+        request: Option<Value>,
+        /// Named outputs, what downstream steps read as `steps.<id>.<name>`.
+        outputs: serde_json::Map<String, Value>,
+        /// Why a step was skipped or deferred.
+        reason: Option<String>,
     },
     CriterionEvaluated(Criterion),
 }
@@ -81,6 +115,17 @@ pub enum AttemptOutcome {
 
 pub trait Observer: Send + Sync {
     fn on_event(&self, event: &Event);
+}
+
+/// Forwards every event to each observer in turn (progress on the terminal, then the journal).
+pub struct Fanout(pub Vec<std::sync::Arc<dyn Observer>>);
+
+impl Observer for Fanout {
+    fn on_event(&self, event: &Event) {
+        for observer in &self.0 {
+            observer.on_event(event);
+        }
+    }
 }
 
 /// Discards everything (tests, benchmarks).

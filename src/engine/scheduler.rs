@@ -10,9 +10,10 @@ use tokio::task::JoinSet;
 
 use super::deferred::watch;
 use super::event::Event;
+use super::prior::Prior;
 use super::report::{Criterion, Outcome, RunReport, StepReport, StepStatus};
 use super::scope::{Results, Scope};
-use super::step::{Ended, Shared, error_text, run_step};
+use super::step::{Ended, Shared, error_text, reuse, run_step};
 use super::{Mode, Options};
 use crate::runbook::Runbook;
 use crate::template;
@@ -34,6 +35,59 @@ pub async fn execute_with_unknown_params(
     unknown: &[String],
     options: Options,
 ) -> RunReport {
+    execute_inner(runbook, params, unknown, Prior::default(), options).await
+}
+
+/// Continues a run: the steps in `prior` are not run again, their results (outputs included) are taken as they
+/// are; every other step runs as in [`execute`]. `options` carries the original run's id and start time, so
+/// templates reading `run.id` render as they did.
+pub async fn resume(
+    runbook: Arc<Runbook>,
+    params: Map<String, Json>,
+    prior: Prior,
+    options: Options,
+) -> RunReport {
+    execute_inner(runbook, params, &[], prior, options).await
+}
+
+/// The runbook's lock key: its `lock:` template over `params`, `vars` and `run`, or its name.
+pub fn render_lock_key(
+    runbook: &Runbook,
+    params: &Map<String, Json>,
+    run_id: &str,
+    started_at: jiff::Timestamp,
+) -> Result<String, String> {
+    let Some(lock) = &runbook.lock else {
+        return Ok(runbook.name.clone());
+    };
+    let run_value = run_value(runbook, run_id, started_at);
+    let params_value = crate::template::from_json_value(&Json::Object(params.clone()));
+    let vars = evaluate_vars(runbook, &params_value, &run_value)?;
+    let context = minijinja::Value::from_pairs([
+        ("params", params_value),
+        ("vars", vars),
+        ("run", run_value),
+    ]);
+    template::render(&lock.source, &context)
+        .map(|value| value.to_string())
+        .map_err(|error| format!("lock `{}`: {}", lock.source, error_text(&error)))
+}
+
+fn run_value(runbook: &Runbook, run_id: &str, started_at: jiff::Timestamp) -> minijinja::Value {
+    crate::template::from_json_value(&serde_json::json!({
+        "id": run_id,
+        "name": runbook.name,
+        "started_at": started_at.to_string(),
+    }))
+}
+
+async fn execute_inner(
+    runbook: Arc<Runbook>,
+    params: Map<String, Json>,
+    unknown: &[String],
+    prior: Prior,
+    options: Options,
+) -> RunReport {
     let started = Instant::now();
     let mode = options.mode;
     let mut report = RunReport {
@@ -50,11 +104,7 @@ pub async fn execute_with_unknown_params(
         error: None,
     };
 
-    let run_value = crate::template::from_json_value(&serde_json::json!({
-        "id": options.run_id,
-        "name": runbook.name,
-        "started_at": options.started_at.to_string(),
-    }));
+    let run_value = run_value(&runbook, &options.run_id, options.started_at);
     let params_value = if unknown.is_empty() {
         crate::template::from_json_value(&Json::Object(params.clone()))
     } else {
@@ -87,6 +137,7 @@ pub async fn execute_with_unknown_params(
         runbook: runbook.clone(),
         options,
         results,
+        prior,
     });
 
     let walk = walk(&shared, &scope).await;
@@ -231,6 +282,11 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
             let Some(index) = ready.pop_front() else {
                 break;
             };
+            if let Some(prior) = shared.prior.get(&steps[index].id) {
+                let ended = reuse(shared, &steps[index], prior);
+                running.spawn(async move { (index, ended) });
+                continue;
+            }
             let shared = shared.clone();
             let scope = scope.clone();
             running.spawn(async move {

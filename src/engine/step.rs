@@ -26,6 +26,8 @@ pub(super) struct Shared {
     pub runbook: Arc<Runbook>,
     pub options: Options,
     pub results: Arc<super::scope::Results>,
+    /// A resumed run's earlier results; empty otherwise.
+    pub prior: super::prior::Prior,
 }
 
 /// A step's report plus what downstream templates see as `steps.<id>`.
@@ -110,7 +112,46 @@ pub(super) async fn run_step(
         attempts: report.attempts,
         error: report.error.clone(),
         output: report.output.clone(),
+        summary: report.summary.clone(),
+        request: report.request.clone(),
+        outputs: report.outputs.clone(),
+        reason: report.reason.clone(),
     });
+    Ended { report, slot }
+}
+
+/// A step a resumed run does not run again: its result comes from the journal or the operator's `--skip`.
+pub(super) fn reuse(shared: &Shared, step: &Step, prior: &super::prior::PriorStep) -> Ended {
+    let report = StepReport {
+        id: step.id.clone(),
+        title: step.title.clone(),
+        action: step.action().map(|action| action.spec.name.to_string()),
+        effect: step.effect().as_str(),
+        status: prior.status,
+        summary: prior.summary.clone(),
+        request: prior.request.clone(),
+        output: prior.output.clone(),
+        outputs: prior.outputs.clone(),
+        error: None,
+        reason: Some(prior.reason.clone()),
+        attempts: prior.attempts,
+        duration: Duration::ZERO,
+        busy: Duration::ZERO,
+        needs: step
+            .needs
+            .iter()
+            .map(|&need| shared.runbook.steps[need].id.clone())
+            .collect(),
+        approved_by: None,
+        on_error_continue: step.on_error == crate::raw::OnError::Continue,
+        in_on_failure: false,
+    };
+    shared.options.observer.on_event(&Event::StepReused {
+        step: step.id.clone(),
+        status: prior.status,
+        reason: prior.reason.clone(),
+    });
+    let slot = known(step, prior.status, prior.output.as_ref(), &prior.outputs);
     Ended { report, slot }
 }
 
@@ -721,6 +762,13 @@ async fn execute(
                 output: Some(output.clone()),
             }
         })?;
+        context.observer.on_event(&Event::CheckEvaluated {
+            step: step.id.clone(),
+            item: item.map(|i| i.index0),
+            expression: check.that.source.clone(),
+            held: holds.is_true(),
+            observed: observe(&check.that.source, &context_value),
+        });
         if !holds.is_true() {
             let message = match &check.message {
                 Some(message) => template::render(&message.source, &context_value)

@@ -1,0 +1,252 @@
+//! `runbook audit list|show|timeline|verify`: reading the journals in the state dir.
+
+use clap::{Subcommand, ValueEnum};
+
+use crate::cli::{Context, exit, print};
+use crate::journal::chain::{self, Verification};
+use crate::journal::store::{self, StateDir};
+use crate::journal::timeline;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormat {
+    Markdown,
+    Text,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Every run in the state dir: run id, runbook, status, operator, start, duration.
+    List {
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+    /// Every record of one run (RUN: a run id, a unique part of one, or `last`).
+    Show {
+        run: String,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+    /// The post-mortem timeline of one run: UTC time, step, what was done to which resource, outcome, AWS
+    /// request ids, approvals.
+    Timeline {
+        run: String,
+        #[arg(long, value_enum, default_value_t = TimelineFormat::Markdown)]
+        format: TimelineFormat,
+    },
+    /// Check one run's hash chain: reports edited, removed, inserted or reordered records by line; exit 1 if any.
+    Verify {
+        run: String,
+        #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+        format: ShowFormat,
+    },
+}
+
+pub fn run(context: &Context, command: AuditCommand) -> i32 {
+    let state = StateDir::resolve(context.state_dir.as_deref());
+    match command {
+        AuditCommand::List { format } => list(&state, format),
+        AuditCommand::Show { run, format } => {
+            with_run(&state, &run, |id, text| show(id, text, format))
+        }
+        AuditCommand::Timeline { run, format } => {
+            with_run(&state, &run, |id, text| timeline(id, text, format))
+        }
+        AuditCommand::Verify { run, format } => {
+            with_run(&state, &run, |id, text| verify(id, text, format))
+        }
+    }
+}
+
+fn with_run(state: &StateDir, wanted: &str, then: impl FnOnce(&str, &str) -> i32) -> i32 {
+    let id = match state.find_run(wanted) {
+        Ok(id) => id,
+        Err(error) => {
+            eprintln!("runbook audit: {error}");
+            return exit::USAGE;
+        }
+    };
+    match std::fs::read_to_string(state.journal(&id)) {
+        Ok(text) => then(&id, &text),
+        Err(error) => {
+            eprintln!(
+                "runbook audit: cannot read {}: {error}",
+                state.journal(&id).display()
+            );
+            exit::USAGE
+        }
+    }
+}
+
+fn entries(text: &str) -> Vec<chain::Entry> {
+    let (lines, _) = chain::complete_lines(text);
+    lines
+        .iter()
+        .enumerate()
+        .filter_map(|(index, line)| chain::open(index + 1, line))
+        .collect()
+}
+
+fn list(state: &StateDir, format: ShowFormat) -> i32 {
+    let summaries: Vec<store::RunSummary> = state
+        .run_ids()
+        .iter()
+        .filter_map(|id| {
+            let entries = store::read_entries(&state.journal(id)).ok()?;
+            Some(store::summarize(id, &entries))
+        })
+        .collect();
+    match format {
+        ShowFormat::Json => print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&summaries).expect("summaries serialize")
+        )),
+        ShowFormat::Text => {
+            if summaries.is_empty() {
+                eprintln!("runbook audit: no runs in {}", state.runs().display());
+                return exit::OK;
+            }
+            let rows: Vec<Vec<String>> = summaries
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.run_id.clone(),
+                        s.runbook.clone(),
+                        if s.mode == "run" {
+                            s.status.clone()
+                        } else {
+                            format!("{} ({})", s.status, s.mode)
+                        },
+                        s.operator.clone(),
+                        s.started_at.clone(),
+                        format!("{:.1}s", s.duration_seconds),
+                    ]
+                })
+                .collect();
+            print(&crate::table::render(
+                &[
+                    "RUN",
+                    "RUNBOOK",
+                    "STATUS",
+                    "OPERATOR",
+                    "STARTED (UTC)",
+                    "DURATION",
+                ],
+                &rows,
+            ));
+        }
+    }
+    exit::OK
+}
+
+fn show(id: &str, text: &str, format: ShowFormat) -> i32 {
+    let entries = entries(text);
+    match format {
+        ShowFormat::Json => {
+            let records: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|e| serde_json::Value::Object(e.fields.clone()))
+                .collect();
+            print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&records).expect("records serialize")
+            ));
+        }
+        ShowFormat::Text => {
+            let mut out = format!("Journal of run {id}\n");
+            for entry in &entries {
+                let mut fields = entry.fields.clone();
+                for envelope in ["seq", "time", "prev", "kind"] {
+                    fields.remove(envelope);
+                }
+                let kind = entry
+                    .fields
+                    .get("kind")
+                    .and_then(|k| k.as_str())
+                    .unwrap_or("?");
+                let mut body = serde_json::Value::Object(fields).to_string();
+                if body.len() > 240 {
+                    let mut cut = 237;
+                    while !body.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    body.truncate(cut);
+                    body.push_str("...");
+                }
+                out.push_str(&format!(
+                    "{:>4} {} {:<18} {body}\n",
+                    entry.seq, entry.time, kind
+                ));
+            }
+            print(&out);
+        }
+    }
+    exit::OK
+}
+
+fn timeline(id: &str, text: &str, format: TimelineFormat) -> i32 {
+    let entries = entries(text);
+    let summary = store::summarize(id, &entries);
+    let title = format!(
+        "`{}` run {id} ({}, operator {})",
+        summary.runbook, summary.status, summary.operator
+    );
+    let rows = timeline::rows(&entries);
+    print(&match format {
+        TimelineFormat::Markdown => timeline::markdown(&title, &rows),
+        TimelineFormat::Text => timeline::text(&title.replace('`', ""), &rows),
+    });
+    exit::OK
+}
+
+fn verify(id: &str, text: &str, format: ShowFormat) -> i32 {
+    let verification: Verification = chain::verify(text);
+    match format {
+        ShowFormat::Json => print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&verification).expect("verifications serialize")
+        )),
+        ShowFormat::Text => {
+            let mut out = String::new();
+            for problem in &verification.problems {
+                out.push_str(&format!(
+                    "line {}: {:?}: {}\n",
+                    problem.line, problem.kind, problem.detail
+                ));
+            }
+            if verification.incomplete_tail > 0 {
+                out.push_str(&format!(
+                    "note: the last {} bytes are an incomplete record (the writer was stopped mid-line); ignored\n",
+                    verification.incomplete_tail
+                ));
+            }
+            if verification.intact() {
+                out.push_str(&format!(
+                    "run {id}: {} records, chain intact\n",
+                    verification.records
+                ));
+            } else {
+                out.push_str(&format!(
+                    "run {id}: the journal was tampered with: {} problem{}\n",
+                    verification.problems.len(),
+                    if verification.problems.len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                ));
+            }
+            print(&out);
+        }
+    }
+    if verification.intact() {
+        exit::OK
+    } else {
+        exit::FAILED
+    }
+}

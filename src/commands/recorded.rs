@@ -1,0 +1,247 @@
+//! What `run`, `plan` and `resume` do around the engine so that every run leaves a record: who is running, the
+//! lock, the journal and its observers, the final record and the upload to S3.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+
+use crate::aws::{self, Aws};
+use crate::engine::{Fanout, Observer, RunReport};
+use crate::journal::{Journal, JournalObserver, Operator, Record, StateDir};
+use crate::lock::{self, Held, LockError};
+use crate::redact::{Redacting, Redactor};
+use crate::runbook::Runbook;
+
+/// Where a run keeps and sends its record, from `--state-dir`, `--lock-table` and `--audit-s3`.
+#[derive(Clone, Debug)]
+pub struct Recording {
+    pub state: StateDir,
+    pub lock_table: Option<String>,
+    pub audit_s3: Option<S3Target>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct S3Target {
+    pub bucket: String,
+    /// Empty, or ends with `/`.
+    pub prefix: String,
+}
+
+/// `s3://bucket/prefix`.
+pub fn parse_s3(url: &str) -> Result<S3Target, String> {
+    let rest = url
+        .strip_prefix("s3://")
+        .ok_or_else(|| format!("--audit-s3 {url}: expected s3://BUCKET/PREFIX"))?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        return Err(format!("--audit-s3 {url}: no bucket"));
+    }
+    let prefix = prefix.trim_matches('/');
+    Ok(S3Target {
+        bucket: bucket.to_string(),
+        prefix: if prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{prefix}/")
+        },
+    })
+}
+
+/// The OS user, host and process, and (when AWS is configured) the caller identity STS reports.
+pub async fn operator(aws: Option<&Aws>) -> Operator {
+    let mut operator = Operator {
+        os_user: crate::cli_approver::os_user(),
+        host: lock::host_name(),
+        pid: std::process::id(),
+        aws_principal: None,
+        aws_account: None,
+    };
+    if let Some(aws) = aws {
+        match aws::call(aws, &aws::sts::GET_CALLER_IDENTITY, Map::new(), false).await {
+            Ok(reply) => {
+                let text = |name: &str| {
+                    reply
+                        .output
+                        .get(name)
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                };
+                operator.aws_principal = text("Arn");
+                operator.aws_account = text("Account");
+            }
+            Err(error) => {
+                eprintln!("runbook: warning: cannot tell the AWS caller identity: {error}")
+            }
+        }
+    }
+    operator
+}
+
+/// Parameter values as the journal keeps them: a secret parameter's value is `<secret>` (a resume asks for it
+/// again), anything else goes through the redactor like every other record.
+pub fn journal_params(
+    runbook: &Runbook,
+    params: &Map<String, Value>,
+    redactor: &Redactor,
+) -> Map<String, Value> {
+    let marked: Map<String, Value> = params
+        .iter()
+        .map(|(name, value)| {
+            let secret = runbook.param(name).is_some_and(|p| p.secret);
+            let value = if secret {
+                Value::String(SECRET.into())
+            } else {
+                value.clone()
+            };
+            (name.clone(), value)
+        })
+        .collect();
+    redactor.map(&marked)
+}
+
+/// What a secret parameter's value is journaled as.
+pub const SECRET: &str = "<secret>";
+
+/// Where the runbook came from and the SHA-256 of its text, which `resume` compares.
+pub fn fingerprint(runbook: &Runbook) -> (String, String) {
+    (
+        runbook.source.path.display().to_string(),
+        crate::journal::chain::sha256_hex(runbook.source.text.as_bytes()),
+    )
+}
+
+/// Takes the run's lock: the DynamoDB table's when `--lock-table` is given, else the state dir's.
+pub async fn take_lock(
+    recording: &Recording,
+    aws: Option<&Arc<Aws>>,
+    key: &str,
+    run_id: &str,
+) -> Result<Held, LockError> {
+    match (&recording.lock_table, aws) {
+        (Some(table), Some(aws)) => {
+            lock::table::TableLock::acquire(aws.clone(), table, key, run_id)
+                .await
+                .map(Held::Table)
+        }
+        (Some(_), None) => Err(LockError::Failed(
+            "--lock-table needs AWS, and this runbook calls no AWS action".into(),
+        )),
+        (None, _) => {
+            lock::local::LocalLock::acquire(&recording.state.locks(), key, run_id).map(Held::Local)
+        }
+    }
+}
+
+/// Journal first (write-ahead: on disk before the terminal shows it), then progress; both see redacted events.
+pub fn observer(
+    journal: &Arc<Journal>,
+    runbook: &Runbook,
+    progress: Arc<dyn Observer>,
+    redactor: &Redactor,
+) -> Arc<dyn Observer> {
+    let journal: Arc<dyn Observer> = Arc::new(JournalObserver::new(journal.clone(), runbook));
+    Arc::new(Redacting {
+        redactor: redactor.clone(),
+        inner: Arc::new(Fanout(vec![journal, progress])),
+    })
+}
+
+/// Writes a record the run cannot go on without (its start, a resume): failing that, nothing is sent.
+pub fn write_or_fail(journal: &Journal, record: &Record) -> Result<(), String> {
+    journal.write(record).map_err(|error| {
+        format!(
+            "cannot write the audit journal {}: {error}; nothing was sent",
+            journal.path().display()
+        )
+    })
+}
+
+/// The last record, the lock released, the journal uploaded. Returns whether the upload (if any) failed.
+pub async fn finish(
+    journal: &Journal,
+    report: &RunReport,
+    started: Instant,
+    lock: Option<Held>,
+    recording: &Recording,
+    aws: Option<&Aws>,
+) -> bool {
+    let record = Record::RunFinished {
+        outcome: report.outcome.as_str().to_string(),
+        error: report.error.clone(),
+        duration_ms: started.elapsed().as_millis() as u64,
+    };
+    if let Err(error) = journal.write(&record) {
+        eprintln!(
+            "runbook: cannot write the last journal record to {}: {error}",
+            journal.path().display()
+        );
+    }
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
+    let mut upload_failed = false;
+    if let Some(target) = &recording.audit_s3 {
+        match aws {
+            Some(aws) => {
+                if let Err(error) = upload(aws, target, &report.run_id, journal.path()).await {
+                    eprintln!("runbook: the journal was not uploaded: {error}");
+                    upload_failed = true;
+                }
+            }
+            None => {
+                eprintln!(
+                    "runbook: the journal was not uploaded: --audit-s3 needs AWS configuration"
+                );
+                upload_failed = true;
+            }
+        }
+    }
+    eprintln!(
+        "runbook: run {} journaled in {}",
+        report.run_id,
+        journal.path().display()
+    );
+    upload_failed
+}
+
+/// PutObject through our S3 executor: `s3://bucket/prefix/<run id>/journal.jsonl`.
+pub async fn upload(
+    aws: &Aws,
+    target: &S3Target,
+    run_id: &str,
+    path: &std::path::Path,
+) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|error| error.to_string())?;
+    let key = format!("{}{run_id}/journal.jsonl", target.prefix);
+    let mut input = Map::new();
+    input.insert("Bucket".into(), Value::String(target.bucket.clone()));
+    input.insert("Key".into(), Value::String(key.clone()));
+    input.insert("Body".into(), Value::String(text));
+    input.insert(
+        "ContentType".into(),
+        Value::String("application/x-ndjson".into()),
+    );
+    aws::call(aws, &aws::s3::PUT_OBJECT, input, true)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok(format!("s3://{}/{key}", target.bucket))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_targets_parse_with_and_without_a_prefix() {
+        assert_eq!(
+            parse_s3("s3://audit/runbook/").unwrap(),
+            S3Target {
+                bucket: "audit".into(),
+                prefix: "runbook/".into()
+            }
+        );
+        assert_eq!(parse_s3("s3://audit").unwrap().prefix, "");
+        assert!(parse_s3("audit/x").is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! The audit journal: one append-only, hash-chained JSON Lines file per run, written ahead of every AWS call.
+//!
+//! `<state dir>/runs/<run id>/journal.jsonl`. Each record is written and fsynced before the engine goes on
+//! ([`observer`]), so a crash at any point leaves a journal that is valid up to its last complete line and says
+//! which calls were sent without an answer. [`chain`] seals and verifies; [`replay`] reads a journal back for
+//! `runbook resume`; [`timeline`] renders it for a post-mortem.
+
+pub mod chain;
+pub mod observer;
+pub mod record;
+pub mod replay;
+pub mod store;
+pub mod timeline;
+pub mod writer;
+
+pub use observer::JournalObserver;
+pub use record::{Operator, Record, Skip};
+pub use store::StateDir;
+pub use writer::Journal;

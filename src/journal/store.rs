@@ -1,0 +1,151 @@
+//! The state dir (`.runbook/` by default): where journals, locks and the unlock log live, and the list of runs.
+
+use std::path::{Path, PathBuf};
+
+use super::chain;
+use super::record::Record;
+
+/// `--state-dir`, else `RUNBOOK_STATE_DIR`, else `.runbook` in the working folder.
+#[derive(Clone, Debug)]
+pub struct StateDir {
+    pub root: PathBuf,
+}
+
+impl StateDir {
+    pub fn resolve(flag: Option<&Path>) -> StateDir {
+        let root = flag
+            .map(Path::to_path_buf)
+            .or_else(|| {
+                std::env::var_os("RUNBOOK_STATE_DIR")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+            .unwrap_or_else(|| PathBuf::from(".runbook"));
+        StateDir { root }
+    }
+
+    pub fn runs(&self) -> PathBuf {
+        self.root.join("runs")
+    }
+
+    pub fn journal(&self, run_id: &str) -> PathBuf {
+        self.runs().join(run_id).join("journal.jsonl")
+    }
+
+    pub fn locks(&self) -> PathBuf {
+        self.root.join("locks")
+    }
+
+    pub fn unlocks(&self) -> PathBuf {
+        self.root.join("unlocks.jsonl")
+    }
+
+    /// Run ids, oldest first (they sort by time).
+    pub fn run_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = std::fs::read_dir(self.runs())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|entry| entry.path().join("journal.jsonl").exists())
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// `RUN` as typed: a full id, `last`, or the unique id it is a prefix (or suffix) of.
+    pub fn find_run(&self, wanted: &str) -> Result<String, String> {
+        let ids = self.run_ids();
+        if wanted == "last" || wanted == "latest" {
+            return ids
+                .last()
+                .cloned()
+                .ok_or_else(|| format!("no runs in {}", self.runs().display()));
+        }
+        if ids.iter().any(|id| id == wanted) {
+            return Ok(wanted.to_string());
+        }
+        let matches: Vec<&String> = ids
+            .iter()
+            .filter(|id| id.starts_with(wanted) || id.ends_with(wanted))
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(format!(
+                "no run `{wanted}` in {}; `runbook audit list` shows the runs",
+                self.runs().display()
+            )),
+            many => Err(format!(
+                "`{wanted}` matches {} runs ({}); give more of the id",
+                many.len(),
+                many.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+}
+
+/// One line of `runbook audit list`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub runbook: String,
+    pub mode: String,
+    /// The last outcome journaled, or `incomplete` when the process ended without one (killed, or still running).
+    pub status: String,
+    pub operator: String,
+    pub started_at: String,
+    /// From the first record to the last, resumes included.
+    pub duration_seconds: f64,
+}
+
+/// Reads a journal's complete records in order (what a crash leaves is valid up to its last complete line).
+pub fn read_entries(path: &Path) -> std::io::Result<Vec<chain::Entry>> {
+    let text = std::fs::read_to_string(path)?;
+    let (lines, _) = chain::complete_lines(&text);
+    Ok(lines
+        .iter()
+        .enumerate()
+        .filter_map(|(index, line)| chain::open(index + 1, line))
+        .collect())
+}
+
+pub fn summarize(run_id: &str, entries: &[chain::Entry]) -> RunSummary {
+    let mut summary = RunSummary {
+        run_id: run_id.to_string(),
+        runbook: String::new(),
+        mode: String::new(),
+        status: "incomplete".into(),
+        operator: String::new(),
+        started_at: entries.first().map(|e| e.time.clone()).unwrap_or_default(),
+        duration_seconds: 0.0,
+    };
+    for entry in entries {
+        match &entry.record {
+            Some(Record::RunStarted {
+                runbook,
+                mode,
+                operator,
+                ..
+            }) => {
+                summary.runbook = runbook.clone();
+                summary.mode = mode.clone();
+                summary.operator = operator.os_user.clone();
+            }
+            Some(Record::Resumed { .. }) => summary.status = "incomplete".into(),
+            Some(Record::RunFinished { outcome, .. }) => summary.status = outcome.clone(),
+            _ => {}
+        }
+    }
+    if let (Some(first), Some(last)) = (entries.first(), entries.last())
+        && let (Ok(first), Ok(last)) = (
+            first.time.parse::<jiff::Timestamp>(),
+            last.time.parse::<jiff::Timestamp>(),
+        )
+    {
+        summary.duration_seconds = (last.as_millisecond() - first.as_millisecond()) as f64 / 1000.0;
+    }
+    summary
+}

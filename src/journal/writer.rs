@@ -1,0 +1,100 @@
+//! The one writer of a journal: each record sealed into the chain, written and fsynced before `write` returns.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::chain::{self, GENESIS};
+use super::record::Record;
+
+struct Tail {
+    file: File,
+    seq: u64,
+    prev: String,
+}
+
+pub struct Journal {
+    path: PathBuf,
+    tail: Mutex<Tail>,
+}
+
+fn now() -> String {
+    format!("{:.3}", jiff::Timestamp::now())
+}
+
+impl Journal {
+    /// A new journal at `path`; fails if one exists (run ids are unique, a clash is a bug, never overwrite).
+    pub fn create(path: &Path) -> std::io::Result<Journal> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(path)?;
+        // The file's name in its folder must survive a crash too, or a synced record could vanish with it.
+        if let Some(dir) = path.parent() {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(Journal {
+            path: path.to_path_buf(),
+            tail: Mutex::new(Tail {
+                file,
+                seq: 0,
+                prev: GENESIS.to_string(),
+            }),
+        })
+    }
+
+    /// Continues an existing journal (resume, unlock log): the chain goes on from its last complete record. An
+    /// incomplete last line (the writer was killed mid-line) is cut off first; returns its length in bytes.
+    pub fn append_to(path: &Path) -> std::io::Result<(Journal, u64)> {
+        if !path.exists() {
+            return Journal::create(path).map(|journal| (journal, 0));
+        }
+        let text = std::fs::read_to_string(path)?;
+        let (lines, tail) = chain::complete_lines(&text);
+        let discarded = tail.map(str::len).unwrap_or(0) as u64;
+        let (seq, prev) = lines
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(index, line)| chain::open(index + 1, line))
+            .map(|entry| (entry.seq, entry.hash))
+            .unwrap_or((0, GENESIS.to_string()));
+        let mut file = OpenOptions::new().write(true).open(path)?;
+        if discarded > 0 {
+            file.set_len(text.len() as u64 - discarded)?;
+            file.sync_all()?;
+        }
+        file.seek(SeekFrom::End(0))?;
+        Ok((
+            Journal {
+                path: path.to_path_buf(),
+                tail: Mutex::new(Tail { file, seq, prev }),
+            },
+            discarded,
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Seals, writes and fsyncs one record. On error nothing is counted: the chain stays as on disk.
+    pub fn write(&self, record: &Record) -> std::io::Result<()> {
+        let mut tail = self
+            .tail
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let seq = tail.seq + 1;
+        let (mut line, hash) = chain::seal(seq, &now(), &tail.prev, record);
+        line.push('\n');
+        tail.file.write_all(line.as_bytes())?;
+        tail.file.sync_data()?;
+        tail.seq = seq;
+        tail.prev = hash;
+        Ok(())
+    }
+}
