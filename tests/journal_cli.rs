@@ -1,0 +1,480 @@
+//! The audit journal, resume and locks end to end: the binary against moto behind the recording proxy, killed with
+//! SIGKILL before, during and after a write, then resumed; tampered journals; two runs racing for one lock.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::fault_proxy::{Fault, FaultProxy};
+use support::moto::Moto;
+
+struct World {
+    dir: tempfile::TempDir,
+    env: Vec<(&'static str, String)>,
+}
+
+impl World {
+    fn new(runbook: &str, env: Vec<(&'static str, String)>) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let name = runbook
+            .lines()
+            .find_map(|line| line.strip_prefix("name: "))
+            .expect("a name line");
+        std::fs::write(dir.path().join(format!("{name}.yaml")), runbook).unwrap();
+        World { dir, env }
+    }
+
+    fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
+        command
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args(args)
+            .env_remove("RUNBOOK_PATH")
+            .env("RUNBOOK_STATE_DIR", self.state())
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run the binary")
+    }
+
+    fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args).spawn().expect("start the binary")
+    }
+
+    /// The only run's journal.
+    fn journal(&self) -> PathBuf {
+        let runs = self.state().join("runs");
+        let mut ids: Vec<_> = std::fs::read_dir(&runs)
+            .map(|dir| dir.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        ids.sort();
+        ids.last()
+            .map(|run| run.join("journal.jsonl"))
+            .unwrap_or_else(|| runs.join("none"))
+    }
+
+    /// Waits until the journal has a record for which `wanted` holds.
+    fn wait_for(&self, what: &str, wanted: impl Fn(&serde_json::Value) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = std::fs::read_to_string(self.journal()).unwrap_or_default();
+            if text
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .any(|r| wanted(&r))
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {what} in the journal:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn kill(mut child: Child) {
+    // SIGKILL: no handler runs, nothing is flushed; what is on disk is what the journal promised.
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+async fn create_table(moto: &Moto, name: &str, key: &str) {
+    use aws_sdk_dynamodb::types::*;
+    let sdk = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    sdk.create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(key)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(key)
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn item(moto: &Moto, table: &str, key: &str) -> Option<String> {
+    let sdk = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    sdk.get_item()
+        .table_name(table)
+        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .and_then(|item| item.get("n").and_then(|n| n.as_n().ok()).cloned())
+}
+
+/// sleep, write, sleep, read back: room to kill it before, during (the proxy holds the write) and after.
+fn write_between_sleeps(table: &str, sleep: &str) -> String {
+    format!(
+        r#"name: slow-write
+description: one write between two sleeps
+params:
+  key: {{type: string, default: k1}}
+steps:
+  - id: before
+    action: core.sleep
+    with: {{duration: {sleep}}}
+  - id: put
+    needs: [before]
+    action: dynamodb.PutItem
+    with:
+      TableName: {table}
+      Item: {{PK: {{S: "{{{{ params.key }}}}"}}, n: {{N: "1"}}}}
+  - id: after
+    needs: [put]
+    action: core.sleep
+    with: {{duration: {sleep}}}
+  - id: read_back
+    needs: [after]
+    action: dynamodb.GetItem
+    with:
+      TableName: {table}
+      Key: {{PK: {{S: "{{{{ params.key }}}}"}}}}
+    check:
+      - that: "output.Item.PK.S == params.key"
+"#
+    )
+}
+
+fn kind_is(kind: &'static str, step: &'static str) -> impl Fn(&serde_json::Value) -> bool {
+    move |r| r["kind"] == kind && r["step"] == step
+}
+
+#[tokio::test]
+async fn killed_before_during_and_after_a_write_a_resume_finishes_and_moto_saw_each_write_once() {
+    let moto = Moto::shared();
+    for (point, table) in [
+        ("before", "journal-kill-before"),
+        ("during", "journal-kill-during"),
+        ("after", "journal-kill-after"),
+    ] {
+        create_table(moto, table, "PK").await;
+        let proxy = FaultProxy::in_front_of(moto);
+        if point == "during" {
+            proxy.inject("PutItem", Fault::Delay(Duration::from_secs(2)), 1);
+        }
+        let world = World::new(&write_between_sleeps(table, "2s"), proxy.env(moto));
+        let child = world.spawn(&["run", "slow-write", "--yes"]);
+        match point {
+            "before" => world.wait_for("before started", kind_is("step_started", "before")),
+            "during" => world.wait_for("put's call", kind_is("call_started", "put")),
+            _ => world.wait_for("put finished", kind_is("step_finished", "put")),
+        }
+        kill(child);
+        // A held write reaches moto after its delay even though the client is gone.
+        std::thread::sleep(Duration::from_millis(2500));
+        assert_eq!(
+            world.run(&["audit", "verify", "last"]).status.code(),
+            Some(0)
+        );
+
+        if point == "during" {
+            // The journal shows the write sent without an answer: never repeated blindly.
+            let refused = world.run(&["resume", "last", "--yes"]);
+            assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+            let stderr = text(&refused.stderr);
+            assert!(
+                stderr.contains("put: dynamodb.PutItem attempt 1"),
+                "{stderr}"
+            );
+            assert!(stderr.contains("--skip STEP --reason"), "{stderr}");
+            assert_eq!(proxy.forwarded("PutItem"), 1);
+            let resumed = world.run(&[
+                "resume",
+                "last",
+                "--yes",
+                "--skip",
+                "put",
+                "--reason",
+                "checked: the item is in the table",
+            ]);
+            assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+        } else {
+            let resumed = world.run(&["resume", "last", "--yes", "--output", "json"]);
+            assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+            let report: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+            let put = report["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["id"] == "put")
+                .unwrap()
+                .clone();
+            assert_eq!(put["status"], "succeeded", "{point}: {put}");
+            if point == "after" {
+                assert!(put["reason"].as_str().unwrap().contains("journal"), "{put}");
+            }
+        }
+        assert_eq!(
+            proxy.forwarded("PutItem"),
+            1,
+            "{point}: moto saw the write once"
+        );
+        assert_eq!(
+            item(moto, table, "k1").await.as_deref(),
+            Some("1"),
+            "{point}"
+        );
+        let verify = world.run(&["audit", "verify", "last"]);
+        assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
+        let listed = text(&world.run(&["audit", "list"]).stdout);
+        assert!(listed.contains("succeeded"), "{listed}");
+        let timeline = text(&world.run(&["audit", "timeline", "last"]).stdout);
+        assert!(timeline.contains("resumed by"), "{timeline}");
+        assert!(timeline.contains(table), "{timeline}");
+    }
+}
+
+fn local_only(sleep: &str) -> String {
+    format!(
+        r#"name: local-only
+description: no AWS at all
+params:
+  token: {{type: string, secret: true}}
+steps:
+  - id: first
+    action: core.log
+    with: {{message: "using {{{{ params.token }}}}"}}
+  - id: pause
+    needs: [first]
+    action: core.sleep
+    with: {{duration: {sleep}}}
+  - id: last
+    needs: [pause]
+    action: core.log
+    with: {{message: done}}
+"#
+    )
+}
+
+#[test]
+fn verify_finds_edited_removed_inserted_and_swapped_lines_by_number() {
+    let world = World::new(&local_only("10ms"), Vec::new());
+    let output = world.run(&["run", "local-only", "--token", "planted-secret-7731"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let path = world.journal();
+    let original = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = original.lines().collect();
+    assert!(lines.len() >= 8, "{original}");
+    let clean = world.run(&["audit", "verify", "last"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stdout));
+
+    let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    edited[3] = edited[3].replacen("\"kind\"", "\"note\":\"x\",\"kind\"", 1);
+    let mut removed: Vec<String> = edited.clone();
+    removed[3] = lines[3].to_string();
+    removed.remove(4);
+    let mut inserted: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    inserted.insert(5, lines[2].to_string());
+    let mut swapped: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    swapped.swap(5, 6);
+    for (tampering, text_lines, line, word) in [
+        ("edited", edited, 4, "Edited"),
+        ("removed", removed, 5, "Removed"),
+        ("inserted", inserted, 6, "Inserted"),
+        ("swapped", swapped, 7, "Reordered"),
+    ] {
+        std::fs::write(&path, text_lines.join("\n") + "\n").unwrap();
+        let verify = world.run(&["audit", "verify", "last"]);
+        let stdout = text(&verify.stdout);
+        assert_eq!(verify.status.code(), Some(1), "{tampering}: {stdout}");
+        assert!(
+            stdout.contains(&format!("line {line}: {word}")),
+            "{tampering}: {stdout}"
+        );
+        // A tampered journal is not trusted for a resume.
+        let resume = world.run(&["resume", "last"]);
+        assert_eq!(resume.status.code(), Some(2), "{tampering}");
+    }
+    std::fs::write(&path, &original).unwrap();
+}
+
+#[test]
+fn a_planted_secret_appears_in_no_output() {
+    let world = World::new(&local_only("10ms"), Vec::new());
+    let secret = "planted-secret-5150";
+    let mut outputs = Vec::new();
+    for args in [
+        vec!["run", "local-only", "--token", secret],
+        vec!["run", "local-only", "--token", secret, "--output", "json"],
+        vec!["plan", "local-only", "--token", secret],
+        vec!["plan", "local-only", "--token", secret, "--format", "json"],
+        vec![
+            "plan",
+            "local-only",
+            "--token",
+            secret,
+            "--format",
+            "markdown",
+        ],
+        vec!["audit", "show", "last", "--format", "json"],
+        vec!["audit", "timeline", "last"],
+    ] {
+        let output = world.run(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        outputs.push(text(&output.stdout) + &text(&output.stderr));
+    }
+    for run in std::fs::read_dir(world.state().join("runs")).unwrap() {
+        outputs.push(std::fs::read_to_string(run.unwrap().path().join("journal.jsonl")).unwrap());
+    }
+    for output in &outputs {
+        assert!(!output.contains(secret), "{output}");
+    }
+    assert!(outputs.iter().any(|o| o.contains("using <redacted>")));
+}
+
+#[tokio::test]
+async fn a_sensitive_member_is_redacted_in_the_journal_and_the_json_result() {
+    let moto = Moto::shared();
+    create_table(moto, "journal-secret-member", "PK").await;
+    let runbook = r#"name: secret-member
+description: writes an item with a SecretString attribute
+steps:
+  - id: put
+    action: dynamodb.PutItem
+    with:
+      TableName: journal-secret-member
+      Item: {PK: {S: k}, SecretString: {S: "planted-member-8812"}}
+"#;
+    let world = World::new(runbook, moto.env());
+    let output = world.run(&["run", "secret-member", "--yes", "--output", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let journal = std::fs::read_to_string(world.journal()).unwrap();
+    for seen in [text(&output.stdout), text(&output.stderr), journal.clone()] {
+        assert!(!seen.contains("planted-member-8812"), "{seen}");
+    }
+    assert!(
+        journal.contains("\"SecretString\":\"<redacted>\""),
+        "{journal}"
+    );
+}
+
+#[test]
+fn two_runs_racing_for_a_local_lock_one_is_refused_naming_the_holder() {
+    let world = World::new(&local_only("2s"), Vec::new());
+    let first = world.spawn(&["run", "local-only", "--token", "abc123"]);
+    let second = world.spawn(&["run", "local-only", "--token", "abc123"]);
+    let (first, second) = (
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    );
+    let mut codes = [first.status.code(), second.status.code()];
+    codes.sort();
+    assert_eq!(
+        codes,
+        [Some(0), Some(5)],
+        "{}{}",
+        text(&first.stderr),
+        text(&second.stderr)
+    );
+    let refused = if first.status.code() == Some(5) {
+        &first
+    } else {
+        &second
+    };
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("lock `local-only` is held by"), "{stderr}");
+    assert!(stderr.contains("since"), "{stderr}");
+
+    // A holder killed with SIGKILL leaves a lock naming a dead process: the next run takes it over.
+    let killed = world.spawn(&["run", "local-only", "--token", "abc123"]);
+    std::thread::sleep(Duration::from_millis(700));
+    kill(killed);
+    let next = world.run(&["run", "local-only", "--token", "abc123"]);
+    assert_eq!(next.status.code(), Some(0), "{}", text(&next.stderr));
+
+    // unlock is journaled.
+    let unlock = world.run(&["unlock", "local-only", "--reason", "test"]);
+    assert_eq!(unlock.status.code(), Some(0), "{}", text(&unlock.stderr));
+    let log = std::fs::read_to_string(world.state().join("unlocks.jsonl")).unwrap();
+    assert!(log.contains("\"reason\":\"test\""), "{log}");
+}
+
+#[tokio::test]
+async fn two_runs_racing_for_a_dynamodb_lock_one_is_refused_and_the_lock_is_freed_after() {
+    let moto = Moto::shared();
+    create_table(moto, "journal-locks", "LockKey").await;
+    let runbook = r#"name: table-locked
+description: holds the team lock for a while
+lock: "orders/{{ params.table }}"
+params:
+  table: {type: string, default: orders}
+steps:
+  - id: read
+    action: dynamodb.ListTables
+  - id: pause
+    needs: [read]
+    action: core.sleep
+    with: {duration: 2s}
+"#;
+    // Separate state dirs: only the table can make them meet.
+    let one = World::new(runbook, moto.env());
+    let two = World::new(runbook, moto.env());
+    let args = ["run", "table-locked", "--lock-table", "journal-locks"];
+    let first = one.spawn(&args);
+    let second = two.spawn(&args);
+    let (first, second) = (
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    );
+    let mut codes = [first.status.code(), second.status.code()];
+    codes.sort();
+    assert_eq!(
+        codes,
+        [Some(0), Some(5)],
+        "{}{}",
+        text(&first.stderr),
+        text(&second.stderr)
+    );
+    let refused = if first.status.code() == Some(5) {
+        &first
+    } else {
+        &second
+    };
+    assert!(
+        text(&refused.stderr).contains("lock `orders/orders` is held by"),
+        "{}",
+        text(&refused.stderr)
+    );
+    // Released at the end: the next run gets it.
+    let again = one.run(&args);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+}
