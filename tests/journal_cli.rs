@@ -478,3 +478,51 @@ steps:
     let again = one.run(&args);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
 }
+
+#[tokio::test]
+async fn audit_s3_uploads_the_finished_journal() {
+    let moto = Moto::shared();
+    let sdk = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&moto.sdk_config().await)
+            .force_path_style(true)
+            .build(),
+    );
+    sdk.create_bucket()
+        .bucket("journal-audit")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let runbook = r#"name: listed
+description: one read
+steps:
+  - id: read
+    action: dynamodb.ListTables
+"#;
+    let world = World::new(runbook, moto.env());
+    let output = world.run(&["run", "listed", "--audit-s3", "s3://journal-audit/runs"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let journal = std::fs::read_to_string(world.journal()).unwrap();
+    let run_id = world
+        .journal()
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let object = sdk
+        .get_object()
+        .bucket("journal-audit")
+        .key(format!("runs/{run_id}/journal.jsonl"))
+        .send()
+        .await
+        .unwrap();
+    let body = object.body.collect().await.unwrap().into_bytes();
+    assert_eq!(String::from_utf8_lossy(&body), journal);
+    assert!(journal.contains("\"kind\":\"run_finished\""));
+}
