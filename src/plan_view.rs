@@ -10,9 +10,21 @@ const REQUEST_WIDTH: usize = 160;
 
 fn counts(report: &RunReport) -> String {
     let writes = report.steps.iter().filter(|s| s.effect == "write").count();
-    let gates = report.steps.iter().filter(|s| s.effect == "approval").count();
-    let reads_run = report.steps.iter().filter(|s| s.effect == "read" && s.status == StepStatus::Succeeded).count();
-    let deferred = report.steps.iter().filter(|s| s.status == StepStatus::Deferred).count();
+    let gates = report
+        .steps
+        .iter()
+        .filter(|s| s.effect == "approval")
+        .count();
+    let reads_run = report
+        .steps
+        .iter()
+        .filter(|s| s.effect == "read" && s.status == StepStatus::Succeeded)
+        .count();
+    let deferred = report
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Deferred)
+        .count();
     format!(
         "{} steps: {writes} write{}, {gates} approval gate{}, {reads_run} read{} run now, {deferred} deferred",
         report.steps.len(),
@@ -52,7 +64,11 @@ fn found(step: &StepReport) -> Option<String> {
         return None;
     }
     if !step.outputs.is_empty() {
-        let parts: Vec<String> = step.outputs.iter().map(|(k, v)| format!("{k} = {}", compact(v, 60))).collect();
+        let parts: Vec<String> = step
+            .outputs
+            .iter()
+            .map(|(k, v)| format!("{k} = {}", compact(v, 60)))
+            .collect();
         return Some(parts.join(", "));
     }
     step.output.as_ref().map(|o| compact(o, 100))
@@ -60,8 +76,16 @@ fn found(step: &StepReport) -> Option<String> {
 
 pub fn text(report: &RunReport) -> String {
     let mut out = String::new();
-    let mode = if report.mode == Mode::Offline { " (offline: no AWS calls)" } else { "" };
-    out.push_str(&format!("Plan for {}{mode}\n{}\n", report.runbook, counts(report)));
+    let mode = if report.mode == Mode::Offline {
+        " (offline: no AWS calls)"
+    } else {
+        ""
+    };
+    out.push_str(&format!(
+        "Plan for {}{mode}\n{}\n",
+        report.runbook,
+        counts(report)
+    ));
     if !report.params.is_empty() {
         out.push_str("\nParameters:\n");
         for (name, value) in &report.params {
@@ -82,7 +106,10 @@ pub fn text(report: &RunReport) -> String {
         if let Some(request) = &step.request
             && step.effect != "approval"
         {
-            out.push_str(&format!("       request: {}\n", compact(request, REQUEST_WIDTH)));
+            out.push_str(&format!(
+                "       request: {}\n",
+                compact(request, REQUEST_WIDTH)
+            ));
         }
         if let Some(found) = found(step) {
             out.push_str(&format!("       found:   {found}\n"));
@@ -102,7 +129,10 @@ pub fn text(report: &RunReport) -> String {
                 Some(false) => "does NOT hold now",
                 None => "decided by the run",
             };
-            out.push_str(&format!("  - {}: {state} (`{}`)\n", criterion.name, criterion.expression));
+            out.push_str(&format!(
+                "  - {}: {state} (`{}`)\n",
+                criterion.name, criterion.expression
+            ));
         }
     }
     if !report.on_failure.is_empty() {
@@ -121,8 +151,16 @@ fn cell(text: &str) -> String {
 
 pub fn markdown(report: &RunReport) -> String {
     let mut out = String::new();
-    let mode = if report.mode == Mode::Offline { " (offline)" } else { "" };
-    out.push_str(&format!("### Plan: `{}`{mode}\n\n{}\n\n", report.runbook, counts(report)));
+    let mode = if report.mode == Mode::Offline {
+        " (offline)"
+    } else {
+        ""
+    };
+    out.push_str(&format!(
+        "### Plan: `{}`{mode}\n\n{}\n\n",
+        report.runbook,
+        counts(report)
+    ));
     out.push_str("| # | step | effect | action | request | status |\n|---|---|---|---|---|---|\n");
     for (number, step) in report.steps.iter().enumerate() {
         let effect = match step.effect {
@@ -131,7 +169,9 @@ pub fn markdown(report: &RunReport) -> String {
             other => other.to_string(),
         };
         let request = match &step.request {
-            Some(request) if step.effect != "approval" => format!("`{}`", cell(&compact(request, REQUEST_WIDTH))),
+            Some(request) if step.effect != "approval" => {
+                format!("`{}`", cell(&compact(request, REQUEST_WIDTH)))
+            }
             Some(prompt) => cell(&compact(prompt, REQUEST_WIDTH)),
             None => String::new(),
         };
@@ -163,7 +203,11 @@ pub fn markdown(report: &RunReport) -> String {
                 Some(false) => "**does not hold now**",
                 None => "decided by the run",
             };
-            out.push_str(&format!("- {}: {state} — `{}`\n", cell(&criterion.name), cell(&criterion.expression)));
+            out.push_str(&format!(
+                "- {}: {state} — `{}`\n",
+                cell(&criterion.name),
+                cell(&criterion.expression)
+            ));
         }
     }
     if let Some(error) = &report.error {

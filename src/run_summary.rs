@@ -9,7 +9,11 @@ fn row(step: &StepReport) -> Vec<String> {
     let note = step
         .error
         .clone()
-        .or_else(|| step.approved_by.as_ref().map(|by| format!("approved by {by}")))
+        .or_else(|| {
+            step.approved_by
+                .as_ref()
+                .map(|by| format!("approved by {by}"))
+        })
         .or_else(|| step.reason.clone())
         .unwrap_or_default();
     vec![
@@ -25,7 +29,12 @@ pub fn text(report: &RunReport) -> String {
     let rows: Vec<Vec<String>> = report
         .steps
         .iter()
-        .chain(report.on_failure.iter().filter(|s| s.status != crate::engine::StepStatus::NotRun))
+        .chain(
+            report
+                .on_failure
+                .iter()
+                .filter(|s| s.status != crate::engine::StepStatus::NotRun),
+        )
         .map(row)
         .collect();
     let mut out = table::render(&["STEP", "STATUS", "DURATION", "ATTEMPTS", "NOTE"], &rows);
