@@ -149,7 +149,7 @@ def overhead(binary, runs):
             except OSError:
                 time.sleep(0.1)
         health = health_server()
-        seed = [os.path.join(VENV, "bin/python"), os.path.join(ROOT, "scripts/sandbox/seed.py")]
+        seed = [os.path.join(VENV, "bin/python"), os.path.join(ROOT, "scripts/seed/seed.py")]
         world = json.loads(subprocess.run(seed, env=env, check=True, capture_output=True, text=True).stdout)
         snapshot = str(world["iceberg"]["snapshots"][1])
         cases = [
