@@ -170,6 +170,9 @@ pub struct RawStep {
     pub on_error: Option<Spanned<OnError>>,
     /// Repeat the action until a condition holds.
     pub wait: Option<RawWait>,
+    /// On a write: how `runbook resume` tells whether the write already took effect when a crash left its
+    /// outcome unknown (a read action and an expression over its output).
+    pub verify: Option<RawVerify>,
     /// An expression giving a list: the action runs once per item, with `item` and `loop.index` in scope.
     pub for_each: Option<Spanned<ExpressionText>>,
     /// With `for_each`: how many items run at once. Default 1.
@@ -225,6 +228,23 @@ pub struct RawWait {
     pub interval: Option<Spanned<String>>,
     /// The longest delay between polls. Default `1m`.
     pub max_interval: Option<Spanned<String>>,
+}
+
+/// How a resume tells whether a write already took effect: a read, and an expression over its result.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawVerify {
+    /// A read action, such as `dynamodb.GetItem`.
+    #[schemars(required)]
+    #[schemars(example = &"dynamodb.GetItem")]
+    pub action: Option<Spanned<String>>,
+    /// The read's request; every string is a template, as in the step's own `with`.
+    #[serde(rename = "with")]
+    #[schemars(with = "Option<std::collections::BTreeMap<String, serde_json::Value>>")]
+    pub with: Option<Node>,
+    /// An expression over the read's `output`: true means the write took effect and is not sent again.
+    #[schemars(required)]
+    pub that: Option<Spanned<ExpressionText>>,
 }
 
 /// A human approval gate.
@@ -289,6 +309,7 @@ pub const STEP_KEYS: &[&str] = &[
     "timeout",
     "on_error",
     "wait",
+    "verify",
     "for_each",
     "concurrency",
     "approve",
@@ -297,6 +318,7 @@ const CHECK_KEYS: &[&str] = &["that", "message"];
 const RETRY_KEYS: &[&str] = &["attempts", "delay", "max_delay"];
 const WAIT_KEYS: &[&str] = &["until", "timeout", "interval", "max_interval"];
 const APPROVE_KEYS: &[&str] = &["prompt", "timeout"];
+const VERIFY_KEYS: &[&str] = &["action", "with", "that"];
 const CRITERION_KEYS: &[&str] = &["name", "that"];
 
 /// Keys people bring from other tools, and what we call them.
@@ -481,6 +503,7 @@ impl FromNode for RawStep {
             timeout: f.get("timeout", cx),
             on_error: f.get("on_error", cx),
             wait: f.get("wait", cx),
+            verify: f.get("verify", cx),
             for_each: f.get("for_each", cx),
             concurrency: f.get("concurrency", cx),
             approve: f.get("approve", cx),
@@ -535,6 +558,23 @@ impl FromNode for RawWait {
             timeout: f.get("timeout", cx),
             interval: f.get("interval", cx),
             max_interval: f.get("max_interval", cx),
+        })
+    }
+}
+
+impl FromNode for RawVerify {
+    fn from_node(node: &Node, _what: &str, cx: &mut Diagnostics) -> Option<RawVerify> {
+        let f = Fields::new(
+            node,
+            "`verify`",
+            VERIFY_KEYS,
+            &[("until", "use `that`"), ("check", "use `that`")],
+            cx,
+        )?;
+        Some(RawVerify {
+            action: f.require("action", "dynamodb.GetItem", cx),
+            with: f.node("with").cloned(),
+            that: f.require("that", "output.Item is defined", cx),
         })
     }
 }
@@ -630,13 +670,14 @@ mod tests {
     #[test]
     fn known_keys_match_the_schema() {
         let schema = json_schema();
-        let tables: [(&str, &[&str]); 8] = [
+        let tables: [(&str, &[&str]); 9] = [
             ("/properties", RUNBOOK_KEYS),
             ("/definitions/RawStep/properties", STEP_KEYS),
             ("/definitions/RawParam/properties", PARAM_KEYS),
             ("/definitions/RawWait/properties", WAIT_KEYS),
             ("/definitions/RawRetry/properties", RETRY_KEYS),
             ("/definitions/RawApprove/properties", APPROVE_KEYS),
+            ("/definitions/RawVerify/properties", VERIFY_KEYS),
             ("/definitions/RawCheck/properties", CHECK_KEYS),
             ("/definitions/RawCriterion/properties", CRITERION_KEYS),
         ];

@@ -163,6 +163,18 @@ pub struct ActionStep {
     /// Per attempt.
     pub timeout: Option<Duration>,
     pub wait: Option<Wait>,
+    /// A write's own test of whether it took effect, for `runbook resume`.
+    pub verify: Option<Verify>,
+}
+
+/// A read whose result tells whether a write already took effect.
+#[derive(Debug)]
+pub struct Verify {
+    pub spec: &'static ActionSpec,
+    /// The request; strings inside are templates.
+    pub with: serde_json::Value,
+    /// Over the read's `output`: true means the write took effect.
+    pub that: Text,
 }
 
 #[derive(Debug)]

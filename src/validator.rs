@@ -806,7 +806,7 @@ impl<'a> Validator<'a> {
 
     fn reject_for_approval(&mut self, raw: &RawStep) {
         let with_span = raw.with.as_ref().map(|w| w.span);
-        let spans: [(&'static str, Option<Span>); 7] = [
+        let spans: [(&'static str, Option<Span>); 8] = [
             ("with", with_span),
             (
                 "check",
@@ -838,6 +838,13 @@ impl<'a> Validator<'a> {
             ),
             ("timeout", raw.timeout.as_ref().map(|t| t.span)),
             ("for_each", raw.for_each.as_ref().map(|f| f.span)),
+            (
+                "verify",
+                raw.verify
+                    .as_ref()
+                    .and_then(|v| v.action.as_ref())
+                    .map(|a| a.span),
+            ),
         ];
         for (key, span) in spans {
             if let Some(span) = span {
@@ -994,6 +1001,10 @@ impl<'a> Validator<'a> {
                 max_interval,
             })
         });
+        let verify = raw
+            .verify
+            .as_ref()
+            .and_then(|verify| self.verify(verify, spec, raw, base, context));
         Some(ActionStep {
             spec,
             with,
@@ -1002,7 +1013,75 @@ impl<'a> Validator<'a> {
             retry,
             timeout,
             wait,
+            verify,
         })
+    }
+
+    /// `verify:` takes a read whose `with` sees what the step's own `with` sees (a for_each step's `item` aside:
+    /// a resume verifies the step as a whole), and an expression over that read's `output`.
+    fn verify(
+        &mut self,
+        verify: &crate::raw::RawVerify,
+        step_spec: &'static ActionSpec,
+        raw: &RawStep,
+        base: Scope,
+        context: Option<&str>,
+    ) -> Option<crate::runbook::Verify> {
+        let action = verify.action.as_ref()?;
+        if step_spec.effect != registry::Effect::Write {
+            self.error(
+                ErrorKind::InvalidValue {
+                    what: format!("key on a step that only reads ({})", step_spec.name),
+                    value: "verify".into(),
+                },
+                action.span,
+            )
+            .set_hint(
+                "only a write can leave its outcome unknown; a resume simply runs a read again",
+            );
+        }
+        if raw.for_each.is_some() {
+            self.error(
+                ErrorKind::InvalidValue {
+                    what: "key on a for_each step".into(),
+                    value: "verify".into(),
+                },
+                action.span,
+            )
+            .set_hint("a resume verifies a step as a whole; verify each item's write in a step of its own, or let the operator decide with --rerun/--skip");
+        }
+        let spec = self.action_spec(action)?;
+        if spec.effect != registry::Effect::Read {
+            self.error(
+                ErrorKind::InvalidValue {
+                    what: "`verify.action`".into(),
+                    value: spec.name.to_string(),
+                },
+                action.span,
+            )
+            .set_hint(
+                "`verify` must only look: use a read such as dynamodb.GetItem or lambda.GetAlias",
+            );
+        }
+        let with = match &verify.with {
+            Some(node) => {
+                self.members(spec, node, action.span);
+                self.templates_in(node, base, context);
+                node.to_json()
+            }
+            None => serde_json::Value::Object(serde_json::Map::new()),
+        };
+        let that = verify.that.as_ref().map(|that| {
+            self.expression(
+                that,
+                Scope {
+                    output: true,
+                    ..base
+                },
+                context,
+            )
+        })?;
+        Some(crate::runbook::Verify { spec, with, that })
     }
 
     fn action_spec(&mut self, action: &Spanned<String>) -> Option<&'static ActionSpec> {

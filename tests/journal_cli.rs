@@ -169,6 +169,17 @@ steps:
     )
 }
 
+fn wait_until_received(proxy: &FaultProxy, operation: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while proxy.count(operation) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{operation} never reached the proxy"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn kind_is(kind: &'static str, step: &'static str) -> impl Fn(&serde_json::Value) -> bool {
     move |r| r["kind"] == kind && r["step"] == step
 }
@@ -190,7 +201,11 @@ async fn killed_before_during_and_after_a_write_a_resume_finishes_and_moto_saw_e
         let child = world.spawn(&["run", "slow-write", "--yes"]);
         match point {
             "before" => world.wait_for("before started", kind_is("step_started", "before")),
-            "during" => world.wait_for("put's call", kind_is("call_started", "put")),
+            "during" => {
+                world.wait_for("put's call", kind_is("call_started", "put"));
+                // Journaled before it is sent; kill once the proxy holds it, so it is truly in flight.
+                wait_until_received(&proxy, "PutItem");
+            }
             _ => world.wait_for("put finished", kind_is("step_finished", "put")),
         }
         kill(child);
@@ -525,4 +540,76 @@ steps:
     let body = object.body.collect().await.unwrap().into_bytes();
     assert_eq!(String::from_utf8_lossy(&body), journal);
     assert!(journal.contains("\"kind\":\"run_finished\""));
+}
+
+/// The write between sleeps, with `verify:` telling a resume whether it took effect.
+fn verified_write(table: &str) -> String {
+    write_between_sleeps(table, "1s").replace(
+        "      Item: {PK: {S: \"{{ params.key }}\"}, n: {N: \"1\"}}\n",
+        "      Item: {PK: {S: \"{{ params.key }}\"}, n: {N: \"1\"}}\n    verify:\n      action: dynamodb.GetItem\n      with:\n        TableName: TABLE\n        Key: {PK: {S: \"{{ params.key }}\"}}\n      that: \"output.Item is defined\"\n"
+            .replace("TABLE", table)
+            .as_str(),
+    )
+}
+
+#[tokio::test]
+async fn a_write_with_verify_is_resumed_without_asking_and_sent_only_if_it_did_not_take_effect() {
+    let moto = Moto::shared();
+
+    // Killed while the write was held at the proxy: it reached moto. The verify read finds the item, so the
+    // resume does not send the write again.
+    create_table(moto, "journal-verify-done", "PK").await;
+    let proxy = FaultProxy::in_front_of(moto);
+    proxy.inject("PutItem", Fault::Delay(Duration::from_secs(2)), 1);
+    let world = World::new(&verified_write("journal-verify-done"), proxy.env(moto));
+    assert!(
+        std::fs::read_to_string(world.dir.path().join("slow-write.yaml"))
+            .unwrap()
+            .contains("verify:")
+    );
+    let child = world.spawn(&["run", "slow-write", "--yes"]);
+    world.wait_for("put's call", kind_is("call_started", "put"));
+    wait_until_received(&proxy, "PutItem");
+    kill(child);
+    std::thread::sleep(Duration::from_millis(2500));
+    let resumed = world.run(&["resume", "last", "--yes", "--output", "json"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    let put = &report["steps"][1];
+    assert_eq!(put["status"], "succeeded", "{put}");
+    assert!(
+        put["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("verified on resume"),
+        "{put}"
+    );
+    assert_eq!(proxy.forwarded("PutItem"), 1);
+    assert_eq!(
+        item(moto, "journal-verify-done", "k1").await.as_deref(),
+        Some("1")
+    );
+
+    // The connection dropped before the write reached moto: the outcome is unknown, the run fails. The verify
+    // read finds no item, so the resume sends the write, once.
+    create_table(moto, "journal-verify-lost", "PK").await;
+    let proxy = FaultProxy::in_front_of(moto);
+    proxy.inject("PutItem", Fault::Drop, 1);
+    let world = World::new(&verified_write("journal-verify-lost"), proxy.env(moto));
+    let failed = world.run(&["run", "slow-write", "--yes"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
+    assert_eq!(proxy.forwarded("PutItem"), 0);
+    let resumed = world.run(&["resume", "last", "--yes"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert_eq!(proxy.forwarded("PutItem"), 1);
+    assert_eq!(
+        item(moto, "journal-verify-lost", "k1").await.as_deref(),
+        Some("1")
+    );
+    let timeline = text(
+        &world
+            .run(&["audit", "timeline", "last", "--format", "text"])
+            .stdout,
+    );
+    assert!(timeline.contains("verify:"), "{timeline}");
 }

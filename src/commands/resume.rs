@@ -183,6 +183,11 @@ pub fn run(context: &Context, args: ResumeArgs) -> i32 {
                     remaining_writes.push(id.to_string());
                 }
             }
+            // The runbook says how to tell: its `verify:` read decides during the resume.
+            Standing::Uncertain(_) if step.action().is_some_and(|a| a.verify.is_some()) => {
+                prior.verify_first.insert(id.to_string());
+                remaining_writes.push(id.to_string());
+            }
             Standing::Uncertain(why) => uncertain.push(format!("  {id}: {why}")),
         }
     }
@@ -190,7 +195,7 @@ pub fn run(context: &Context, args: ResumeArgs) -> i32 {
         return fail(format!(
             "the journal cannot tell whether these writes took effect, so they are not repeated blindly:\n{}\n\
              check the resources, then pass --rerun STEP (send it again) or --skip STEP --reason '...' (it took \
-             effect, or is not needed)",
+             effect, or is not needed); a `verify:` on the step lets a resume tell by itself",
             uncertain.join("\n")
         ));
     }

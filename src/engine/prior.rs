@@ -25,6 +25,9 @@ pub struct PriorStep {
 #[derive(Clone, Debug, Default)]
 pub struct Prior {
     pub steps: HashMap<String, PriorStep>,
+    /// Writes whose outcome the journal cannot tell: their `verify:` read runs first, and the write is sent only
+    /// if it says the write did not take effect.
+    pub verify_first: std::collections::HashSet<String>,
 }
 
 impl Prior {

@@ -13,7 +13,7 @@ use super::event::Event;
 use super::prior::Prior;
 use super::report::{Criterion, Outcome, RunReport, StepReport, StepStatus};
 use super::scope::{Results, Scope};
-use super::step::{Ended, Shared, error_text, reuse, run_step};
+use super::step::{Ended, Shared, error_text, reuse, run_step, verify_then_run};
 use super::{Mode, Options};
 use crate::runbook::Runbook;
 use crate::template;
@@ -291,7 +291,11 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
             let scope = scope.clone();
             running.spawn(async move {
                 let step = &shared.runbook.steps[index];
-                let ended = run_step(shared.clone(), step, &scope, false).await;
+                let ended = if shared.prior.verify_first.contains(&step.id) {
+                    verify_then_run(shared.clone(), step, &scope).await
+                } else {
+                    run_step(shared.clone(), step, &scope, false).await
+                };
                 (index, ended)
             });
         }

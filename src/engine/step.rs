@@ -120,21 +120,114 @@ pub(super) async fn run_step(
     Ended { report, slot }
 }
 
-/// A step a resumed run does not run again: its result comes from the journal or the operator's `--skip`.
-pub(super) fn reuse(shared: &Shared, step: &Step, prior: &super::prior::PriorStep) -> Ended {
-    let report = StepReport {
+/// A resumed write whose outcome the journal cannot tell: its `verify:` read decides. If the write took effect
+/// the step succeeds without sending it again (its output is unknown, so it is null); if not, it runs as usual.
+pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Scope) -> Ended {
+    let Some(verify) = step.action().and_then(|action| action.verify.as_ref()) else {
+        return run_step(shared.clone(), step, scope, false).await;
+    };
+    let started = Instant::now();
+    let options = &shared.options;
+    options.observer.on_event(&Event::StepStarted {
+        step: step.id.clone(),
+        item: None,
+        summary: format!("verify: {}", verify.spec.summary),
+    });
+    let context = ActionContext {
+        aws: options.aws.clone(),
+        allow_writes: false,
+        retry: crate::runbook::Retry::default(),
+        attempt_timeout: options.default_attempt_timeout,
+        observer: options.observer.clone(),
+        step: step.id.clone(),
+        item: None,
+        cancel: options.cancel.clone(),
+        attempts: Default::default(),
+    };
+    let held = match template::render_json(&verify.with, &scope.base()) {
+        Ok(Json::Object(request)) => match invoke(&context, verify.spec, &request).await {
+            Ok(output) => {
+                let value = template::from_json_value(&output);
+                template::evaluate(&verify.that.source, &scope.with(Some(&value), None))
+                    .map(|v| v.is_true())
+                    .map_err(|error| {
+                        format!(
+                            "`verify.that: {}`: {}",
+                            verify.that.source,
+                            error_text(&error)
+                        )
+                    })
+            }
+            Err(error) => Err(format!(
+                "verify {}: {}",
+                verify.spec.name,
+                StepFailure::from(error).message
+            )),
+        },
+        Ok(_) => Err("verify: `with` is not a mapping".to_string()),
+        Err(error) => Err(format!("verify: rendering `with`: {}", error_text(&error))),
+    };
+    let (status, reason, error) = match held {
+        Ok(false) => {
+            options.observer.on_event(&Event::Log {
+                step: step.id.clone(),
+                message: format!(
+                    "verify: `{}` does not hold: the write did not take effect; sending it",
+                    verify.that.source
+                ),
+            });
+            return run_step(shared.clone(), step, scope, false).await;
+        }
+        Ok(true) => (
+            StepStatus::Succeeded,
+            Some(format!(
+                "verified on resume: `{}` holds after {}, so the write had taken effect and was not sent again",
+                verify.that.source, verify.spec.name
+            )),
+            None,
+        ),
+        Err(message) => (StepStatus::Failed, None, Some(message)),
+    };
+    let mut report = reuse_report(&shared, step);
+    report.status = status;
+    report.reason = reason;
+    report.error = error;
+    report.attempts = context.attempts();
+    report.duration = started.elapsed();
+    report.busy = report.duration;
+    options.observer.on_event(&Event::StepFinished {
+        step: step.id.clone(),
+        status: report.status,
+        duration: report.duration,
+        attempts: report.attempts,
+        error: report.error.clone(),
+        output: None,
+        summary: report.summary.clone(),
+        request: None,
+        outputs: Map::new(),
+        reason: report.reason.clone(),
+    });
+    let slot = known(step, status, None, &Map::new());
+    Ended { report, slot }
+}
+
+fn reuse_report(shared: &Shared, step: &Step) -> StepReport {
+    StepReport {
         id: step.id.clone(),
         title: step.title.clone(),
         action: step.action().map(|action| action.spec.name.to_string()),
         effect: step.effect().as_str(),
-        status: prior.status,
-        summary: prior.summary.clone(),
-        request: prior.request.clone(),
-        output: prior.output.clone(),
-        outputs: prior.outputs.clone(),
+        status: StepStatus::NotRun,
+        summary: step
+            .action()
+            .map(|action| action.spec.summary.to_string())
+            .unwrap_or_default(),
+        request: None,
+        output: None,
+        outputs: Map::new(),
         error: None,
-        reason: Some(prior.reason.clone()),
-        attempts: prior.attempts,
+        reason: None,
+        attempts: 0,
         duration: Duration::ZERO,
         busy: Duration::ZERO,
         needs: step
@@ -145,7 +238,19 @@ pub(super) fn reuse(shared: &Shared, step: &Step, prior: &super::prior::PriorSte
         approved_by: None,
         on_error_continue: step.on_error == crate::raw::OnError::Continue,
         in_on_failure: false,
-    };
+    }
+}
+
+/// A step a resumed run does not run again: its result comes from the journal or the operator's `--skip`.
+pub(super) fn reuse(shared: &Shared, step: &Step, prior: &super::prior::PriorStep) -> Ended {
+    let mut report = reuse_report(shared, step);
+    report.status = prior.status;
+    report.summary = prior.summary.clone();
+    report.request = prior.request.clone();
+    report.output = prior.output.clone();
+    report.outputs = prior.outputs.clone();
+    report.reason = Some(prior.reason.clone());
+    report.attempts = prior.attempts;
     shared.options.observer.on_event(&Event::StepReused {
         step: step.id.clone(),
         status: prior.status,

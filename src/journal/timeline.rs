@@ -85,6 +85,10 @@ pub fn rows(entries: &[Entry]) -> Vec<Row> {
             Record::Approved { step, by, how } => {
                 approvals.insert(step.clone(), format!("approved by {by} via {how}"));
             }
+            // `core.log` notes and the engine's own (a verify's verdict) belong in the story.
+            Record::Log { step, message } => {
+                rows.push(row(step, message.clone(), String::new(), Vec::new()))
+            }
             Record::ApprovalRequested { step, prompt } => rows.push(row(
                 step,
                 format!("approval requested: {prompt}"),
