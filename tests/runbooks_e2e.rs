@@ -1,5 +1,6 @@
-//! The four core procedures of the operations runbook, end to end: each test starts its own emulator, seeds the
-//! sandbox's world into it (scripts/seed/, the same seeding `scripts/sandbox up` does), runs the shipped runbook
+//! The four core procedures of the operations runbook, end to end: each test starts its own emulator, seeds into
+//! it the parts of the sandbox's world the procedure touches (scripts/seed/, the seeding `scripts/sandbox up`
+//! does), runs the shipped runbook
 //! through the CLI with `--yes`, and then reads the AWS state with the SDK (and, for Iceberg, with pyiceberg as an
 //! independent reader) to prove the procedure did what its section of the operations runbook asks.
 //!
@@ -55,12 +56,13 @@ fn python(moto: &Moto, script: &str, args: &[&str]) -> Value {
         .unwrap_or_else(|e| panic!("{script} printed no JSON ({e})"))
 }
 
-/// A fresh emulator with the sandbox's world in it, and the seed's description of that world.
-async fn sandbox() -> (Moto, Value) {
+/// A fresh emulator with the parts of the sandbox's world a procedure touches (`seed.py --only`), and the seed's
+/// description of them.
+async fn sandbox(parts: &str) -> (Moto, Value) {
     let moto = Moto::start();
     // As `scripts/sandbox up` does, before any function exists: Lambda without Docker.
     moto.lambda_without_docker().await;
-    let world = python(&moto, "seed.py", &[]);
+    let world = python(&moto, "seed.py", &["--only", parts]);
     (moto, world)
 }
 
@@ -157,7 +159,7 @@ async fn alias_version(moto: &Moto) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rollback_lambda_moves_the_alias_to_the_previous_version_and_can_be_undone() {
-    let (moto, world) = sandbox().await;
+    let (moto, world) = sandbox("lambda,cloudformation").await;
     assert_eq!(world["lambda"]["alias_version"], "3");
     let lambda = aws_sdk_lambda::Client::new(&moto.sdk_config().await);
     let newest = lambda
@@ -235,7 +237,7 @@ async fn rollback_lambda_by_stack_is_planned_and_refuses_a_stack_that_is_not_stu
     }
 
     // Against the emulator the guard reads the real stack, healthy, and stops before the gate: nothing is sent.
-    let (moto, _) = sandbox().await;
+    let (moto, _) = sandbox("lambda,cloudformation").await;
     let output = runbook(
         &moto,
         &[
@@ -286,7 +288,7 @@ async fn count(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> i32 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pitr_restore_swaps_the_verified_copy_in_under_the_original_name() {
-    let (moto, world) = sandbox().await;
+    let (moto, world) = sandbox("dynamodb").await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
     let items = world["dynamodb"]["items"].as_i64().unwrap() as i32;
     assert_eq!(count(&dynamodb, TABLE).await, items);
@@ -561,7 +563,7 @@ fn seeded_iceberg(world: &Value, catalog: &str) -> (Vec<i64>, Vec<i64>, Vec<i64>
 
 #[tokio::test(flavor = "multi_thread")]
 async fn iceberg_rollback_in_glue_makes_pyiceberg_read_the_target_snapshot() {
-    let (moto, world) = sandbox().await;
+    let (moto, world) = sandbox("iceberg").await;
     let (snapshots, records, _) = seeded_iceberg(&world, "glue");
     let (target, head) = (snapshots[1], snapshots[2]);
     let before = read_iceberg(&moto, "glue", None);
@@ -631,7 +633,7 @@ async fn iceberg_rollback_in_glue_makes_pyiceberg_read_the_target_snapshot() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn iceberg_rollback_in_s3_tables_as_of_a_time_picks_the_last_snapshot_before_it() {
-    let (moto, world) = sandbox().await;
+    let (moto, world) = sandbox("iceberg").await;
     let (snapshots, records, timestamps) = seeded_iceberg(&world, "s3tables");
     let (target, head) = (snapshots[1], snapshots[2]);
     // A whole second after the target's commit and before the head's (the seed commits a second apart).
@@ -742,7 +744,7 @@ fn seeded_bodies(world: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dlq_replay_moves_every_message_with_its_body_and_attributes_after_the_fix() {
-    let (moto, world) = sandbox().await;
+    let (moto, world) = sandbox("sqs,lambda").await;
     let report = run_ok(&moto, &["dlq-replay", "--raise-timeout", "900"]);
     let expected = seeded_bodies(&world);
     assert_eq!(
@@ -776,7 +778,7 @@ async fn dlq_replay_moves_every_message_with_its_body_and_attributes_after_the_f
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dlq_replay_with_a_filter_and_a_cap_moves_only_those_and_loses_none() {
-    let (moto, world) = sandbox().await;
+    let (moto, world) = sandbox("sqs,lambda").await;
     let sale = |body: &str| -> u64 {
         serde_json::from_str::<Value>(body).unwrap()["sale"]
             .as_u64()
