@@ -1,8 +1,8 @@
 //! The four core procedures of the operations runbook, end to end: each test starts its own emulator, seeds into
 //! it the parts of the sandbox's world the procedure touches (scripts/seed/, the seeding `scripts/sandbox up`
-//! does), runs the shipped runbook
-//! through the CLI with `--yes`, and then reads the AWS state with the SDK (and, for Iceberg, with pyiceberg as an
-//! independent reader) to prove the procedure did what its section of the operations runbook asks.
+//! does), runs the shipped runbook through the CLI with `--yes`, and then reads the AWS state with the SDK (and,
+//! for Iceberg, with pyiceberg as an independent reader) to prove the procedure did what its section of the
+//! operations runbook asks.
 //!
 //! Branches the emulator cannot run (CloudFormation's ContinueUpdateRollback) are proven by their plans. Every
 //! plan is also pinned as an insta snapshot, text and markdown, offline so it is the same on every machine.
