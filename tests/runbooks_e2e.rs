@@ -117,11 +117,15 @@ fn step<'a>(report: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no step {id} in {report:#}"))
 }
 
-/// An offline plan as JSON; it makes no AWS call, so no emulator is needed.
+/// An offline plan in `format`; it makes no AWS call, so no emulator is needed. Run from a scratch folder, like
+/// every command here, so nothing it records lands in the checkout.
 fn offline_plan(args: &[&str], format: &str) -> String {
+    let scratch = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
     command
-        .current_dir(repo())
+        .current_dir(scratch.path())
+        .arg("--dir")
+        .arg(repo().join("runbooks"))
         .arg("plan")
         .args(args)
         .args(["--offline", "--format", format])
@@ -212,7 +216,8 @@ async fn rollback_lambda_moves_the_alias_to_the_previous_version_and_can_be_undo
 #[tokio::test(flavor = "multi_thread")]
 async fn rollback_lambda_by_stack_is_planned_and_refuses_a_stack_that_is_not_stuck() {
     // Moto implements no ContinueUpdateRollback and cannot leave a stack in UPDATE_ROLLBACK_FAILED: the branch is
-    // proven by its plan, which continues the rollback after the gate and then watches the stack.
+    // proven by its plan, which notes the stack's latest event, continues the rollback after the gate, watches the
+    // events after that one, and checks the status the stack ended in.
     let plan: Value = serde_json::from_str(&offline_plan(
         &["rollback-lambda", "--strategy", "stack"],
         "json",
@@ -225,11 +230,25 @@ async fn rollback_lambda_by_stack_is_planned_and_refuses_a_stack_that_is_not_stu
         serde_json::json!(["confirm"])
     );
     assert_eq!(
-        step(&plan, "watch_stack")["needs"],
-        serde_json::json!(["continue_rollback"])
+        step(&plan, "events_before")["needs"],
+        serde_json::json!(["stack_before"])
+    );
+    assert!(
+        step(&plan, "confirm")["needs"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("events_before"))
     );
     assert_eq!(
-        step(&plan, "stack_events")["needs"],
+        step(&plan, "watch_stack")["needs"],
+        serde_json::json!(["continue_rollback", "events_before"])
+    );
+    assert_eq!(
+        step(&plan, "watch_stack")["action"],
+        "cloudformation.DescribeStackEvents"
+    );
+    assert_eq!(
+        step(&plan, "stack_after")["needs"],
         serde_json::json!(["watch_stack"])
     );
     for id in ["current_alias", "move_alias", "verify_alias"] {
@@ -253,7 +272,14 @@ async fn rollback_lambda_by_stack_is_planned_and_refuses_a_stack_that_is_not_stu
     assert_eq!(output.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(step(&report, "stack_before")["status"], "failed");
-    assert_eq!(step(&report, "continue_rollback")["status"], "not_run");
+    for id in [
+        "events_before",
+        "confirm",
+        "continue_rollback",
+        "watch_stack",
+    ] {
+        assert_eq!(step(&report, id)["status"], "not_run", "{id}");
+    }
     let cloudformation = aws_sdk_cloudformation::Client::new(&moto.sdk_config().await);
     let stacks = cloudformation
         .describe_stacks()
