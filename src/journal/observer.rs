@@ -30,7 +30,11 @@ impl Observer for JournalObserver {
         let record = Record::from_event(event, |step| {
             self.effects.get(step).copied().unwrap_or("read")
         });
-        if let Err(error) = self.journal.write(&record) {
+        let effect = match event {
+            Event::StepFinished { step, .. } => self.effects.get(step).copied().unwrap_or("read"),
+            _ => "read",
+        };
+        if let Err(error) = self.journal.append(&record, durable(event, effect)) {
             // Write-ahead means nothing is sent that the journal could not record first. The record being written
             // may announce an AWS call; stopping the process here is what keeps that call unsent. The journal
             // stays valid up to its last line, and the lock file names a dead process, so `runbook resume`
@@ -42,5 +46,16 @@ impl Observer for JournalObserver {
             );
             std::process::exit(crate::cli::exit::FAILED);
         }
+    }
+}
+
+/// Records that must be on disk before the engine goes on: an AWS call about to be sent (write-ahead), a gate
+/// opened by someone, and how a write or a gate ended (what resume relies on not to repeat it). The rest reach the
+/// disk with the next of these; a read that loses its record to a power cut is simply read again on resume.
+fn durable(event: &Event, effect: &str) -> bool {
+    match event {
+        Event::CallStarted { .. } | Event::Approved { .. } => true,
+        Event::StepFinished { .. } => effect != "read",
+        _ => false,
     }
 }
