@@ -511,3 +511,36 @@ async fn move_messages_between_fifo_queues_keeps_groups_and_order() {
     assert_eq!(groups["tenant-0"], expected(0));
     assert_eq!(groups["tenant-1"], expected(1));
 }
+
+#[tokio::test]
+async fn move_messages_sends_each_message_once_when_sqs_delivers_it_again() {
+    let sdk = sdk().await;
+    // Visibility timeout 0: every receive may hand out again what another poller is moving right now.
+    let dlq = sdk
+        .create_queue()
+        .queue_name("redelivering-dlq")
+        .attributes(QueueAttributeName::VisibilityTimeout, "0")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    let main = create_queue(&sdk, "redelivering-main").await;
+    seed(&sdk, &dlq, 60).await;
+    let aws = Arc::new(Moto::shared().aws().await);
+
+    let output = action(
+        aws,
+        "sqs.move_messages",
+        json!({"SourceQueueUrl": dlq, "DestinationQueueUrl": main, "Pollers": 4, "BatchSize": 10}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(output["Moved"], 60, "{output}");
+    assert_eq!(output["Received"], 60, "{output}");
+    assert_eq!(output["NotDeleted"], 0, "{output}");
+    // `drain` fails on a body that arrives twice.
+    assert_eq!(drain(&sdk, &main).await.len(), 60);
+    assert_eq!(depth(&sdk, &dlq).await, (0, 0));
+}

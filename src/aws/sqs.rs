@@ -54,7 +54,7 @@ pub const CHANGE_MESSAGE_VISIBILITY_BATCH: AwsOp = aws_op!(
 /// SendMessageBatch refuses a batch whose messages (bodies and attributes) total more than this; SQS has since
 /// raised the limit, but 256 KiB holds on every queue and only costs an extra call for very large messages.
 const BATCH_BYTES: usize = 256 * 1024;
-const PROGRESS_EVERY: u64 = 500;
+const PROGRESS_EVERY: u64 = 250;
 const MAX_ERRORS_KEPT: usize = 10;
 
 fn invalid(message: String) -> CallError {
@@ -97,11 +97,27 @@ struct Tally {
     failed: u64,
     not_deleted: u64,
     receives: u64,
+    duplicates: u64,
     next_progress: u64,
-    /// Skipped messages by `MessageId`, with their latest receipt handle: they stay hidden until the end (see
-    /// [`move_messages`]) and count once however often they come back.
-    held: HashMap<String, String>,
+    seen: HashMap<String, Seen>,
     errors: Vec<String>,
+}
+
+/// What this move knows of a message it received, by `MessageId`. SQS delivers at least once: the same message
+/// can reach two pollers at the same time, or come back after its visibility timeout.
+enum Seen {
+    /// Skipped, and hidden until the end of the move; its latest receipt handle.
+    Held(String),
+    /// Being sent by one poller; the receipt handles of other deliveries meanwhile, deleted along with it.
+    Sending(Vec<String>),
+    /// In the destination: a further delivery is deleted, never sent again.
+    Moved,
+}
+
+#[derive(Default)]
+struct Deletion {
+    deleted: std::collections::HashSet<usize>,
+    failed: Vec<(usize, String, String)>,
 }
 
 impl Tally {
@@ -128,9 +144,13 @@ impl Tally {
 /// receives it twice and an empty receive really means nothing is left to move. (From a FIFO queue, a held message
 /// keeps its group locked, so the rest of that group stays behind too, in order.)
 ///
-/// Output: `{Moved, Received, Skipped, Failed, NotDeleted, Receives, Seconds, Errors}`; `Received` counts distinct
-/// messages, so `Moved == Received - Skipped` unless some were `Failed` (refused by the destination, still in the
-/// source). `NotDeleted` were moved but their deletion failed: they will be delivered again.
+/// SQS delivers at least once, so one message may reach two pollers, or come back while it is being moved: such a
+/// delivery is counted in `Duplicates`, never sent again, and its receipt handle deleted with the message.
+///
+/// Output: `{Moved, Received, Skipped, Failed, NotDeleted, Duplicates, Receives, Seconds, Errors}`; `Received`
+/// counts distinct messages, so `Moved == Received - Skipped` unless some were `Failed` (refused by the
+/// destination, still in the source). `NotDeleted` were moved but their deletion failed: they will be delivered
+/// again.
 pub fn move_messages(
     context: &ActionContext,
     input: Map<String, Value>,
@@ -245,6 +265,7 @@ pub fn move_messages(
             "Skipped": tally.skipped,
             "Failed": tally.failed,
             "NotDeleted": tally.not_deleted,
+            "Duplicates": tally.duplicates,
             "Receives": tally.receives,
             "Seconds": seconds,
             "Errors": tally.errors,
@@ -377,17 +398,47 @@ impl Mover<'_> {
             _ => &[],
         };
 
-        let mut to_send = Vec::with_capacity(messages.len());
-        let mut filter_errors = Vec::new();
-        let mut new_skips = Vec::new();
-        for message in messages {
-            let id = text(message, "MessageId");
-            let handle = text(message, "ReceiptHandle");
-            if let Some(held) = self.tally().held.get_mut(id) {
-                // A skipped message came back (its visibility timeout ran out): keep it, count it once.
-                *held = handle.to_string();
-                continue;
+        // Claim each message not seen before under the lock, so that two deliveries of one message cannot both
+        // be sent.
+        let mut fresh = Vec::with_capacity(messages.len());
+        let mut redeliveries = Vec::new();
+        let mut in_progress_elsewhere = false;
+        {
+            let mut tally = self.tally();
+            tally.receives += 1;
+            for message in messages {
+                let id = text(message, "MessageId");
+                let handle = text(message, "ReceiptHandle").to_string();
+                let duplicate = match tally.seen.get_mut(id) {
+                    None => {
+                        tally.seen.insert(id.to_string(), Seen::Sending(Vec::new()));
+                        fresh.push(message);
+                        continue;
+                    }
+                    // A skipped message came back (its visibility timeout ran out): keep it, count it once.
+                    Some(Seen::Held(latest)) => {
+                        *latest = handle;
+                        continue;
+                    }
+                    Some(Seen::Sending(others)) => {
+                        others.push(handle);
+                        in_progress_elsewhere = true;
+                        true
+                    }
+                    Some(Seen::Moved) => {
+                        redeliveries.push(handle);
+                        true
+                    }
+                };
+                tally.duplicates += u64::from(duplicate);
             }
+            tally.received += fresh.len() as u64;
+        }
+
+        let mut to_send = Vec::with_capacity(fresh.len());
+        let mut skips = Vec::new();
+        let mut filter_errors = Vec::new();
+        for message in fresh.iter().copied() {
             let matches = match self.filter {
                 None => true,
                 Some(filter) => {
@@ -395,6 +446,7 @@ impl Mover<'_> {
                     match filter.eval(scope) {
                         Ok(value) => value.is_true(),
                         Err(error) => {
+                            let id = text(message, "MessageId");
                             filter_errors.push(format!("Filter failed on message {id}: {error}"));
                             false
                         }
@@ -404,20 +456,46 @@ impl Mover<'_> {
             if matches {
                 to_send.push(message);
             } else {
-                new_skips.push((id.to_string(), handle.to_string()));
+                skips.push(message);
             }
         }
-        {
+        if !skips.is_empty() || !filter_errors.is_empty() {
             let mut tally = self.tally();
-            tally.receives += 1;
-            tally.received += (to_send.len() + new_skips.len()) as u64;
-            tally.skipped += new_skips.len() as u64;
-            tally.held.extend(new_skips.iter().cloned());
+            tally.skipped += skips.len() as u64;
+            for message in skips {
+                let id = text(message, "MessageId");
+                let mut latest = text(message, "ReceiptHandle").to_string();
+                if let Some(Seen::Sending(others)) = tally.seen.remove(id)
+                    && let Some(newer) = others.into_iter().last()
+                {
+                    latest = newer;
+                }
+                tally.seen.insert(id.to_string(), Seen::Held(latest));
+            }
             for error in filter_errors {
                 tally.note(error);
             }
         }
-        if to_send.is_empty() && new_skips.is_empty() {
+
+        // Only skipped messages coming back, or none at all: nothing is left to move. Deliveries of messages being
+        // moved are progress of a sort (another poller is about to delete them), so polling goes on.
+        let done = fresh.is_empty() && redeliveries.is_empty() && !in_progress_elsewhere;
+        if !redeliveries.is_empty() {
+            redeliveries.sort();
+            redeliveries.dedup();
+            let handles: Vec<(usize, String)> = redeliveries.into_iter().enumerate().collect();
+            let deletion = self.delete(&handles).await?;
+            // The message was deleted under another handle already; SQS may call this one invalid now.
+            let mut tally = self.tally();
+            for (_, code, message) in deletion.failed {
+                if !code.contains("ReceiptHandleIsInvalid") {
+                    tally.note(format!(
+                        "a repeated delivery of a moved message was not deleted: {code} {message}"
+                    ));
+                }
+            }
+        }
+        if done {
             return Ok(None);
         }
 
@@ -446,25 +524,36 @@ impl Mover<'_> {
                     .unwrap_or_default(),
             )
             .await?;
-        let accepted: Vec<Value> = list(&sent, "Successful")
-            .iter()
-            .filter_map(|entry| {
-                let index: usize = text(entry, "Id").parse().ok()?;
-                let message = messages.get(index)?;
-                Some(json!({"Id": index.to_string(), "ReceiptHandle": text(message, "ReceiptHandle")}))
-            })
-            .collect();
-        let refused = list(&sent, "Failed");
-        if !refused.is_empty() {
+        let index_of = |entry: &Value| {
+            text(entry, "Id")
+                .parse::<usize>()
+                .ok()
+                .filter(|index| *index < messages.len())
+        };
+        // Every receipt handle of an accepted message is deleted: with SQS, only the latest one surely deletes.
+        let mut handles: Vec<(usize, String)> = Vec::new();
+        {
             let mut tally = self.tally();
-            tally.failed += refused.len() as u64;
-            for entry in refused {
-                let id = text(entry, "Id")
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|index| messages.get(index))
-                    .map(|message| text(message, "MessageId"))
+            for index in list(&sent, "Successful").iter().filter_map(index_of) {
+                let message = messages[index];
+                handles.push((index, text(message, "ReceiptHandle").to_string()));
+                let id = text(message, "MessageId").to_string();
+                if let Some(Seen::Sending(others)) = tally.seen.insert(id, Seen::Moved) {
+                    // Two deliveries can even share a handle; a batch must not name one twice.
+                    for handle in others {
+                        if !handles.iter().any(|(_, known)| *known == handle) {
+                            handles.push((index, handle));
+                        }
+                    }
+                }
+            }
+            for entry in list(&sent, "Failed") {
+                tally.failed += 1;
+                let id = index_of(entry)
+                    .map(|index| text(messages[index], "MessageId"))
                     .unwrap_or_default();
+                // Refused, so still only in the source: a later delivery may try again.
+                tally.seen.remove(id);
                 let note = format!(
                     "the destination refused message {id}: {} {}",
                     text(entry, "Code"),
@@ -473,42 +562,79 @@ impl Mover<'_> {
                 tally.note(note);
             }
         }
+        let mut accepted: Vec<usize> = handles.iter().map(|(index, _)| *index).collect();
+        accepted.dedup();
         if accepted.is_empty() {
             return Ok(0);
         }
         let count = accepted.len() as u64;
-        let deleted = self
-            .context
-            .call(
-                &DELETE_MESSAGE_BATCH,
-                json!({"QueueUrl": self.source, "Entries": accepted})
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default(),
-            )
-            .await;
+        let deleted = self.delete(&handles).await;
         let mut tally = self.tally();
         tally.moved += count;
         match deleted {
-            Ok(deleted) => {
-                let failed = list(&deleted, "Failed");
-                tally.not_deleted += failed.len() as u64;
-                for entry in failed {
-                    let note = format!(
-                        "moved but not deleted from the source (it will be delivered again): {} {}",
-                        text(entry, "Code"),
-                        text(entry, "Message")
-                    );
-                    tally.note(note);
+            Ok(deletion) => {
+                tally.not_deleted += count - deletion.deleted.len() as u64;
+                for (key, code, message) in deletion.failed {
+                    if !deletion.deleted.contains(&key) {
+                        tally.note(format!(
+                            "moved but not deleted from the source (it will be delivered again): {code} {message}"
+                        ));
+                    }
                 }
+                Ok(count)
             }
             Err(error) => {
                 // The copies are in the destination already: count them moved, and stop.
                 tally.not_deleted += count;
-                return Err(error);
+                Err(error)
             }
         }
-        Ok(count)
+    }
+
+    /// Deletes receipt handles from the source, ten at a time; `(key, handle)` pairs, where several handles may
+    /// share a key (one message). Returns the keys of which at least one handle was deleted, and the failures as
+    /// `(key, code, message)`.
+    async fn delete(&self, handles: &[(usize, String)]) -> Result<Deletion, CallError> {
+        let mut deletion = Deletion::default();
+        for chunk in handles.chunks(10) {
+            let entries: Vec<Value> = chunk
+                .iter()
+                .enumerate()
+                .map(|(position, (_, handle))| {
+                    json!({"Id": position.to_string(), "ReceiptHandle": handle})
+                })
+                .collect();
+            let reply = self
+                .context
+                .call(
+                    &DELETE_MESSAGE_BATCH,
+                    json!({"QueueUrl": self.source, "Entries": entries})
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
+                )
+                .await?;
+            let key = |entry: &Value| {
+                text(entry, "Id")
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|position| chunk.get(position))
+                    .map(|(key, _)| *key)
+            };
+            for entry in list(&reply, "Successful") {
+                deletion.deleted.extend(key(entry));
+            }
+            for entry in list(&reply, "Failed") {
+                if let Some(key) = key(entry) {
+                    deletion.failed.push((
+                        key,
+                        text(entry, "Code").to_string(),
+                        text(entry, "Message").to_string(),
+                    ));
+                }
+            }
+        }
+        Ok(deletion)
     }
 
     /// System attributes are asked for only when used: a filter may read any of them (`ApproximateReceiveCount`,
@@ -571,7 +697,15 @@ impl Mover<'_> {
 
     /// Makes every skipped message visible again, ten at a time.
     async fn release_held(&self) -> Result<(), CallError> {
-        let held: Vec<(String, String)> = self.tally().held.drain().collect();
+        let held: Vec<(String, String)> = self
+            .tally()
+            .seen
+            .drain()
+            .filter_map(|(id, seen)| match seen {
+                Seen::Held(handle) => Some((id, handle)),
+                _ => None,
+            })
+            .collect();
         let mut first_error = None;
         for chunk in held.chunks(10) {
             let entries: Vec<Value> = chunk
