@@ -36,8 +36,12 @@ def generate(path, steps, shape):
         f.write("\n".join(lines) + "\n")
 
 
+STATE = tempfile.mkdtemp(prefix="runbook-bench-state-")
+
+
 def run_measured(command, env=None, cwd=ROOT):
-    """One run: wall ms, peak RSS MB, stdout."""
+    """One run: wall ms, peak RSS MB, stdout. Journals and locks go to a scratch state folder."""
+    env = dict(env or os.environ, RUNBOOK_STATE_DIR=STATE)
     start = time.perf_counter()
     child = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     # wait4 gives this child's own peak RSS, not the maximum over every child so far.
