@@ -6,19 +6,9 @@ mod support;
 
 use std::sync::Arc;
 
-use runbook::engine::{ActionContext, Silent, invoke};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::actions::action;
 use support::moto::Moto;
-
-async fn action(
-    aws: Arc<runbook::aws::Aws>,
-    name: &str,
-    input: Value,
-) -> Result<Value, runbook::aws::CallError> {
-    let context = ActionContext::standalone(Some(aws), true, Arc::new(Silent));
-    let spec = runbook::registry::lookup(name).expect("registered");
-    invoke(&context, spec, input.as_object().unwrap()).await
-}
 
 #[tokio::test]
 async fn cost_and_usage_by_service() {

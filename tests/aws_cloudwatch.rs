@@ -7,19 +7,9 @@ mod support;
 
 use std::sync::Arc;
 
-use runbook::engine::{ActionContext, Silent, invoke};
 use serde_json::{Value, json};
+use support::actions::action;
 use support::moto::Moto;
-
-async fn action(
-    aws: Arc<runbook::aws::Aws>,
-    name: &str,
-    input: Value,
-) -> Result<Value, runbook::aws::CallError> {
-    let context = ActionContext::standalone(Some(aws), true, Arc::new(Silent));
-    let spec = runbook::registry::lookup(name).expect("registered");
-    invoke(&context, spec, input.as_object().unwrap()).await
-}
 
 /// Three datapoints of `Errors` (1, 4, 2) for one function, a minute apart, ending a minute ago. Returns the
 /// window. Each test uses its own function name too: moto 5.2's GetMetricData ignores the namespace of a query

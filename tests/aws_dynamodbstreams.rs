@@ -9,19 +9,9 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     ScalarAttributeType, StreamSpecification, StreamViewType,
 };
-use runbook::engine::{ActionContext, Silent, invoke};
 use serde_json::{Value, json};
+use support::actions::action;
 use support::moto::Moto;
-
-async fn action(
-    aws: Arc<runbook::aws::Aws>,
-    name: &str,
-    input: Value,
-) -> Result<Value, runbook::aws::CallError> {
-    let context = ActionContext::standalone(Some(aws), true, Arc::new(Silent));
-    let spec = runbook::registry::lookup(name).expect("registered");
-    invoke(&context, spec, input.as_object().unwrap()).await
-}
 
 #[tokio::test]
 async fn list_describe_and_read_a_table_stream() {

@@ -6,19 +6,9 @@ mod support;
 use std::sync::Arc;
 
 use aws_sdk_glue::types::{DatabaseInput, StorageDescriptor, TableInput};
-use runbook::engine::{ActionContext, Silent, invoke};
 use serde_json::{Value, json};
+use support::actions::action;
 use support::moto::Moto;
-
-async fn action(
-    aws: Arc<runbook::aws::Aws>,
-    name: &str,
-    input: Value,
-) -> Result<Value, runbook::aws::CallError> {
-    let context = ActionContext::standalone(Some(aws), true, Arc::new(Silent));
-    let spec = runbook::registry::lookup(name).expect("registered");
-    invoke(&context, spec, input.as_object().unwrap()).await
-}
 
 async fn catalog(database: &str, tables: &[&str]) -> aws_sdk_glue::Client {
     let sdk = aws_sdk_glue::Client::new(&Moto::shared().sdk_config().await);

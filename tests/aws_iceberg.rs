@@ -10,17 +10,8 @@ use std::sync::Arc;
 use aws_sdk_s3::primitives::ByteStream;
 use runbook::engine::{ActionContext, Silent, invoke};
 use serde_json::{Map, Value, json};
+use support::actions::action;
 use support::moto::Moto;
-
-async fn action(
-    aws: Arc<runbook::aws::Aws>,
-    name: &str,
-    input: Value,
-) -> Result<Value, runbook::aws::CallError> {
-    let context = ActionContext::standalone(Some(aws), true, Arc::new(Silent));
-    let spec = runbook::registry::lookup(name).expect("registered");
-    invoke(&context, spec, input.as_object().unwrap()).await
-}
 
 // Snapshot ids beyond 2^53, as Iceberg's random ids are: they must survive as exact integers.
 const S1: i64 = 5781947118336215154;

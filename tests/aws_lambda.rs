@@ -13,19 +13,9 @@ use std::sync::Arc;
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, Runtime};
-use runbook::engine::{ActionContext, Silent, invoke};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::actions::action;
 use support::moto::Moto;
-
-async fn action(
-    aws: Arc<runbook::aws::Aws>,
-    name: &str,
-    input: Value,
-) -> Result<Value, runbook::aws::CallError> {
-    let context = ActionContext::standalone(Some(aws), true, Arc::new(Silent));
-    let spec = runbook::registry::lookup(name).expect("registered");
-    invoke(&context, spec, input.as_object().unwrap()).await
-}
 
 /// A function with published versions 1 and 2 and alias `live` on version 2.
 async fn function(name: &str) -> aws_sdk_lambda::Client {

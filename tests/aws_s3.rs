@@ -8,18 +8,9 @@ use std::sync::Arc;
 
 use aws_sdk_s3::primitives::ByteStream;
 use runbook::engine::{ActionContext, Silent, invoke};
-use serde_json::{Value, json};
+use serde_json::json;
+use support::actions::action;
 use support::moto::Moto;
-
-async fn action(
-    aws: Arc<runbook::aws::Aws>,
-    name: &str,
-    input: Value,
-) -> Result<Value, runbook::aws::CallError> {
-    let context = ActionContext::standalone(Some(aws), true, Arc::new(Silent));
-    let spec = runbook::registry::lookup(name).expect("registered");
-    invoke(&context, spec, input.as_object().unwrap()).await
-}
 
 /// The SDK client for seeding, path-style like ours (moto has no virtual-host DNS).
 async fn sdk(moto: &Moto) -> aws_sdk_s3::Client {

@@ -1,2 +1,3 @@
+pub mod actions;
 pub mod fault_proxy;
 pub mod moto;
