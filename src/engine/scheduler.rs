@@ -125,7 +125,7 @@ async fn execute_inner(
             report.steps = runbook
                 .steps
                 .iter()
-                .map(|step| not_run(step, false))
+                .map(|step| StepReport::not_run(step, &runbook, false))
                 .collect();
             report.duration = started.elapsed();
             return report;
@@ -172,7 +172,7 @@ async fn execute_inner(
             .on_failure
             .iter()
             .map(|step| {
-                let mut report = not_run(step, true);
+                let mut report = StepReport::not_run(step, &runbook, true);
                 report.reason = Some("runs only when the run fails".into());
                 report
             })
@@ -224,32 +224,6 @@ fn evaluate_vars(
     )))
 }
 
-fn not_run(step: &crate::runbook::Step, in_on_failure: bool) -> StepReport {
-    StepReport {
-        id: step.id.clone(),
-        title: step.title.clone(),
-        action: step.action().map(|a| a.spec.name.to_string()),
-        effect: step.effect().as_str(),
-        status: StepStatus::NotRun,
-        summary: step
-            .action()
-            .map(|a| a.spec.summary.to_string())
-            .unwrap_or_default(),
-        request: None,
-        output: None,
-        outputs: Map::new(),
-        error: None,
-        reason: None,
-        attempts: 0,
-        duration: Default::default(),
-        busy: Default::default(),
-        needs: Vec::new(),
-        approved_by: None,
-        on_error_continue: false,
-        in_on_failure,
-    }
-}
-
 struct Walk {
     reports: Vec<StepReport>,
     outcome: Outcome,
@@ -269,6 +243,7 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
     let mut reports: Vec<Option<StepReport>> = (0..steps.len()).map(|_| None).collect();
     let mut running: JoinSet<(usize, Ended)> = JoinSet::new();
     let mut cancel = shared.options.cancel.clone();
+    let mut cancel_open = true;
     let parallelism = shared.options.parallelism.max(1);
     let mut outcome = Outcome::Succeeded;
     let mut first_error: Option<String> = None;
@@ -305,7 +280,12 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
         let joined = tokio::select! {
             joined = running.join_next() => joined,
             // Wake up to stop starting steps; in-flight ones finish on their own (their sleeps end early).
-            _ = cancel.changed(), if !*cancel.borrow() => continue,
+            changed = cancel.changed(), if cancel_open && !*cancel.borrow() => {
+                // A dropped sender (a confirmation plan's) can never interrupt: stop listening, or this arm
+                // would be ready forever and spin.
+                cancel_open = changed.is_ok();
+                continue;
+            }
         };
         let Some(joined) = joined else { break };
         let (index, ended) = match joined {
@@ -368,7 +348,9 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
     let reports = reports
         .into_iter()
         .zip(steps)
-        .map(|(report, step)| report.unwrap_or_else(|| not_run(step, false)))
+        .map(|(report, step)| {
+            report.unwrap_or_else(|| StepReport::not_run(step, &shared.runbook, false))
+        })
         .collect();
     Walk {
         reports,

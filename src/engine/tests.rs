@@ -1391,3 +1391,94 @@ success_criteria:
     // A criterion over a deferred value is left to the run, not declared held or broken.
     assert_eq!(report.success_criteria[0].held, None);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The journal's needs: write-ahead events and resumed runs.
+
+/// Notes, at each call start it is told of, how many calls of `key` had already run.
+struct CallsAtStart {
+    key: String,
+    seen: Mutex<Vec<u32>>,
+}
+
+impl Observer for CallsAtStart {
+    fn on_event(&self, event: &Event) {
+        if let Event::CallStarted { .. } = event {
+            self.seen.lock().unwrap().push(state(&self.key).calls);
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_attempt_is_announced_to_observers_before_it_runs() {
+    let runbook = runbook(
+        "steps:\n  - id: a\n    action: test.flaky\n    with: {key: write-ahead, failures: 1}\n",
+    );
+    let observer = Arc::new(CallsAtStart {
+        key: "write-ahead".into(),
+        seen: Mutex::default(),
+    });
+    // The harness lives to the end: its cancel sender closing would read as an interrupt channel gone.
+    let harness = Harness::new(Mode::Run);
+    let mut options = harness.options();
+    options.observer = observer.clone();
+    let report = execute(Arc::new(runbook), Map::new(), options).await;
+    assert_eq!(report.outcome, Outcome::Succeeded);
+    // Two attempts; each was announced while the calls before it were all that had run.
+    assert_eq!(*observer.seen.lock().unwrap(), vec![0, 1]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resume_takes_journaled_results_and_runs_only_the_rest() {
+    let runbook = runbook(
+        "steps:
+  - id: restore
+    action: test.write
+    with: {key: resume-restore}
+    outputs:
+      arn: output.TableDescription.TableArn
+  - id: after
+    needs: [restore]
+    action: test.echo
+    with: {key: resume-after, value: \"{{ steps.restore.arn }}\"}
+",
+    );
+    let mut prior = Prior::default();
+    let mut outputs = Map::new();
+    outputs.insert("arn".into(), json!("arn:from-the-journal"));
+    prior.steps.insert(
+        "restore".into(),
+        PriorStep {
+            status: StepStatus::Succeeded,
+            summary: "restored".into(),
+            request: None,
+            output: Some(json!({"TableDescription": {"TableArn": "arn:from-the-journal"}})),
+            outputs,
+            attempts: 1,
+            reason: "succeeded at 12:00 (journal)".into(),
+        },
+    );
+    let harness = Harness::new(Mode::Run);
+    let report = resume(Arc::new(runbook), Map::new(), prior, harness.options()).await;
+    assert_eq!(report.outcome, Outcome::Succeeded);
+    assert_eq!(
+        state("resume-restore").calls,
+        0,
+        "the write is not sent again"
+    );
+    assert_eq!(state("resume-after").calls, 1);
+    assert_eq!(
+        step(&report, "after").output.as_ref().unwrap()["value"],
+        "arn:from-the-journal"
+    );
+    assert_eq!(
+        step(&report, "restore").reason.as_deref(),
+        Some("succeeded at 12:00 (journal)")
+    );
+    assert!(
+        harness
+            .observer
+            .find(|e| matches!(e, Event::StepReused { step, .. } if step == "restore"))
+            .is_some()
+    );
+}
