@@ -5,6 +5,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::runbook::{Runbook, Step};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
@@ -86,6 +88,39 @@ pub struct StepReport {
     pub on_error_continue: bool,
     #[serde(skip)]
     pub in_on_failure: bool,
+}
+
+impl StepReport {
+    /// A step before it runs, or one that never will: who it is, what its action does, no result yet.
+    pub fn not_run(step: &Step, runbook: &Runbook, in_on_failure: bool) -> StepReport {
+        StepReport {
+            id: step.id.clone(),
+            title: step.title.clone(),
+            action: step.action().map(|action| action.spec.name.to_string()),
+            effect: step.effect().as_str(),
+            status: StepStatus::NotRun,
+            summary: step
+                .action()
+                .map(|action| action.spec.summary.to_string())
+                .unwrap_or_default(),
+            request: None,
+            output: None,
+            outputs: serde_json::Map::new(),
+            error: None,
+            reason: None,
+            attempts: 0,
+            duration: Duration::ZERO,
+            busy: Duration::ZERO,
+            needs: step
+                .needs
+                .iter()
+                .map(|&need| runbook.steps[need].id.clone())
+                .collect(),
+            approved_by: None,
+            on_error_continue: step.on_error == crate::raw::OnError::Continue,
+            in_on_failure,
+        }
+    }
 }
 
 fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {

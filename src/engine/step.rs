@@ -44,30 +44,7 @@ pub(super) async fn run_step(
 ) -> Ended {
     let started = Instant::now();
     let options = &shared.options;
-    let mut report = StepReport {
-        id: step.id.clone(),
-        title: step.title.clone(),
-        action: step.action().map(|action| action.spec.name.to_string()),
-        effect: step.effect().as_str(),
-        status: StepStatus::NotRun,
-        summary: String::new(),
-        request: None,
-        output: None,
-        outputs: Map::new(),
-        error: None,
-        reason: None,
-        attempts: 0,
-        duration: Duration::ZERO,
-        busy: Duration::ZERO,
-        needs: step
-            .needs
-            .iter()
-            .map(|&need| shared.runbook.steps[need].id.clone())
-            .collect(),
-        approved_by: None,
-        on_error_continue: step.on_error == crate::raw::OnError::Continue,
-        in_on_failure,
-    };
+    let mut report = StepReport::not_run(step, &shared.runbook, in_on_failure);
     options.observer.on_event(&Event::StepStarted {
         step: step.id.clone(),
         item: None,
@@ -212,33 +189,7 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
 }
 
 fn reuse_report(shared: &Shared, step: &Step) -> StepReport {
-    StepReport {
-        id: step.id.clone(),
-        title: step.title.clone(),
-        action: step.action().map(|action| action.spec.name.to_string()),
-        effect: step.effect().as_str(),
-        status: StepStatus::NotRun,
-        summary: step
-            .action()
-            .map(|action| action.spec.summary.to_string())
-            .unwrap_or_default(),
-        request: None,
-        output: None,
-        outputs: Map::new(),
-        error: None,
-        reason: None,
-        attempts: 0,
-        duration: Duration::ZERO,
-        busy: Duration::ZERO,
-        needs: step
-            .needs
-            .iter()
-            .map(|&need| shared.runbook.steps[need].id.clone())
-            .collect(),
-        approved_by: None,
-        on_error_continue: step.on_error == crate::raw::OnError::Continue,
-        in_on_failure: false,
-    }
+    StepReport::not_run(step, &shared.runbook, false)
 }
 
 /// A step a resumed run does not run again: its result comes from the journal or the operator's `--skip`.
