@@ -11,6 +11,8 @@ pub struct JournalObserver {
     pub journal: Arc<Journal>,
     /// Step id to `read`, `write` or `approval`, for step_started records.
     pub effects: HashMap<String, &'static str>,
+    /// Step id to its action's resource pattern (`arn:aws:dynamodb:{region}:{account}:table/{TableName}`).
+    pub resources: HashMap<String, &'static str>,
 }
 
 impl JournalObserver {
@@ -21,15 +23,36 @@ impl JournalObserver {
             .chain(&runbook.on_failure)
             .map(|step| (step.id.clone(), step.effect().as_str()))
             .collect();
-        JournalObserver { journal, effects }
+        let resources = runbook
+            .steps
+            .iter()
+            .chain(&runbook.on_failure)
+            .filter_map(|step| Some((step.id.clone(), step.action()?.spec.resource)))
+            .filter(|(_, resource)| !matches!(*resource, "*" | "-" | ""))
+            .collect();
+        JournalObserver {
+            journal,
+            effects,
+            resources,
+        }
     }
 }
 
 impl Observer for JournalObserver {
     fn on_event(&self, event: &Event) {
-        let record = Record::from_event(event, |step| {
+        let mut record = Record::from_event(event, |step| {
             self.effects.get(step).copied().unwrap_or("read")
         });
+        if let Record::StepFinished {
+            step,
+            request: Some(serde_json::Value::Object(request)),
+            resource,
+            ..
+        } = &mut record
+            && let Some(pattern) = self.resources.get(step.as_str())
+        {
+            *resource = Some(fill_members(pattern, request));
+        }
         let effect = match event {
             Event::StepFinished { step, .. } => self.effects.get(step).copied().unwrap_or("read"),
             _ => "read",
@@ -58,4 +81,26 @@ fn durable(event: &Event, effect: &str) -> bool {
         Event::StepFinished { .. } => effect != "read",
         _ => false,
     }
+}
+
+/// `{Member}` placeholders filled from the request; `{region}` and `{account}` are left for the reader, who has
+/// them from the run_started record.
+fn fill_members(pattern: &str, request: &serde_json::Map<String, serde_json::Value>) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        match request.get(name) {
+            Some(serde_json::Value::String(text)) => out.push_str(text),
+            Some(other) if !other.is_null() => out.push_str(&other.to_string()),
+            _ => out.push_str(&rest[open..open + close + 1]),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
 }

@@ -165,6 +165,9 @@ pub enum Record {
         error: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// The resource acted on (the registry's pattern filled from the request), when the action names one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resource: Option<String>,
     },
     SuccessCriterion {
         name: String,
@@ -340,6 +343,7 @@ impl Record {
                 outputs,
                 error,
                 reason,
+                resource: None,
             },
             Event::CriterionEvaluated(criterion) => Record::SuccessCriterion {
                 name: criterion.name,

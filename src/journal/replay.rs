@@ -398,6 +398,7 @@ mod tests {
                 outputs,
                 error: None,
                 reason: None,
+                resource: None,
             },
             started("read", "read"),
             call("read"),

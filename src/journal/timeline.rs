@@ -25,6 +25,7 @@ pub fn rows(entries: &[Entry]) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut request_ids: HashMap<String, Vec<String>> = HashMap::new();
     let mut approvals: HashMap<String, String> = HashMap::new();
+    let (mut region, mut account) = (String::new(), String::new());
     for entry in entries {
         let Some(record) = &entry.record else {
             continue;
@@ -43,16 +44,21 @@ pub fn rows(entries: &[Entry]) -> Vec<Row> {
                 mode,
                 operator,
                 params,
+                region: run_region,
                 ..
-            } => rows.push(row(
-                "",
-                format!(
-                    "{mode} of `{runbook}` started by {operator} with {}",
-                    serde_json::Value::Object(params.clone())
-                ),
-                String::new(),
-                Vec::new(),
-            )),
+            } => {
+                region = run_region.clone().unwrap_or_default();
+                account = operator.aws_account.clone().unwrap_or_default();
+                rows.push(row(
+                    "",
+                    format!(
+                        "{mode} of `{runbook}` started by {operator} with {}",
+                        serde_json::Value::Object(params.clone())
+                    ),
+                    String::new(),
+                    Vec::new(),
+                ))
+            }
             Record::Resumed {
                 operator,
                 rerun,
@@ -111,8 +117,16 @@ pub fn rows(entries: &[Entry]) -> Vec<Row> {
                 summary,
                 error,
                 reason,
+                resource,
                 ..
             } => {
+                let mut what = summary.clone();
+                if let Some(resource) = resource {
+                    let resource = resource
+                        .replace("{region}", &region)
+                        .replace("{account}", &account);
+                    what.push_str(&format!(" ({resource})"));
+                }
                 let mut outcome = status.as_str().to_string();
                 if let Some(approval) = approvals.remove(step) {
                     outcome = format!("{outcome}: {approval}");
@@ -121,7 +135,7 @@ pub fn rows(entries: &[Entry]) -> Vec<Row> {
                 }
                 rows.push(row(
                     step,
-                    summary.clone(),
+                    what,
                     outcome,
                     request_ids.remove(step).unwrap_or_default(),
                 ));
