@@ -73,30 +73,6 @@ async fn action(
     (result, context.attempts(), observer.seen())
 }
 
-async fn create_table(moto: &Moto, name: &str) {
-    let sdk = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
-    sdk.create_table()
-        .table_name(name)
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("PK")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("PK")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
-}
-
 // The proxy itself.
 
 #[tokio::test]
@@ -349,7 +325,7 @@ async fn query_protocol_faults_are_awsquery_errors() {
 #[tokio::test]
 async fn two_throttles_succeed_on_the_third_attempt_of_the_default_budget() {
     let moto = Moto::shared();
-    create_table(moto, "throttled-twice").await;
+    moto.create_table("throttled-twice", "PK").await;
     let proxy = FaultProxy::in_front_of(moto);
     let aws = Arc::new(proxy.aws(moto).await);
     proxy.inject("DescribeTable", Fault::Throttle, 2);
@@ -381,7 +357,7 @@ async fn two_throttles_succeed_on_the_third_attempt_of_the_default_budget() {
 #[tokio::test]
 async fn three_throttles_exhaust_the_default_budget() {
     let moto = Moto::shared();
-    create_table(moto, "throttled-thrice").await;
+    moto.create_table("throttled-thrice", "PK").await;
     let proxy = FaultProxy::in_front_of(moto);
     let aws = Arc::new(proxy.aws(moto).await);
     proxy.inject("DescribeTable", Fault::Throttle, 3);
@@ -411,7 +387,7 @@ async fn three_throttles_exhaust_the_default_budget() {
 #[tokio::test]
 async fn a_server_error_is_retried() {
     let moto = Moto::shared();
-    create_table(moto, "server-error-once").await;
+    moto.create_table("server-error-once", "PK").await;
     let proxy = FaultProxy::in_front_of(moto);
     let aws = Arc::new(proxy.aws(moto).await);
     proxy.inject("DescribeTable", Fault::ServerError, 1);
@@ -439,11 +415,9 @@ async fn a_server_error_is_retried() {
 }
 
 #[tokio::test]
-#[ignore = "src/aws/mod.rs classifies a connection closed before the response (hyper IncompleteMessage, \
-            ConnectorError::other(TransientError)) as not transient; run with --ignored once fixed"]
 async fn a_dropped_connection_is_transient_and_retried() {
     let moto = Moto::shared();
-    create_table(moto, "dropped-once").await;
+    moto.create_table("dropped-once", "PK").await;
     let proxy = FaultProxy::in_front_of(moto);
     let aws = Arc::new(proxy.aws(moto).await);
     proxy.inject("DescribeTable", Fault::Drop, 1);
@@ -470,8 +444,6 @@ async fn a_dropped_connection_is_transient_and_retried() {
 }
 
 #[tokio::test]
-#[ignore = "src/aws/mod.rs classifies a connection closed before the response (hyper IncompleteMessage, \
-            ConnectorError::other(TransientError)) as not transient; run with --ignored once fixed"]
 async fn a_dropped_connection_alone_fails_as_a_transient_connection_error() {
     let moto = Moto::shared();
     let proxy = FaultProxy::in_front_of(moto);
@@ -495,11 +467,9 @@ async fn a_dropped_connection_alone_fails_as_a_transient_connection_error() {
 }
 
 #[tokio::test]
-#[ignore = "src/aws/mod.rs classifies a connection closed before the response (hyper IncompleteMessage, \
-            ConnectorError::other(TransientError)) as not transient; run with --ignored once fixed"]
 async fn mixed_faults_in_a_row_within_a_larger_budget() {
     let moto = Moto::shared();
-    create_table(moto, "mixed-faults").await;
+    moto.create_table("mixed-faults", "PK").await;
     let proxy = FaultProxy::in_front_of(moto);
     let aws = Arc::new(proxy.aws(moto).await);
     proxy
@@ -587,7 +557,7 @@ fn step_attempts(run: &CliRun) -> u64 {
 #[tokio::test]
 async fn cli_run_rides_out_throttles_and_a_server_error() {
     let moto = Moto::shared();
-    create_table(moto, "cli-throttled").await;
+    moto.create_table("cli-throttled", "PK").await;
     let proxy = FaultProxy::in_front_of(moto);
     proxy.inject("DescribeTable", Fault::Throttle, 2).inject(
         "DescribeTable",
@@ -627,11 +597,9 @@ async fn cli_run_rides_out_throttles_and_a_server_error() {
 }
 
 #[tokio::test]
-#[ignore = "src/aws/mod.rs classifies a connection closed before the response (hyper IncompleteMessage, \
-            ConnectorError::other(TransientError)) as not transient; run with --ignored once fixed"]
 async fn cli_run_retries_a_dropped_connection() {
     let moto = Moto::shared();
-    create_table(moto, "cli-dropped").await;
+    moto.create_table("cli-dropped", "PK").await;
     let proxy = FaultProxy::in_front_of(moto);
     proxy
         .inject("DescribeTable", Fault::Drop, 1)
@@ -650,7 +618,7 @@ async fn cli_run_retries_a_dropped_connection() {
 #[tokio::test]
 async fn cli_run_fails_when_the_faults_outlast_the_retry_budget() {
     let moto = Moto::shared();
-    create_table(moto, "cli-exhausted").await;
+    moto.create_table("cli-exhausted", "PK").await;
     let proxy = FaultProxy::in_front_of(moto);
     proxy.inject("DescribeTable", Fault::Throttle, 5);
 
@@ -672,7 +640,7 @@ async fn cli_run_fails_when_the_faults_outlast_the_retry_budget() {
 #[tokio::test]
 async fn cli_run_times_out_a_slow_answer_and_retries() {
     let moto = Moto::shared();
-    create_table(moto, "cli-slow").await;
+    moto.create_table("cli-slow", "PK").await;
     let proxy = FaultProxy::in_front_of(moto);
     proxy.inject("DescribeTable", Fault::Delay(Duration::from_secs(5)), 1);
     let runbook = format!("{FLAKY_RUNBOOK}    timeout: 1s\n");
@@ -688,4 +656,52 @@ async fn cli_run_times_out_a_slow_answer_and_retries() {
         proxy.outcomes("DescribeTable"),
         [Outcome::Delayed(Duration::from_secs(5)), Outcome::Forwarded]
     );
+}
+
+// Writes: retried only when the answer says the request was refused.
+
+#[tokio::test]
+async fn a_throttled_write_is_retried_and_reaches_the_emulator_once() {
+    let moto = Moto::shared();
+    moto.create_table("write-throttled", "PK").await;
+    let proxy = FaultProxy::in_front_of(moto);
+    let aws = Arc::new(proxy.aws(moto).await);
+    proxy.inject("PutItem", Fault::Throttle, 1);
+    let (result, attempts, _) = action(
+        &aws,
+        fast_retry(),
+        "dynamodb.PutItem",
+        json!({"TableName": "write-throttled", "Item": {"PK": {"S": "a"}}}),
+    )
+    .await;
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(attempts, 2);
+    assert_eq!(proxy.count("PutItem"), 2);
+    assert_eq!(proxy.forwarded("PutItem"), 1);
+}
+
+#[tokio::test]
+async fn a_write_whose_outcome_is_unknown_is_never_repeated() {
+    let moto = Moto::shared();
+    moto.create_table("write-uncertain", "PK").await;
+    for fault in [Fault::Drop, Fault::ServerError] {
+        let proxy = FaultProxy::in_front_of(moto);
+        let aws = Arc::new(proxy.aws(moto).await);
+        proxy.inject("PutItem", fault, 1);
+        let (result, attempts, seen) = action(
+            &aws,
+            fast_retry(),
+            "dynamodb.PutItem",
+            json!({"TableName": "write-uncertain", "Item": {"PK": {"S": "a"}}}),
+        )
+        .await;
+        let error = result.unwrap_err();
+        assert!(!error.transient, "{error:?}");
+        assert!(
+            error.message.contains("never repeated automatically"),
+            "{error:?}"
+        );
+        assert_eq!(attempts, 1, "{seen:?}");
+        assert_eq!(proxy.count("PutItem"), 1);
+    }
 }

@@ -48,31 +48,6 @@ fn write_runbook(text: &str) -> tempfile::TempDir {
     dir
 }
 
-async fn create_table(moto: &Moto, name: &str) {
-    use aws_sdk_dynamodb::types::*;
-    let sdk = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
-    sdk.create_table()
-        .table_name(name)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("PK")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("PK")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
-}
-
 async fn item_exists(moto: &Moto, table: &str, key: &str) -> bool {
     let sdk = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
     sdk.get_item()
@@ -126,7 +101,7 @@ success_criteria:
 #[tokio::test]
 async fn a_write_run_without_a_terminal_needs_yes_and_sends_nothing() {
     let moto = Moto::shared();
-    create_table(moto, "cli-refused").await;
+    moto.create_table("cli-refused", "PK").await;
     let dir = write_runbook(&gated_write("cli-refused"));
     let output = runbook(
         dir.path(),
@@ -145,7 +120,7 @@ async fn a_write_run_without_a_terminal_needs_yes_and_sends_nothing() {
 #[tokio::test]
 async fn a_run_stops_cleanly_at_an_unapproved_gate_and_an_approved_one_writes() {
     let moto = Moto::shared();
-    create_table(moto, "cli-gated").await;
+    moto.create_table("cli-gated", "PK").await;
     let dir = write_runbook(&gated_write("cli-gated"));
 
     // A plan runs the reads before the write, shows the gate and the write, defers the read that follows the
@@ -220,7 +195,7 @@ async fn a_run_stops_cleanly_at_an_unapproved_gate_and_an_approved_one_writes() 
 #[tokio::test]
 async fn an_unanswerable_gate_stops_the_run_with_exit_3_before_the_write() {
     let moto = Moto::shared();
-    create_table(moto, "cli-stop").await;
+    moto.create_table("cli-stop", "PK").await;
     // No writes, so no --yes is needed; without --approve nobody can open the gate off a terminal.
     let dir = write_runbook(
         r#"name: stop-at-gate
@@ -352,7 +327,7 @@ steps:
 #[tokio::test]
 async fn a_wait_that_times_out_shows_the_last_observed_value() {
     let moto = Moto::shared();
-    create_table(moto, "cli-wait").await;
+    moto.create_table("cli-wait", "PK").await;
     let dir = write_runbook(
         r#"name: waits
 description: waits for a status that never comes

@@ -182,3 +182,33 @@ impl Moto {
         format!("arn:aws:iam::123456789012:role/{name}")
     }
 }
+
+impl Moto {
+    /// An on-demand table with a string hash key `key`, for tests that need somewhere to read and write.
+    pub async fn create_table(&self, name: &str, key: &str) {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        };
+        let sdk = aws_sdk_dynamodb::Client::new(&self.sdk_config().await);
+        sdk.create_table()
+            .table_name(name)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(key)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .expect("a complete attribute definition"),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(key)
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .expect("a complete key schema element"),
+            )
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .expect("create the table");
+    }
+}
