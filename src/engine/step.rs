@@ -64,6 +64,7 @@ pub(super) async fn run_step(
         When::Skip => {
             report.status = StepStatus::Skipped;
             report.reason = Some(format!("`when: {}` is false", text_of(step.when.as_ref())));
+            report.summary = skipped_summary(step, scope);
             known(step, StepStatus::Skipped, None, &Map::new())
         }
         When::Deferred(origins) => {
@@ -209,6 +210,23 @@ pub(super) fn reuse(shared: &Shared, step: &Step, prior: &super::prior::PriorSte
     });
     let slot = known(step, prior.status, prior.output.as_ref(), &prior.outputs);
     Ended { report, slot }
+}
+
+/// What a skipped step would have done, for reports and timelines: its request rendered where it can be (a
+/// skipped step's `with` may read what its `when` ruled out), else the summary with its placeholders.
+fn skipped_summary(step: &Step, scope: &Scope) -> String {
+    let Some(action) = step.action() else {
+        return String::new();
+    };
+    if step.for_each.is_some() {
+        return action.spec.summary.to_string();
+    }
+    match watch(|| template::render_json(&action.with, &scope.base())) {
+        (Ok(Json::Object(map)), touched) if touched.is_empty() => {
+            fill_summary(action.spec.summary, &map)
+        }
+        _ => action.spec.summary.to_string(),
+    }
 }
 
 fn text_of(text: Option<&Text>) -> &str {
