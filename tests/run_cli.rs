@@ -351,3 +351,65 @@ steps:
     );
     assert!(out.contains("polls)"), "{out}");
 }
+
+/// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input`; returns the exit code and what the
+/// terminal showed.
+fn on_a_terminal(dir: &Path, moto: &Moto, args: &[&str], input: &str) -> (Option<i32>, String) {
+    let mut line = format!("{} --dir {}", env!("CARGO_BIN_EXE_runbook"), dir.display());
+    for arg in args {
+        line.push(' ');
+        line.push_str(arg);
+    }
+    let mut command = Command::new("script");
+    command
+        .args(["-qec", &line, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in moto.env() {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("util-linux script");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    (output.status.code(), stdout(&output) + &stderr(&output))
+}
+
+#[tokio::test]
+async fn on_a_terminal_the_plan_is_shown_and_writes_wait_for_yes() {
+    let moto = Moto::shared();
+    moto.create_table("cli-terminal", "PK").await;
+    let dir = write_runbook(&gated_write("cli-terminal"));
+
+    let (code, screen) = on_a_terminal(
+        dir.path(),
+        moto,
+        &["run", "gated-write", "--key", "declined"],
+        "no\n",
+    );
+    assert_eq!(code, Some(4), "{screen}");
+    assert!(screen.contains("Plan for gated-write"), "{screen}");
+    assert!(screen.contains("WILL WRITE put"), "{screen}");
+    assert!(screen.contains("nothing was written"), "{screen}");
+    assert!(!item_exists(moto, "cli-terminal", "declined").await);
+
+    // Confirm the writes, then answer the gate's own prompt.
+    let (code, screen) = on_a_terminal(
+        dir.path(),
+        moto,
+        &["run", "gated-write", "--key", "confirmed"],
+        "yes\nyes\n",
+    );
+    assert_eq!(code, Some(0), "{screen}");
+    assert!(
+        screen.contains("approval needed for step `gate`"),
+        "{screen}"
+    );
+    assert!(screen.contains("via the terminal"), "{screen}");
+    assert!(item_exists(moto, "cli-terminal", "confirmed").await);
+}
