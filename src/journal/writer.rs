@@ -33,9 +33,12 @@ impl Journal {
             .create_new(true)
             .append(true)
             .open(path)?;
-        // The file's name in its folder must survive a crash too, or a synced record could vanish with it.
-        if let Some(dir) = path.parent() {
-            File::open(dir)?.sync_all()?;
+        // The file's name in its folder, and the run's folder in `runs/`, must survive a crash too, or a synced
+        // record could vanish with them.
+        for dir in path.ancestors().skip(1).take(2) {
+            if !dir.as_os_str().is_empty() {
+                File::open(dir)?.sync_all()?;
+            }
         }
         Ok(Journal {
             path: path.to_path_buf(),
