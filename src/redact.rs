@@ -204,6 +204,22 @@ impl crate::engine::Observer for Redacting {
     }
 }
 
+/// Puts approval prompts through the redactor before anyone shows them (a prompt may render a secret).
+pub struct RedactingApprover {
+    pub redactor: Redactor,
+    pub inner: std::sync::Arc<dyn crate::engine::Approver>,
+}
+
+impl crate::engine::Approver for RedactingApprover {
+    fn decide(
+        &self,
+        mut approval: crate::engine::Approval,
+    ) -> crate::aws::BoxFuture<'static, crate::engine::Decision> {
+        approval.prompt = self.redactor.text(&approval.prompt);
+        self.inner.decide(approval)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -370,7 +370,7 @@ async fn execute(
     let redactor = Redactor::for_params(&runbook, &params);
     let progress = Arc::new(Progress::new(run::progress_style(&flags), context.color));
     let observer = recorded::observer(&journal, &runbook, progress.clone(), &redactor);
-    let (options, cancel) = run::options(
+    let (mut options, cancel) = run::options(
         &flags,
         Mode::Run,
         aws.clone(),
@@ -379,6 +379,10 @@ async fn execute(
         (&run_id, started_at),
         Some(identity),
     );
+    options.approver = Arc::new(crate::redact::RedactingApprover {
+        redactor: redactor.clone(),
+        inner: options.approver,
+    });
     let clock = std::time::Instant::now();
     let signals = tokio::spawn(run::watch_signals(cancel, progress.clone()));
     let mut report = engine::resume(runbook, params, prior, options).await;

@@ -491,7 +491,7 @@ async fn execute(
     }
 
     let observer = recorded::observer(&journal, &runbook, progress.clone(), &redactor);
-    let (options, cancel) = options(
+    let (mut options, cancel) = options(
         &flags,
         flags.mode,
         aws.clone(),
@@ -500,6 +500,10 @@ async fn execute(
         (&run_id, started_at),
         Some(identity),
     );
+    options.approver = Arc::new(crate::redact::RedactingApprover {
+        redactor: redactor.clone(),
+        inner: options.approver,
+    });
     let clock = std::time::Instant::now();
     let signals = tokio::spawn(watch_signals(cancel, progress.clone()));
     let mut report = engine::execute_with_unknown_params(runbook, params, &unknown, options).await;
