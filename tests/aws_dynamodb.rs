@@ -16,27 +16,7 @@ use support::moto::Moto;
 #[tokio::test]
 async fn describe_table_returns_the_api_shape_with_rfc3339_times() {
     let moto = Moto::shared();
-    let sdk = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
-    sdk.create_table()
-        .table_name("describe-me")
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("PK")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("PK")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    moto.create_table("describe-me", "PK").await;
     let aws = Arc::new(moto.aws().await);
     let output = action(
         aws.clone(),

@@ -99,40 +99,9 @@ fn kill(mut child: Child) {
     child.wait().unwrap();
 }
 
-async fn create_table(moto: &Moto, name: &str, key: &str) {
-    use aws_sdk_dynamodb::types::*;
-    let sdk = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
-    sdk.create_table()
-        .table_name(name)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name(key)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name(key)
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
-}
-
 async fn item(moto: &Moto, table: &str, key: &str) -> Option<String> {
-    let sdk = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
-    sdk.get_item()
-        .table_name(table)
-        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.into()))
-        .send()
+    moto.get_item(table, key)
         .await
-        .unwrap()
-        .item
         .and_then(|item| item.get("n").and_then(|n| n.as_n().ok()).cloned())
 }
 
@@ -192,7 +161,7 @@ async fn killed_before_during_and_after_a_write_a_resume_finishes_and_moto_saw_e
         ("during", "journal-kill-during"),
         ("after", "journal-kill-after"),
     ] {
-        create_table(moto, table, "PK").await;
+        moto.create_table(table, "PK").await;
         let proxy = FaultProxy::in_front_of(moto);
         if point == "during" {
             proxy.inject("PutItem", Fault::Delay(Duration::from_secs(2)), 1);
@@ -385,7 +354,7 @@ fn a_planted_secret_appears_in_no_output() {
 #[tokio::test]
 async fn a_sensitive_member_is_redacted_in_the_journal_and_the_json_result() {
     let moto = Moto::shared();
-    create_table(moto, "journal-secret-member", "PK").await;
+    moto.create_table("journal-secret-member", "PK").await;
     let runbook = r#"name: secret-member
 description: writes an item with a SecretString attribute
 steps:
@@ -452,7 +421,7 @@ fn two_runs_racing_for_a_local_lock_one_is_refused_naming_the_holder() {
 #[tokio::test]
 async fn two_runs_racing_for_a_dynamodb_lock_one_is_refused_and_the_lock_is_freed_after() {
     let moto = Moto::shared();
-    create_table(moto, "journal-locks", "LockKey").await;
+    moto.create_table("journal-locks", "LockKey").await;
     let runbook = r#"name: table-locked
 description: holds the team lock for a while
 lock: "orders/{{ params.table }}"
@@ -637,7 +606,7 @@ async fn a_write_with_verify_is_resumed_without_asking_and_sent_only_if_it_did_n
 
     // Killed while the write was held at the proxy: it reached moto. The verify read finds the item, so the
     // resume does not send the write again.
-    create_table(moto, "journal-verify-done", "PK").await;
+    moto.create_table("journal-verify-done", "PK").await;
     let proxy = FaultProxy::in_front_of(moto);
     proxy.inject("PutItem", Fault::Delay(Duration::from_secs(2)), 1);
     let world = World::new(&verified_write("journal-verify-done"), proxy.env(moto));
@@ -671,7 +640,7 @@ async fn a_write_with_verify_is_resumed_without_asking_and_sent_only_if_it_did_n
 
     // The connection dropped before the write reached moto: the outcome is unknown, the run fails. The verify
     // read finds no item, so the resume sends the write, once.
-    create_table(moto, "journal-verify-lost", "PK").await;
+    moto.create_table("journal-verify-lost", "PK").await;
     let proxy = FaultProxy::in_front_of(moto);
     proxy.inject("PutItem", Fault::Drop, 1);
     let world = World::new(&verified_write("journal-verify-lost"), proxy.env(moto));

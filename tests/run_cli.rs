@@ -49,15 +49,7 @@ fn write_runbook(text: &str) -> tempfile::TempDir {
 }
 
 async fn item_exists(moto: &Moto, table: &str, key: &str) -> bool {
-    let sdk = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
-    sdk.get_item()
-        .table_name(table)
-        .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.into()))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .is_some()
+    moto.get_item(table, key).await.is_some()
 }
 
 /// A runbook that reads a table, asks for approval, then writes an item and reads it back.

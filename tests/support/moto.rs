@@ -211,4 +211,20 @@ impl Moto {
             .await
             .expect("create the table");
     }
+
+    /// The item whose string hash key `PK` is `key`, read with the SDK, to check what a run wrote.
+    pub async fn get_item(
+        &self,
+        table: &str,
+        key: &str,
+    ) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        aws_sdk_dynamodb::Client::new(&self.sdk_config().await)
+            .get_item()
+            .table_name(table)
+            .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.into()))
+            .send()
+            .await
+            .expect("read the item")
+            .item
+    }
 }
