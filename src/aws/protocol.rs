@@ -534,13 +534,11 @@ fn epoch_timestamps_to_rfc3339(value: &mut Value, key: Option<&str>) {
 
 fn names_a_time(key: &str) -> bool {
     const ENDINGS: &[&str] = &[
-        "DateTime",
         "Date",
         "Time",
         "Timestamp",
         "Modified",
         "Created",
-        "Time",
         "On",
         "At",
     ];
