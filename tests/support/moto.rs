@@ -43,6 +43,21 @@ fn executable() -> PathBuf {
     );
 }
 
+/// moto's server through `scripts/moto_tethered.py`, which exits when this test process is gone, so that an
+/// emulator held in a static (whose destructor never runs) or left by a panicking test does not outlive the
+/// binary. With `RUNBOOK_MOTO_SERVER` set, that executable runs as it is.
+fn tethered_command() -> Command {
+    let server = executable();
+    if std::env::var_os("RUNBOOK_MOTO_SERVER").is_some() {
+        return Command::new(server);
+    }
+    let python = server.with_file_name("python");
+    let launcher = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/moto_tethered.py");
+    let mut command = Command::new(python);
+    command.arg(launcher);
+    command
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -55,7 +70,7 @@ impl Moto {
     /// Starts a fresh emulator with its own state.
     pub fn start() -> Moto {
         let port = free_port();
-        let child = Command::new(executable())
+        let child = tethered_command()
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_ALLOW_NONEXISTENT_REGION", "true")
             .stdout(Stdio::null())
