@@ -115,13 +115,26 @@ impl Redactor {
         let mut event = event.clone();
         match &mut event {
             Event::StepStarted { summary, .. } => *summary = self.text(summary),
-            Event::CallStarted { request, .. } => *request = self.value(request),
-            Event::Attempt { outcome, .. } => {
+            Event::CallStarted {
+                request, operation, ..
+            } => {
+                *operation = self.text(operation);
+                *request = self.value(request);
+            }
+            Event::Attempt {
+                outcome, operation, ..
+            } => {
+                *operation = self.text(operation);
                 if let AttemptOutcome::Err { message, .. } = outcome {
                     *message = self.text(message);
                 }
             }
-            Event::RetryScheduled { reason, .. } => *reason = self.text(reason),
+            Event::RetryScheduled {
+                reason, operation, ..
+            } => {
+                *operation = self.text(operation);
+                *reason = self.text(reason);
+            }
             Event::Poll { observed, .. } => *observed = self.text(observed),
             Event::Log { message, .. } => *message = self.text(message),
             Event::CheckEvaluated { observed, .. } => *observed = self.text(observed),

@@ -65,7 +65,7 @@ fn handle(mut stream: TcpStream, flaky: &AtomicUsize) {
     }
     let body = String::from_utf8_lossy(&raw[header_end..]).to_string();
 
-    let (status, content_type, text) = match path.as_str() {
+    let (status, content_type, text) = match path.split('?').next().unwrap_or_default() {
         "/health" => (
             "200 OK",
             "application/json",
@@ -211,7 +211,8 @@ async fn connection_failures_and_timeouts_are_transient() {
     )
     .await;
     let error = error.unwrap_err();
-    assert_eq!(error.code, "ConnectionError");
+    // Refused: nothing was sent, so even a write could be sent again.
+    assert_eq!(error.code, "ConnectionRefused");
     assert!(error.transient);
     assert_eq!(attempts, 3);
 
@@ -280,4 +281,136 @@ async fn request_is_a_read_and_send_writes() {
 
     let (bad, _) = action("http.send", json!({"url": "ftp://example.com/x"})).await;
     assert_eq!(bad.unwrap_err().code, "InvalidRequest");
+}
+
+#[tokio::test]
+async fn a_write_is_retried_after_a_refused_connection_and_never_after_a_server_error() {
+    let (base, flaky) = serve();
+    let closed = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let (refused, attempts) = action(
+        "http.send",
+        json!({"url": format!("http://127.0.0.1:{closed}/flush"), "method": "POST"}),
+    )
+    .await;
+    assert_eq!(refused.unwrap_err().code, "ConnectionRefused");
+    assert_eq!(attempts, 3, "never sent, so sent again");
+
+    let (failed, attempts) = action(
+        "http.send",
+        json!({"url": format!("{base}/flaky"), "method": "POST"}),
+    )
+    .await;
+    let failed = failed.unwrap_err();
+    assert_eq!(attempts, 1, "a 503 to a write may have taken effect: {failed}");
+    assert!(!failed.transient);
+    assert_eq!(flaky.load(Ordering::SeqCst), 1);
+}
+
+fn runbook_cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .arg("--dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("RUNBOOK_PATH")
+        .env("RUNBOOK_STATE_DIR", dir.join("state"))
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the binary")
+}
+
+fn journal_records(dir: &std::path::Path) -> Vec<Value> {
+    let runs = dir.join("state/runs");
+    let mut ids: Vec<_> = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    ids.sort();
+    std::fs::read_to_string(ids.last().unwrap().join("journal.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_journal_records_an_http_call_as_service_http_operation_method_and_the_url_in_the_request() {
+    let (base, _) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("health.yaml"),
+        format!(
+            "name: health\ndescription: one GET\nsteps:\n  - id: get\n    action: http.request\n    with: {{url: \"{base}/health?tenant=carousel-labs\"}}\n"
+        ),
+    )
+    .unwrap();
+    let output = runbook_cli(dir.path(), &["run", "health"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let records = journal_records(dir.path());
+    let url = format!("{base}/health?tenant=carousel-labs");
+    for kind in ["call_started", "call_finished"] {
+        let record = records.iter().find(|r| r["kind"] == kind).unwrap();
+        assert_eq!(record["service"], "http", "{record}");
+        assert_eq!(record["operation"], "GET", "{record}");
+        if kind == "call_started" {
+            assert_eq!(record["request"], json!({"method": "GET", "url": url}));
+        } else {
+            assert_eq!(record["http_status"], 200, "{record}");
+            assert_eq!(record["request_id"], "req-1", "{record}");
+        }
+    }
+}
+
+#[test]
+fn an_http_write_refused_before_it_was_sent_is_resumed_without_asking() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flush.yaml"),
+        format!(
+            "name: flush\ndescription: one POST\nsteps:\n  - id: flush\n    action: http.send\n    retry: {{attempts: 2, delay: 10ms}}\n    with: {{url: \"http://127.0.0.1:{port}/echo\", method: POST, expect_status: 200}}\n"
+        ),
+    )
+    .unwrap();
+    let failed = runbook_cli(dir.path(), &["run", "flush", "--yes"]);
+    let stderr = String::from_utf8_lossy(&failed.stderr).into_owned();
+    assert_eq!(failed.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("ConnectionRefused"), "{stderr}");
+    let finished: Vec<Value> = journal_records(dir.path())
+        .into_iter()
+        .filter(|r| r["kind"] == "call_finished")
+        .collect();
+    assert_eq!(finished.len(), 2, "retried: {finished:?}");
+    assert!(finished.iter().all(|r| r["error_code"] == "ConnectionRefused"));
+
+    // The server comes up on that port; resume sends the write without --rerun: it was never sent.
+    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = served.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            handle(stream, &AtomicUsize::new(0));
+        }
+    });
+    let resumed = runbook_cli(dir.path(), &["resume", "last", "--yes"]);
+    assert_eq!(
+        resumed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 1);
 }

@@ -661,3 +661,47 @@ async fn a_write_with_verify_is_resumed_without_asking_and_sent_only_if_it_did_n
     );
     assert!(timeline.contains("verify:"), "{timeline}");
 }
+
+#[tokio::test]
+async fn a_write_refused_before_it_was_sent_is_retried_and_resumed_without_asking() {
+    let moto = Moto::shared();
+    moto.create_table("journal-refused", "PK").await;
+    let runbook = r#"name: refused-write
+description: one write, first to a closed port
+steps:
+  - id: put
+    action: dynamodb.PutItem
+    retry: {attempts: 2, delay: 10ms}
+    with:
+      TableName: journal-refused
+      Item: {PK: {S: k1}, n: {N: "1"}}
+"#;
+    let closed = support::moto::free_port();
+    let env: Vec<(&'static str, String)> = moto
+        .env()
+        .into_iter()
+        .map(|(key, value)| match key {
+            "AWS_ENDPOINT_URL" => (key, format!("http://127.0.0.1:{closed}")),
+            _ => (key, value),
+        })
+        .collect();
+    let world = World::new(runbook, env);
+    let failed = world.run(&["run", "refused-write", "--yes"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
+    let journal = std::fs::read_to_string(world.journal()).unwrap();
+    let refusals = journal
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"call_finished\"") && l.contains("\"error_code\":\"ConnectionRefused\""))
+        .count();
+    // Never sent, so a write is retried like a throttled one.
+    assert_eq!(refusals, 2, "{journal}");
+
+    // The same journal, now with the emulator reachable: no --rerun needed, the write was never sent.
+    let resumed = world
+        .command(&["resume", "last", "--yes"])
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .output()
+        .unwrap();
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert_eq!(item(moto, "journal-refused", "k1").await.as_deref(), Some("1"));
+}

@@ -343,7 +343,8 @@ pub struct Reply {
 /// A failed attempt. `transient` failures (throttling, 5xx, timeouts, dropped connections) may be retried.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallError {
-    /// The AWS error code (`ResourceNotFoundException`), or a transport kind (`Timeout`, `ConnectionError`).
+    /// The AWS error code (`ResourceNotFoundException`), or a transport kind (`Timeout`, `ConnectionError`,
+    /// `ConnectionRefused`).
     pub code: String,
     pub message: String,
     pub status: Option<u16>,
@@ -393,6 +394,31 @@ pub fn is_transient_code(code: &str) -> bool {
     TRANSIENT_CODES.contains(&code)
 }
 
+/// The code of a connection the other end refused: the request never left this machine, so even a write may be
+/// sent again, now or on resume.
+pub const CONNECTION_REFUSED: &str = "ConnectionRefused";
+
+/// Codes that say a request was not processed: turned away by throttling, or never sent because the connection
+/// was refused. Even a write may be sent again after one of these.
+pub fn was_not_processed(code: &str) -> bool {
+    code == CONNECTION_REFUSED || is_throttling_code(code)
+}
+
+/// Whether a transport failure was a refused connection, somewhere down its chain of causes: nothing was sent.
+/// A reset or closed connection is not one (the request may have been on its way).
+pub fn is_refused_connection(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if let Some(io) = current.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
+}
+
 /// Codes that say the request was turned away before it was processed, so even a write may be sent again.
 pub fn is_throttling_code(code: &str) -> bool {
     matches!(
@@ -431,6 +457,11 @@ impl<E: std::error::Error + 'static, R: std::fmt::Debug> From<SdkError<E, R>> fo
             SdkError::DispatchFailure(dispatch) => Failure {
                 code: if dispatch.is_timeout() {
                     "Timeout"
+                } else if dispatch
+                    .as_connector_error()
+                    .is_some_and(|connector| is_refused_connection(connector))
+                {
+                    CONNECTION_REFUSED
                 } else {
                     "ConnectionError"
                 },

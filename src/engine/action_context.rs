@@ -12,10 +12,12 @@ use crate::registry::Effect;
 use crate::runbook::Retry;
 
 /// A write that timed out, lost its connection or got a 5xx may have taken effect: repeating it could restore a
-/// table twice or send a message twice. Only answers that say the request was refused before it was processed
-/// (throttling) are retried for writes; anything else stops the step with the outcome marked unknown.
+/// table twice or send a message twice. Only failures that say the request was not processed (throttling, or a
+/// connection refused before anything was sent) are retried for writes; anything else stops the step with the
+/// outcome marked unknown.
 fn never_repeat_an_uncertain_write(mut error: CallError) -> CallError {
-    if error.transient && !aws::is_throttling_code(&error.code) {
+    // 429 Too Many Requests is throttling by another name.
+    if error.transient && !aws::was_not_processed(&error.code) && error.status != Some(429) {
         error.transient = false;
         error.message = format!(
             "{} (a write whose outcome is unknown is never repeated automatically; check the resource before running again)",
@@ -97,16 +99,9 @@ impl ActionContext {
     ) -> Result<Value, CallError> {
         let aws = self.aws()?;
         let operation = op.name();
-        let effect = op.effect;
         let request = Value::Object(input.clone());
-        self.with_retries_for(&operation, request, || {
-            let attempt = aws::call(aws, op, input.clone(), self.allow_writes);
-            async move {
-                attempt.await.map_err(|error| match effect {
-                    Effect::Write => never_repeat_an_uncertain_write(error),
-                    Effect::Read => error,
-                })
-            }
+        self.with_retries_for(&operation, request, op.effect, || {
+            aws::call(aws, op, input.clone(), self.allow_writes)
         })
         .await
         .map(|reply| reply.output)
@@ -122,15 +117,19 @@ impl ActionContext {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<aws::Reply, CallError>>,
     {
-        self.with_retries_for(operation, Value::Null, attempt).await
+        self.with_retries_for(operation, Value::Null, Effect::Read, attempt)
+            .await
     }
 
     /// [`ActionContext::with_retries`] with the request announced in each attempt's
-    /// [`Event::CallStarted`], which observers receive before the attempt is sent (write-ahead).
+    /// [`Event::CallStarted`], which observers receive before the attempt is sent (write-ahead). `operation` is
+    /// `service.Operation` (`dynamodb.PutItem`, `http.POST`): the journal keeps the two parts apart. A write is
+    /// retried only after a failure that says it was not processed.
     pub async fn with_retries_for<F, Fut>(
         &self,
         operation: &str,
         request: Value,
+        effect: Effect,
         mut attempt: F,
     ) -> Result<aws::Reply, CallError>
     where
@@ -163,6 +162,11 @@ impl ActionContext {
                     request_id: None,
                     transient: true,
                 }),
+            };
+            // After the attempt's own time limit too: a write that got no answer in time may have taken effect.
+            let result = match effect {
+                Effect::Write => result.map_err(never_repeat_an_uncertain_write),
+                Effect::Read => result,
             };
             let outcome = match &result {
                 Ok(reply) => AttemptOutcome::Ok {

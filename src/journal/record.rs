@@ -203,7 +203,9 @@ fn millis(duration: std::time::Duration) -> u64 {
     duration.as_millis().min(u64::MAX as u128) as u64
 }
 
-/// `dynamodb.PutItem` is service `dynamodb`, operation `PutItem`; a built-in (`http.request`) keeps its name.
+/// `dynamodb.PutItem` is service `dynamodb`, operation `PutItem`; `http.GET` is service `http`, operation `GET`
+/// (its URL is in the request). Operations are `service.Operation` by construction
+/// ([`crate::engine::ActionContext::with_retries_for`]); one without a dot keeps its whole name.
 fn split_operation(operation: &str) -> (String, String) {
     match operation.split_once('.') {
         Some((service, op)) => (service.to_string(), op.to_string()),

@@ -70,9 +70,9 @@ pub enum Standing {
 }
 
 /// Whether an answer leaves open that the request took effect: no answer at all, or a server error. Throttling
-/// and other client errors say the request was refused.
+/// and other client errors say the request was refused; a refused connection says it was never sent.
 fn may_have_taken_effect(http_status: Option<u16>, error_code: Option<&str>) -> bool {
-    if error_code.is_some_and(crate::aws::is_throttling_code) {
+    if error_code.is_some_and(crate::aws::was_not_processed) {
         return false;
     }
     match http_status {

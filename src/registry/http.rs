@@ -4,7 +4,8 @@
 //! Both answer `{status, headers, body, latency_ms}`: `headers` lower-case names to values (repeated headers
 //! joined with `, `), `body` the parsed JSON when the body is JSON, else its text. A step fails when the status
 //! is not `expect_status`, or, without `expect_status`, when it is 5xx or 429. Connection failures, timeouts,
-//! 5xx and 429 are transient: retried under the step's `retry` policy, each attempt reported.
+//! 5xx and 429 are transient: retried under the step's `retry` policy, each attempt reported; for `http.send`
+//! only a refused connection (nothing was sent) or a 429 is, as for every write.
 
 use std::time::{Duration, Instant};
 
@@ -91,10 +92,13 @@ async fn perform(
     read_only: bool,
 ) -> Result<Value, CallError> {
     let prepared = prepare(&input, read_only)?;
-    let operation = format!("{} {}", prepared.method, prepared.url);
+    // Service `http`, operation the method; the URL goes with the request, where the redactor sees it.
+    let operation = format!("http.{}", prepared.method);
+    let request = json!({"method": prepared.method.as_str(), "url": prepared.url.as_str()});
+    let effect = if read_only { Effect::Read } else { Effect::Write };
     let client = context.http();
     context
-        .with_retries(&operation, || attempt(client, &prepared))
+        .with_retries_for(&operation, request, effect, || attempt(client, &prepared))
         .await
         .map(|reply| reply.output)
 }
@@ -276,6 +280,8 @@ fn transport_error(error: reqwest::Error) -> CallError {
     }
     let (code, transient) = if error.is_timeout() {
         ("Timeout", true)
+    } else if crate::aws::is_refused_connection(&error) {
+        (crate::aws::CONNECTION_REFUSED, true)
     } else if error.is_builder() {
         ("InvalidRequest", false)
     } else if error.is_redirect() {
