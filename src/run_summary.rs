@@ -70,6 +70,10 @@ pub fn text(report: &RunReport) -> String {
             )
         }
         Outcome::Interrupted => "interrupted: no new step was started after the signal".to_string(),
+        Outcome::LockLost => format!(
+            "LOST ITS LOCK: no new step was started after that; {}",
+            report.error.clone().unwrap_or_default()
+        ),
         Outcome::Planned => "planned".to_string(),
     };
     out.push_str(&format!(

@@ -705,3 +705,216 @@ steps:
     assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
     assert_eq!(item(moto, "journal-refused", "k1").await.as_deref(), Some("1"));
 }
+
+fn records(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
+#[test]
+fn unlock_refuses_a_live_holder_and_a_forced_unlock_makes_it_stop_before_its_next_step_with_exit_5() {
+    let world = World::new(&local_only("8s"), Vec::new());
+    let holder = world.spawn(&["run", "local-only", "--token", "abc123"]);
+    world.wait_for("the pause", kind_is("step_started", "pause"));
+
+    let refused = world.run(&["unlock", "local-only", "--reason", "looks stuck"]);
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("is running on this host"), "{stderr}");
+    assert!(stderr.contains("--force"), "{stderr}");
+    let lock = world
+        .state()
+        .join("locks")
+        .join(runbook::lock::local::file_name("local-only"));
+    assert!(lock.exists(), "the lock is still there");
+    assert!(
+        records(&world.state().join("unlocks.jsonl")).is_empty(),
+        "a refused unlock records nothing"
+    );
+
+    let forced = world.run(&["unlock", "local-only", "--reason", "stuck", "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    // Another run takes the lock at once; the first one notices and stops instead of running beside it.
+    let second = world.spawn(&["run", "local-only", "--token", "abc123", "--quiet"]);
+    let started = Instant::now();
+    let holder = holder.wait_with_output().unwrap();
+    let stderr = text(&holder.stderr);
+    assert_eq!(holder.status.code(), Some(5), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(5), "noticed within seconds");
+    assert!(stderr.contains("lock `local-only` was lost"), "{stderr}");
+    let second = second.wait_with_output().unwrap();
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+
+    let runs = world.state().join("runs");
+    let mut journals: Vec<_> = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("journal.jsonl"))
+        .collect();
+    journals.sort();
+    let first = records(&journals[0]);
+    assert!(first.iter().any(|r| r["kind"] == "lock_lost"), "{first:?}");
+    let finished = first.last().unwrap();
+    assert_eq!(finished["kind"], "run_finished");
+    assert_eq!(finished["outcome"], "lock_lost");
+    assert!(
+        !first.iter().any(|r| r["kind"] == "step_started" && r["step"] == "last"),
+        "no step started after the loss: {first:?}"
+    );
+    let unlocks = records(&world.state().join("unlocks.jsonl"));
+    assert_eq!(unlocks.len(), 1);
+    assert_eq!(unlocks[0]["forced"], true);
+    assert_eq!(unlocks[0]["holder"]["pid"], holder_pid(&first));
+}
+
+fn holder_pid(journal: &[serde_json::Value]) -> serde_json::Value {
+    journal[0]["operator"]["pid"].clone()
+}
+
+#[test]
+fn an_empty_or_damaged_lock_file_is_one_story_for_run_and_unlock() {
+    let world = World::new(&local_only("10ms"), Vec::new());
+    let locks = world.state().join("locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let lock = locks.join(runbook::lock::local::file_name("local-only"));
+    for (content, described) in [("", "an empty file"), ("{not json", "9 bytes that are not a lock record")] {
+        std::fs::write(&lock, content).unwrap();
+        let refused = world.run(&["run", "local-only", "--token", "abc123"]);
+        let stderr = text(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(5), "{stderr}");
+        assert!(stderr.contains("its record names no holder"), "{stderr}");
+        assert!(stderr.contains(described), "{stderr}");
+        assert!(!stderr.contains("unknown@unknown"), "{stderr}");
+        assert!(stderr.contains("runbook unlock 'local-only'"), "{stderr}");
+
+        let unlocked = world.run(&["unlock", "local-only", "--reason", "damaged"]);
+        let stderr = text(&unlocked.stderr);
+        assert_eq!(unlocked.status.code(), Some(0), "{stderr}");
+        assert!(stderr.contains("whose record named no holder"), "{stderr}");
+        assert!(stderr.contains(described), "{stderr}");
+        assert!(!lock.exists());
+        let last = records(&world.state().join("unlocks.jsonl")).pop().unwrap();
+        assert!(
+            last["unreadable"].as_str().unwrap().contains(described),
+            "{last}"
+        );
+        assert!(last.get("holder").is_none(), "{last}");
+
+        let next = world.run(&["run", "local-only", "--token", "abc123"]);
+        assert_eq!(next.status.code(), Some(0), "{}", text(&next.stderr));
+    }
+}
+
+#[tokio::test]
+async fn a_dynamodb_lock_with_a_fresh_heartbeat_needs_force_and_its_holder_then_stops() {
+    let moto = Moto::shared();
+    moto.create_table("journal-lock-heartbeat", "LockKey").await;
+    let runbook = r#"name: held-long
+description: holds the team lock for a while
+steps:
+  - id: read
+    action: dynamodb.ListTables
+  - id: pause
+    needs: [read]
+    action: core.sleep
+    with: {duration: 8s}
+  - id: after
+    needs: [pause]
+    action: core.log
+    with: {message: after}
+"#;
+    // Heartbeats every second, so the holder notices a forced unlock within about one.
+    let mut env = moto.env();
+    env.push(("RUNBOOK_LOCK_TTL", "3".into()));
+    let world = World::new(runbook, env);
+    let args = ["run", "held-long", "--lock-table", "journal-lock-heartbeat"];
+    let holder = world.spawn(&args);
+    world.wait_for("the pause", kind_is("step_started", "pause"));
+    let unlock = ["unlock", "held-long", "--lock-table", "journal-lock-heartbeat", "--reason", "stuck"];
+    let refused = world.run(&unlock);
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("heartbeat is fresh"), "{stderr}");
+
+    let mut forced_args = unlock.to_vec();
+    forced_args.push("--force");
+    let forced = world.run(&forced_args);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    let holder = holder.wait_with_output().unwrap();
+    let stderr = text(&holder.stderr);
+    assert_eq!(holder.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("was lost"), "{stderr}");
+    let journal = records(&world.journal());
+    assert!(journal.iter().any(|r| r["kind"] == "lock_lost"), "{journal:?}");
+    assert!(!journal.iter().any(|r| r["step"] == "after"), "{journal:?}");
+
+    // A lock whose holder stopped renewing it two heartbeats ago is unlocked without --force.
+    use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+    let sdk = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    let owner = r#"{"user":"ghost","host":"elsewhere","pid":1,"run_id":"r-ghost","since":"2026-11-29T00:00:00Z"}"#;
+    sdk.put_item()
+        .table_name("journal-lock-heartbeat")
+        .item("LockKey", S("held-long".into()))
+        .item("RunId", S("r-ghost".into()))
+        .item("Owner", S(owner.into()))
+        .item("ExpiresAt", N((jiff::Timestamp::now().as_second() + 1).to_string()))
+        .send()
+        .await
+        .unwrap();
+    let stale = world.run(&unlock);
+    assert_eq!(stale.status.code(), Some(0), "{}", text(&stale.stderr));
+    assert!(text(&stale.stderr).contains("held by ghost@elsewhere"), "{}", text(&stale.stderr));
+}
+
+#[test]
+fn unlock_and_resume_refuse_state_files_that_are_symbolic_links_and_write_nothing_elsewhere() {
+    let world = World::new(&local_only("2s"), Vec::new());
+    let outside = tempfile::tempdir().unwrap();
+
+    // unlocks.jsonl pointing out of the state dir: refused before the lock is touched.
+    let ran = world.run(&["run", "local-only", "--token", "abc123"]);
+    assert_eq!(ran.status.code(), Some(0), "{}", text(&ran.stderr));
+    let target = outside.path().join("elsewhere.jsonl");
+    std::fs::write(&target, "precious\n").unwrap();
+    std::os::unix::fs::symlink(&target, world.state().join("unlocks.jsonl")).unwrap();
+    let lock = world
+        .state()
+        .join("locks")
+        .join(runbook::lock::local::file_name("local-only"));
+    std::fs::write(&lock, "").unwrap();
+    let unlock = world.run(&["unlock", "local-only", "--reason", "test"]);
+    let stderr = text(&unlock.stderr);
+    assert_eq!(unlock.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+    assert!(lock.exists(), "the lock was left as it is");
+    std::fs::remove_file(&lock).unwrap();
+
+    // A journal replaced by a link to a copy elsewhere: it verifies, and still the resume does not append to it.
+    let interrupted = world.spawn(&["run", "local-only", "--token", "abc123"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_dir(world.state().join("runs")).unwrap().count() < 2 {
+        assert!(Instant::now() < deadline, "the second run never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    world.wait_for("the pause", kind_is("step_started", "pause"));
+    kill(interrupted);
+    let journal = world.journal();
+    let copy = outside.path().join("journal.jsonl");
+    std::fs::copy(&journal, &copy).unwrap();
+    let before = std::fs::read_to_string(&copy).unwrap();
+    std::fs::remove_file(&journal).unwrap();
+    std::os::unix::fs::symlink(&copy, &journal).unwrap();
+    let resumed = world
+        .command(&["resume", "last"])
+        .env("RUNBOOK_PARAM_TOKEN", "abc123")
+        .output()
+        .unwrap();
+    let stderr = text(&resumed.stderr);
+    assert_eq!(resumed.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), before);
+}

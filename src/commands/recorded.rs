@@ -133,6 +133,77 @@ pub async fn take_lock(
     }
 }
 
+/// Watches the run's lock while the engine works: when it is taken away, the loss is journaled and shown, and
+/// the run starts no further step (as after an interrupt); [`LockWatch::settle`] then marks the report.
+pub fn watch_lock(
+    held: Option<&mut Held>,
+    key: &str,
+    journal: &Arc<Journal>,
+    progress: Arc<crate::progress::Progress>,
+    cancel: Arc<tokio::sync::watch::Sender<bool>>,
+) -> LockWatch {
+    let lost = Arc::new(std::sync::OnceLock::new());
+    let Some(held) = held else {
+        return LockWatch {
+            key: key.to_string(),
+            lost,
+            task: None,
+        };
+    };
+    let mut receiver = held.watch();
+    let (key_text, journal, noticed) = (key.to_string(), journal.clone(), lost.clone());
+    let task = tokio::spawn(async move {
+        loop {
+            let why = receiver.borrow_and_update().clone();
+            if let Some(why) = why {
+                progress.suspend(|| {
+                    eprintln!("runbook: lock `{key_text}` was lost: {why}; starting no further step")
+                });
+                let record = Record::LockLost {
+                    key: key_text.clone(),
+                    detail: why.clone(),
+                };
+                if let Err(error) = journal.write(&record) {
+                    eprintln!("runbook: cannot journal the lost lock: {error}");
+                }
+                let _ = noticed.set(why);
+                let _ = cancel.send(true);
+                return;
+            }
+            if receiver.changed().await.is_err() {
+                return;
+            }
+        }
+    });
+    LockWatch {
+        key: key.to_string(),
+        lost,
+        task: Some(task),
+    }
+}
+
+pub struct LockWatch {
+    key: String,
+    lost: Arc<std::sync::OnceLock<String>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl LockWatch {
+    /// Stops watching; a run that lost its lock ends `lock_lost` (exit 5), whatever its steps did.
+    pub fn settle(self, report: &mut RunReport) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+        if let Some(why) = self.lost.get() {
+            report.outcome = crate::engine::Outcome::LockLost;
+            report.error = Some(format!(
+                "lock `{}` was taken away while the run held it ({why}); no step was started after that",
+                self.key
+            ));
+        }
+    }
+}
+
 /// Journal first (write-ahead: on disk before the terminal shows it), then progress; both see redacted events.
 pub fn observer(
     journal: &Arc<Journal>,

@@ -344,7 +344,7 @@ async fn execute(
             Err(error) => return fail(error),
         },
     };
-    let lock = match recorded::take_lock(&flags.recording, aws.as_ref(), &lock_key, &run_id).await {
+    let mut lock = match recorded::take_lock(&flags.recording, aws.as_ref(), &lock_key, &run_id).await {
         Ok(lock) => lock,
         Err(error) => return run::lock_refused(&error),
     };
@@ -383,10 +383,19 @@ async fn execute(
         redactor: redactor.clone(),
         inner: options.approver,
     });
+    let cancel = Arc::new(cancel);
+    let lock_watch = recorded::watch_lock(
+        Some(&mut lock),
+        &lock_key,
+        &journal,
+        progress.clone(),
+        cancel.clone(),
+    );
     let clock = std::time::Instant::now();
     let signals = tokio::spawn(run::watch_signals(cancel, progress.clone()));
     let mut report = engine::resume(runbook, params, prior, options).await;
     signals.abort();
+    lock_watch.settle(&mut report);
     recorded::finish(
         &journal,
         &report,

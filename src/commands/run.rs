@@ -450,7 +450,7 @@ async fn execute(
         }
     };
     // Plans send no write, so two of them (or a plan beside a run) never conflict.
-    let lock = if flags.mode == Mode::Run {
+    let mut lock = if flags.mode == Mode::Run {
         match recorded::take_lock(&flags.recording, aws.as_ref(), &lock_key, &run_id).await {
             Ok(lock) => Some(lock),
             Err(error) => return lock_refused(&error),
@@ -504,10 +504,19 @@ async fn execute(
         redactor: redactor.clone(),
         inner: options.approver,
     });
+    let cancel = Arc::new(cancel);
+    let lock_watch = recorded::watch_lock(
+        lock.as_mut(),
+        &lock_key,
+        &journal,
+        progress.clone(),
+        cancel.clone(),
+    );
     let clock = std::time::Instant::now();
     let signals = tokio::spawn(watch_signals(cancel, progress.clone()));
     let mut report = engine::execute_with_unknown_params(runbook, params, &unknown, options).await;
     signals.abort();
+    lock_watch.settle(&mut report);
     recorded::finish(
         &journal,
         &report,
@@ -555,7 +564,9 @@ pub(super) fn confirm_writes(runbook: &Runbook, plan: &RunReport, writes: usize)
 pub(super) fn lock_refused(error: &crate::lock::LockError) -> i32 {
     eprintln!("runbook: {error}; nothing was sent");
     match error {
-        crate::lock::LockError::Held { .. } => exit::LOCKED,
+        crate::lock::LockError::Held { .. } | crate::lock::LockError::Unreadable { .. } => {
+            exit::LOCKED
+        }
         crate::lock::LockError::Failed(_) => exit::USAGE,
     }
 }
@@ -594,7 +605,7 @@ pub(super) fn options(
 
 /// First SIGINT or SIGTERM: stop starting steps and let in-flight calls end. A second one exits at once.
 pub(super) async fn watch_signals(
-    cancel: tokio::sync::watch::Sender<bool>,
+    cancel: Arc<tokio::sync::watch::Sender<bool>>,
     progress: Arc<Progress>,
 ) {
     #[cfg(unix)]
@@ -645,5 +656,6 @@ pub(super) fn exit_code(report: &RunReport) -> i32 {
         Outcome::Failed => exit::FAILED,
         Outcome::AwaitingApproval => exit::AWAITING_APPROVAL,
         Outcome::Interrupted => exit::INTERRUPTED,
+        Outcome::LockLost => exit::LOCKED,
     }
 }

@@ -1,4 +1,8 @@
 //! `runbook unlock KEY --reason ...`: frees a lock whose run is gone, and records who did it and why.
+//!
+//! A lock whose holder is running (a live process on this host, or a DynamoDB lock whose heartbeat is fresh) is
+//! refused unless `--force`; a forced unlock makes that run stop before its next step. A lock whose record names
+//! no holder (an empty or damaged file) is removed and said to be so, as `run` said when it refused.
 
 use clap::Args;
 
@@ -6,6 +10,7 @@ use crate::aws::{Aws, AwsSettings};
 use crate::cli::{Context, exit};
 use crate::commands::recorded;
 use crate::journal::{Journal, Record, StateDir};
+use crate::lock::{Standing, local, table};
 
 #[derive(Debug, Args)]
 pub struct UnlockArgs {
@@ -14,6 +19,9 @@ pub struct UnlockArgs {
     /// Why the lock may be taken away (journaled).
     #[arg(long, required = true)]
     pub reason: String,
+    /// Remove it even though its holder is running; that run stops before its next step (exit 5).
+    #[arg(long)]
+    pub force: bool,
     /// The DynamoDB lock table, for a team-wide lock.
     #[arg(long, value_name = "TABLE", env = "RUNBOOK_LOCK_TABLE")]
     pub lock_table: Option<String>,
@@ -35,60 +43,113 @@ pub fn run(context: &Context, args: UnlockArgs) -> i32 {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    runtime.block_on(async {
-        let aws = match &args.lock_table {
-            Some(_) => match Aws::load(&AwsSettings {
-                profile: args.profile.clone(),
-                region: args.region.clone(),
-                endpoint_url: args.endpoint_url.clone(),
-            })
-            .await
-            {
-                Ok(aws) => Some(aws),
-                Err(error) => {
-                    eprintln!("runbook unlock: {error}");
-                    return exit::USAGE;
-                }
-            },
-            None => None,
-        };
-        let holder = match (&args.lock_table, &aws) {
-            (Some(table), Some(aws)) => {
-                crate::lock::table::force_release(aws, table, &args.key)
-                    .await
-                    .map_err(|error| error.to_string())
-            }
-            _ => crate::lock::local::force_remove(&state.locks(), &args.key)
-                .map_err(|error| error.to_string()),
-        };
-        let holder = match holder {
-            Ok(holder) => holder,
-            Err(error) => {
-                eprintln!("runbook unlock: cannot remove lock `{}`: {error}", args.key);
-                return exit::FAILED;
-            }
-        };
-        let record = Record::Unlocked {
-            key: args.key.clone(),
-            reason: args.reason.clone(),
-            operator: recorded::operator(aws.as_ref()).await,
-            holder: holder
-                .as_ref()
-                .map(|owner| serde_json::to_value(owner).expect("owners serialize")),
-            table: args.lock_table.clone(),
-        };
-        let written = Journal::append_to(&state.unlocks()).and_then(|(log, _)| log.write(&record));
-        if let Err(error) = written {
+    runtime.block_on(unlock(&state, &args))
+}
+
+async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
+    let key = &args.key;
+    // The log first: an unlock that cannot be recorded does not happen.
+    let log = match Journal::append_to(&state.unlocks()) {
+        Ok((log, _)) => log,
+        Err(error) => {
             eprintln!(
-                "runbook unlock: the lock was removed but the unlock log {} could not be written: {error}",
+                "runbook unlock: cannot write the unlock log {}: {error}; the lock was left as it is",
                 state.unlocks().display()
             );
-            return exit::FAILED;
+            return exit::USAGE;
         }
-        match holder {
-            Some(owner) => eprintln!("runbook unlock: removed lock `{}` held by {owner}", args.key),
-            None => eprintln!("runbook unlock: lock `{}` was not held; recorded anyway", args.key),
+    };
+    let aws = match &args.lock_table {
+        Some(_) => match Aws::load(&AwsSettings {
+            profile: args.profile.clone(),
+            region: args.region.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+        })
+        .await
+        {
+            Ok(aws) => Some(aws),
+            Err(error) => {
+                eprintln!("runbook unlock: {error}");
+                return exit::USAGE;
+            }
+        },
+        None => None,
+    };
+
+    let (standing, running) = match (&args.lock_table, &aws) {
+        (Some(table_name), Some(aws)) => match table::standing(aws, table_name, key).await {
+            Ok((standing, expiry)) => {
+                let fresh = matches!(standing, Standing::Held(_)) && expiry.heartbeat_is_fresh();
+                (standing, fresh.then(|| "its heartbeat is fresh".to_string()))
+            }
+            Err(error) => {
+                eprintln!("runbook unlock: cannot read lock `{key}` in {table_name}: {error}");
+                return exit::FAILED;
+            }
+        },
+        _ => {
+            let standing = local::standing(&state.locks(), key);
+            let running = match &standing {
+                Standing::Held(owner) if local::alive_here(owner) => {
+                    Some(format!("its process {} is running on this host", owner.pid))
+                }
+                _ => None,
+            };
+            (standing, running)
         }
-        exit::OK
-    })
+    };
+    if let (Standing::Held(owner), Some(why)) = (&standing, &running)
+        && !args.force
+    {
+        eprintln!(
+            "runbook unlock: lock `{key}` is held by {owner}, and {why}; stop that run first (Ctrl-C lets it end \
+             cleanly), or pass --force to take the lock away (that run then starts no further step and exits 5)"
+        );
+        return exit::LOCKED;
+    }
+
+    let removed = match (&args.lock_table, &aws) {
+        (Some(table_name), Some(aws)) => table::remove(aws, table_name, key)
+            .await
+            .map_err(|error| error.to_string()),
+        _ => local::remove(&state.locks(), key).map_err(|error| error.to_string()),
+    };
+    if let Err(error) = removed {
+        eprintln!("runbook unlock: cannot remove lock `{key}`: {error}");
+        return exit::FAILED;
+    }
+    let record = Record::Unlocked {
+        key: key.clone(),
+        reason: args.reason.clone(),
+        operator: recorded::operator(aws.as_ref()).await,
+        holder: match &standing {
+            Standing::Held(owner) => Some(serde_json::to_value(owner).expect("owners serialize")),
+            _ => None,
+        },
+        table: args.lock_table.clone(),
+        unreadable: match &standing {
+            Standing::Unreadable(detail) => Some(detail.clone()),
+            _ => None,
+        },
+        forced: running.is_some(),
+    };
+    if let Err(error) = log.write(&record) {
+        eprintln!(
+            "runbook unlock: the lock was removed but the unlock log {} could not be written: {error}",
+            state.unlocks().display()
+        );
+        return exit::FAILED;
+    }
+    match standing {
+        Standing::Held(owner) if running.is_some() => eprintln!(
+            "runbook unlock: removed lock `{key}` held by {owner} although it was running (--force); it starts no \
+             further step"
+        ),
+        Standing::Held(owner) => eprintln!("runbook unlock: removed lock `{key}` held by {owner}"),
+        Standing::Unreadable(detail) => eprintln!(
+            "runbook unlock: removed lock `{key}`, whose record named no holder ({detail})"
+        ),
+        Standing::Free => eprintln!("runbook unlock: lock `{key}` was not held; recorded anyway"),
+    }
+    exit::OK
 }

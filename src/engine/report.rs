@@ -145,6 +145,9 @@ pub enum Outcome {
     /// Stopped cleanly at an approval gate.
     AwaitingApproval,
     Interrupted,
+    /// The run's lock was taken away while it ran; like an interrupt, no step started after. Set by the command
+    /// that holds the lock, not by the engine.
+    LockLost,
     /// A plan that completed.
     Planned,
 }
@@ -156,6 +159,7 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::AwaitingApproval => "awaiting_approval",
             Outcome::Interrupted => "interrupted",
+            Outcome::LockLost => "lock_lost",
             Outcome::Planned => "planned",
         }
     }

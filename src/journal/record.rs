@@ -192,7 +192,16 @@ pub enum Record {
         holder: Option<Value>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         table: Option<String>,
+        /// The lock's record named no holder: what was there instead.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unreadable: Option<String>,
+        /// `--force`: removed although its holder was running (on this host, or renewing it in the table).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        forced: bool,
     },
+    /// The run's lock was taken away while it ran (`unlock --force`, or it expired unrenewed): no step starts
+    /// after this record, and the run ends `lock_lost`.
+    LockLost { key: String, detail: String },
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -374,6 +383,7 @@ impl Record {
             Record::SuccessCriterion { .. } => "success_criterion",
             Record::RunFinished { .. } => "run_finished",
             Record::Unlocked { .. } => "unlocked",
+            Record::LockLost { .. } => "lock_lost",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The state dir (`.runbook/` by default): where journals, locks and the unlock log live, and the list of runs.
 
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use super::chain;
@@ -85,6 +86,52 @@ impl StateDir {
             )),
         }
     }
+}
+
+/// Opens a file of the state dir without following a symbolic link in its place (or in place of its folder): a
+/// link planted there would make a run append its journal, or `unlock` its record, to a file elsewhere.
+pub fn open_no_follow(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
+    if let Some(dir) = path.parent()
+        && std::fs::symlink_metadata(dir).is_ok_and(|meta| meta.file_type().is_symlink())
+    {
+        return Err(symlink_refused(dir));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path).map_err(|error| {
+        #[cfg(unix)]
+        if error.raw_os_error() == Some(libc::ELOOP) {
+            return symlink_refused(path);
+        }
+        // O_EXCL refuses a link too, as "already exists"; say why.
+        if error.kind() == std::io::ErrorKind::AlreadyExists
+            && std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink())
+        {
+            return symlink_refused(path);
+        }
+        error
+    })
+}
+
+fn symlink_refused(path: &Path) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "{} is a symbolic link; files in the state dir are never written through links (remove it)",
+            path.display()
+        ),
+    )
+}
+
+/// Reads a state file (a lock) without following a symbolic link in its place.
+pub fn read_no_follow(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    open_no_follow(path, OpenOptions::new().read(true))?.read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// One line of `runbook audit list`.

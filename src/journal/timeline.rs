@@ -150,6 +150,12 @@ pub fn rows(entries: &[Entry]) -> Vec<Row> {
                 },
                 Vec::new(),
             )),
+            Record::LockLost { key, detail } => rows.push(row(
+                "",
+                format!("lock `{key}` lost: {detail}"),
+                "no further step started".into(),
+                Vec::new(),
+            )),
             Record::RunFinished { outcome, error, .. } => rows.push(row(
                 "",
                 "run finished".into(),

@@ -1,7 +1,7 @@
 //! The one writer of a journal: each record sealed into the chain, written and fsynced before `write` returns.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -29,10 +29,7 @@ impl Journal {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(path)?;
+        let file = super::store::open_no_follow(path, OpenOptions::new().create_new(true).append(true))?;
         // The file's name in its folder, and the run's folder in `runs/`, must survive a crash too, or a synced
         // record could vanish with them.
         for dir in path.ancestors().skip(1).take(2) {
@@ -53,10 +50,16 @@ impl Journal {
     /// Continues an existing journal (resume, unlock log): the chain goes on from its last complete record. An
     /// incomplete last line (the writer was killed mid-line) is cut off first; returns its length in bytes.
     pub fn append_to(path: &Path) -> std::io::Result<(Journal, u64)> {
-        if !path.exists() {
-            return Journal::create(path).map(|journal| (journal, 0));
-        }
-        let text = std::fs::read_to_string(path)?;
+        // One open, without following a link, for reading the chain's head and for appending after it.
+        let mut file = match super::store::open_no_follow(path, OpenOptions::new().read(true).write(true)) {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Journal::create(path).map(|journal| (journal, 0));
+            }
+            Err(error) => return Err(error),
+        };
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
         let (lines, tail) = chain::complete_lines(&text);
         let discarded = tail.map(str::len).unwrap_or(0) as u64;
         let (seq, prev) = lines
@@ -66,7 +69,6 @@ impl Journal {
             .find_map(|(index, line)| chain::open(index + 1, line))
             .map(|entry| (entry.seq, entry.hash))
             .unwrap_or((0, GENESIS.to_string()));
-        let mut file = OpenOptions::new().write(true).open(path)?;
         if discarded > 0 {
             file.set_len(text.len() as u64 - discarded)?;
             file.sync_all()?;

@@ -5,18 +5,28 @@
 //! --attribute-definitions AttributeName=LockKey,AttributeType=S --key-schema AttributeName=LockKey,KeyType=HASH
 //! --billing-mode PAY_PER_REQUEST`). A run that dies stops renewing; once its expiry passes, the next run takes
 //! the lock over. Releasing sets the expiry to 0 rather than deleting, so only PutItem and GetItem are needed.
+//! A heartbeat refused because the item names another run (`unlock --force`, or a takeover after an expiry it
+//! missed) tells the run it lost the lock ([`TableLock::lost`]); so does failing to renew it until it expired.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{LockError, Owner};
+use super::{LockError, Owner, Standing};
 use crate::aws::{self, Aws, CallError};
 
-/// How long a lock lives without a heartbeat. Short enough that a killed run's lock frees itself soon, long
-/// enough that a slow network does not lose it: renewed every third of it.
-pub const TTL: Duration = Duration::from_secs(60);
+/// How long a lock lives without a heartbeat: 60 s, or `RUNBOOK_LOCK_TTL` seconds (at least 3). Short enough that
+/// a killed run's lock frees itself soon, long enough that a slow network does not lose it: renewed every third
+/// of it.
+pub fn ttl() -> Duration {
+    let seconds = std::env::var("RUNBOOK_LOCK_TTL")
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .unwrap_or(60)
+        .max(3);
+    Duration::from_secs(seconds)
+}
 
 pub struct TableLock {
     aws: Arc<Aws>,
@@ -24,6 +34,7 @@ pub struct TableLock {
     key: String,
     run_id: String,
     heartbeat: tokio::task::JoinHandle<()>,
+    lost: super::Lost,
 }
 
 fn epoch_now() -> i64 {
@@ -60,11 +71,28 @@ fn item(key: &str, owner: &Owner, expires_at: i64) -> Value {
         "Owner": {"S": serde_json::to_string(owner).expect("owners serialize")},
         "Since": {"S": owner.since},
         "ExpiresAt": {"N": expires_at.to_string()},
+        // The holder's TTL, so that `unlock` elsewhere judges its heartbeat by the holder's own rhythm.
+        "TtlSeconds": {"N": ttl().as_secs().to_string()},
     })
 }
 
-/// Who holds `key` in `table`, if anyone holds it now (an expired lock is nobody's).
-pub async fn holder(aws: &Aws, table: &str, key: &str) -> Result<Option<Owner>, CallError> {
+/// When a lock item expires (epoch seconds) and the TTL its holder renews it by.
+#[derive(Clone, Copy, Debug)]
+pub struct Expiry {
+    pub expires: i64,
+    pub ttl: i64,
+}
+
+impl Expiry {
+    /// Whether the lock was renewed within the last two heartbeats: its holder is alive.
+    pub fn heartbeat_is_fresh(self) -> bool {
+        let renewed = self.expires - self.ttl;
+        epoch_now() - renewed <= 2 * self.ttl / 3
+    }
+}
+
+/// What the item of `key` in `table` says (an expired lock is nobody's), and when it expires.
+pub async fn standing(aws: &Aws, table: &str, key: &str) -> Result<(Standing, Expiry), CallError> {
     let reply = aws::call(
         aws,
         &aws::dynamodb::GET_ITEM,
@@ -73,16 +101,26 @@ pub async fn holder(aws: &Aws, table: &str, key: &str) -> Result<Option<Owner>, 
     )
     .await?;
     let item = &reply.output["Item"];
-    let expires: i64 = item["ExpiresAt"]["N"]
-        .as_str()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
+    let number = |name: &str| item[name]["N"].as_str().and_then(|n| n.parse::<i64>().ok());
+    let expires = number("ExpiresAt").unwrap_or(0);
+    let expiry = Expiry {
+        expires,
+        ttl: number("TtlSeconds").unwrap_or(60),
+    };
     if item.is_null() || expires < epoch_now() {
-        return Ok(None);
+        return Ok((Standing::Free, expiry));
     }
-    Ok(item["Owner"]["S"]
+    let standing = match item["Owner"]["S"]
         .as_str()
-        .and_then(|text| serde_json::from_str(text).ok()))
+        .and_then(|text| serde_json::from_str(text).ok())
+    {
+        Some(owner) => Standing::Held(owner),
+        None => Standing::Unreadable(format!(
+            "item `{key}` in {table} expires at {} and has no readable Owner attribute",
+            jiff::Timestamp::from_second(expires).map_or_else(|_| expires.to_string(), |at| at.to_string())
+        )),
+    };
+    Ok((standing, expiry))
 }
 
 impl TableLock {
@@ -95,27 +133,29 @@ impl TableLock {
         let owner = Owner::me(run_id);
         let input = json!({
             "TableName": table,
-            "Item": item(key, &owner, epoch_now() + TTL.as_secs() as i64),
+            "Item": item(key, &owner, epoch_now() + ttl().as_secs() as i64),
             "ConditionExpression": "attribute_not_exists(LockKey) OR ExpiresAt < :now OR RunId = :run",
             "ExpressionAttributeValues": {":now": {"N": epoch_now().to_string()}, ":run": {"S": run_id}},
         });
         match put(&aws, input).await {
             Ok(()) => {}
             Err(error) if error.code == "ConditionalCheckFailedException" => {
-                let owner = holder(&aws, table, key)
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or(Owner {
-                        user: "unknown".into(),
-                        host: "unknown".into(),
-                        pid: 0,
-                        run_id: "unknown".into(),
-                        since: "unknown".into(),
-                    });
-                return Err(LockError::Held {
-                    key: key.to_string(),
-                    owner,
+                return Err(match standing(&aws, table, key).await {
+                    Ok((Standing::Held(owner), _)) => LockError::Held {
+                        key: key.to_string(),
+                        owner,
+                    },
+                    Ok((Standing::Unreadable(detail), _)) => LockError::Unreadable {
+                        key: key.to_string(),
+                        detail,
+                    },
+                    // Released or expired since: the next try takes it.
+                    Ok((Standing::Free, _)) => LockError::Failed(format!(
+                        "lock `{key}` changed hands while it was being taken; try again"
+                    )),
+                    Err(error) => LockError::Failed(format!(
+                        "lock `{key}` in DynamoDB table {table} is taken, and its holder cannot be read: {error}"
+                    )),
                 });
             }
             Err(error) => {
@@ -124,11 +164,13 @@ impl TableLock {
                 )));
             }
         }
+        let (lost_sender, lost) = tokio::sync::watch::channel(None);
         let heartbeat = tokio::spawn(heartbeat(
             aws.clone(),
             table.to_string(),
             key.to_string(),
             owner,
+            lost_sender,
         ));
         Ok(TableLock {
             aws,
@@ -136,7 +178,13 @@ impl TableLock {
             key: key.to_string(),
             run_id: run_id.to_string(),
             heartbeat,
+            lost,
         })
+    }
+
+    /// See [`super::Lost`].
+    pub fn lost(&self) -> super::Lost {
+        self.lost.clone()
     }
 
     /// Gives the lock up: expiry 0, only if it is still ours.
@@ -159,30 +207,56 @@ impl TableLock {
                 "runbook: warning: could not release lock `{}` in {}: {error}; it expires by itself within {}s",
                 self.key,
                 self.table,
-                TTL.as_secs()
+                ttl().as_secs()
             );
         }
     }
 }
 
-async fn heartbeat(aws: Arc<Aws>, table: String, key: String, owner: Owner) {
+async fn heartbeat(
+    aws: Arc<Aws>,
+    table: String,
+    key: String,
+    owner: Owner,
+    lost: tokio::sync::watch::Sender<Option<String>>,
+) {
+    let ttl = ttl();
+    let mut renewed = epoch_now();
     loop {
-        tokio::time::sleep(TTL / 3).await;
+        tokio::time::sleep(ttl / 3).await;
         let input = json!({
             "TableName": table,
-            "Item": item(&key, &owner, epoch_now() + TTL.as_secs() as i64),
+            "Item": item(&key, &owner, epoch_now() + ttl.as_secs() as i64),
             "ConditionExpression": "RunId = :run",
             "ExpressionAttributeValues": {":run": {"S": owner.run_id}},
         });
-        if let Err(error) = put(&aws, input).await {
-            eprintln!("runbook: warning: could not renew lock `{key}` in {table}: {error}");
+        match put(&aws, input).await {
+            Ok(()) => renewed = epoch_now(),
+            Err(error) if error.code == "ConditionalCheckFailedException" => {
+                let now = match standing(&aws, &table, &key).await {
+                    Ok((Standing::Held(holder), _)) => format!("it is now held by {holder}"),
+                    Ok(_) => format!("its item in {table} no longer names this run"),
+                    Err(_) => format!("its item in {table} no longer names this run"),
+                };
+                let _ = lost.send(Some(now));
+                return;
+            }
+            Err(error) => {
+                eprintln!("runbook: warning: could not renew lock `{key}` in {table}: {error}");
+                if epoch_now() - renewed >= ttl.as_secs() as i64 {
+                    let _ = lost.send(Some(format!(
+                        "it could not be renewed for {}s and has expired; another run may hold it now",
+                        ttl.as_secs()
+                    )));
+                    return;
+                }
+            }
         }
     }
 }
 
-/// `runbook unlock --lock-table`: frees the key whoever holds it, returning who did.
-pub async fn force_release(aws: &Aws, table: &str, key: &str) -> Result<Option<Owner>, CallError> {
-    let previous = holder(aws, table, key).await?;
+/// `runbook unlock --lock-table`: frees the key whoever holds it.
+pub async fn remove(aws: &Aws, table: &str, key: &str) -> Result<(), CallError> {
     put(
         aws,
         json!({
@@ -190,6 +264,5 @@ pub async fn force_release(aws: &Aws, table: &str, key: &str) -> Result<Option<O
             "Item": {"LockKey": {"S": key}, "RunId": {"S": ""}, "ExpiresAt": {"N": "0"}},
         }),
     )
-    .await?;
-    Ok(previous)
+    .await
 }
