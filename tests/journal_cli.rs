@@ -918,3 +918,141 @@ fn unlock_and_resume_refuse_state_files_that_are_symbolic_links_and_write_nothin
     assert!(stderr.contains("is a symbolic link"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&copy).unwrap(), before);
 }
+
+const GATED: &str = r#"name: gated
+description: a log, a gate, a step that uses what the log said
+params:
+  who: {type: string, default: alice}
+steps:
+  - id: a
+    action: core.log
+    with: {message: "hello {{ params.who }}"}
+  - id: gate
+    needs: [a]
+    approve: {prompt: "go on?"}
+  - id: e
+    needs: [gate]
+    action: core.log
+    with: {message: "step e saw {{ steps.a.output.message }}"}
+"#;
+
+/// Rewrites the output of step `a` and recomputes every hash from there on, as someone who can edit the file
+/// can; a smarter forger also points each signature at the new hashes.
+fn forge(path: &std::path::Path, also_signatures: bool) {
+    use runbook::journal::Record;
+    use runbook::journal::chain::{GENESIS, open, seal};
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut prev = GENESIS.to_string();
+    let mut renumbered: std::collections::HashMap<String, String> = Default::default();
+    let mut out = String::new();
+    for (index, line) in text.lines().enumerate() {
+        let entry = open(index + 1, line).unwrap();
+        let mut record = entry.record.unwrap();
+        if let Record::StepFinished { step, output, .. } = &mut record
+            && step == "a"
+        {
+            *output = Some(serde_json::json!({"message": "INJECTED-OUTPUT for mallory"}));
+        }
+        if let Record::Signed { signs_hash, .. } = &mut record
+            && also_signatures
+            && let Some(new) = renumbered.get(signs_hash)
+        {
+            *signs_hash = new.clone();
+        }
+        let (sealed, hash) = seal(entry.seq, &entry.time, &prev, &record);
+        renumbered.insert(entry.hash.clone(), hash.clone());
+        prev = hash;
+        out.push_str(&sealed);
+        out.push('\n');
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+#[tokio::test]
+async fn kms_signed_chain_heads_find_a_recomputed_rewrite_and_a_truncation_that_the_bare_chain_cannot() {
+    let moto = Moto::shared();
+    let kms = aws_sdk_kms::Client::new(&moto.sdk_config().await);
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        let key = kms
+            .create_key()
+            .key_spec(aws_sdk_kms::types::KeySpec::EccNistP256)
+            .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+            .send()
+            .await
+            .unwrap();
+        keys.push(key.key_metadata.unwrap().arn.unwrap());
+    }
+    let (key, other_key) = (keys[0].as_str(), keys[1].as_str());
+
+    // Unsigned: the forgery keeps the chain consistent, and verify can only say so, and that nothing more is proven.
+    let bare = World::new(GATED, moto.env());
+    assert_eq!(bare.run(&["run", "gated"]).status.code(), Some(3));
+    forge(&bare.journal(), false);
+    let verify = bare.run(&["audit", "verify", "last"]);
+    let stdout = text(&verify.stdout);
+    assert_eq!(verify.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("chain intact; not signed"), "{stdout}");
+    assert!(stdout.contains("consistent with itself"), "{stdout}");
+    // Pinning a key makes an unsigned journal fail.
+    let pinned = bare.run(&["audit", "verify", "last", "--audit-kms-key", key]);
+    assert_eq!(pinned.status.code(), Some(1), "{}", text(&pinned.stdout));
+
+    // Signed: the run signs at its start, at the gate and at its end; verify checks each with KMS.
+    let world = World::new(GATED, moto.env());
+    let stopped = world.run(&["run", "gated", "--audit-kms-key", key]);
+    assert_eq!(stopped.status.code(), Some(3), "{}", text(&stopped.stderr));
+    let original = std::fs::read_to_string(world.journal()).unwrap();
+    let signed: Vec<serde_json::Value> = records(&world.journal())
+        .into_iter()
+        .filter(|r| r["kind"] == "signed")
+        .collect();
+    let moments: Vec<&str> = signed.iter().map(|r| r["at"].as_str().unwrap()).collect();
+    assert_eq!(moments, ["start", "gate", "run_end"], "{original}");
+    let verify = world.run(&["audit", "verify", "last"]);
+    let stdout = text(&verify.stdout);
+    assert_eq!(verify.status.code(), Some(0), "{stdout}{}", text(&verify.stderr));
+    assert!(stdout.contains(&format!("signed with {key}")), "{stdout}");
+    assert!(stdout.contains("3 signatures verified by KMS"), "{stdout}");
+    let pinned = world.run(&["audit", "verify", "last", "--audit-kms-key", key]);
+    assert_eq!(pinned.status.code(), Some(0), "{}", text(&pinned.stdout));
+    let wrong = world.run(&["audit", "verify", "last", "--audit-kms-key", other_key]);
+    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong.stdout));
+    assert!(text(&wrong.stdout).contains("signed with another key"), "{}", text(&wrong.stdout));
+
+    for also_signatures in [false, true] {
+        forge(&world.journal(), also_signatures);
+        let verify = world.run(&["audit", "verify", "last"]);
+        let stdout = text(&verify.stdout);
+        assert_eq!(verify.status.code(), Some(1), "{stdout}");
+        assert!(stdout.contains("Signature"), "{stdout}");
+        let resume = world.run(&["resume", "last", "--approve", "gate"]);
+        let stderr = text(&resume.stderr);
+        assert_eq!(resume.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("fails signature verification"), "{stderr}");
+        std::fs::write(world.journal(), &original).unwrap();
+    }
+
+    // Cut off the end (the run-end signature and the record before it): found, from the last signature on.
+    let lines: Vec<&str> = original.lines().collect();
+    std::fs::write(world.journal(), lines[..lines.len() - 2].join("\n") + "\n").unwrap();
+    let verify = world.run(&["audit", "verify", "last"]);
+    let stdout = text(&verify.stdout);
+    assert_eq!(verify.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("not covered by a signature"), "{stdout}");
+
+    // An empty journal proves nothing and does not verify.
+    std::fs::write(world.journal(), "").unwrap();
+    let empty = world.run(&["audit", "verify", "last"]);
+    assert_eq!(empty.status.code(), Some(1), "{}", text(&empty.stdout));
+    assert!(text(&empty.stdout).contains("no records"), "{}", text(&empty.stdout));
+
+    // The genuine journal resumes (a killed run's unsigned tail would too), and the resume signs its end.
+    std::fs::write(world.journal(), &original).unwrap();
+    let resumed = world.run(&["resume", "last", "--approve", "gate", "--audit-kms-key", key]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    let verify = world.run(&["audit", "verify", "last", "--audit-kms-key", key]);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
+    let timeline = text(&world.run(&["audit", "timeline", "last", "--format", "text"]).stdout);
+    assert!(timeline.contains("step e saw hello alice"), "{timeline}");
+}

@@ -20,6 +20,7 @@ pub mod dynamodbstreams;
 pub mod eventbridge;
 pub mod glue;
 pub mod iceberg;
+pub mod kms;
 pub mod lambda;
 pub mod logs;
 pub mod protocol;
@@ -94,6 +95,7 @@ clients! {
     dynamodbstreams: aws_sdk_dynamodbstreams,
     eventbridge: aws_sdk_eventbridge,
     glue: aws_sdk_glue,
+    kms: aws_sdk_kms,
     lambda: aws_sdk_lambda,
     sns: aws_sdk_sns,
     sqs: aws_sdk_sqs,

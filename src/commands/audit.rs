@@ -4,6 +4,7 @@ use clap::{Subcommand, ValueEnum};
 
 use crate::cli::{Context, exit, print};
 use crate::journal::chain::{self, Verification};
+use crate::journal::signature;
 use crate::journal::store::{self, StateDir};
 use crate::journal::timeline;
 
@@ -39,11 +40,21 @@ pub enum AuditCommand {
         #[arg(long, value_enum, default_value_t = TimelineFormat::Markdown)]
         format: TimelineFormat,
     },
-    /// Check one run's hash chain: reports edited, removed, inserted or reordered records by line; exit 1 if any.
+    /// Check one run's hash chain and KMS signatures: reports edited, removed, inserted or reordered records by
+    /// line, signatures that fail, and records after the last signature of a signed journal; exit 1 if any.
     Verify {
         run: String,
         #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
         format: ShowFormat,
+        /// The KMS key the journal must be signed with (a journal signed with another key, or unsigned, fails).
+        #[arg(long, value_name = "KEY", env = "RUNBOOK_AUDIT_KMS_KEY")]
+        audit_kms_key: Option<String>,
+        #[arg(long, value_name = "NAME", env = "AWS_PROFILE")]
+        profile: Option<String>,
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
     },
 }
 
@@ -57,8 +68,23 @@ pub fn run(context: &Context, command: AuditCommand) -> i32 {
         AuditCommand::Timeline { run, format } => {
             with_run(&state, &run, |id, text| timeline(id, text, format))
         }
-        AuditCommand::Verify { run, format } => {
-            with_run(&state, &run, |id, text| verify(id, text, format))
+        AuditCommand::Verify {
+            run,
+            format,
+            audit_kms_key,
+            profile,
+            region,
+            endpoint_url,
+        } => {
+            let settings = crate::aws::AwsSettings {
+                profile,
+                region,
+                endpoint_url,
+            };
+            let pinned = audit_kms_key.filter(|key| !key.is_empty());
+            with_run(&state, &run, |id, text| {
+                verify(id, text, format, pinned.as_deref(), &settings)
+            })
         }
     }
 }
@@ -204,8 +230,34 @@ fn timeline(id: &str, text: &str, format: TimelineFormat) -> i32 {
     exit::OK
 }
 
-fn verify(id: &str, text: &str, format: ShowFormat) -> i32 {
-    let verification: Verification = chain::verify(text);
+fn verify(
+    id: &str,
+    text: &str,
+    format: ShowFormat,
+    pinned: Option<&str>,
+    settings: &crate::aws::AwsSettings,
+) -> i32 {
+    let mut verification: Verification = chain::verify(text);
+    let entries = entries(text);
+    let signed = pinned.is_some()
+        || signature::declared(&entries)
+        || entries
+            .iter()
+            .any(|e| matches!(e.record, Some(crate::journal::Record::Signed { .. })));
+    if signed && !entries.is_empty() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let check = runtime.block_on(async {
+            let aws = crate::aws::Aws::load(settings).await;
+            if let Err(error) = &aws {
+                eprintln!("runbook audit: signatures cannot be checked: {error}");
+            }
+            signature::check(&entries, aws.as_ref().ok(), pinned).await
+        });
+        verification.add_signatures(check);
+    }
     match format {
         ShowFormat::Json => print(&format!(
             "{}\n",
@@ -226,8 +278,19 @@ fn verify(id: &str, text: &str, format: ShowFormat) -> i32 {
                 ));
             }
             if verification.intact() {
+                let proof = match (verification.signed_through, &verification.signed_by) {
+                    (Some(seq), Some(key)) => format!(
+                        "; signed with {key} through its last record ({seq}): {} signature{} verified by KMS",
+                        verification.signatures,
+                        if verification.signatures == 1 { "" } else { "s" }
+                    ),
+                    _ => "; not signed: the chain proves only that the journal is consistent with itself (a record \
+                          rewritten with every later hash recomputed, or records cut off the end, would not show); \
+                          runs given --audit-kms-key are signed"
+                        .to_string(),
+                };
                 out.push_str(&format!(
-                    "run {id}: {} records, chain intact\n",
+                    "run {id}: {} records, chain intact{proof}\n",
                     verification.records
                 ));
             } else {

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::aws::{self, Aws};
 use crate::engine::{Fanout, Observer, RunReport};
+use crate::journal::signature::{self, Signer};
 use crate::journal::{Journal, JournalObserver, Operator, Record, StateDir};
 use crate::lock::{self, Held, LockError};
 use crate::redact::{Redacting, Redactor};
@@ -19,6 +20,8 @@ pub struct Recording {
     pub state: StateDir,
     pub lock_table: Option<String>,
     pub audit_s3: Option<S3Target>,
+    /// `--audit-kms-key`: sign the journal's head with this KMS key.
+    pub audit_kms_key: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -228,7 +231,48 @@ pub fn write_or_fail(journal: &Journal, record: &Record) -> Result<(), String> {
     })
 }
 
-/// The last record, the lock released, the journal uploaded. Returns whether the upload (if any) failed.
+/// Prepares `--audit-kms-key` (the key must exist and sign) before anything is journaled or sent.
+pub async fn signer(
+    recording: &Recording,
+    aws: Option<&Arc<Aws>>,
+    run_id: &str,
+) -> Result<Option<Arc<Signer>>, String> {
+    let Some(key) = &recording.audit_kms_key else {
+        return Ok(None);
+    };
+    let aws = aws.ok_or("--audit-kms-key needs AWS configuration, and an offline plan makes no AWS call")?;
+    Signer::new(aws.clone(), key, run_id)
+        .await
+        .map(|signer| Some(Arc::new(signer)))
+}
+
+/// Signs the journal's head when the run (or resume) has started; without that signature nothing is sent.
+pub async fn sign_start(journal: &Journal, signer: Option<&Arc<Signer>>) -> Result<(), String> {
+    match signer {
+        Some(signer) => signer.sign_head(journal, signature::AT_START).await,
+        None => Ok(()),
+    }
+}
+
+/// Puts gates behind a signature of the journal's head, when the run signs.
+pub fn signing_approver(
+    approver: Arc<dyn crate::engine::Approver>,
+    signer: Option<&Arc<Signer>>,
+    journal: &Arc<Journal>,
+) -> Arc<dyn crate::engine::Approver> {
+    match signer {
+        Some(signer) => Arc::new(signature::SigningApprover {
+            signer: signer.clone(),
+            journal: journal.clone(),
+            inner: approver,
+        }),
+        None => approver,
+    }
+}
+
+/// The last record (signed, with `--audit-kms-key`), the lock released, the journal uploaded. Returns whether the
+/// upload (if any) failed.
+#[allow(clippy::too_many_arguments)]
 pub async fn finish(
     journal: &Journal,
     report: &RunReport,
@@ -236,16 +280,26 @@ pub async fn finish(
     lock: Option<Held>,
     recording: &Recording,
     aws: Option<&Aws>,
+    signer: Option<&Arc<Signer>>,
+    redactor: &Redactor,
 ) -> bool {
     let record = Record::RunFinished {
         outcome: report.outcome.as_str().to_string(),
-        error: report.error.clone(),
+        error: report.error.as_deref().map(|error| redactor.text(error)),
         duration_ms: started.elapsed().as_millis() as u64,
     };
     if let Err(error) = journal.write(&record) {
         eprintln!(
             "runbook: cannot write the last journal record to {}: {error}",
             journal.path().display()
+        );
+    }
+    if let Some(signer) = signer
+        && let Err(error) = signer.sign_head(journal, signature::AT_RUN_END).await
+    {
+        eprintln!(
+            "runbook: warning: the journal was not signed at its end: {error}; `audit verify` will report its \
+             last records as unsigned"
         );
     }
     if let Some(lock) = lock {

@@ -14,7 +14,7 @@ use crate::cli::{Context, exit};
 use crate::commands::recorded::{self, Recording};
 use crate::engine::{self, ApproverIdentity, Mode, Prior};
 use crate::journal::replay::{self, Standing};
-use crate::journal::{Journal, Record, Skip, StateDir, chain, store};
+use crate::journal::{Journal, Record, Skip, StateDir, chain, signature, store};
 use crate::progress::Progress;
 use crate::redact::Redactor;
 use crate::runbook::{Runbook, StepEffect};
@@ -56,6 +56,9 @@ pub struct ResumeArgs {
     pub lock_table: Option<String>,
     #[arg(long, value_name = "s3://BUCKET/PREFIX", env = "RUNBOOK_AUDIT_S3")]
     pub audit_s3: Option<String>,
+    /// Sign the journal's head with this asymmetric KMS key at the start, at gates and at the end.
+    #[arg(long, value_name = "KEY", env = "RUNBOOK_AUDIT_KMS_KEY")]
+    pub audit_kms_key: Option<String>,
 }
 
 fn fail(message: impl std::fmt::Display) -> i32 {
@@ -232,6 +235,7 @@ pub fn run(context: &Context, args: ResumeArgs) -> i32 {
             state,
             lock_table: args.lock_table.clone(),
             audit_s3,
+            audit_kms_key: args.audit_kms_key.clone().filter(|key| !key.is_empty()),
         },
     };
     let started_at: jiff::Timestamp = started
@@ -264,7 +268,7 @@ pub fn run(context: &Context, args: ResumeArgs) -> i32 {
         flags,
         (run_id, started_at, started.lock),
         decisions,
-        interactive,
+        (interactive, &entries),
     ))
 }
 
@@ -322,15 +326,41 @@ async fn execute(
     flags: Flags,
     (run_id, started_at, lock_key): (String, jiff::Timestamp, Option<String>),
     decisions: Decisions,
-    interactive: bool,
+    (interactive, entries): (bool, &[chain::Entry]),
 ) -> i32 {
-    let aws = if run::needs_aws(&runbook) {
+    let signed = signature::declared(entries)
+        || entries.iter().any(|e| matches!(e.record, Some(Record::Signed { .. })));
+    let aws = if run::needs_aws(&runbook) || signed || flags.recording.audit_kms_key.is_some() {
         match Aws::load(&flags.aws).await {
             Ok(aws) => Some(Arc::new(aws)),
             Err(error) => return fail(error),
         }
     } else {
         None
+    };
+    // A signed journal is trusted only as far as its signatures verify; an unsigned tail is what a killed run
+    // leaves, and is what this resume goes on from.
+    let pinned = flags.recording.audit_kms_key.as_deref();
+    let signatures = signature::check(entries, aws.as_deref(), pinned).await;
+    let failed: Vec<&chain::Problem> = signatures
+        .problems
+        .iter()
+        .filter(|p| p.kind == chain::ProblemKind::Signature)
+        .collect();
+    if !failed.is_empty() {
+        return fail(format!(
+            "the journal of {run_id} fails signature verification:\n{}\na resume would trust records that may have \
+             been altered",
+            failed
+                .iter()
+                .map(|p| format!("  line {}: {}", p.line, p.detail))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ));
+    }
+    let signer = match recorded::signer(&flags.recording, aws.as_ref(), &run_id).await {
+        Ok(signer) => signer,
+        Err(error) => return fail(error),
     };
     let operator = recorded::operator(aws.as_deref()).await;
     let identity = ApproverIdentity {
@@ -363,9 +393,13 @@ async fn execute(
         skip: decisions.skip,
         approve: decisions.approve,
         discarded_bytes,
+        signing_key: signer.as_ref().map(|signer| signer.key().to_string()),
     };
     if let Err(error) = recorded::write_or_fail(&journal, &resumed) {
         return fail(error);
+    }
+    if let Err(error) = recorded::sign_start(&journal, signer.as_ref()).await {
+        return fail(format!("{error}; nothing was sent"));
     }
     let redactor = Redactor::for_params(&runbook, &params);
     let progress = Arc::new(Progress::new(run::progress_style(&flags), context.color));
@@ -379,10 +413,14 @@ async fn execute(
         (&run_id, started_at),
         Some(identity),
     );
-    options.approver = Arc::new(crate::redact::RedactingApprover {
-        redactor: redactor.clone(),
-        inner: options.approver,
-    });
+    options.approver = recorded::signing_approver(
+        Arc::new(crate::redact::RedactingApprover {
+            redactor: redactor.clone(),
+            inner: options.approver,
+        }),
+        signer.as_ref(),
+        &journal,
+    );
     let cancel = Arc::new(cancel);
     let lock_watch = recorded::watch_lock(
         Some(&mut lock),
@@ -403,6 +441,8 @@ async fn execute(
         Some(lock),
         &flags.recording,
         aws.as_deref(),
+        signer.as_ref(),
+        &redactor,
     )
     .await;
     redactor.report(&mut report);

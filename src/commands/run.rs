@@ -102,6 +102,13 @@ fn add_engine_flags(command: Command, verb: Verb, runbook: &Runbook) -> Command 
                 .value_name("s3://BUCKET/PREFIX")
                 .env("RUNBOOK_AUDIT_S3")
                 .help("Also upload the finished journal to BUCKET/PREFIX/<run id>/journal.jsonl"),
+        )
+        .arg(
+            Arg::new("audit_kms_key")
+                .long("audit-kms-key")
+                .value_name("KEY")
+                .env("RUNBOOK_AUDIT_KMS_KEY")
+                .help("Sign the journal's head with this asymmetric KMS key (id, ARN or alias) at the start, at gates and at the end"),
         );
     if runbook.param("region").is_none() {
         command = command.arg(
@@ -241,6 +248,10 @@ fn read_flags(
             .get_one::<String>("audit_s3")
             .map(|url| recorded::parse_s3(url))
             .transpose()?,
+        audit_kms_key: matches
+            .get_one::<String>("audit_kms_key")
+            .filter(|key| !key.is_empty())
+            .cloned(),
     };
     Ok(Flags {
         recording,
@@ -376,7 +387,12 @@ async fn execute(
 ) -> i32 {
     let _ = context;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let aws = if needs_aws(&runbook) && flags.mode != Mode::Offline {
+    let signs = flags.recording.audit_kms_key.is_some();
+    if signs && flags.mode == Mode::Offline {
+        eprintln!("runbook: --audit-kms-key needs AWS, and an offline plan makes no AWS call");
+        return exit::USAGE;
+    }
+    let aws = if (needs_aws(&runbook) || signs) && flags.mode != Mode::Offline {
         match Aws::load(&flags.aws).await {
             Ok(aws) => Some(Arc::new(aws)),
             Err(error) => {
@@ -459,6 +475,13 @@ async fn execute(
         None
     };
 
+    let signer = match recorded::signer(&flags.recording, aws.as_ref(), &run_id).await {
+        Ok(signer) => signer,
+        Err(error) => {
+            eprintln!("runbook: {error}; nothing was sent");
+            return exit::USAGE;
+        }
+    };
     let journal = match Journal::create(&flags.recording.state.journal(&run_id)) {
         Ok(journal) => Arc::new(journal),
         Err(error) => {
@@ -484,9 +507,14 @@ async fn execute(
             .and_then(|aws| aws.endpoint_url().map(str::to_string)),
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
         lock: (flags.mode == Mode::Run).then(|| lock_key.clone()),
+        signing_key: signer.as_ref().map(|signer| signer.key().to_string()),
     };
     if let Err(error) = recorded::write_or_fail(&journal, &started) {
         eprintln!("runbook: {error}");
+        return exit::USAGE;
+    }
+    if let Err(error) = recorded::sign_start(&journal, signer.as_ref()).await {
+        eprintln!("runbook: {error}; nothing was sent");
         return exit::USAGE;
     }
 
@@ -500,10 +528,14 @@ async fn execute(
         (&run_id, started_at),
         Some(identity),
     );
-    options.approver = Arc::new(crate::redact::RedactingApprover {
-        redactor: redactor.clone(),
-        inner: options.approver,
-    });
+    options.approver = recorded::signing_approver(
+        Arc::new(crate::redact::RedactingApprover {
+            redactor: redactor.clone(),
+            inner: options.approver,
+        }),
+        signer.as_ref(),
+        &journal,
+    );
     let cancel = Arc::new(cancel);
     let lock_watch = recorded::watch_lock(
         lock.as_mut(),
@@ -524,6 +556,8 @@ async fn execute(
         lock,
         &flags.recording,
         aws.as_deref(),
+        signer.as_ref(),
+        &redactor,
     )
     .await;
     redactor.report(&mut report);

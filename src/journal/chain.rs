@@ -4,8 +4,11 @@
 //! SHA-256 of the line as written without its `hash` member (the text up to it, closed with `}`), so editing a
 //! line without recomputing its hash shows at that line. `prev` is the `hash` of record N-1 (of [`GENESIS`] for
 //! the first), so an edit whose hash was recomputed shows at the next record. `seq` numbers records from 1, so a
-//! removed, inserted or reordered line shows too. What the chain cannot show is an edit of the very last record
-//! with its hash recomputed, or the last records cut off: that needs a copy elsewhere (`--audit-s3`).
+//! removed, inserted or reordered line shows too.
+//!
+//! The chain has no key, so it proves the journal consistent with itself and nothing more: an edit with every hash
+//! after it recomputed, or the last records cut off, leaves a chain as consistent as the original. Proving more
+//! takes a key: [`super::signature`] (KMS signatures over the head), or a copy kept elsewhere (`--audit-s3`).
 
 use std::collections::HashMap;
 
@@ -112,6 +115,12 @@ pub enum ProblemKind {
     Reordered,
     /// Not a sealed record at all (edited beyond parsing, or inserted by hand).
     Unreadable,
+    /// No record at all: nothing a run writes looks like this.
+    Empty,
+    /// A KMS signature over the chain's head that does not verify ([`super::signature`]).
+    Signature,
+    /// Records after the last signature of a journal that must end with one.
+    Unsigned,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -127,11 +136,27 @@ pub struct Verification {
     pub problems: Vec<Problem>,
     /// Bytes after the last newline: a record the writer did not finish (a crash), not tampering.
     pub incomplete_tail: usize,
+    /// KMS signatures that verified ([`super::signature::check`]); 0 for an unsigned journal.
+    pub signatures: usize,
+    /// The last record a verified signature covers: everything up to it is proven.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_through: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
 }
 
 impl Verification {
     pub fn intact(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// Adds what the journal's signatures prove to what the chain does.
+    pub fn add_signatures(&mut self, check: super::signature::Check) {
+        self.problems.extend(check.problems);
+        self.problems.sort_by_key(|p| p.line);
+        self.signatures = check.signatures;
+        self.signed_through = check.signed_through;
+        self.signed_by = check.signed_by;
     }
 }
 
@@ -156,6 +181,13 @@ pub fn verify(text: &str) -> Verification {
         }
     }
     verification.records = entries.len();
+    if entries.is_empty() && problems.is_empty() {
+        problems.push(Problem {
+            line: 1,
+            kind: ProblemKind::Empty,
+            detail: "the journal has no records; every run writes at least its run_started".into(),
+        });
+    }
 
     // Where each record number appears; a number seen twice means a line was inserted (or copied).
     let mut by_seq: HashMap<u64, Vec<usize>> = HashMap::new();

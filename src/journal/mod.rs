@@ -2,13 +2,15 @@
 //!
 //! `<state dir>/runs/<run id>/journal.jsonl`. Each record is written and fsynced before the engine goes on
 //! ([`observer`]), so a crash at any point leaves a journal that is valid up to its last complete line and says
-//! which calls were sent without an answer. [`chain`] seals and verifies; [`replay`] reads a journal back for
-//! `runbook resume`; [`timeline`] renders it for a post-mortem.
+//! which calls were sent without an answer. [`chain`] seals and verifies; [`signature`] has KMS sign the chain's
+//! head (`--audit-kms-key`) and checks those signatures; [`replay`] reads a journal back for `runbook resume`;
+//! [`timeline`] renders it for a post-mortem.
 
 pub mod chain;
 pub mod observer;
 pub mod record;
 pub mod replay;
+pub mod signature;
 pub mod store;
 pub mod timeline;
 pub mod writer;

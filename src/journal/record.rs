@@ -57,6 +57,10 @@ pub enum Record {
         engine_version: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lock: Option<String>,
+        /// `--audit-kms-key`: the journal's head is signed with this key at the start, at gates and at the end,
+        /// and `audit verify` holds it to that.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signing_key: Option<String>,
     },
     /// `runbook resume` continued the run from here on.
     Resumed {
@@ -74,6 +78,9 @@ pub enum Record {
         /// Bytes of an incomplete last line (a crash mid-write) cut off before appending.
         #[serde(default, skip_serializing_if = "is_zero")]
         discarded_bytes: u64,
+        /// `--audit-kms-key` of the resume, as in `run_started`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signing_key: Option<String>,
     },
     StepStarted {
         step: String,
@@ -198,6 +205,18 @@ pub enum Record {
         /// `--force`: removed although its holder was running (on this host, or renewing it in the table).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         forced: bool,
+    },
+    /// A KMS signature over the chain's head: record `signs_seq`, whose hash is `signs_hash`, in run `run_id`
+    /// (see [`super::signature`]). `at` is `start`, `gate` or `run_end`.
+    Signed {
+        at: String,
+        signs_seq: u64,
+        signs_hash: String,
+        /// The key's ARN, as KMS reported it when signing.
+        key_id: String,
+        algorithm: String,
+        /// Base64, as KMS returns it.
+        signature: String,
     },
     /// The run's lock was taken away while it ran (`unlock --force`, or it expired unrenewed): no step starts
     /// after this record, and the run ends `lock_lost`.
@@ -384,6 +403,7 @@ impl Record {
             Record::RunFinished { .. } => "run_finished",
             Record::Unlocked { .. } => "unlocked",
             Record::LockLost { .. } => "lock_lost",
+            Record::Signed { .. } => "signed",
         }
     }
 }

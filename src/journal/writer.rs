@@ -87,6 +87,15 @@ impl Journal {
         &self.path
     }
 
+    /// The number and hash of the last record written: what a signature over the chain's head signs.
+    pub fn head(&self) -> (u64, String) {
+        let tail = self
+            .tail
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (tail.seq, tail.prev.clone())
+    }
+
     /// Seals, writes and fsyncs one record. On error nothing is counted: the chain stays as on disk.
     pub fn write(&self, record: &Record) -> std::io::Result<()> {
         self.append(record, true)
