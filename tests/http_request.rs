@@ -304,7 +304,10 @@ async fn a_write_is_retried_after_a_refused_connection_and_never_after_a_server_
     )
     .await;
     let failed = failed.unwrap_err();
-    assert_eq!(attempts, 1, "a 503 to a write may have taken effect: {failed}");
+    assert_eq!(
+        attempts, 1,
+        "a 503 to a write may have taken effect: {failed}"
+    );
     assert!(!failed.transient);
     assert_eq!(flaky.load(Ordering::SeqCst), 1);
 }
@@ -393,7 +396,11 @@ fn an_http_write_refused_before_it_was_sent_is_resumed_without_asking() {
         .filter(|r| r["kind"] == "call_finished")
         .collect();
     assert_eq!(finished.len(), 2, "retried: {finished:?}");
-    assert!(finished.iter().all(|r| r["error_code"] == "ConnectionRefused"));
+    assert!(
+        finished
+            .iter()
+            .all(|r| r["error_code"] == "ConnectionRefused")
+    );
 
     // The server comes up on that port; resume sends the write without --rerun: it was never sent.
     let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();

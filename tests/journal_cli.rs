@@ -691,7 +691,10 @@ steps:
     let journal = std::fs::read_to_string(world.journal()).unwrap();
     let refusals = journal
         .lines()
-        .filter(|l| l.contains("\"kind\":\"call_finished\"") && l.contains("\"error_code\":\"ConnectionRefused\""))
+        .filter(|l| {
+            l.contains("\"kind\":\"call_finished\"")
+                && l.contains("\"error_code\":\"ConnectionRefused\"")
+        })
         .count();
     // Never sent, so a write is retried like a throttled one.
     assert_eq!(refusals, 2, "{journal}");
@@ -703,7 +706,10 @@ steps:
         .output()
         .unwrap();
     assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
-    assert_eq!(item(moto, "journal-refused", "k1").await.as_deref(), Some("1"));
+    assert_eq!(
+        item(moto, "journal-refused", "k1").await.as_deref(),
+        Some("1")
+    );
 }
 
 fn records(path: &std::path::Path) -> Vec<serde_json::Value> {
@@ -715,7 +721,8 @@ fn records(path: &std::path::Path) -> Vec<serde_json::Value> {
 }
 
 #[test]
-fn unlock_refuses_a_live_holder_and_a_forced_unlock_makes_it_stop_before_its_next_step_with_exit_5() {
+fn unlock_refuses_a_live_holder_and_a_forced_unlock_makes_it_stop_before_its_next_step_with_exit_5()
+{
     let world = World::new(&local_only("8s"), Vec::new());
     let holder = world.spawn(&["run", "local-only", "--token", "abc123"]);
     world.wait_for("the pause", kind_is("step_started", "pause"));
@@ -740,38 +747,40 @@ fn unlock_refuses_a_live_holder_and_a_forced_unlock_makes_it_stop_before_its_nex
     // Another run takes the lock at once; the first one notices and stops instead of running beside it.
     let second = world.spawn(&["run", "local-only", "--token", "abc123", "--quiet"]);
     let started = Instant::now();
+    let holder_pid = holder.id();
     let holder = holder.wait_with_output().unwrap();
     let stderr = text(&holder.stderr);
     assert_eq!(holder.status.code(), Some(5), "{stderr}");
-    assert!(started.elapsed() < Duration::from_secs(5), "noticed within seconds");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "noticed within seconds"
+    );
     assert!(stderr.contains("lock `local-only` was lost"), "{stderr}");
     let second = second.wait_with_output().unwrap();
     assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
 
     let runs = world.state().join("runs");
-    let mut journals: Vec<_> = std::fs::read_dir(&runs)
+    // The holder's journal: the two runs may have started within one second, so go by process id.
+    let first = std::fs::read_dir(&runs)
         .unwrap()
         .flatten()
-        .map(|e| e.path().join("journal.jsonl"))
-        .collect();
-    journals.sort();
-    let first = records(&journals[0]);
+        .map(|e| records(&e.path().join("journal.jsonl")))
+        .find(|journal| journal[0]["operator"]["pid"] == holder_pid)
+        .expect("the holder's journal");
     assert!(first.iter().any(|r| r["kind"] == "lock_lost"), "{first:?}");
     let finished = first.last().unwrap();
     assert_eq!(finished["kind"], "run_finished");
     assert_eq!(finished["outcome"], "lock_lost");
     assert!(
-        !first.iter().any(|r| r["kind"] == "step_started" && r["step"] == "last"),
+        !first
+            .iter()
+            .any(|r| r["kind"] == "step_started" && r["step"] == "last"),
         "no step started after the loss: {first:?}"
     );
     let unlocks = records(&world.state().join("unlocks.jsonl"));
     assert_eq!(unlocks.len(), 1);
     assert_eq!(unlocks[0]["forced"], true);
-    assert_eq!(unlocks[0]["holder"]["pid"], holder_pid(&first));
-}
-
-fn holder_pid(journal: &[serde_json::Value]) -> serde_json::Value {
-    journal[0]["operator"]["pid"].clone()
+    assert_eq!(unlocks[0]["holder"]["pid"], holder_pid);
 }
 
 #[test]
@@ -780,7 +789,10 @@ fn an_empty_or_damaged_lock_file_is_one_story_for_run_and_unlock() {
     let locks = world.state().join("locks");
     std::fs::create_dir_all(&locks).unwrap();
     let lock = locks.join(runbook::lock::local::file_name("local-only"));
-    for (content, described) in [("", "an empty file"), ("{not json", "9 bytes that are not a lock record")] {
+    for (content, described) in [
+        ("", "an empty file"),
+        ("{not json", "9 bytes that are not a lock record"),
+    ] {
         std::fs::write(&lock, content).unwrap();
         let refused = world.run(&["run", "local-only", "--token", "abc123"]);
         let stderr = text(&refused.stderr);
@@ -833,7 +845,14 @@ steps:
     let args = ["run", "held-long", "--lock-table", "journal-lock-heartbeat"];
     let holder = world.spawn(&args);
     world.wait_for("the pause", kind_is("step_started", "pause"));
-    let unlock = ["unlock", "held-long", "--lock-table", "journal-lock-heartbeat", "--reason", "stuck"];
+    let unlock = [
+        "unlock",
+        "held-long",
+        "--lock-table",
+        "journal-lock-heartbeat",
+        "--reason",
+        "stuck",
+    ];
     let refused = world.run(&unlock);
     let stderr = text(&refused.stderr);
     assert_eq!(refused.status.code(), Some(5), "{stderr}");
@@ -848,7 +867,10 @@ steps:
     assert_eq!(holder.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("was lost"), "{stderr}");
     let journal = records(&world.journal());
-    assert!(journal.iter().any(|r| r["kind"] == "lock_lost"), "{journal:?}");
+    assert!(
+        journal.iter().any(|r| r["kind"] == "lock_lost"),
+        "{journal:?}"
+    );
     assert!(!journal.iter().any(|r| r["step"] == "after"), "{journal:?}");
 
     // A lock whose holder stopped renewing it two heartbeats ago is unlocked without --force.
@@ -860,13 +882,20 @@ steps:
         .item("LockKey", S("held-long".into()))
         .item("RunId", S("r-ghost".into()))
         .item("Owner", S(owner.into()))
-        .item("ExpiresAt", N((jiff::Timestamp::now().as_second() + 1).to_string()))
+        .item(
+            "ExpiresAt",
+            N((jiff::Timestamp::now().as_second() + 1).to_string()),
+        )
         .send()
         .await
         .unwrap();
     let stale = world.run(&unlock);
     assert_eq!(stale.status.code(), Some(0), "{}", text(&stale.stderr));
-    assert!(text(&stale.stderr).contains("held by ghost@elsewhere"), "{}", text(&stale.stderr));
+    assert!(
+        text(&stale.stderr).contains("held by ghost@elsewhere"),
+        "{}",
+        text(&stale.stderr)
+    );
 }
 
 #[test]
@@ -896,7 +925,11 @@ fn unlock_and_resume_refuse_state_files_that_are_symbolic_links_and_write_nothin
     // A journal replaced by a link to a copy elsewhere: it verifies, and still the resume does not append to it.
     let interrupted = world.spawn(&["run", "local-only", "--token", "abc123"]);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::fs::read_dir(world.state().join("runs")).unwrap().count() < 2 {
+    while std::fs::read_dir(world.state().join("runs"))
+        .unwrap()
+        .count()
+        < 2
+    {
         assert!(Instant::now() < deadline, "the second run never started");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -969,7 +1002,8 @@ fn forge(path: &std::path::Path, also_signatures: bool) {
 }
 
 #[tokio::test]
-async fn kms_signed_chain_heads_find_a_recomputed_rewrite_and_a_truncation_that_the_bare_chain_cannot() {
+async fn kms_signed_chain_heads_find_a_recomputed_rewrite_and_a_truncation_that_the_bare_chain_cannot()
+ {
     let moto = Moto::shared();
     let kms = aws_sdk_kms::Client::new(&moto.sdk_config().await);
     let mut keys = Vec::new();
@@ -1011,14 +1045,23 @@ async fn kms_signed_chain_heads_find_a_recomputed_rewrite_and_a_truncation_that_
     assert_eq!(moments, ["start", "gate", "run_end"], "{original}");
     let verify = world.run(&["audit", "verify", "last"]);
     let stdout = text(&verify.stdout);
-    assert_eq!(verify.status.code(), Some(0), "{stdout}{}", text(&verify.stderr));
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&verify.stderr)
+    );
     assert!(stdout.contains(&format!("signed with {key}")), "{stdout}");
     assert!(stdout.contains("3 signatures verified by KMS"), "{stdout}");
     let pinned = world.run(&["audit", "verify", "last", "--audit-kms-key", key]);
     assert_eq!(pinned.status.code(), Some(0), "{}", text(&pinned.stdout));
     let wrong = world.run(&["audit", "verify", "last", "--audit-kms-key", other_key]);
     assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong.stdout));
-    assert!(text(&wrong.stdout).contains("signed with another key"), "{}", text(&wrong.stdout));
+    assert!(
+        text(&wrong.stdout).contains("signed with another key"),
+        "{}",
+        text(&wrong.stdout)
+    );
 
     for also_signatures in [false, true] {
         forge(&world.journal(), also_signatures);
@@ -1045,14 +1088,29 @@ async fn kms_signed_chain_heads_find_a_recomputed_rewrite_and_a_truncation_that_
     std::fs::write(world.journal(), "").unwrap();
     let empty = world.run(&["audit", "verify", "last"]);
     assert_eq!(empty.status.code(), Some(1), "{}", text(&empty.stdout));
-    assert!(text(&empty.stdout).contains("no records"), "{}", text(&empty.stdout));
+    assert!(
+        text(&empty.stdout).contains("no records"),
+        "{}",
+        text(&empty.stdout)
+    );
 
     // The genuine journal resumes (a killed run's unsigned tail would too), and the resume signs its end.
     std::fs::write(world.journal(), &original).unwrap();
-    let resumed = world.run(&["resume", "last", "--approve", "gate", "--audit-kms-key", key]);
+    let resumed = world.run(&[
+        "resume",
+        "last",
+        "--approve",
+        "gate",
+        "--audit-kms-key",
+        key,
+    ]);
     assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
     let verify = world.run(&["audit", "verify", "last", "--audit-kms-key", key]);
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
-    let timeline = text(&world.run(&["audit", "timeline", "last", "--format", "text"]).stdout);
+    let timeline = text(
+        &world
+            .run(&["audit", "timeline", "last", "--format", "text"])
+            .stdout,
+    );
     assert!(timeline.contains("step e saw hello alice"), "{timeline}");
 }

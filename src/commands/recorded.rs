@@ -160,7 +160,9 @@ pub fn watch_lock(
             let why = receiver.borrow_and_update().clone();
             if let Some(why) = why {
                 progress.suspend(|| {
-                    eprintln!("runbook: lock `{key_text}` was lost: {why}; starting no further step")
+                    eprintln!(
+                        "runbook: lock `{key_text}` was lost: {why}; starting no further step"
+                    )
                 });
                 let record = Record::LockLost {
                     key: key_text.clone(),
@@ -240,7 +242,8 @@ pub async fn signer(
     let Some(key) = &recording.audit_kms_key else {
         return Ok(None);
     };
-    let aws = aws.ok_or("--audit-kms-key needs AWS configuration, and an offline plan makes no AWS call")?;
+    let aws = aws
+        .ok_or("--audit-kms-key needs AWS configuration, and an offline plan makes no AWS call")?;
     Signer::new(aws.clone(), key, run_id)
         .await
         .map(|signer| Some(Arc::new(signer)))

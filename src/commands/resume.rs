@@ -329,7 +329,9 @@ async fn execute(
     (interactive, entries): (bool, &[chain::Entry]),
 ) -> i32 {
     let signed = signature::declared(entries)
-        || entries.iter().any(|e| matches!(e.record, Some(Record::Signed { .. })));
+        || entries
+            .iter()
+            .any(|e| matches!(e.record, Some(Record::Signed { .. })));
     let aws = if run::needs_aws(&runbook) || signed || flags.recording.audit_kms_key.is_some() {
         match Aws::load(&flags.aws).await {
             Ok(aws) => Some(Arc::new(aws)),
@@ -374,10 +376,11 @@ async fn execute(
             Err(error) => return fail(error),
         },
     };
-    let mut lock = match recorded::take_lock(&flags.recording, aws.as_ref(), &lock_key, &run_id).await {
-        Ok(lock) => lock,
-        Err(error) => return run::lock_refused(&error),
-    };
+    let mut lock =
+        match recorded::take_lock(&flags.recording, aws.as_ref(), &lock_key, &run_id).await {
+            Ok(lock) => lock,
+            Err(error) => return run::lock_refused(&error),
+        };
     let path = flags.recording.state.journal(&run_id);
     let (journal, discarded_bytes) = match Journal::append_to(&path) {
         Ok(opened) => opened,

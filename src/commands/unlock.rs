@@ -80,7 +80,10 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
         (Some(table_name), Some(aws)) => match table::standing(aws, table_name, key).await {
             Ok((standing, expiry)) => {
                 let fresh = matches!(standing, Standing::Held(_)) && expiry.heartbeat_is_fresh();
-                (standing, fresh.then(|| "its heartbeat is fresh".to_string()))
+                (
+                    standing,
+                    fresh.then(|| "its heartbeat is fresh".to_string()),
+                )
             }
             Err(error) => {
                 eprintln!("runbook unlock: cannot read lock `{key}` in {table_name}: {error}");

@@ -220,7 +220,10 @@ pub enum Record {
     },
     /// The run's lock was taken away while it ran (`unlock --force`, or it expired unrenewed): no step starts
     /// after this record, and the run ends `lock_lost`.
-    LockLost { key: String, detail: String },
+    LockLost {
+        key: String,
+        detail: String,
+    },
 }
 
 fn is_zero(n: &u64) -> bool {

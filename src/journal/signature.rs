@@ -159,7 +159,10 @@ impl crate::engine::Approver for SigningApprover {
         );
         Box::pin(async move {
             if let Err(error) = signer.sign_head(&journal, AT_GATE).await {
-                eprintln!("runbook: warning: the journal was not signed at gate {}: {error}", approval.step);
+                eprintln!(
+                    "runbook: warning: the journal was not signed at gate {}: {error}",
+                    approval.step
+                );
             }
             inner.decide(approval).await
         })
@@ -247,7 +250,11 @@ pub async fn check(entries: &[Entry], aws: Option<&Aws>, pinned: Option<&str>) -
             continue;
         };
         let key = pinned.unwrap_or(key_id);
-        let message = message(run_id.as_deref().unwrap_or_default(), *signs_seq, signs_hash);
+        let message = message(
+            run_id.as_deref().unwrap_or_default(),
+            *signs_seq,
+            signs_hash,
+        );
         let verified = aws::call(
             aws,
             &aws::kms::VERIFY,

@@ -29,7 +29,8 @@ impl Journal {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let file = super::store::open_no_follow(path, OpenOptions::new().create_new(true).append(true))?;
+        let file =
+            super::store::open_no_follow(path, OpenOptions::new().create_new(true).append(true))?;
         // The file's name in its folder, and the run's folder in `runs/`, must survive a crash too, or a synced
         // record could vanish with them.
         for dir in path.ancestors().skip(1).take(2) {
@@ -51,13 +52,14 @@ impl Journal {
     /// incomplete last line (the writer was killed mid-line) is cut off first; returns its length in bytes.
     pub fn append_to(path: &Path) -> std::io::Result<(Journal, u64)> {
         // One open, without following a link, for reading the chain's head and for appending after it.
-        let mut file = match super::store::open_no_follow(path, OpenOptions::new().read(true).write(true)) {
-            Ok(file) => file,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Journal::create(path).map(|journal| (journal, 0));
-            }
-            Err(error) => return Err(error),
-        };
+        let mut file =
+            match super::store::open_no_follow(path, OpenOptions::new().read(true).write(true)) {
+                Ok(file) => file,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    return Journal::create(path).map(|journal| (journal, 0));
+                }
+                Err(error) => return Err(error),
+            };
         let mut text = String::new();
         file.read_to_string(&mut text)?;
         let (lines, tail) = chain::complete_lines(&text);

@@ -117,7 +117,8 @@ pub async fn standing(aws: &Aws, table: &str, key: &str) -> Result<(Standing, Ex
         Some(owner) => Standing::Held(owner),
         None => Standing::Unreadable(format!(
             "item `{key}` in {table} expires at {} and has no readable Owner attribute",
-            jiff::Timestamp::from_second(expires).map_or_else(|_| expires.to_string(), |at| at.to_string())
+            jiff::Timestamp::from_second(expires)
+                .map_or_else(|_| expires.to_string(), |at| at.to_string())
         )),
     };
     Ok((standing, expiry))

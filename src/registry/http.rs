@@ -95,7 +95,11 @@ async fn perform(
     // Service `http`, operation the method; the URL goes with the request, where the redactor sees it.
     let operation = format!("http.{}", prepared.method);
     let request = json!({"method": prepared.method.as_str(), "url": prepared.url.as_str()});
-    let effect = if read_only { Effect::Read } else { Effect::Write };
+    let effect = if read_only {
+        Effect::Read
+    } else {
+        Effect::Write
+    };
     let client = context.http();
     context
         .with_retries_for(&operation, request, effect, || attempt(client, &prepared))
