@@ -23,6 +23,9 @@ pub mod exit {
     pub const DECLINED: i32 = 4;
     /// Another run holds the lock (named with when it took it); nothing was sent.
     pub const LOCKED: i32 = 5;
+    /// The operator refused an approval gate: the run ended there by decision, `on_failure` did not run, and
+    /// what earlier writes left behind is named with the command that removes it.
+    pub const REFUSED: i32 = 6;
     /// Interrupted (SIGINT or SIGTERM): in-flight calls finished, nothing new started.
     pub const INTERRUPTED: i32 = 130;
 }

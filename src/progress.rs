@@ -67,6 +67,7 @@ impl Progress {
             StepStatus::Failed => self.paint("FAILED", "1;31"),
             StepStatus::Skipped => self.paint("skipped", "2"),
             StepStatus::AwaitingApproval => self.paint("awaiting approval", "1;33"),
+            StepStatus::Refused => self.paint("refused", "1;33"),
             StepStatus::Planned => self.paint("planned", "36"),
             StepStatus::Deferred => self.paint("deferred", "2"),
             StepStatus::NotRun => self.paint("not run", "2"),

@@ -25,6 +25,24 @@ fn row(step: &StepReport) -> Vec<String> {
     ]
 }
 
+/// What the writes before a refused gate left behind, each with the command that removes it.
+fn leftovers(report: &RunReport) -> String {
+    if report.outcome != Outcome::Refused {
+        return String::new();
+    }
+    if report.leftovers.is_empty() {
+        return "no write had been made before the gate\n".into();
+    }
+    let mut text = String::from("left behind by writes before the gate:\n");
+    for leftover in &report.leftovers {
+        text.push_str(&format!("  {}: {}\n", leftover.step, leftover.summary));
+        if let Some(remove) = &leftover.remove {
+            text.push_str(&format!("    remove it: {remove}\n"));
+        }
+    }
+    text
+}
+
 pub fn text(report: &RunReport) -> String {
     let rows: Vec<Vec<String>> = report
         .steps
@@ -69,6 +87,10 @@ pub fn text(report: &RunReport) -> String {
                 gates.first().copied().unwrap_or("STEP")
             )
         }
+        Outcome::Refused => format!(
+            "REFUSED: {}; nothing after the gate ran, and on_failure did not run (a refusal is not a failure)",
+            report.error.as_deref().unwrap_or("an approval was refused")
+        ),
         Outcome::Interrupted => "interrupted: no new step was started after the signal".to_string(),
         Outcome::LockLost => format!(
             "LOST ITS LOCK: no new step was started after that; {}",
@@ -82,5 +104,6 @@ pub fn text(report: &RunReport) -> String {
         report.runbook,
         duration::format_short(report.duration)
     ));
+    out.push_str(&leftovers(report));
     out
 }

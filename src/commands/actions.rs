@@ -72,6 +72,16 @@ fn describe(spec: &ActionSpec) -> String {
             out.push_str(&format!("  {line}\n"));
         }
     }
+    if let Some(pages) = spec.pages() {
+        out.push_str(&format!(
+            "\nPages\n  every page is read: each `{}` of an answer is sent back as `{}` until the last page \
+             (at most {}); `output.{}` holds the items of every page\n",
+            pages.response_token,
+            pages.request_token,
+            crate::engine::MAX_PAGES,
+            pages.lists.join("`, `output.")
+        ));
+    }
     if !spec.iam.is_empty() {
         out.push_str(&format!("\nIAM\n  {}\n", spec.iam.join(", ")));
     }

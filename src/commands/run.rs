@@ -689,6 +689,7 @@ pub(super) fn exit_code(report: &RunReport) -> i32 {
         Outcome::Succeeded | Outcome::Planned => exit::OK,
         Outcome::Failed => exit::FAILED,
         Outcome::AwaitingApproval => exit::AWAITING_APPROVAL,
+        Outcome::Refused => exit::REFUSED,
         Outcome::Interrupted => exit::INTERRUPTED,
         Outcome::LockLost => exit::LOCKED,
     }

@@ -10,6 +10,7 @@ mod backoff;
 mod deferred;
 mod event;
 mod input;
+mod pages;
 mod prior;
 mod report;
 mod scheduler;
@@ -25,8 +26,9 @@ pub use action_context::{ActionContext, RunFn};
 pub use approval::{Approval, Approver, ApproverIdentity, Decision};
 pub use backoff::Backoff;
 pub use event::{AttemptOutcome, Event, Fanout, Observer, Silent};
+pub use pages::MAX_PAGES;
 pub use prior::{Prior, PriorStep};
-pub use report::{Criterion, Outcome, RunReport, StepReport, StepStatus};
+pub use report::{Criterion, Leftover, Outcome, RunReport, StepReport, StepStatus};
 pub use scheduler::{execute, execute_with_unknown_params, render_lock_key, resume};
 pub use step::invoke;
 

@@ -22,6 +22,8 @@ pub enum StepStatus {
     Deferred,
     /// An approval gate nobody approved; the run stopped here.
     AwaitingApproval,
+    /// An approval gate the operator refused; the run ended here, by decision rather than by failure.
+    Refused,
 }
 
 impl StepStatus {
@@ -34,6 +36,7 @@ impl StepStatus {
             StepStatus::Planned => "planned",
             StepStatus::Deferred => "deferred",
             StepStatus::AwaitingApproval => "awaiting_approval",
+            StepStatus::Refused => "refused",
         }
     }
 
@@ -144,6 +147,8 @@ pub enum Outcome {
     Failed,
     /// Stopped cleanly at an approval gate.
     AwaitingApproval,
+    /// An operator refused an approval gate: a decision, not a failure, so `on_failure` does not run.
+    Refused,
     Interrupted,
     /// The run's lock was taken away while it ran; like an interrupt, no step started after. Set by the command
     /// that holds the lock, not by the engine.
@@ -158,6 +163,7 @@ impl Outcome {
             Outcome::Succeeded => "succeeded",
             Outcome::Failed => "failed",
             Outcome::AwaitingApproval => "awaiting_approval",
+            Outcome::Refused => "refused",
             Outcome::Interrupted => "interrupted",
             Outcome::LockLost => "lock_lost",
             Outcome::Planned => "planned",
@@ -181,6 +187,20 @@ pub struct RunReport {
     /// The first error, the one that failed the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A refused run: what its writes before the gate left behind, and how to remove each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub leftovers: Vec<Leftover>,
+}
+
+/// A write that took effect before the run was refused, left as it is.
+#[derive(Clone, Debug, Serialize)]
+pub struct Leftover {
+    pub step: String,
+    /// What the write did, with its values (`Restore ... into new table ...`).
+    pub summary: String,
+    /// A command that removes what it made, when the action has one ([`crate::registry::undo`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remove: Option<String>,
 }
 
 impl RunReport {

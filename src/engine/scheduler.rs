@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use super::deferred::watch;
 use super::event::Event;
 use super::prior::Prior;
-use super::report::{Criterion, Outcome, RunReport, StepReport, StepStatus};
+use super::report::{Criterion, Leftover, Outcome, RunReport, StepReport, StepStatus};
 use super::scope::{Results, Scope};
 use super::step::{Ended, Shared, error_text, reuse, run_step, verify_then_run};
 use super::{Mode, Options};
@@ -102,6 +102,7 @@ async fn execute_inner(
         success_criteria: Vec::new(),
         on_failure: Vec::new(),
         error: None,
+        leftovers: Vec::new(),
     };
 
     let run_value = run_value(&runbook, &options.run_id, options.started_at);
@@ -144,6 +145,14 @@ async fn execute_inner(
     report.steps = walk.reports;
     report.error = walk.first_error.clone();
     report.outcome = walk.outcome;
+    if report.outcome == Outcome::Refused {
+        let region = shared
+            .options
+            .aws
+            .as_ref()
+            .map(|aws| aws.region().to_string());
+        report.leftovers = leftovers(&runbook, &report.steps, region.as_deref());
+    }
 
     if report.outcome == Outcome::Succeeded {
         report.success_criteria = evaluate_criteria(&shared, &scope);
@@ -180,6 +189,32 @@ async fn execute_inner(
     }
     report.duration = started.elapsed();
     report
+}
+
+/// The writes that took effect before a refusal, each with the command that removes what it made.
+fn leftovers(runbook: &Runbook, steps: &[StepReport], region: Option<&str>) -> Vec<Leftover> {
+    steps
+        .iter()
+        .filter(|report| report.effect == "write" && report.status == StepStatus::Succeeded)
+        .map(|report| {
+            let remove = runbook
+                .step(&report.id)
+                .and_then(|step| step.action())
+                .and_then(|action| {
+                    crate::registry::undo::command(
+                        action.spec.name,
+                        report.request.as_ref(),
+                        report.output.as_ref(),
+                        region,
+                    )
+                });
+            Leftover {
+                step: report.id.clone(),
+                summary: report.summary.clone(),
+                remove,
+            }
+        })
+        .collect()
 }
 
 fn redact_params(runbook: &Runbook, params: &Map<String, Json>) -> Map<String, Json> {
@@ -327,6 +362,17 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
             }
             StepStatus::AwaitingApproval if outcome == Outcome::Succeeded => {
                 outcome = Outcome::AwaitingApproval;
+            }
+            // A refusal ends the run as the operator's decision; a failure elsewhere at the same time still wins.
+            StepStatus::Refused if outcome != Outcome::Failed => {
+                outcome = Outcome::Refused;
+                first_error.get_or_insert_with(|| {
+                    format!(
+                        "step `{}`: {}",
+                        report.id,
+                        report.error.clone().unwrap_or_else(|| "refused".into())
+                    )
+                });
             }
             _ => {}
         }

@@ -366,9 +366,9 @@ async fn run_approval(
             known(step, StepStatus::Succeeded, None, &Map::new())
         }
         Decision::Rejected { by } => {
-            report.status = StepStatus::Failed;
+            report.status = StepStatus::Refused;
             report.error = Some(format!("approval refused by {by}"));
-            known(step, StepStatus::Failed, None, &Map::new())
+            known(step, StepStatus::Refused, None, &Map::new())
         }
         Decision::TimedOut => {
             report.status = StepStatus::Failed;
@@ -761,6 +761,11 @@ pub async fn invoke(
             let input =
                 super::input::coerce(spec, Some(op.protocol), request.clone()).map_err(invalid)?;
             context.call(op, input).await
+        }
+        Execute::Paged(op, pages) => {
+            let input =
+                super::input::coerce(spec, Some(op.protocol), request.clone()).map_err(invalid)?;
+            super::pages::follow(context, op, pages, input).await
         }
         Execute::Run(run) => {
             let input = super::input::coerce(spec, None, request.clone()).map_err(invalid)?;

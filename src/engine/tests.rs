@@ -1215,19 +1215,25 @@ async fn a_gate_nobody_can_answer_stops_the_run_cleanly() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_rejected_gate_fails_the_run() {
+async fn a_refused_gate_ends_the_run_as_refused_and_on_failure_does_not_run() {
     let harness = Harness::new(Mode::Run).decide("gate", Decision::Rejected { by: "bob".into() });
     let report = harness
         .run(runbook(&GATED.replace("KEY", "rejected")))
         .await;
-    assert_eq!(report.outcome, Outcome::Failed);
+    assert_eq!(report.outcome, Outcome::Refused);
+    assert_eq!(
+        report.error.as_deref(),
+        Some("step `gate`: approval refused by bob")
+    );
     let gate = step(&report, "gate");
-    assert_eq!(gate.status, StepStatus::Failed);
+    assert_eq!(gate.status, StepStatus::Refused);
     assert_eq!(gate.error.as_deref(), Some("approval refused by bob"));
     assert_eq!(gate.approved_by, None);
     assert_eq!(step(&report, "after").status, StepStatus::NotRun);
-    assert_eq!(step(&report, "alert").status, StepStatus::Succeeded);
+    assert_eq!(step(&report, "alert").status, StepStatus::NotRun);
     assert_eq!(state("rejected-after").calls, 0);
+    assert_eq!(state("rejected-alert").calls, 0, "on_failure ran");
+    assert!(report.leftovers.is_empty(), "test.echo is a read");
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 //! Amazon Athena.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 const WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/{WorkGroup}";
@@ -66,7 +66,10 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.ListQueryExecutions",
-        execute: Execute::Call(&aws::athena::LIST_QUERY_EXECUTIONS),
+        execute: Execute::Paged(
+            &aws::athena::LIST_QUERY_EXECUTIONS,
+            Pages::next_token(&["QueryExecutionIds"]),
+        ),
         effect: Effect::Read,
         members: &[
             opt("NextToken", String),

@@ -1,7 +1,7 @@
 //! AWS CloudFormation.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 
 const STACK: &str = "arn:aws:cloudformation:{region}:{account}:stack/{StackName}/*";
 
@@ -33,7 +33,10 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.DescribeStackEvents",
-        execute: Execute::Call(&crate::aws::cloudformation::DESCRIBE_STACK_EVENTS),
+        execute: Execute::Paged(
+            &crate::aws::cloudformation::DESCRIBE_STACK_EVENTS,
+            Pages::next_token(&["StackEvents"]),
+        ),
         effect: Effect::Read,
         members: &[opt("StackName", String), opt("NextToken", String)],
         iam: &["cloudformation:DescribeStackEvents"],
@@ -74,7 +77,10 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "cloudformation.ListStackResources",
-        execute: Execute::Call(&crate::aws::cloudformation::LIST_STACK_RESOURCES),
+        execute: Execute::Paged(
+            &crate::aws::cloudformation::LIST_STACK_RESOURCES,
+            Pages::next_token(&["StackResourceSummaries"]),
+        ),
         effect: Effect::Read,
         members: &[req("StackName", String), opt("NextToken", String)],
         iam: &["cloudformation:ListStackResources"],

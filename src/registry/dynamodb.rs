@@ -1,7 +1,7 @@
 //! Amazon DynamoDB.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 const TABLE: &str = "arn:aws:dynamodb:{region}:{account}:table/{TableName}";
@@ -29,7 +29,14 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.ListBackups",
-        execute: Execute::Call(&aws::dynamodb::LIST_BACKUPS),
+        execute: Execute::Paged(
+            &aws::dynamodb::LIST_BACKUPS,
+            Pages {
+                request_token: "ExclusiveStartBackupArn",
+                response_token: "LastEvaluatedBackupArn",
+                lists: &["BackupSummaries"],
+            },
+        ),
         effect: Effect::Read,
         members: &[
             opt("TableName", String),
@@ -47,7 +54,14 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.ListTables",
-        execute: Execute::Call(&aws::dynamodb::LIST_TABLES),
+        execute: Execute::Paged(
+            &aws::dynamodb::LIST_TABLES,
+            Pages {
+                request_token: "ExclusiveStartTableName",
+                response_token: "LastEvaluatedTableName",
+                lists: &["TableNames"],
+            },
+        ),
         effect: Effect::Read,
         members: &[
             opt("ExclusiveStartTableName", String),

@@ -1,13 +1,20 @@
 //! Amazon DynamoDB Streams.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "dynamodbstreams.ListStreams",
-        execute: Execute::Call(&aws::dynamodbstreams::LIST_STREAMS),
+        execute: Execute::Paged(
+            &aws::dynamodbstreams::LIST_STREAMS,
+            Pages {
+                request_token: "ExclusiveStartStreamArn",
+                response_token: "LastEvaluatedStreamArn",
+                lists: &["Streams"],
+            },
+        ),
         effect: Effect::Read,
         members: &[
             opt("TableName", String),

@@ -1,7 +1,7 @@
 //! Amazon EventBridge (service prefix `events`).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 /// The ARN of a rule on the default bus; rules on a custom bus are `rule/{EventBusName}/{Name}`.
@@ -40,7 +40,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "events.ListRules",
-        execute: Execute::Call(&aws::eventbridge::LIST_RULES),
+        execute: Execute::Paged(&aws::eventbridge::LIST_RULES, Pages::next_token(&["Rules"])),
         effect: Effect::Read,
         members: &[
             opt("NamePrefix", String),

@@ -1,7 +1,7 @@
 //! AWS Glue Data Catalog, plus the Iceberg snapshot composites built on it.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 const TABLE: &str = "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{Name}";
@@ -29,7 +29,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.GetTables",
-        execute: Execute::Call(&aws::glue::GET_TABLES),
+        execute: Execute::Paged(&aws::glue::GET_TABLES, Pages::next_token(&["TableList"])),
         effect: Effect::Read,
         members: &[
             req("DatabaseName", String),
@@ -83,7 +83,10 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.GetTableVersions",
-        execute: Execute::Call(&aws::glue::GET_TABLE_VERSIONS),
+        execute: Execute::Paged(
+            &aws::glue::GET_TABLE_VERSIONS,
+            Pages::next_token(&["TableVersions"]),
+        ),
         effect: Effect::Read,
         members: &[
             req("DatabaseName", String),

@@ -1,7 +1,7 @@
 //! AWS Lambda.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 const FUNCTION: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}";
@@ -10,7 +10,10 @@ const ALIAS: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}:{
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "lambda.ListVersionsByFunction",
-        execute: Execute::Call(&aws::lambda::LIST_VERSIONS_BY_FUNCTION),
+        execute: Execute::Paged(
+            &aws::lambda::LIST_VERSIONS_BY_FUNCTION,
+            Pages::markers(&["Versions"]),
+        ),
         effect: Effect::Read,
         members: &[
             req("FunctionName", String),
@@ -24,7 +27,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "lambda.ListAliases",
-        execute: Execute::Call(&aws::lambda::LIST_ALIASES),
+        execute: Execute::Paged(&aws::lambda::LIST_ALIASES, Pages::markers(&["Aliases"])),
         effect: Effect::Read,
         members: &[
             req("FunctionName", String),

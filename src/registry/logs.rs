@@ -2,7 +2,7 @@
 //! times are epoch milliseconds, except StartQuery's, which are epoch seconds.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 const LOG_GROUP: &str = "arn:aws:logs:{region}:{account}:log-group:{logGroupName}:*";
@@ -10,7 +10,14 @@ const LOG_GROUP: &str = "arn:aws:logs:{region}:{account}:log-group:{logGroupName
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "logs.FilterLogEvents",
-        execute: Execute::Call(&aws::logs::FILTER_LOG_EVENTS),
+        execute: Execute::Paged(
+            &aws::logs::FILTER_LOG_EVENTS,
+            Pages {
+                request_token: "nextToken",
+                response_token: "nextToken",
+                lists: &["events", "searchedLogStreams"],
+            },
+        ),
         effect: Effect::Read,
         // Exactly one of logGroupName and logGroupIdentifier is required.
         members: &[
@@ -36,7 +43,14 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.DescribeLogGroups",
-        execute: Execute::Call(&aws::logs::DESCRIBE_LOG_GROUPS),
+        execute: Execute::Paged(
+            &aws::logs::DESCRIBE_LOG_GROUPS,
+            Pages {
+                request_token: "nextToken",
+                response_token: "nextToken",
+                lists: &["logGroups"],
+            },
+        ),
         effect: Effect::Read,
         members: &[
             opt("accountIdentifiers", List),
@@ -55,7 +69,14 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "logs.DescribeLogStreams",
-        execute: Execute::Call(&aws::logs::DESCRIBE_LOG_STREAMS),
+        execute: Execute::Paged(
+            &aws::logs::DESCRIBE_LOG_STREAMS,
+            Pages {
+                request_token: "nextToken",
+                response_token: "nextToken",
+                lists: &["logStreams"],
+            },
+        ),
         effect: Effect::Read,
         // Exactly one of logGroupName and logGroupIdentifier is required.
         members: &[

@@ -22,6 +22,7 @@ mod s3tables;
 mod sns;
 mod sqs;
 mod sts;
+pub mod undo;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -111,9 +112,46 @@ pub const fn opt(name: &'static str, ty: MemberType) -> Member {
 pub enum Execute {
     /// Exactly one AWS API call; the step's `output` is the API's response.
     Call(&'static crate::aws::AwsOp),
+    /// A list operation whose results continue on later pages: the engine sends it again with each page's token
+    /// until the last page ([`crate::engine`]'s `pages`), every page a call of its own in the journal, and the
+    /// step's `output` is the first page's response with the lists of every page joined.
+    Paged(&'static crate::aws::AwsOp, Pages),
     /// Built-ins and composites: code that makes any number of calls through [`crate::engine::ActionContext`],
     /// each retried and reported like a single call.
     Run(crate::engine::RunFn),
+}
+
+/// Where a paged list operation keeps its place, in the API's own member names.
+#[derive(Clone, Copy, Debug)]
+pub struct Pages {
+    /// The request member that asks for the page after a token, e.g. DynamoDB ListTables'
+    /// `ExclusiveStartTableName`.
+    pub request_token: &'static str,
+    /// The response member that carries the token; absent, null or empty on the last page, e.g.
+    /// `LastEvaluatedTableName`.
+    pub response_token: &'static str,
+    /// The response lists that continue on the next page, e.g. `TableNames`.
+    pub lists: &'static [&'static str],
+}
+
+impl Pages {
+    /// `Marker` in, `NextMarker` out (Lambda).
+    pub const fn markers(lists: &'static [&'static str]) -> Pages {
+        Pages {
+            request_token: "Marker",
+            response_token: "NextMarker",
+            lists,
+        }
+    }
+
+    /// `NextToken` in and out (CloudFormation, Glue, SQS, most newer APIs).
+    pub const fn next_token(lists: &'static [&'static str]) -> Pages {
+        Pages {
+            request_token: "NextToken",
+            response_token: "NextToken",
+            lists,
+        }
+    }
 }
 
 /// One row of the registry.
@@ -139,6 +177,14 @@ pub struct ActionSpec {
 impl ActionSpec {
     pub fn member(&self, name: &str) -> Option<&Member> {
         self.members.iter().find(|m| m.name == name)
+    }
+
+    /// How the action's results continue on later pages, when they do.
+    pub fn pages(&self) -> Option<&Pages> {
+        match &self.execute {
+            Execute::Paged(_, pages) => Some(pages),
+            _ => None,
+        }
     }
 }
 
@@ -209,6 +255,34 @@ mod tests {
     fn aws_actions_declare_iam_permissions() {
         for spec in all().filter(|s| !s.name.starts_with("core.") && !s.name.starts_with("http.")) {
             assert!(!spec.iam.is_empty(), "{} declares no IAM action", spec.name);
+        }
+    }
+
+    #[test]
+    fn paged_actions_name_their_token_as_an_input_member_and_read() {
+        let paged: Vec<&ActionSpec> = all().filter(|spec| spec.pages().is_some()).collect();
+        for name in [
+            "dynamodb.ListTables",
+            "dynamodb.ListBackups",
+            "lambda.ListVersionsByFunction",
+            "cloudformation.DescribeStackEvents",
+            "glue.GetTableVersions",
+        ] {
+            assert!(
+                paged.iter().any(|spec| spec.name == name),
+                "{name} is not paged"
+            );
+        }
+        for spec in paged {
+            let pages = spec.pages().unwrap();
+            assert_eq!(spec.effect, Effect::Read, "{} pages but writes", spec.name);
+            assert!(
+                spec.member(pages.request_token).is_some(),
+                "{}: {} is not one of its members",
+                spec.name,
+                pages.request_token
+            );
+            assert!(!pages.lists.is_empty(), "{} joins no list", spec.name);
         }
     }
 

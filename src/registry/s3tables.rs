@@ -2,7 +2,7 @@
 //! the Iceberg composites at the end use our PascalCase names.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 /// Table ARNs end in a table ID the request does not carry, so table-level rows name every table in the bucket.
@@ -65,7 +65,14 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.ListTables",
-        execute: Execute::Call(&aws::s3tables::LIST_TABLES),
+        execute: Execute::Paged(
+            &aws::s3tables::LIST_TABLES,
+            Pages {
+                request_token: "continuationToken",
+                response_token: "continuationToken",
+                lists: &["tables"],
+            },
+        ),
         effect: Effect::Read,
         members: &[
             req("tableBucketARN", String),
@@ -82,7 +89,14 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.ListNamespaces",
-        execute: Execute::Call(&aws::s3tables::LIST_NAMESPACES),
+        execute: Execute::Paged(
+            &aws::s3tables::LIST_NAMESPACES,
+            Pages {
+                request_token: "continuationToken",
+                response_token: "continuationToken",
+                lists: &["namespaces"],
+            },
+        ),
         effect: Effect::Read,
         members: &[
             req("tableBucketARN", String),

@@ -1,7 +1,7 @@
 //! Amazon Simple Queue Service (SQS).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 pub const ACTIONS: &[ActionSpec] = &[
@@ -118,7 +118,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.ListQueues",
-        execute: Execute::Call(&aws::sqs::LIST_QUEUES),
+        execute: Execute::Paged(&aws::sqs::LIST_QUEUES, Pages::next_token(&["QueueUrls"])),
         effect: Effect::Read,
         members: &[
             opt("QueueNamePrefix", String),
