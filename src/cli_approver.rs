@@ -50,7 +50,8 @@ impl Approver for CliApprover {
                 progress.suspend(|| {
                     eprintln!(
                         "\napproval needed for step `{}`:\n  {}",
-                        approval.step, approval.prompt
+                        approval.step,
+                        approval.prompt.replace('\n', "\n  ")
                     );
                     eprint!("Type 'yes' to approve (anything else refuses): ");
                     let _ = std::io::stderr().flush();

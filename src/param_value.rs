@@ -17,11 +17,13 @@ pub fn parse_cli(
         ParamTypeName::String | ParamTypeName::Datetime | ParamTypeName::Duration => {
             serde_json::Value::String(text.to_string())
         }
-        ParamTypeName::Integer => text
-            .trim()
-            .parse::<i64>()
-            .map(Into::into)
-            .map_err(|_| format!("`{text}` is not a whole number"))?,
+        ParamTypeName::Integer => text.trim().parse::<i64>().map(Into::into).map_err(|_| {
+            if is_whole_number(text.trim()) {
+                out_of_range(text)
+            } else {
+                format!("`{text}` is not a whole number")
+            }
+        })?,
         ParamTypeName::Number => text
             .trim()
             .parse::<f64>()
@@ -71,8 +73,9 @@ pub fn check(
                 return Err(format!("`{text}` does not match the pattern `{written}`"));
             }
         }
-        (ParamTypeName::Integer, J::Number(n)) if n.is_i64() || n.is_u64() => {
-            check_bounds(constraints, value)?
+        (ParamTypeName::Integer, J::Number(n)) if n.is_i64() => check_bounds(constraints, value)?,
+        (ParamTypeName::Integer, J::Number(n)) if n.is_u64() => {
+            return Err(out_of_range(&n.to_string()));
         }
         (ParamTypeName::Number, J::Number(_)) => check_bounds(constraints, value)?,
         (ParamTypeName::Boolean, J::Bool(_)) => {}
@@ -110,6 +113,22 @@ pub fn check(
         ));
     }
     Ok(())
+}
+
+/// Digits with an optional sign: a whole number, whatever its size.
+fn is_whole_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Integers are 64-bit signed all the way through (templates, JSON, AWS members such as an Iceberg snapshot id,
+/// itself a Java `long`): a bigger one is refused with the range, not called "not a whole number".
+fn out_of_range(text: &str) -> String {
+    format!(
+        "`{text}` is out of range: whole numbers are 64-bit signed, from {} to {}",
+        i64::MIN,
+        i64::MAX
+    )
 }
 
 fn check_bounds(constraints: &Constraints, value: &serde_json::Value) -> Result<(), String> {
@@ -189,6 +208,21 @@ mod tests {
             serde_json::json!(["a"])
         );
         assert!(parse_cli(ParamTypeName::Integer, &none(), "4.2").is_err());
+        // The operations runbook's example snapshot id is beyond a signed 64-bit integer (an Iceberg `long`).
+        let error = parse_cli(ParamTypeName::Integer, &none(), "12345678901234567890").unwrap_err();
+        assert!(error.contains("out of range"), "{error}");
+        assert!(error.contains("9223372036854775807"), "{error}");
+        assert_eq!(
+            parse_cli(ParamTypeName::Integer, &none(), "9223372036854775807").unwrap(),
+            serde_json::json!(9223372036854775807i64)
+        );
+        let error = check(
+            ParamTypeName::Integer,
+            &none(),
+            &serde_json::json!(12345678901234567890u64),
+        )
+        .unwrap_err();
+        assert!(error.contains("out of range"), "{error}");
         assert!(parse_cli(ParamTypeName::Datetime, &none(), "yesterday").is_err());
         assert!(parse_cli(ParamTypeName::Duration, &none(), "5 minutes").is_err());
         assert!(parse_cli(ParamTypeName::Map, &none(), "[1]").is_err());

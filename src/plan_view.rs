@@ -101,7 +101,8 @@ pub fn text(report: &RunReport) -> String {
             status_text(step),
             step.id,
             action,
-            step.summary
+            // A multi-line approval prompt (the evidence a gate shows) stays under its step.
+            step.summary.replace('\n', "\n       ")
         ));
         if let Some(request) = &step.request
             && step.effect != "approval"
@@ -118,7 +119,10 @@ pub fn text(report: &RunReport) -> String {
             out.push_str(&format!("       why:     {reason}\n"));
         }
         if let Some(error) = &step.error {
-            out.push_str(&format!("       error:   {error}\n"));
+            out.push_str(&format!(
+                "       error:   {}\n",
+                error.replace('\n', "\n       ")
+            ));
         }
     }
     if !report.success_criteria.is_empty() {

@@ -33,6 +33,7 @@ fn build_environment() -> Environment<'static> {
     env.add_filter("add_duration", add_duration);
     env.add_filter("format_datetime", format_datetime);
     env.add_filter("to_epoch", to_epoch);
+    env.add_filter("pick", pick);
     env.add_filter("from_epoch", from_epoch);
     env.add_function("now", now);
     env
@@ -199,6 +200,22 @@ fn to_json(value: Value) -> Result<String, Error> {
     serde_json::to_string(&to_json_value(&value)?).map_err(|e| invalid(e.to_string()))
 }
 
+/// `item | pick(['PK', 'SK'])`: the mapping with only the named keys it has, in that order (a DynamoDB key out
+/// of a whole item).
+fn pick(value: Value, names: Vec<String>) -> Result<Value, Error> {
+    if value.as_object().is_none() || value.as_str().is_some() {
+        return Err(invalid(format!("pick needs a mapping, found {value}")));
+    }
+    let mut picked = Vec::with_capacity(names.len());
+    for name in names {
+        let found = value.get_item(&Value::from(name.as_str()))?;
+        if !found.is_undefined() {
+            picked.push((name, found));
+        }
+    }
+    Ok(Value::from_pairs(picked))
+}
+
 fn from_json(text: &str) -> Result<Value, Error> {
     let json: serde_json::Value =
         serde_json::from_str(text).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
@@ -266,6 +283,27 @@ mod tests {
             "params": {"table": "sales", "limit": 10},
             "steps": {"versions": {"output": {"Versions": [{"Version": "$LATEST"}, {"Version": "3"}, {"Version": "4"}]}}},
         }))
+    }
+
+    #[test]
+    fn pick_keeps_the_named_keys_and_whole_items_compare_by_value() {
+        let context = from_json_value(&serde_json::json!({
+            "item": {"PK": {"S": "a"}, "SK": {"S": "b"}, "amount": {"N": "10"}},
+            "same": {"amount": {"N": "10"}, "SK": {"S": "b"}, "PK": {"S": "a"}},
+            "other": {"PK": {"S": "a"}, "SK": {"S": "b"}, "amount": {"N": "11"}},
+        }));
+        assert_eq!(
+            render(
+                "{{ item | pick(['PK', 'SK', 'absent']) | to_json }}",
+                &context
+            )
+            .unwrap()
+            .to_string(),
+            r#"{"PK":{"S":"a"},"SK":{"S":"b"}}"#
+        );
+        assert!(evaluate("item == same", &context).unwrap().is_true());
+        assert!(!evaluate("item == other", &context).unwrap().is_true());
+        assert!(render("{{ 'text' | pick(['a']) }}", &context).is_err());
     }
 
     #[test]
@@ -340,6 +378,11 @@ mod tests {
         assert_eq!(
             render("{{ {'a': [1]} | to_json }}", &ctx).unwrap(),
             Value::from(r#"{"a":[1]}"#)
+        );
+        // Lambda's LastModified writes its offset without a colon.
+        assert_eq!(
+            render("{{ '1970-01-01T00:01:00.000+0000' | to_epoch }}", &ctx).unwrap(),
+            Value::from(60)
         );
     }
 }

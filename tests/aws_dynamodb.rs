@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PutRequest,
     ScalarAttributeType, WriteRequest,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 use support::actions::action;
 use support::moto::Moto;
 
@@ -474,4 +474,56 @@ async fn backup_swap_as_the_pitr_runbook_does_it() {
         .await
         .unwrap_err();
     assert_eq!(error.code, "BackupNotFoundException", "{error}");
+}
+
+#[tokio::test]
+async fn list_tables_reads_every_page_and_update_table_turns_a_stream_on() {
+    let sdk = sdk().await;
+    // moto answers ListTables 100 names at a time, as DynamoDB does.
+    let names: Vec<String> = (0..105).map(|n| format!("paged-{n:03}")).collect();
+    for name in &names {
+        create_table(&sdk, name).await;
+    }
+    let aws = Arc::new(Moto::shared().aws().await);
+    let listed = action(aws.clone(), "dynamodb.ListTables", json!({}))
+        .await
+        .unwrap();
+    let listed: Vec<&str> = listed["TableNames"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for name in &names {
+        assert!(listed.contains(&name.as_str()), "{name} is missing");
+    }
+    assert!(listed.len() > 100);
+    // A page size is a page size, not a cap.
+    let small_pages = action(aws.clone(), "dynamodb.ListTables", json!({"Limit": 40}))
+        .await
+        .unwrap();
+    assert_eq!(
+        small_pages["TableNames"].as_array().unwrap().len(),
+        listed.len()
+    );
+
+    let updated = action(
+        aws.clone(),
+        "dynamodb.UpdateTable",
+        json!({"TableName": "paged-000", "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        updated["TableDescription"]["StreamSpecification"]["StreamViewType"], "NEW_AND_OLD_IMAGES",
+        "{updated}"
+    );
+    let described = sdk
+        .describe_table()
+        .table_name("paged-000")
+        .send()
+        .await
+        .unwrap();
+    let stream = described.table().unwrap().stream_specification().unwrap();
+    assert!(stream.stream_enabled());
 }

@@ -15,6 +15,7 @@ Prints one JSON object describing what it made (names, versions, snapshot ids), 
 """
 
 import argparse
+import datetime
 import io
 import json
 import os
@@ -59,26 +60,46 @@ def exists(error_codes, call):
         raise
 
 
+def ours(name):
+    """The table and the copies pitr-restore makes of it (`<table>-restore`)."""
+    return name == TABLE or name.startswith(f"{TABLE}-restore")
+
+
+def delete_backups(ddb):
+    """Every on-demand backup of the table or its copies: pitr-restore keeps its swap and before-restore backups."""
+    for page in ddb.get_paginator("list_backups").paginate():
+        for backup in page["BackupSummaries"]:
+            if ours(backup["TableName"]):
+                ddb.delete_backup(BackupArn=backup["BackupArn"])
+
+
 def seed_dynamodb(items):
+    """The table as the operations runbook describes it, made afresh on every seeding: a pitr-restore swaps in a
+    different table (restored from a backup, new creation time, no stream until re-enabled) and leaves backups and
+    maybe its `-restore` copy behind; all of that goes."""
     ddb = client("dynamodb")
-    if not exists({"ResourceNotFoundException"}, lambda: ddb.describe_table(TableName=TABLE)):
-        ddb.create_table(
-            TableName=TABLE,
-            AttributeDefinitions=[
-                {"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "GSI1PK", "GSI2PK")
-            ],
-            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": index,
-                    "KeySchema": [{"AttributeName": f"{index}PK", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-                for index in ("GSI1", "GSI2")
-            ],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
+    names = [name for page in ddb.get_paginator("list_tables").paginate() for name in page["TableNames"]]
+    delete_backups(ddb)
+    for name in filter(ours, names):
+        ddb.delete_table(TableName=name)
+        ddb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+    ddb.create_table(
+        TableName=TABLE,
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "GSI1PK", "GSI2PK")
+        ],
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index,
+                "KeySchema": [{"AttributeName": f"{index}PK", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index in ("GSI1", "GSI2")
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
     ddb.update_continuous_backups(
         TableName=TABLE, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
     )
@@ -88,7 +109,8 @@ def seed_dynamodb(items):
             Item={
                 "PK": {"S": f"TENANT#{TENANT}"},
                 "SK": {"S": f"SALE#{number:05d}"},
-                "GSI1PK": {"S": f"TENANT#{TENANT}#DAY#2025-12-{(number % 28) + 1:02d}"},
+                # Section 6.2's access pattern: the service queries GSI1 for its tenant.
+                "GSI1PK": {"S": f"TENANT#{TENANT}"},
                 "GSI2PK": {"S": f"PRODUCT#{number % 7}"},
                 "amount": {"N": str(10 + number)},
             },
@@ -99,6 +121,7 @@ def seed_dynamodb(items):
     return {
         "table": TABLE,
         "items": items,
+        "stream_view_type": "NEW_AND_OLD_IMAGES",
         "earliest_restorable": window["EarliestRestorableDateTime"].isoformat(),
         "latest_restorable": window["LatestRestorableDateTime"].isoformat(),
     }
@@ -149,6 +172,64 @@ def lambda_zip():
     return buffer.getvalue()
 
 
+# The function's timeout as seeded; dlq-replay raises it (section 6.1), and seeding puts it back.
+TIMEOUT = 300
+
+
+def seed_metrics():
+    """CloudWatch figures sections 4 and 6.1 read: invocations in the last hour, and durations close to the timeout
+    (what section 6.1's diagnosis looks for before raising it). Put again only when the last hour has none."""
+    cloudwatch = client("cloudwatch")
+    dimensions = [{"Name": "FunctionName", "Value": FUNCTION}]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    recent = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Lambda",
+        MetricName="Duration",
+        Dimensions=dimensions,
+        StartTime=now - datetime.timedelta(minutes=55),
+        EndTime=now,
+        Period=300,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    if not recent:
+        cloudwatch.put_metric_data(
+            Namespace="AWS/Lambda",
+            MetricData=[
+                {"MetricName": "Invocations", "Dimensions": dimensions, "Value": 1, "Unit": "Count",
+                 "Timestamp": now - datetime.timedelta(minutes=minutes)}
+                for minutes in (50, 35, 20, 5)
+            ]
+            + [
+                {"MetricName": "Duration", "Dimensions": dimensions, "Value": value, "Unit": "Milliseconds",
+                 "Timestamp": now - datetime.timedelta(minutes=minutes)}
+                for minutes, value in ((50, 182_000.0), (35, 240_500.0), (20, 299_870.0), (5, 299_990.0))
+            ],
+        )
+    return {"invocations_last_hour": 4, "duration_max_ms": 299_990.0}
+
+
+def seed_logs():
+    """The validator's log group with a day's work in it: batches and the daily validation summary that section
+    4.5 looks for in the last 24 hours. Put again only when the last 23 hours have none."""
+    logs = client("logs")
+    group = f"/aws/lambda/{FUNCTION}"
+    if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+        logs.create_log_group(logGroupName=group)
+    if not logs.describe_log_streams(logGroupName=group, logStreamNamePrefix="seed")["logStreams"]:
+        logs.create_log_stream(logGroupName=group, logStreamName="seed")
+    now = int(time.time() * 1000)
+    recent = logs.filter_log_events(
+        logGroupName=group, startTime=now - 23 * 3600 * 1000, filterPattern="validation_summary"
+    )["events"]
+    if not recent:
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="seed",
+            logEvents=[{"timestamp": now - 1000 * i, "message": f"INFO processed batch {i}"} for i in range(5, 0, -1)]
+            + [{"timestamp": now, "message": 'INFO validation_summary {"status": "OK", "checks": 6, "failed": 0}'}],
+        )
+
+
 def seed_lambda():
     iam = client("iam")
     role = "bg-remover-dev-lambda"
@@ -174,42 +255,60 @@ def seed_lambda():
             Role=role_arn,
             Handler="handler.handler",
             Code={"ZipFile": lambda_zip()},
-            Timeout=300,
+            Timeout=TIMEOUT,
             MemorySize=512,
         )
-    versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName=FUNCTION)["Versions"]]
+    versions = [
+        v["Version"]
+        for page in lam.get_paginator("list_versions_by_function").paginate(FunctionName=FUNCTION)
+        for v in page["Versions"]
+    ]
     published = [v for v in versions if v != "$LATEST"]
     while len(published) < 3:
         lam.update_function_configuration(FunctionName=FUNCTION, Description=f"release {len(published) + 1}")
         published.append(lam.publish_version(FunctionName=FUNCTION)["Version"])
+    # dlq-replay changes $LATEST's timeout; the published versions are immutable.
+    if lam.get_function_configuration(FunctionName=FUNCTION)["Timeout"] != TIMEOUT:
+        lam.update_function_configuration(FunctionName=FUNCTION, Timeout=TIMEOUT)
     newest = max(published, key=int)
     if exists({"ResourceNotFoundException"}, lambda: lam.get_alias(FunctionName=FUNCTION, Name="live")):
         lam.update_alias(FunctionName=FUNCTION, Name="live", FunctionVersion=newest)
     else:
         lam.create_alias(FunctionName=FUNCTION, Name="live", FunctionVersion=newest)
-    logs = client("logs")
-    group = f"/aws/lambda/{FUNCTION}"
-    if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
-        logs.create_log_group(logGroupName=group)
-        logs.create_log_stream(logGroupName=group, logStreamName="seed")
-        now = int(time.time() * 1000)
-        logs.put_log_events(
-            logGroupName=group,
-            logStreamName="seed",
-            logEvents=[{"timestamp": now - 1000 * i, "message": f"INFO processed batch {i}"} for i in range(5, 0, -1)],
-        )
-    return {"function": FUNCTION, "versions": sorted(published, key=int), "alias": "live", "alias_version": newest}
+    seed_logs()
+    metrics = seed_metrics()
+    return {
+        "function": FUNCTION,
+        "versions": sorted(published, key=int),
+        "alias": "live",
+        "alias_version": newest,
+        "timeout": TIMEOUT,
+        **metrics,
+    }
 
 
 def seed_stack():
+    """The stack, created complete. One in any other state (updated, rolled back, failed) is deleted and made again,
+    as no runbook can put a stack back by itself."""
     cfn = client("cloudformation")
     template = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Resources": {"Alerts": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "bg-remover-dev-alerts"}}},
     }
-    if not exists({"ValidationError"}, lambda: cfn.describe_stacks(StackName=STACK)):
+    try:
+        status = cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ValidationError":
+            raise
+        status = None
+    if status not in (None, "CREATE_COMPLETE"):
+        cfn.delete_stack(StackName=STACK)
+        cfn.get_waiter("stack_delete_complete").wait(StackName=STACK, WaiterConfig={"Delay": 1})
+        status = None
+    if status is None:
         cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(template))
-    return {"stack": STACK}
+        cfn.get_waiter("stack_create_complete").wait(StackName=STACK, WaiterConfig={"Delay": 1})
+    return {"stack": STACK, "status": cfn.describe_stacks(StackName=STACK)["Stacks"][0]["StackStatus"]}
 
 
 def iceberg_metadata(location, snapshots, current, previous_files):

@@ -21,6 +21,7 @@ pub const DESCRIBE_BACKUP: AwsOp = aws_op!(dynamodb.describe_backup { set_backup
 pub const DELETE_BACKUP: AwsOp = aws_op!(dynamodb.delete_backup { set_backup_arn: str("BackupArn") }, "dynamodb", "DeleteBackup", Write, JSON);
 pub const RESTORE_TABLE_TO_POINT_IN_TIME: AwsOp = aws_op!(dynamodb.restore_table_to_point_in_time { set_target_table_name: str("TargetTableName") }, "dynamodb", "RestoreTableToPointInTime", Write, JSON);
 pub const RESTORE_TABLE_FROM_BACKUP: AwsOp = aws_op!(dynamodb.restore_table_from_backup { set_target_table_name: str("TargetTableName") }, "dynamodb", "RestoreTableFromBackup", Write, JSON);
+pub const UPDATE_TABLE: AwsOp = aws_op!(dynamodb.update_table { set_table_name: str("TableName") }, "dynamodb", "UpdateTable", Write, JSON);
 pub const DELETE_TABLE: AwsOp = aws_op!(dynamodb.delete_table { set_table_name: str("TableName") }, "dynamodb", "DeleteTable", Write, JSON);
 pub const SCAN: AwsOp =
     aws_op!(dynamodb.scan { set_table_name: str("TableName") }, "dynamodb", "Scan", Read, JSON);

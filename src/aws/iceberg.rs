@@ -588,7 +588,12 @@ fn snapshot_id(input: &Map<String, Value>) -> Result<i64, CallError> {
     .ok_or_else(|| {
         error(
             "InvalidRequest",
-            "`SnapshotId` must be a snapshot id (a whole number)".into(),
+            format!(
+                "`SnapshotId` must be an Iceberg snapshot id, a whole number from {} to {} (a Java long); got {}",
+                i64::MIN,
+                i64::MAX,
+                input.get("SnapshotId").map(Value::to_string).unwrap_or_else(|| "nothing".into())
+            ),
         )
     })
 }

@@ -858,8 +858,14 @@ async fn execute(
                 None => format!("check failed: `{}`", check.that.source),
             };
             let observed = observe(&check.that.source, &context_value);
+            // A check over parameters only observed nothing worth repeating after its message.
+            let message = if observed == "nothing" {
+                message
+            } else {
+                format!("{message} (observed {observed})")
+            };
             return Err(StepFailure {
-                message: format!("{message} (observed {observed})"),
+                message,
                 output: Some(output),
             });
         }
