@@ -5,8 +5,6 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -40,26 +38,6 @@ fn seed(moto: &Moto) -> Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("seed.py prints JSON")
-}
-
-/// A health endpoint on 127.0.0.1 answering `{"status": "healthy"}`, for smoke-test.
-fn health_server() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut stream = stream;
-            let mut buffer = [0u8; 4096];
-            let _ = stream.read(&mut buffer);
-            let body = r#"{"status":"healthy"}"#;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    format!("http://{address}/health")
 }
 
 /// Everything the shipped runbooks could change, read with the SDK directly.
@@ -211,7 +189,7 @@ async fn planning_every_shipped_runbook_changes_nothing() {
     let snapshot_before = snapshot(&moto).await;
     let proxy = FaultProxy::in_front_of(&moto);
     let env = proxy.env(&moto);
-    let health = health_server();
+    let health = support::health::server();
     let snapshot_id = world["iceberg"]["snapshots"][1]
         .as_i64()
         .unwrap()
@@ -249,13 +227,16 @@ async fn planning_every_shipped_runbook_changes_nothing() {
         });
         let steps = report["steps"].as_array().unwrap();
         if *name == "smoke-test" {
-            // The smoke test only reads, so its plan is the real check, and the seeded DLQ is not empty.
+            // The smoke test reads all but its DLQ sample (a receive), so its plan is the real check of the rest,
+            // and the seeded DLQ is not empty.
             assert_eq!(output.status.code(), Some(1), "{stdout}");
-            let dlq = steps.iter().find(|s| s["id"] == "dlq_depth").unwrap();
+            let dlq = steps.iter().find(|s| s["id"] == "dlq_empty").unwrap();
             assert!(
                 dlq["error"].as_str().unwrap().contains("50 messages"),
                 "{dlq}"
             );
+            let sample = steps.iter().find(|s| s["id"] == "dlq_sample").unwrap();
+            assert_eq!(sample["status"], "planned", "{sample}");
             let health = steps.iter().find(|s| s["id"] == "health").unwrap();
             assert_eq!(health["status"], "succeeded", "{health}");
         } else {

@@ -344,32 +344,22 @@ steps:
     assert!(out.contains("polls)"), "{out}");
 }
 
-/// Runs the binary on a pseudo-terminal (util-linux `script`), typing `input`; returns the exit code and what the
-/// terminal showed.
+/// The binary on a pseudo-terminal with this test's runbook folder and the emulator, typing `input`.
 fn on_a_terminal(dir: &Path, moto: &Moto, args: &[&str], input: &str) -> (Option<i32>, String) {
-    let mut line = format!("{} --dir {}", env!("CARGO_BIN_EXE_runbook"), dir.display());
-    for arg in args {
-        line.push(' ');
-        line.push_str(arg);
-    }
-    let mut command = Command::new("script");
-    command
-        .args(["-qec", &line, "/dev/null"])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (key, value) in moto.env() {
-        command.env(key, value);
-    }
-    let mut child = command.spawn().expect("util-linux script");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input.as_bytes()).unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    (output.status.code(), stdout(&output) + &stderr(&output))
+    let mut all = vec!["--dir", dir.to_str().unwrap()];
+    all.extend(args);
+    let mut env = moto.env();
+    env.push((
+        "RUNBOOK_STATE_DIR",
+        dir.join(".runbook").display().to_string(),
+    ));
+    support::terminal::on_a_terminal(
+        Path::new(env!("CARGO_BIN_EXE_runbook")),
+        &all,
+        dir,
+        &env,
+        input,
+    )
 }
 
 #[tokio::test]

@@ -66,23 +66,57 @@ async fn sandbox(parts: &str) -> (Moto, Value) {
     (moto, world)
 }
 
-/// `runbook ARGS` on the shipped runbooks, from a scratch folder so nothing a run leaves behind lands in the
-/// checkout.
-fn runbook(moto: &Moto, args: &[&str]) -> Output {
-    let scratch = tempfile::tempdir().unwrap();
+/// `runbook ARGS` on the shipped runbooks against `env` (an emulator, or a proxy in front of one), run from
+/// `folder` with its journals and locks in `folder/.runbook`.
+fn command(env: &[(&'static str, String)], folder: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
     command
-        .current_dir(scratch.path())
+        .current_dir(folder)
         .arg("--dir")
         .arg(repo().join("runbooks"))
         .args(args)
         .env_remove("RUNBOOK_PATH")
+        .env("RUNBOOK_STATE_DIR", folder.join(".runbook"))
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
-    for (key, value) in moto.env() {
+    for (key, value) in env {
         command.env(key, value);
     }
-    command.output().expect("run the binary")
+    command
+}
+
+/// `runbook ARGS` on the shipped runbooks, from a scratch folder so nothing a run leaves behind lands in the
+/// checkout.
+fn runbook(moto: &Moto, args: &[&str]) -> Output {
+    let scratch = tempfile::tempdir().unwrap();
+    command(&moto.env(), scratch.path(), args)
+        .output()
+        .expect("run the binary")
+}
+
+fn report_of(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "no JSON report\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// Every journal record of the runs in `folder/.runbook`.
+fn journal_records(folder: &Path) -> Vec<Value> {
+    let mut records = Vec::new();
+    let runs = folder.join(".runbook/runs");
+    for run in std::fs::read_dir(&runs).into_iter().flatten().flatten() {
+        let text = std::fs::read_to_string(run.path().join("journal.jsonl")).unwrap_or_default();
+        for line in text.lines() {
+            if let Ok(record) = serde_json::from_str::<Value>(line) {
+                records.push(record);
+            }
+        }
+    }
+    records
 }
 
 /// `runbook run ... --yes --output json`, which must succeed; its JSON report.
@@ -176,6 +210,14 @@ async fn rollback_lambda_moves_the_alias_to_the_previous_version_and_can_be_undo
 
     let report = run_ok(&moto, &["rollback-lambda"]);
     assert_eq!(step(&report, "move_alias")["status"], "succeeded");
+    // Section 1.1's "last hour" guard: every seeded version is minutes old, so the gate warns that the version
+    // rolled back to may carry the same fault, and shows when each was deployed.
+    let prompt = step(&report, "confirm")["request"].as_str().unwrap();
+    assert!(
+        prompt.contains("WARNING: version 2 was deployed less than an hour ago"),
+        "{prompt}"
+    );
+    assert!(prompt.contains("from version 3 (deployed 20"), "{prompt}");
 
     // The alias serves the previous published version, and the configuration it serves is that version's: same
     // runtime, handler, role and memory as the newest (a rollback of code, not of the function's shape).
@@ -405,6 +447,481 @@ async fn pitr_restore_swaps_the_verified_copy_in_under_the_original_name() {
         names.contains(&format!("{TABLE}-swap-{run_id}").as_str()),
         "{names:?}"
     );
+
+    // The original was backed up before it was deleted, and the backup is kept: restoring it undoes the swap.
+    let original_backup = format!("{TABLE}-before-restore-{run_id}");
+    let kept = backups
+        .backup_summaries()
+        .iter()
+        .find(|b| b.backup_name() == Some(original_backup.as_str()))
+        .unwrap_or_else(|| panic!("no backup {original_backup} in {names:?}"));
+    assert_eq!(kept.table_name(), Some(TABLE));
+    assert_eq!(kept.backup_status().unwrap().as_str(), "AVAILABLE");
+    dynamodb
+        .restore_table_from_backup()
+        .target_table_name("undo-check")
+        .backup_arn(kept.backup_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(count(&dynamodb, "undo-check").await, items);
+    assert!(
+        step(&report, "kept")["output"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&original_backup),
+        "the backup's name is shown"
+    );
+
+    // The stream is on again with the original's view type (a restore never carries one over).
+    assert_eq!(world["dynamodb"]["stream_view_type"], "NEW_AND_OLD_IMAGES");
+    let stream = table.stream_specification().expect("a stream spec");
+    assert!(stream.stream_enabled(), "{stream:?}");
+    assert_eq!(
+        stream.stream_view_type().unwrap().as_str(),
+        "NEW_AND_OLD_IMAGES"
+    );
+    assert_eq!(step(&report, "reenable_stream")["status"], "succeeded");
+
+    // The service's query (section 6.2: GSI1 for the tenant) answers on the swapped table as on the copy.
+    let service_read = step(&report, "service_read");
+    assert_eq!(service_read["status"], "succeeded");
+    assert_eq!(service_read["request"]["IndexName"], "GSI1");
+    assert_eq!(service_read["output"]["Count"], items);
+    let gsi = dynamodb
+        .query()
+        .table_name(TABLE)
+        .index_name("GSI1")
+        .key_condition_expression("GSI1PK = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("TENANT#carousel-labs".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gsi.count(), items);
+
+    // The gate showed the evidence: both counts, the spot checks compared whole items, the service's query.
+    let prompt = step(&report, "confirm_swap")["request"].as_str().unwrap();
+    for expected in [
+        format!("has {items} items; the source {TABLE} has {items} now (difference 0, allowed 0)"),
+        "Spot checks: 10 of 10 sampled items identical".to_string(),
+        format!("finds {items} items in the copy"),
+        format!("as {original_backup} (kept)"),
+        "re-enable its stream (NEW_AND_OLD_IMAGES)".to_string(),
+    ] {
+        assert!(prompt.contains(&expected), "{expected:?} not in {prompt}");
+    }
+}
+
+/// Runs pitr-restore through a proxy that holds the restore for three seconds, and meanwhile changes the source:
+/// one sampled item's `amount`, and one new item. Moto's restore copies the table as it is when the restore
+/// arrives, so the copy differs from what was counted and sampled before, as a real restore to an earlier time
+/// differs from the corrupted table.
+#[tokio::test(flavor = "multi_thread")]
+async fn pitr_restore_stops_before_the_gate_when_the_copy_differs_from_the_source_in_count_or_content()
+ {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use support::fault_proxy::{Fault, FaultProxy};
+
+    let (moto, world) = sandbox("dynamodb").await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    let items = world["dynamodb"]["items"].as_i64().unwrap() as i32;
+    let created_before = dynamodb
+        .describe_table()
+        .table_name(TABLE)
+        .send()
+        .await
+        .unwrap()
+        .table()
+        .unwrap()
+        .creation_date_time()
+        .cloned()
+        .unwrap();
+    // The item a one-item scan returns first is among the sampled ones.
+    let first = dynamodb
+        .scan()
+        .table_name(TABLE)
+        .limit(1)
+        .send()
+        .await
+        .unwrap()
+        .items()[0]
+        .clone();
+    let proxy = FaultProxy::in_front_of(&moto);
+    proxy.inject(
+        "RestoreTableToPointInTime",
+        Fault::Delay(std::time::Duration::from_secs(3)),
+        1,
+    );
+    let folder = tempfile::tempdir().unwrap();
+    let restore_time = world["dynamodb"]["latest_restorable"].as_str().unwrap();
+    let child = command(
+        &proxy.env(&moto),
+        folder.path(),
+        &[
+            "run",
+            "pitr-restore",
+            "--restore-time",
+            restore_time,
+            "--yes",
+            "--output",
+            "json",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // The journal records a call before it is sent: the restore is on its way, held by the proxy.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !journal_records(folder.path())
+        .iter()
+        .any(|r| r["kind"] == "call_started" && r["operation"] == "RestoreTableToPointInTime")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the restore never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut changed = first.clone();
+    changed.insert("amount".into(), AttributeValue::N("-999".into()));
+    dynamodb
+        .put_item()
+        .table_name(TABLE)
+        .set_item(Some(changed))
+        .send()
+        .await
+        .unwrap();
+    dynamodb
+        .put_item()
+        .table_name(TABLE)
+        .item("PK", AttributeValue::S("TENANT#carousel-labs".into()))
+        .item("SK", AttributeValue::S("SALE#99999".into()))
+        .item("GSI1PK", AttributeValue::S("TENANT#carousel-labs".into()))
+        .item("GSI2PK", AttributeValue::S("PRODUCT#0".into()))
+        .item("amount", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = report_of(&output);
+    let counted = step(&report, "restored_count");
+    assert_eq!(counted["status"], "failed", "{counted}");
+    let error = counted["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!(
+            "the copy has {} items and the source {items}",
+            items + 1
+        )) && error.contains("more than --count-tolerance 0")
+            && error.contains("items deleted since make it larger"),
+        "{error}"
+    );
+    let spot = step(&report, "restored_spot_check");
+    assert_eq!(spot["status"], "failed", "{spot}");
+    let error = spot["error"].as_str().unwrap();
+    assert!(
+        error.contains("differs between the source (now) and the copy")
+            && error.contains("amount")
+            && error.contains("-999")
+            && error.contains("--allow-item-differences"),
+        "{error}"
+    );
+    // Nothing after the gate ran: the original is the same table, no backup was taken.
+    for id in ["confirm_swap", "backup_original", "delete_original"] {
+        assert_eq!(step(&report, id)["status"], "not_run", "{id}");
+    }
+    let table = dynamodb
+        .describe_table()
+        .table_name(TABLE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        table.table().unwrap().creation_date_time(),
+        Some(&created_before)
+    );
+    assert!(
+        dynamodb
+            .list_backups()
+            .send()
+            .await
+            .unwrap()
+            .backup_summaries()
+            .is_empty()
+    );
+
+    // The copy is left behind; a second run says how to remove it or name another one, with a flag that exists.
+    let output = runbook(
+        &moto,
+        &[
+            "run",
+            "pitr-restore",
+            "--restore-time",
+            restore_time,
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let error = step(&report_of(&output), "target_free")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains(&format!(
+            "aws dynamodb delete-table --table-name {TABLE}-restore"
+        )) && error.contains("pass --restore-table"),
+        "{error}"
+    );
+    let help = runbook(&moto, &["run", "pitr-restore", "--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--restore-table"));
+    let report = run_ok(
+        &moto,
+        &[
+            "pitr-restore",
+            "--restore-time",
+            restore_time,
+            "--restore-table",
+            "second-copy",
+            "--count-tolerance",
+            "0",
+        ],
+    );
+    assert_eq!(
+        step(&report, "restore")["request"]["TargetTableName"],
+        "second-copy"
+    );
+    assert_eq!(count(&dynamodb, TABLE).await, items + 1);
+}
+
+/// moto pages ListTables at 100 names, in creation order: with 101 tables made after the seeded one, the
+/// restore copy and the re-created original are on the second page.
+#[tokio::test(flavor = "multi_thread")]
+async fn pitr_restore_reads_every_page_of_list_tables() {
+    let (moto, world) = sandbox("dynamodb").await;
+    for number in 0..101 {
+        moto.create_table(&format!("extra-{number:03}"), "PK").await;
+    }
+    moto.create_table(&format!("{TABLE}-restore"), "PK").await;
+    let restore_time = world["dynamodb"]["latest_restorable"].as_str().unwrap();
+
+    // The copy's name is taken, on page 2: target_free sees it and stops the run before the restore.
+    let output = runbook(
+        &moto,
+        &[
+            "run",
+            "pitr-restore",
+            "--restore-time",
+            restore_time,
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = report_of(&output);
+    assert_eq!(
+        step(&report, "target_free")["status"],
+        "failed",
+        "{report:#}"
+    );
+    assert_eq!(step(&report, "restore")["status"], "not_run");
+
+    // With another name the swap goes through, and the lists it waits on were read to their last page.
+    let folder = tempfile::tempdir().unwrap();
+    let output = command(
+        &moto.env(),
+        folder.path(),
+        &[
+            "run",
+            "pitr-restore",
+            "--restore-time",
+            restore_time,
+            "--restore-table",
+            "paged-copy",
+            "--yes",
+            "--output",
+            "json",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let records = journal_records(folder.path());
+    for id in ["target_free", "wait_deleted"] {
+        let pages = records
+            .iter()
+            .filter(|r| {
+                r["kind"] == "call_started" && r["step"] == id && r["operation"] == "ListTables"
+            })
+            .count();
+        assert!(pages >= 2, "{id} read {pages} page(s) of ListTables");
+    }
+    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    assert_eq!(
+        count(&dynamodb, TABLE).await,
+        world["dynamodb"]["items"].as_i64().unwrap() as i32
+    );
+}
+
+/// A refusal at the gate, on a terminal: its own exit code, no on_failure and so no alert, and the copy it leaves
+/// named with the command that removes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn pitr_restore_refused_at_the_gate_exits_6_sends_no_alert_and_names_the_copy_left_behind() {
+    let (moto, world) = sandbox("dynamodb").await;
+    let config = moto.sdk_config().await;
+    let sns = aws_sdk_sns::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let topic = sns
+        .create_topic()
+        .name("pitr-alerts")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn()
+        .unwrap()
+        .to_string();
+    let inbox = sqs
+        .create_queue()
+        .queue_name("pitr-alerts-inbox")
+        .send()
+        .await
+        .unwrap()
+        .queue_url()
+        .unwrap()
+        .to_string();
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint("arn:aws:sqs:eu-west-1:123456789012:pitr-alerts-inbox")
+        .send()
+        .await
+        .unwrap();
+    let alerts = || async {
+        sqs.receive_message()
+            .queue_url(&inbox)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap()
+            .messages()
+            .len()
+    };
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let created_before = dynamodb
+        .describe_table()
+        .table_name(TABLE)
+        .send()
+        .await
+        .unwrap()
+        .table()
+        .unwrap()
+        .creation_date_time()
+        .cloned()
+        .unwrap();
+
+    let folder = tempfile::tempdir().unwrap();
+    let mut env = moto.env();
+    env.push((
+        "RUNBOOK_STATE_DIR",
+        folder.path().join(".runbook").display().to_string(),
+    ));
+    let restore_time = world["dynamodb"]["latest_restorable"].as_str().unwrap();
+    let dir = repo().join("runbooks");
+    // Yes to the plan's writes, no at the gate.
+    let (code, screen) = support::terminal::on_a_terminal(
+        Path::new(env!("CARGO_BIN_EXE_runbook")),
+        &[
+            "--dir",
+            dir.to_str().unwrap(),
+            "run",
+            "pitr-restore",
+            "--restore-time",
+            restore_time,
+            "--alert-topic",
+            &topic,
+        ],
+        folder.path(),
+        &env,
+        "yes\nno\n",
+    );
+    assert_eq!(code, Some(6), "{screen}");
+    assert!(
+        screen.contains("approval needed for step `confirm_swap`"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("REFUSED: step `confirm_swap`: approval refused by"),
+        "{screen}"
+    );
+    assert!(screen.contains("on_failure did not run"), "{screen}");
+    assert!(
+        screen.contains(&format!(
+            "remove it: aws dynamodb delete-table --table-name {TABLE}-restore --region eu-west-1"
+        )),
+        "{screen}"
+    );
+    assert_eq!(alerts().await, 0, "a refusal published an alert");
+    // The original is untouched and the copy is there, as the message says.
+    let table = dynamodb
+        .describe_table()
+        .table_name(TABLE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        table.table().unwrap().creation_date_time(),
+        Some(&created_before)
+    );
+    assert!(
+        dynamodb
+            .describe_table()
+            .table_name(format!("{TABLE}-restore"))
+            .send()
+            .await
+            .is_ok()
+    );
+    let audit = command(&env, folder.path(), &["audit", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&audit.stdout).contains("refused"),
+        "{}",
+        String::from_utf8_lossy(&audit.stdout)
+    );
+
+    // The same subscription does carry an alert when the run fails: the silence above was the refusal's.
+    let output = runbook(
+        &moto,
+        &[
+            "run",
+            "pitr-restore",
+            "--restore-time",
+            "2000-01-01T00:00:00Z",
+            "--alert-topic",
+            &topic,
+            "--yes",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(alerts().await, 1);
 }
 
 /// Every step a step depends on, directly or not.
@@ -439,8 +956,9 @@ fn pitr_restore_runs_nothing_destructive_before_the_verified_copy_and_the_gate()
     for id in [
         "restored_count",
         "restored_spot_check",
+        "restored_readable",
         "source_count",
-        "sample_keys",
+        "sample_items",
     ] {
         assert!(before_gate.contains(id), "{id} is not before the gate");
     }
@@ -605,6 +1123,26 @@ async fn iceberg_rollback_in_glue_makes_pyiceberg_read_the_target_snapshot() {
         step(&report, "rollback")["output"]["PreviousSnapshotId"],
         head
     );
+    // Section 1.3's time-travel count: the gate shows the target's rows and the table of snapshots, and after
+    // the rollback the table's row count (read back through the catalog) is the target's.
+    let prompt = step(&report, "confirm")["request"].as_str().unwrap();
+    assert!(
+        prompt.contains(&format!(
+            "back from snapshot {head} ({} rows) to {target} ({} rows)?",
+            records[2], records[1]
+        )),
+        "{prompt}"
+    );
+    assert!(prompt.contains("SNAPSHOT ID"), "{prompt}");
+    assert_eq!(
+        step(&report, "choose_target")["outputs"]["target_records"],
+        records[1].to_string()
+    );
+    assert_eq!(
+        step(&report, "verify")["outputs"]["records"],
+        records[1].to_string()
+    );
+    assert_eq!(report["success_criteria"][1]["held"], true, "{report:#}");
 
     // The catalog points at a new metadata file and remembers the old one, as Iceberg's Glue catalog does.
     let glue = aws_sdk_glue::Client::new(&moto.sdk_config().await);
@@ -655,6 +1193,65 @@ async fn iceberg_rollback_in_glue_makes_pyiceberg_read_the_target_snapshot() {
     let undone = read_iceberg(&moto, "glue", None);
     assert_eq!(undone["current_snapshot"], head);
     assert_eq!(undone["rows"], records[2]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn iceberg_rollback_without_a_valid_choice_prints_the_table_of_snapshots_and_changes_nothing()
+{
+    let (moto, world) = sandbox("iceberg").await;
+    let (snapshots, records, _) = seeded_iceberg(&world, "glue");
+    let head = snapshots[2];
+    for (args, why) in [
+        (vec![], "pass --snapshot-id ID or --as-of TIME".to_string()),
+        (
+            vec!["--snapshot-id", "42"],
+            format!("--snapshot-id 42 is not a snapshot of {DATABASE}.{ICEBERG_TABLE}"),
+        ),
+        (
+            vec!["--as-of", "2000-01-01T00:00:00Z"],
+            "was committed at or before 2000-01-01T00:00:00Z".to_string(),
+        ),
+    ] {
+        let mut all = vec!["run", "iceberg-rollback", "--yes"];
+        all.extend(&args);
+        let output = runbook(&moto, &all);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let summary = String::from_utf8_lossy(&output.stdout);
+        assert!(summary.contains(&why), "{args:?}: {summary}");
+        // The whole table: a header and every snapshot with its time, operation and row count, none cut short.
+        assert!(
+            summary.contains(
+                "SNAPSHOT ID           COMMITTED AT              OPERATION   TOTAL RECORDS"
+            ),
+            "{summary}"
+        );
+        for (id, rows) in snapshots.iter().zip(&records) {
+            let line = summary
+                .lines()
+                .find(|line| line.trim_start().starts_with(&id.to_string()))
+                .unwrap_or_else(|| panic!("{args:?}: no line for snapshot {id}: {summary}"));
+            assert!(line.contains("append"), "{line}");
+            assert!(line.contains(&rows.to_string()), "{line}");
+        }
+    }
+    // The operations runbook's own example id is beyond a signed 64-bit integer, as no Iceberg snapshot id can be.
+    let output = runbook(
+        &moto,
+        &[
+            "run",
+            "iceberg-rollback",
+            "--snapshot-id",
+            "12345678901234567890",
+            "--yes",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.contains("out of range") && error.contains("9223372036854775807"),
+        "{error}"
+    );
+    assert_eq!(read_iceberg(&moto, "glue", None)["current_snapshot"], head);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -778,6 +1375,17 @@ async fn dlq_replay_moves_every_message_with_its_body_and_attributes_after_the_f
         expected.len()
     );
     assert_eq!(step(&report, "replay")["output"]["Moved"], expected.len());
+    // The gate showed section 6.1's diagnosis: the depth, a sample body, the timeout old -> new and the longest
+    // recent run (the seed's durations end just under its 300 s timeout).
+    let prompt = step(&report, "confirm")["request"].as_str().unwrap();
+    for expected in [
+        "bg-remover-dev-dlq holds 50 messages; a sample: {\"tenant\": \"carousel-labs\"",
+        "Change the timeout of bg-remover-dev-s3TablesDataValidator: 300 s -> 900 s",
+        "(longest run in the last hour: 300.0 s)",
+        "Move 50 messages from bg-remover-dev-dlq to bg-remover-dev-main?",
+    ] {
+        assert!(prompt.contains(expected), "{expected:?} not in {prompt}");
+    }
 
     // The fix of 6.1 is applied.
     let lambda = aws_sdk_lambda::Client::new(&moto.sdk_config().await);
@@ -800,6 +1408,215 @@ async fn dlq_replay_moves_every_message_with_its_body_and_attributes_after_the_f
         .collect();
     wanted.sort();
     assert_eq!(moved, wanted);
+}
+
+async fn function_timeout(moto: &Moto) -> i32 {
+    aws_sdk_lambda::Client::new(&moto.sdk_config().await)
+        .get_function_configuration()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .unwrap()
+        .timeout()
+        .unwrap()
+}
+
+async fn queue_depth(moto: &Moto, queue: &str) -> u64 {
+    let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
+    let url = queue_url(&sqs, queue).await;
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .unwrap();
+    attributes.attributes().unwrap()
+        [&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages]
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dlq_replay_checks_the_new_timeout_before_anything_is_written_and_changes_it_only_after_the_gate()
+ {
+    let (moto, world) = sandbox("sqs,lambda").await;
+    let seeded = world["lambda"]["timeout"].as_i64().unwrap() as i32;
+    assert_eq!(function_timeout(&moto).await, seeded);
+
+    // A lower value is refused unless asked for; section 6.1's 1200 is refused with Lambda's limit. Neither run
+    // writes anything: the timeout is as seeded and every message is still in the DLQ, not even sampled.
+    for (value, reason) in [
+        (
+            "60",
+            "would lower the timeout of bg-remover-dev-s3TablesDataValidator from 300 s to 60 s; pass --allow-lower-timeout",
+        ),
+        (
+            "1200",
+            "Lambda allows a timeout of at most 900 seconds (15 minutes), so section 6.1's 1200 cannot be set",
+        ),
+    ] {
+        let output = runbook(
+            &moto,
+            &[
+                "run",
+                "dlq-replay",
+                "--raise-timeout",
+                value,
+                "--yes",
+                "--output",
+                "json",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(1), "--raise-timeout {value}");
+        let report = report_of(&output);
+        assert!(
+            report["error"].as_str().unwrap().contains(reason),
+            "--raise-timeout {value}: {}",
+            report["error"]
+        );
+        for id in ["sample", "confirm", "raise_timeout", "replay"] {
+            assert_eq!(
+                step(&report, id)["status"],
+                "not_run",
+                "--raise-timeout {value}: {id}"
+            );
+        }
+        assert_eq!(
+            function_timeout(&moto).await,
+            seeded,
+            "--raise-timeout {value}"
+        );
+        assert_eq!(queue_depth(&moto, DLQ).await, 50, "--raise-timeout {value}");
+    }
+
+    // The change comes after the diagnosis and the gate, and the move after the change.
+    let plan: Value = serde_json::from_str(&offline_plan(
+        &["dlq-replay", "--raise-timeout", "900"],
+        "json",
+    ))
+    .unwrap();
+    let before_change = ancestors(&plan, "raise_timeout");
+    for id in [
+        "confirm",
+        "depth_before",
+        "sample",
+        "function_config",
+        "durations",
+        "timeout_guard",
+    ] {
+        assert!(
+            before_change.contains(id),
+            "raise_timeout can run before {id}"
+        );
+    }
+    assert!(ancestors(&plan, "replay").contains("wait_function_updated"));
+
+    // Asked for, a lower timeout is set.
+    let report = run_ok(
+        &moto,
+        &[
+            "dlq-replay",
+            "--raise-timeout",
+            "60",
+            "--allow-lower-timeout",
+            "--max",
+            "5",
+        ],
+    );
+    assert!(
+        step(&report, "confirm")["request"]
+            .as_str()
+            .unwrap()
+            .contains("300 s -> 60 s"),
+        "{report:#}"
+    );
+    assert_eq!(function_timeout(&moto).await, 60);
+}
+
+/// Ctrl-C in the middle of the move, then `runbook resume` with nothing else: the move's `verify:` sees messages
+/// left in the DLQ and moves them. Every message ends in the main queue exactly once.
+#[tokio::test(flavor = "multi_thread")]
+async fn dlq_replay_interrupted_during_the_move_resumes_without_rerun_and_moves_each_message_once()
+{
+    let (moto, world) = sandbox("sqs,lambda").await;
+    let folder = tempfile::tempdir().unwrap();
+    let child = command(
+        &moto.env(),
+        folder.path(),
+        &[
+            "run",
+            "dlq-replay",
+            "--rate",
+            "5",
+            "--pollers",
+            "2",
+            "--yes",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while queue_depth(&moto, MAIN_QUEUE).await < 10 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the move never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let signal = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signal.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let left = queue_depth(&moto, DLQ).await;
+    assert!(
+        left > 0 && left < 50,
+        "the interrupt came mid-move: {left} left in the DLQ"
+    );
+
+    let output = command(
+        &moto.env(),
+        folder.path(),
+        &["resume", "last", "--yes", "--output", "json"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "resume needed more than itself: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("the write did not take effect; sending it"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = report_of(&output);
+    assert_eq!(step(&report, "replay")["output"]["Moved"], left);
+
+    let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
+    assert!(drain(&sqs, &queue_url(&sqs, DLQ).await).await.is_empty());
+    let mut moved: Vec<String> = drain(&sqs, &queue_url(&sqs, MAIN_QUEUE).await)
+        .await
+        .into_iter()
+        .map(|(body, _)| body)
+        .collect();
+    moved.sort();
+    let mut expected = seeded_bodies(&world);
+    expected.sort();
+    assert_eq!(moved, expected, "lost or duplicated messages");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -850,6 +1667,107 @@ async fn dlq_replay_with_a_filter_and_a_cap_moves_only_those_and_loses_none() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// 4 Production smoke test
+
+#[tokio::test(flavor = "multi_thread")]
+async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_validation_run() {
+    let (moto, _) = sandbox("dynamodb,sqs,lambda").await;
+    let health = support::health::server();
+
+    // The seeded world: the function ran and validated in the last day, and the DLQ holds 50 messages, one of
+    // which is shown (4.2) and left in the queue.
+    let output = runbook(
+        &moto,
+        &[
+            "run",
+            "smoke-test",
+            "--health-url",
+            &health,
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = report_of(&output);
+    let dlq = step(&report, "dlq_empty");
+    assert_eq!(dlq["status"], "failed");
+    let error = dlq["error"].as_str().unwrap();
+    assert!(
+        error.contains("the DLQ holds 50 messages; a sample (message ")
+            && error.contains(r#""tenant": "carousel-labs""#),
+        "{error}"
+    );
+    assert_eq!(queue_depth(&moto, DLQ).await, 50);
+    assert_eq!(step(&report, "invocations")["status"], "succeeded");
+    assert_eq!(step(&report, "invocations")["outputs"]["total"], 4.0);
+    assert_eq!(step(&report, "validation_runs")["status"], "succeeded");
+
+    // With the DLQ replayed, everything holds.
+    run_ok(&moto, &["dlq-replay"]);
+    let report = run_ok(&moto, &["smoke-test", "--health-url", &health]);
+    assert_eq!(step(&report, "dlq_sample")["status"], "skipped");
+
+    // A function that was never invoked and never validated fails both checks instead of passing: one without a
+    // log group, one whose log has no validation summary.
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.sdk_config().await);
+    logs.create_log_group()
+        .log_group_name("/aws/lambda/quiet-fn")
+        .send()
+        .await
+        .unwrap();
+    for (function, validation) in [
+        ("never-deployed-fn", "ResourceNotFoundException"),
+        (
+            "quiet-fn",
+            "no validation_summary in /aws/lambda/quiet-fn in the last 24h",
+        ),
+    ] {
+        let output = runbook(
+            &moto,
+            &[
+                "run",
+                "smoke-test",
+                "--health-url",
+                &health,
+                "--function",
+                function,
+                "--yes",
+                "--output",
+                "json",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(1), "{function}");
+        let report = report_of(&output);
+        let invocations = step(&report, "invocations");
+        assert_eq!(invocations["status"], "failed", "{function}");
+        assert!(
+            invocations["error"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{function} was not invoked in the last 24h")),
+            "{invocations}"
+        );
+        let validation_runs = step(&report, "validation_runs");
+        assert_eq!(validation_runs["status"], "failed", "{function}");
+        assert!(
+            validation_runs["error"]
+                .as_str()
+                .unwrap()
+                .contains(validation),
+            "{validation_runs}"
+        );
+        let held: Vec<bool> = report["success_criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["held"] == true)
+            .collect();
+        assert_eq!(held, [true, true, true, false, false, true], "{function}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Plans, pinned
 
 #[test]
@@ -871,12 +1789,15 @@ fn plans_of_the_core_runbooks_are_pinned() {
         ("dlq_replay", &["dlq-replay", "--raise-timeout", "900"]),
     ];
     let run_id = regex::Regex::new(r"\d{8}T\d{6}Z-[0-9a-f]{4}").unwrap();
+    // `now()` in a request (dlq-replay's Duration window) renders with fractions of a second.
+    let now = regex::Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z").unwrap();
     for (name, args) in cases {
         for format in ["text", "markdown"] {
             let plan = offline_plan(args, format);
-            // Offline plans make no AWS call and read no clock; only the run id (in pitr-restore's backup name)
-            // differs from run to run.
+            // Offline plans make no AWS call; only the run id (in pitr-restore's backup names) and the clock (in
+            // dlq-replay's metric window) differ from run to run.
             let plan = run_id.replace_all(&plan, "[run id]");
+            let plan = now.replace_all(&plan, "[now]");
             insta::assert_snapshot!(format!("plan_{name}_{format}"), plan);
         }
     }

@@ -70,6 +70,7 @@ pub(super) async fn run_step(
         When::Deferred(origins) => {
             report.status = StepStatus::Deferred;
             report.reason = Some(format!("`when` reads {}", describe_origins(&origins)));
+            report.summary = deferred_summary(step, scope);
             Slot::Deferred
         }
         When::Error(message) => {
@@ -229,6 +230,21 @@ fn skipped_summary(step: &Step, scope: &Scope) -> String {
     }
 }
 
+/// What a step whose `when` a plan cannot decide would do: its request rendered, values the plan does not have
+/// shown as where they will come from, as in every other plan row.
+fn deferred_summary(step: &Step, scope: &Scope) -> String {
+    let Some(action) = step.action() else {
+        return String::new();
+    };
+    if step.for_each.is_some() {
+        return action.spec.summary.to_string();
+    }
+    match watch(|| template::render_json(&action.with, &scope.base())) {
+        (Ok(Json::Object(map)), _) => fill_summary(action.spec.summary, &map),
+        _ => action.spec.summary.to_string(),
+    }
+}
+
 fn text_of(text: Option<&Text>) -> &str {
     text.map(|t| t.source.as_str()).unwrap_or("")
 }
@@ -322,6 +338,19 @@ async fn run_approval(
     let (prompt, touched) = watch(|| template::render(&approval.prompt.source, &scope.base()));
     let prompt = match prompt {
         Ok(value) => value.to_string(),
+        // A prompt that computes over results a plan does not have (a difference of two counts) cannot be shown
+        // yet; the plan says where it will come from, as it does for requests.
+        Err(_) if !touched.is_empty() && options.mode != Mode::Run => {
+            report.status = StepStatus::Planned;
+            let pending = format!(
+                "(prompt shown by the run: it reads {})",
+                describe_origins(&touched)
+            );
+            report.summary = format!("Approval: {pending}");
+            report.request = Some(Json::String(pending));
+            report.reason = Some("a run stops here until an operator approves".into());
+            return Slot::Deferred;
+        }
         Err(error) => {
             report.status = StepStatus::Failed;
             report.error = Some(format!("approval prompt: {}", error_text(&error)));
