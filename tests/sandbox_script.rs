@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use support::moto::free_port;
+use support::moto::{Moto, free_port};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -134,11 +134,59 @@ async fn up_seeds_a_second_up_reuses_the_server_and_restores_the_world_and_down_
     assert_eq!(seeded["iceberg"]["real"], true);
     assert_eq!(sandbox.ok(&["world", "sqs.dlq_messages"]).trim(), "50");
 
-    // Runbooks change the world: the alias moves, the DLQ empties, the Iceberg table goes back a snapshot.
+    // Runbooks change the world: the alias moves, the DLQ empties and the timeout goes up, the Iceberg table goes
+    // back a snapshot, the table is swapped for a restored copy and backups are kept; and an operator may leave a
+    // restore copy behind or change the stack.
     sandbox.run(&["rollback-lambda"]);
-    sandbox.run(&["dlq-replay"]);
+    sandbox.run(&["dlq-replay", "--raise-timeout", "900"]);
     let target = seeded["iceberg"]["glue"]["snapshots"][1].to_string();
     sandbox.run(&["iceberg-rollback", "--snapshot-id", &target]);
+    let restore_time = sandbox.ok(&["world", "dynamodb.latest_restorable"]);
+    sandbox.run(&["pitr-restore", "--restore-time", restore_time.trim()]);
+    let config = sandbox.sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let cloudformation = aws_sdk_cloudformation::Client::new(&config);
+    let table_name = seeded["dynamodb"]["table"].as_str().unwrap();
+    let function = seeded["lambda"]["function"].as_str().unwrap();
+    let timeout = |lambda: aws_sdk_lambda::Client| async move {
+        lambda
+            .get_function_configuration()
+            .function_name(function)
+            .send()
+            .await
+            .unwrap()
+            .timeout()
+            .unwrap()
+    };
+    let stack_status = |cloudformation: aws_sdk_cloudformation::Client| async move {
+        cloudformation
+            .describe_stacks()
+            .stack_name("bg-remover-dev")
+            .send()
+            .await
+            .unwrap()
+            .stacks()[0]
+            .stack_status()
+            .unwrap()
+            .as_str()
+            .to_string()
+    };
+    assert_eq!(timeout(lambda.clone()).await, 900);
+    let swapped = dynamodb.describe_table().table_name(table_name).send().await.unwrap();
+    assert!(swapped.table().unwrap().restore_summary().is_some(), "pitr-restore swapped the table");
+    assert!(!dynamodb.list_backups().send().await.unwrap().backup_summaries().is_empty());
+    Moto::create_table_at(&config, &format!("{table_name}-restore"), "PK").await;
+    cloudformation
+        .update_stack()
+        .stack_name("bg-remover-dev")
+        .template_body(
+            r#"{"Resources": {"Alerts": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "renamed"}}}}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stack_status(cloudformation.clone()).await, "UPDATE_COMPLETE");
 
     // `up` again reuses the running server and re-seeds it into the same world: same function versions, alias on
     // the newest, the DLQ full again and the main queue empty, the same Iceberg snapshots with the head current.
@@ -146,7 +194,6 @@ async fn up_seeds_a_second_up_reuses_the_server_and_restores_the_world_and_down_
     assert_eq!(sandbox.pid(), pid, "up started a second server");
     let reseeded = sandbox.world();
     assert_eq!(reseeded["lambda"]["versions"], seeded["lambda"]["versions"]);
-    let config = sandbox.sdk_config().await;
     let alias = aws_sdk_lambda::Client::new(&config)
         .get_alias()
         .function_name("bg-remover-dev-s3TablesDataValidator")
@@ -172,6 +219,23 @@ async fn up_seeds_a_second_up_reuses_the_server_and_restores_the_world_and_down_
             "{queue}"
         );
     }
+    // The timeout as seeded, the table made afresh (not a restored one, its stream on), no copy and no backup
+    // left, the stack as created.
+    assert_eq!(timeout(lambda.clone()).await, seeded["lambda"]["timeout"].as_i64().unwrap() as i32);
+    let table = dynamodb.describe_table().table_name(table_name).send().await.unwrap();
+    let table = table.table().unwrap();
+    assert!(table.restore_summary().is_none(), "the swapped table is still there");
+    assert!(table.stream_specification().unwrap().stream_enabled());
+    let tables = dynamodb.list_tables().send().await.unwrap();
+    assert_eq!(
+        tables.table_names().iter().filter(|t| t.starts_with(table_name)).count(),
+        1,
+        "{:?}",
+        tables.table_names()
+    );
+    assert!(dynamodb.list_backups().send().await.unwrap().backup_summaries().is_empty());
+    assert_eq!(stack_status(cloudformation.clone()).await, "CREATE_COMPLETE");
+    assert_eq!(reseeded["cloudformation"]["status"], "CREATE_COMPLETE");
     for catalog in ["glue", "s3tables"] {
         let (before, after) = (&seeded["iceberg"][catalog], &reseeded["iceberg"][catalog]);
         assert_eq!(after["snapshots"], before["snapshots"], "{catalog}");

@@ -201,10 +201,15 @@ impl Moto {
 impl Moto {
     /// An on-demand table with a string hash key `key`, for tests that need somewhere to read and write.
     pub async fn create_table(&self, name: &str, key: &str) {
+        Moto::create_table_at(&self.sdk_config().await, name, key).await;
+    }
+
+    /// [`Moto::create_table`] through any SDK configuration (a sandbox started by `scripts/sandbox`).
+    pub async fn create_table_at(config: &aws_types::SdkConfig, name: &str, key: &str) {
         use aws_sdk_dynamodb::types::{
             AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
         };
-        let sdk = aws_sdk_dynamodb::Client::new(&self.sdk_config().await);
+        let sdk = aws_sdk_dynamodb::Client::new(config);
         sdk.create_table()
             .table_name(name)
             .attribute_definitions(
