@@ -262,7 +262,8 @@ class Emulator:
 
 
 def reset_timeout(emulator):
-    """seed.py creates the function with a 300 s timeout but leaves an existing one alone; dlq-replay raises it."""
+    """dlq-replay raises the timeout; seeding the lambda part puts it back too, and this waits until the function
+    has settled, so both contenders start from the same configuration."""
     lam = emulator.client("lambda")
     lam.update_function_configuration(FunctionName=FUNCTION, Timeout=SEEDED_TIMEOUT)
     lam.get_waiter("function_updated").wait(FunctionName=FUNCTION)
@@ -418,10 +419,11 @@ def overhead(emulator, binary, runs, health, state_dir):
     world = emulator.seed("dynamodb,sqs,lambda,cloudformation,iceberg")
     snapshot = str(world["iceberg"]["snapshots"][1])
     # (runbook, its arguments from the world just seeded, parts seeded again before each run, DLQ messages
-    # seeded). smoke-test only reads, and fails (rightly) on a DLQ holding messages, so it gets an empty one, once.
+    # seeded). smoke-test reads (its DLQ sample, a receive, needs --yes but is skipped on an empty DLQ), and fails
+    # (rightly) on a DLQ holding messages, so it gets an empty one, once.
     # pitr-restore's restore time comes from each seeding: moto's restorable window is the instant PITR was enabled.
     cases = [
-        ("smoke-test", lambda world: ["--health-url", health], None, 0),
+        ("smoke-test", lambda world: ["--yes", "--health-url", health], None, 0),
         ("rollback-lambda", lambda world: ["--yes"], "lambda", 50),
         ("dlq-replay", lambda world: ["--yes"], "sqs", 50),
         ("iceberg-rollback", lambda world: ["--yes", "--snapshot-id", snapshot], "iceberg", 50),

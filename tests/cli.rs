@@ -183,7 +183,10 @@ fn show_gives_doc_parameters_and_step_effects() {
     // Columns are as wide as their widest cell.
     let row = |pattern: &str| regex::Regex::new(pattern).unwrap().is_match(&out);
     assert!(row(r"--restore-time +datetime +yes"), "{out}");
-    assert!(row(r"delete_original +write +dynamodb\.DeleteTable"), "{out}");
+    assert!(
+        row(r"delete_original +write +dynamodb\.DeleteTable"),
+        "{out}"
+    );
     assert!(row(r"confirm_swap +approval +\(approval gate\)"), "{out}");
     insta::assert_snapshot!("show_pitr_restore", out);
 }

@@ -173,9 +173,25 @@ async fn up_seeds_a_second_up_reuses_the_server_and_restores_the_world_and_down_
             .to_string()
     };
     assert_eq!(timeout(lambda.clone()).await, 900);
-    let swapped = dynamodb.describe_table().table_name(table_name).send().await.unwrap();
-    assert!(swapped.table().unwrap().restore_summary().is_some(), "pitr-restore swapped the table");
-    assert!(!dynamodb.list_backups().send().await.unwrap().backup_summaries().is_empty());
+    let swapped = dynamodb
+        .describe_table()
+        .table_name(table_name)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        swapped.table().unwrap().restore_summary().is_some(),
+        "pitr-restore swapped the table"
+    );
+    assert!(
+        !dynamodb
+            .list_backups()
+            .send()
+            .await
+            .unwrap()
+            .backup_summaries()
+            .is_empty()
+    );
     Moto::create_table_at(&config, &format!("{table_name}-restore"), "PK").await;
     cloudformation
         .update_stack()
@@ -186,7 +202,10 @@ async fn up_seeds_a_second_up_reuses_the_server_and_restores_the_world_and_down_
         .send()
         .await
         .unwrap();
-    assert_eq!(stack_status(cloudformation.clone()).await, "UPDATE_COMPLETE");
+    assert_eq!(
+        stack_status(cloudformation.clone()).await,
+        "UPDATE_COMPLETE"
+    );
 
     // `up` again reuses the running server and re-seeds it into the same world: same function versions, alias on
     // the newest, the DLQ full again and the main queue empty, the same Iceberg snapshots with the head current.
@@ -221,20 +240,46 @@ async fn up_seeds_a_second_up_reuses_the_server_and_restores_the_world_and_down_
     }
     // The timeout as seeded, the table made afresh (not a restored one, its stream on), no copy and no backup
     // left, the stack as created.
-    assert_eq!(timeout(lambda.clone()).await, seeded["lambda"]["timeout"].as_i64().unwrap() as i32);
-    let table = dynamodb.describe_table().table_name(table_name).send().await.unwrap();
+    assert_eq!(
+        timeout(lambda.clone()).await,
+        seeded["lambda"]["timeout"].as_i64().unwrap() as i32
+    );
+    let table = dynamodb
+        .describe_table()
+        .table_name(table_name)
+        .send()
+        .await
+        .unwrap();
     let table = table.table().unwrap();
-    assert!(table.restore_summary().is_none(), "the swapped table is still there");
+    assert!(
+        table.restore_summary().is_none(),
+        "the swapped table is still there"
+    );
     assert!(table.stream_specification().unwrap().stream_enabled());
     let tables = dynamodb.list_tables().send().await.unwrap();
     assert_eq!(
-        tables.table_names().iter().filter(|t| t.starts_with(table_name)).count(),
+        tables
+            .table_names()
+            .iter()
+            .filter(|t| t.starts_with(table_name))
+            .count(),
         1,
         "{:?}",
         tables.table_names()
     );
-    assert!(dynamodb.list_backups().send().await.unwrap().backup_summaries().is_empty());
-    assert_eq!(stack_status(cloudformation.clone()).await, "CREATE_COMPLETE");
+    assert!(
+        dynamodb
+            .list_backups()
+            .send()
+            .await
+            .unwrap()
+            .backup_summaries()
+            .is_empty()
+    );
+    assert_eq!(
+        stack_status(cloudformation.clone()).await,
+        "CREATE_COMPLETE"
+    );
     assert_eq!(reseeded["cloudformation"]["status"], "CREATE_COMPLETE");
     for catalog in ["glue", "s3tables"] {
         let (before, after) = (&seeded["iceberg"][catalog], &reseeded["iceberg"][catalog]);
