@@ -27,7 +27,7 @@ pub async fn follow(
 ) -> Result<Value, CallError> {
     follow_with(
         pages,
-        &op.operation,
+        op.operation,
         input,
         MAX_PAGES,
         || context.cancelled(),
