@@ -103,6 +103,7 @@ async fn polls(after: Duration, schedule: &str) -> (u32, Duration) {
         run_id: "bench".into(),
         started_at: jiff::Timestamp::UNIX_EPOCH,
         default_attempt_timeout: Duration::from_secs(60),
+        secrets: Default::default(),
     };
     let begin = Instant::now();
     let report = execute(Arc::new(runbook(after, schedule)), Map::new(), options).await;

@@ -19,6 +19,7 @@ fn negated_id(param: &Param) -> String {
 pub fn add_flags(mut command: Command, runbook: &Runbook) -> Command {
     for param in &runbook.params {
         let ty = param.ty;
+        let secret = param.secret;
         let constraints = param.constraints.clone();
         let mut help = param.description.clone().unwrap_or_default();
         if let Some(default) = &param.default {
@@ -45,7 +46,14 @@ pub fn add_flags(mut command: Command, runbook: &Runbook) -> Command {
             .required(param.required)
             .env(format!("RUNBOOK_PARAM_{}", param.name.to_uppercase()))
             .hide_env(true)
-            .value_parser(move |text: &str| param_value::parse_cli(ty, &constraints, text));
+            .value_parser(move |text: &str| {
+                // clap quotes a refused value in its message; a secret one is checked in `resolve` instead.
+                if secret {
+                    Ok(serde_json::Value::String(text.to_string()))
+                } else {
+                    param_value::parse_cli(ty, &constraints, text)
+                }
+            });
         if matches!(ty, ParamTypeName::Integer | ParamTypeName::Number) {
             arg = arg.allow_negative_numbers(true);
         }
@@ -65,6 +73,22 @@ pub fn add_flags(mut command: Command, runbook: &Runbook) -> Command {
         command = command.arg(arg);
     }
     command
+}
+
+/// A secret parameter's value as given: parsed and checked like any other, and at least
+/// [`crate::secrets::MIN_LENGTH`] characters long; a refusal never shows the value.
+pub fn secret_value(param: &Param, text: &str) -> Result<serde_json::Value, String> {
+    let value = param_value::parse_cli(param.ty, &param.constraints, text).map_err(|_| {
+        format!(
+            "the value given is not a valid {} for this parameter (its type, pattern or bounds); it is not \
+             shown because the parameter is secret",
+            param_value::expected_name(param.ty)
+        )
+    })?;
+    match crate::secrets::too_short(&value) {
+        Some(reason) => Err(reason),
+        None => Ok(value),
+    }
 }
 
 /// An error in resolving parameters once parsed: a default template that fails or yields a bad value.
@@ -92,6 +116,12 @@ pub fn resolve(
             Some(serde_json::Value::Bool(false))
         } else {
             matches.get_one::<serde_json::Value>(&param.name).cloned()
+        };
+        let given = match given {
+            Some(serde_json::Value::String(text)) if param.secret => {
+                Some(secret_value(param, &text).map_err(error)?)
+            }
+            other => other,
         };
         let value = match (given, &param.default) {
             (Some(value), _) => value,

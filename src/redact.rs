@@ -1,17 +1,19 @@
 //! Keeping secrets out of every output: the journal, plans, the terminal and JSON results.
 //!
 //! Two rules. A member whose name says it holds a secret (`Password`, `SecretString`, `SessionToken`, ...) has its
-//! value replaced wherever it appears, at any depth; and the value of every `secret: true` parameter is replaced
-//! wherever it appears inside any text, because templates can carry it into members with innocent names, into
-//! summaries and into error messages that echo a request.
+//! value replaced wherever it appears, at any depth; and every secret text of the run ([`Secrets`]: the values of
+//! `secret: true` parameters and what templates derived from them, see [`crate::taint`]) is replaced wherever it
+//! appears inside any text, because templates carry it into members with innocent names, into summaries and
+//! into error messages that echo a request.
 
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 use crate::engine::{AttemptOutcome, Event, RunReport, StepReport};
+use crate::secrets::Secrets;
 
-pub const REDACTED: &str = "<redacted>";
+pub use crate::secrets::REDACTED;
 
 /// Member names that hold secrets. Case-insensitive, anywhere in the name: `ClientSecret`, `db_password`,
 /// `SSECustomerKey`, `AWS_SECRET_ACCESS_KEY`.
@@ -46,8 +48,8 @@ pub fn is_sensitive_name(name: &str) -> bool {
 
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
-    /// Values of secret parameters, longest first so that one containing another is replaced whole.
-    secrets: Vec<String>,
+    /// Shared with the engine, which adds what templates derive from secrets as it goes.
+    secrets: Secrets,
 }
 
 impl Redactor {
@@ -56,28 +58,22 @@ impl Redactor {
         runbook: &crate::runbook::Runbook,
         params: &serde_json::Map<String, Value>,
     ) -> Redactor {
-        let mut secrets: Vec<String> = runbook
-            .params
-            .iter()
-            .filter(|param| param.secret)
-            .filter_map(|param| params.get(&param.name))
-            .flat_map(secret_texts)
-            // One or two characters would blank out unrelated text and hide nothing worth hiding.
-            .filter(|text| text.chars().count() >= 3)
-            .collect();
-        secrets.sort_by_key(|text| std::cmp::Reverse(text.len()));
-        secrets.dedup();
+        let secrets = Secrets::default();
+        for param in runbook.params.iter().filter(|param| param.secret) {
+            for text in params.get(&param.name).map(crate::secrets::texts).unwrap_or_default() {
+                secrets.add(&text);
+            }
+        }
         Redactor { secrets }
     }
 
+    /// The run's secret texts, for the engine to add derived ones to.
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+
     pub fn text(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
-            }
-        }
-        out
+        self.secrets.redact(text)
     }
 
     pub fn value(&self, value: &Value) -> Value {
@@ -194,17 +190,6 @@ fn is_empty(value: &Value) -> bool {
     }
 }
 
-/// The texts a secret parameter's value can show up as: itself, or each element of a list or map.
-fn secret_texts(value: &Value) -> Vec<String> {
-    match value {
-        Value::String(text) => vec![text.clone()],
-        Value::Null => Vec::new(),
-        Value::Array(items) => items.iter().flat_map(secret_texts).collect(),
-        Value::Object(map) => map.values().flat_map(secret_texts).collect(),
-        other => vec![other.to_string()],
-    }
-}
-
 /// Passes events on with secrets replaced.
 pub struct Redacting {
     pub redactor: Redactor,
@@ -240,9 +225,8 @@ mod tests {
 
     #[test]
     fn sensitive_members_and_secret_values_are_replaced_at_any_depth() {
-        let redactor = Redactor {
-            secrets: vec!["hunter2-planted".into()],
-        };
+        let redactor = Redactor::default();
+        redactor.secrets().add("hunter2-planted");
         let value = json!({
             "SecretId": "prod/db",
             "SecretString": "{\"password\":\"p\"}",

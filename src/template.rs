@@ -36,6 +36,11 @@ fn build_environment() -> Environment<'static> {
     env.add_filter("pick", pick);
     env.add_filter("from_epoch", from_epoch);
     env.add_function("now", now);
+    // Every `{{ }}` passes here: what one prints after reading a secret is secret (crate::taint).
+    env.set_formatter(|out, state, value| {
+        crate::taint::output(value);
+        minijinja::escape_formatter(out, state, value)
+    });
     env
 }
 
@@ -94,6 +99,29 @@ pub fn template_references(source: &str) -> Result<BTreeSet<String>, SyntaxError
     Ok(without_globals(template.undeclared_variables(true)))
 }
 
+/// The dotted paths every template inside a JSON value reads (a `vars` entry, a `with` block), added to `out`;
+/// templates that do not compile add nothing (the validator reports them on their own).
+pub fn json_template_references(value: &serde_json::Value, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::String(text) => {
+            if let Ok(found) = template_references(text) {
+                out.extend(found);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                json_template_references(item, out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for item in map.values() {
+                json_template_references(item, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The dotted paths an expression reads, globals left out.
 pub fn expression_references(source: &str) -> Result<BTreeSet<String>, SyntaxError> {
     if source.trim().is_empty() {
@@ -134,12 +162,18 @@ pub fn render(source: &str, context: &Value) -> Result<Value, Error> {
     if let Some(expression) = single_expression(source) {
         return evaluate(expression, context);
     }
-    environment().render_str(source, context).map(Value::from)
+    crate::taint::begin();
+    let rendered = environment().render_str(source, context);
+    crate::taint::finish_text(rendered.as_deref().unwrap_or_default());
+    rendered.map(Value::from)
 }
 
 /// Evaluates a bare expression.
 pub fn evaluate(source: &str, context: &Value) -> Result<Value, Error> {
-    let value = environment().compile_expression(source)?.eval(context)?;
+    crate::taint::begin();
+    let value = environment().compile_expression(source)?.eval(context);
+    crate::taint::finish_value(value.as_ref().unwrap_or(&Value::UNDEFINED));
+    let value = value?;
     // Strict mode fails on printing an undefined value, not on producing one; an expression that names nothing
     // must fail here rather than pass `undefined` on to a request or a check.
     if value.is_undefined() {

@@ -198,6 +198,7 @@ impl<'a> Validator<'a> {
                 in_default: false,
             };
             self.template(&lock.value, lock.span, scope, None);
+            self.secret_in_lock(&lock.value, lock.span, &params, &vars);
             Text {
                 source: lock.value.clone(),
                 span: lock.span,
@@ -263,6 +264,52 @@ impl<'a> Validator<'a> {
             on_failure,
             source: Arc::clone(&self.file),
         })
+    }
+
+    /// A lock key names the lock file, the DynamoDB item and every message about the lock, so it must not read a
+    /// secret parameter, nor a var computed from one (what [`crate::taint`] would find at run time).
+    fn secret_in_lock(&mut self, lock: &str, span: Span, params: &[Param], vars: &[Var]) {
+        let reads = |references: &std::collections::BTreeSet<String>, names: &[String]| -> Option<String> {
+            references
+                .iter()
+                .find(|path| {
+                    names.iter().any(|name| {
+                        path.as_str() == name.split('.').next().unwrap_or_default()
+                            || *path == name
+                            || path.starts_with(&format!("{name}."))
+                    })
+                })
+                .cloned()
+        };
+        let mut secret: Vec<String> = params
+            .iter()
+            .filter(|param| param.secret)
+            .map(|param| format!("params.{}", param.name))
+            .collect();
+        if secret.is_empty() {
+            return;
+        }
+        for var in vars {
+            let mut references = std::collections::BTreeSet::new();
+            crate::template::json_template_references(&var.value, &mut references);
+            if reads(&references, &secret).is_some() {
+                secret.push(format!("vars.{}", var.name));
+            }
+        }
+        let Ok(references) = template::template_references(lock) else {
+            return;
+        };
+        if let Some(path) = reads(&references, &secret) {
+            self.error(
+                ErrorKind::OutOfScope {
+                    name: path,
+                    allowed: "templates other than `lock`, because it is secret and a lock key is shown to \
+                              everyone (lock files, messages, the DynamoDB lock table)",
+                },
+                span,
+            )
+            .set_hint("key the lock on parameters that are not secret, such as the table or the tenant");
+        }
     }
 
     fn runbook_name(&mut self, name: Option<&Spanned<String>>) -> String {
@@ -343,6 +390,20 @@ impl<'a> Validator<'a> {
             .default
             .as_ref()
             .and_then(|node| self.param_default(index, name, ty.value, &constraints, node));
+        let secret = raw.secret.as_ref().is_some_and(|s| s.value);
+        if secret
+            && let (Some(ParamDefault::Value(value)), Some(node)) = (&default, &raw.default)
+            && let Some(reason) = crate::secrets::too_short(value)
+        {
+            self.error(
+                ErrorKind::InvalidDefault {
+                    param: name.clone(),
+                    reason,
+                },
+                node.span,
+            )
+            .set_hint("give a longer secret, or none here and pass it in RUNBOOK_PARAM_<NAME> at run time");
+        }
         Some(Param {
             name: name.clone(),
             flag: name.replace('_', "-"),
@@ -351,7 +412,7 @@ impl<'a> Validator<'a> {
             description: raw.description.as_ref().map(|d| d.value.clone()),
             default,
             constraints,
-            secret: raw.secret.as_ref().is_some_and(|s| s.value),
+            secret,
             span: key.span,
         })
     }

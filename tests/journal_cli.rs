@@ -380,8 +380,8 @@ steps:
 #[test]
 fn two_runs_racing_for_a_local_lock_one_is_refused_naming_the_holder() {
     let world = World::new(&local_only("2s"), Vec::new());
-    let first = world.spawn(&["run", "local-only", "--token", "abc123"]);
-    let second = world.spawn(&["run", "local-only", "--token", "abc123"]);
+    let first = world.spawn(&["run", "local-only", "--token", "abc123-token"]);
+    let second = world.spawn(&["run", "local-only", "--token", "abc123-token"]);
     let (first, second) = (
         first.wait_with_output().unwrap(),
         second.wait_with_output().unwrap(),
@@ -405,10 +405,10 @@ fn two_runs_racing_for_a_local_lock_one_is_refused_naming_the_holder() {
     assert!(stderr.contains("since"), "{stderr}");
 
     // A holder killed with SIGKILL leaves a lock naming a dead process: the next run takes it over.
-    let killed = world.spawn(&["run", "local-only", "--token", "abc123"]);
+    let killed = world.spawn(&["run", "local-only", "--token", "abc123-token"]);
     std::thread::sleep(Duration::from_millis(700));
     kill(killed);
-    let next = world.run(&["run", "local-only", "--token", "abc123"]);
+    let next = world.run(&["run", "local-only", "--token", "abc123-token"]);
     assert_eq!(next.status.code(), Some(0), "{}", text(&next.stderr));
 
     // unlock is journaled.
@@ -498,7 +498,7 @@ steps:
 #[test]
 fn an_interrupted_run_leaves_a_complete_record_and_resumes() {
     let world = World::new(&local_only("3s"), Vec::new());
-    let child = world.spawn(&["run", "local-only", "--token", "abc123"]);
+    let child = world.spawn(&["run", "local-only", "--token", "abc123-token"]);
     world.wait_for("the pause", kind_is("step_started", "pause"));
     let interrupted = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -527,7 +527,7 @@ fn an_interrupted_run_leaves_a_complete_record_and_resumes() {
     );
     let resumed = world
         .command(&["resume", "last", "--output", "json"])
-        .env("RUNBOOK_PARAM_TOKEN", "abc123")
+        .env("RUNBOOK_PARAM_TOKEN", "abc123-token")
         .output()
         .unwrap();
     assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
@@ -724,7 +724,7 @@ fn records(path: &std::path::Path) -> Vec<serde_json::Value> {
 fn unlock_refuses_a_live_holder_and_a_forced_unlock_makes_it_stop_before_its_next_step_with_exit_5()
 {
     let world = World::new(&local_only("8s"), Vec::new());
-    let holder = world.spawn(&["run", "local-only", "--token", "abc123"]);
+    let holder = world.spawn(&["run", "local-only", "--token", "abc123-token"]);
     world.wait_for("the pause", kind_is("step_started", "pause"));
 
     let refused = world.run(&["unlock", "local-only", "--reason", "looks stuck"]);
@@ -745,7 +745,7 @@ fn unlock_refuses_a_live_holder_and_a_forced_unlock_makes_it_stop_before_its_nex
     let forced = world.run(&["unlock", "local-only", "--reason", "stuck", "--force"]);
     assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
     // Another run takes the lock at once; the first one notices and stops instead of running beside it.
-    let second = world.spawn(&["run", "local-only", "--token", "abc123", "--quiet"]);
+    let second = world.spawn(&["run", "local-only", "--token", "abc123-token", "--quiet"]);
     let started = Instant::now();
     let holder_pid = holder.id();
     let holder = holder.wait_with_output().unwrap();
@@ -794,7 +794,7 @@ fn an_empty_or_damaged_lock_file_is_one_story_for_run_and_unlock() {
         ("{not json", "9 bytes that are not a lock record"),
     ] {
         std::fs::write(&lock, content).unwrap();
-        let refused = world.run(&["run", "local-only", "--token", "abc123"]);
+        let refused = world.run(&["run", "local-only", "--token", "abc123-token"]);
         let stderr = text(&refused.stderr);
         assert_eq!(refused.status.code(), Some(5), "{stderr}");
         assert!(stderr.contains("its record names no holder"), "{stderr}");
@@ -815,7 +815,7 @@ fn an_empty_or_damaged_lock_file_is_one_story_for_run_and_unlock() {
         );
         assert!(last.get("holder").is_none(), "{last}");
 
-        let next = world.run(&["run", "local-only", "--token", "abc123"]);
+        let next = world.run(&["run", "local-only", "--token", "abc123-token"]);
         assert_eq!(next.status.code(), Some(0), "{}", text(&next.stderr));
     }
 }
@@ -904,7 +904,7 @@ fn unlock_and_resume_refuse_state_files_that_are_symbolic_links_and_write_nothin
     let outside = tempfile::tempdir().unwrap();
 
     // unlocks.jsonl pointing out of the state dir: refused before the lock is touched.
-    let ran = world.run(&["run", "local-only", "--token", "abc123"]);
+    let ran = world.run(&["run", "local-only", "--token", "abc123-token"]);
     assert_eq!(ran.status.code(), Some(0), "{}", text(&ran.stderr));
     let target = outside.path().join("elsewhere.jsonl");
     std::fs::write(&target, "precious\n").unwrap();
@@ -923,7 +923,7 @@ fn unlock_and_resume_refuse_state_files_that_are_symbolic_links_and_write_nothin
     std::fs::remove_file(&lock).unwrap();
 
     // A journal replaced by a link to a copy elsewhere: it verifies, and still the resume does not append to it.
-    let interrupted = world.spawn(&["run", "local-only", "--token", "abc123"]);
+    let interrupted = world.spawn(&["run", "local-only", "--token", "abc123-token"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::fs::read_dir(world.state().join("runs"))
         .unwrap()
@@ -943,7 +943,7 @@ fn unlock_and_resume_refuse_state_files_that_are_symbolic_links_and_write_nothin
     std::os::unix::fs::symlink(&copy, &journal).unwrap();
     let resumed = world
         .command(&["resume", "last"])
-        .env("RUNBOOK_PARAM_TOKEN", "abc123")
+        .env("RUNBOOK_PARAM_TOKEN", "abc123-token")
         .output()
         .unwrap();
     let stderr = text(&resumed.stderr);

@@ -299,6 +299,11 @@ fn restore_params(
         }
         let variable = format!("RUNBOOK_PARAM_{}", param.name.to_uppercase());
         match std::env::var(&variable) {
+            Ok(value) if param.secret => {
+                let value = crate::param_flags::secret_value(param, &value)
+                    .map_err(|reason| format!("{variable}: {reason}"))?;
+                params.insert(param.name.clone(), value);
+            }
             Ok(value) => {
                 let value = serde_json::from_str::<Value>(&value)
                     .ok()
@@ -416,6 +421,7 @@ async fn execute(
         (&run_id, started_at),
         Some(identity),
     );
+    options.secrets = redactor.secrets().clone();
     options.approver = recorded::signing_approver(
         Arc::new(crate::redact::RedactingApprover {
             redactor: redactor.clone(),

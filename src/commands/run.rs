@@ -430,21 +430,17 @@ async fn execute(
             );
             return exit::USAGE;
         }
-        let mut plan = engine::execute(
-            runbook.clone(),
-            params.clone(),
-            options(
-                &flags,
-                Mode::Plan,
-                aws.clone(),
-                (progress.clone(), shown.clone()),
-                interactive,
-                (&run_id, started_at),
-                None,
-            )
-            .0,
-        )
-        .await;
+        let (mut plan_options, _) = options(
+            &flags,
+            Mode::Plan,
+            aws.clone(),
+            (progress.clone(), shown.clone()),
+            interactive,
+            (&run_id, started_at),
+            None,
+        );
+        plan_options.secrets = redactor.secrets().clone();
+        let mut plan = engine::execute(runbook.clone(), params.clone(), plan_options).await;
         redactor.report(&mut plan);
         if !confirm_writes(&runbook, &plan, writes.len()) {
             return exit::DECLINED;
@@ -528,6 +524,7 @@ async fn execute(
         (&run_id, started_at),
         Some(identity),
     );
+    options.secrets = redactor.secrets().clone();
     options.approver = recorded::signing_approver(
         Arc::new(crate::redact::RedactingApprover {
             redactor: redactor.clone(),
@@ -633,6 +630,7 @@ pub(super) fn options(
         run_id: run_id.to_string(),
         started_at,
         default_attempt_timeout: Duration::from_secs(60),
+        secrets: Default::default(),
     };
     (options, sender)
 }

@@ -61,16 +61,53 @@ pub fn render_lock_key(
         return Ok(runbook.name.clone());
     };
     let run_value = run_value(runbook, run_id, started_at);
-    let params_value = crate::template::from_json_value(&Json::Object(params.clone()));
-    let vars = evaluate_vars(runbook, &params_value, &run_value)?;
+    let secrets = crate::secrets::Secrets::default();
+    let params_value = params_value(runbook, params, &[], &secrets);
+    let vars = evaluate_vars(runbook, &params_value, &run_value, &secrets)?;
     let context = minijinja::Value::from_pairs([
         ("params", params_value),
         ("vars", vars),
         ("run", run_value),
     ]);
-    template::render(&lock.source, &context)
-        .map(|value| value.to_string())
+    let (key, read_secret) = crate::taint::watch(|| template::render(&lock.source, &context));
+    if read_secret {
+        // The validator refuses this; a lock key is shown to everyone (file names, messages, the lock table).
+        return Err(format!(
+            "lock `{}` reads a secret parameter, and a lock key is never secret: it names the lock file, the \
+             DynamoDB item and every message about the lock",
+            lock.source
+        ));
+    }
+    key.map(|value| value.to_string())
         .map_err(|error| format!("lock `{}`: {}", lock.source, error_text(&error)))
+}
+
+/// `params` as templates see them: secret ones read through [`crate::taint::map`]; in an offline plan, the
+/// required ones not given (`unknown`) are deferred.
+fn params_value(
+    runbook: &Runbook,
+    params: &Map<String, Json>,
+    unknown: &[String],
+    secrets: &crate::secrets::Secrets,
+) -> minijinja::Value {
+    let secret_names: std::collections::HashSet<String> = runbook
+        .params
+        .iter()
+        .filter(|param| param.secret)
+        .map(|param| param.name.clone())
+        .collect();
+    crate::taint::map(
+        params.iter().map(|(name, value)| {
+            let value = if unknown.contains(name) {
+                super::deferred::Deferred::param(name)
+            } else {
+                crate::template::from_json_value(value)
+            };
+            (name.clone(), value)
+        }),
+        &secret_names,
+        secrets,
+    )
 }
 
 fn run_value(runbook: &Runbook, run_id: &str, started_at: jiff::Timestamp) -> minijinja::Value {
@@ -106,19 +143,8 @@ async fn execute_inner(
     };
 
     let run_value = run_value(&runbook, &options.run_id, options.started_at);
-    let params_value = if unknown.is_empty() {
-        crate::template::from_json_value(&Json::Object(params.clone()))
-    } else {
-        minijinja::Value::from_pairs(params.iter().map(|(name, value)| {
-            let value = if unknown.contains(name) {
-                super::deferred::Deferred::param(name)
-            } else {
-                crate::template::from_json_value(value)
-            };
-            (name.clone(), value)
-        }))
-    };
-    let vars = match evaluate_vars(&runbook, &params_value, &run_value) {
+    let params_value = params_value(&runbook, &params, unknown, &options.secrets);
+    let vars = match evaluate_vars(&runbook, &params_value, &run_value, &options.secrets) {
         Ok(vars) => vars,
         Err(error) => {
             report.outcome = Outcome::Failed;
@@ -133,7 +159,13 @@ async fn execute_inner(
         }
     };
     let results = Arc::new(Results::new(runbook.steps.iter().map(|s| s.id.clone())));
-    let scope = Scope::new(params_value, vars, run_value, results.clone());
+    let scope = Scope::new(
+        params_value,
+        vars,
+        run_value,
+        results.clone(),
+        options.secrets.clone(),
+    );
     let shared = Arc::new(Shared {
         runbook: runbook.clone(),
         options,
@@ -169,7 +201,11 @@ async fn execute_inner(
     }
 
     if report.outcome == Outcome::Failed && mode == Mode::Run {
-        let error = report.error.clone().unwrap_or_default();
+        // `run.error` goes into notifications (SNS, a ticket): what is secret in it stays out.
+        let error = shared
+            .options
+            .secrets
+            .redact(&report.error.clone().unwrap_or_default());
         let failure_scope = scope.with_error(&error);
         for step in &runbook.on_failure {
             // Sequential and unconditional on each other: a failing notification must not stop a cleanup.
@@ -234,29 +270,39 @@ fn redact_params(runbook: &Runbook, params: &Map<String, Json>) -> Map<String, J
         .collect()
 }
 
-/// `vars`, in order, each seeing the ones above it.
+/// `vars`, in order, each seeing the ones above it; one computed from a secret is read through
+/// [`crate::taint::map`] like the secret itself.
 fn evaluate_vars(
     runbook: &Runbook,
     params: &minijinja::Value,
     run: &minijinja::Value,
+    secrets: &crate::secrets::Secrets,
 ) -> Result<minijinja::Value, String> {
     let mut vars = Map::new();
+    let mut tainted = std::collections::HashSet::new();
+    let as_value = |vars: &Map<String, Json>, tainted: &std::collections::HashSet<String>| {
+        crate::taint::map(
+            vars.iter()
+                .map(|(name, value)| (name.clone(), crate::template::from_json_value(value))),
+            tainted,
+            secrets,
+        )
+    };
     for var in &runbook.vars {
         let context = minijinja::Value::from_pairs([
             ("params", params.clone()),
             ("run", run.clone()),
-            (
-                "vars",
-                crate::template::from_json_value(&Json::Object(vars.clone())),
-            ),
+            ("vars", as_value(&vars, &tainted)),
         ]);
-        let value = template::render_json(&var.value, &context)
-            .map_err(|error| format!("var `{}`: {}", var.name, error_text(&error)))?;
+        let (value, read_secret) =
+            crate::taint::watch(|| template::render_json(&var.value, &context));
+        let value = value.map_err(|error| format!("var `{}`: {}", var.name, error_text(&error)))?;
+        if read_secret {
+            tainted.insert(var.name.clone());
+        }
         vars.insert(var.name.clone(), value);
     }
-    Ok(crate::template::from_json_value(&Json::Object(
-        vars.clone(),
-    )))
+    Ok(as_value(&vars, &tainted))
 }
 
 struct Walk {

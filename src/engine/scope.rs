@@ -82,15 +82,24 @@ pub struct Scope {
     pub vars: Value,
     pub run: Value,
     steps: Value,
+    /// Where what templates derive from secrets goes ([`crate::taint`]).
+    pub secrets: crate::secrets::Secrets,
 }
 
 impl Scope {
-    pub fn new(params: Value, vars: Value, run: Value, results: Arc<Results>) -> Scope {
+    pub fn new(
+        params: Value,
+        vars: Value,
+        run: Value,
+        results: Arc<Results>,
+        secrets: crate::secrets::Secrets,
+    ) -> Scope {
         Scope {
             params,
             vars,
             run,
             steps: Value::from_object(StepsView(results)),
+            secrets,
         }
     }
 
@@ -101,20 +110,24 @@ impl Scope {
 
     /// The context with this step's `output` and, on a for_each step, `item` and `loop`.
     pub fn with(&self, output: Option<&Value>, item: Option<&ItemScope>) -> Value {
-        let mut entries: Vec<(&str, Value)> = vec![
-            ("params", self.params.clone()),
-            ("vars", self.vars.clone()),
-            ("run", self.run.clone()),
-            ("steps", self.steps.clone()),
+        let mut entries: Vec<(String, Value)> = vec![
+            ("params".into(), self.params.clone()),
+            ("vars".into(), self.vars.clone()),
+            ("run".into(), self.run.clone()),
+            ("steps".into(), self.steps.clone()),
         ];
         if let Some(output) = output {
-            entries.push(("output", output.clone()));
+            entries.push(("output".into(), output.clone()));
         }
+        let mut tainted = std::collections::HashSet::new();
         if let Some(item) = item {
-            entries.push(("item", item.item.clone()));
-            entries.push(("loop", item.loop_value()));
+            entries.push(("item".into(), item.item.clone()));
+            entries.push(("loop".into(), item.loop_value()));
+            if item.tainted {
+                tainted.insert("item".to_string());
+            }
         }
-        Value::from_pairs(entries)
+        crate::taint::map(entries, &tainted, &self.secrets)
     }
 
     /// The run scope with `run.error` set, for `on_failure` steps.
@@ -136,6 +149,8 @@ pub struct ItemScope {
     pub item: Value,
     pub index0: usize,
     pub length: usize,
+    /// The list came from a secret: `item` is read as one.
+    pub tainted: bool,
 }
 
 impl ItemScope {

@@ -1,5 +1,6 @@
 //! One step, start to end: `when`, approval or action, `for_each`, `wait`, `check` and `outputs`.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -317,14 +318,30 @@ fn known(
     output: Option<&Json>,
     outputs: &Map<String, Json>,
 ) -> Slot {
+    known_tainted(step, status, output, outputs, &Default::default(), &Default::default())
+}
+
+/// [`known`], with the named outputs computed from a secret read as secrets ([`crate::taint`]).
+fn known_tainted(
+    step: &Step,
+    status: StepStatus,
+    output: Option<&Json>,
+    outputs: &Map<String, Json>,
+    tainted: &HashSet<String>,
+    secrets: &crate::secrets::Secrets,
+) -> Slot {
     let _ = step;
-    let mut map = Map::new();
-    map.insert("status".into(), Json::String(status.as_str().into()));
-    map.insert("output".into(), output.cloned().unwrap_or(Json::Null));
+    let mut entries = vec![
+        ("status".to_string(), Value::from(status.as_str())),
+        (
+            "output".to_string(),
+            template::from_json_value(output.unwrap_or(&Json::Null)),
+        ),
+    ];
     for (name, value) in outputs {
-        map.insert(name.clone(), value.clone());
+        entries.push((name.clone(), template::from_json_value(value)));
     }
-    Slot::Known(template::from_json_value(&Json::Object(map)))
+    Slot::Known(crate::taint::map(entries, tainted, secrets))
 }
 
 async fn run_approval(
@@ -467,11 +484,14 @@ async fn run_action(
     report: &mut StepReport,
 ) -> Slot {
     // for_each: the list, or the reason there is none.
+    let mut items_tainted = false;
     let items: Option<Vec<Value>> = match &step.for_each {
         None => None,
         Some(for_each) => {
-            let (result, touched) =
-                watch(|| template::evaluate(&for_each.items.source, &scope.base()));
+            let ((result, touched), read_secret) = crate::taint::watch(|| {
+                watch(|| template::evaluate(&for_each.items.source, &scope.base()))
+            });
+            items_tainted = read_secret;
             if !touched.is_empty() {
                 report.status = StepStatus::Deferred;
                 report.reason = Some(format!("`for_each` reads {}", describe_origins(&touched)));
@@ -505,7 +525,14 @@ async fn run_action(
         report.outputs = outcome.outputs.clone();
         return match outcome.status {
             StepStatus::Planned | StepStatus::Deferred => Slot::Deferred,
-            status => known(step, status, outcome.output.as_ref(), &outcome.outputs),
+            status => known_tainted(
+                step,
+                status,
+                outcome.output.as_ref(),
+                &outcome.outputs,
+                &outcome.tainted_outputs,
+                &scope.secrets,
+            ),
         };
     };
 
@@ -530,6 +557,7 @@ async fn run_action(
                 item,
                 index0,
                 length,
+                tainted: items_tainted,
             };
             let semaphore = semaphore.clone();
             futures.push(async move {
@@ -623,9 +651,20 @@ async fn run_action(
     }
     report.output = Some(output.clone());
     report.outputs = outputs.clone();
+    let tainted: HashSet<String> = outcomes
+        .iter()
+        .flat_map(|o| o.tainted_outputs.iter().cloned())
+        .collect();
     match report.status {
         StepStatus::Planned | StepStatus::Deferred => Slot::Deferred,
-        status => known(step, status, Some(&output), &outputs),
+        status => known_tainted(
+            step,
+            status,
+            Some(&output),
+            &outputs,
+            &tainted,
+            &scope.secrets,
+        ),
     }
 }
 
@@ -641,6 +680,7 @@ impl ItemOutcome {
             error: None,
             reason: Some("not started: an earlier item failed".into()),
             attempts: 0,
+            tainted_outputs: HashSet::new(),
         }
     }
 }
@@ -656,6 +696,8 @@ struct ItemOutcome {
     error: Option<String>,
     reason: Option<String>,
     attempts: u32,
+    /// Named outputs computed from a secret.
+    tainted_outputs: HashSet<String>,
 }
 
 async fn run_item(
@@ -679,6 +721,7 @@ async fn run_item(
         error: None,
         reason: None,
         attempts: 0,
+        tainted_outputs: HashSet::new(),
     };
     let request = match rendered {
         Ok(Json::Object(map)) => map,
@@ -739,10 +782,11 @@ async fn run_item(
     outcome.busy = busy.elapsed();
     outcome.attempts = context.attempts().max(1);
     match result {
-        Ok((output, outputs)) => {
+        Ok((output, outputs, tainted)) => {
             outcome.status = StepStatus::Succeeded;
             outcome.output = Some(output);
             outcome.outputs = outputs;
+            outcome.tainted_outputs = tainted;
         }
         Err(StepFailure { message, output }) => {
             outcome.error = Some(message);
@@ -810,7 +854,7 @@ async fn execute(
     scope: &Scope,
     item: Option<&ItemScope>,
     request: Map<String, Json>,
-) -> Result<(Json, Map<String, Json>), StepFailure> {
+) -> Result<(Json, Map<String, Json>, HashSet<String>), StepFailure> {
     let output = match &action.wait {
         None => invoke(context, action.spec, &request).await?,
         Some(wait) => {
@@ -900,8 +944,14 @@ async fn execute(
         }
     }
     let mut outputs = Map::new();
+    let mut tainted = HashSet::new();
     for (name, expression) in &action.outputs {
-        let value = template::evaluate(&expression.source, &context_value)
+        let (value, read_secret) =
+            crate::taint::watch(|| template::evaluate(&expression.source, &context_value));
+        if read_secret {
+            tainted.insert(name.clone());
+        }
+        let value = value
             .and_then(|v| template::to_json_value(&v))
             .map_err(|error| StepFailure {
                 message: format!(
@@ -913,7 +963,7 @@ async fn execute(
             })?;
         outputs.insert(name.clone(), value);
     }
-    Ok((output, outputs))
+    Ok((output, outputs, tainted))
 }
 
 /// The values an expression read, for messages: `output.Table.TableStatus = "CREATING"`.

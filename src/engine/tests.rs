@@ -432,6 +432,7 @@ impl Harness {
             run_id: "run-1".into(),
             started_at: jiff::Timestamp::UNIX_EPOCH,
             default_attempt_timeout: Duration::from_secs(60),
+            secrets: Default::default(),
         }
     }
 

@@ -1,5 +1,6 @@
 pub mod actions;
 pub mod fault_proxy;
 pub mod health;
+pub mod http_server;
 pub mod moto;
 pub mod terminal;
