@@ -60,7 +60,11 @@ impl Redactor {
     ) -> Redactor {
         let secrets = Secrets::default();
         for param in runbook.params.iter().filter(|param| param.secret) {
-            for text in params.get(&param.name).map(crate::secrets::texts).unwrap_or_default() {
+            for text in params
+                .get(&param.name)
+                .map(crate::secrets::texts)
+                .unwrap_or_default()
+            {
                 secrets.add(&text);
             }
         }

@@ -104,7 +104,12 @@ impl Object for Tainted {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.values.keys().map(|key| Value::from(key.as_str())).collect())
+        Enumerator::Values(
+            self.values
+                .keys()
+                .map(|key| Value::from(key.as_str()))
+                .collect(),
+        )
     }
 }
 

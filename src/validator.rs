@@ -163,6 +163,7 @@ impl<'a> Validator<'a> {
             .filter_map(|(index, (key, param))| self.param(index, key, param))
             .collect();
         self.check_flag_clashes(&params);
+        self.secret_in_defaults(&params);
 
         let mut vars = Vec::new();
         for (index, (key, value)) in vars_entries.0.iter().enumerate() {
@@ -266,21 +267,54 @@ impl<'a> Validator<'a> {
         })
     }
 
+    /// A parameter whose default is computed from a secret one would carry the secret in clear (journal, plans,
+    /// `--help`): it must be secret itself.
+    fn secret_in_defaults(&mut self, params: &[Param]) {
+        for param in params.iter().filter(|param| !param.secret) {
+            let Some(ParamDefault::Template(text)) = &param.default else {
+                continue;
+            };
+            let Ok(references) = template::template_references(&text.source) else {
+                continue;
+            };
+            let read = params.iter().filter(|other| other.secret).find(|secret| {
+                let path = format!("params.{}", secret.name);
+                references
+                    .iter()
+                    .any(|r| *r == path || r.starts_with(&format!("{path}.")) || r == "params")
+            });
+            if let Some(secret) = read {
+                self.error(
+                    ErrorKind::InvalidDefault {
+                        param: param.name.clone(),
+                        reason: format!(
+                            "it is computed from secret parameter `{}`, and `{}` is not secret",
+                            secret.name, param.name
+                        ),
+                    },
+                    text.span,
+                )
+                .set_hint(format!("add `secret: true` to `{}`", param.name));
+            }
+        }
+    }
+
     /// A lock key names the lock file, the DynamoDB item and every message about the lock, so it must not read a
     /// secret parameter, nor a var computed from one (what [`crate::taint`] would find at run time).
     fn secret_in_lock(&mut self, lock: &str, span: Span, params: &[Param], vars: &[Var]) {
-        let reads = |references: &std::collections::BTreeSet<String>, names: &[String]| -> Option<String> {
-            references
-                .iter()
-                .find(|path| {
-                    names.iter().any(|name| {
-                        path.as_str() == name.split('.').next().unwrap_or_default()
-                            || *path == name
-                            || path.starts_with(&format!("{name}."))
+        let reads =
+            |references: &std::collections::BTreeSet<String>, names: &[String]| -> Option<String> {
+                references
+                    .iter()
+                    .find(|path| {
+                        names.iter().any(|name| {
+                            path.as_str() == name.split('.').next().unwrap_or_default()
+                                || *path == name
+                                || path.starts_with(&format!("{name}."))
+                        })
                     })
-                })
-                .cloned()
-        };
+                    .cloned()
+            };
         let mut secret: Vec<String> = params
             .iter()
             .filter(|param| param.secret)

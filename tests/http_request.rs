@@ -1,10 +1,8 @@
 //! `http.request` and `http.send` against a tiny HTTP server on 127.0.0.1, served from a thread of the test.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 mod support;
 

@@ -165,7 +165,12 @@ fn a_planted_secret_and_everything_derived_from_it_appear_in_no_output_file_or_m
     let mut outputs: Vec<(String, Output)> = Vec::new();
     let mut command = |label: &str, args: &[&str], code: i32| {
         let output = world.run(args);
-        assert_eq!(output.status.code(), Some(code), "{label}: {}", text(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{label}: {}",
+            text(&output)
+        );
         outputs.push((label.to_string(), output));
     };
     let with = |args: &[&str]| -> Vec<String> {
@@ -182,7 +187,11 @@ fn a_planted_secret_and_everything_derived_from_it_appear_in_no_output_file_or_m
             with(&["plan", "planted", "--format", "markdown"]),
             1,
         ),
-        ("plan json", with(&["plan", "planted", "--format", "json"]), 1),
+        (
+            "plan json",
+            with(&["plan", "planted", "--format", "json"]),
+            1,
+        ),
         ("dry run", with(&["run", "planted", "--dry-run"]), 1),
         ("stopped at the gate", with(&["run", "planted"]), 3),
         ("run text", with(&["run", "planted", "--yes"]), 1),
@@ -221,7 +230,12 @@ fn a_planted_secret_and_everything_derived_from_it_appear_in_no_output_file_or_m
     // A resume of the last run (ids sort by the second, so go by its id): the secrets come back from the
     // environment, and everything is checked again.
     let report: serde_json::Value = serde_json::from_slice(
-        &outputs.iter().find(|(l, _)| l == "run json").unwrap().1.stdout,
+        &outputs
+            .iter()
+            .find(|(l, _)| l == "run json")
+            .unwrap()
+            .1
+            .stdout,
     )
     .unwrap();
     let run_id = report["run_id"].as_str().unwrap().to_string();
@@ -239,7 +253,11 @@ fn a_planted_secret_and_everything_derived_from_it_appear_in_no_output_file_or_m
     }
     let mut state = Vec::new();
     files(&world.state(), &mut state);
-    assert!(state.iter().any(|(path, _)| path.ends_with("journal.jsonl")));
+    assert!(
+        state
+            .iter()
+            .any(|(path, _)| path.ends_with("journal.jsonl"))
+    );
     for (path, content) in &state {
         assert_clean(path, path);
         assert_clean(path, content);
@@ -253,7 +271,10 @@ fn a_planted_secret_and_everything_derived_from_it_appear_in_no_output_file_or_m
         .collect();
     assert!(journals.contains("carousel-labs"), "{journals}");
     assert!(journals.contains("key=<redacted>"), "{journals}");
-    assert!(journals.contains("use http.send for <redacted>"), "{journals}");
+    assert!(
+        journals.contains("use http.send for <redacted>"),
+        "{journals}"
+    );
     let run = text(&outputs.iter().find(|(l, _)| l == "run text").unwrap().1);
     assert!(run.contains("run failed: "), "{run}");
     assert!(run.contains("failing with <redacted>"), "{run}");
@@ -307,7 +328,14 @@ fn a_secret_cannot_key_a_lock_or_be_too_short_and_the_refusals_do_not_show_it() 
         assert!(said.contains("at least 8 characters"), "{said}");
         assert!(!said.contains(short), "{said}");
         let from_env = world
-            .command(&["plan", "planted", "--base", &base, "--method-key", METHOD_KEY])
+            .command(&[
+                "plan",
+                "planted",
+                "--base",
+                &base,
+                "--method-key",
+                METHOD_KEY,
+            ])
             .env("RUNBOOK_PARAM_TOKEN", short)
             .output()
             .unwrap();

@@ -318,7 +318,14 @@ fn known(
     output: Option<&Json>,
     outputs: &Map<String, Json>,
 ) -> Slot {
-    known_tainted(step, status, output, outputs, &Default::default(), &Default::default())
+    known_tainted(
+        step,
+        status,
+        output,
+        outputs,
+        &Default::default(),
+        &Default::default(),
+    )
 }
 
 /// [`known`], with the named outputs computed from a secret read as secrets ([`crate::taint`]).

@@ -108,4 +108,3 @@ pub fn handle(mut stream: TcpStream, flaky: &AtomicUsize) {
     );
     let _ = stream.write_all(response.as_bytes());
 }
-
