@@ -105,6 +105,19 @@ pub enum Command {
         )]
         args: Vec<String>,
     },
+    /// Print the least-privilege IAM policy a principal needs to run a runbook with these parameters: one
+    /// statement per resource, scoped from the parameters, `*` only where the run decides (and the steps that
+    /// decide it named). `--plan-only` for `runbook plan`; `runbook policy NAME --help` lists its flags.
+    #[command(disable_help_flag = true)]
+    Policy {
+        /// The runbook, then its parameters as flags.
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "NAME [FLAGS]"
+        )]
+        args: Vec<String>,
+    },
     /// Read the audit journals: list runs, show or verify one, or print its post-mortem timeline.
     Audit {
         #[command(subcommand)]
@@ -168,6 +181,7 @@ pub fn main() -> i32 {
         Command::Resume(args) => commands::resume::run(&context, args),
         Command::Unlock(args) => commands::unlock::run(&context, args),
         Command::Run { args } => commands::run::run(&context, &args, commands::run::Verb::Run),
+        Command::Policy { args } => commands::policy::run(&context, &args),
         Command::Plan { args } => commands::run::run(&context, &args, commands::run::Verb::Plan),
     }
 }

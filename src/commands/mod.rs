@@ -4,6 +4,7 @@ pub mod actions;
 pub mod audit;
 pub mod graph;
 pub mod list;
+pub mod policy;
 pub mod recorded;
 pub mod resume;
 pub mod run;

@@ -1,7 +1,7 @@
 //! Amazon Athena.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, Pages, opt, req};
+use super::{ActionSpec, Grant, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 const WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/{WorkGroup}";
@@ -32,6 +32,20 @@ pub const ACTIONS: &[ActionSpec] = &[
             "s3:PutObject",
         ],
         resource: WORKGROUP,
+        grants: &[
+            Grant {
+                actions: &["s3:GetObject", "s3:PutObject", "s3:GetBucketLocation"],
+                resources: &["{ResultConfiguration.OutputLocation}"],
+            },
+            Grant {
+                actions: &["glue:GetTable", "glue:GetDatabase"],
+                resources: &[
+                    "arn:aws:glue:{region}:{account}:catalog",
+                    "arn:aws:glue:{region}:{account}:database/{QueryExecutionContext.Database}",
+                    "arn:aws:glue:{region}:{account}:table/{QueryExecutionContext.Database}/*",
+                ],
+            },
+        ],
         summary: "Start Athena query: {QueryString}",
         example: "QueryString: REFRESH TABLE pricing_intelligence_dev.sales_history\n\
                   QueryExecutionContext: {Database: pricing_intelligence_dev}\n\
@@ -44,6 +58,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("QueryExecutionId", String)],
         iam: &["athena:GetQueryExecution"],
         resource: ANY_WORKGROUP,
+        grants: &[],
         summary: "Show status of Athena query {QueryExecutionId}",
         example: "QueryExecutionId: 5c0e8f3a-6b1d-4a8e-9d2f-0123456789ab",
     },
@@ -60,6 +75,11 @@ pub const ACTIONS: &[ActionSpec] = &[
         // Results are streamed from the S3 output location.
         iam: &["athena:GetQueryResults", "s3:GetObject"],
         resource: ANY_WORKGROUP,
+        grants: &[Grant {
+            actions: &["s3:GetObject"],
+            // The query's output location, which its execution names at run time.
+            resources: &["arn:aws:s3:::{output bucket}/*"],
+        }],
         summary: "Fetch one page of rows of Athena query {QueryExecutionId}",
         example: "QueryExecutionId: 5c0e8f3a-6b1d-4a8e-9d2f-0123456789ab\n\
                   MaxResults: 100",
@@ -78,6 +98,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["athena:ListQueryExecutions"],
         resource: WORKGROUP,
+        grants: &[],
         summary: "List recent Athena query IDs in workgroup {WorkGroup}",
         example: "MaxResults: 5",
     },
@@ -88,6 +109,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("QueryExecutionId", String)],
         iam: &["athena:StopQueryExecution"],
         resource: ANY_WORKGROUP,
+        grants: &[],
         summary: "Cancel Athena query {QueryExecutionId}",
         example: "QueryExecutionId: 5c0e8f3a-6b1d-4a8e-9d2f-0123456789ab",
     },
@@ -112,6 +134,20 @@ pub const ACTIONS: &[ActionSpec] = &[
             "glue:GetTable",
         ],
         resource: WORKGROUP,
+        grants: &[
+            Grant {
+                actions: &["s3:GetObject", "s3:PutObject"],
+                resources: &["{ResultConfiguration.OutputLocation}"],
+            },
+            Grant {
+                actions: &["glue:GetTable"],
+                resources: &[
+                    "arn:aws:glue:{region}:{account}:catalog",
+                    "arn:aws:glue:{region}:{account}:database/{QueryExecutionContext.Database}",
+                    "arn:aws:glue:{region}:{account}:table/{QueryExecutionContext.Database}/*",
+                ],
+            },
+        ],
         summary: "Run Athena query and fetch its rows",
         example: "QueryString: SELECT COUNT(*) AS record_count FROM pricing_intelligence_dev.sales_history WHERE tenant_id = 'carousel-labs'\n\
                   QueryExecutionContext: {Database: pricing_intelligence_dev}\n\

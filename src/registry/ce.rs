@@ -20,6 +20,7 @@ pub const ACTIONS: &[ActionSpec] = &[ActionSpec {
     ],
     iam: &["ce:GetCostAndUsage"],
     resource: "*",
+    grants: &[],
     summary: "Get {Granularity} {Metrics} cost and usage",
     example: "TimePeriod: {Start: \"2025-12-29\", End: \"2025-12-30\"}\n\
               Granularity: DAILY\n\

@@ -21,6 +21,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["cloudwatch:GetMetricStatistics"],
         resource: "*",
+        grants: &[],
         summary: "Get {Namespace} {MetricName} from {StartTime} to {EndTime}",
         example: "Namespace: AWS/Lambda\n\
                   MetricName: Invocations\n\
@@ -45,6 +46,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["cloudwatch:GetMetricData"],
         resource: "*",
+        grants: &[],
         summary: "Get metric data from {StartTime} to {EndTime}",
         example: "MetricDataQueries: [{Id: errors, MetricStat: {Metric: {Namespace: AWS/DynamoDB, MetricName: UserErrors, Dimensions: [{Name: TableName, Value: bg-remover-dev-sales-intelligence}]}, Period: 60, Stat: Sum}}]\n\
                   StartTime: \"2025-12-30T13:00:00Z\"\n\
@@ -67,6 +69,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["cloudwatch:DescribeAlarms"],
         resource: "arn:aws:cloudwatch:{region}:{account}:alarm:*",
+        grants: &[],
         summary: "List alarms named {AlarmNamePrefix}*",
         example: "AlarmNamePrefix: bg-remover-dev\n\
                   StateValue: ALARM",
@@ -106,6 +109,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["cloudwatch:PutMetricAlarm"],
         resource: "arn:aws:cloudwatch:{region}:{account}:alarm:{AlarmName}",
+        grants: &[],
         summary: "Create or replace alarm {AlarmName}",
         example: "AlarmName: bg-remover-high-cost\n\
                   AlarmDescription: Daily cost exceeds $0.20\n\

@@ -14,6 +14,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("TableName", String)],
         iam: &["dynamodb:DescribeTable"],
         resource: TABLE,
+        grants: &[],
         summary: "Describe table {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence",
     },
@@ -24,6 +25,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("TableName", String)],
         iam: &["dynamodb:DescribeContinuousBackups"],
         resource: TABLE,
+        grants: &[],
         summary: "Show point-in-time recovery status of {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence",
     },
@@ -48,6 +50,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:ListBackups"],
         resource: "*",
+        grants: &[],
         summary: "List on-demand backups of {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   BackupType: ALL",
@@ -69,6 +72,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:ListTables"],
         resource: "*",
+        grants: &[],
         summary: "List tables",
         example: "Limit: 100",
     },
@@ -79,6 +83,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("TableName", String), req("BackupName", String)],
         iam: &["dynamodb:CreateBackup"],
         resource: TABLE,
+        grants: &[],
         summary: "Create on-demand backup {BackupName} of {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   BackupName: sales-intelligence-before-restore-20251230",
@@ -90,6 +95,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("BackupArn", String)],
         iam: &["dynamodb:DescribeBackup"],
         resource: "{BackupArn}",
+        grants: &[],
         summary: "Describe backup {BackupArn}",
         example: "BackupArn: \"arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence/backup/01735567200000-a1b2c3d4\"",
     },
@@ -100,6 +106,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("BackupArn", String)],
         iam: &["dynamodb:DeleteBackup"],
         resource: "{BackupArn}",
+        grants: &[],
         summary: "Delete backup {BackupArn}",
         example: "BackupArn: \"arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence/backup/01735567200000-a1b2c3d4\"",
     },
@@ -132,6 +139,7 @@ pub const ACTIONS: &[ActionSpec] = &[
             "dynamodb:BatchWriteItem",
         ],
         resource: "arn:aws:dynamodb:{region}:{account}:table/{TargetTableName}",
+        grants: &[],
         summary: "Restore {SourceTableName} as of {RestoreDateTime} into new table {TargetTableName}",
         example: "SourceTableName: bg-remover-dev-sales-intelligence\n\
                   TargetTableName: bg-remover-dev-sales-intelligence-restore\n\
@@ -163,6 +171,7 @@ pub const ACTIONS: &[ActionSpec] = &[
             "dynamodb:BatchWriteItem",
         ],
         resource: "arn:aws:dynamodb:{region}:{account}:table/{TargetTableName}",
+        grants: &[],
         summary: "Restore backup {BackupArn} into new table {TargetTableName}",
         example: "TargetTableName: bg-remover-dev-sales-intelligence-restore\n\
                   BackupArn: \"arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence/backup/01735567200000-a1b2c3d4\"",
@@ -187,6 +196,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:UpdateTable"],
         resource: TABLE,
+        grants: &[],
         summary: "Change the settings of table {TableName} (stream, capacity, indexes)",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   StreamSpecification: {StreamEnabled: true, StreamViewType: NEW_AND_OLD_IMAGES}",
@@ -198,6 +208,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("TableName", String)],
         iam: &["dynamodb:DeleteTable"],
         resource: TABLE,
+        grants: &[],
         summary: "Delete table {TableName} and all its items",
         example: "TableName: bg-remover-dev-sales-intelligence-restore",
     },
@@ -225,6 +236,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:Scan"],
         resource: TABLE,
+        grants: &[],
         summary: "Scan one page of {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   Select: COUNT",
@@ -254,6 +266,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:Query"],
         resource: TABLE,
+        grants: &[],
         summary: "Query one page of {TableName} {IndexName}",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   IndexName: GSI2\n\
@@ -278,6 +291,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:GetItem"],
         resource: TABLE,
+        grants: &[],
         summary: "Get one item of {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   Key: {PK: {S: \"TENANT#carousel-labs\"}, SK: {S: \"SALE#2025-12-30#0001\"}}",
@@ -301,6 +315,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:PutItem"],
         resource: TABLE,
+        grants: &[],
         summary: "Write one item to {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   Item: {PK: {S: \"TENANT#carousel-labs\"}, SK: {S: \"RUNBOOK#restore-marker\"}}\n\
@@ -316,6 +331,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:UpdateContinuousBackups"],
         resource: TABLE,
+        grants: &[],
         summary: "Change point-in-time recovery of {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35}",
@@ -336,6 +352,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:Scan", "dynamodb:Query"],
         resource: TABLE,
+        grants: &[],
         summary: "Count items of {TableName} (paginated)",
         example: "TableName: bg-remover-dev-sales-intelligence-restore",
     },

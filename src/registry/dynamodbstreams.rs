@@ -23,6 +23,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:ListStreams"],
         resource: "arn:aws:dynamodb:{region}:{account}:table/{TableName}/stream/*",
+        grants: &[],
         summary: "List streams of table {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence",
     },
@@ -38,6 +39,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:DescribeStream"],
         resource: "{StreamArn}",
+        grants: &[],
         summary: "Describe stream {StreamArn} and its shards",
         example: "StreamArn: \"arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence/stream/2025-12-29T10:00:00.000\"",
     },
@@ -53,6 +55,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["dynamodb:GetShardIterator"],
         resource: "{StreamArn}",
+        grants: &[],
         summary: "Get a {ShardIteratorType} iterator for shard {ShardId}",
         example: "StreamArn: \"arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence/stream/2025-12-29T10:00:00.000\"\n\
                   ShardId: shardId-00000001735466400000-2a6e1c4f\n\
@@ -65,6 +68,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("ShardIterator", String), opt("Limit", Integer)],
         iam: &["dynamodb:GetRecords"],
         resource: "arn:aws:dynamodb:{region}:{account}:table/*/stream/*",
+        grants: &[],
         summary: "Read one batch of stream records",
         example: "ShardIterator: AAAAAAAAAAEvJp6D0zq2yMs1dqMbKkw4yV1OfEXAMPLE\n\
                   Limit: 100",

@@ -1,10 +1,14 @@
 //! AWS Glue Data Catalog, plus the Iceberg snapshot composites built on it.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, Pages, opt, req};
+use super::{ActionSpec, Grant, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 const TABLE: &str = "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{Name}";
+
+/// The Iceberg metadata files a table's `metadata_location` points at: a value the composites read from the
+/// catalog, so `runbook policy` widens it to any bucket and says so.
+const METADATA: &str = "arn:aws:s3:::{metadata bucket}/*";
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
@@ -23,6 +27,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["glue:GetTable"],
         resource: TABLE,
+        grants: &[],
         summary: "Describe Glue table {DatabaseName}.{Name}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   Name: sales_history",
@@ -45,6 +50,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["glue:GetTables"],
         resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/*",
+        grants: &[],
         summary: "List Glue tables of {DatabaseName}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   Expression: sales_.*",
@@ -56,6 +62,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("Name", String), opt("CatalogId", String)],
         iam: &["glue:GetDatabase"],
         resource: "arn:aws:glue:{region}:{account}:database/{Name}",
+        grants: &[],
         summary: "Describe Glue database {Name}",
         example: "Name: pricing_intelligence_dev",
     },
@@ -77,6 +84,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["glue:UpdateTable"],
         resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/*",
+        grants: &[],
         summary: "Replace the definition of a Glue table in {DatabaseName}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   TableInput: {Name: sales_history, TableType: EXTERNAL_TABLE, Parameters: {table_type: ICEBERG, metadata_location: \"s3://carousel-labs-analytics-dev/pricing-intelligence/metadata/00042-8f1c.metadata.json\"}}",
@@ -97,6 +105,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["glue:GetTableVersions"],
         resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{TableName}",
+        grants: &[],
         summary: "List archived versions of Glue table {DatabaseName}.{TableName}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   TableName: sales_history\n\
@@ -113,6 +122,11 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["glue:GetTable", "s3:GetObject"],
         resource: TABLE,
+        grants: &[Grant {
+            actions: &["s3:GetObject"],
+            // The catalog names the metadata file at run time; only its bucket's objects are readable.
+            resources: &[METADATA],
+        }],
         summary: "List Iceberg snapshots of {DatabaseName}.{Name}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   Name: sales_history",
@@ -134,6 +148,11 @@ pub const ACTIONS: &[ActionSpec] = &[
             "s3:PutObject",
         ],
         resource: TABLE,
+        grants: &[Grant {
+            actions: &["s3:GetObject", "s3:PutObject"],
+            // The catalog names the metadata file at run time; only its bucket's objects are readable.
+            resources: &[METADATA],
+        }],
         summary: "Roll {DatabaseName}.{Name} back to snapshot {SnapshotId}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   Name: sales_history\n\

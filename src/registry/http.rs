@@ -33,6 +33,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: MEMBERS,
         iam: &[],
         resource: "{url}",
+        grants: &[],
         summary: "{method} {url}",
         example: "url: https://api.dev.carousellabs.co/bg-remover/health\n\
                   method: GET\n\
@@ -46,6 +47,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: MEMBERS,
         iam: &[],
         resource: "{url}",
+        grants: &[],
         summary: "{method} {url}",
         example: "url: https://api.dev.carousellabs.co/bg-remover/cache/flush\n\
                   method: POST\n\

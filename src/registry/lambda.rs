@@ -22,6 +22,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["lambda:ListVersionsByFunction"],
         resource: FUNCTION,
+        grants: &[],
         summary: "List published versions of {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator",
     },
@@ -37,6 +38,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["lambda:ListAliases"],
         resource: FUNCTION,
+        grants: &[],
         summary: "List aliases of {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator",
     },
@@ -47,6 +49,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("FunctionName", String), req("Name", String)],
         iam: &["lambda:GetAlias"],
         resource: ALIAS,
+        grants: &[],
         summary: "Show which version alias {Name} of {FunctionName} points at",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Name: live",
@@ -65,6 +68,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["lambda:UpdateAlias"],
         resource: ALIAS,
+        grants: &[],
         summary: "Point alias {Name} of {FunctionName} at version {FunctionVersion}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Name: live\n\
@@ -77,6 +81,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("FunctionName", String), opt("Qualifier", String)],
         iam: &["lambda:GetFunction"],
         resource: FUNCTION,
+        grants: &[],
         summary: "Describe function {FunctionName} and its code location",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Qualifier: live",
@@ -88,6 +93,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("FunctionName", String), opt("Qualifier", String)],
         iam: &["lambda:GetFunctionConfiguration"],
         resource: FUNCTION,
+        grants: &[],
         summary: "Show the configuration of {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator",
     },
@@ -120,6 +126,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["lambda:UpdateFunctionConfiguration"],
         resource: FUNCTION,
+        grants: &[],
         summary: "Update the configuration of {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Timeout: 900",
@@ -140,6 +147,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["lambda:InvokeFunction"],
         resource: FUNCTION,
+        grants: &[],
         summary: "Invoke {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3-exporter\n\
                   InvocationType: RequestResponse\n\
@@ -158,6 +166,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["lambda:PublishVersion"],
         resource: FUNCTION,
+        grants: &[],
         summary: "Publish a new version of {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Description: Timeout raised to 900s",

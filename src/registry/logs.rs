@@ -35,6 +35,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["logs:FilterLogEvents"],
         resource: LOG_GROUP,
+        grants: &[],
         summary: "Search {logGroupName} for {filterPattern}",
         example: "logGroupName: /aws/lambda/bg-remover-dev-s3TablesDataValidator\n\
                   filterPattern: validation_summary\n\
@@ -64,6 +65,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["logs:DescribeLogGroups"],
         resource: "arn:aws:logs:{region}:{account}:log-group:*",
+        grants: &[],
         summary: "List log groups named {logGroupNamePrefix}*",
         example: "logGroupNamePrefix: /aws/lambda/bg-remover-dev",
     },
@@ -90,6 +92,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["logs:DescribeLogStreams"],
         resource: LOG_GROUP,
+        grants: &[],
         summary: "List log streams of {logGroupName}",
         example: "logGroupName: /aws/lambda/bg-remover-dev-s3-exporter\n\
                   orderBy: LastEventTime\n\
@@ -113,6 +116,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["logs:GetLogEvents"],
         resource: LOG_GROUP,
+        grants: &[],
         summary: "Read events of stream {logStreamName} in {logGroupName}",
         example: "logGroupName: /aws/lambda/bg-remover-dev-s3-exporter\n\
                   logStreamName: 2025/12/30/[$LATEST]0123456789abcdef0123456789abcdef\n\
@@ -135,6 +139,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["logs:StartQuery"],
         resource: LOG_GROUP,
+        grants: &[],
         summary: "Start Logs Insights query on {logGroupName}: {queryString}",
         example: "logGroupName: /aws/lambda/bg-remover-dev-s3TablesDataValidator\n\
                   startTime: 1767052800\n\
@@ -148,6 +153,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("queryId", String)],
         iam: &["logs:GetQueryResults"],
         resource: "*",
+        grants: &[],
         summary: "Fetch results of Logs Insights query {queryId}",
         example: "queryId: 12ab3456-12ab-123a-789e-1234567890ab",
     },

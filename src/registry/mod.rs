@@ -168,13 +168,45 @@ pub struct ActionSpec {
     /// The resource acted on, with `{Member}` placeholders filled from the request in plans,
     /// e.g. `arn:aws:dynamodb:{region}:{account}:table/{TargetTableName}`.
     pub resource: &'static str,
+    /// IAM actions of `iam` that act on something other than `resource` (a composite's reads of the objects a
+    /// catalog points at, a move's destination queue), each with its own resources; the rest act on `resource`.
+    pub grants: &'static [Grant],
     /// One line for plans and `runbook actions`, with `{Member}` placeholders.
     pub summary: &'static str,
     /// A `with:` block showing typical use, as YAML.
     pub example: &'static str,
 }
 
+/// Some of an action's IAM actions and the resources they act on, with the same placeholders as
+/// [`ActionSpec::resource`].
+#[derive(Debug, serde::Serialize)]
+pub struct Grant {
+    pub actions: &'static [&'static str],
+    pub resources: &'static [&'static str],
+}
+
 impl ActionSpec {
+    /// Every IAM action with the resource patterns it acts on, in `iam` order: from [`ActionSpec::grants`] where
+    /// one names it, else [`ActionSpec::resource`].
+    pub fn permissions(&self) -> Vec<(&'static str, Vec<&'static str>)> {
+        self.iam
+            .iter()
+            .map(|action| {
+                let resources: Vec<&'static str> = self
+                    .grants
+                    .iter()
+                    .filter(|grant| grant.actions.contains(action))
+                    .flat_map(|grant| grant.resources.iter().copied())
+                    .collect();
+                if resources.is_empty() {
+                    (*action, vec![self.resource])
+                } else {
+                    (*action, resources)
+                }
+            })
+            .collect()
+    }
+
     pub fn member(&self, name: &str) -> Option<&Member> {
         self.members.iter().find(|m| m.name == name)
     }
@@ -255,6 +287,22 @@ mod tests {
     fn aws_actions_declare_iam_permissions() {
         for spec in all().filter(|s| !s.name.starts_with("core.") && !s.name.starts_with("http.")) {
             assert!(!spec.iam.is_empty(), "{} declares no IAM action", spec.name);
+        }
+    }
+
+    #[test]
+    fn grants_name_only_actions_of_the_row() {
+        for spec in all() {
+            for grant in spec.grants {
+                assert!(!grant.resources.is_empty(), "{}: a grant without resources", spec.name);
+                for action in grant.actions {
+                    assert!(
+                        spec.iam.contains(action),
+                        "{}: grant names {action}, which `iam` does not list",
+                        spec.name
+                    );
+                }
+            }
         }
     }
 

@@ -19,6 +19,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3:ListAllMyBuckets"],
         resource: "*",
+        grants: &[],
         summary: "List buckets",
         example: "Prefix: carousel-labs-\n\
                   BucketRegion: eu-west-1",
@@ -42,6 +43,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3:ListBucket"],
         resource: BUCKET,
+        grants: &[],
         summary: "List one page of objects in s3://{Bucket}/{Prefix}",
         example: "Bucket: carousel-labs-analytics-dev\n\
                   Prefix: pricing-intelligence/\n\
@@ -65,6 +67,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3:ListBucketVersions"],
         resource: BUCKET,
+        grants: &[],
         summary: "List one page of object versions in s3://{Bucket}/{Prefix}",
         example: "Bucket: carousel-labs-analytics-dev\n\
                   Prefix: pricing-intelligence/\n\
@@ -77,6 +80,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("Bucket", String), opt("ExpectedBucketOwner", String)],
         iam: &["s3:ListBucket"],
         resource: BUCKET,
+        grants: &[],
         summary: "Check that bucket {Bucket} exists and is reachable",
         example: "Bucket: carousel-labs-analytics-dev",
     },
@@ -109,6 +113,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3:GetObject"],
         resource: OBJECT,
+        grants: &[],
         summary: "Read the metadata of s3://{Bucket}/{Key}",
         example: "Bucket: carousel-labs-analytics-dev\n\
                   Key: pricing-intelligence/metadata/snap-1234567890123456789.avro",
@@ -143,6 +148,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         // Reading a specific VersionId additionally needs s3:GetObjectVersion.
         iam: &["s3:GetObject"],
         resource: OBJECT,
+        grants: &[],
         summary: "Download s3://{Bucket}/{Key}",
         example: "Bucket: carousel-labs-analytics-dev\n\
                   Key: pricing-intelligence/metadata/00042-8f1c.metadata.json",
@@ -201,6 +207,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3:PutObject"],
         resource: OBJECT,
+        grants: &[],
         summary: "Upload s3://{Bucket}/{Key}",
         example: "Bucket: carousel-labs-analytics-dev\n\
                   Key: runbook/markers/restore-20251230.json\n\
@@ -259,6 +266,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         // s3:GetObject on the source, s3:PutObject on the destination.
         iam: &["s3:GetObject", "s3:PutObject"],
         resource: OBJECT,
+        grants: &[],
         summary: "Copy {CopySource} to s3://{Bucket}/{Key}",
         example: "Bucket: carousel-labs-analytics-dev\n\
                   Key: backups/pricing-intelligence/metadata/00042-8f1c.metadata.json\n\

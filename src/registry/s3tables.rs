@@ -22,6 +22,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3tables:GetTable"],
         resource: TABLES,
+        grants: &[],
         summary: "Describe S3 table {namespace}.{name}",
         example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
                   namespace: pricing_intelligence_dev\n\
@@ -38,6 +39,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3tables:GetTableMetadataLocation"],
         resource: TABLES,
+        grants: &[],
         summary: "Show the current Iceberg metadata file of {namespace}.{name}",
         example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
                   namespace: pricing_intelligence_dev\n\
@@ -56,6 +58,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3tables:UpdateTableMetadataLocation"],
         resource: TABLES,
+        grants: &[],
         summary: "Point {namespace}.{name} at metadata file {metadataLocation}",
         example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
                   namespace: pricing_intelligence_dev\n\
@@ -83,6 +86,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3tables:ListTables"],
         resource: "{tableBucketARN}",
+        grants: &[],
         summary: "List tables in table bucket {tableBucketARN}",
         example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
                   namespace: pricing_intelligence_dev",
@@ -106,6 +110,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3tables:ListNamespaces"],
         resource: "{tableBucketARN}",
+        grants: &[],
         summary: "List namespaces in table bucket {tableBucketARN}",
         example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"",
     },
@@ -120,6 +125,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3tables:GetTableMetadataLocation", "s3tables:GetTableData"],
         resource: "{TableBucketARN}/table/*",
+        grants: &[],
         summary: "List Iceberg snapshots of {Namespace}.{Name}",
         example: "TableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
                   Namespace: pricing_intelligence_dev\n\
@@ -142,6 +148,7 @@ pub const ACTIONS: &[ActionSpec] = &[
             "s3tables:PutTableData",
         ],
         resource: "{TableBucketARN}/table/*",
+        grants: &[],
         summary: "Roll {Namespace}.{Name} back to snapshot {SnapshotId}",
         example: "TableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
                   Namespace: pricing_intelligence_dev\n\

@@ -22,6 +22,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["sns:Publish"],
         resource: "{TopicArn}",
+        grants: &[],
         summary: "Publish a message to {TopicArn}",
         example: "TopicArn: \"arn:aws:sns:eu-west-1:123456789012:bg-remover-cost-alerts\"\n\
                   Subject: bg-remover rollback finished\n\
@@ -34,6 +35,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[opt("NextToken", String)],
         iam: &["sns:ListTopics"],
         resource: "*",
+        grants: &[],
         summary: "List SNS topics",
         example: "{}",
     },
@@ -44,6 +46,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("TopicArn", String)],
         iam: &["sns:GetTopicAttributes"],
         resource: "{TopicArn}",
+        grants: &[],
         summary: "Read attributes of topic {TopicArn}",
         example: "TopicArn: \"arn:aws:sns:eu-west-1:123456789012:bg-remover-cost-alerts\"",
     },

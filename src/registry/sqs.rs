@@ -1,7 +1,7 @@
 //! Amazon Simple Queue Service (SQS).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, Pages, opt, req};
+use super::{ActionSpec, Grant, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
 pub const ACTIONS: &[ActionSpec] = &[
@@ -15,6 +15,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["sqs:GetQueueUrl"],
         resource: "arn:aws:sqs:{region}:{account}:{QueueName}",
+        grants: &[],
         summary: "Look up the URL of queue {QueueName}",
         example: "QueueName: bg-remover-dev-dlq",
     },
@@ -25,6 +26,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("QueueUrl", String), opt("AttributeNames", List)],
         iam: &["sqs:GetQueueAttributes"],
         resource: "{QueueUrl}",
+        grants: &[],
         summary: "Read attributes of {QueueUrl}",
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
                   AttributeNames: [ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible]",
@@ -46,6 +48,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["sqs:ReceiveMessage"],
         resource: "{QueueUrl}",
+        grants: &[],
         summary: "Receive up to {MaxNumberOfMessages} messages from {QueueUrl} (hides them for the visibility timeout)",
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
                   MaxNumberOfMessages: 1\n\
@@ -67,6 +70,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["sqs:SendMessage"],
         resource: "{QueueUrl}",
+        grants: &[],
         summary: "Send one message to {QueueUrl}",
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-main\"\n\
                   MessageBody: '{\"source\":\"runbook\",\"tenant_id\":\"carousel-labs\"}'",
@@ -79,6 +83,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         // There is no separate IAM action for the batch form.
         iam: &["sqs:SendMessage"],
         resource: "{QueueUrl}",
+        grants: &[],
         summary: "Send a batch of messages to {QueueUrl}",
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-main\"\n\
                   Entries: [{Id: \"1\", MessageBody: '{\"source\":\"dlq-redrive\"}'}]",
@@ -90,6 +95,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("QueueUrl", String), req("ReceiptHandle", String)],
         iam: &["sqs:DeleteMessage"],
         resource: "{QueueUrl}",
+        grants: &[],
         summary: "Delete one received message from {QueueUrl}",
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
                   ReceiptHandle: AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...",
@@ -102,6 +108,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         // There is no separate IAM action for the batch form.
         iam: &["sqs:DeleteMessage"],
         resource: "{QueueUrl}",
+        grants: &[],
         summary: "Delete a batch of received messages from {QueueUrl}",
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
                   Entries: [{Id: \"1\", ReceiptHandle: AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...}]",
@@ -113,6 +120,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("QueueUrl", String)],
         iam: &["sqs:PurgeQueue"],
         resource: "{QueueUrl}",
+        grants: &[],
         summary: "Delete every message in {QueueUrl}",
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"",
     },
@@ -127,6 +135,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["sqs:ListQueues"],
         resource: "*",
+        grants: &[],
         summary: "List queues named {QueueNamePrefix}*",
         example: "QueueNamePrefix: bg-remover-dev",
     },
@@ -148,9 +157,14 @@ pub const ACTIONS: &[ActionSpec] = &[
             "sqs:ReceiveMessage",
             "sqs:SendMessage",
             "sqs:DeleteMessage",
+            "sqs:ChangeMessageVisibility",
             "sqs:GetQueueAttributes",
         ],
-        resource: "{SourceQueueUrl}, {DestinationQueueUrl}",
+        resource: "{SourceQueueUrl}",
+        grants: &[Grant {
+            actions: &["sqs:SendMessage"],
+            resources: &["{DestinationQueueUrl}"],
+        }],
         summary: "Move messages from {SourceQueueUrl} to {DestinationQueueUrl}",
         example: "SourceQueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
                   DestinationQueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-main\"\n\

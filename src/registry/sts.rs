@@ -10,6 +10,7 @@ pub const ACTIONS: &[ActionSpec] = &[ActionSpec {
     // Every principal may call it and no policy can deny it; listed so plans show the call.
     iam: &["sts:GetCallerIdentity"],
     resource: "*",
+    grants: &[],
     summary: "Show the account and principal in use",
     example: "{}",
 }];

@@ -1,0 +1,236 @@
+//! `runbook policy NAME [FLAGS]`: the IAM policy a principal needs to run (or, with `--plan-only`, to plan) a
+//! runbook with these parameters. Offline when `--region` and `--account` are given; otherwise the region comes
+//! from the standard chain and the account from STS GetCallerIdentity.
+
+use clap::{Arg, ArgAction, Command};
+use serde_json::Value;
+
+use crate::aws::{self, Aws, AwsSettings};
+use crate::cli::{Context, exit, print};
+use crate::commands::load_named;
+use crate::commands::recorded;
+use crate::param_flags;
+use crate::policy::{self, EngineNeeds};
+use crate::runbook::Runbook;
+
+const OPTIONS: &str = "Options";
+
+fn add_policy_flags(command: Command, runbook: &Runbook) -> Command {
+    let mut command = command
+        .next_help_heading(OPTIONS)
+        .arg(
+            Arg::new("format")
+                .long("format")
+                .value_parser(["text", "json"])
+                .default_value("text")
+                .help("text for a reader (with a note per widened statement), json for the policy document (notes on stderr)"),
+        )
+        .arg(
+            Arg::new("plan_only")
+                .long("plan-only")
+                .action(ArgAction::SetTrue)
+                .help("Only the reads `runbook plan` makes, for a reviewer's role"),
+        )
+        .arg(
+            Arg::new("profile")
+                .long("profile")
+                .value_name("NAME")
+                .env("AWS_PROFILE")
+                .help("AWS profile from the shared config files, to find the region and account"),
+        )
+        .arg(
+            Arg::new("endpoint_url")
+                .long("endpoint-url")
+                .value_name("URL")
+                .help("Ask this endpoint for the account (LocalStack, moto); AWS_ENDPOINT_URL works too"),
+        )
+        .arg(
+            Arg::new("audit_s3")
+                .long("audit-s3")
+                .value_name("s3://BUCKET/PREFIX")
+                .help("Include what the run needs to upload its journal there"),
+        )
+        .arg(
+            Arg::new("lock_table")
+                .long("lock-table")
+                .value_name("TABLE")
+                .help("Include what the run needs to take its lock in this DynamoDB table"),
+        )
+        .arg(
+            Arg::new("audit_kms_key")
+                .long("audit-kms-key")
+                .value_name("KEY")
+                .help("Include what the run needs to sign its journal with this KMS key"),
+        );
+    if runbook.param("region").is_none() {
+        command = command.arg(
+            Arg::new("region")
+                .long("region")
+                .value_name("REGION")
+                .help("AWS region of the resources (default: AWS_REGION, then the profile's)"),
+        );
+    }
+    if runbook.param("account").is_none() {
+        command = command.arg(
+            Arg::new("account")
+                .long("account")
+                .value_name("ID")
+                .help("AWS account of the resources (default: the caller's, from STS; give it to stay offline)"),
+        );
+    }
+    command
+}
+
+const USAGE: &str = "Usage: runbook policy NAME [FLAGS]\n\n`runbook policy NAME --help` lists the runbook's \
+                     parameters as flags; `runbook list` lists the runbooks.\n";
+
+pub fn run(context: &Context, args: &[String]) -> i32 {
+    let Some(name) = args.first().filter(|a| !a.starts_with('-')) else {
+        if args.iter().any(|a| a == "--help" || a == "-h") {
+            print(USAGE);
+            return exit::OK;
+        }
+        eprint!("runbook policy: which runbook?\n\n{USAGE}");
+        return exit::USAGE;
+    };
+    let runbook = match load_named(context, name) {
+        Ok(runbook) => runbook,
+        Err(code) => return code,
+    };
+    let mut command = add_policy_flags(
+        param_flags::add_flags(
+            Command::new(format!("runbook policy {}", runbook.name))
+                .about(format!(
+                    "The IAM policy a principal needs to run {}: {}",
+                    runbook.name, runbook.description
+                ))
+                .no_binary_name(true),
+            &runbook,
+        ),
+        &runbook,
+    );
+    // A parameter not given widens the resources it names instead of stopping a reviewer who does not know it.
+    for param in runbook.params.iter().filter(|p| p.required) {
+        command = command.mut_arg(&param.name, |arg| arg.required(false));
+    }
+    let matches = match command.try_get_matches_from(&args[1..]) {
+        Ok(matches) => matches,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+        }
+    };
+    let mut params = match param_flags::resolve(&runbook, &matches, jiff::Timestamp::now()) {
+        Ok(values) => values,
+        Err(error) => {
+            eprintln!("runbook policy: {error}");
+            return exit::USAGE;
+        }
+    };
+    // A secret never reaches a policy document; what it names is widened instead.
+    for param in runbook.params.iter().filter(|p| p.secret) {
+        params.insert(param.name.clone(), Value::Null);
+    }
+    let own = |flag: &str| -> Option<String> {
+        if runbook.param(flag).is_some() {
+            params.get(flag).and_then(Value::as_str).map(str::to_string)
+        } else {
+            matches.get_one::<String>(flag).cloned()
+        }
+    };
+    let region = own("region");
+    let account = own("account");
+    let engine = EngineNeeds {
+        audit_s3: match matches
+            .get_one::<String>("audit_s3")
+            .map(|url| recorded::parse_s3(url))
+            .transpose()
+        {
+            Ok(target) => target.map(|t| (t.bucket, t.prefix)),
+            Err(error) => {
+                eprintln!("runbook policy: {error}");
+                return exit::USAGE;
+            }
+        },
+        lock_table: matches.get_one::<String>("lock_table").cloned(),
+        kms_key: matches.get_one::<String>("audit_kms_key").cloned(),
+    };
+    let settings = AwsSettings {
+        profile: matches.get_one::<String>("profile").cloned(),
+        region: region.clone(),
+        endpoint_url: matches.get_one::<String>("endpoint_url").cloned(),
+    };
+    let (region, account) = match (region, account) {
+        (Some(region), Some(account)) => (region, account),
+        (region, account) => match where_from(&settings, region, account) {
+            Ok(found) => found,
+            Err(error) => {
+                eprintln!("runbook policy: {error}");
+                return exit::USAGE;
+            }
+        },
+    };
+    let policy = policy::build(
+        &runbook,
+        params,
+        &region,
+        &account,
+        matches.get_flag("plan_only"),
+        &engine,
+    );
+    match matches.get_one::<String>("format").map(String::as_str) {
+        Some("json") => {
+            for note in policy.notes() {
+                eprintln!("note: {note}");
+            }
+            print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&policy.document()).expect("JSON")
+            ));
+        }
+        _ => print(&policy.text()),
+    }
+    exit::OK
+}
+
+/// The region from the standard chain and the account from STS, for what was not given.
+fn where_from(
+    settings: &AwsSettings,
+    region: Option<String>,
+    account: Option<String>,
+) -> Result<(String, String), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        let aws = Aws::load(settings).await?;
+        let region = region.unwrap_or_else(|| aws.region().to_string());
+        let account = match account {
+            Some(account) => account,
+            None => {
+                let identity = aws::call(
+                    &aws,
+                    &aws::sts::GET_CALLER_IDENTITY,
+                    serde_json::Map::new(),
+                    true,
+                )
+                .await
+                .map_err(|error| {
+                    format!("cannot learn the account from STS ({error}); pass --account")
+                })?;
+                identity
+                    .output
+                    .get("Account")
+                    .and_then(Value::as_str)
+                    .ok_or("STS named no account; pass --account")?
+                    .to_string()
+            }
+        };
+        Ok((region, account))
+    })
+}

@@ -1,0 +1,366 @@
+//! The least-privilege IAM policy a principal needs to run a runbook (`runbook policy`).
+//!
+//! Every step that can run with the given parameters contributes its action's IAM actions on its resources, the
+//! registry's patterns filled from the step's request. Where the request depends on what the run finds (a step's
+//! output, the run id), only that part becomes `*`, and the statement names the steps that made it wider.
+//! Validation is done and nothing here calls AWS: region and account are given.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use crate::registry::{ActionSpec, Effect};
+use crate::runbook::{Runbook, Step};
+use crate::value_pattern::{Known, Pattern};
+
+/// The IAM policy document's version; the only current one.
+pub const VERSION: &str = "2012-10-17";
+
+/// What the engine itself does besides the steps, when the run is asked to.
+#[derive(Clone, Debug, Default)]
+pub struct EngineNeeds {
+    /// `--audit-s3`: the bucket and key prefix the journal is uploaded to.
+    pub audit_s3: Option<(String, String)>,
+    /// `--lock-table`: the DynamoDB table holding the run's lock.
+    pub lock_table: Option<String>,
+    /// `--audit-kms-key`: the key (id, ARN or alias) that signs the journal.
+    pub kms_key: Option<String>,
+}
+
+/// One `Allow` statement: a set of IAM actions on one resource.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    pub sid: String,
+    pub actions: BTreeSet<String>,
+    pub resource: String,
+    /// The steps (or `engine`) that need it, in runbook order.
+    pub steps: Vec<String>,
+    /// Why the resource has a `*` where the run decides, if it has.
+    pub widened: BTreeSet<String>,
+    /// The steps whose outputs made it wider.
+    pub widened_by: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub runbook: String,
+    pub region: String,
+    pub account: String,
+    pub plan_only: bool,
+    pub statements: Vec<Statement>,
+}
+
+/// One IAM action on one resource, needed by one step.
+struct Need {
+    action: String,
+    resource: Pattern,
+    step: String,
+}
+
+/// Builds the policy for `runbook` with `params` (null where not given).
+pub fn build(
+    runbook: &Runbook,
+    params: serde_json::Map<String, Value>,
+    region: &str,
+    account: &str,
+    plan_only: bool,
+    engine: &EngineNeeds,
+) -> Policy {
+    let known = Known::new(runbook, params, region.to_string(), account.to_string());
+    let mut needs = Vec::new();
+    let steps: Vec<&Step> = if plan_only {
+        runbook.steps.iter().collect()
+    } else {
+        runbook.steps.iter().chain(&runbook.on_failure).collect()
+    };
+    let deferred = deferred_in_plans(runbook);
+    for (index, step) in steps.into_iter().enumerate() {
+        // A plan defers a read that comes after a write it did not send; it never makes that call.
+        if plan_only && deferred[index] {
+            continue;
+        }
+        if let Some(when) = &step.when
+            && known.condition(&when.source) == Some(false)
+        {
+            continue;
+        }
+        let Some(action) = step.action() else {
+            continue;
+        };
+        if !plan_only || action.spec.effect == Effect::Read {
+            needs.extend(step_needs(&known, action.spec, &action.with, &step.id));
+        }
+        // `runbook resume` runs a write's verify read to learn whether the write took effect.
+        if !plan_only && let Some(verify) = &action.verify {
+            needs.extend(step_needs(&known, verify.spec, &verify.with, &step.id));
+        }
+    }
+    needs.extend(engine_needs(&known, engine, plan_only));
+    Policy {
+        runbook: runbook.name.clone(),
+        region: region.to_string(),
+        account: account.to_string(),
+        plan_only,
+        statements: group(needs),
+    }
+}
+
+fn step_needs(known: &Known, spec: &ActionSpec, with: &Value, step: &str) -> Vec<Need> {
+    let mut needs = Vec::new();
+    for (action, patterns) in spec.permissions() {
+        for pattern in patterns {
+            if pattern == "-" {
+                continue;
+            }
+            let resource = known.resource_for(pattern, with, step);
+            needs.push(Need {
+                action: action.to_string(),
+                resource: as_arn(resource, action, known),
+                step: step.to_string(),
+            });
+        }
+    }
+    needs
+}
+
+/// A resource given as a URL (an SQS queue URL, an `s3://` location) as the ARN IAM matches; a resource that is
+/// entirely decided at run time keeps the service, region and account of its ARN.
+fn as_arn(mut resource: Pattern, action: &str, known: &Known) -> Pattern {
+    let service = action.split(':').next().unwrap_or_default();
+    let text = resource.text.clone();
+    if let Some(rest) = text
+        .strip_prefix("https://sqs.")
+        .or_else(|| text.strip_prefix("http://sqs."))
+    {
+        // https://sqs.REGION.amazonaws.com/ACCOUNT/NAME
+        let mut parts = rest.splitn(2, '/');
+        let host = parts.next().unwrap_or_default();
+        let path = parts.next().unwrap_or_default();
+        let region = host.split('.').next().unwrap_or(&known.region);
+        let (account, name) = path.split_once('/').unwrap_or((&known.account, path));
+        resource.text = format!("arn:aws:sqs:{region}:{account}:{name}");
+    } else if let Some(rest) = text.strip_prefix("s3://") {
+        let rest = rest.trim_end_matches('*');
+        resource.text = if rest.contains('/') {
+            format!("arn:aws:s3:::{rest}*")
+        } else {
+            format!("arn:aws:s3:::{rest}/*")
+        };
+    } else if text == "*" && !resource.is_exact() {
+        resource.text = match service {
+            "s3" => "arn:aws:s3:::*".to_string(),
+            "sqs" | "dynamodb" | "lambda" | "glue" | "athena" | "logs" | "events" | "sns"
+            | "cloudformation" | "kms" | "s3tables" => {
+                format!("arn:aws:{service}:{}:{}:*", known.region, known.account)
+            }
+            _ => "*".to_string(),
+        };
+    }
+    resource
+}
+
+/// Per step of [`Runbook::steps`]: whether a write is upstream of it through `needs`.
+fn deferred_in_plans(runbook: &Runbook) -> Vec<bool> {
+    fn after_write(runbook: &Runbook, index: usize, memo: &mut Vec<Option<bool>>) -> bool {
+        if let Some(known) = memo[index] {
+            return known;
+        }
+        // The graph is acyclic (the validator proved it); the mark only guards the recursion.
+        memo[index] = Some(false);
+        let found = runbook.steps[index].needs.iter().any(|&need| {
+            runbook.steps[need].effect() == crate::runbook::StepEffect::Write
+                || after_write(runbook, need, memo)
+        });
+        memo[index] = Some(found);
+        found
+    }
+    let mut memo = vec![None; runbook.steps.len()];
+    (0..runbook.steps.len())
+        .map(|index| after_write(runbook, index, &mut memo))
+        .collect()
+}
+
+/// The engine's own calls: `--audit-s3` and `--audit-kms-key` in plans and runs, `--lock-table` in runs.
+fn engine_needs(known: &Known, engine: &EngineNeeds, plan_only: bool) -> Vec<Need> {
+    let mut needs = Vec::new();
+    let mut add = |actions: &[&str], resource: Pattern| {
+        for action in actions {
+            needs.push(Need {
+                action: action.to_string(),
+                resource: resource.clone(),
+                step: "engine".into(),
+            });
+        }
+    };
+    if let Some((bucket, prefix)) = &engine.audit_s3 {
+        add(
+            &["s3:PutObject"],
+            Pattern::known(format!("arn:aws:s3:::{bucket}/{prefix}*")),
+        );
+    }
+    if let Some(table) = engine.lock_table.as_ref().filter(|_| !plan_only) {
+        add(
+            &["dynamodb:GetItem", "dynamodb:PutItem"],
+            Pattern::known(format!(
+                "arn:aws:dynamodb:{}:{}:table/{table}",
+                known.region, known.account
+            )),
+        );
+    }
+    if let Some(key) = &engine.kms_key {
+        let resource = if key.starts_with("arn:") && key.contains(":key/") {
+            Pattern::known(key.clone())
+        } else if !key.starts_with("alias/") && !key.starts_with("arn:") {
+            // A bare key id names the key itself.
+            Pattern::known(format!(
+                "arn:aws:kms:{}:{}:key/{key}",
+                known.region, known.account
+            ))
+        } else {
+            // An alias resolves to a key only at run time, and IAM matches the key's ARN, not the alias.
+            Pattern {
+                text: format!("arn:aws:kms:{}:{}:key/*", known.region, known.account),
+                ..Pattern::unknown(format!("the key behind {key}, resolved at run time"))
+            }
+        };
+        add(&["kms:DescribeKey", "kms:Sign"], resource);
+    }
+    needs
+}
+
+/// One statement per resource, with every action any step needs on it; statements in the order their first
+/// step appears.
+fn group(needs: Vec<Need>) -> Vec<Statement> {
+    let mut order: Vec<String> = Vec::new();
+    let mut by_resource: BTreeMap<String, Statement> = BTreeMap::new();
+    for need in needs {
+        let statement = by_resource
+            .entry(need.resource.text.clone())
+            .or_insert_with(|| {
+                order.push(need.resource.text.clone());
+                Statement {
+                    sid: String::new(),
+                    actions: BTreeSet::new(),
+                    resource: need.resource.text.clone(),
+                    steps: Vec::new(),
+                    widened: BTreeSet::new(),
+                    widened_by: BTreeSet::new(),
+                }
+            });
+        statement.actions.insert(need.action);
+        if !statement.steps.contains(&need.step) {
+            statement.steps.push(need.step);
+        }
+        statement.widened.extend(need.resource.reasons);
+        statement.widened_by.extend(need.resource.steps);
+    }
+    let mut sids = BTreeSet::new();
+    order
+        .into_iter()
+        .filter_map(|resource| by_resource.remove(&resource))
+        .map(|mut statement| {
+            statement.sid = unique_sid(&statement, &mut sids);
+            statement
+        })
+        .collect()
+}
+
+/// `Sid`s are alphanumeric: the first step that needs the statement (and how many more do), and for a widened
+/// statement the steps whose outputs widened it.
+fn unique_sid(statement: &Statement, taken: &mut BTreeSet<String>) -> String {
+    let mut sid = statement.steps.first().map(|s| camel(s)).unwrap_or_default();
+    if statement.steps.len() > 1 {
+        sid.push_str(&format!("And{}More", statement.steps.len() - 1));
+    }
+    if !statement.widened.is_empty() {
+        sid.push_str("Widened");
+        if !statement.widened_by.is_empty() {
+            sid.push_str("By");
+            sid.extend(statement.widened_by.iter().map(|s| camel(s)));
+        }
+    }
+    let base = sid.clone();
+    let mut number = 2;
+    while !taken.insert(sid.clone()) {
+        sid = format!("{base}{number}");
+        number += 1;
+    }
+    sid
+}
+
+fn camel(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            first.into_iter().chain(chars).collect::<String>()
+        })
+        .collect()
+}
+
+impl Policy {
+    /// The IAM policy document.
+    pub fn document(&self) -> Value {
+        let statements: Vec<Value> = self
+            .statements
+            .iter()
+            .map(|statement| {
+                json!({
+                    "Sid": statement.sid,
+                    "Effect": "Allow",
+                    "Action": statement.actions.iter().collect::<Vec<_>>(),
+                    "Resource": statement.resource,
+                })
+            })
+            .collect();
+        json!({ "Version": VERSION, "Statement": statements })
+    }
+
+    /// One line per widened statement, for stderr beside the JSON document.
+    pub fn notes(&self) -> Vec<String> {
+        self.statements
+            .iter()
+            .filter(|s| !s.widened.is_empty())
+            .map(|s| {
+                format!(
+                    "{}: {} widened to {} because of {}",
+                    s.sid,
+                    s.actions.iter().cloned().collect::<Vec<_>>().join(", "),
+                    s.resource,
+                    s.widened.iter().cloned().collect::<Vec<_>>().join("; ")
+                )
+            })
+            .collect()
+    }
+
+    /// For a reader: each statement with the steps that need it and a note where it is wider than one resource.
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "IAM policy for runbook {}{} in {} / account {}: {} statement{}\n",
+            self.runbook,
+            if self.plan_only { " (plan only)" } else { "" },
+            self.region,
+            self.account,
+            self.statements.len(),
+            if self.statements.len() == 1 { "" } else { "s" }
+        );
+        for statement in &self.statements {
+            out.push_str(&format!(
+                "\n{}\n  allow {}\n  on    {}\n  for   {}\n",
+                statement.sid,
+                statement.actions.iter().cloned().collect::<Vec<_>>().join(", "),
+                statement.resource,
+                statement.steps.join(", ")
+            ));
+            if !statement.widened.is_empty() {
+                out.push_str(&format!(
+                    "  note: `*` stands for what the run decides: {}\n",
+                    statement.widened.iter().cloned().collect::<Vec<_>>().join("; ")
+                ));
+            }
+        }
+        out.push_str("\n`runbook policy NAME --format json` prints the policy document.\n");
+        out
+    }
+}
