@@ -3,6 +3,7 @@
 //! The pipeline reads top to bottom: [`source`] text → [`node`] tree → [`raw`] model → [`validator`] →
 //! [`runbook`] (the validated model) → commands.
 
+pub mod access_denied;
 pub mod aws;
 pub mod catalog;
 pub mod cli;

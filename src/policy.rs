@@ -268,7 +268,11 @@ fn group(needs: Vec<Need>) -> Vec<Statement> {
 /// `Sid`s are alphanumeric: the first step that needs the statement (and how many more do), and for a widened
 /// statement the steps whose outputs widened it.
 fn unique_sid(statement: &Statement, taken: &mut BTreeSet<String>) -> String {
-    let mut sid = statement.steps.first().map(|s| camel(s)).unwrap_or_default();
+    let mut sid = statement
+        .steps
+        .first()
+        .map(|s| camel(s))
+        .unwrap_or_default();
     if statement.steps.len() > 1 {
         sid.push_str(&format!("And{}More", statement.steps.len() - 1));
     }
@@ -349,14 +353,24 @@ impl Policy {
             out.push_str(&format!(
                 "\n{}\n  allow {}\n  on    {}\n  for   {}\n",
                 statement.sid,
-                statement.actions.iter().cloned().collect::<Vec<_>>().join(", "),
+                statement
+                    .actions
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 statement.resource,
                 statement.steps.join(", ")
             ));
             if !statement.widened.is_empty() {
                 out.push_str(&format!(
                     "  note: `*` stands for what the run decides: {}\n",
-                    statement.widened.iter().cloned().collect::<Vec<_>>().join("; ")
+                    statement
+                        .widened
+                        .iter()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ));
             }
         }

@@ -119,7 +119,9 @@ impl<'a> Known<'a> {
             let (pattern, value) = match &var.value {
                 Value::String(text) => {
                     let pattern = known.template(text);
-                    let value = pattern.is_exact().then(|| Value::String(pattern.text.clone()));
+                    let value = pattern
+                        .is_exact()
+                        .then(|| Value::String(pattern.text.clone()));
                     (pattern, value)
                 }
                 other => match known.evaluate_json(other) {
@@ -166,7 +168,9 @@ impl<'a> Known<'a> {
                 None => Some(Pattern::unknown(format!("vars.{name}"))),
             },
             "steps" => Some(Pattern::from_step(name)),
-            "run" => Some(Pattern::unknown(format!("run.{name}, known when the run starts"))),
+            "run" => Some(Pattern::unknown(format!(
+                "run.{name}, known when the run starts"
+            ))),
             "item" | "loop" => Some(Pattern::unknown("the for_each item")),
             other => Some(Pattern::unknown(other.to_string())),
         }
@@ -239,7 +243,9 @@ impl<'a> Known<'a> {
         }
         let mut pattern = self.resource(names.pattern, step);
         if pattern.text.contains('*') {
-            pattern.reasons.insert(format!("the output of step {step_id}"));
+            pattern
+                .reasons
+                .insert(format!("the output of step {step_id}"));
             pattern.steps.insert(step_id.to_string());
         }
         Some(pattern)
@@ -355,10 +361,12 @@ impl<'a> Known<'a> {
             out.push(match name {
                 "region" => Pattern::known(&self.region),
                 "account" => Pattern::known(&self.account),
-                _ if name.contains(' ') => Pattern::unknown(format!("the {name}, read at run time")),
-                _ => self
-                    .member(with, name)
-                    .unwrap_or_else(|| Pattern::unknown(format!("{name} (not set by step {step})"))),
+                _ if name.contains(' ') => {
+                    Pattern::unknown(format!("the {name}, read at run time"))
+                }
+                _ => self.member(with, name).unwrap_or_else(|| {
+                    Pattern::unknown(format!("{name} (not set by step {step})"))
+                }),
             });
             rest = &rest[open + close + 1..];
         }

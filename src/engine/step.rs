@@ -796,7 +796,22 @@ async fn run_item(
             outcome.tainted_outputs = tainted;
         }
         Err(StepFailure { message, output }) => {
-            outcome.error = Some(message);
+            // An IAM refusal says which permission is missing and where the whole policy is.
+            let hint = crate::access_denied::hint(
+                &message,
+                spec,
+                outcome
+                    .request
+                    .as_ref()
+                    .and_then(Json::as_object)
+                    .unwrap_or(&Map::new()),
+                options.aws.as_ref().map(|aws| aws.region()),
+                &shared.runbook.name,
+            );
+            outcome.error = Some(match hint {
+                Some(hint) => format!("{message}; {hint}"),
+                None => message,
+            });
             outcome.output = output;
         }
     }

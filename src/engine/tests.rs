@@ -69,6 +69,7 @@ const fn spec(
         members,
         iam: &[],
         resource: "-",
+        grants: &[],
         summary: "test action {key}",
         example: "key: k",
     }

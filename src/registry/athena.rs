@@ -1,7 +1,7 @@
 //! Amazon Athena.
 
 use super::MemberType::*;
-use super::{ActionSpec, Grant, Effect, Execute, Pages, opt, req};
+use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
 use crate::aws;
 
 const WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/{WorkGroup}";
@@ -34,7 +34,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         resource: WORKGROUP,
         grants: &[
             Grant {
-                actions: &["s3:GetObject", "s3:PutObject", "s3:GetBucketLocation"],
+                actions: &["s3:PutObject", "s3:GetBucketLocation"],
                 resources: &["{ResultConfiguration.OutputLocation}"],
             },
             Grant {

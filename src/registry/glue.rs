@@ -1,7 +1,7 @@
 //! AWS Glue Data Catalog, plus the Iceberg snapshot composites built on it.
 
 use super::MemberType::*;
-use super::{ActionSpec, Grant, Effect, Execute, Pages, opt, req};
+use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
 use crate::aws;
 
 const TABLE: &str = "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{Name}";

@@ -294,7 +294,11 @@ mod tests {
     fn grants_name_only_actions_of_the_row() {
         for spec in all() {
             for grant in spec.grants {
-                assert!(!grant.resources.is_empty(), "{}: a grant without resources", spec.name);
+                assert!(
+                    !grant.resources.is_empty(),
+                    "{}: a grant without resources",
+                    spec.name
+                );
                 for action in grant.actions {
                     assert!(
                         spec.iam.contains(action),

@@ -1,7 +1,7 @@
 //! Amazon Simple Queue Service (SQS).
 
 use super::MemberType::*;
-use super::{ActionSpec, Grant, Effect, Execute, Pages, opt, req};
+use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
 use crate::aws;
 
 pub const ACTIONS: &[ActionSpec] = &[
