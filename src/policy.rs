@@ -27,12 +27,12 @@ pub struct EngineNeeds {
     pub kms_key: Option<String>,
 }
 
-/// One `Allow` statement: a set of IAM actions on one resource.
+/// One `Allow` statement: IAM actions that need exactly the same resources, and those resources.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
     pub sid: String,
     pub actions: BTreeSet<String>,
-    pub resource: String,
+    pub resources: BTreeSet<String>,
     /// The steps (or `engine`) that need it, in runbook order.
     pub steps: Vec<String>,
     /// Why the resource has a `*` where the run decides, if it has.
@@ -228,37 +228,69 @@ fn engine_needs(known: &Known, engine: &EngineNeeds, plan_only: bool) -> Vec<Nee
     needs
 }
 
-/// One statement per resource, with every action any step needs on it; statements in the order their first
-/// step appears.
+/// Each IAM action with every resource any step needs it on; then one statement per set of actions that need
+/// the same resources, so that a statement holds every resource its actions are checked against (Glue checks
+/// the catalog, the database and the table) and stands on its own. Statements in the order their first step
+/// appears.
 fn group(needs: Vec<Need>) -> Vec<Statement> {
-    let mut order: Vec<String> = Vec::new();
-    let mut by_resource: BTreeMap<String, Statement> = BTreeMap::new();
-    for need in needs {
-        let statement = by_resource
-            .entry(need.resource.text.clone())
-            .or_insert_with(|| {
-                order.push(need.resource.text.clone());
+    struct Uses {
+        resources: BTreeSet<String>,
+        steps: Vec<String>,
+        widened: BTreeSet<String>,
+        widened_by: BTreeSet<String>,
+        first: usize,
+    }
+    let mut by_action: BTreeMap<String, Uses> = BTreeMap::new();
+    for (index, need) in needs.into_iter().enumerate() {
+        let uses = by_action.entry(need.action).or_insert_with(|| Uses {
+            resources: BTreeSet::new(),
+            steps: Vec::new(),
+            widened: BTreeSet::new(),
+            widened_by: BTreeSet::new(),
+            first: index,
+        });
+        uses.resources.insert(need.resource.text);
+        if !uses.steps.contains(&need.step) {
+            uses.steps.push(need.step);
+        }
+        uses.widened.extend(need.resource.reasons);
+        uses.widened_by.extend(need.resource.steps);
+    }
+    let mut statements: Vec<(usize, Statement)> = Vec::new();
+    for (action, uses) in by_action {
+        match statements
+            .iter_mut()
+            .find(|(_, statement)| statement.resources == uses.resources)
+        {
+            Some((first, statement)) => {
+                *first = (*first).min(uses.first);
+                statement.actions.insert(action);
+                for step in uses.steps {
+                    if !statement.steps.contains(&step) {
+                        statement.steps.push(step);
+                    }
+                }
+                statement.widened.extend(uses.widened);
+                statement.widened_by.extend(uses.widened_by);
+            }
+            None => statements.push((
+                uses.first,
                 Statement {
                     sid: String::new(),
-                    actions: BTreeSet::new(),
-                    resource: need.resource.text.clone(),
-                    steps: Vec::new(),
-                    widened: BTreeSet::new(),
-                    widened_by: BTreeSet::new(),
-                }
-            });
-        statement.actions.insert(need.action);
-        if !statement.steps.contains(&need.step) {
-            statement.steps.push(need.step);
+                    actions: BTreeSet::from([action]),
+                    resources: uses.resources,
+                    steps: uses.steps,
+                    widened: uses.widened,
+                    widened_by: uses.widened_by,
+                },
+            )),
         }
-        statement.widened.extend(need.resource.reasons);
-        statement.widened_by.extend(need.resource.steps);
     }
+    statements.sort_by_key(|(first, _)| *first);
     let mut sids = BTreeSet::new();
-    order
+    statements
         .into_iter()
-        .filter_map(|resource| by_resource.remove(&resource))
-        .map(|mut statement| {
+        .map(|(_, mut statement)| {
             statement.sid = unique_sid(&statement, &mut sids);
             statement
         })
@@ -314,7 +346,11 @@ impl Policy {
                     "Sid": statement.sid,
                     "Effect": "Allow",
                     "Action": statement.actions.iter().collect::<Vec<_>>(),
-                    "Resource": statement.resource,
+                    "Resource": if statement.resources.len() == 1 {
+                        json!(statement.resources.first())
+                    } else {
+                        json!(statement.resources)
+                    },
                 })
             })
             .collect();
@@ -331,7 +367,7 @@ impl Policy {
                     "{}: {} widened to {} because of {}",
                     s.sid,
                     s.actions.iter().cloned().collect::<Vec<_>>().join(", "),
-                    s.resource,
+                    s.resources.iter().cloned().collect::<Vec<_>>().join(", "),
                     s.widened.iter().cloned().collect::<Vec<_>>().join("; ")
                 )
             })
@@ -359,7 +395,12 @@ impl Policy {
                     .cloned()
                     .collect::<Vec<_>>()
                     .join(", "),
-                statement.resource,
+                statement
+                    .resources
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n        "),
                 statement.steps.join(", ")
             ));
             if !statement.widened.is_empty() {

@@ -305,13 +305,19 @@ impl<'a> Known<'a> {
         template::render_json(value, &self.context()).ok()
     }
 
-    /// Whether a bare expression (`when`) is known before the run, and its truth if so.
+    /// Whether a bare expression (`when`) is known before the run, and its truth if so. A read of a step output
+    /// that the expression never reaches (`params.x is not none and steps.y...` with no `x`) does not make it
+    /// unknown: the context has no `steps`, so an expression that does reach one fails, and that means unknown.
     pub fn condition(&self, expression: &str) -> Option<bool> {
         if expression.contains("now(") {
             return None;
         }
         let references = template::expression_references(expression).ok()?;
-        if references.iter().any(|r| self.unknown_reason(r).is_some()) {
+        let unknown_input = references.iter().any(|reference| {
+            matches!(reference.split('.').next(), Some("params" | "vars"))
+                && self.unknown_reason(reference).is_some()
+        });
+        if unknown_input {
             return None;
         }
         template::evaluate(expression, &self.context())

@@ -1,7 +1,7 @@
 //! Amazon DynamoDB.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, Pages, opt, req};
+use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
 use crate::aws;
 
 const TABLE: &str = "arn:aws:dynamodb:{region}:{account}:table/{TableName}";
@@ -139,7 +139,14 @@ pub const ACTIONS: &[ActionSpec] = &[
             "dynamodb:BatchWriteItem",
         ],
         resource: "arn:aws:dynamodb:{region}:{account}:table/{TargetTableName}",
-        grants: &[],
+        grants: &[Grant {
+            actions: &["dynamodb:RestoreTableToPointInTime"],
+            // AWS checks the source table as well as the new one.
+            resources: &[
+                "arn:aws:dynamodb:{region}:{account}:table/{TargetTableName}",
+                "arn:aws:dynamodb:{region}:{account}:table/{SourceTableName}",
+            ],
+        }],
         summary: "Restore {SourceTableName} as of {RestoreDateTime} into new table {TargetTableName}",
         example: "SourceTableName: bg-remover-dev-sales-intelligence\n\
                   TargetTableName: bg-remover-dev-sales-intelligence-restore\n\
@@ -171,7 +178,13 @@ pub const ACTIONS: &[ActionSpec] = &[
             "dynamodb:BatchWriteItem",
         ],
         resource: "arn:aws:dynamodb:{region}:{account}:table/{TargetTableName}",
-        grants: &[],
+        grants: &[Grant {
+            actions: &["dynamodb:RestoreTableFromBackup"],
+            resources: &[
+                "arn:aws:dynamodb:{region}:{account}:table/{TargetTableName}",
+                "{BackupArn}",
+            ],
+        }],
         summary: "Restore backup {BackupArn} into new table {TargetTableName}",
         example: "TargetTableName: bg-remover-dev-sales-intelligence-restore\n\
                   BackupArn: \"arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence/backup/01735567200000-a1b2c3d4\"",

@@ -5,6 +5,11 @@ use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
 use crate::aws;
 
 const TABLE: &str = "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{Name}";
+const CATALOG: &str = "arn:aws:glue:{region}:{account}:catalog";
+const DATABASE: &str = "arn:aws:glue:{region}:{account}:database/{DatabaseName}";
+
+/// IAM authorizes a Glue table action on the catalog, the database and the table alike.
+const TABLE_PATH: &[&str] = &[CATALOG, DATABASE, TABLE];
 
 /// The Iceberg metadata files a table's `metadata_location` points at: a value the composites read from the
 /// catalog, so `runbook policy` widens it to any bucket and says so.
@@ -27,7 +32,10 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["glue:GetTable"],
         resource: TABLE,
-        grants: &[],
+        grants: &[Grant {
+            actions: &["glue:GetTable"],
+            resources: TABLE_PATH,
+        }],
         summary: "Describe Glue table {DatabaseName}.{Name}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   Name: sales_history",
@@ -50,7 +58,14 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["glue:GetTables"],
         resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/*",
-        grants: &[],
+        grants: &[Grant {
+            actions: &["glue:GetTables"],
+            resources: &[
+                CATALOG,
+                DATABASE,
+                "arn:aws:glue:{region}:{account}:table/{DatabaseName}/*",
+            ],
+        }],
         summary: "List Glue tables of {DatabaseName}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   Expression: sales_.*",
@@ -62,7 +77,10 @@ pub const ACTIONS: &[ActionSpec] = &[
         members: &[req("Name", String), opt("CatalogId", String)],
         iam: &["glue:GetDatabase"],
         resource: "arn:aws:glue:{region}:{account}:database/{Name}",
-        grants: &[],
+        grants: &[Grant {
+            actions: &["glue:GetDatabase"],
+            resources: &[CATALOG, "arn:aws:glue:{region}:{account}:database/{Name}"],
+        }],
         summary: "Describe Glue database {Name}",
         example: "Name: pricing_intelligence_dev",
     },
@@ -84,7 +102,14 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["glue:UpdateTable"],
         resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/*",
-        grants: &[],
+        grants: &[Grant {
+            actions: &["glue:UpdateTable"],
+            resources: &[
+                CATALOG,
+                DATABASE,
+                "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{TableInput.Name}",
+            ],
+        }],
         summary: "Replace the definition of a Glue table in {DatabaseName}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   TableInput: {Name: sales_history, TableType: EXTERNAL_TABLE, Parameters: {table_type: ICEBERG, metadata_location: \"s3://carousel-labs-analytics-dev/pricing-intelligence/metadata/00042-8f1c.metadata.json\"}}",
@@ -105,7 +130,14 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["glue:GetTableVersions"],
         resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{TableName}",
-        grants: &[],
+        grants: &[Grant {
+            actions: &["glue:GetTableVersions"],
+            resources: &[
+                CATALOG,
+                DATABASE,
+                "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{TableName}",
+            ],
+        }],
         summary: "List archived versions of Glue table {DatabaseName}.{TableName}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   TableName: sales_history\n\
@@ -122,11 +154,17 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["glue:GetTable", "s3:GetObject"],
         resource: TABLE,
-        grants: &[Grant {
-            actions: &["s3:GetObject"],
-            // The catalog names the metadata file at run time; only its bucket's objects are readable.
-            resources: &[METADATA],
-        }],
+        grants: &[
+            Grant {
+                actions: &["glue:GetTable"],
+                resources: TABLE_PATH,
+            },
+            Grant {
+                actions: &["s3:GetObject"],
+                // The catalog names the metadata file only at run time: see METADATA.
+                resources: &[METADATA],
+            },
+        ],
         summary: "List Iceberg snapshots of {DatabaseName}.{Name}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   Name: sales_history",
@@ -148,11 +186,17 @@ pub const ACTIONS: &[ActionSpec] = &[
             "s3:PutObject",
         ],
         resource: TABLE,
-        grants: &[Grant {
-            actions: &["s3:GetObject", "s3:PutObject"],
-            // The catalog names the metadata file at run time; only its bucket's objects are readable.
-            resources: &[METADATA],
-        }],
+        grants: &[
+            Grant {
+                actions: &["glue:GetTable", "glue:UpdateTable"],
+                resources: TABLE_PATH,
+            },
+            Grant {
+                actions: &["s3:GetObject", "s3:PutObject"],
+                // The catalog names the metadata file only at run time: see METADATA.
+                resources: &[METADATA],
+            },
+        ],
         summary: "Roll {DatabaseName}.{Name} back to snapshot {SnapshotId}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   Name: sales_history\n\

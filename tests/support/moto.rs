@@ -247,4 +247,94 @@ impl Moto {
             .expect("read the item")
             .item
     }
+
+    /// Turns moto's IAM enforcement on (every later request must be signed by an IAM user whose policies allow
+    /// it, as far as moto evaluates them; tests/policy_iam.rs says how far) or off. Seed the world and create the
+    /// users first: with enforcement on, the tests' `testing` keys are refused.
+    pub async fn enforce_iam(&self, on: bool) {
+        // moto's switch: how many requests to let through unauthenticated from now on.
+        let response = reqwest::Client::new()
+            .post(format!("{}/moto-api/reset-auth", self.endpoint))
+            .header("Content-Type", "text/plain")
+            .body(if on { "0" } else { "inf" })
+            .send()
+            .await
+            .expect("reach moto's API");
+        assert!(
+            response.status().is_success(),
+            "reset-auth answered {}",
+            response.status()
+        );
+    }
+
+    /// Forgets every resource (IAM included), as a fresh emulator would; enforcement is left as it is.
+    pub async fn reset(&self) {
+        self.moto_api("/moto-api/reset", serde_json::json!({}))
+            .await;
+    }
+
+    /// Creates IAM user `name` whose only permissions are `policy` (a policy document) and returns its access
+    /// key and secret. awsQuery written out, as [`Moto::create_lambda_role`] does; needs enforcement off.
+    pub async fn create_user_with_policy(&self, name: &str, policy: &str) -> (String, String) {
+        let body = self
+            .iam(&[("Action", "CreateUser"), ("UserName", name)])
+            .await;
+        assert!(body.contains("<UserName>"), "CreateUser: {body}");
+        self.iam(&[
+            ("Action", "PutUserPolicy"),
+            ("UserName", name),
+            ("PolicyName", "runbook"),
+            ("PolicyDocument", policy),
+        ])
+        .await;
+        let body = self
+            .iam(&[("Action", "CreateAccessKey"), ("UserName", name)])
+            .await;
+        let element = |tag: &str| {
+            let open = format!("<{tag}>");
+            let start = body.find(&open).map(|i| i + open.len());
+            let end = body.find(&format!("</{tag}>"));
+            match (start, end) {
+                (Some(start), Some(end)) => body[start..end].to_string(),
+                _ => panic!("CreateAccessKey named no {tag}: {body}"),
+            }
+        };
+        (element("AccessKeyId"), element("SecretAccessKey"))
+    }
+
+    async fn iam(&self, form: &[(&str, &str)]) -> String {
+        let mut form = form.to_vec();
+        form.push(("Version", "2010-05-08"));
+        let response = reqwest::Client::new()
+            .post(&self.endpoint)
+            .header(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/iam/aws4_request, \
+                 SignedHeaders=host, Signature=0",
+            )
+            .form(&form)
+            .send()
+            .await
+            .expect("reach moto's IAM");
+        let status = response.status();
+        let body = response.text().await.unwrap_or_default();
+        assert!(status.is_success(), "IAM {form:?}: {status} {body}");
+        body
+    }
+
+    /// [`Moto::env`] with another principal's keys.
+    pub fn env_as(&self, (key, secret): &(String, String)) -> Vec<(&'static str, String)> {
+        let mut env: Vec<(&'static str, String)> = self
+            .env()
+            .into_iter()
+            .filter(|(name, _)| {
+                !name.starts_with("AWS_ACCESS_KEY_ID")
+                    && !name.starts_with("AWS_SECRET")
+                    && *name != "AWS_SESSION_TOKEN"
+            })
+            .collect();
+        env.push(("AWS_ACCESS_KEY_ID", key.clone()));
+        env.push(("AWS_SECRET_ACCESS_KEY", secret.clone()));
+        env
+    }
 }
