@@ -1,11 +1,9 @@
-//! An AWS refusal for want of a permission, said in plain words: which IAM action on which resource the step
-//! needs, and the command that prints the whole policy. AWS (and moto) name the action in their message
+//! An AWS refusal for want of a permission, said in plain words: which IAM action on which resource the call
+//! needed, and the command that prints the whole policy. AWS (and moto) name the action in their message
 //! (`... is not authorized to perform: lambda:UpdateAlias on resource: arn:...`); what they leave out comes from
 //! the step's registry row and request.
 
 use serde_json::{Map, Value};
-
-use crate::registry::ActionSpec;
 
 /// Error codes and message fragments AWS services use when IAM refuses a call.
 const DENIALS: &[&str] = &[
@@ -15,40 +13,52 @@ const DENIALS: &[&str] = &[
     "not authorized to perform",
 ];
 
-/// The sentence to add to a step's error when `message` is an IAM refusal, else `None`.
-pub fn hint(
+/// Whether a failure is IAM refusing the call.
+pub fn is_denial(message: &str) -> bool {
+    DENIALS.iter().any(|denial| message.contains(denial))
+}
+
+/// `needs ACTION on RESOURCE` for a call of `operation` (`s3.GetObject`) with `input` that IAM refused, else
+/// `None`. Said where the call is made, since only there is it known which of a composite's calls it was.
+pub fn needs(
     message: &str,
-    spec: &ActionSpec,
-    request: &Map<String, Value>,
+    operation: &str,
+    input: &Map<String, Value>,
     region: Option<&str>,
-    runbook: &str,
 ) -> Option<String> {
-    if !DENIALS.iter().any(|denial| message.contains(denial)) {
+    if !is_denial(message) {
         return None;
     }
-    let named = after(message, "perform: ");
-    let action = match named {
-        Some(action) => action,
-        None if spec.iam.len() == 1 => spec.iam[0].to_string(),
-        None if spec.iam.is_empty() => return None,
-        None => format!("one of {}", spec.iam.join(", ")),
-    };
+    let spec = crate::registry::lookup(operation);
+    // A row lists its own operation's IAM action first; an operation without a row is named as IAM names most.
+    let action = after(message, "perform: ")
+        .or_else(|| {
+            spec.and_then(|spec| spec.iam.first())
+                .map(|a| a.to_string())
+        })
+        .unwrap_or_else(|| operation.replacen('.', ":", 1));
     let resource = after(message, "on resource: ").unwrap_or_else(|| {
         let pattern = spec
-            .permissions()
-            .into_iter()
-            .find(|(iam, _)| *iam == action)
-            .and_then(|(_, patterns)| patterns.first().copied())
-            .unwrap_or(spec.resource);
+            .and_then(|spec| {
+                spec.permissions()
+                    .into_iter()
+                    .find(|(iam, _)| *iam == action)
+                    .and_then(|(_, patterns)| patterns.first().copied())
+            })
+            .unwrap_or("*");
         // The caller's account is in the ARN AWS names it by (`arn:aws:iam::123456789012:user/...`).
         let account = after(message, "arn:aws:iam::")
             .and_then(|rest| rest.split(':').next().map(str::to_string))
             .unwrap_or_else(|| "<account>".into());
-        fill(pattern, request, region.unwrap_or("<region>"), &account)
+        fill(pattern, input, region.unwrap_or("<region>"), &account)
     });
-    Some(format!(
-        "needs {action} on {resource}; see `runbook policy {runbook}`"
-    ))
+    Some(format!("needs {action} on {resource}"))
+}
+
+/// The pointer a step adds to a refusal: where the whole policy is.
+pub fn see_policy(message: &str, runbook: &str) -> Option<String> {
+    (is_denial(message) && message.contains("needs "))
+        .then(|| format!("see `runbook policy {runbook}`"))
 }
 
 /// The word after `marker` in `message`, without trailing punctuation.
@@ -100,66 +110,56 @@ mod tests {
 
     #[test]
     fn names_the_action_aws_names_and_the_resource_of_the_request() {
-        let spec = crate::registry::lookup("lambda.UpdateAlias").unwrap();
-        let hint = hint(
+        let needs = needs(
             "AccessDeniedException (HTTP 403): User: arn:aws:iam::123456789012:user/ops is not authorized to \
              perform: lambda:UpdateAlias because no identity-based policy allows it",
-            spec,
+            "lambda.UpdateAlias",
             &request(json!({"FunctionName": "f", "Name": "live"})),
             Some("eu-west-1"),
-            "rollback-lambda",
         );
         assert_eq!(
-            hint.as_deref(),
+            needs.as_deref(),
             Some(
-                "needs lambda:UpdateAlias on arn:aws:lambda:eu-west-1:123456789012:function:f:live; \
-                 see `runbook policy rollback-lambda`"
+                "needs lambda:UpdateAlias on arn:aws:lambda:eu-west-1:123456789012:function:f:live"
             )
         );
     }
 
     #[test]
     fn takes_the_resource_aws_names_and_the_registry_action_when_aws_names_none() {
-        let spec = crate::registry::lookup("dynamodb.DescribeTable").unwrap();
-        let named = hint(
+        let named = needs(
             "AccessDenied: not authorized to perform: dynamodb:DescribeTable on resource: \
              arn:aws:dynamodb:eu-west-1:1:table/t.",
-            spec,
+            "dynamodb.DescribeTable",
             &Map::new(),
             None,
-            "pitr-restore",
-        )
-        .unwrap();
-        assert!(
-            named.contains("on arn:aws:dynamodb:eu-west-1:1:table/t;"),
-            "{named}"
-        );
-        let bare = hint(
-            "AccessDenied (HTTP 403)",
-            spec,
-            &request(json!({"TableName": "t"})),
-            Some("us-east-1"),
-            "x",
         )
         .unwrap();
         assert_eq!(
-            bare,
-            "needs dynamodb:DescribeTable on arn:aws:dynamodb:us-east-1:<account>:table/t; see `runbook policy x`"
+            named,
+            "needs dynamodb:DescribeTable on arn:aws:dynamodb:eu-west-1:1:table/t"
         );
+        let bare = needs(
+            "AccessDenied (HTTP 403): Access Denied",
+            "s3.GetObject",
+            &request(json!({"Bucket": "b", "Key": "metadata/1.json"})),
+            Some("us-east-1"),
+        )
+        .unwrap();
+        assert_eq!(bare, "needs s3:GetObject on arn:aws:s3:::b/metadata/1.json");
     }
 
     #[test]
     fn says_nothing_about_other_failures() {
-        let spec = crate::registry::lookup("dynamodb.DescribeTable").unwrap();
+        let message = "ResourceNotFoundException: no table";
         assert_eq!(
-            hint(
-                "ResourceNotFoundException: no table",
-                spec,
-                &Map::new(),
-                None,
-                "x"
-            ),
+            needs(message, "dynamodb.DescribeTable", &Map::new(), None),
             None
+        );
+        assert_eq!(see_policy(message, "x"), None);
+        assert_eq!(
+            see_policy("AccessDenied: x; needs s3:GetObject on *", "x").as_deref(),
+            Some("see `runbook policy x`")
         );
     }
 }

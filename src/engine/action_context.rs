@@ -105,6 +105,16 @@ impl ActionContext {
         })
         .await
         .map(|reply| reply.output)
+        .map_err(|mut error| {
+            // IAM's refusals say in plain words which permission this call needed.
+            let region = Some(aws.region()).filter(|r| !r.is_empty());
+            if let Some(needs) =
+                crate::access_denied::needs(&error.to_string(), &operation, &input, region)
+            {
+                error.message = format!("{}; {needs}", error.message);
+            }
+            error
+        })
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or the retry budget is spent.

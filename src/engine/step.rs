@@ -796,22 +796,13 @@ async fn run_item(
             outcome.tainted_outputs = tainted;
         }
         Err(StepFailure { message, output }) => {
-            // An IAM refusal says which permission is missing and where the whole policy is.
-            let hint = crate::access_denied::hint(
-                &message,
-                spec,
-                outcome
-                    .request
-                    .as_ref()
-                    .and_then(Json::as_object)
-                    .unwrap_or(&Map::new()),
-                options.aws.as_ref().map(|aws| aws.region()),
-                &shared.runbook.name,
+            // An IAM refusal (its call said which permission) points at the whole policy.
+            outcome.error = Some(
+                match crate::access_denied::see_policy(&message, &shared.runbook.name) {
+                    Some(see) => format!("{message}; {see}"),
+                    None => message,
+                },
             );
-            outcome.error = Some(match hint {
-                Some(hint) => format!("{message}; {hint}"),
-                None => message,
-            });
             outcome.output = output;
         }
     }

@@ -43,6 +43,11 @@ fn executable() -> PathBuf {
     );
 }
 
+/// Another executable of the emulator's virtualenv (`parliament`, `python`), beside moto_server.
+pub fn venv_bin(name: &str) -> PathBuf {
+    executable().with_file_name(name)
+}
+
 /// moto's server through `scripts/moto_tethered.py`, which exits when this test process is gone, so that an
 /// emulator held in a static (whose destructor never runs) or left by a panicking test does not outlive the
 /// binary. With `RUNBOOK_MOTO_SERVER` set, that executable runs as it is.
@@ -336,5 +341,24 @@ impl Moto {
         env.push(("AWS_ACCESS_KEY_ID", key.clone()));
         env.push(("AWS_SECRET_ACCESS_KEY", secret.clone()));
         env
+    }
+
+    /// Seeds the sandbox's world (scripts/seed/seed.py with `args`, e.g. `--only dynamodb`) with the Python
+    /// beside moto_server, and returns the seed's description of it.
+    pub fn seed(&self, args: &[&str]) -> serde_json::Value {
+        let python = venv_bin("python");
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/seed/seed.py");
+        let output = Command::new(python)
+            .arg(script)
+            .args(args)
+            .envs(self.env())
+            .output()
+            .expect("run seed.py");
+        assert!(
+            output.status.success(),
+            "seed.py {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("seed.py prints JSON")
     }
 }
