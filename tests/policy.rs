@@ -577,3 +577,165 @@ async fn each_shipped_runbook_runs_with_only_its_policy_and_fails_without_any_st
         "proven only {proven:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Composites: the IAM actions they declare against the calls they make
+
+/// The IAM action that authorizes a call the journal recorded, for a step of `action`. S3 Tables composites
+/// read and write the table's files through its warehouse bucket, which IAM authorizes as S3 Tables data
+/// access; batch forms share their single form's action.
+fn iam_action_of(action: &str, service: &str, operation: &str) -> String {
+    if action.starts_with("s3tables.") && service == "s3" {
+        return match operation {
+            "GetObject" | "HeadObject" => "s3tables:GetTableData".into(),
+            _ => "s3tables:PutTableData".into(),
+        };
+    }
+    match runbook::registry::lookup(&format!("{service}.{operation}")) {
+        Some(spec) => spec.iam[0].to_string(),
+        None => format!("{service}:{}", operation.trim_end_matches("Batch")),
+    }
+}
+
+/// IAM actions a composite declares without the test seeing the call: Athena reads the catalog and writes the
+/// results on the caller's behalf, with the caller's permissions; a cancellation happens only on a timeout.
+const ON_THE_CALLERS_BEHALF: &[(&str, &str)] = &[
+    ("athena.query", "glue:GetTable"),
+    ("athena.query", "s3:GetObject"),
+    ("athena.query", "s3:PutObject"),
+    // Called only when the query outlives the step's wait; moto's queries end at once.
+    ("athena.query", "athena:StopQueryExecution"),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_composite_declares_exactly_the_iam_actions_of_the_calls_it_makes() {
+    let moto = Moto::start();
+    moto.lambda_without_docker().await;
+    let world = moto.seed(&["--only", "dynamodb,sqs,iceberg"]);
+    moto.moto_api(
+        "/moto-api/static/athena/query-results",
+        json!({"region": REGION, "results": [{"rows": [{"Data": [{"VarCharValue": "n"}]}],
+               "column_info": [{"Name": "n", "Label": "n", "Type": "varchar", "CatalogName": "hive",
+                                "SchemaName": "", "TableName": "", "Precision": 0, "Scale": 0,
+                                "Nullable": "UNKNOWN", "CaseSensitive": false}]}]}),
+    )
+    .await;
+    let iceberg = &world["iceberg"];
+    let queue = |name: &str| format!("{}/{ACCOUNT}/{name}", moto.endpoint);
+    let steps = json!([
+        {"id": "glue_snapshots", "action": "glue.iceberg_snapshots",
+         "with": {"DatabaseName": iceberg["database"], "Name": iceberg["iceberg_table"]}},
+        {"id": "glue_rollback", "action": "glue.iceberg_rollback", "needs": ["glue_snapshots"],
+         "with": {"DatabaseName": iceberg["database"], "Name": iceberg["iceberg_table"],
+                  "SnapshotId": iceberg["glue"]["snapshots"][1]}},
+        {"id": "s3tables_snapshots", "action": "s3tables.iceberg_snapshots",
+         "with": {"TableBucketARN": iceberg["s3tables"]["table_bucket_arn"], "Namespace": iceberg["database"],
+                  "Name": iceberg["iceberg_table"]}},
+        {"id": "s3tables_rollback", "action": "s3tables.iceberg_rollback", "needs": ["s3tables_snapshots"],
+         "with": {"TableBucketARN": iceberg["s3tables"]["table_bucket_arn"], "Namespace": iceberg["database"],
+                  "Name": iceberg["iceberg_table"], "SnapshotId": iceberg["s3tables"]["snapshots"][1]}},
+        {"id": "move", "action": "sqs.move_messages",
+         "with": {"SourceQueueUrl": queue(world["sqs"]["dlq"].as_str().unwrap()),
+                  "DestinationQueueUrl": queue(world["sqs"]["main_queue"].as_str().unwrap()),
+                  "MaxMessages": 5}},
+        // Skipped messages are made visible again, a call of its own.
+        {"id": "move_none", "action": "sqs.move_messages", "needs": ["move"],
+         "with": {"SourceQueueUrl": queue(world["sqs"]["dlq"].as_str().unwrap()),
+                  "DestinationQueueUrl": queue(world["sqs"]["main_queue"].as_str().unwrap()),
+                  "MaxMessages": 5, "Filter": "false"}},
+        {"id": "count", "action": "dynamodb.count_items",
+         "with": {"TableName": "bg-remover-dev-sales-intelligence"}},
+        // With a key condition it queries instead of scanning.
+        {"id": "count_tenant", "action": "dynamodb.count_items",
+         "with": {"TableName": "bg-remover-dev-sales-intelligence", "KeyConditionExpression": "PK = :pk",
+                  "ExpressionAttributeValues": {":pk": {"S": "TENANT#carousel-labs"}}}},
+        {"id": "query", "action": "athena.query",
+         "with": {"QueryString": "SELECT 1 AS n", "ResultConfiguration": {"OutputLocation": "s3://athena-results/"}}},
+    ]);
+    let folder = tempfile::tempdir().unwrap();
+    let yaml = serde_json::to_string(&json!({
+        "name": "composites",
+        "description": "Every composite once",
+        "steps": steps,
+    }))
+    .unwrap();
+    std::fs::write(folder.path().join("composites.yaml"), yaml).unwrap();
+    let state = folder.path().join(".runbook");
+    let output = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(folder.path())
+        .args(["--dir", "."])
+        .args(["run", "composites", "--yes", "--output", "json"])
+        .env_remove("RUNBOOK_PATH")
+        .env("RUNBOOK_STATE_DIR", &state)
+        .env("NO_COLOR", "1")
+        .envs(moto.env())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let mut called: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for run in std::fs::read_dir(state.join("runs")).unwrap().flatten() {
+        let journal = std::fs::read_to_string(run.path().join("journal.jsonl")).unwrap();
+        for record in journal
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        {
+            if record["kind"] != "call_started" {
+                continue;
+            }
+            called
+                .entry(record["step"].as_str().unwrap().to_string())
+                .or_default()
+                .insert(format!(
+                    "{}.{}",
+                    record["service"].as_str().unwrap(),
+                    record["operation"].as_str().unwrap()
+                ));
+        }
+    }
+    // Per composite, every call its steps made.
+    let mut by_action: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for step in steps.as_array().unwrap() {
+        let (id, action) = (
+            step["id"].as_str().unwrap(),
+            step["action"].as_str().unwrap(),
+        );
+        let calls = called
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} made no call: {called:?}"));
+        by_action
+            .entry(action)
+            .or_default()
+            .extend(calls.iter().cloned());
+    }
+    for (action, calls) in &by_action {
+        let spec = runbook::registry::lookup(action).unwrap();
+        let needed: BTreeSet<String> = calls
+            .iter()
+            .map(|call| {
+                let (service, operation) = call.split_once('.').unwrap();
+                iam_action_of(action, service, operation)
+            })
+            .collect();
+        let declared: BTreeSet<String> = spec.iam.iter().map(|a| a.to_string()).collect();
+        let behalf: BTreeSet<String> = ON_THE_CALLERS_BEHALF
+            .iter()
+            .filter(|(composite, _)| composite == action)
+            .map(|(_, iam)| iam.to_string())
+            .collect();
+        assert!(
+            needed.is_subset(&declared),
+            "{action} calls {calls:?} but does not declare {:?}",
+            needed.difference(&declared)
+        );
+        let unused: BTreeSet<&String> = declared
+            .difference(&needed)
+            .filter(|a| !behalf.contains(*a))
+            .collect();
+        assert!(
+            unused.is_empty(),
+            "{action} declares {unused:?} but made no such call ({calls:?})"
+        );
+    }
+}

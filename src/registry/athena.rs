@@ -129,6 +129,8 @@ pub const ACTIONS: &[ActionSpec] = &[
             "athena:StartQueryExecution",
             "athena:GetQueryExecution",
             "athena:GetQueryResults",
+            // It cancels its query when it gives up waiting.
+            "athena:StopQueryExecution",
             "s3:GetObject",
             "s3:PutObject",
             "glue:GetTable",

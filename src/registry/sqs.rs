@@ -157,8 +157,8 @@ pub const ACTIONS: &[ActionSpec] = &[
             "sqs:ReceiveMessage",
             "sqs:SendMessage",
             "sqs:DeleteMessage",
+            // Messages a filter skips are made visible again.
             "sqs:ChangeMessageVisibility",
-            "sqs:GetQueueAttributes",
         ],
         resource: "{SourceQueueUrl}",
         grants: &[Grant {
