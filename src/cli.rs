@@ -105,9 +105,9 @@ pub enum Command {
         )]
         args: Vec<String>,
     },
-    /// Print the least-privilege IAM policy a principal needs to run a runbook with these parameters: one
-    /// statement per resource, scoped from the parameters, `*` only where the run decides (and the steps that
-    /// decide it named). `--plan-only` for `runbook plan`; `runbook policy NAME --help` lists its flags.
+    /// Print the least-privilege IAM policy a principal needs to run a runbook with these parameters: resources
+    /// scoped from the parameters, `*` only where the run decides (and the steps that decide it named).
+    /// `--plan-only` for `runbook plan`; `runbook policy NAME --help` lists its flags.
     #[command(disable_help_flag = true)]
     Policy {
         /// The runbook, then its parameters as flags.

@@ -85,9 +85,17 @@ fn describe(spec: &ActionSpec) -> String {
     if !spec.iam.is_empty() {
         out.push_str(&format!("\nIAM\n  {}\n", spec.iam.join(", ")));
     }
+    out.push_str(&format!("\nResource\n  {}\n", spec.resource));
+    for grant in spec.grants {
+        out.push_str(&format!(
+            "  {} on {}\n",
+            grant.actions.join(", "),
+            grant.resources.join(", ")
+        ));
+    }
     out.push_str(&format!(
-        "\nResource\n  {}\n\nExample\n  - id: example\n    action: {}\n    with:\n",
-        spec.resource, spec.name
+        "\nExample\n  - id: example\n    action: {}\n    with:\n",
+        spec.name
     ));
     for line in spec.example.lines() {
         out.push_str(&format!("      {line}\n"));
