@@ -42,6 +42,7 @@ static READY: ActionSpec = ActionSpec {
     members: &[req("after_secs", MemberType::Integer)],
     iam: &[],
     resource: "-",
+    grants: &[],
     summary: "a resource that becomes ready",
     example: "after_secs: 60",
 };
