@@ -5,13 +5,12 @@
 //!
 //! How far moto checks (moto 5.2.5, moto/core/authorization.py and moto/iam/access_control.py):
 //! - it authorizes the action as `<signing name>:<Operation>`, so CloudWatch's actions arrive as
-//!   `monitoring:...`; the test renames them for moto;
+//!   `monitoring:...`, Lambda's InvokeFunction as `lambda:Invoke` and SQS's batch forms by their own names; the test renames them for moto;
 //! - it checks the resource only for S3 (bucket and key) and SQS calls that carry a queue URL; every other call is
 //!   checked against `*`, which a scoped resource never matches. For those, the test puts `*` in place of the
 //!   resource, so they prove the action lists, and the offline tests prove the resources;
-//! - it cannot authorize Lambda or S3 Tables GET requests at all (it recomputes their signature over a body
-//!   made of the headers, so every one is refused with SignatureDoesNotMatch). Runbooks that use either are
-//!   named and left out of the enforced runs.
+//! - it checks signatures, and for a request without a body only when the payload hash is a signed header (see
+//!   `sign_payload_hash_for_emulators` in src/aws/mod.rs).
 
 mod support;
 
@@ -343,14 +342,18 @@ fn the_account_comes_from_sts_when_not_given() {
 // ---------------------------------------------------------------------------------------------------------------
 // Enforced on moto
 
-/// Services whose calls moto cannot authorize (see the module docs).
-const MOTO_CANNOT_AUTHORIZE: &[&str] = &["lambda", "s3tables"];
-
-/// The IAM action as moto names it: the signing name, not the IAM prefix, for CloudWatch.
-fn moto_action(action: &str) -> String {
-    match action.strip_prefix("cloudwatch:") {
-        Some(operation) => format!("monitoring:{operation}"),
-        None => action.to_string(),
+/// The IAM action as moto names it: after the signing name and the API's operation, not IAM's own names (IAM
+/// authorizes SQS's batch forms with their single form's action; moto by the operation).
+fn moto_actions(action: &str) -> Vec<String> {
+    if let Some(operation) = action.strip_prefix("cloudwatch:") {
+        return vec![format!("monitoring:{operation}")];
+    }
+    match action {
+        "lambda:InvokeFunction" => vec!["lambda:Invoke".into()],
+        "sqs:SendMessage" | "sqs:DeleteMessage" | "sqs:ChangeMessageVisibility" => {
+            vec![action.to_string(), format!("{action}Batch")]
+        }
+        _ => vec![action.to_string()],
     }
 }
 
@@ -374,7 +377,7 @@ fn for_moto(document: &Value) -> Value {
             by_resources
                 .entry(resources)
                 .or_default()
-                .insert(moto_action(&action));
+                .extend(moto_actions(&action));
         }
     }
     let statements: Vec<Value> = by_resources
@@ -394,6 +397,8 @@ fn seed_args(name: &str) -> Vec<&'static str> {
         "iceberg-rollback" => vec!["--only", "iceberg"],
         // An empty DLQ, so the smoke test passes.
         "smoke-test" => vec!["--only", "dynamodb,sqs,lambda", "--dlq-messages", "0"],
+        "dlq-replay" => vec!["--only", "sqs,lambda"],
+        "rollback-lambda" => vec!["--only", "lambda,cloudformation"],
         _ => vec![],
     }
 }
@@ -476,23 +481,10 @@ async fn each_shipped_runbook_runs_with_only_its_policy_and_fails_without_any_st
     let moto = Moto::start();
     let health = support::health::server();
     let mut proven = Vec::new();
-    let mut left_out = Vec::new();
     for name in shipped() {
         let world = fresh(&moto, &name).await;
         let params = params_for(&name, &world, &health);
         let document = policy(&name, &params, &[]);
-        let services: BTreeSet<String> = all_actions(&document)
-            .iter()
-            .map(|a| a.split(':').next().unwrap().to_string())
-            .collect();
-        if let Some(service) = MOTO_CANNOT_AUTHORIZE
-            .iter()
-            .find(|s| services.contains(**s))
-        {
-            left_out.push(format!("{name} ({service})"));
-            continue;
-        }
-
         let (code, report, errors) =
             run_as(&moto, &format!("{name}-all"), &document, &name, &params).await;
         assert_eq!(
@@ -528,7 +520,7 @@ async fn each_shipped_runbook_runs_with_only_its_policy_and_fails_without_any_st
             assert_ne!(code, Some(0), "{name} without {sid} succeeded: {report:#}");
             let actions: Vec<String> = list(&statement["Action"])
                 .iter()
-                .map(|a| moto_action(a))
+                .flat_map(|a| moto_actions(a))
                 .collect();
             let failed = report["steps"]
                 .as_array()
@@ -565,15 +557,17 @@ async fn each_shipped_runbook_runs_with_only_its_policy_and_fails_without_any_st
             statements(&document).len()
         ));
     }
-    eprintln!(
-        "enforced on moto: {}; moto cannot authorize: {}",
-        proven.join(", "),
-        left_out.join(", ")
-    );
+    eprintln!("enforced on moto: {}", proven.join(", "));
     assert!(
-        ["pitr-restore", "iceberg-rollback", "smoke-test"]
-            .iter()
-            .all(|name| proven.iter().any(|p| p.starts_with(&format!("{name} ")))),
+        [
+            "pitr-restore",
+            "iceberg-rollback",
+            "smoke-test",
+            "dlq-replay",
+            "rollback-lambda",
+        ]
+        .iter()
+        .all(|name| proven.iter().any(|p| p.starts_with(&format!("{name} ")))),
         "proven only {proven:?}"
     );
 }

@@ -690,18 +690,39 @@ impl Intercept for ReplaceBody {
         for header in self.remove_headers {
             request.headers_mut().remove(*header);
         }
-        let Some(body) = &self.body else {
-            return Ok(());
-        };
-        let length = body.len();
-        *request.body_mut() = SdkBody::from(body.clone());
-        let headers = request.headers_mut();
-        headers.insert("content-length", length.to_string());
-        if let Some(content_type) = self.content_type {
-            headers.insert("content-type", content_type);
+        if let Some(body) = &self.body {
+            let length = body.len();
+            *request.body_mut() = SdkBody::from(body.clone());
+            let headers = request.headers_mut();
+            headers.insert("content-length", length.to_string());
+            if let Some(content_type) = self.content_type {
+                headers.insert("content-type", content_type);
+            }
         }
+        sign_payload_hash_for_emulators(request);
         Ok(())
     }
+}
+
+/// Over plain HTTP (a local emulator; AWS is HTTPS only), the payload's hash goes in a signed
+/// `x-amz-content-sha256` header, as S3 always sends it. moto checks signatures when it enforces IAM, and
+/// without that header it hashes a body of its own making for requests that carry none (Lambda's and S3
+/// Tables' GETs), so it refuses every one; with it, it checks the hash the request states.
+fn sign_payload_hash_for_emulators(request: &mut aws_smithy_runtime_api::http::Request) {
+    use sha2::{Digest, Sha256};
+    if !request.uri().starts_with("http://")
+        || request.headers().contains_key("x-amz-content-sha256")
+    {
+        return;
+    }
+    let Some(bytes) = request.body().bytes() else {
+        return;
+    };
+    let hash: String = Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    request.headers_mut().insert("x-amz-content-sha256", hash);
 }
 
 /// Declares an operation sent through a typed client method with our body in place of the builder's:
