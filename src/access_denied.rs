@@ -74,29 +74,11 @@ fn after(message: &str, marker: &str) -> Option<String> {
 
 /// A resource pattern with `{region}`, `{account}` and `{Member}` filled; anything else stays `*`.
 fn fill(pattern: &str, request: &Map<String, Value>, region: &str, account: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        let name = &rest[open + 1..open + close];
-        let mut value = request.get(name.split('.').next().unwrap_or(name));
-        for part in name.split('.').skip(1) {
-            value = value.and_then(|v| v.get(part));
-        }
-        match (name, value) {
-            ("region", _) => out.push_str(region),
-            ("account", _) => out.push_str(account),
-            (_, Some(Value::String(text))) => out.push_str(text),
-            (_, Some(other)) if !other.is_null() => out.push_str(&other.to_string()),
-            _ => out.push('*'),
-        }
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    out
+    crate::registry::fill_placeholders(pattern, |name| match name {
+        "region" => Some(region.to_string()),
+        "account" => Some(account.to_string()),
+        _ => Some(crate::registry::request_member(request, name).unwrap_or_else(|| "*".into())),
+    })
 }
 
 #[cfg(test)]

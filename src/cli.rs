@@ -153,14 +153,7 @@ pub struct Context {
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
-        }
+        Err(error) => return parse_failed(&error),
     };
     let color = !cli.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -183,6 +176,16 @@ pub fn main() -> i32 {
         Command::Run { args } => commands::run::run(&context, &args, commands::run::Verb::Run),
         Command::Policy { args } => commands::policy::run(&context, &args),
         Command::Plan { args } => commands::run::run(&context, &args, commands::run::Verb::Plan),
+    }
+}
+
+/// Prints what clap says about the arguments: `--help` and `--version` exit 0, a bad argument exits 2.
+pub fn parse_failed(error: &clap::Error) -> i32 {
+    let _ = error.print();
+    if error.use_stderr() {
+        exit::USAGE
+    } else {
+        exit::OK
     }
 }
 

@@ -62,21 +62,22 @@ fn add_policy_flags(command: Command, runbook: &Runbook) -> Command {
                 .value_name("KEY")
                 .help("Include what the run needs to sign its journal with this KMS key"),
         );
-    if runbook.param("region").is_none() {
-        command = command.arg(
-            Arg::new("region")
-                .long("region")
-                .value_name("REGION")
-                .help("AWS region of the resources (default: AWS_REGION, then the profile's)"),
-        );
-    }
-    if runbook.param("account").is_none() {
-        command = command.arg(
-            Arg::new("account")
-                .long("account")
-                .value_name("ID")
-                .help("AWS account of the resources (default: the caller's, from STS; give it to stay offline)"),
-        );
+    // A runbook parameter of the same name (a `region` parameter) gives the value instead.
+    for (id, name, help) in [
+        (
+            "region",
+            "REGION",
+            "AWS region of the resources (default: AWS_REGION, then the profile's)",
+        ),
+        (
+            "account",
+            "ID",
+            "AWS account of the resources (default: the caller's, from STS; give it to stay offline)",
+        ),
+    ] {
+        if runbook.param(id).is_none() {
+            command = command.arg(Arg::new(id).long(id).value_name(name).help(help));
+        }
     }
     command
 }
@@ -115,14 +116,7 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
     }
     let matches = match command.try_get_matches_from(&args[1..]) {
         Ok(matches) => matches,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
-        }
+        Err(error) => return crate::cli::parse_failed(&error),
     };
     let mut params = match param_flags::resolve(&runbook, &matches, jiff::Timestamp::now()) {
         Ok(values) => values,

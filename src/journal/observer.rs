@@ -51,7 +51,10 @@ impl Observer for JournalObserver {
         } = &mut record
             && let Some(pattern) = self.resources.get(step.as_str())
         {
-            *resource = Some(fill_members(pattern, request));
+            // `{region}` and `{account}` are left for the reader, who has them from the run_started record.
+            *resource = Some(crate::registry::fill_placeholders(pattern, |name| {
+                crate::registry::request_member(request, name)
+            }));
         }
         let effect = match event {
             Event::StepFinished { step, .. } => self.effects.get(step).copied().unwrap_or("read"),
@@ -81,26 +84,4 @@ fn durable(event: &Event, effect: &str) -> bool {
         Event::StepFinished { .. } => effect != "read",
         _ => false,
     }
-}
-
-/// `{Member}` placeholders filled from the request; `{region}` and `{account}` are left for the reader, who has
-/// them from the run_started record.
-fn fill_members(pattern: &str, request: &serde_json::Map<String, serde_json::Value>) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        let name = &rest[open + 1..open + close];
-        match request.get(name) {
-            Some(serde_json::Value::String(text)) => out.push_str(text),
-            Some(other) if !other.is_null() => out.push_str(&other.to_string()),
-            _ => out.push_str(&rest[open..open + close + 1]),
-        }
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    out
 }

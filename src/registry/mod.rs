@@ -220,6 +220,44 @@ impl ActionSpec {
     }
 }
 
+/// A resource pattern with each `{placeholder}` replaced by what `value` gives for its name, and kept as
+/// written where it gives nothing.
+pub fn fill_placeholders(pattern: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        match value(name) {
+            Some(text) => out.push_str(&text),
+            None => out.push_str(&rest[open..open + close + 1]),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A request member (`Bucket`, or a dotted path into a structure) as text, when it is set.
+pub fn request_member(
+    request: &serde_json::Map<String, serde_json::Value>,
+    path: &str,
+) -> Option<String> {
+    let mut parts = path.split('.');
+    let mut value = request.get(parts.next()?)?;
+    for part in parts {
+        value = value.get(part)?;
+    }
+    match value {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
 /// Every service table, in the order `runbook actions` lists them.
 const SERVICES: &[&[ActionSpec]] = &[
     core::ACTIONS,

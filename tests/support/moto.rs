@@ -173,27 +173,15 @@ impl Moto {
     }
 
     /// Creates an IAM role Lambda may assume (moto checks that a function's role exists) and returns its ARN.
-    /// There is no IAM SDK crate in the tree, so this is the awsQuery call written out.
     pub async fn create_lambda_role(&self, name: &str) -> String {
         let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-        let response = reqwest::Client::new()
-            .post(&self.endpoint)
-            .header(
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/iam/aws4_request, \
-                 SignedHeaders=host, Signature=0",
-            )
-            .form(&[
+        let (status, body) = self
+            .iam(&[
                 ("Action", "CreateRole"),
-                ("Version", "2010-05-08"),
                 ("RoleName", name),
                 ("AssumeRolePolicyDocument", policy),
             ])
-            .send()
-            .await
-            .expect("reach moto's IAM");
-        let status = response.status();
-        let body = response.text().await.unwrap_or_default();
+            .await;
         // EntityAlreadyExists is fine: tests of one binary share the emulator.
         assert!(
             status.is_success() || body.contains("EntityAlreadyExists"),
@@ -279,22 +267,24 @@ impl Moto {
     }
 
     /// Creates IAM user `name` whose only permissions are `policy` (a policy document) and returns its access
-    /// key and secret. awsQuery written out, as [`Moto::create_lambda_role`] does; needs enforcement off.
+    /// key and secret. Needs enforcement off.
     pub async fn create_user_with_policy(&self, name: &str, policy: &str) -> (String, String) {
-        let body = self
-            .iam(&[("Action", "CreateUser"), ("UserName", name)])
-            .await;
-        assert!(body.contains("<UserName>"), "CreateUser: {body}");
-        self.iam(&[
-            ("Action", "PutUserPolicy"),
-            ("UserName", name),
-            ("PolicyName", "runbook"),
-            ("PolicyDocument", policy),
-        ])
-        .await;
-        let body = self
+        for form in [
+            &[("Action", "CreateUser"), ("UserName", name)][..],
+            &[
+                ("Action", "PutUserPolicy"),
+                ("UserName", name),
+                ("PolicyName", "runbook"),
+                ("PolicyDocument", policy),
+            ][..],
+        ] {
+            let (status, body) = self.iam(form).await;
+            assert!(status.is_success(), "IAM {form:?}: {status} {body}");
+        }
+        let (status, body) = self
             .iam(&[("Action", "CreateAccessKey"), ("UserName", name)])
             .await;
+        assert!(status.is_success(), "CreateAccessKey: {status} {body}");
         let element = |tag: &str| {
             let open = format!("<{tag}>");
             let start = body.find(&open).map(|i| i + open.len());
@@ -307,7 +297,9 @@ impl Moto {
         (element("AccessKeyId"), element("SecretAccessKey"))
     }
 
-    async fn iam(&self, form: &[(&str, &str)]) -> String {
+    /// One IAM call, awsQuery written out (there is no IAM SDK crate in the tree); moto does not check the
+    /// signature while it does not enforce IAM.
+    async fn iam(&self, form: &[(&str, &str)]) -> (reqwest::StatusCode, String) {
         let mut form = form.to_vec();
         form.push(("Version", "2010-05-08"));
         let response = reqwest::Client::new()
@@ -322,9 +314,7 @@ impl Moto {
             .await
             .expect("reach moto's IAM");
         let status = response.status();
-        let body = response.text().await.unwrap_or_default();
-        assert!(status.is_success(), "IAM {form:?}: {status} {body}");
-        body
+        (status, response.text().await.unwrap_or_default())
     }
 
     /// [`Moto::env`] with another principal's keys.
