@@ -5,7 +5,8 @@
 //!
 //! How far moto checks (moto 5.2.5, moto/core/authorization.py and moto/iam/access_control.py):
 //! - it authorizes the action as `<signing name>:<Operation>`, so CloudWatch's actions arrive as
-//!   `monitoring:...`, Lambda's InvokeFunction as `lambda:Invoke` and SQS's batch forms by their own names; the test renames them for moto;
+//!   `monitoring:...`, Lambda's InvokeFunction as `lambda:Invoke`, SQS's batch forms by their own names and
+//!   an S3 table's files as S3 objects; the test renames them for moto;
 //! - it checks the resource only for S3 (bucket and key) and SQS calls that carry a queue URL; every other call is
 //!   checked against `*`, which a scoped resource never matches. For those, the test puts `*` in place of the
 //!   resource, so they prove the action lists, and the offline tests prove the resources;
@@ -342,8 +343,9 @@ fn the_account_comes_from_sts_when_not_given() {
 // ---------------------------------------------------------------------------------------------------------------
 // Enforced on moto
 
-/// The IAM action as moto names it: after the signing name and the API's operation, not IAM's own names (IAM
-/// authorizes SQS's batch forms with their single form's action; moto by the operation).
+/// The IAM action as moto names it: after the signing name and the API's operation, not IAM's own names. IAM
+/// authorizes SQS's batch forms with their single form's action, and reads and writes of an S3 table's files
+/// as S3 Tables data access; moto by the operation, and the files as S3 objects.
 fn moto_actions(action: &str) -> Vec<String> {
     if let Some(operation) = action.strip_prefix("cloudwatch:") {
         return vec![format!("monitoring:{operation}")];
@@ -353,6 +355,8 @@ fn moto_actions(action: &str) -> Vec<String> {
         "sqs:SendMessage" | "sqs:DeleteMessage" | "sqs:ChangeMessageVisibility" => {
             vec![action.to_string(), format!("{action}Batch")]
         }
+        "s3tables:GetTableData" => vec![action.into(), "s3:GetObject".into()],
+        "s3tables:PutTableData" => vec![action.into(), "s3:PutObject".into()],
         _ => vec![action.to_string()],
     }
 }
@@ -403,20 +407,30 @@ fn seed_args(name: &str) -> Vec<&'static str> {
     }
 }
 
-fn params_for(name: &str, world: &Value, health: &str) -> Vec<String> {
+/// The branches of a runbook the enforced runs take, each a run of its own (one, unnamed, for most).
+fn variants(name: &str) -> &'static [&'static str] {
     match name {
-        "pitr-restore" => vec![
+        "iceberg-rollback" => &["glue", "s3tables"],
+        _ => &[""],
+    }
+}
+
+fn params_for(name: &str, variant: &str, world: &Value, health: &str) -> Vec<String> {
+    match (name, variant) {
+        ("pitr-restore", _) => vec![
             "--restore-time".into(),
             world["dynamodb"]["latest_restorable"]
                 .as_str()
                 .unwrap()
                 .into(),
         ],
-        "iceberg-rollback" => vec![
+        ("iceberg-rollback", catalog) => vec![
+            "--catalog".into(),
+            catalog.into(),
             "--snapshot-id".into(),
-            world["iceberg"]["snapshots"][1].to_string(),
+            world["iceberg"][catalog]["snapshots"][1].to_string(),
         ],
-        "smoke-test" => vec!["--health-url".into(), health.into()],
+        ("smoke-test", _) => vec!["--health-url".into(), health.into()],
         _ => vec![],
     }
 }
@@ -438,8 +452,14 @@ async fn run_as(
     name: &str,
     params: &[String],
 ) -> (Option<i32>, Value, String) {
+    let mut document = for_moto(document);
+    if statements(&document).is_empty() {
+        // IAM refuses a policy without statements; this one allows only what every principal may do anyway.
+        document["Statement"] =
+            json!([{"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"}]);
+    }
     let keys = moto
-        .create_user_with_policy(user, &for_moto(document).to_string())
+        .create_user_with_policy(user, &document.to_string())
         .await;
     moto.enforce_iam(true).await;
     let mut args = vec!["run", name];
@@ -481,9 +501,12 @@ async fn each_shipped_runbook_runs_with_only_its_policy_and_fails_without_any_st
     let moto = Moto::start();
     let health = support::health::server();
     let mut proven = Vec::new();
-    for name in shipped() {
+    for (name, variant) in shipped()
+        .into_iter()
+        .flat_map(|name| variants(&name).iter().map(move |v| (name.clone(), *v)))
+    {
         let world = fresh(&moto, &name).await;
-        let params = params_for(&name, &world, &health);
+        let params = params_for(&name, variant, &world, &health);
         let document = policy(&name, &params, &[]);
         let (code, report, errors) =
             run_as(&moto, &format!("{name}-all"), &document, &name, &params).await;
@@ -512,7 +535,7 @@ async fn each_shipped_runbook_runs_with_only_its_policy_and_fails_without_any_st
             }
             // The parameters come from the world (a restore time within its backups' window), so anew.
             let world = fresh(&moto, &name).await;
-            let params = params_for(&name, &world, &health);
+            let params = params_for(&name, variant, &world, &health);
             let mut without = document.clone();
             without["Statement"].as_array_mut().unwrap().remove(index);
             let (code, report, errors) =
@@ -553,7 +576,7 @@ async fn each_shipped_runbook_runs_with_only_its_policy_and_fails_without_any_st
             "{name}: no statement was needed by a step that ran"
         );
         proven.push(format!(
-            "{name} ({removed} of {} statements removed one at a time)",
+            "{name} {variant} ({removed} of {} statements removed one at a time)",
             statements(&document).len()
         ));
     }
@@ -569,6 +592,12 @@ async fn each_shipped_runbook_runs_with_only_its_policy_and_fails_without_any_st
         .iter()
         .all(|name| proven.iter().any(|p| p.starts_with(&format!("{name} ")))),
         "proven only {proven:?}"
+    );
+    assert!(
+        proven
+            .iter()
+            .any(|p| p.starts_with("iceberg-rollback s3tables ")),
+        "{proven:?}"
     );
 }
 
