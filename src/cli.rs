@@ -43,7 +43,8 @@ pub struct Cli {
     /// Never color the output (also: the NO_COLOR environment variable).
     #[arg(long, global = true)]
     pub no_color: bool,
-    /// Where journals, local locks and the unlock log live (default: .runbook in the working folder).
+    /// Where journals, local locks and the unlock log live (default: $XDG_STATE_HOME/runbook, else
+    /// ~/.local/state/runbook).
     #[arg(long, global = true, value_name = "DIR", env = "RUNBOOK_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
     #[command(subcommand)]
@@ -138,6 +139,14 @@ pub enum Command {
         )]
         args: Vec<String>,
     },
+    /// Print the shell's completion script: subcommands, options, runbook names and each runbook's parameter flags.
+    /// Bash: `source <(runbook completions bash)` in ~/.bashrc (README has the other shells).
+    Completions {
+        #[arg(value_enum)]
+        shell: commands::completions::Shell,
+    },
+    /// Print the man page (roff): `runbook man > ~/.local/share/man/man1/runbook.1`.
+    Man,
 }
 
 /// What every command needs to know about its surroundings.
@@ -151,6 +160,7 @@ pub struct Context {
 
 /// Parses the arguments, runs the command and returns the exit code.
 pub fn main() -> i32 {
+    commands::completions::answer_if_asked();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return parse_failed(&error),
@@ -176,6 +186,8 @@ pub fn main() -> i32 {
         Command::Run { args } => commands::run::run(&context, &args, commands::run::Verb::Run),
         Command::Policy { args } => commands::policy::run(&context, &args),
         Command::Plan { args } => commands::run::run(&context, &args, commands::run::Verb::Plan),
+        Command::Completions { shell } => commands::completions::run(shell),
+        Command::Man => commands::man::run(),
     }
 }
 

@@ -43,8 +43,8 @@ fn leftovers(report: &RunReport) -> String {
     text
 }
 
-pub fn text(report: &RunReport) -> String {
-    let rows: Vec<Vec<String>> = report
+fn rows(report: &RunReport) -> Vec<Vec<String>> {
+    report
         .steps
         .iter()
         .chain(
@@ -54,8 +54,57 @@ pub fn text(report: &RunReport) -> String {
                 .filter(|s| s.status != crate::engine::StepStatus::NotRun),
         )
         .map(row)
-        .collect();
-    let mut out = table::render(&["STEP", "STATUS", "DURATION", "ATTEMPTS", "NOTE"], &rows);
+        .collect()
+}
+
+const HEADERS: [&str; 5] = ["STEP", "STATUS", "DURATION", "ATTEMPTS", "NOTE"];
+
+/// The same summary for a ticket or a chat: the steps as a table, the criteria and the verdict.
+pub fn markdown(report: &RunReport) -> String {
+    let cell = |text: &str| text.replace('|', "\\|").replace('\n', "<br>");
+    let mut out = format!("### Run `{}` of `{}`\n\n", report.run_id, report.runbook);
+    out.push_str(&format!(
+        "| {} |\n",
+        HEADERS.map(str::to_lowercase).join(" | ")
+    ));
+    out.push_str(&format!("|{}\n", "---|".repeat(HEADERS.len())));
+    for row in rows(report) {
+        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        out.push_str(&format!(
+            "| `{}` | {} |\n",
+            cells[0],
+            cells[1..].join(" | ")
+        ));
+    }
+    if !report.success_criteria.is_empty() {
+        out.push_str("\n**Success criteria**\n\n");
+        for criterion in &report.success_criteria {
+            let mark = match criterion.held {
+                Some(true) => "held",
+                Some(false) => "**NOT held**",
+                None => "unknown",
+            };
+            out.push_str(&format!("- {mark}: {}", cell(&criterion.name)));
+            if let Some(detail) = &criterion.detail {
+                out.push_str(&format!(" ({})", cell(detail)));
+            }
+            out.push('\n');
+        }
+    }
+    out.push_str(&format!(
+        "\n**{}** in {}\n",
+        cell(&verdict(report)),
+        duration::format_short(report.duration)
+    ));
+    let leftovers = leftovers(report);
+    if !leftovers.is_empty() {
+        out.push_str(&format!("\n```\n{leftovers}```\n"));
+    }
+    out
+}
+
+pub fn text(report: &RunReport) -> String {
+    let mut out = table::render(&HEADERS, &rows(report));
     if !report.success_criteria.is_empty() {
         out.push_str("\nsuccess criteria:\n");
         for criterion in &report.success_criteria {
@@ -71,7 +120,19 @@ pub fn text(report: &RunReport) -> String {
             out.push('\n');
         }
     }
-    let verdict = match report.outcome {
+    out.push_str(&format!(
+        "\nrun {} of {} {} in {}\n",
+        report.run_id,
+        report.runbook,
+        verdict(report),
+        duration::format_short(report.duration)
+    ));
+    out.push_str(&leftovers(report));
+    out
+}
+
+fn verdict(report: &RunReport) -> String {
+    match report.outcome {
         Outcome::Succeeded => "succeeded".to_string(),
         Outcome::Failed => format!("FAILED: {}", report.error.as_deref().unwrap_or("")),
         Outcome::AwaitingApproval => {
@@ -97,13 +158,5 @@ pub fn text(report: &RunReport) -> String {
             report.error.clone().unwrap_or_default()
         ),
         Outcome::Planned => "planned".to_string(),
-    };
-    out.push_str(&format!(
-        "\nrun {} of {} {verdict} in {}\n",
-        report.run_id,
-        report.runbook,
-        duration::format_short(report.duration)
-    ));
-    out.push_str(&leftovers(report));
-    out
+    }
 }

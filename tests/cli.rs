@@ -14,6 +14,11 @@ fn runbook_in(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env_remove("RUNBOOK_PATH")
         .env("NO_COLOR", "1")
+        // Runs journal; never into the real per-user state dir, nor into the checkout.
+        .env(
+            "RUNBOOK_STATE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-state"),
+        )
         .output()
         .expect("run the binary")
 }

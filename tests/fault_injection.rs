@@ -537,6 +537,7 @@ fn run_runbook(proxy: &FaultProxy, moto: &Moto, text: &str, table: &str) -> CliR
         .envs(proxy.env(moto))
         .env_remove("AWS_PROFILE")
         .env("NO_COLOR", "1")
+        .env("RUNBOOK_STATE_DIR", dir.path().join("state"))
         .output()
         .expect("run the runbook binary");
     CliRun {

@@ -175,6 +175,8 @@ fn plan(dir: &Path, proxy_env: &[(&'static str, String)], args: &[&str]) -> Outp
         .args(["--format", "json"])
         .env_remove("RUNBOOK_PATH")
         .env("NO_COLOR", "1")
+        // Plans journal too; never into the real per-user state dir.
+        .env("XDG_STATE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .stdin(Stdio::null());
     for (key, value) in proxy_env {
         command.env(key, value);

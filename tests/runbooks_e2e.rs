@@ -167,6 +167,7 @@ fn offline_plan(args: &[&str], format: &str) -> String {
         .env_remove("AWS_ENDPOINT_URL")
         .env("NO_COLOR", "1")
         .env("AWS_REGION", "eu-west-1")
+        .env("RUNBOOK_STATE_DIR", scratch.path().join("state"))
         .stdin(Stdio::null());
     let output = command.output().expect("run the binary");
     assert_eq!(

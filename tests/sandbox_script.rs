@@ -85,6 +85,7 @@ impl Sandbox {
             .env_remove("RUNBOOK_PATH")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("RUNBOOK_STATE_DIR", self.state.path().join("runbook-state"))
             .stdin(Stdio::null());
         for line in self.ok(&["env"]).lines() {
             let (key, value) = line

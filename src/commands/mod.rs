@@ -2,8 +2,10 @@
 
 pub mod actions;
 pub mod audit;
+pub mod completions;
 pub mod graph;
 pub mod list;
+pub mod man;
 pub mod policy;
 pub mod recorded;
 pub mod resume;

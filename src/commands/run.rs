@@ -52,14 +52,27 @@ pub(super) struct Flags {
 
 const OPTIONS: &str = "Options";
 
-fn add_engine_flags(command: Command, verb: Verb, runbook: &Runbook) -> Command {
+/// The engine's flags on `command`; `runbook` is the one being run, when known (`runbook plan --help` has none).
+pub(crate) fn add_engine_flags(command: Command, verb: Verb, runbook: Option<&Runbook>) -> Command {
+    let offline_help = match verb {
+        Verb::Plan => {
+            "Make no AWS call at all: every read is deferred too (pull requests have no credentials)"
+        }
+        Verb::Run => "With --dry-run only: make no AWS call at all, every read deferred too",
+    };
     let mut command = command
         .next_help_heading(OPTIONS)
         .arg(
             Arg::new("offline")
                 .long("offline")
                 .action(ArgAction::SetTrue)
-                .help("Make no AWS call at all: every read is deferred too (pull requests have no credentials)"),
+                .help(offline_help),
+        )
+        .arg(
+            Arg::new("no_color")
+                .long("no-color")
+                .action(ArgAction::SetTrue)
+                .help("Never color the output (also: NO_COLOR)"),
         )
         .arg(
             Arg::new("quiet")
@@ -94,7 +107,7 @@ fn add_engine_flags(command: Command, verb: Verb, runbook: &Runbook) -> Command 
                 .long("state-dir")
                 .value_name("DIR")
                 .env("RUNBOOK_STATE_DIR")
-                .help("Where journals and local locks live (default: .runbook in the working folder)"),
+                .help("Where journals and local locks live (default: $XDG_STATE_HOME/runbook, else ~/.local/state/runbook)"),
         )
         .arg(
             Arg::new("audit_s3")
@@ -110,7 +123,7 @@ fn add_engine_flags(command: Command, verb: Verb, runbook: &Runbook) -> Command 
                 .env("RUNBOOK_AUDIT_KMS_KEY")
                 .help("Sign the journal's head with this asymmetric KMS key (id, ARN or alias) at the start, at gates and at the end"),
         );
-    if runbook.param("region").is_none() {
+    if runbook.is_none_or(|runbook| runbook.param("region").is_none()) {
         command = command.arg(
             Arg::new("region")
                 .long("region")
@@ -157,9 +170,9 @@ fn add_engine_flags(command: Command, verb: Verb, runbook: &Runbook) -> Command 
             .arg(
                 Arg::new("output")
                     .long("output")
-                    .value_parser(["text", "json"])
+                    .value_parser(["text", "markdown", "json"])
                     .default_value("text")
-                    .help("The result on stdout: a table, or JSON for tools"),
+                    .help("The result on stdout: a table, Markdown for a ticket or chat, or JSON for tools"),
             ),
     }
 }
@@ -269,14 +282,27 @@ fn read_flags(
     })
 }
 
+/// `runbook run --help` without a runbook: the engine's options, and where the parameters are listed.
 fn usage(verb: Verb) -> String {
-    let verb = verb.name();
-    format!(
-        "Usage: runbook {verb} NAME [FLAGS]\n\n`runbook {verb} NAME --help` lists the runbook's parameters as flags; `runbook list` lists the runbooks.\n"
-    )
+    let name = verb.name();
+    let mut command = add_engine_flags(
+        Command::new(format!("runbook {name}"))
+            .override_usage(format!("runbook {name} NAME [PARAMETER FLAGS] [OPTIONS]"))
+            .after_help(format!(
+                "`runbook {name} NAME --help` lists the runbook's parameters as flags; `runbook list` lists the runbooks."
+            )),
+        verb,
+        None,
+    );
+    command.render_help().to_string()
 }
 
 pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
+    // `--no-color` is global: accepted before the runbook's name too, where the runbook's parser cannot see it.
+    let no_color = args.iter().any(|a| a == "--no-color");
+    let leading = args.iter().take_while(|a| *a == "--no-color").count();
+    let args = &args[leading..];
+    let color = context.color && !no_color;
     let Some(name) = args.first().filter(|a| !a.starts_with('-')) else {
         if args.iter().any(|a| a == "--help" || a == "-h") {
             print(&usage(verb));
@@ -297,7 +323,7 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
             &runbook,
         ),
         verb,
-        &runbook,
+        Some(&runbook),
     );
     // A pull request's offline plan has no values for required parameters; it shows `<param NAME>` instead.
     let offline = args.iter().any(|a| a == "--offline");
@@ -353,7 +379,7 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
         .build()
         .expect("a tokio runtime");
     runtime.block_on(execute(
-        context,
+        color,
         runbook,
         (params, unknown),
         flags,
@@ -379,13 +405,12 @@ fn new_run_id(started_at: jiff::Timestamp) -> String {
 }
 
 async fn execute(
-    context: &Context,
+    color: bool,
     runbook: Arc<Runbook>,
     (params, unknown): (Map<String, Value>, Vec<String>),
     flags: Flags,
     started_at: jiff::Timestamp,
 ) -> i32 {
-    let _ = context;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let signs = flags.recording.audit_kms_key.is_some();
     if signs && flags.mode == Mode::Offline {
@@ -405,7 +430,7 @@ async fn execute(
     };
 
     let run_id = new_run_id(started_at);
-    let progress = Arc::new(Progress::new(progress_style(&flags), context.color));
+    let progress = Arc::new(Progress::new(progress_style(&flags), color));
     let redactor = Redactor::for_params(&runbook, &params);
     let shown: Arc<dyn Observer> = Arc::new(Redacting {
         redactor: redactor.clone(),
@@ -676,7 +701,8 @@ pub(super) fn print_result(flags: &Flags, report: &RunReport) {
             "{}\n",
             serde_json::to_string_pretty(report).expect("reports serialize")
         )),
-        "markdown" => print(&plan_view::markdown(report)),
+        "markdown" if report.mode != Mode::Run => print(&plan_view::markdown(report)),
+        "markdown" => print(&run_summary::markdown(report)),
         _ if report.mode != Mode::Run => print(&plan_view::text(report)),
         _ => print(&run_summary::text(report)),
     }

@@ -1,4 +1,5 @@
-//! The state dir (`.runbook/` by default): where journals, locks and the unlock log live, and the list of runs.
+//! The state dir (per user by default, `~/.local/state/runbook`): where journals, locks and the unlock log live,
+//! and the list of runs.
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -6,10 +7,27 @@ use std::path::{Path, PathBuf};
 use super::chain;
 use super::record::Record;
 
-/// `--state-dir`, else `RUNBOOK_STATE_DIR`, else `.runbook` in the working folder.
+/// `--state-dir`, else `RUNBOOK_STATE_DIR`, else the user's state dir ([`default_root`]).
 #[derive(Clone, Debug)]
 pub struct StateDir {
     pub root: PathBuf,
+}
+
+/// `$XDG_STATE_HOME/runbook`, else `~/.local/state/runbook`. Per user rather than per working folder: a lock taken
+/// from one folder must hold against a run started from another, and `audit list` must find every run. (A team
+/// shares locks through `--lock-table` and journals through `--audit-s3`.) Only without any home does it fall back
+/// to `.runbook` in the working folder.
+pub fn default_root() -> PathBuf {
+    let from = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            // The XDG spec ignores relative values; so do we, for the same reason: they depend on the folder.
+            .filter(|path| path.is_absolute())
+    };
+    from("XDG_STATE_HOME")
+        .map(|state| state.join("runbook"))
+        .or_else(|| from("HOME").map(|home| home.join(".local/state/runbook")))
+        .unwrap_or_else(|| PathBuf::from(".runbook"))
 }
 
 impl StateDir {
@@ -21,7 +39,7 @@ impl StateDir {
                     .filter(|v| !v.is_empty())
                     .map(PathBuf::from)
             })
-            .unwrap_or_else(|| PathBuf::from(".runbook"));
+            .unwrap_or_else(default_root);
         StateDir { root }
     }
 
@@ -54,15 +72,24 @@ impl StateDir {
         ids
     }
 
+    /// The run that started last, by the time of its journal's first record: run ids sort by second only, and
+    /// two runs started within one second sort by their random suffix.
+    pub fn last_started(&self) -> Option<String> {
+        self.run_ids()
+            .into_iter()
+            .map(|id| (first_record_time(&self.journal(&id)), id))
+            .max()
+            .map(|(_, id)| id)
+    }
+
     /// `RUN` as typed: a full id, `last`, or the unique id it is a prefix (or suffix) of.
     pub fn find_run(&self, wanted: &str) -> Result<String, String> {
-        let ids = self.run_ids();
         if wanted == "last" || wanted == "latest" {
-            return ids
-                .last()
-                .cloned()
+            return self
+                .last_started()
                 .ok_or_else(|| format!("no runs in {}", self.runs().display()));
         }
+        let ids = self.run_ids();
         if ids.iter().any(|id| id == wanted) {
             return Ok(wanted.to_string());
         }
@@ -86,6 +113,15 @@ impl StateDir {
             )),
         }
     }
+}
+
+/// When a journal's first record was written (millisecond precision), if it can be read.
+fn first_record_time(path: &Path) -> Option<jiff::Timestamp> {
+    use std::io::BufRead;
+    let file = open_no_follow(path, OpenOptions::new().read(true)).ok()?;
+    let mut line = String::new();
+    std::io::BufReader::new(file).read_line(&mut line).ok()?;
+    chain::open(1, line.trim_end())?.time.parse().ok()
 }
 
 /// Opens a file of the state dir without following a symbolic link in its place (or in place of its folder): a
