@@ -58,6 +58,44 @@ fn status_text(step: &StepReport) -> String {
     }
 }
 
+/// The AWS calls a planned write will make, when that is more than its own operation: a composite's (named by
+/// the IAM actions it needs, one per API operation) and the reads that show what it changes.
+fn calls(step: &StepReport) -> Option<String> {
+    if step.status != StepStatus::Planned || step.effect != "write" {
+        return None;
+    }
+    let spec = crate::registry::lookup(step.action.as_deref()?)?;
+    let mut parts = Vec::new();
+    if matches!(spec.execute, crate::registry::Execute::Run(_)) && !spec.iam.is_empty() {
+        parts.push(spec.iam.join(", "));
+    }
+    if let Some(crate::registry::Observed {
+        how: crate::registry::How::Read { read, .. },
+        ..
+    }) = crate::registry::observed(spec.name)
+    {
+        parts.push(format!("{read} before and after, to show the change"));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// The run id a plan used, in what it shows: the run chooses its own when it starts, so a value made from it
+/// (a backup named after the run) will differ. Marked, and said once at the end.
+const RUN_ID_MARK: &str = "<run.id>";
+
+fn mark_run_id(report: &RunReport, text: String) -> String {
+    if report.run_id.is_empty() || !text.contains(&report.run_id) {
+        return text;
+    }
+    let mut text = text.replace(&report.run_id, RUN_ID_MARK);
+    text.push_str(&format!(
+        "\nValues with {RUN_ID_MARK} contain the run's id, which the run chooses when it starts: they will differ \
+         from this plan's ({}).\n",
+        report.run_id
+    ));
+    text
+}
+
 /// What a read found, in one line: its named outputs, else the start of its response.
 fn found(step: &StepReport) -> Option<String> {
     if step.status != StepStatus::Succeeded {
@@ -115,6 +153,12 @@ pub fn text(report: &RunReport) -> String {
         if let Some(found) = found(step) {
             out.push_str(&format!("       found:   {found}\n"));
         }
+        for change in &step.changes {
+            out.push_str(&format!("       change:  {}\n", change.line()));
+        }
+        if let Some(calls) = calls(step) {
+            out.push_str(&format!("       calls:   {calls}\n"));
+        }
         if let Some(reason) = &step.reason {
             out.push_str(&format!("       why:     {reason}\n"));
         }
@@ -146,7 +190,7 @@ pub fn text(report: &RunReport) -> String {
     if let Some(error) = &report.error {
         out.push_str(&format!("\nThe plan stopped: {error}\n"));
     }
-    out
+    mark_run_id(report, out)
 }
 
 fn cell(text: &str) -> String {
@@ -186,6 +230,12 @@ pub fn markdown(report: &RunReport) -> String {
         if let Some(found) = found(step) {
             status.push_str(&format!("<br>found: `{}`", cell(&found)));
         }
+        for change in &step.changes {
+            status.push_str(&format!("<br>{}", cell(&change.line())));
+        }
+        if let Some(calls) = calls(step) {
+            status.push_str(&format!("<br>calls: {}", cell(&calls)));
+        }
         if let Some(reason) = &step.reason {
             status.push_str(&format!("<br>{}", cell(reason)));
         }
@@ -217,5 +267,5 @@ pub fn markdown(report: &RunReport) -> String {
     if let Some(error) = &report.error {
         out.push_str(&format!("\n> **The plan stopped:** {}\n", cell(error)));
     }
-    out
+    mark_run_id(report, out)
 }

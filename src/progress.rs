@@ -192,6 +192,7 @@ impl Observer for Progress {
                 duration: took,
                 attempts,
                 error,
+                changes,
                 ..
             } => {
                 if let Some(bar) = self.bars.lock().expect("bars").remove(step) {
@@ -213,6 +214,9 @@ impl Observer for Progress {
                 text.push(')');
                 if let Some(error) = error {
                     text.push_str(&format!(": {error}"));
+                }
+                for change in changes {
+                    text.push_str(&format!("\n           {}", change.line()));
                 }
                 self.line(&text);
             }

@@ -162,6 +162,10 @@ pub struct RawStep {
     pub check: Option<Vec<RawCheck>>,
     /// Named expressions over `output`, read later as `steps.<id>.<name>`.
     pub outputs: Option<Entries<Spanned<ExpressionText>>>,
+    /// A template over `output` (and everything upstream) saying what the step found or did, in words: shown
+    /// with its result in the run summary and `audit timeline`, e.g.
+    /// `counts: source {{ steps.source_count.output.Count }} / restored {{ output.Count }}`.
+    pub outcome: Option<Spanned<String>>,
     /// Retries of transient errors (throttling, 5xx, timeouts).
     pub retry: Option<RawRetry>,
     /// Per attempt, a duration such as `5m`.
@@ -305,6 +309,7 @@ pub const STEP_KEYS: &[&str] = &[
     "when",
     "check",
     "outputs",
+    "outcome",
     "retry",
     "timeout",
     "on_error",
@@ -499,6 +504,7 @@ impl FromNode for RawStep {
             when: f.get("when", cx),
             check: f.get("check", cx),
             outputs: f.get("outputs", cx),
+            outcome: f.get("outcome", cx),
             retry: f.get("retry", cx),
             timeout: f.get("timeout", cx),
             on_error: f.get("on_error", cx),

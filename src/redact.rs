@@ -148,6 +148,7 @@ impl Redactor {
                 request,
                 outputs,
                 reason,
+                changes,
                 ..
             } => {
                 *error = self.option_text(error);
@@ -156,6 +157,7 @@ impl Redactor {
                 *request = self.option_value(request);
                 *outputs = self.map(outputs);
                 *reason = self.option_text(reason);
+                *changes = self.changes(changes);
             }
             Event::CriterionEvaluated(criterion) => {
                 criterion.detail = self.option_text(&criterion.detail);
@@ -183,6 +185,20 @@ impl Redactor {
         step.outputs = self.map(&step.outputs);
         step.error = self.option_text(&step.error);
         step.reason = self.option_text(&step.reason);
+        step.changes = self.changes(&step.changes);
+    }
+
+    fn changes(&self, changes: &[crate::engine::Change]) -> Vec<crate::engine::Change> {
+        changes
+            .iter()
+            .map(|change| crate::engine::Change {
+                what: self.text(&change.what),
+                before: self.option_value(&change.before),
+                after: self.option_value(&change.after),
+                planned: change.planned,
+                note: self.option_text(&change.note),
+            })
+            .collect()
     }
 }
 

@@ -76,6 +76,13 @@ pub fn markdown(report: &RunReport) -> String {
             cells[1..].join(" | ")
         ));
     }
+    let changes = changes(report);
+    if !changes.is_empty() {
+        out.push_str("\n**Changes**\n\n");
+        for (step, line) in changes {
+            out.push_str(&format!("- `{step}`: {}\n", cell(&line)));
+        }
+    }
     if !report.success_criteria.is_empty() {
         out.push_str("\n**Success criteria**\n\n");
         for criterion in &report.success_criteria {
@@ -103,8 +110,29 @@ pub fn markdown(report: &RunReport) -> String {
     out
 }
 
+/// What each write changed, step by step: `move_alias: alias live of f: 3 -> 2`.
+fn changes(report: &RunReport) -> Vec<(String, String)> {
+    report
+        .steps
+        .iter()
+        .chain(&report.on_failure)
+        .flat_map(|step| {
+            step.changes
+                .iter()
+                .map(|change| (step.id.clone(), change.line()))
+        })
+        .collect()
+}
+
 pub fn text(report: &RunReport) -> String {
     let mut out = table::render(&HEADERS, &rows(report));
+    let changes = changes(report);
+    if !changes.is_empty() {
+        out.push_str("\nchanges:\n");
+        for (step, line) in changes {
+            out.push_str(&format!("  {step}: {line}\n"));
+        }
+    }
     if !report.success_criteria.is_empty() {
         out.push_str("\nsuccess criteria:\n");
         for criterion in &report.success_criteria {

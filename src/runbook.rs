@@ -165,6 +165,8 @@ pub struct ActionStep {
     pub wait: Option<Wait>,
     /// A write's own test of whether it took effect, for `runbook resume`.
     pub verify: Option<Verify>,
+    /// What the step found or did, in words (a template over `output`), for the summary and the timeline.
+    pub outcome: Option<Text>,
 }
 
 /// A read whose result tells whether a write already took effect.

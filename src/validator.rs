@@ -901,7 +901,7 @@ impl<'a> Validator<'a> {
 
     fn reject_for_approval(&mut self, raw: &RawStep) {
         let with_span = raw.with.as_ref().map(|w| w.span);
-        let spans: [(&'static str, Option<Span>); 8] = [
+        let spans: [(&'static str, Option<Span>); 9] = [
             ("with", with_span),
             (
                 "check",
@@ -932,6 +932,7 @@ impl<'a> Validator<'a> {
                     .map(|u| u.span),
             ),
             ("timeout", raw.timeout.as_ref().map(|t| t.span)),
+            ("outcome", raw.outcome.as_ref().map(|o| o.span)),
             ("for_each", raw.for_each.as_ref().map(|f| f.span)),
             (
                 "verify",
@@ -1017,6 +1018,13 @@ impl<'a> Validator<'a> {
                 Some(Check { that, message })
             })
             .collect();
+        let outcome = raw.outcome.as_ref().map(|outcome| {
+            self.template(&outcome.value, outcome.span, result_scope, context);
+            Text {
+                source: outcome.value.clone(),
+                span: outcome.span,
+            }
+        });
         let mut outputs = Vec::new();
         for (key, expression) in raw.outputs.iter().flat_map(|o| o.0.iter()) {
             let name_span = Span {
@@ -1109,6 +1117,7 @@ impl<'a> Validator<'a> {
             timeout,
             wait,
             verify,
+            outcome,
         })
     }
 

@@ -256,6 +256,106 @@ async fn rollback_lambda_moves_the_alias_to_the_previous_version_and_can_be_undo
     assert_eq!(alias_version(&moto).await, "3");
 }
 
+/// Run ids, times, durations and ids AWS makes up differ from run to run; what the operator reads around them is
+/// pinned. Runs of spaces are collapsed, since a column's width follows the longest duration in it.
+fn masked(text: &str) -> String {
+    let rules = [
+        (r"\d{8}T\d{6}Z-[0-9a-f]{4}", "[run id]"),
+        (
+            r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?",
+            "[time]",
+        ),
+        (
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            "[uuid]",
+        ),
+        (r"\[request ids: [^\]]*\]", "[request ids]"),
+        (r"\b\d+(\.\d+)?(ms|s)\b|\b\d+m\d{2}s\b", "[duration]"),
+        (r"(/[\w.+-]+)+/journal\.jsonl", "[journal]"),
+        (r"[ \t]{2,}", " "),
+    ];
+    let mut text = text.to_string();
+    for (pattern, with) in rules {
+        text = regex::Regex::new(pattern)
+            .unwrap()
+            .replace_all(&text, with)
+            .into_owned();
+    }
+    text
+}
+
+/// What the operator sees of a rollback: the plan says what will change and the gate shows its evidence; the run
+/// summary (text and Markdown) and `audit timeline` say what changed, before -> after. Snapshots of each.
+#[tokio::test(flavor = "multi_thread")]
+async fn rollback_lambda_shows_the_alias_before_and_after_in_plan_summary_and_timeline() {
+    let (moto, _world) = sandbox("lambda,cloudformation").await;
+    let folder = tempfile::tempdir().unwrap();
+    let cli = |args: &[&str]| {
+        let output = command(&moto.env(), folder.path(), args)
+            .output()
+            .expect("run the binary");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let alias = format!("alias live of {FUNCTION}");
+
+    let (code, plan, _) = cli(&["plan", "rollback-lambda"]);
+    assert_eq!(code, Some(0), "{plan}");
+    assert!(
+        plan.contains(&format!("change:  will change {alias} from 3 to 2")),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("calls:   lambda.GetAlias before and after"),
+        "{plan}"
+    );
+    insta::assert_snapshot!("operator_plan_and_gate_rollback_lambda", masked(&plan));
+
+    let (code, summary, stderr) = cli(&["run", "rollback-lambda", "--yes"]);
+    assert_eq!(code, Some(0), "{summary}\n{stderr}");
+    assert!(
+        summary.contains(&format!("move_alias: {alias}: 3 -> 2")),
+        "{summary}"
+    );
+    assert!(
+        stderr.contains(&format!("{alias}: 3 -> 2")),
+        "progress: {stderr}"
+    );
+    insta::assert_snapshot!("operator_summary_rollback_lambda_text", masked(&summary));
+
+    let (code, timeline, _) = cli(&["audit", "timeline", "last", "--format", "text"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        timeline.contains(&format!("succeeded; {alias}: 3 -> 2")),
+        "{timeline}"
+    );
+    insta::assert_snapshot!("operator_timeline_rollback_lambda", masked(&timeline));
+
+    // Undone, in Markdown for the ticket: 2 -> 3.
+    let (code, markdown, stderr) = cli(&[
+        "run",
+        "rollback-lambda",
+        "--to-version",
+        "3",
+        "--yes",
+        "--output",
+        "markdown",
+    ]);
+    assert_eq!(code, Some(0), "{markdown}\n{stderr}");
+    assert!(
+        markdown.contains(&format!("- `move_alias`: {alias}: 2 -> 3")),
+        "{markdown}"
+    );
+    insta::assert_snapshot!(
+        "operator_summary_rollback_lambda_markdown",
+        masked(&markdown)
+    );
+    assert_eq!(alias_version(&moto).await, "3");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn rollback_lambda_by_stack_is_planned_and_refuses_a_stack_that_is_not_stuck() {
     // Moto implements no ContinueUpdateRollback and cannot leave a stack in UPDATE_ROLLBACK_FAILED: the branch is
@@ -376,6 +476,19 @@ async fn pitr_restore_swaps_the_verified_copy_in_under_the_original_name() {
     let restore_time = world["dynamodb"]["latest_restorable"].as_str().unwrap();
     let report = run_ok(&moto, &["pitr-restore", "--restore-time", restore_time]);
     let run_id = report["run_id"].as_str().unwrap();
+    // What the summary and the timeline show of it: the counts compared, and the backup kept of the original.
+    assert_eq!(
+        step(&report, "restored_count")["changes"][0]["what"],
+        format!("counts: source {items} / restored {items}")
+    );
+    let kept = step(&report, "backup_original")["changes"][0]["what"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        kept.starts_with("backup ") && kept.contains(" kept: arn:aws:dynamodb:"),
+        "{kept}"
+    );
 
     // The table under the original name is a new one, active, with every item and the sampled items intact.
     let table = dynamodb
@@ -1124,6 +1237,25 @@ async fn iceberg_rollback_in_glue_makes_pyiceberg_read_the_target_snapshot() {
         step(&report, "rollback")["output"]["PreviousSnapshotId"],
         head
     );
+    // The summary's before -> after, read through the catalog before and after the write.
+    let changes = &step(&report, "rollback")["changes"];
+    assert_eq!(
+        changes[0]["what"],
+        format!("current snapshot of {DATABASE}.{ICEBERG_TABLE}")
+    );
+    assert_eq!(
+        (&changes[0]["before"], &changes[0]["after"]),
+        (&head.into(), &target.into())
+    );
+    assert_eq!(
+        changes[1]["before"],
+        step(&report, "rollback")["output"]["PreviousMetadataLocation"]
+    );
+    assert_eq!(
+        changes[1]["after"],
+        step(&report, "rollback")["output"]["MetadataLocation"]
+    );
+    assert_ne!(changes[1]["before"], changes[1]["after"]);
     // Section 1.3's time-travel count: the gate shows the target's rows and the table of snapshots, and after
     // the rollback the table's row count (read back through the catalog) is the target's.
     let prompt = step(&report, "confirm")["request"].as_str().unwrap();
@@ -1376,6 +1508,20 @@ async fn dlq_replay_moves_every_message_with_its_body_and_attributes_after_the_f
         expected.len()
     );
     assert_eq!(step(&report, "replay")["output"]["Moved"], expected.len());
+    // What the summary and the timeline show: the timeout before -> after, and the messages moved.
+    let timeout = &step(&report, "raise_timeout")["changes"][0];
+    assert_eq!(timeout["what"], format!("timeout (s) of {FUNCTION}"));
+    assert_eq!(
+        (&timeout["before"], &timeout["after"]),
+        (&300.into(), &900.into())
+    );
+    assert_eq!(
+        step(&report, "replay")["changes"][0]["what"],
+        format!(
+            "moved {0} of {0} messages received (0 left by the filter, 0 refused by the destination)",
+            expected.len()
+        )
+    );
     // The gate showed section 6.1's diagnosis: the depth, a sample body, the timeout old -> new and the longest
     // recent run (the seed's durations end just under its 300 s timeout).
     let prompt = step(&report, "confirm")["request"].as_str().unwrap();

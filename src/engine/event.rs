@@ -94,6 +94,8 @@ pub enum Event {
         outputs: serde_json::Map<String, Value>,
         /// Why a step was skipped or deferred.
         reason: Option<String>,
+        /// What a write changed, before -> after.
+        changes: Vec<super::Change>,
     },
     CriterionEvaluated(Criterion),
 }

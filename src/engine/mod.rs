@@ -7,6 +7,7 @@
 mod action_context;
 mod approval;
 mod backoff;
+mod change;
 mod deferred;
 mod event;
 mod input;
@@ -25,6 +26,7 @@ use std::time::Duration;
 pub use action_context::{ActionContext, RunFn};
 pub use approval::{Approval, Approver, ApproverIdentity, Decision};
 pub use backoff::Backoff;
+pub use change::Change;
 pub use event::{AttemptOutcome, Event, Fanout, Observer, Silent};
 pub use pages::MAX_PAGES;
 pub use prior::{Prior, PriorStep};

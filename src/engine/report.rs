@@ -87,6 +87,9 @@ pub struct StepReport {
     /// Who approved a gate, and how.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approved_by: Option<String>,
+    /// What a write changed, before -> after (a plan: what it will change).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<super::Change>,
     #[serde(skip)]
     pub on_error_continue: bool,
     #[serde(skip)]
@@ -120,6 +123,7 @@ impl StepReport {
                 .map(|&need| runbook.steps[need].id.clone())
                 .collect(),
             approved_by: None,
+            changes: Vec::new(),
             on_error_continue: step.on_error == crate::raw::OnError::Continue,
             in_on_failure,
         }

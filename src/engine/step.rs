@@ -96,6 +96,7 @@ pub(super) async fn run_step(
         request: report.request.clone(),
         outputs: report.outputs.clone(),
         reason: report.reason.clone(),
+        changes: report.changes.clone(),
     });
     Ended { report, slot }
 }
@@ -186,6 +187,7 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
         request: None,
         outputs: Map::new(),
         reason: report.reason.clone(),
+        changes: Vec::new(),
     });
     let slot = known(step, status, None, &Map::new());
     Ended { report, slot }
@@ -530,6 +532,7 @@ async fn run_action(
         report.error = outcome.error.clone();
         report.output = outcome.output.clone();
         report.outputs = outcome.outputs.clone();
+        report.changes = outcome.changes.clone();
         return match outcome.status {
             StepStatus::Planned | StepStatus::Deferred => Slot::Deferred,
             status => known_tainted(
@@ -658,6 +661,7 @@ async fn run_action(
     }
     report.output = Some(output.clone());
     report.outputs = outputs.clone();
+    report.changes = outcomes.iter().flat_map(|o| o.changes.clone()).collect();
     let tainted: HashSet<String> = outcomes
         .iter()
         .flat_map(|o| o.tainted_outputs.iter().cloned())
@@ -688,6 +692,7 @@ impl ItemOutcome {
             reason: Some("not started: an earlier item failed".into()),
             attempts: 0,
             tainted_outputs: HashSet::new(),
+            changes: Vec::new(),
         }
     }
 }
@@ -705,6 +710,8 @@ struct ItemOutcome {
     attempts: u32,
     /// Named outputs computed from a secret.
     tainted_outputs: HashSet<String>,
+    /// What the write changed (or, planned, will change).
+    changes: Vec<super::Change>,
 }
 
 async fn run_item(
@@ -729,6 +736,7 @@ async fn run_item(
         reason: None,
         attempts: 0,
         tainted_outputs: HashSet::new(),
+        changes: Vec::new(),
     };
     let request = match rendered {
         Ok(Json::Object(map)) => map,
@@ -757,11 +765,42 @@ async fn run_item(
     outcome.request = Some(Json::Object(request.clone()));
 
     let after_write = shared.results.write_upstream(&step.needs);
+    let observed = crate::registry::observed(spec.name);
+    // The reads that show what a write changes are calls of the step (journaled with it), not attempts of it.
+    let observer_context = || ActionContext {
+        aws: options.aws.clone(),
+        allow_writes: false,
+        retry: action.retry,
+        attempt_timeout: action.timeout.unwrap_or(options.default_attempt_timeout),
+        observer: options.observer.clone(),
+        step: step.id.clone(),
+        item: item.as_ref().map(|i| i.index0),
+        cancel: options.cancel.clone(),
+        attempts: Default::default(),
+    };
     match decide_execution(options.mode, spec, &touched, after_write.as_deref()) {
         Execution::Planned => {
             outcome.status = StepStatus::Planned;
             if !touched.is_empty() {
                 outcome.reason = Some(format!("its request reads {}", describe_origins(&touched)));
+            }
+            if let Some(observed) = observed {
+                // What the write will change, read now when the plan may read and the request is known; after an
+                // earlier write the plan does not send, the state now is not what the run will find.
+                let why_not = if options.mode == Mode::Offline || options.aws.is_none() {
+                    Some("offline")
+                } else if !touched.is_empty() {
+                    Some("its request is known only in the run")
+                } else if after_write.is_some() {
+                    Some("known only in the run, after an earlier write")
+                } else {
+                    None
+                };
+                let seen = match why_not {
+                    None => super::change::read(&observer_context(), observed, &request).await,
+                    Some(_) => None,
+                };
+                outcome.changes = super::change::planned(seen, observed, &request, why_not);
             }
             return outcome;
         }
@@ -784,9 +823,49 @@ async fn run_item(
         cancel: options.cancel.clone(),
         attempts: Default::default(),
     };
+    let watched = observed.filter(|_| spec.effect == Effect::Write && options.mode == Mode::Run);
+    let before = match watched {
+        Some(observed) => super::change::read(&observer_context(), observed, &request).await,
+        None => None,
+    };
     let busy = Instant::now();
-    let result = execute(&context, step, action, scope, item.as_ref(), request).await;
+    let result = execute(
+        &context,
+        step,
+        action,
+        scope,
+        item.as_ref(),
+        request.clone(),
+    )
+    .await;
     outcome.busy = busy.elapsed();
+    if let (Some(observed), Ok((output, _, _))) = (watched, &result) {
+        let after = match before {
+            Some(_) => super::change::read(&observer_context(), observed, &request).await,
+            None => None,
+        };
+        outcome.changes = super::change::done(observed, before, after, output);
+    }
+    if let (Some(text), Ok((output, _, _))) = (&action.outcome, &result) {
+        let value = template::from_json_value(output);
+        let (rendered, read_secret) = crate::taint::watch(|| {
+            template::render(&text.source, &scope.with(Some(&value), item.as_ref()))
+        });
+        let what = match rendered {
+            // A line computed from a secret is not shown at all (the redactor knows the secret, not what was
+            // made of it).
+            Ok(_) if read_secret => "(computed from a secret; not shown)".to_string(),
+            Ok(line) => line.to_string(),
+            Err(error) => format!("(outcome failed to render: {})", error_text(&error)),
+        };
+        outcome.changes.push(super::Change {
+            what,
+            before: None,
+            after: None,
+            planned: false,
+            note: None,
+        });
+    }
     outcome.attempts = context.attempts().max(1);
     match result {
         Ok((output, outputs, tainted)) => {

@@ -175,6 +175,9 @@ pub enum Record {
         /// The resource acted on (the registry's pattern filled from the request), when the action names one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resource: Option<String>,
+        /// What a write changed, before -> after.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changes: Vec<crate::engine::Change>,
     },
     SuccessCriterion {
         name: String,
@@ -365,6 +368,7 @@ impl Record {
                 request,
                 outputs,
                 reason,
+                changes,
             } => Record::StepFinished {
                 step,
                 status,
@@ -377,6 +381,7 @@ impl Record {
                 error,
                 reason,
                 resource: None,
+                changes,
             },
             Event::CriterionEvaluated(criterion) => Record::SuccessCriterion {
                 name: criterion.name,

@@ -399,6 +399,7 @@ mod tests {
                 error: None,
                 reason: None,
                 resource: None,
+                changes: Vec::new(),
             },
             started("read", "read"),
             call("read"),

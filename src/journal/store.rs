@@ -115,10 +115,11 @@ impl StateDir {
     }
 }
 
-/// When a journal's first record was written (millisecond precision), if it can be read.
+/// When a journal's first record was written (millisecond precision), if it can be read. Read through a link
+/// too: picking `last` writes nothing, and the command that then opens the journal refuses a link itself.
 fn first_record_time(path: &Path) -> Option<jiff::Timestamp> {
     use std::io::BufRead;
-    let file = open_no_follow(path, OpenOptions::new().read(true)).ok()?;
+    let file = File::open(path).ok()?;
     let mut line = String::new();
     std::io::BufReader::new(file).read_line(&mut line).ok()?;
     chain::open(1, line.trim_end())?.time.parse().ok()

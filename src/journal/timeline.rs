@@ -118,6 +118,7 @@ pub fn rows(entries: &[Entry]) -> Vec<Row> {
                 error,
                 reason,
                 resource,
+                changes,
                 ..
             } => {
                 let mut what = summary.clone();
@@ -132,6 +133,9 @@ pub fn rows(entries: &[Entry]) -> Vec<Row> {
                     outcome = format!("{outcome}: {approval}");
                 } else if let Some(error) = error.as_ref().or(reason.as_ref()) {
                     outcome = format!("{outcome}: {error}");
+                }
+                for change in changes {
+                    outcome.push_str(&format!("; {}", change.line()));
                 }
                 rows.push(row(
                     step,

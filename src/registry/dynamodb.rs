@@ -1,6 +1,7 @@
 //! Amazon DynamoDB.
 
 use super::MemberType::*;
+use super::observed::{Field, How, Observed};
 use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
 use crate::aws;
 
@@ -368,5 +369,62 @@ pub const ACTIONS: &[ActionSpec] = &[
         grants: &[],
         summary: "Count items of {TableName} (paginated)",
         example: "TableName: bg-remover-dev-sales-intelligence-restore",
+    },
+];
+
+/// What the writes above change: read back before and after, or from their output ([`super::observed`]).
+pub const OBSERVED: &[Observed] = &[
+    Observed {
+        action: "dynamodb.CreateBackup",
+        how: How::Output("backup {BackupDetails.BackupName} kept: {BackupDetails.BackupArn}"),
+    },
+    Observed {
+        action: "dynamodb.RestoreTableToPointInTime",
+        how: How::Output(
+            "table {TableDescription.TableName} created from the restore, {TableDescription.TableStatus}",
+        ),
+    },
+    Observed {
+        action: "dynamodb.RestoreTableFromBackup",
+        how: How::Output(
+            "table {TableDescription.TableName} created from the backup, {TableDescription.TableStatus}",
+        ),
+    },
+    Observed {
+        action: "dynamodb.DeleteTable",
+        how: How::Output(
+            "table {TableDescription.TableName} {TableDescription.TableStatus} ({TableDescription.ItemCount} items when deleted)",
+        ),
+    },
+    Observed {
+        action: "dynamodb.UpdateContinuousBackups",
+        how: How::Read {
+            read: "dynamodb.DescribeContinuousBackups",
+            with: &[("TableName", "TableName")],
+            fields: &[Field {
+                label: "point-in-time recovery of {TableName}",
+                path: "ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus",
+                set_by: None,
+            }],
+        },
+    },
+    Observed {
+        action: "dynamodb.UpdateTable",
+        how: How::Read {
+            read: "dynamodb.DescribeTable",
+            with: &[("TableName", "TableName")],
+            fields: &[
+                Field {
+                    label: "stream of {TableName}",
+                    path: "Table.StreamSpecification.StreamViewType",
+                    set_by: Some("StreamSpecification"),
+                },
+                Field {
+                    label: "billing mode of {TableName}",
+                    path: "Table.BillingModeSummary.BillingMode",
+                    set_by: Some("BillingMode"),
+                },
+            ],
+        },
     },
 ];

@@ -1,6 +1,7 @@
 //! AWS Glue Data Catalog, plus the Iceberg snapshot composites built on it.
 
 use super::MemberType::*;
+use super::observed::{Field, How, Observed};
 use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
 use crate::aws;
 
@@ -201,5 +202,33 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "DatabaseName: pricing_intelligence_dev\n\
                   Name: sales_history\n\
                   SnapshotId: 1234567890123456789",
+    },
+];
+
+/// What the writes above change, read back before and after ([`super::observed`]).
+pub const OBSERVED: &[Observed] = &[Observed {
+    action: "glue.iceberg_rollback",
+    how: How::Read {
+        read: "glue.iceberg_snapshots",
+        with: &[
+            ("DatabaseName", "DatabaseName"),
+            ("Name", "Name"),
+            ("CatalogId", "CatalogId"),
+        ],
+        fields: ICEBERG_FIELDS,
+    },
+}];
+
+/// The current snapshot and the metadata file that records it, in either catalog's listing.
+pub(super) const ICEBERG_FIELDS: &[Field] = &[
+    Field {
+        label: "current snapshot of {DatabaseName}{Namespace}.{Name}",
+        path: "CurrentSnapshotId",
+        set_by: Some("SnapshotId"),
+    },
+    Field {
+        label: "metadata location of {DatabaseName}{Namespace}.{Name}",
+        path: "MetadataLocation",
+        set_by: None,
     },
 ];

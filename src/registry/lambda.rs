@@ -1,6 +1,7 @@
 //! AWS Lambda.
 
 use super::MemberType::*;
+use super::observed::{How, Observed, same};
 use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
@@ -170,5 +171,31 @@ pub const ACTIONS: &[ActionSpec] = &[
         summary: "Publish a new version of {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Description: Timeout raised to 900s",
+    },
+];
+
+/// What the writes above change, read back before and after ([`super::observed`]).
+pub const OBSERVED: &[Observed] = &[
+    Observed {
+        action: "lambda.UpdateAlias",
+        how: How::Read {
+            read: "lambda.GetAlias",
+            with: &[("FunctionName", "FunctionName"), ("Name", "Name")],
+            fields: &[same("alias {Name} of {FunctionName}", "FunctionVersion")],
+        },
+    },
+    Observed {
+        action: "lambda.UpdateFunctionConfiguration",
+        how: How::Read {
+            read: "lambda.GetFunctionConfiguration",
+            with: &[("FunctionName", "FunctionName")],
+            fields: &[
+                same("timeout (s) of {FunctionName}", "Timeout"),
+                same("memory (MB) of {FunctionName}", "MemorySize"),
+                same("handler of {FunctionName}", "Handler"),
+                same("runtime of {FunctionName}", "Runtime"),
+                same("role of {FunctionName}", "Role"),
+            ],
+        },
     },
 ];

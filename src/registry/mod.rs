@@ -17,6 +17,7 @@ mod glue;
 mod http;
 mod lambda;
 mod logs;
+pub mod observed;
 mod s3;
 mod s3tables;
 mod sns;
@@ -279,6 +280,25 @@ const SERVICES: &[&[ActionSpec]] = &[
     sts::ACTIONS,
 ];
 
+/// Every declaration of what a write changes ([`observed`]).
+const OBSERVED: &[&[Observed]] = &[
+    dynamodb::OBSERVED,
+    glue::OBSERVED,
+    lambda::OBSERVED,
+    s3tables::OBSERVED,
+    sqs::OBSERVED,
+];
+
+pub use observed::{Field, How, Observed};
+
+/// How to see what the write `name` changes, when it is declared.
+pub fn observed(name: &str) -> Option<&'static Observed> {
+    OBSERVED
+        .iter()
+        .flat_map(|table| table.iter())
+        .find(|observed| observed.action == name)
+}
+
 /// All actions, in table order.
 pub fn all() -> impl Iterator<Item = &'static ActionSpec> {
     SERVICES.iter().flat_map(|table| table.iter())
@@ -373,6 +393,25 @@ mod tests {
                 pages.request_token
             );
             assert!(!pages.lists.is_empty(), "{} joins no list", spec.name);
+        }
+    }
+
+    #[test]
+    fn what_writes_change_is_declared_against_real_actions_and_members() {
+        let mut seen = HashSet::new();
+        for observed in OBSERVED.iter().flat_map(|table| table.iter()) {
+            assert!(seen.insert(observed.action), "{} twice", observed.action);
+            observed.check().unwrap();
+        }
+        for name in [
+            "lambda.UpdateAlias",
+            "lambda.UpdateFunctionConfiguration",
+            "glue.iceberg_rollback",
+            "s3tables.iceberg_rollback",
+            "sqs.move_messages",
+            "dynamodb.CreateBackup",
+        ] {
+            assert!(observed(name).is_some(), "{name} declares no change");
         }
     }
 

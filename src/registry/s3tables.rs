@@ -2,6 +2,7 @@
 //! the Iceberg composites at the end use our PascalCase names.
 
 use super::MemberType::*;
+use super::observed::{How, Observed};
 use super::{ActionSpec, Effect, Execute, Pages, opt, req};
 use crate::aws;
 
@@ -156,3 +157,17 @@ pub const ACTIONS: &[ActionSpec] = &[
                   SnapshotId: 1234567890123456789",
     },
 ];
+
+/// What the writes above change, read back before and after ([`super::observed`]).
+pub const OBSERVED: &[Observed] = &[Observed {
+    action: "s3tables.iceberg_rollback",
+    how: How::Read {
+        read: "s3tables.iceberg_snapshots",
+        with: &[
+            ("TableBucketARN", "TableBucketARN"),
+            ("Namespace", "Namespace"),
+            ("Name", "Name"),
+        ],
+        fields: super::glue::ICEBERG_FIELDS,
+    },
+}];

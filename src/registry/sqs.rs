@@ -1,6 +1,7 @@
 //! Amazon Simple Queue Service (SQS).
 
 use super::MemberType::*;
+use super::observed::{How, Observed};
 use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
 use crate::aws;
 
@@ -173,3 +174,11 @@ pub const ACTIONS: &[ActionSpec] = &[
                   RatePerSecond: 20.0",
     },
 ];
+
+/// What the writes above did, from their output ([`super::observed`]).
+pub const OBSERVED: &[Observed] = &[Observed {
+    action: "sqs.move_messages",
+    how: How::Output(
+        "moved {Moved} of {Received} messages received ({Skipped} left by the filter, {Failed} refused by the destination)",
+    ),
+}];
