@@ -90,6 +90,24 @@ pub fn build(
         if !plan_only || action.spec.effect == Effect::Read {
             needs.extend(step_needs(&known, action.spec, &action.with, &step.id));
         }
+        // The read that shows what a write changes runs before it (in plans too) and after it.
+        if let Some(crate::registry::Observed {
+            how: crate::registry::How::Read { read, with, .. },
+            ..
+        }) = crate::registry::observed(action.spec.name)
+            && let Some(read) = crate::registry::lookup(read)
+        {
+            let copied: serde_json::Map<String, Value> = with
+                .iter()
+                .filter_map(|(read_member, write_member)| {
+                    Some((
+                        (*read_member).to_string(),
+                        action.with.get(*write_member)?.clone(),
+                    ))
+                })
+                .collect();
+            needs.extend(step_needs(&known, read, &Value::Object(copied), &step.id));
+        }
         // `runbook resume` runs a write's verify read to learn whether the write took effect.
         if !plan_only && let Some(verify) = &action.verify {
             needs.extend(step_needs(&known, verify.spec, &verify.with, &step.id));
