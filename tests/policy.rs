@@ -443,8 +443,7 @@ async fn fresh(moto: &Moto, name: &str) -> Value {
     moto.seed(&seed_args(name))
 }
 
-/// `runbook run NAME PARAMS --yes --output json` as a new user whose only policy is `document` (as moto can
-/// evaluate it), with enforcement on for the run alone.
+/// `runbook run NAME PARAMS --yes --output json` as a new user whose only policy is `document`.
 async fn run_as(
     moto: &Moto,
     user: &str,
@@ -452,6 +451,28 @@ async fn run_as(
     name: &str,
     params: &[String],
 ) -> (Option<i32>, Value, String) {
+    as_user(
+        moto,
+        user,
+        document,
+        &["run", name],
+        params,
+        &["--yes", "--output", "json"],
+    )
+    .await
+}
+
+/// `runbook VERB PARAMS FLAGS` (a JSON report) as a new user whose only policy is `document` (as moto can
+/// evaluate it), with enforcement on for that command alone.
+async fn as_user(
+    moto: &Moto,
+    user: &str,
+    document: &Value,
+    verb: &[&str],
+    params: &[String],
+    flags: &[&str],
+) -> (Option<i32>, Value, String) {
+    let name = verb.join(" ");
     let mut document = for_moto(document);
     if statements(&document).is_empty() {
         // IAM refuses a policy without statements; this one allows only what every principal may do anyway.
@@ -462,14 +483,14 @@ async fn run_as(
         .create_user_with_policy(user, &document.to_string())
         .await;
     moto.enforce_iam(true).await;
-    let mut args = vec!["run", name];
+    let mut args = verb.to_vec();
     args.extend(params.iter().map(String::as_str));
-    args.extend(["--yes", "--output", "json"]);
+    args.extend(flags);
     let output = runbook(&moto.env_as(&keys), &args);
     moto.enforce_iam(false).await;
     let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
         panic!(
-            "run {name} as {user}: no JSON report\nstdout: {}\nstderr: {}",
+            "{name} as {user}: no JSON report\nstdout: {}\nstderr: {}",
             String::from_utf8_lossy(&output.stdout),
             stderr(&output)
         )
@@ -599,6 +620,62 @@ async fn each_shipped_runbook_runs_with_only_its_policy_and_fails_without_any_st
             .any(|p| p.starts_with("iceberg-rollback s3tables ")),
         "{proven:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_plan_only_policy_is_enough_for_runbook_plan_and_a_refused_read_says_what_it_needs() {
+    let moto = Moto::start();
+    let health = support::health::server();
+    for name in shipped() {
+        let world = fresh(&moto, &name).await;
+        let params = params_for(&name, variants(&name)[0], &world, &health);
+        let document = policy(&name, &params, &["--plan-only"]);
+        let plan = ["plan", name.as_str()];
+        let json = ["--format", "json"];
+        let (code, report, errors) = as_user(
+            &moto,
+            &format!("{name}-plan"),
+            &document,
+            &plan,
+            &params,
+            &json,
+        )
+        .await;
+        assert_eq!(
+            code,
+            Some(0),
+            "plan {name} with its --plan-only policy: {report:#}\n{errors}"
+        );
+
+        // The first read refused names what it needs, in a plan as in a run.
+        let mut without = document.clone();
+        without["Statement"].as_array_mut().unwrap().remove(0);
+        let (code, report, errors) = as_user(
+            &moto,
+            &format!("{name}-plan-0"),
+            &without,
+            &plan,
+            &params,
+            &json,
+        )
+        .await;
+        assert_eq!(
+            code,
+            Some(1),
+            "plan {name} without its first statement: {report:#}\n{errors}"
+        );
+        let failed = report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["status"] == "failed")
+            .unwrap_or_else(|| panic!("plan {name}: no step failed: {report:#}"));
+        let error = failed["error"].as_str().unwrap();
+        assert!(
+            error.contains("needs ") && error.contains(&format!("see `runbook policy {name}`")),
+            "{error}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
