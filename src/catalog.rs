@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::diagnostic::Diagnostic;
+use crate::input_file;
 use crate::source::SourceFile;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_runbooks.rs"));
@@ -28,12 +30,10 @@ pub enum Location {
 }
 
 impl Location {
-    pub fn read(&self) -> std::io::Result<Arc<SourceFile>> {
+    /// The file's text; a file that cannot be read as a runbook is a diagnostic like any other error in it.
+    pub fn read(&self) -> Result<Arc<SourceFile>, Diagnostic> {
         match self {
-            Location::File(path) => Ok(SourceFile::new(
-                path.clone(),
-                std::fs::read_to_string(path)?,
-            )),
+            Location::File(path) => crate::input_file::read_source(path),
             Location::Embedded { file_name, text } => Ok(SourceFile::new(
                 Path::new(EMBEDDED_DIR).join(file_name),
                 (*text).to_string(),
@@ -83,7 +83,9 @@ impl Catalog {
         for dir in &self.dirs {
             for extension in ["yaml", "yml"] {
                 let path = dir.join(format!("{name}.{extension}"));
-                if path.is_file() {
+                // Anything there, a FIFO or a device too, is this runbook: reading it then says what it is,
+                // rather than a built-in runbook of the same name quietly taking its place.
+                if path.symlink_metadata().is_ok() && !path.is_dir() {
                     return Some(Location::File(path));
                 }
             }
@@ -98,7 +100,7 @@ impl Catalog {
     pub fn all(&self) -> BTreeMap<String, Location> {
         let mut found = BTreeMap::new();
         for dir in &self.dirs {
-            for path in runbook_files(dir) {
+            for path in runbook_files(dir).files {
                 if let Some(name) = path.file_stem().and_then(|s| s.to_str()) {
                     found
                         .entry(name.to_string())
@@ -118,6 +120,14 @@ impl Catalog {
     pub fn names(&self) -> Vec<String> {
         self.all().into_keys().collect()
     }
+
+    /// The `.yaml` and `.yml` entries of the search folders that are not regular files, with their kind.
+    pub fn skipped(&self) -> Vec<(PathBuf, &'static str)> {
+        self.local_dirs()
+            .into_iter()
+            .flat_map(|dir| runbook_files(dir).skipped)
+            .collect()
+    }
 }
 
 fn stem(file_name: &str) -> &str {
@@ -126,24 +136,56 @@ fn stem(file_name: &str) -> &str {
         .map_or(file_name, |(stem, _)| stem)
 }
 
-/// The `.yaml` and `.yml` files directly in `dir`, sorted.
-pub fn runbook_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+
+/// What a folder holds in the way of runbooks.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// The `.yaml` and `.yml` regular files (or links to them), sorted.
+    pub files: Vec<PathBuf>,
+    /// Entries with those extensions that are something else (a FIFO, a device, a folder, a broken link), with
+    /// what they are: never opened, since opening a FIFO blocks and reading a device never ends.
+    pub skipped: Vec<(PathBuf, &'static str)>,
+}
+
+/// The runbook files directly in `dir`.
+pub fn runbook_files(dir: &Path) -> Scan {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
                 .map(|entry| entry.path())
+                .filter(|path| {
+                    path.extension()
+                        .is_some_and(|ext| ext == "yaml" || ext == "yml")
+                })
                 .collect()
         })
         .unwrap_or_default();
-    files.retain(|path| {
-        path.is_file()
-            && path
-                .extension()
-                .is_some_and(|ext| ext == "yaml" || ext == "yml")
-    });
-    files.sort();
-    files
+    paths.sort();
+    let mut scan = Scan::default();
+    for path in paths {
+        match std::fs::metadata(&path) {
+            Ok(metadata) => match input_file::kind_name(&metadata) {
+                None => scan.files.push(path),
+                Some(kind) => scan.skipped.push((path, kind)),
+            },
+            Err(_) => scan.skipped.push((path, "a broken symbolic link")),
+        }
+    }
+    scan
+}
+
+/// The lines that tell which entries a folder scan left out.
+pub fn skipped_notes(skipped: &[(PathBuf, &'static str)]) -> String {
+    skipped
+        .iter()
+        .map(|(path, kind)| {
+            format!(
+                "runbook: skipped {}: {kind}, not a regular file\n",
+                crate::terminal_text::line(&path.display().to_string())
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

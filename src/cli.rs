@@ -201,8 +201,32 @@ pub fn parse_failed(error: &clap::Error) -> i32 {
     }
 }
 
-/// Writes to stdout; a closed pipe (`runbook list | head`) ends the program quietly, as `cat` would.
+/// Writes text for people to stdout, control characters that came from input made visible (see
+/// [`crate::terminal_text`]); a closed pipe (`runbook list | head`) ends the program quietly, as `cat` would.
 pub fn print(text: &str) {
+    write_stdout(&crate::terminal_text::block(text));
+}
+
+/// Writes JSON to stdout as it is: serde_json already escapes every control character a terminal acts on.
+pub fn print_json(text: &str) {
+    write_stdout(text);
+}
+
+/// One message to stderr, control characters that came from input made visible. What `eprintln!` would print;
+/// use [`crate::say!`].
+pub fn say(text: &str) {
+    eprintln!("{}", crate::terminal_text::block(text));
+}
+
+/// `eprintln!` for messages that may carry input: the runbook's fields, parameters, AWS responses, file names.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::say(&format!($($arg)*))
+    };
+}
+
+fn write_stdout(text: &str) {
     let mut stdout = std::io::stdout().lock();
     if let Err(error) = stdout
         .write_all(text.as_bytes())

@@ -48,7 +48,7 @@ impl Approver for CliApprover {
             let timeout = approval.timeout;
             let asked = tokio::task::spawn_blocking(move || {
                 progress.suspend(|| {
-                    eprintln!(
+                    crate::say!(
                         "\napproval needed for step `{}`:\n  {}",
                         approval.step,
                         approval.prompt.replace('\n', "\n  ")

@@ -48,8 +48,10 @@ pub fn format_rfc3339(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%S%.fZ").to_string()
 }
 
-pub const HINT: &str =
-    "write RFC 3339 such as `2025-12-30T13:55:00Z`, or a time relative to now such as `now-15m`";
+/// How to write one, with the range every datetime here must fall in (jiff's `Timestamp::MIN` to `MAX`, in whole
+/// seconds): `9999-12-31T23:59:59Z` reads as RFC 3339 but lies past the end.
+pub const HINT: &str = "write RFC 3339 such as `2025-12-30T13:55:00Z`, between -009999-01-02T01:59:59Z and \
+     9999-12-30T22:00:00Z, or a time relative to now such as `now-15m`";
 
 #[cfg(test)]
 mod tests {
@@ -70,6 +72,16 @@ mod tests {
         );
         assert_eq!(DateTimeSpec::parse("now").unwrap().resolve(now), Some(now));
         assert!(DateTimeSpec::parse("2025-12-30T13:55:00+01:00").is_some());
+    }
+
+    #[test]
+    fn the_hint_states_the_supported_range() {
+        let first: Timestamp = "-009999-01-02T01:59:59Z".parse().unwrap();
+        let last: Timestamp = "9999-12-30T22:00:00Z".parse().unwrap();
+        assert_eq!(first, Timestamp::MIN.round(jiff::Unit::Second).unwrap());
+        assert_eq!(last.as_second(), Timestamp::MAX.as_second());
+        assert!(DateTimeSpec::parse("9999-12-31T23:59:59Z").is_none());
+        assert!(HINT.contains("9999-12-30T22:00:00Z"));
     }
 
     #[test]

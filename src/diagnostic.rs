@@ -7,14 +7,22 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::source::{SourceFile, Span};
+use crate::terminal_text;
 
 /// Everything the loader and validator can find wrong with a runbook.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ErrorKind {
     #[error("cannot read the file: {message}")]
     Unreadable { message: String },
-    #[error("the file is {size} bytes; runbooks are limited to {limit} bytes")]
-    FileTooLarge { size: usize, limit: usize },
+    #[error("the file is larger than {limit} bytes, the limit for a runbook")]
+    FileTooLarge { limit: usize },
+    #[error("the path is {kind}, not a regular file")]
+    NotAFile { kind: &'static str },
+    #[error("{}", not_utf8_message(*offset, *encoding))]
+    NotUtf8 {
+        offset: usize,
+        encoding: Option<&'static str>,
+    },
     #[error("invalid YAML: {message}")]
     YamlSyntax { message: String },
     #[error("the key `{key}` appears twice in the same mapping")]
@@ -25,6 +33,12 @@ pub enum ErrorKind {
     DocumentTooLarge { message: String },
     #[error("YAML aliases expand to more than the allowed size: {message}")]
     AliasExpansion { message: String },
+    #[error("the YAML tag `{tag}` is not allowed in a runbook")]
+    YamlTag { tag: String },
+    #[error("the anchor `&{name}` is defined twice")]
+    AnchorRedefined { name: String },
+    #[error("the YAML directive `%{name}` is not allowed in a runbook")]
+    YamlDirective { name: String },
     #[error("the runbook has {count} steps; at most {limit} are allowed")]
     TooManySteps { count: usize, limit: usize },
     #[error("{what} must be {expected}, found {found}")]
@@ -106,6 +120,8 @@ pub enum ErrorKind {
     TemplateSyntax { message: String },
     #[error("invalid expression: {message}")]
     ExpressionSyntax { message: String },
+    #[error("the {what} nests deeper than {limit} levels")]
+    ExpressionTooDeep { what: &'static str, limit: usize },
     #[error("`{name}` is not defined here")]
     UndefinedName { name: String },
     #[error("unknown parameter `{name}`")]
@@ -139,11 +155,16 @@ impl ErrorKind {
         match self {
             Unreadable { .. } => "unreadable",
             FileTooLarge { .. } => "file-too-large",
+            NotAFile { .. } => "not-a-file",
+            NotUtf8 { .. } => "not-utf8",
             YamlSyntax { .. } => "yaml-syntax",
             DuplicateKey { .. } => "duplicate-key",
             TooDeep { .. } => "too-deep",
             DocumentTooLarge { .. } => "document-too-large",
             AliasExpansion { .. } => "alias-expansion",
+            YamlTag { .. } => "yaml-tag",
+            AnchorRedefined { .. } => "anchor-redefined",
+            YamlDirective { .. } => "yaml-directive",
             TooManySteps { .. } => "too-many-steps",
             WrongType { .. } => "wrong-type",
             UnknownKey { .. } => "unknown-key",
@@ -173,6 +194,7 @@ impl ErrorKind {
             MemberType { .. } => "member-type",
             TemplateSyntax { .. } => "template-syntax",
             ExpressionSyntax { .. } => "expression-syntax",
+            ExpressionTooDeep { .. } => "expression-too-deep",
             UndefinedName { .. } => "undefined-name",
             UnknownParam { .. } => "unknown-param",
             UnknownVar { .. } => "unknown-var",
@@ -186,6 +208,13 @@ impl ErrorKind {
             InvalidDatetime { .. } => "invalid-datetime",
             OutOfRange { .. } => "out-of-range",
         }
+    }
+}
+
+fn not_utf8_message(offset: usize, encoding: Option<&str>) -> String {
+    match encoding {
+        Some(encoding) => format!("the file is {encoding} text; runbooks are UTF-8"),
+        None => format!("the file is not UTF-8: the byte at offset {offset} is not part of a UTF-8 character"),
     }
 }
 
@@ -244,9 +273,13 @@ impl Diagnostic {
             out,
             "{red}{bold}error[{}]{reset}{bold}: {}{reset}",
             self.kind.code(),
-            self.kind
+            terminal_text::line(&self.kind.to_string())
         );
-        let _ = writeln!(out, "  {blue}-->{reset} {}", self.location());
+        let _ = writeln!(
+            out,
+            "  {blue}-->{reset} {}",
+            terminal_text::line(&self.location())
+        );
         if let Some(line) = self
             .span
             .is_known()
@@ -255,23 +288,18 @@ impl Diagnostic {
         {
             let number = self.span.line.to_string();
             let gutter = " ".repeat(number.len());
-            let shown: String = line
-                .chars()
-                .map(|c| if c == '\t' { ' ' } else { c })
-                .collect();
-            let column = self.span.column.max(1) as usize - 1;
-            let width = caret_width(line, column, self.span.len);
+            let excerpt = Excerpt::new(&self.file, line, self.span);
             let _ = writeln!(out, "{blue}{gutter} |{reset}");
-            let _ = writeln!(out, "{blue}{number} |{reset} {shown}");
+            let _ = writeln!(out, "{blue}{number} |{reset} {}", excerpt.text);
             let _ = writeln!(
                 out,
                 "{blue}{gutter} |{reset} {}{red}{}{reset}",
-                " ".repeat(column),
-                "^".repeat(width)
+                " ".repeat(excerpt.caret_column),
+                "^".repeat(excerpt.caret_width)
             );
         }
         if let Some(hint) = &self.hint {
-            let _ = writeln!(out, "  {blue}= hint:{reset} {hint}");
+            let _ = writeln!(out, "  {blue}= hint:{reset} {}", terminal_text::line(hint));
         }
         out
     }
@@ -289,19 +317,80 @@ impl Diagnostic {
     }
 }
 
-/// How many carets to draw: the span's characters, kept on its line, at least one.
-fn caret_width(line: &str, column: usize, len_bytes: usize) -> usize {
-    let rest: String = line.chars().skip(column).collect();
-    let mut width = 0;
-    let mut bytes = 0;
-    for c in rest.chars() {
-        if bytes >= len_bytes {
-            break;
+/// The part of a source line a diagnostic shows: all of it when short, else a window around the span (a 20 MB
+/// one-line document must not be echoed whole), with control characters made visible.
+struct Excerpt {
+    text: String,
+    /// Characters of `text` before the caret.
+    caret_column: usize,
+    caret_width: usize,
+}
+
+/// Lines up to this many bytes are shown whole.
+const MAX_WHOLE_LINE: usize = 200;
+/// Bytes shown on either side of the span in a longer line.
+const EXCERPT_CONTEXT: usize = 80;
+/// The most of a span underlined.
+const MAX_CARETS: usize = 80;
+
+impl Excerpt {
+    fn new(file: &SourceFile, line: &str, span: Span) -> Excerpt {
+        // The span's byte offset within the line, or where its column says when the offset is elsewhere.
+        let line_start = file.line_start(span.line).unwrap_or_default();
+        let at = if (line_start..=line_start + line.len()).contains(&span.offset) {
+            floor_char(line, span.offset - line_start)
+        } else {
+            line.char_indices()
+                .nth(span.column.max(1) as usize - 1)
+                .map_or(line.len(), |(index, _)| index)
+        };
+        let end = ceil_char(line, (at + span.len).min(line.len()));
+        let (from, until) = if line.len() <= MAX_WHOLE_LINE {
+            (0, line.len())
+        } else {
+            (
+                floor_char(line, at.saturating_sub(EXCERPT_CONTEXT)),
+                ceil_char(line, (end + EXCERPT_CONTEXT).min(line.len())),
+            )
+        };
+        let shown = |text: &str| -> String {
+            terminal_text::line(text)
+                .chars()
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect()
+        };
+        let mut text = String::new();
+        if from > 0 {
+            text.push_str("...");
         }
-        bytes += c.len_utf8();
-        width += 1;
+        text.push_str(&shown(&line[from..at]));
+        let caret_column = text.chars().count();
+        let underlined = shown(&line[at..end]);
+        text.push_str(&underlined);
+        text.push_str(&shown(&line[end..until]));
+        if until < line.len() {
+            text.push_str("...");
+        }
+        Excerpt {
+            text,
+            caret_column,
+            caret_width: underlined.chars().count().clamp(1, MAX_CARETS),
+        }
     }
-    width.max(1)
+}
+
+fn floor_char(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+fn ceil_char(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index += 1;
+    }
+    index
 }
 
 /// The diagnostics of one file, in the order they were found.

@@ -118,7 +118,6 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Node, Diagnostic> {
     if file.text.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::new(
             ErrorKind::FileTooLarge {
-                size: file.text.len(),
                 limit: MAX_FILE_BYTES,
             },
             file,

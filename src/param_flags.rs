@@ -145,7 +145,12 @@ pub fn resolve(
             (serde_json::Value::String(text), ParamTypeName::Datetime) => {
                 let at = DateTimeSpec::parse(text)
                     .and_then(|spec| spec.resolve(now))
-                    .ok_or_else(|| error(format!("`{text}` is not a date and time")))?;
+                    .ok_or_else(|| {
+                        error(format!(
+                            "`{text}` is not a date and time; {}",
+                            datetime::HINT
+                        ))
+                    })?;
                 serde_json::Value::String(datetime::format_rfc3339(at))
             }
             _ => value,

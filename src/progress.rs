@@ -9,6 +9,10 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::duration;
 use crate::engine::{AttemptOutcome, Event, Observer, StepStatus};
+// Every field below that came from input (a summary rendered from parameters, an AWS message, a log line) passes
+// through `line`: one line each, so a `\n` in a parameter cannot forge a progress line, and no ESC reaches the
+// terminal whether or not colors are on.
+use crate::terminal_text::line as clean;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
@@ -98,7 +102,7 @@ impl Observer for Progress {
                             .expect("a valid template"),
                     );
                     bar.set_prefix(step.clone());
-                    bar.set_message(summary.clone());
+                    bar.set_message(clean(summary).into_owned());
                     bar.enable_steady_tick(Duration::from_millis(100));
                     self.bars.lock().expect("bars").insert(step.clone(), bar);
                 }
@@ -125,17 +129,21 @@ impl Observer for Progress {
                     }
                     let status = status.map(|s| format!(" HTTP {s}")).unwrap_or_default();
                     self.line(&format!(
-                        "{} attempt  {} {operation} #{attempt} failed after {}: {code}{status}: {message}",
+                        "{} attempt  {} {} #{attempt} failed after {}: {}{status}: {}",
                         stamp(),
                         step_label(step, *item),
-                        duration::format_short(*elapsed)
+                        clean(operation),
+                        duration::format_short(*elapsed),
+                        clean(code),
+                        clean(message)
                     ));
                 }
                 AttemptOutcome::Ok { .. } if *attempt > 1 && self.style != Style::Quiet => {
                     self.line(&format!(
-                        "{} attempt  {} {operation} #{attempt} succeeded",
+                        "{} attempt  {} {} #{attempt} succeeded",
                         stamp(),
-                        step_label(step, *item)
+                        step_label(step, *item),
+                        clean(operation)
                     ));
                 }
                 AttemptOutcome::Ok { .. } => {}
@@ -166,25 +174,32 @@ impl Observer for Progress {
                 Style::Bars => {
                     if let Some(bar) = self.bars.lock().expect("bars").get(step) {
                         bar.set_message(format!(
-                            "waiting: {observed} (poll {polls}, {} left)",
+                            "waiting: {} (poll {polls}, {} left)",
+                            clean(observed),
                             duration::format_short(*remaining)
                         ));
                     }
                 }
                 Style::Lines => eprintln!(
-                    "{} wait     {} poll {polls}: {observed} ({} left)",
+                    "{} wait     {} poll {polls}: {} ({} left)",
                     stamp(),
                     step_label(step, *item),
+                    clean(observed),
                     duration::format_short(*remaining)
                 ),
                 Style::Quiet => {}
             },
             Event::Log { step, message } => {
-                self.line(&format!("{} log      {step}: {message}", stamp()))
+                self.line(&format!("{} log      {step}: {}", stamp(), clean(message)))
             }
             Event::ApprovalRequested { .. } => {}
             Event::Approved { step, by, how } => {
-                self.line(&format!("{} approved {step} by {by} via {how}", stamp()))
+                self.line(&format!(
+                    "{} approved {step} by {} via {}",
+                    stamp(),
+                    clean(by),
+                    clean(how)
+                ))
             }
             Event::StepFinished {
                 step,
@@ -213,7 +228,7 @@ impl Observer for Progress {
                 }
                 text.push(')');
                 if let Some(error) = error {
-                    text.push_str(&format!(": {error}"));
+                    text.push_str(&format!(": {}", clean(error)));
                 }
                 for change in changes {
                     text.push_str(&format!("\n           {}", change.line()));
@@ -222,7 +237,7 @@ impl Observer for Progress {
             }
             Event::StepReused { step, reason, .. } => {
                 if self.style != Style::Quiet {
-                    self.line(&format!("{} reused   {step}: {reason}", stamp()));
+                    self.line(&format!("{} reused   {step}: {}", stamp(), clean(reason)));
                 }
             }
             // Journal records: the attempt's end and the step's end already show on the terminal.

@@ -260,6 +260,9 @@ pub struct RawApprove {
     pub prompt: Option<Spanned<String>>,
     /// How long to wait for an answer. Default `1h`.
     pub timeout: Option<Spanned<String>>,
+    /// Where the `approve` key is written, for errors about the step being an approval at all.
+    #[schemars(skip)]
+    pub key_span: crate::source::Span,
 }
 
 /// A condition the run must meet to succeed.
@@ -512,7 +515,13 @@ impl FromNode for RawStep {
             verify: f.get("verify", cx),
             for_each: f.get("for_each", cx),
             concurrency: f.get("concurrency", cx),
-            approve: f.get("approve", cx),
+            approve: f.get("approve", cx).map(|approve: RawApprove| RawApprove {
+                key_span: f.key("approve").map_or(approve.key_span, |key| crate::source::Span {
+                    len: key.name.len(),
+                    ..key.span
+                }),
+                ..approve
+            }),
         })
     }
 }
@@ -597,6 +606,7 @@ impl FromNode for RawApprove {
         Some(RawApprove {
             prompt: f.require("prompt", "\"Proceed?\"", cx),
             timeout: f.get("timeout", cx),
+            key_span: node.span,
         })
     }
 }

@@ -72,6 +72,13 @@ impl SourceFile {
             .and_then(|stem| stem.to_str())
     }
 
+    /// The byte offset at which a 1-based line starts.
+    pub fn line_start(&self, line: u32) -> Option<usize> {
+        self.line_starts
+            .get((line as usize).checked_sub(1)?)
+            .copied()
+    }
+
     /// The text of a 1-based line, without its line break.
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let index = (line as usize).checked_sub(1)?;

@@ -3,6 +3,17 @@
 /// Renders rows under a header, each column as wide as its widest cell; the last column is not padded.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     let columns = header.len();
+    // A cell is one line of input-derived text (a description, an error): control characters and line breaks
+    // in it would redraw the terminal or forge rows.
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| crate::terminal_text::line(cell).into_owned())
+                .collect()
+        })
+        .collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (index, cell) in row.iter().enumerate().take(columns) {
@@ -39,5 +50,11 @@ mod tests {
             ],
         );
         assert_eq!(text, "A          B\nlong cell  x\ns          y\n");
+    }
+
+    #[test]
+    fn a_cell_cannot_forge_a_row_or_reach_the_terminal() {
+        let text = super::render(&["A"], &[vec!["x\nFAKE ROW\x1b[2J".into()]]);
+        assert_eq!(text, "A\nx\\nFAKE ROW\\e[2J\n");
     }
 }

@@ -14,6 +14,7 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 
 use crate::datetime::{self, DateTimeSpec};
 use crate::duration;
+use crate::nesting;
 
 /// The one environment runbooks are rendered in. Building it is cheap but not free, so it is shared.
 pub fn environment() -> &'static Environment<'static> {
@@ -74,6 +75,8 @@ pub fn single_expression(text: &str) -> Option<&str> {
 pub struct SyntaxError {
     pub message: String,
     pub range: Option<Range<usize>>,
+    /// The source nests deeper than [`nesting::MAX_DEPTH`]; minijinja never saw it.
+    pub too_deep: bool,
 }
 
 impl SyntaxError {
@@ -84,8 +87,29 @@ impl SyntaxError {
         SyntaxError {
             message,
             range: error.range(),
+            too_deep: false,
         }
     }
+
+    fn too_deep(found: nesting::TooDeep) -> SyntaxError {
+        SyntaxError {
+            message: format!("it nests deeper than {} levels", nesting::MAX_DEPTH),
+            range: Some(found.offset..found.offset + 1),
+            too_deep: true,
+        }
+    }
+}
+
+/// The error the renderer gives for a source the validator would have refused as too deep.
+fn too_deep_error(found: nesting::TooDeep) -> Error {
+    Error::new(
+        ErrorKind::InvalidOperation,
+        format!(
+            "the template nests deeper than {} levels (at byte {})",
+            nesting::MAX_DEPTH,
+            found.offset
+        ),
+    )
 }
 
 /// The dotted paths (`params.table`, `steps.describe.output.Table`) a template reads, globals left out.
@@ -93,10 +117,43 @@ pub fn template_references(source: &str) -> Result<BTreeSet<String>, SyntaxError
     if !is_template(source) {
         return Ok(BTreeSet::new());
     }
+    nesting::check_template(source).map_err(SyntaxError::too_deep)?;
+    if let Some((word, range)) = other_template_statement(source) {
+        return Err(SyntaxError {
+            message: format!(
+                "`{{% {word} %}}` reads another template, and a runbook's templates are strings of one file"
+            ),
+            range: Some(range),
+            too_deep: false,
+        });
+    }
     let template = environment()
         .template_from_str(source)
         .map_err(|e| SyntaxError::from_minijinja(&e))?;
     Ok(without_globals(template.undeclared_variables(true)))
+}
+
+/// The first `{% include %}`, `{% extends %}`, `{% import %}` or `{% from %}` tag: they compile, but there is
+/// no other template to read, so they could only fail when the step runs.
+fn other_template_statement(source: &str) -> Option<(&'static str, Range<usize>)> {
+    let mut from = 0;
+    while let Some(found) = source[from..].find("{%") {
+        let start = from + found;
+        let rest = source[start + 2..].trim_start_matches(['-', '+']).trim_start();
+        let word = rest
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .next()
+            .unwrap_or_default();
+        if let Some(known) = ["include", "extends", "import", "from"]
+            .into_iter()
+            .find(|known| *known == word)
+        {
+            let at = source.len() - rest.len();
+            return Some((known, at..at + word.len()));
+        }
+        from = start + 2;
+    }
+    None
 }
 
 /// The dotted paths every template inside a JSON value reads (a `vars` entry, a `with` block), added to `out`;
@@ -128,6 +185,7 @@ pub fn expression_references(source: &str) -> Result<BTreeSet<String>, SyntaxErr
         return Err(SyntaxError {
             message: "the expression is empty".into(),
             range: None,
+            too_deep: false,
         });
     }
     if source.contains("{{") || source.contains("{%") {
@@ -137,8 +195,10 @@ pub fn expression_references(source: &str) -> Result<BTreeSet<String>, SyntaxErr
                 .find("{{")
                 .or_else(|| source.find("{%"))
                 .map(|start| start..start + 2),
+            too_deep: false,
         });
     }
+    nesting::check_expression(source).map_err(SyntaxError::too_deep)?;
     let expression = environment()
         .compile_expression(source)
         .map_err(|e| SyntaxError::from_minijinja(&e))?;
@@ -162,6 +222,7 @@ pub fn render(source: &str, context: &Value) -> Result<Value, Error> {
     if let Some(expression) = single_expression(source) {
         return evaluate(expression, context);
     }
+    nesting::check_template(source).map_err(too_deep_error)?;
     crate::taint::begin();
     let rendered = environment().render_str(source, context);
     crate::taint::finish_text(rendered.as_deref().unwrap_or_default());
@@ -170,6 +231,8 @@ pub fn render(source: &str, context: &Value) -> Result<Value, Error> {
 
 /// Evaluates a bare expression.
 pub fn evaluate(source: &str, context: &Value) -> Result<Value, Error> {
+    // The validator refuses deeper sources; this keeps a worker's stack safe whatever reaches it.
+    nesting::check_expression(source).map_err(too_deep_error)?;
     crate::taint::begin();
     let value = environment().compile_expression(source)?.eval(context);
     crate::taint::finish_value(value.as_ref().unwrap_or(&Value::UNDEFINED));

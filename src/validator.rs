@@ -24,6 +24,12 @@ use crate::source::{SourceFile, Span};
 use crate::suggest;
 use crate::template::{self, SyntaxError};
 
+mod limits;
+
+pub use limits::MAX_DURATION;
+
+use limits::SuggestionKind;
+
 /// Most steps a runbook may have; far beyond any procedure a person reviews, small enough to bound memory.
 pub const MAX_STEPS: usize = 100_000;
 
@@ -55,6 +61,7 @@ static OUTPUT_NAME: LazyLock<Regex> =
 
 /// Reads, parses and validates one runbook file.
 pub fn load(file: &Arc<SourceFile>) -> Result<Runbook, Vec<Diagnostic>> {
+    crate::yaml_screen::screen(file)?;
     let root = node::parse(file).map_err(|diagnostic| vec![diagnostic])?;
     let mut cx = Diagnostics::new(file);
     if let Some(count) = root.get("steps").and_then(|steps| match &steps.value {
@@ -115,6 +122,8 @@ struct Validator<'a> {
     /// Output names per main step, for `steps.<id>.<name>`.
     step_outputs: Vec<Vec<String>>,
     needs: Vec<Vec<usize>>,
+    /// "Did you mean" searches done so far, per [`SuggestionKind`].
+    suggestions: [usize; limits::SUGGESTION_KINDS],
 }
 
 impl<'a> Validator<'a> {
@@ -127,6 +136,7 @@ impl<'a> Validator<'a> {
             step_ids: HashMap::new(),
             step_outputs: Vec::new(),
             needs: Vec::new(),
+            suggestions: [0; limits::SUGGESTION_KINDS],
         }
     }
 
@@ -699,11 +709,16 @@ impl<'a> Validator<'a> {
                 match self.step_ids.get(&need.value) {
                     Some(&target) => self.needs[index].push(target),
                     None => {
-                        let hint = suggest::did_you_mean(
-                            &need.value,
-                            self.step_ids.keys().map(String::as_str),
-                        )
-                        .unwrap_or_else(|| "`needs` lists ids of steps in `steps`".to_string());
+                        let hint = self
+                            .may_suggest(SuggestionKind::Need)
+                            .then(|| {
+                                suggest::did_you_mean(
+                                    &need.value,
+                                    self.step_ids.keys().map(String::as_str),
+                                )
+                            })
+                            .flatten()
+                            .unwrap_or_else(|| "`needs` lists ids of steps in `steps`".to_string());
                         self.cx
                             .error(
                                 ErrorKind::UnknownNeed {
@@ -827,8 +842,9 @@ impl<'a> Validator<'a> {
             .when
             .as_ref()
             .map(|when| self.expression(when, base, context));
-        let for_each = raw.for_each.as_ref().map(|items| {
-            let items = self.expression(items, base, context);
+        let for_each = raw.for_each.as_ref().map(|written| {
+            let items = self.expression(written, base, context);
+            self.constant_for_each(written);
             let concurrency = match &raw.concurrency {
                 Some(c) if c.value == 0 || c.value > 1000 => {
                     self.error(
@@ -855,7 +871,11 @@ impl<'a> Validator<'a> {
 
         let kind = match (&raw.action, &raw.approve) {
             (Some(_), Some(approve)) => {
-                let span = approve.prompt.as_ref().map_or(id.span, |p| p.span);
+                let span = if approve.key_span.is_known() {
+                    approve.key_span
+                } else {
+                    id.span
+                };
                 self.error(
                     ErrorKind::ActionAndApprove {
                         step: id.value.clone(),
@@ -968,6 +988,7 @@ impl<'a> Validator<'a> {
         let with = match &raw.with {
             Some(node) => {
                 self.members(spec, node, raw.id.as_ref().map_or(Span::NONE, |i| i.span));
+                self.literal_members(spec, node);
                 self.templates_in(node, with_scope, context);
                 node.to_json()
             }
@@ -1192,7 +1213,11 @@ impl<'a> Validator<'a> {
         if let Some(spec) = registry::lookup(&action.value) {
             return Some(spec);
         }
-        let names: Vec<&'static str> = registry::all().map(|spec| spec.name).collect();
+        let names: Vec<&'static str> = if self.may_suggest(SuggestionKind::Action) {
+            registry::all().map(|spec| spec.name).collect()
+        } else {
+            Vec::new()
+        };
         let hint = names
             .iter()
             .find(|name| name.eq_ignore_ascii_case(&action.value))
@@ -1350,7 +1375,7 @@ impl<'a> Validator<'a> {
                 );
                 default
             }
-            Some(parsed) => parsed,
+            Some(parsed) => self.bounded_duration(text, parsed),
             None => {
                 self.error(
                     ErrorKind::InvalidDuration {
@@ -1403,6 +1428,18 @@ impl<'a> Validator<'a> {
             .range
             .clone()
             .map_or(span, |range| self.inner_span(source, span, range));
+        if error.too_deep {
+            let what = if is_expression { "expression" } else { "template" };
+            self.error(
+                ErrorKind::ExpressionTooDeep {
+                    what,
+                    limit: crate::nesting::MAX_DEPTH,
+                },
+                at,
+            )
+            .set_hint("every `not`, filter, member access, operator and bracket adds a level; split the work into `vars` or several steps");
+            return;
+        }
         let kind = if is_expression {
             ErrorKind::ExpressionSyntax {
                 message: error.message.clone(),
@@ -1436,7 +1473,15 @@ impl<'a> Validator<'a> {
         } else {
             text[from..].find('\n').map_or(text.len(), |n| from + n)
         };
-        match text.get(from..until).and_then(|scalar| scalar.find(needle)) {
+        // Where the whole source stands in the scalar as written (a plain or simply quoted scalar) places the range
+        // exactly; otherwise (escapes, folding) the first occurrence of the range's text is the best guess.
+        let found = text.get(from..until).and_then(|scalar| {
+            scalar
+                .find(source)
+                .map(|base| base + start)
+                .or_else(|| scalar.find(needle))
+        });
+        match found {
             Some(found) => Span {
                 len: needle.len(),
                 ..self.file.span_at(from + found)

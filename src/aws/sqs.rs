@@ -203,9 +203,18 @@ pub fn move_messages(
             .map(str::to_string);
         let filter = match &filter_source {
             Some(source) => Some(
-                crate::template::environment()
+                crate::nesting::check_expression(source)
+                    .map_err(|_| {
+                        invalid(format!(
+                            "`Filter` nests deeper than {} levels",
+                            crate::nesting::MAX_DEPTH
+                        ))
+                    })
+                    .and_then(|()| {
+                        crate::template::environment()
                     .compile_expression(source)
-                    .map_err(|error| invalid(format!("`Filter: {source}`: {error}")))?,
+                            .map_err(|error| invalid(format!("`Filter: {source}`: {error}")))
+                    })?,
             ),
             None => None,
         };

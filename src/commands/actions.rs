@@ -17,7 +17,7 @@ pub fn run(name: Option<&str>, format: TextOrJson) -> i32 {
                 if service.is_empty() {
                     let hint = suggest::did_you_mean(name, registry::all().map(|s| s.name))
                         .unwrap_or_else(|| "`runbook actions` lists them all".to_string());
-                    eprintln!("runbook: no action or service `{name}`; {hint}");
+                    crate::say!("runbook: no action or service `{name}`; {hint}");
                     return exit::USAGE;
                 }
                 service
@@ -25,7 +25,7 @@ pub fn run(name: Option<&str>, format: TextOrJson) -> i32 {
         },
     };
     match format {
-        TextOrJson::Json => print(&format!(
+        TextOrJson::Json => crate::cli::print_json(&format!(
             "{}\n",
             serde_json::to_string_pretty(&selected).expect("JSON")
         )),

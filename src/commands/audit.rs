@@ -93,14 +93,14 @@ fn with_run(state: &StateDir, wanted: &str, then: impl FnOnce(&str, &str) -> i32
     let id = match state.find_run(wanted) {
         Ok(id) => id,
         Err(error) => {
-            eprintln!("runbook audit: {error}");
+            crate::say!("runbook audit: {error}");
             return exit::USAGE;
         }
     };
-    match std::fs::read_to_string(state.journal(&id)) {
+    match crate::journal::store::read_journal(&state.journal(&id)) {
         Ok(text) => then(&id, &text),
         Err(error) => {
-            eprintln!(
+            crate::say!(
                 "runbook audit: cannot read {}: {error}",
                 state.journal(&id).display()
             );
@@ -128,13 +128,13 @@ fn list(state: &StateDir, format: ShowFormat) -> i32 {
         })
         .collect();
     match format {
-        ShowFormat::Json => print(&format!(
+        ShowFormat::Json => crate::cli::print_json(&format!(
             "{}\n",
             serde_json::to_string_pretty(&summaries).expect("summaries serialize")
         )),
         ShowFormat::Text => {
             if summaries.is_empty() {
-                eprintln!("runbook audit: no runs in {}", state.runs().display());
+                crate::say!("runbook audit: no runs in {}", state.runs().display());
                 return exit::OK;
             }
             let rows: Vec<Vec<String>> = summaries
@@ -178,7 +178,7 @@ fn show(id: &str, text: &str, format: ShowFormat) -> i32 {
                 .iter()
                 .map(|e| serde_json::Value::Object(e.fields.clone()))
                 .collect();
-            print(&format!(
+            crate::cli::print_json(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&records).expect("records serialize")
             ));
@@ -252,14 +252,14 @@ fn verify(
         let check = runtime.block_on(async {
             let aws = crate::aws::Aws::load(settings).await;
             if let Err(error) = &aws {
-                eprintln!("runbook audit: signatures cannot be checked: {error}");
+                crate::say!("runbook audit: signatures cannot be checked: {error}");
             }
             signature::check(&entries, aws.as_ref().ok(), pinned).await
         });
         verification.add_signatures(check);
     }
     match format {
-        ShowFormat::Json => print(&format!(
+        ShowFormat::Json => crate::cli::print_json(&format!(
             "{}\n",
             serde_json::to_string_pretty(&verification).expect("verifications serialize")
         )),

@@ -8,8 +8,9 @@ use crate::validator;
 pub fn run(context: &Context, format: TextOrJson) -> i32 {
     let mut rows = Vec::new();
     let mut json = Vec::new();
+    eprint!("{}", crate::catalog::skipped_notes(&context.catalog.skipped()));
     for (name, location) in context.catalog.all() {
-        let loaded = location.read().map_err(|e| e.to_string()).and_then(|file| {
+        let loaded = location.read().map_err(|d| d.kind.to_string()).and_then(|file| {
             validator::load(&file).map_err(|diagnostics| {
                 format!(
                     "invalid: {} errors, see `runbook validate`",
@@ -48,11 +49,11 @@ pub fn run(context: &Context, format: TextOrJson) -> i32 {
         }
     }
     match format {
-        TextOrJson::Json => print(&format!(
+        TextOrJson::Json => crate::cli::print_json(&format!(
             "{}\n",
             serde_json::to_string_pretty(&json).expect("JSON")
         )),
-        TextOrJson::Text if rows.is_empty() => eprintln!("runbook: no runbooks found"),
+        TextOrJson::Text if rows.is_empty() => crate::say!("runbook: no runbooks found"),
         TextOrJson::Text => print(&table::render(
             &["NAME", "SEVERITY", "DESCRIPTION", "PARAMETERS"],
             &rows,

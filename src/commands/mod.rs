@@ -15,8 +15,6 @@ pub mod show;
 pub mod unlock;
 pub mod validate;
 
-use std::sync::Arc;
-
 use crate::cli::{Context, exit};
 use crate::diagnostic::Diagnostic;
 use crate::runbook::Runbook;
@@ -32,11 +30,11 @@ pub fn load_named(context: &Context, name: &str) -> Result<Runbook, i32> {
             message.push_str(&format!("; {hint}"));
         }
         message.push_str("\n  = hint: `runbook list` shows the runbooks found in --dir, RUNBOOK_PATH, ./runbooks and built in");
-        eprintln!("{message}");
+        crate::say!("{message}");
         return Err(exit::USAGE);
     };
-    let file = location.read().map_err(|error| {
-        eprintln!("runbook: cannot read {}: {error}", location.display());
+    let file = location.read().map_err(|diagnostic| {
+        print_diagnostics(context, &[diagnostic]);
         exit::USAGE
     })?;
     validator::load(&file).map_err(|diagnostics| {
@@ -45,28 +43,22 @@ pub fn load_named(context: &Context, name: &str) -> Result<Runbook, i32> {
     })
 }
 
+/// Most diagnostics printed for one file: a generated file with 100,000 mistakes needs the first few fixed, not a
+/// screenful per mistake (`--format json` lists them all).
+pub const MAX_PRINTED_DIAGNOSTICS: usize = 50;
+
 pub fn print_diagnostics(context: &Context, diagnostics: &[Diagnostic]) {
     let mut text = String::new();
-    for diagnostic in diagnostics {
+    for diagnostic in diagnostics.iter().take(MAX_PRINTED_DIAGNOSTICS) {
         text.push_str(&diagnostic.render(context.color));
         text.push('\n');
     }
-    eprint!("{text}");
-}
-
-/// Reads a file for validation, turning an I/O failure into a diagnostic.
-pub fn read_source(path: &std::path::Path) -> Result<Arc<crate::source::SourceFile>, Diagnostic> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(crate::source::SourceFile::new(path, text)),
-        Err(error) => {
-            let file = crate::source::SourceFile::new(path, String::new());
-            Err(Diagnostic::new(
-                crate::diagnostic::ErrorKind::Unreadable {
-                    message: error.to_string(),
-                },
-                &file,
-                crate::source::Span::NONE,
-            ))
-        }
+    if let Some(more) = diagnostics.len().checked_sub(MAX_PRINTED_DIAGNOSTICS).filter(|n| *n > 0) {
+        let file = diagnostics[0].file.display_path();
+        text.push_str(&format!(
+            "... and {more} more errors in {} (`runbook validate --format json` lists them all)\n\n",
+            crate::terminal_text::line(&file)
+        ));
     }
+    eprint!("{text}");
 }

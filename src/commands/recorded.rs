@@ -74,7 +74,7 @@ pub async fn operator(aws: Option<&Aws>) -> Operator {
                 operator.aws_account = text("Account");
             }
             Err(error) => {
-                eprintln!("runbook: warning: cannot tell the AWS caller identity: {error}")
+                crate::say!("runbook: warning: cannot tell the AWS caller identity: {error}")
             }
         }
     }
@@ -160,7 +160,7 @@ pub fn watch_lock(
             let why = receiver.borrow_and_update().clone();
             if let Some(why) = why {
                 progress.suspend(|| {
-                    eprintln!(
+                    crate::say!(
                         "runbook: lock `{key_text}` was lost: {why}; starting no further step"
                     )
                 });
@@ -169,7 +169,7 @@ pub fn watch_lock(
                     detail: why.clone(),
                 };
                 if let Err(error) = journal.write(&record) {
-                    eprintln!("runbook: cannot journal the lost lock: {error}");
+                    crate::say!("runbook: cannot journal the lost lock: {error}");
                 }
                 let _ = noticed.set(why);
                 let _ = cancel.send(true);
@@ -292,7 +292,7 @@ pub async fn finish(
         duration_ms: started.elapsed().as_millis() as u64,
     };
     if let Err(error) = journal.write(&record) {
-        eprintln!(
+        crate::say!(
             "runbook: cannot write the last journal record to {}: {error}",
             journal.path().display()
         );
@@ -300,7 +300,7 @@ pub async fn finish(
     if let Some(signer) = signer
         && let Err(error) = signer.sign_head(journal, signature::AT_RUN_END).await
     {
-        eprintln!(
+        crate::say!(
             "runbook: warning: the journal was not signed at its end: {error}; `audit verify` will report its \
              last records as unsigned"
         );
@@ -313,19 +313,19 @@ pub async fn finish(
         match aws {
             Some(aws) => {
                 if let Err(error) = upload(aws, target, &report.run_id, journal.path()).await {
-                    eprintln!("runbook: the journal was not uploaded: {error}");
+                    crate::say!("runbook: the journal was not uploaded: {error}");
                     upload_failed = true;
                 }
             }
             None => {
-                eprintln!(
+                crate::say!(
                     "runbook: the journal was not uploaded: --audit-s3 needs AWS configuration"
                 );
                 upload_failed = true;
             }
         }
     }
-    eprintln!(
+    crate::say!(
         "runbook: run {} journaled in {}",
         report.run_id,
         journal.path().display()

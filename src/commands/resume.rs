@@ -62,7 +62,7 @@ pub struct ResumeArgs {
 }
 
 fn fail(message: impl std::fmt::Display) -> i32 {
-    eprintln!("runbook resume: {message}");
+    crate::say!("runbook resume: {message}");
     exit::USAGE
 }
 
@@ -73,7 +73,7 @@ pub fn run(context: &Context, args: ResumeArgs) -> i32 {
         Err(error) => return fail(error),
     };
     let path = state.journal(&run_id);
-    let text = match std::fs::read_to_string(&path) {
+    let text = match store::read_journal(&path) {
         Ok(text) => text,
         Err(error) => return fail(format!("cannot read {}: {error}", path.display())),
     };

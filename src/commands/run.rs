@@ -347,7 +347,7 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
     let params = match param_flags::resolve(&runbook, &matches, started_at) {
         Ok(values) => values,
         Err(error) => {
-            eprintln!("runbook {}: {error}", verb.name());
+            crate::say!("runbook {}: {error}", verb.name());
             return exit::USAGE;
         }
     };
@@ -360,7 +360,7 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
     ) {
         Ok(flags) => flags,
         Err(error) => {
-            eprintln!("runbook {}: {error}", verb.name());
+            crate::say!("runbook {}: {error}", verb.name());
             return exit::USAGE;
         }
     };
@@ -414,14 +414,14 @@ async fn execute(
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let signs = flags.recording.audit_kms_key.is_some();
     if signs && flags.mode == Mode::Offline {
-        eprintln!("runbook: --audit-kms-key needs AWS, and an offline plan makes no AWS call");
+        crate::say!("runbook: --audit-kms-key needs AWS, and an offline plan makes no AWS call");
         return exit::USAGE;
     }
     let aws = if (needs_aws(&runbook) || signs) && flags.mode != Mode::Offline {
         match Aws::load(&flags.aws).await {
             Ok(aws) => Some(Arc::new(aws)),
             Err(error) => {
-                eprintln!("runbook: {error}");
+                crate::say!("runbook: {error}");
                 return exit::USAGE;
             }
         }
@@ -447,7 +447,7 @@ async fn execute(
             .map(|s| s.id.as_str())
             .collect();
         if !interactive {
-            eprintln!(
+            crate::say!(
                 "runbook run: {} writes (steps: {}); pass --yes to run it without a terminal, or review it first with `runbook plan {}`",
                 runbook.name,
                 writes.join(", "),
@@ -482,7 +482,7 @@ async fn execute(
     let lock_key = match engine::render_lock_key(&runbook, &params, &run_id, started_at) {
         Ok(key) => key,
         Err(error) => {
-            eprintln!("runbook {}: {error}", flags.mode.as_str());
+            crate::say!("runbook {}: {error}", flags.mode.as_str());
             return exit::USAGE;
         }
     };
@@ -499,14 +499,14 @@ async fn execute(
     let signer = match recorded::signer(&flags.recording, aws.as_ref(), &run_id).await {
         Ok(signer) => signer,
         Err(error) => {
-            eprintln!("runbook: {error}; nothing was sent");
+            crate::say!("runbook: {error}; nothing was sent");
             return exit::USAGE;
         }
     };
     let journal = match Journal::create(&flags.recording.state.journal(&run_id)) {
         Ok(journal) => Arc::new(journal),
         Err(error) => {
-            eprintln!(
+            crate::say!(
                 "runbook: cannot create the audit journal in {}: {error}; nothing was sent",
                 flags.recording.state.runs().display()
             );
@@ -531,11 +531,11 @@ async fn execute(
         signing_key: signer.as_ref().map(|signer| signer.key().to_string()),
     };
     if let Err(error) = recorded::write_or_fail(&journal, &started) {
-        eprintln!("runbook: {error}");
+        crate::say!("runbook: {error}");
         return exit::USAGE;
     }
     if let Err(error) = recorded::sign_start(&journal, signer.as_ref()).await {
-        eprintln!("runbook: {error}; nothing was sent");
+        crate::say!("runbook: {error}; nothing was sent");
         return exit::USAGE;
     }
 
@@ -602,7 +602,10 @@ pub(super) fn progress_style(flags: &Flags) -> Style {
 
 /// Shows the plan and asks for `yes`.
 pub(super) fn confirm_writes(runbook: &Runbook, plan: &RunReport, writes: usize) -> bool {
-    eprint!("\n{}", plan_view::text(plan));
+    eprint!(
+        "\n{}",
+        crate::terminal_text::block(&plan_view::text(plan))
+    );
     eprint!(
         "\nRun {} with these {writes} writes? Only 'yes' is accepted: ",
         runbook.name
@@ -611,14 +614,14 @@ pub(super) fn confirm_writes(runbook: &Runbook, plan: &RunReport, writes: usize)
     let mut answer = String::new();
     let _ = std::io::stdin().lock().read_line(&mut answer);
     if answer.trim() != "yes" {
-        eprintln!("runbook run: not confirmed; nothing was written");
+        crate::say!("runbook run: not confirmed; nothing was written");
         return false;
     }
     true
 }
 
 pub(super) fn lock_refused(error: &crate::lock::LockError) -> i32 {
-    eprintln!("runbook: {error}; nothing was sent");
+    crate::say!("runbook: {error}; nothing was sent");
     match error {
         crate::lock::LockError::Held { .. } | crate::lock::LockError::Unreadable { .. } => {
             exit::LOCKED
@@ -685,11 +688,11 @@ pub(super) async fn watch_signals(
             _ = terminated => {}
         }
         if *cancel.borrow() {
-            progress.suspend(|| eprintln!("runbook: second interrupt, exiting now"));
+            progress.suspend(|| crate::say!("runbook: second interrupt, exiting now"));
             std::process::exit(exit::INTERRUPTED);
         }
         progress.suspend(|| {
-            eprintln!("runbook: interrupted; letting in-flight calls finish, starting nothing new (again to exit now)")
+            crate::say!("runbook: interrupted; letting in-flight calls finish, starting nothing new (again to exit now)")
         });
         let _ = cancel.send(true);
     }
@@ -697,7 +700,7 @@ pub(super) async fn watch_signals(
 
 pub(super) fn print_result(flags: &Flags, report: &RunReport) {
     match flags.format.as_str() {
-        "json" => print(&format!(
+        "json" => crate::cli::print_json(&format!(
             "{}\n",
             serde_json::to_string_pretty(report).expect("reports serialize")
         )),

@@ -1,7 +1,7 @@
 //! `runbook schema`: the JSON Schema of the format, generated from the raw model. `schemas/runbook.schema.json`
 //! is this output, checked in; a test fails when the two differ.
 
-use crate::cli::{exit, print};
+use crate::cli::{exit, print_json};
 
 /// The schema exactly as checked in.
 pub fn text() -> String {
@@ -11,6 +11,6 @@ pub fn text() -> String {
 }
 
 pub fn run() -> i32 {
-    print(&text());
+    print_json(&text());
     exit::OK
 }

@@ -35,7 +35,7 @@ pub struct UnlockArgs {
 
 pub fn run(context: &Context, args: UnlockArgs) -> i32 {
     if args.reason.trim().is_empty() {
-        eprintln!("runbook unlock: --reason must say why");
+        crate::say!("runbook unlock: --reason must say why");
         return exit::USAGE;
     }
     let state = StateDir::resolve(context.state_dir.as_deref());
@@ -52,7 +52,7 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
     let log = match Journal::append_to(&state.unlocks()) {
         Ok((log, _)) => log,
         Err(error) => {
-            eprintln!(
+            crate::say!(
                 "runbook unlock: cannot write the unlock log {}: {error}; the lock was left as it is",
                 state.unlocks().display()
             );
@@ -69,7 +69,7 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
         {
             Ok(aws) => Some(aws),
             Err(error) => {
-                eprintln!("runbook unlock: {error}");
+                crate::say!("runbook unlock: {error}");
                 return exit::USAGE;
             }
         },
@@ -86,7 +86,7 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
                 )
             }
             Err(error) => {
-                eprintln!("runbook unlock: cannot read lock `{key}` in {table_name}: {error}");
+                crate::say!("runbook unlock: cannot read lock `{key}` in {table_name}: {error}");
                 return exit::FAILED;
             }
         },
@@ -104,7 +104,7 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
     if let (Standing::Held(owner), Some(why)) = (&standing, &running)
         && !args.force
     {
-        eprintln!(
+        crate::say!(
             "runbook unlock: lock `{key}` is held by {owner}, and {why}; stop that run first (Ctrl-C lets it end \
              cleanly), or pass --force to take the lock away (that run then starts no further step and exits 5)"
         );
@@ -118,7 +118,7 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
         _ => local::remove(&state.locks(), key).map_err(|error| error.to_string()),
     };
     if let Err(error) = removed {
-        eprintln!("runbook unlock: cannot remove lock `{key}`: {error}");
+        crate::say!("runbook unlock: cannot remove lock `{key}`: {error}");
         return exit::FAILED;
     }
     let record = Record::Unlocked {
@@ -137,22 +137,22 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
         forced: running.is_some(),
     };
     if let Err(error) = log.write(&record) {
-        eprintln!(
+        crate::say!(
             "runbook unlock: the lock was removed but the unlock log {} could not be written: {error}",
             state.unlocks().display()
         );
         return exit::FAILED;
     }
     match standing {
-        Standing::Held(owner) if running.is_some() => eprintln!(
+        Standing::Held(owner) if running.is_some() => crate::say!(
             "runbook unlock: removed lock `{key}` held by {owner} although it was running (--force); it starts no \
              further step"
         ),
-        Standing::Held(owner) => eprintln!("runbook unlock: removed lock `{key}` held by {owner}"),
-        Standing::Unreadable(detail) => eprintln!(
+        Standing::Held(owner) => crate::say!("runbook unlock: removed lock `{key}` held by {owner}"),
+        Standing::Unreadable(detail) => crate::say!(
             "runbook unlock: removed lock `{key}`, whose record named no holder ({detail})"
         ),
-        Standing::Free => eprintln!("runbook unlock: lock `{key}` was not held; recorded anyway"),
+        Standing::Free => crate::say!("runbook unlock: lock `{key}` was not held; recorded anyway"),
     }
     exit::OK
 }

@@ -4,28 +4,27 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::{self, Location};
 use crate::cli::{Context, TextOrJson, exit, print};
-use crate::commands::{print_diagnostics, read_source};
+use crate::commands::print_diagnostics;
 use crate::validator;
 
 pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
-    let locations = match targets(context, paths) {
-        Ok(locations) => locations,
+    let (locations, skipped) = match targets(context, paths) {
+        Ok(found) => found,
         Err(message) => {
-            eprintln!("runbook: {message}");
+            crate::say!("runbook: {message}");
             return exit::USAGE;
         }
     };
+    if format == TextOrJson::Text {
+        eprint!("{}", catalog::skipped_notes(&skipped));
+    }
     let mut reports = Vec::new();
     let mut error_count = 0;
     for location in &locations {
-        let loaded = match location {
-            Location::File(path) => read_source(path).map_err(|d| vec![d]),
-            // Embedded text is already in memory; reading it cannot fail.
-            Location::Embedded { .. } => {
-                Ok(location.read().expect("embedded runbooks are in memory"))
-            }
-        }
-        .and_then(|file| validator::load(&file));
+        let loaded = location
+            .read()
+            .map_err(|d| vec![d])
+            .and_then(|file| validator::load(&file));
         match loaded {
             Ok(runbook) => {
                 reports.push((location.display(), Some(runbook.steps.len()), Vec::new()))
@@ -48,8 +47,12 @@ pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
                     })
                 })
                 .collect();
-            let report = serde_json::json!({ "valid": error_count == 0, "error_count": error_count, "files": files });
-            print(&format!(
+            let skipped: Vec<serde_json::Value> = skipped
+                .iter()
+                .map(|(path, kind)| serde_json::json!({ "file": path.display().to_string(), "kind": kind }))
+                .collect();
+            let report = serde_json::json!({ "valid": error_count == 0, "error_count": error_count, "files": files, "skipped": skipped });
+            crate::cli::print_json(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&report).expect("JSON")
             ));
@@ -73,7 +76,7 @@ pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
             print(&out);
             if error_count > 0 {
                 let files = reports.iter().filter(|(_, _, d)| !d.is_empty()).count();
-                eprintln!(
+                crate::say!(
                     "runbook: {} in {files} of {}",
                     plural(error_count, "error"),
                     plural(reports.len(), "runbook")
@@ -88,28 +91,35 @@ pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
     }
 }
 
-/// The files to check: the given paths (folders expanded), else the runbook folders, else the built-in runbooks.
-fn targets(context: &Context, paths: &[PathBuf]) -> Result<Vec<Location>, String> {
+/// Folder entries left out of a scan, with what they are.
+type Skipped = Vec<(PathBuf, &'static str)>;
+
+/// The files to check: the given paths (folders expanded), else the runbook folders, else the built-in runbooks;
+/// and what the folder scans left out.
+fn targets(context: &Context, paths: &[PathBuf]) -> Result<(Vec<Location>, Skipped), String> {
+    let mut locations = Vec::new();
+    let mut skipped = Vec::new();
     if paths.is_empty() {
         let dirs = context.catalog.local_dirs();
         if dirs.is_empty() {
-            return Ok(context.catalog.all().into_values().collect());
+            return Ok((context.catalog.all().into_values().collect(), skipped));
         }
-        return Ok(dirs
-            .into_iter()
-            .flat_map(catalog::runbook_files)
-            .map(Location::File)
-            .collect());
+        for dir in dirs {
+            let scan = catalog::runbook_files(dir);
+            locations.extend(scan.files.into_iter().map(Location::File));
+            skipped.extend(scan.skipped);
+        }
+        return Ok((locations, skipped));
     }
-    let mut locations = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let files = catalog::runbook_files(path);
-            if files.is_empty() {
+            let scan = catalog::runbook_files(path);
+            if scan.files.is_empty() && scan.skipped.is_empty() {
                 return Err(format!("no .yaml or .yml files in {}", path.display()));
             }
-            locations.extend(files.into_iter().map(Location::File));
-        } else if path.exists() || Path::new(path).extension().is_some() {
+            locations.extend(scan.files.into_iter().map(Location::File));
+            skipped.extend(scan.skipped);
+        } else if path.symlink_metadata().is_ok() || Path::new(path).extension().is_some() {
             locations.push(Location::File(path.clone()));
         } else {
             match context.catalog.find(&path.to_string_lossy()) {
@@ -123,7 +133,7 @@ fn targets(context: &Context, paths: &[PathBuf]) -> Result<Vec<Location>, String
             }
         }
     }
-    Ok(locations)
+    Ok((locations, skipped))
 }
 
 fn plural(count: usize, noun: &str) -> String {

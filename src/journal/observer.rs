@@ -65,7 +65,7 @@ impl Observer for JournalObserver {
             // may announce an AWS call; stopping the process here is what keeps that call unsent. The journal
             // stays valid up to its last line, and the lock file names a dead process, so `runbook resume`
             // continues once the disk is writable again.
-            eprintln!(
+            crate::say!(
                 "runbook: cannot write the audit journal {}: {error}; stopping before anything else is sent. \
                  Free the disk and continue with `runbook resume`",
                 self.journal.path().display()

@@ -159,7 +159,7 @@ impl crate::engine::Approver for SigningApprover {
         );
         Box::pin(async move {
             if let Err(error) = signer.sign_head(&journal, AT_GATE).await {
-                eprintln!(
+                crate::say!(
                     "runbook: warning: the journal was not signed at gate {}: {error}",
                     approval.step
                 );

@@ -163,12 +163,46 @@ fn symlink_refused(path: &Path) -> std::io::Error {
     )
 }
 
-/// Reads a state file (a lock) without following a symbolic link in its place.
+/// Largest lock file read: a lock record is a few hundred bytes.
+const MAX_LOCK_BYTES: usize = 64 * 1024;
+/// Largest journal read: a 100,000-step run journals a few hundred megabytes at most.
+pub const MAX_JOURNAL_BYTES: usize = 1024 * 1024 * 1024;
+
+/// Reads a state file (a lock) without following a symbolic link in its place; a FIFO or device planted there is
+/// refused before it is opened, and at most a lock's worth of bytes is read.
 pub fn read_no_follow(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut text = String::new();
-    open_no_follow(path, OpenOptions::new().read(true))?.read_to_string(&mut text)?;
-    Ok(text)
+    if let Ok(metadata) = std::fs::symlink_metadata(path)
+        && !metadata.file_type().is_symlink()
+    {
+        check_regular(path, &metadata)?;
+    }
+    let file = open_no_follow(path, OpenOptions::new().read(true))?;
+    crate::input_file::read_bounded(file, MAX_LOCK_BYTES).map_err(|error| as_io(path, error))
+}
+
+/// Reads a journal, bounded and refusing anything but a regular file (`audit verify` of a FIFO would hang).
+pub fn read_journal(path: &Path) -> std::io::Result<String> {
+    crate::input_file::read_text(path, MAX_JOURNAL_BYTES).map_err(|error| as_io(path, error))
+}
+
+fn check_regular(path: &Path, metadata: &std::fs::Metadata) -> std::io::Result<()> {
+    match crate::input_file::kind_name(metadata) {
+        Some(kind) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{} is {kind}, not a regular file", path.display()),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn as_io(path: &Path, error: crate::input_file::ReadError) -> std::io::Error {
+    match error {
+        crate::input_file::ReadError::Io(error) => error,
+        other => std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {other}", path.display()),
+        ),
+    }
 }
 
 /// One line of `runbook audit list`.
@@ -187,7 +221,7 @@ pub struct RunSummary {
 
 /// Reads a journal's complete records in order (what a crash leaves is valid up to its last complete line).
 pub fn read_entries(path: &Path) -> std::io::Result<Vec<chain::Entry>> {
-    let text = std::fs::read_to_string(path)?;
+    let text = read_journal(path)?;
     let (lines, _) = chain::complete_lines(&text);
     Ok(lines
         .iter()

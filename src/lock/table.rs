@@ -204,7 +204,7 @@ impl TableLock {
         if let Err(error) = put(&self.aws, input).await
             && error.code != "ConditionalCheckFailedException"
         {
-            eprintln!(
+            crate::say!(
                 "runbook: warning: could not release lock `{}` in {}: {error}; it expires by itself within {}s",
                 self.key,
                 self.table,
@@ -243,7 +243,7 @@ async fn heartbeat(
                 return;
             }
             Err(error) => {
-                eprintln!("runbook: warning: could not renew lock `{key}` in {table}: {error}");
+                crate::say!("runbook: warning: could not renew lock `{key}` in {table}: {error}");
                 if epoch_now() - renewed >= ttl.as_secs() as i64 {
                     let _ = lost.send(Some(format!(
                         "it could not be renewed for {}s and has expired; another run may hold it now",
