@@ -225,9 +225,49 @@ mod tests {
         assert_eq!(check_expression(&format!("'{}'", "|.".repeat(5000))), Ok(()));
     }
 
+    /// The margin: four times the limit, in every shape, compiles and evaluates (minijinja, our check bypassed) on
+    /// a thread with a tokio worker's default stack of 2 MiB, in a debug build with its large frames. (It
+    /// overflows between eight and sixteen times the limit.)
+    #[test]
+    fn the_engine_evaluates_far_past_the_limit_on_a_worker_stack() {
+        let depth = 4 * MAX_DEPTH;
+        let evaluated = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let environment = crate::template::environment();
+                let context = crate::template::from_json_value(
+                    &serde_json::json!({"params": {"force": true, "a": "x"}}),
+                );
+                let shapes = [
+                    format!("{}params.force", "not ".repeat(depth)),
+                    format!("'x'{}", " | upper".repeat(depth)),
+                    format!("params{}", ".a".repeat(depth)),
+                    format!("{}1{}", "(".repeat(depth), ")".repeat(depth)),
+                    format!("1{}", " + 1".repeat(depth)),
+                ];
+                for source in &shapes {
+                    // Errors (undefined members, parser limits) are fine; a stack overflow aborts the test.
+                    let _ = environment
+                        .compile_expression(source)
+                        .map(|expression| expression.eval(&context));
+                    let _ = environment.render_str(&format!("{{{{ {source} }}}}"), &context);
+                }
+                let nots = environment
+                    .compile_expression(&shapes[0])
+                    .and_then(|expression| expression.eval(&context));
+                nots.map(|value| value.is_true())
+            })
+            .expect("spawn")
+            .join()
+            .expect("no panic");
+        // An even number of `not` keeps the value.
+        assert_eq!(evaluated.ok(), Some(true));
+    }
+
     #[test]
     fn exactly_at_the_limit_passes() {
         let nots = format!("{}x", "not ".repeat(MAX_DEPTH));
         assert_eq!(check_expression(&nots), Ok(()));
     }
 }
+

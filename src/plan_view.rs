@@ -38,9 +38,11 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// A value in one line of at most `width` characters; a string from input keeps no line break or control
+/// character that could forge or redraw lines.
 fn compact(value: &Value, width: usize) -> String {
     let mut text = match value {
-        Value::String(s) => s.clone(),
+        Value::String(s) => crate::terminal_text::line(s).into_owned(),
         other => other.to_string(),
     };
     if text.chars().count() > width {

@@ -4,6 +4,7 @@
 use crate::duration;
 use crate::engine::{Outcome, RunReport, StepReport};
 use crate::table;
+use crate::terminal_text;
 
 fn row(step: &StepReport) -> Vec<String> {
     let note = step
@@ -35,7 +36,11 @@ fn leftovers(report: &RunReport) -> String {
     }
     let mut text = String::from("left behind by writes before the gate:\n");
     for leftover in &report.leftovers {
-        text.push_str(&format!("  {}: {}\n", leftover.step, leftover.summary));
+        text.push_str(&format!(
+            "  {}: {}\n",
+            leftover.step,
+            terminal_text::line(&leftover.summary)
+        ));
         if let Some(remove) = &leftover.remove {
             text.push_str(&format!("    remove it: {remove}\n"));
         }
@@ -130,7 +135,7 @@ pub fn text(report: &RunReport) -> String {
     if !changes.is_empty() {
         out.push_str("\nchanges:\n");
         for (step, line) in changes {
-            out.push_str(&format!("  {step}: {line}\n"));
+            out.push_str(&format!("  {step}: {}\n", terminal_text::line(&line)));
         }
     }
     if !report.success_criteria.is_empty() {
@@ -143,16 +148,18 @@ pub fn text(report: &RunReport) -> String {
             };
             out.push_str(&format!("  {mark}  {}", criterion.name));
             if let Some(detail) = &criterion.detail {
-                out.push_str(&format!(" ({detail})"));
+                out.push_str(&format!(" ({})", terminal_text::line(detail)));
             }
             out.push('\n');
         }
     }
+    // The verdict carries the run's error, which may quote input and may span lines (a table a `core.fail` shows):
+    // control characters escaped, and every further line indented, so that none can pass for a line of ours.
     out.push_str(&format!(
         "\nrun {} of {} {} in {}\n",
         report.run_id,
         report.runbook,
-        verdict(report),
+        terminal_text::block(&verdict(report)).replace('\n', "\n  "),
         duration::format_short(report.duration)
     ));
     out.push_str(&leftovers(report));
