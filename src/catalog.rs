@@ -136,7 +136,6 @@ fn stem(file_name: &str) -> &str {
         .map_or(file_name, |(stem, _)| stem)
 }
 
-
 /// What a folder holds in the way of runbooks.
 #[derive(Debug, Default)]
 pub struct Scan {

@@ -214,7 +214,9 @@ impl ErrorKind {
 fn not_utf8_message(offset: usize, encoding: Option<&str>) -> String {
     match encoding {
         Some(encoding) => format!("the file is {encoding} text; runbooks are UTF-8"),
-        None => format!("the file is not UTF-8: the byte at offset {offset} is not part of a UTF-8 character"),
+        None => format!(
+            "the file is not UTF-8: the byte at offset {offset} is not part of a UTF-8 character"
+        ),
     }
 }
 

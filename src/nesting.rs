@@ -85,11 +85,9 @@ fn scan_block(bytes: &[u8], start: usize, base: usize, close: u8) -> Result<usiz
                 }
                 chains.push(0);
             }
-            b')' | b']' | b'}' => {
-                if chains.len() > 1 {
-                    let chain = chains.pop().unwrap_or(0);
-                    total -= chain + 1;
-                }
+            b')' | b']' | b'}' if chains.len() > 1 => {
+                let chain = chains.pop().unwrap_or(0);
+                total -= chain + 1;
             }
             b',' | b':' => {
                 if let Some(chain) = chains.last_mut() {
@@ -174,7 +172,9 @@ fn first_word(bytes: &[u8], start: usize) -> &[u8] {
 /// Whether a tag starting with `word` opens a block that an `end...` tag closes.
 fn opens_block(word: &[u8], bytes: &[u8], start: usize) -> bool {
     match word {
-        b"if" | b"for" | b"with" | b"filter" | b"macro" | b"call" | b"autoescape" | b"block" => true,
+        b"if" | b"for" | b"with" | b"filter" | b"macro" | b"call" | b"autoescape" | b"block" => {
+            true
+        }
         // `{% set x %}...{% endset %}` is a block; `{% set x = 1 %}` is not.
         b"set" => {
             let end = find(bytes, start, b"%}").unwrap_or(bytes.len());
@@ -198,7 +198,9 @@ mod tests {
             assert_eq!(check_expression(source), Ok(()), "{source}");
         }
         assert_eq!(
-            check_template("{% for t in params.tables %}{{ t | upper }}{% endfor %} {# a } comment #}"),
+            check_template(
+                "{% for t in params.tables %}{{ t | upper }}{% endfor %} {# a } comment #}"
+            ),
             Ok(())
         );
         // A long flat list is wide, not deep.
@@ -222,7 +224,10 @@ mod tests {
         let ifs = "{% if a %}".repeat(MAX_DEPTH + 1);
         assert!(check_template(&ifs).is_err());
         // Strings hide what looks like operators.
-        assert_eq!(check_expression(&format!("'{}'", "|.".repeat(5000))), Ok(()));
+        assert_eq!(
+            check_expression(&format!("'{}'", "|.".repeat(5000))),
+            Ok(())
+        );
     }
 
     /// The margin: four times the limit, in every shape, compiles and evaluates (minijinja, our check bypassed) on
@@ -270,4 +275,3 @@ mod tests {
         assert_eq!(check_expression(&nots), Ok(()));
     }
 }
-

@@ -193,14 +193,12 @@ impl Observer for Progress {
                 self.line(&format!("{} log      {step}: {}", stamp(), clean(message)))
             }
             Event::ApprovalRequested { .. } => {}
-            Event::Approved { step, by, how } => {
-                self.line(&format!(
-                    "{} approved {step} by {} via {}",
-                    stamp(),
-                    clean(by),
-                    clean(how)
-                ))
-            }
+            Event::Approved { step, by, how } => self.line(&format!(
+                "{} approved {step} by {} via {}",
+                stamp(),
+                clean(by),
+                clean(how)
+            )),
             Event::StepFinished {
                 step,
                 status,

@@ -516,10 +516,12 @@ impl FromNode for RawStep {
             for_each: f.get("for_each", cx),
             concurrency: f.get("concurrency", cx),
             approve: f.get("approve", cx).map(|approve: RawApprove| RawApprove {
-                key_span: f.key("approve").map_or(approve.key_span, |key| crate::source::Span {
-                    len: key.name.len(),
-                    ..key.span
-                }),
+                key_span: f
+                    .key("approve")
+                    .map_or(approve.key_span, |key| crate::source::Span {
+                        len: key.name.len(),
+                        ..key.span
+                    }),
                 ..approve
             }),
         })

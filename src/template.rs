@@ -139,7 +139,9 @@ fn other_template_statement(source: &str) -> Option<(&'static str, Range<usize>)
     let mut from = 0;
     while let Some(found) = source[from..].find("{%") {
         let start = from + found;
-        let rest = source[start + 2..].trim_start_matches(['-', '+']).trim_start();
+        let rest = source[start + 2..]
+            .trim_start_matches(['-', '+'])
+            .trim_start();
         let word = rest
             .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
             .next()

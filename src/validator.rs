@@ -1429,7 +1429,11 @@ impl<'a> Validator<'a> {
             .clone()
             .map_or(span, |range| self.inner_span(source, span, range));
         if error.too_deep {
-            let what = if is_expression { "expression" } else { "template" };
+            let what = if is_expression {
+                "expression"
+            } else {
+                "template"
+            };
             self.error(
                 ErrorKind::ExpressionTooDeep {
                     what,

@@ -35,8 +35,9 @@ pub fn screen(file: &Arc<SourceFile>) -> Result<(), Vec<Diagnostic>> {
         if has_tag(&event) {
             let at = span_of(file, span.tag_start.unwrap_or(span.start));
             let (tag, at) = token_at(file, at);
-            cx.error(ErrorKind::YamlTag { tag }, at)
-                .set_hint("YAML tags mean nothing in a runbook; remove it (quote the value if it is text)");
+            cx.error(ErrorKind::YamlTag { tag }, at).set_hint(
+                "YAML tags mean nothing in a runbook; remove it (quote the value if it is text)",
+            );
         }
         if let Event::Anchor(_, name) = &event {
             let (_, at) = token_at(file, span_of(file, span.start));
@@ -188,7 +189,10 @@ impl Walk {
     fn step(&mut self, event: &Event<'_>, at: Marker) -> Option<Exceeded> {
         let starts_node = matches!(
             event,
-            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(_)
+            Event::Scalar(..)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+                | Event::Alias(_)
         );
         if starts_node {
             self.nodes += 1;
@@ -287,7 +291,10 @@ mod tests {
             text.push_str("- {id: a}\n");
         }
         assert_eq!(codes(&text), [("too-many-steps", 2, 1)]);
-        let nested = format!("name: x\nother: {{steps: [{}]}}\n", "1,".repeat(MAX_STEPS + 1));
+        let nested = format!(
+            "name: x\nother: {{steps: [{}]}}\n",
+            "1,".repeat(MAX_STEPS + 1)
+        );
         assert!(codes(&nested).is_empty());
     }
 }

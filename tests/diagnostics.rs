@@ -178,7 +178,9 @@ fn fixtures(dir: &str) -> Vec<(String, PathBuf)> {
 fn load(relative: &Path) -> Result<runbook::runbook::Runbook, Vec<Diagnostic>> {
     // Cargo runs integration tests in the crate root, so the relative path opens the fixture.
     assert!(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(relative).exists(),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(relative)
+            .exists(),
         "{}",
         relative.display()
     );

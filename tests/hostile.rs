@@ -84,21 +84,30 @@ fn shapes(depth: usize) -> Vec<(&'static str, String)> {
             format!("{}params.flag{}", "(".repeat(depth), ")".repeat(depth)),
         ),
         ("sum", format!("1{}", " + 1".repeat(depth))),
-        ("list", format!("{}1{}", "[".repeat(depth), "]".repeat(depth))),
+        (
+            "list",
+            format!("{}1{}", "[".repeat(depth), "]".repeat(depth)),
+        ),
         ("minus", format!("{}1", "-".repeat(depth))),
     ]
 }
 
-const PARAMS: &str = "params:\n  flag: {type: boolean, default: true}\n  text: {type: string, default: x}\n";
+const PARAMS: &str =
+    "params:\n  flag: {type: boolean, default: true}\n  text: {type: string, default: x}\n";
 
 /// A runbook with `expression` in `place`.
 fn deep_runbook(place: &str, expression: &str) -> String {
     let log = "    action: core.log\n    with: {message: hi}\n";
     match place {
-        "when" => runbook(PARAMS, &format!("  - id: a\n    when: \"{expression}\"\n{log}")),
+        "when" => runbook(
+            PARAMS,
+            &format!("  - id: a\n    when: \"{expression}\"\n{log}"),
+        ),
         "message" => runbook(
             PARAMS,
-            &format!("  - id: a\n    action: core.log\n    with: {{message: \"{{{{ {expression} }}}}\"}}\n"),
+            &format!(
+                "  - id: a\n    action: core.log\n    with: {{message: \"{{{{ {expression} }}}}\"}}\n"
+            ),
         ),
         "check" => runbook(
             PARAMS,
@@ -207,7 +216,10 @@ fn cases() -> Vec<Case> {
     let limit = runbook::node::MAX_FILE_BYTES;
     cases.push(Case::validate(
         "file-over-the-size-limit",
-        format!("name: case\ndoc: |\n{}", "  padding\n".repeat(limit / 10 + 1)),
+        format!(
+            "name: case\ndoc: |\n{}",
+            "  padding\n".repeat(limit / 10 + 1)
+        ),
         false,
     ));
     cases.push(Case::validate(
@@ -219,11 +231,7 @@ fn cases() -> Vec<Case> {
     for index in 0..=runbook::validator::MAX_STEPS {
         let _ = writeln!(steps, "  - {{id: s{index}, action: core.noop}}");
     }
-    cases.push(Case::validate(
-        "100001-steps",
-        runbook("", &steps),
-        true,
-    ));
+    cases.push(Case::validate("100001-steps", runbook("", &steps), true));
     let mut bad_needs = String::new();
     for index in 0..2_000 {
         let _ = writeln!(
@@ -231,10 +239,17 @@ fn cases() -> Vec<Case> {
             "  - {{id: s{index}, action: core.noop, needs: [missing_{index}]}}"
         );
     }
-    cases.push(Case::validate("2000-unknown-needs", runbook("", &bad_needs), true));
+    cases.push(Case::validate(
+        "2000-unknown-needs",
+        runbook("", &bad_needs),
+        true,
+    ));
     let mut bad_actions = String::new();
     for index in 0..2_000 {
-        let _ = writeln!(bad_actions, "  - {{id: s{index}, action: nosuch.Action{index}}}");
+        let _ = writeln!(
+            bad_actions,
+            "  - {{id: s{index}, action: nosuch.Action{index}}}"
+        );
     }
     cases.push(Case::validate(
         "2000-unknown-actions",
@@ -243,7 +258,10 @@ fn cases() -> Vec<Case> {
     ));
     cases.push(Case::validate(
         "error-on-an-8-MB-line",
-        format!("name: case\nsteps: [{{id: a, action: core.noop, bogus: {}}}]\n", "x".repeat(8_000_000)),
+        format!(
+            "name: case\nsteps: [{{id: a, action: core.noop, bogus: {}}}]\n",
+            "x".repeat(8_000_000)
+        ),
         true,
     ));
     cases.push(Case::validate(
@@ -252,7 +270,11 @@ fn cases() -> Vec<Case> {
             let mut text = String::from("name: case\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
             for level in 1..12 {
                 let p = level - 1;
-                let _ = writeln!(text, "a{level}: &a{level} [{}]", vec![format!("*a{p}"); 10].join(", "));
+                let _ = writeln!(
+                    text,
+                    "a{level}: &a{level} [{}]",
+                    vec![format!("*a{p}"); 10].join(", ")
+                );
             }
             text
         },
@@ -261,7 +283,11 @@ fn cases() -> Vec<Case> {
     for depth in [65, 1_000, 100_000] {
         cases.push(Case::validate(
             format!("yaml-nesting-{depth}"),
-            format!("name: case\nx: {}{}\n", "[".repeat(depth), "]".repeat(depth)),
+            format!(
+                "name: case\nx: {}{}\n",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            ),
             true,
         ));
         cases.push(Case::validate(
@@ -352,74 +378,179 @@ fn cases() -> Vec<Case> {
 
     // Encodings.
     let encodings: [(&str, Vec<u8>); 7] = [
-        ("latin-1", b"name: case\ndescription: r\xe9sum\xe9\nsteps: []\n".to_vec()),
-        ("truncated-utf8", b"name: case\ndescription: caf\xc3".to_vec()),
+        (
+            "latin-1",
+            b"name: case\ndescription: r\xe9sum\xe9\nsteps: []\n".to_vec(),
+        ),
+        (
+            "truncated-utf8",
+            b"name: case\ndescription: caf\xc3".to_vec(),
+        ),
         ("utf16-le", utf16(false)),
         ("utf16-be", utf16(true)),
         ("binary", (0..=255u8).cycle().take(4096).collect()),
         ("nul-bytes", b"name: case\0\0\0\n".to_vec()),
-        ("lone-surrogate", b"name: case\ndescription: \xed\xa0\x80\n".to_vec()),
+        (
+            "lone-surrogate",
+            b"name: case\ndescription: \xed\xa0\x80\n".to_vec(),
+        ),
     ];
     for (name, bytes) in encodings {
         let positioned = name != "binary" || bytes.iter().any(|b| *b >= 0x80);
-        cases.push(Case::validate(format!("encoding-{name}"), bytes, positioned));
+        cases.push(Case::validate(
+            format!("encoding-{name}"),
+            bytes,
+            positioned,
+        ));
     }
     cases.push(Case::validate(
         "utf8-bom",
-        format!("\u{feff}{}", runbook("", "  - {id: a, action: core.noop}\n")),
+        format!(
+            "\u{feff}{}",
+            runbook("", "  - {id: a, action: core.noop}\n")
+        ),
         false,
     ));
 
     // What compiles but could only fail at run time.
     let late = [
-        ("include", "  - {id: a, action: core.log, with: {message: \"{% include 'x' %}\"}}\n"),
-        ("extends", "  - {id: a, action: core.log, with: {message: \"{% extends 'x' %}\"}}\n"),
-        ("import", "  - {id: a, action: core.log, with: {message: \"{% import 'x' as y %}\"}}\n"),
-        ("from", "  - {id: a, action: core.log, with: {message: \"{% from 'x' import y %}\"}}\n"),
-        ("sleep-forever", "  - {id: a, action: core.sleep, with: {duration: forever}}\n"),
-        ("sleep-overflow", "  - {id: a, action: core.sleep, with: {duration: 4294967295d4294967295d}}\n"),
-        ("for-each-number", "  - {id: a, action: core.noop, for_each: 5}\n"),
-        ("for-each-string", "  - {id: a, action: core.noop, for_each: \"'abc'\"}\n"),
-        ("for-each-mapping", "  - {id: a, action: core.noop, for_each: \"{'a': 1}\"}\n"),
-        ("timeout-overflow", "  - {id: a, action: core.noop, timeout: 4294967295d4294967295d}\n"),
-        ("retry-delay-overflow", "  - {id: a, action: core.noop, retry: {delay: 99999999999999d}}\n"),
-        ("wait-timeout-overflow", "  - {id: a, action: core.noop, wait: {until: 'true', timeout: 9999999d}}\n"),
-        ("approve-timeout-overflow", "  - {id: a, approve: {prompt: ok?, timeout: 4294967295d}}\n"),
-        ("action-and-approve", "  - {id: a, action: core.noop, approve: {prompt: ok?}}\n"),
+        (
+            "include",
+            "  - {id: a, action: core.log, with: {message: \"{% include 'x' %}\"}}\n",
+        ),
+        (
+            "extends",
+            "  - {id: a, action: core.log, with: {message: \"{% extends 'x' %}\"}}\n",
+        ),
+        (
+            "import",
+            "  - {id: a, action: core.log, with: {message: \"{% import 'x' as y %}\"}}\n",
+        ),
+        (
+            "from",
+            "  - {id: a, action: core.log, with: {message: \"{% from 'x' import y %}\"}}\n",
+        ),
+        (
+            "sleep-forever",
+            "  - {id: a, action: core.sleep, with: {duration: forever}}\n",
+        ),
+        (
+            "sleep-overflow",
+            "  - {id: a, action: core.sleep, with: {duration: 4294967295d4294967295d}}\n",
+        ),
+        (
+            "for-each-number",
+            "  - {id: a, action: core.noop, for_each: 5}\n",
+        ),
+        (
+            "for-each-string",
+            "  - {id: a, action: core.noop, for_each: \"'abc'\"}\n",
+        ),
+        (
+            "for-each-mapping",
+            "  - {id: a, action: core.noop, for_each: \"{'a': 1}\"}\n",
+        ),
+        (
+            "timeout-overflow",
+            "  - {id: a, action: core.noop, timeout: 4294967295d4294967295d}\n",
+        ),
+        (
+            "retry-delay-overflow",
+            "  - {id: a, action: core.noop, retry: {delay: 99999999999999d}}\n",
+        ),
+        (
+            "wait-timeout-overflow",
+            "  - {id: a, action: core.noop, wait: {until: 'true', timeout: 9999999d}}\n",
+        ),
+        (
+            "approve-timeout-overflow",
+            "  - {id: a, approve: {prompt: ok?, timeout: 4294967295d}}\n",
+        ),
+        (
+            "action-and-approve",
+            "  - {id: a, action: core.noop, approve: {prompt: ok?}}\n",
+        ),
     ];
     for (name, steps) in late {
-        cases.push(Case::validate(format!("late-{name}"), runbook("", steps), true));
+        cases.push(Case::validate(
+            format!("late-{name}"),
+            runbook("", steps),
+            true,
+        ));
     }
 
     // YAML features that mean nothing in a runbook, and malformed YAML.
     let yaml = [
-        ("tag-python", "name: !!python/object/apply:os.system [id]\n".to_string()),
+        (
+            "tag-python",
+            "name: !!python/object/apply:os.system [id]\n".to_string(),
+        ),
         ("tag-local", "name: !foo case\n".to_string()),
         ("tag-binary", "name: !!binary aGk=\n".to_string()),
-        ("tag-verbatim", "name: !<tag:example.com,2000:x> case\n".to_string()),
-        ("tag-on-a-mapping", "name: case\nsteps: !seq\n  - {id: a, action: core.noop}\n".to_string()),
-        ("anchor-redefined", "name: &n case\ndescription: &n again\nsteps: []\n".to_string()),
-        ("directive-unknown", "%FOO bar\n---\nname: case\n".to_string()),
-        ("directive-tag", "%TAG !e! tag:example.com,2000:\n---\nname: case\n".to_string()),
-        ("tab-indent", "name: case\nsteps:\n\t- {id: a}\n".to_string()),
+        (
+            "tag-verbatim",
+            "name: !<tag:example.com,2000:x> case\n".to_string(),
+        ),
+        (
+            "tag-on-a-mapping",
+            "name: case\nsteps: !seq\n  - {id: a, action: core.noop}\n".to_string(),
+        ),
+        (
+            "anchor-redefined",
+            "name: &n case\ndescription: &n again\nsteps: []\n".to_string(),
+        ),
+        (
+            "directive-unknown",
+            "%FOO bar\n---\nname: case\n".to_string(),
+        ),
+        (
+            "directive-tag",
+            "%TAG !e! tag:example.com,2000:\n---\nname: case\n".to_string(),
+        ),
+        (
+            "tab-indent",
+            "name: case\nsteps:\n\t- {id: a}\n".to_string(),
+        ),
         ("unclosed-quote", "name: \"case\nsteps: []\n".to_string()),
         ("unclosed-flow", "name: case\nsteps: [{id: a\n".to_string()),
         ("duplicate-key", "name: case\nname: again\n".to_string()),
-        ("two-documents", "name: case\n---\nname: other\n".to_string()),
+        (
+            "two-documents",
+            "name: case\n---\nname: other\n".to_string(),
+        ),
         ("empty", String::new()),
         ("only-comments", "# nothing\n# here\n".to_string()),
         ("null-document", "~\n".to_string()),
         ("scalar-document", "just text\n".to_string()),
         ("list-document", "- a\n- b\n".to_string()),
-        ("huge-integer", format!("name: case\nsteps:\n  - {{id: a, action: core.noop, concurrency: 1{}}}\n", "0".repeat(400))),
-        ("nan", "name: case\nsteps:\n  - {id: a, action: core.noop, retry: {attempts: .nan}}\n".to_string()),
-        ("long-key", format!("name: case\n{}: 1\n", "k".repeat(100_000))),
+        (
+            "huge-integer",
+            format!(
+                "name: case\nsteps:\n  - {{id: a, action: core.noop, concurrency: 1{}}}\n",
+                "0".repeat(400)
+            ),
+        ),
+        (
+            "nan",
+            "name: case\nsteps:\n  - {id: a, action: core.noop, retry: {attempts: .nan}}\n"
+                .to_string(),
+        ),
+        (
+            "long-key",
+            format!("name: case\n{}: 1\n", "k".repeat(100_000)),
+        ),
         ("alias-to-unknown-anchor", "name: *missing\n".to_string()),
-        ("merge-key", "base: &b {id: a}\nname: case\nsteps:\n  - <<: *b\n    action: core.noop\n".to_string()),
-        ("many-errors", (0..500).fold(String::from("name: case\nsteps:\n"), |mut text, index| {
-            let _ = writeln!(text, "  - {{id: S{index}, action: x}}");
-            text
-        })),
+        (
+            "merge-key",
+            "base: &b {id: a}\nname: case\nsteps:\n  - <<: *b\n    action: core.noop\n".to_string(),
+        ),
+        (
+            "many-errors",
+            (0..500).fold(String::from("name: case\nsteps:\n"), |mut text, index| {
+                let _ = writeln!(text, "  - {{id: S{index}, action: x}}");
+                text
+            }),
+        ),
     ];
     for (name, text) in yaml {
         let positioned = !matches!(name, "empty" | "only-comments" | "null-document");
@@ -433,15 +564,32 @@ fn cases() -> Vec<Case> {
     );
     for (name, flags) in [
         ("datetime-past-the-end", vec!["--t", "9999-12-31T23:59:59Z"]),
-        ("datetime-before-the-start", vec!["--t", "-099999-01-01T00:00:00Z"]),
-        ("datetime-relative-overflow", vec!["--t", "now+99999999999d"]),
-        ("duration-overflow", vec!["--t", "now", "--d", "4294967295d4294967295d"]),
-        ("integer-overflow", vec!["--t", "now", "--n", "99999999999999999999999"]),
+        (
+            "datetime-before-the-start",
+            vec!["--t", "-099999-01-01T00:00:00Z"],
+        ),
+        (
+            "datetime-relative-overflow",
+            vec!["--t", "now+99999999999d"],
+        ),
+        (
+            "duration-overflow",
+            vec!["--t", "now", "--d", "4294967295d4294967295d"],
+        ),
+        (
+            "integer-overflow",
+            vec!["--t", "now", "--n", "99999999999999999999999"],
+        ),
         ("datetime-at-the-end", vec!["--t", "9999-12-30T22:00:00Z"]),
     ] {
         let mut args = vec!["run", "case", "--dry-run"];
         args.extend(flags);
-        cases.push(Case::command(format!("param-{name}"), "case", ranged.clone(), &args));
+        cases.push(Case::command(
+            format!("param-{name}"),
+            "case",
+            ranged.clone(),
+            &args,
+        ));
     }
     cases
 }
@@ -612,7 +760,11 @@ fn every_hostile_case_is_answered_safely_quickly_and_with_a_position() {
         if !found.is_empty() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let excerpt: String = stderr.chars().take(400).collect();
-            failures.push(format!("{}: {}\n    {excerpt}", case.name, found.join("; ")));
+            failures.push(format!(
+                "{}: {}\n    {excerpt}",
+                case.name,
+                found.join("; ")
+            ));
         }
     }
     eprintln!(
@@ -667,11 +819,20 @@ fn expressions_at_the_nesting_limit_plan_and_run() {
     );
     std::fs::write(dir.path().join("case.yaml"), &source).unwrap();
     let validated = runbook_in(dir.path(), &["validate", "case.yaml"]);
-    assert_eq!(validated.status.code(), Some(0), "{}", lossy(&validated.stderr));
+    assert_eq!(
+        validated.status.code(),
+        Some(0),
+        "{}",
+        lossy(&validated.stderr)
+    );
 
     let planned = runbook_in(dir.path(), &["run", "case", "--dry-run"]);
     assert_eq!(planned.status.code(), Some(0), "{}", lossy(&planned.stderr));
-    assert!(lossy(&planned.stdout).contains("Log: DEEP"), "{}", lossy(&planned.stdout));
+    assert!(
+        lossy(&planned.stdout).contains("Log: DEEP"),
+        "{}",
+        lossy(&planned.stdout)
+    );
 
     let ran = runbook_in(dir.path(), &["run", "case", "--yes"]);
     let stderr = lossy(&ran.stderr);
@@ -686,7 +847,10 @@ fn a_deep_expression_is_refused_before_the_run_takes_its_lock() {
     let dir = tempfile::tempdir().unwrap();
     let source = deep_runbook("when", &format!("{}params.flag", "not ".repeat(3_000)));
     std::fs::write(dir.path().join("case.yaml"), source).unwrap();
-    for args in [vec!["run", "case", "--yes"], vec!["run", "case", "--dry-run"]] {
+    for args in [
+        vec!["run", "case", "--yes"],
+        vec!["run", "case", "--dry-run"],
+    ] {
         let output = runbook_in(dir.path(), &args);
         let stderr = lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -696,7 +860,9 @@ fn a_deep_expression_is_refused_before_the_run_takes_its_lock() {
     let state = dir.path().join(".runbook");
     let leftovers: Vec<PathBuf> = walk(&state);
     assert!(
-        leftovers.iter().all(|path| !path.to_string_lossy().contains("lock")),
+        leftovers
+            .iter()
+            .all(|path| !path.to_string_lossy().contains("lock")),
         "{leftovers:?}"
     );
 }
@@ -736,7 +902,9 @@ fn input_cannot_forge_a_progress_line_or_reach_the_terminal() {
         assert!(!stream.contains('\u{9b}'), "CSI in {name}: {stream:?}");
         assert!(!stream.contains('\u{7}'), "BEL in {name}: {stream:?}");
         assert!(
-            !stream.lines().any(|line| line.starts_with("01:00:00 ok fake")),
+            !stream
+                .lines()
+                .any(|line| line.starts_with("01:00:00 ok fake")),
             "a forged line in {name}:\n{stream}"
         );
     }

@@ -212,7 +212,7 @@ pub fn move_messages(
                     })
                     .and_then(|()| {
                         crate::template::environment()
-                    .compile_expression(source)
+                            .compile_expression(source)
                             .map_err(|error| invalid(format!("`Filter: {source}`: {error}")))
                     })?,
             ),

@@ -8,16 +8,22 @@ use crate::validator;
 pub fn run(context: &Context, format: TextOrJson) -> i32 {
     let mut rows = Vec::new();
     let mut json = Vec::new();
-    eprint!("{}", crate::catalog::skipped_notes(&context.catalog.skipped()));
+    eprint!(
+        "{}",
+        crate::catalog::skipped_notes(&context.catalog.skipped())
+    );
     for (name, location) in context.catalog.all() {
-        let loaded = location.read().map_err(|d| d.kind.to_string()).and_then(|file| {
-            validator::load(&file).map_err(|diagnostics| {
-                format!(
-                    "invalid: {} errors, see `runbook validate`",
-                    diagnostics.len()
-                )
-            })
-        });
+        let loaded = location
+            .read()
+            .map_err(|d| d.kind.to_string())
+            .and_then(|file| {
+                validator::load(&file).map_err(|diagnostics| {
+                    format!(
+                        "invalid: {} errors, see `runbook validate`",
+                        diagnostics.len()
+                    )
+                })
+            });
         match loaded {
             Ok(runbook) => {
                 rows.push(vec![

@@ -53,7 +53,11 @@ pub fn print_diagnostics(context: &Context, diagnostics: &[Diagnostic]) {
         text.push_str(&diagnostic.render(context.color));
         text.push('\n');
     }
-    if let Some(more) = diagnostics.len().checked_sub(MAX_PRINTED_DIAGNOSTICS).filter(|n| *n > 0) {
+    if let Some(more) = diagnostics
+        .len()
+        .checked_sub(MAX_PRINTED_DIAGNOSTICS)
+        .filter(|n| *n > 0)
+    {
         let file = diagnostics[0].file.display_path();
         text.push_str(&format!(
             "... and {more} more errors in {} (`runbook validate --format json` lists them all)\n\n",

@@ -340,7 +340,7 @@ pub async fn upload(
     run_id: &str,
     path: &std::path::Path,
 ) -> Result<String, String> {
-    let text = std::fs::read_to_string(path).map_err(|error| error.to_string())?;
+    let text = crate::journal::store::read_journal(path).map_err(|error| error.to_string())?;
     let key = format!("{}{run_id}/journal.jsonl", target.prefix);
     let mut input = Map::new();
     input.insert("Bucket".into(), Value::String(target.bucket.clone()));

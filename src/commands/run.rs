@@ -602,10 +602,7 @@ pub(super) fn progress_style(flags: &Flags) -> Style {
 
 /// Shows the plan and asks for `yes`.
 pub(super) fn confirm_writes(runbook: &Runbook, plan: &RunReport, writes: usize) -> bool {
-    eprint!(
-        "\n{}",
-        crate::terminal_text::block(&plan_view::text(plan))
-    );
+    eprint!("\n{}", crate::terminal_text::block(&plan_view::text(plan)));
     eprint!(
         "\nRun {} with these {writes} writes? Only 'yes' is accepted: ",
         runbook.name

@@ -148,7 +148,9 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
             "runbook unlock: removed lock `{key}` held by {owner} although it was running (--force); it starts no \
              further step"
         ),
-        Standing::Held(owner) => crate::say!("runbook unlock: removed lock `{key}` held by {owner}"),
+        Standing::Held(owner) => {
+            crate::say!("runbook unlock: removed lock `{key}` held by {owner}")
+        }
         Standing::Unreadable(detail) => crate::say!(
             "runbook unlock: removed lock `{key}`, whose record named no holder ({detail})"
         ),

@@ -104,15 +104,15 @@ fn sleep(
         let duration = crate::duration::parse(&written)
             .filter(|duration| *duration <= crate::validator::MAX_DURATION)
             .ok_or_else(|| CallError {
-            code: "InvalidRequest".into(),
-            message: format!(
-                "`duration: {written}` is not a duration such as 30s or 5m, of at most {}",
-                crate::duration::format(crate::validator::MAX_DURATION)
-            ),
-            status: None,
-            request_id: None,
-            transient: false,
-        })?;
+                code: "InvalidRequest".into(),
+                message: format!(
+                    "`duration: {written}` is not a duration such as 30s or 5m, of at most {}",
+                    crate::duration::format(crate::validator::MAX_DURATION)
+                ),
+                status: None,
+                request_id: None,
+                transient: false,
+            })?;
         if !context.sleep(duration).await {
             return Err(CallError {
                 code: "Interrupted".into(),

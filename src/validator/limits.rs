@@ -35,7 +35,11 @@ impl Validator<'_> {
     }
 
     /// A duration written in the runbook that is longer than [`MAX_DURATION`]; reported, and the limit returned.
-    pub(super) fn bounded_duration(&mut self, text: &Spanned<String>, parsed: Duration) -> Duration {
+    pub(super) fn bounded_duration(
+        &mut self,
+        text: &Spanned<String>,
+        parsed: Duration,
+    ) -> Duration {
         if parsed <= MAX_DURATION {
             return parsed;
         }
