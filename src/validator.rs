@@ -1838,8 +1838,12 @@ mod tests {
         );
         assert_eq!(
             errors(&text),
-            [("unknown-param", 11, 25), ("unknown-need", 13, 13)],
-            "a duration member is checked at run time, not as a literal"
+            [
+                ("invalid-duration", 8, 22),
+                ("unknown-param", 11, 25),
+                ("unknown-need", 13, 13)
+            ],
+            "a literal `core.sleep` duration is checked as the runtime would"
         );
     }
 
