@@ -121,7 +121,7 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
     let mut params = match param_flags::resolve(&runbook, &matches, jiff::Timestamp::now()) {
         Ok(values) => values,
         Err(error) => {
-            eprintln!("runbook policy: {error}");
+            crate::say!("runbook policy: {error}");
             return exit::USAGE;
         }
     };
@@ -146,7 +146,7 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
         {
             Ok(target) => target.map(|t| (t.bucket, t.prefix)),
             Err(error) => {
-                eprintln!("runbook policy: {error}");
+                crate::say!("runbook policy: {error}");
                 return exit::USAGE;
             }
         },
@@ -163,7 +163,7 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
         (region, account) => match where_from(&settings, region, account) {
             Ok(found) => found,
             Err(error) => {
-                eprintln!("runbook policy: {error}");
+                crate::say!("runbook policy: {error}");
                 return exit::USAGE;
             }
         },
@@ -179,9 +179,9 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
     match matches.get_one::<String>("format").map(String::as_str) {
         Some("json") => {
             for note in policy.notes() {
-                eprintln!("note: {note}");
+                crate::say!("note: {note}");
             }
-            print(&format!(
+            crate::cli::print_json(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&policy.document()).expect("JSON")
             ));
