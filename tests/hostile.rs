@@ -227,33 +227,28 @@ fn cases() -> Vec<Case> {
         format!("name: case\nx: [{}0]\n", "0,".repeat(4_000_000)),
         true,
     ));
-    let mut steps = String::new();
-    for index in 0..=runbook::validator::MAX_STEPS {
-        let _ = writeln!(steps, "  - {{id: s{index}, action: core.noop}}");
-    }
-    cases.push(Case::validate("100001-steps", runbook("", &steps), true));
-    let mut bad_needs = String::new();
-    for index in 0..2_000 {
-        let _ = writeln!(
-            bad_needs,
-            "  - {{id: s{index}, action: core.noop, needs: [missing_{index}]}}"
-        );
-    }
+    let numbered = |count: usize, step: &dyn Fn(usize) -> String| -> String {
+        runbook("", &(0..count).map(step).collect::<String>())
+    };
     cases.push(Case::validate(
-        "2000-unknown-needs",
-        runbook("", &bad_needs),
+        "100001-steps",
+        numbered(runbook::validator::MAX_STEPS + 1, &|index| {
+            format!("  - {{id: s{index}, action: core.noop}}\n")
+        }),
         true,
     ));
-    let mut bad_actions = String::new();
-    for index in 0..2_000 {
-        let _ = writeln!(
-            bad_actions,
-            "  - {{id: s{index}, action: nosuch.Action{index}}}"
-        );
-    }
+    cases.push(Case::validate(
+        "2000-unknown-needs",
+        numbered(2_000, &|index| {
+            format!("  - {{id: s{index}, action: core.noop, needs: [missing_{index}]}}\n")
+        }),
+        true,
+    ));
     cases.push(Case::validate(
         "2000-unknown-actions",
-        runbook("", &bad_actions),
+        numbered(2_000, &|index| {
+            format!("  - {{id: s{index}, action: nosuch.Action{index}}}\n")
+        }),
         true,
     ));
     cases.push(Case::validate(
