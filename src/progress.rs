@@ -229,7 +229,7 @@ impl Observer for Progress {
                     text.push_str(&format!(": {}", clean(error)));
                 }
                 for change in changes {
-                    text.push_str(&format!("\n           {}", change.line()));
+                    text.push_str(&format!("\n           {}", clean(&change.line())));
                 }
                 self.line(&text);
             }

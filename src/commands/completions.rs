@@ -47,14 +47,14 @@ pub fn answer_if_asked() {
 pub fn run(shell: Shell) -> i32 {
     let shells = Shells::builtins();
     let Some(completer) = shells.completer(shell.name()) else {
-        eprintln!("runbook completions: no completer for {}", shell.name());
+        crate::say!("runbook completions: no completer for {}", shell.name());
         return exit::FAILED;
     };
     let mut script = Vec::new();
     if let Err(error) =
         completer.write_registration(VAR, "runbook", "runbook", &callback(), &mut script)
     {
-        eprintln!("runbook completions: {error}");
+        crate::say!("runbook completions: {error}");
         return exit::FAILED;
     }
     crate::cli::print(&String::from_utf8_lossy(&script));

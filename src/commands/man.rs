@@ -9,7 +9,7 @@ pub fn run() -> i32 {
     let mut page = Vec::new();
     let command = Cli::command();
     if let Err(error) = clap_mangen::Man::new(command.clone()).render(&mut page) {
-        eprintln!("runbook man: {error}");
+        crate::say!("runbook man: {error}");
         return exit::FAILED;
     }
     // One page: after the overview, each subcommand's own options under its name. (`run` and `plan` take the
@@ -23,7 +23,7 @@ pub fn run() -> i32 {
         if let Err(error) =
             clap_mangen::Man::new(subcommand.clone()).render_options_section(&mut options)
         {
-            eprintln!("runbook man: {error}");
+            crate::say!("runbook man: {error}");
             return exit::FAILED;
         }
         // Each rendered section repeats the page's two-line preamble (the quote string); the page has it once.
