@@ -81,7 +81,7 @@ fn runbook(after: Duration, schedule: &str) -> Runbook {
          wait: {{until: \"output.Status == 'ACTIVE'\", timeout: 2h{schedule}}}\n"
     );
     let file = SourceFile::new("wait.yaml", text);
-    let mut runbook = runbook::validator::load(&file).expect("the bench runbook validates");
+    let mut runbook = runbook::commands::load_source(&file).expect("the bench runbook validates");
     let StepKind::Action(action) = &mut runbook.steps[0].kind else {
         unreachable!("an action step")
     };

@@ -37,16 +37,8 @@ pub mod exit {
     about = "Operational procedures as YAML: validated offline, planned honestly, run against AWS"
 )]
 pub struct Cli {
-    /// Look for runbooks in DIR first (before RUNBOOK_PATH, ./runbooks and the built-in ones).
-    #[arg(long, global = true, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-    /// Never color the output (also: the NO_COLOR environment variable).
-    #[arg(long, global = true)]
-    pub no_color: bool,
-    /// Where journals, local locks and the unlock log live (default: $XDG_STATE_HOME/runbook, else
-    /// ~/.local/state/runbook).
-    #[arg(long, global = true, value_name = "DIR", env = "RUNBOOK_STATE_DIR")]
-    pub state_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub global: commands::GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -165,13 +157,13 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(error) => return parse_failed(&error),
     };
-    let color = !cli.no_color
+    let color = !cli.global.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stderr().is_terminal();
     let context = Context {
-        catalog: Catalog::from_env(cli.dir.as_deref()),
+        catalog: Catalog::from_env(cli.global.dir.as_deref()),
         color,
-        state_dir: cli.state_dir,
+        state_dir: cli.global.state_dir,
     };
     match cli.command {
         Command::Validate { paths, format } => commands::validate::run(&context, &paths, format),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::duration;
-use crate::engine::{AttemptOutcome, Event, Observer, StepStatus};
+use crate::engine::{AttemptOutcome, Event, Halt, Observer, StepStatus};
 // Every field below that came from input (a summary rendered from parameters, an AWS message, a log line) passes
 // through `line`: one line each, so a `\n` in a parameter cannot forge a progress line, and no ESC reaches the
 // terminal whether or not colors are on.
@@ -92,7 +92,7 @@ fn step_label(step: &str, item: Option<usize>) -> String {
 }
 
 impl Observer for Progress {
-    fn on_event(&self, event: &Event) {
+    fn on_event(&self, event: &Event) -> Result<(), Halt> {
         match event {
             Event::StepStarted { step, summary, .. } => match self.style {
                 Style::Bars => {
@@ -125,7 +125,7 @@ impl Observer for Progress {
                     ..
                 } => {
                     if self.style == Style::Quiet && *transient {
-                        return;
+                        return Ok(());
                     }
                     let status = status.map(|s| format!(" HTTP {s}")).unwrap_or_default();
                     self.line(&format!(
@@ -213,7 +213,7 @@ impl Observer for Progress {
                     self.multi.remove(&bar);
                 }
                 if self.style == Style::Quiet && *status != StepStatus::Failed {
-                    return;
+                    return Ok(());
                 }
                 let mut text = format!(
                     "{} {:<8} {step} ({}",
@@ -243,5 +243,6 @@ impl Observer for Progress {
             | Event::CheckEvaluated { .. }
             | Event::CriterionEvaluated(_) => {}
         }
+        Ok(())
     }
 }

@@ -217,8 +217,8 @@ pub struct Redacting {
 }
 
 impl crate::engine::Observer for Redacting {
-    fn on_event(&self, event: &Event) {
-        self.inner.on_event(&self.redactor.event(event));
+    fn on_event(&self, event: &Event) -> Result<(), crate::engine::Halt> {
+        self.inner.on_event(&self.redactor.event(event))
     }
 }
 

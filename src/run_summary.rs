@@ -193,5 +193,6 @@ fn verdict(report: &RunReport) -> String {
             report.error.clone().unwrap_or_default()
         ),
         Outcome::Planned => "planned".to_string(),
+        Outcome::JournalFailed => format!("STOPPED: {}", report.error.clone().unwrap_or_default()),
     }
 }

@@ -27,16 +27,6 @@ impl Span {
     pub fn is_known(&self) -> bool {
         self.line > 0
     }
-
-    /// The span `delta` characters to the right on the same line, `len` bytes long.
-    pub fn shifted(self, delta_chars: usize, delta_bytes: usize, len: usize) -> Span {
-        Span {
-            line: self.line,
-            column: self.column + delta_chars as u32,
-            offset: self.offset + delta_bytes,
-            len,
-        }
-    }
 }
 
 /// The text of one runbook file and the name it is shown under.

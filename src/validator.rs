@@ -33,34 +33,16 @@ use limits::SuggestionKind;
 /// Most steps a runbook may have; far beyond any procedure a person reviews, small enough to bound memory.
 pub const MAX_STEPS: usize = 100_000;
 
-/// Flags of `runbook run` itself, which a parameter may not shadow. `region` is not here: a runbook may declare
-/// it, and then it also selects the AWS region.
-pub const RESERVED_PARAM_NAMES: &[&str] = &[
-    "help",
-    "yes",
-    "dry_run",
-    "approve",
-    "dir",
-    "format",
-    "output",
-    "quiet",
-    "parallelism",
-    "profile",
-    "endpoint_url",
-    "offline",
-    "state_dir",
-    "version",
-    "no_color",
-];
-
 static RUNBOOK_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").unwrap());
 static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9_]*$").unwrap());
 static OUTPUT_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").unwrap());
 
-/// Reads, parses and validates one runbook file.
-pub fn load(file: &Arc<SourceFile>) -> Result<Runbook, Vec<Diagnostic>> {
+/// Reads, parses and validates one runbook file. Each parameter becomes a flag of `runbook run`, so none may take
+/// one of `reserved`, the names of the command's own flags (the commands know them; `region` is not among them: a
+/// runbook may declare it, and then it also selects the AWS region).
+pub fn load(file: &Arc<SourceFile>, reserved: &[String]) -> Result<Runbook, Vec<Diagnostic>> {
     crate::yaml_screen::screen(file)?;
     let root = node::parse(file).map_err(|diagnostic| vec![diagnostic])?;
     let mut cx = Diagnostics::new(file);
@@ -83,7 +65,7 @@ pub fn load(file: &Arc<SourceFile>) -> Result<Runbook, Vec<Diagnostic>> {
         return Err(cx.into_sorted());
     }
     let raw = RawRunbook::from_node(&root, "the runbook", &mut cx);
-    let runbook = raw.and_then(|raw| Validator::new(file, &mut cx).validate(raw));
+    let runbook = raw.and_then(|raw| Validator::new(file, reserved, &mut cx).validate(raw));
     match runbook {
         Some(runbook) if cx.is_empty() => Ok(runbook),
         _ => Err(cx.into_sorted()),
@@ -115,6 +97,7 @@ enum StepsVisible {
 
 struct Validator<'a> {
     file: Arc<SourceFile>,
+    reserved: &'a [String],
     cx: &'a mut Diagnostics,
     param_names: Vec<String>,
     var_names: Vec<String>,
@@ -127,9 +110,14 @@ struct Validator<'a> {
 }
 
 impl<'a> Validator<'a> {
-    fn new(file: &Arc<SourceFile>, cx: &'a mut Diagnostics) -> Validator<'a> {
+    fn new(
+        file: &Arc<SourceFile>,
+        reserved: &'a [String],
+        cx: &'a mut Diagnostics,
+    ) -> Validator<'a> {
         Validator {
             file: Arc::clone(file),
+            reserved,
             cx,
             param_names: Vec::new(),
             var_names: Vec::new(),
@@ -413,7 +401,7 @@ impl<'a> Validator<'a> {
             self.error(ErrorKind::InvalidParamName { name: name.clone() }, name_span).set_hint(format!(
                 "parameter names are lowercase letters, digits and underscores, starting with a letter, such as `{suggestion}`; each becomes a flag"
             ));
-        } else if RESERVED_PARAM_NAMES.contains(&name.as_str()) {
+        } else if self.reserved.contains(name) {
             self.error(
                 ErrorKind::InvalidParamName { name: name.clone() },
                 name_span,
@@ -1804,7 +1792,7 @@ mod tests {
     /// Validates `text` as `t.yaml` and returns (code, line, column) of every error, in file order.
     fn errors(text: &str) -> Vec<(&'static str, u32, u32)> {
         let file = SourceFile::new("t.yaml", text.to_string());
-        match load(&file) {
+        match load(&file, &[]) {
             Ok(_) => Vec::new(),
             Err(diagnostics) => diagnostics
                 .iter()
@@ -1865,7 +1853,7 @@ mod tests {
             "  - id: a\n    needs: [c]\n    action: core.noop\n  - id: b\n    needs: [a]\n    action: core.noop\n  - id: c\n    needs: [b]\n    action: core.noop\n",
         );
         let file = SourceFile::new("t.yaml", text);
-        let diagnostics = load(&file).unwrap_err();
+        let diagnostics = load(&file, &[]).unwrap_err();
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(
             diagnostics[0].kind,

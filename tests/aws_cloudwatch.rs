@@ -1,20 +1,20 @@
 //! CloudWatch actions against the emulator. The SDK crate speaks Smithy RPCv2 CBOR, which moto 5.2 does not;
 //! our executors send awsQuery (see src/aws/cloudwatch.rs), and so does the seeding here: metric data goes in
-//! through our own `PutMetricData` op, alarms are checked with our `DescribeAlarms`.
+//! as an awsQuery form, alarms are checked with our `DescribeAlarms`.
 
 #[path = "support/mod.rs"]
 mod support;
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use support::actions::action;
 use support::moto::Moto;
 
 /// Three datapoints of `Errors` (1, 4, 2) for one function, a minute apart, ending a minute ago. Returns the
 /// window. Each test uses its own function name too: moto 5.2's GetMetricData ignores the namespace of a query
 /// that has dimensions.
-async fn seed(aws: &runbook::aws::Aws, namespace: &str, function: &str) -> (String, String) {
+async fn seed(moto: &Moto, namespace: &str, function: &str) -> (String, String) {
     let now = jiff::Timestamp::now();
     let at = |minutes: i64| {
         (now - jiff::SignedDuration::from_mins(minutes))
@@ -22,29 +22,43 @@ async fn seed(aws: &runbook::aws::Aws, namespace: &str, function: &str) -> (Stri
             .unwrap()
             .to_string()
     };
-    let data: Vec<Value> = [(3, 1.0), (2, 4.0), (1, 2.0)]
-        .iter()
-        .map(|(minutes, value)| {
-            json!({
-                "MetricName": "Errors",
-                "Dimensions": [{"Name": "FunctionName", "Value": function}],
-                "Timestamp": at(*minutes),
-                "Value": value,
-                "Unit": "Count",
-            })
-        })
-        .collect();
-    runbook::aws::call(
-        aws,
-        &runbook::aws::cloudwatch::PUT_METRIC_DATA,
-        json!({"Namespace": namespace, "MetricData": data})
-            .as_object()
-            .unwrap()
-            .clone(),
-        true,
-    )
-    .await
-    .expect("PutMetricData");
+    // PutMetricData is not an action; it is written out as the awsQuery form moto reads (CloudWatch's region
+    // comes from the credential scope).
+    let mut form: Vec<(String, String)> = vec![
+        ("Action".into(), "PutMetricData".into()),
+        ("Version".into(), "2010-08-01".into()),
+        ("Namespace".into(), namespace.into()),
+    ];
+    for (index, (minutes, value)) in [(3, 1.0), (2, 4.0), (1, 2.0)].iter().enumerate() {
+        let member = format!("MetricData.member.{}", index + 1);
+        for (key, field) in [
+            ("MetricName", "Errors".to_string()),
+            ("Dimensions.member.1.Name", "FunctionName".to_string()),
+            ("Dimensions.member.1.Value", function.to_string()),
+            ("Timestamp", at(*minutes)),
+            ("Value", value.to_string()),
+            ("Unit", "Count".to_string()),
+        ] {
+            form.push((format!("{member}.{key}"), field));
+        }
+    }
+    let response = reqwest::Client::new()
+        .post(&moto.endpoint)
+        .header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20250101/eu-west-1/monitoring/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        )
+        .form(&form)
+        .send()
+        .await
+        .expect("reach moto's CloudWatch");
+    let status = response.status();
+    assert!(
+        status.is_success(),
+        "PutMetricData: {status} {}",
+        response.text().await.unwrap_or_default()
+    );
     (at(10), now.to_string())
 }
 
@@ -52,7 +66,7 @@ async fn seed(aws: &runbook::aws::Aws, namespace: &str, function: &str) -> (Stri
 async fn metric_statistics_through_awsquery() {
     let moto = Moto::shared();
     let aws = Arc::new(moto.aws().await);
-    let (start, end) = seed(&aws, "Runbook/Stats", "stats-fn").await;
+    let (start, end) = seed(moto, "Runbook/Stats", "stats-fn").await;
     let output = action(
         aws.clone(),
         "cloudwatch.GetMetricStatistics",
@@ -103,7 +117,7 @@ async fn metric_statistics_through_awsquery() {
 async fn metric_data_queries_through_awsquery() {
     let moto = Moto::shared();
     let aws = Arc::new(moto.aws().await);
-    let (start, end) = seed(&aws, "Runbook/Data", "data-fn").await;
+    let (start, end) = seed(moto, "Runbook/Data", "data-fn").await;
     let output = action(
         aws,
         "cloudwatch.GetMetricData",

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName, SendMessageBatchRequestEntry};
-use runbook::engine::{ActionContext, Event, Observer, Silent, invoke};
+use runbook::engine::{ActionContext, Event, Halt, Observer, Silent, invoke};
 use serde_json::{Value, json};
 use support::moto::Moto;
 
@@ -35,10 +35,11 @@ async fn action_observed(
 struct Logs(Mutex<Vec<String>>);
 
 impl Observer for Logs {
-    fn on_event(&self, event: &Event) {
+    fn on_event(&self, event: &Event) -> Result<(), Halt> {
         if let Event::Log { message, .. } = event {
             self.0.lock().unwrap().push(message.clone());
         }
+        Ok(())
     }
 }
 

@@ -185,7 +185,7 @@ fn load(relative: &Path) -> Result<runbook::runbook::Runbook, Vec<Diagnostic>> {
         relative.display()
     );
     let file = runbook::input_file::read_source(relative).map_err(|diagnostic| vec![diagnostic])?;
-    validator::load(&file)
+    runbook::commands::load_source(&file)
 }
 
 fn render(diagnostics: &[Diagnostic]) -> String {
@@ -449,7 +449,7 @@ fn load_generated(name: &str, text: &str) -> Vec<Diagnostic> {
     std::fs::write(&path, text).expect("write the generated runbook");
     let loaded = runbook::input_file::read_source(&path)
         .map_err(|diagnostic| vec![diagnostic])
-        .and_then(|file| validator::load(&file));
+        .and_then(|file| runbook::commands::load_source(&file));
     match loaded {
         Ok(runbook) => panic!("{name} loads with {} steps", runbook.steps.len()),
         Err(diagnostics) => diagnostics,
@@ -561,4 +561,50 @@ fn expected_code_rule() {
     );
     assert!(expected_code("my-cycle").is_err());
     assert!(expected_code(MANY_ERRORS).is_err());
+}
+
+/// Every flag of `runbook run` and `runbook plan` and every global flag, as a user types it, is refused as a
+/// parameter name: each parameter becomes a flag of the same command. `--lock-table` and `--audit-s3` once
+/// validated as parameters and then collided when the command was built.
+#[test]
+fn a_parameter_may_not_take_the_name_of_a_flag_of_run() {
+    use clap::CommandFactory;
+    use runbook::commands::run::{Verb, flags_command};
+    let mut longs = std::collections::BTreeSet::new();
+    for mut command in [
+        runbook::cli::Cli::command(),
+        flags_command(Verb::Run),
+        flags_command(Verb::Plan),
+    ] {
+        command.build();
+        longs.extend(
+            command
+                .get_arguments()
+                .filter_map(|arg| arg.get_long())
+                .map(str::to_string),
+        );
+    }
+    assert!(
+        longs.contains("lock-table") && longs.contains("audit-s3") && longs.contains("dry-run")
+    );
+    let with_param = |name: &str| {
+        let text = format!(
+            "name: t\ndescription: t\nparams:\n  {name}: {{type: string, default: x}}\nsteps:\n  - id: a\n    action: core.noop\n"
+        );
+        runbook::commands::load_source(&runbook::source::SourceFile::new("t.yaml", text))
+    };
+    // `region` is declared by runbooks on purpose: it then selects the AWS region instead of `--region`.
+    for long in longs.iter().filter(|long| *long != "region") {
+        let name = long.replace('-', "_");
+        let refused = with_param(&name).is_err_and(|diagnostics| {
+            diagnostics.iter().any(|d| {
+                d.kind == runbook::diagnostic::ErrorKind::InvalidParamName { name: name.clone() }
+            })
+        });
+        assert!(
+            refused,
+            "a parameter named `{name}` validates beside `--{long}`"
+        );
+    }
+    assert!(with_param("region").is_ok());
 }

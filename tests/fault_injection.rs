@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use runbook::aws::{Aws, CallError};
-use runbook::engine::{ActionContext, AttemptOutcome, Event, Observer, invoke};
+use runbook::engine::{ActionContext, AttemptOutcome, Event, Halt, Observer, invoke};
 use runbook::runbook::Retry;
 use serde_json::{Value, json};
 use support::fault_proxy::{Fault, FaultProxy, Outcome};
@@ -31,7 +31,7 @@ fn fast_retry() -> Retry {
 struct Attempts(Mutex<Vec<(u32, Option<String>, bool)>>);
 
 impl Observer for Attempts {
-    fn on_event(&self, event: &Event) {
+    fn on_event(&self, event: &Event) -> Result<(), Halt> {
         if let Event::Attempt {
             attempt, outcome, ..
         } = event
@@ -44,6 +44,7 @@ impl Observer for Attempts {
             };
             self.0.lock().unwrap().push(entry);
         }
+        Ok(())
     }
 }
 

@@ -68,5 +68,3 @@ pub const GET_METRIC_STATISTICS: AwsOp =
 pub const GET_METRIC_DATA: AwsOp = query_op!(get_metric_data, "GetMetricData", Read);
 pub const DESCRIBE_ALARMS: AwsOp = query_op!(describe_alarms, "DescribeAlarms", Read);
 pub const PUT_METRIC_ALARM: AwsOp = query_op!(put_metric_alarm, "PutMetricAlarm", Write);
-/// Not registered as an action; tests seed metrics with it.
-pub const PUT_METRIC_DATA: AwsOp = query_op!(put_metric_data, "PutMetricData", Write);

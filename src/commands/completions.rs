@@ -83,7 +83,7 @@ fn completing_command() -> Command {
         .into_values()
         .filter_map(|location| {
             let file = location.read().ok()?;
-            crate::validator::load(&file).ok()
+            super::load_source(&file).ok()
         })
         .collect();
     let names: Vec<String> = catalog.names();

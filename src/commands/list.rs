@@ -3,7 +3,6 @@
 use crate::cli::{Context, TextOrJson, exit, print};
 use crate::runbook::Runbook;
 use crate::table;
-use crate::validator;
 
 pub fn run(context: &Context, format: TextOrJson) -> i32 {
     let mut rows = Vec::new();
@@ -17,7 +16,7 @@ pub fn run(context: &Context, format: TextOrJson) -> i32 {
             .read()
             .map_err(|d| d.kind.to_string())
             .and_then(|file| {
-                validator::load(&file).map_err(|diagnostics| {
+                super::load_source(&file).map_err(|diagnostics| {
                     format!(
                         "invalid: {} errors, see `runbook validate`",
                         diagnostics.len()

@@ -15,9 +15,13 @@ pub mod show;
 pub mod unlock;
 pub mod validate;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use crate::cli::{Context, exit};
 use crate::diagnostic::Diagnostic;
 use crate::runbook::Runbook;
+use crate::source::SourceFile;
 use crate::suggest;
 use crate::validator;
 
@@ -37,7 +41,7 @@ pub fn load_named(context: &Context, name: &str) -> Result<Runbook, i32> {
         print_diagnostics(context, &[diagnostic]);
         exit::USAGE
     })?;
-    validator::load(&file).map_err(|diagnostics| {
+    load_source(&file).map_err(|diagnostics| {
         print_diagnostics(context, &diagnostics);
         exit::USAGE
     })
@@ -46,6 +50,25 @@ pub fn load_named(context: &Context, name: &str) -> Result<Runbook, i32> {
 /// Most diagnostics printed for one file: a generated file with 100,000 mistakes needs the first few fixed, not a
 /// screenful per mistake (`--format json` lists them all).
 pub const MAX_PRINTED_DIAGNOSTICS: usize = 50;
+/// Validates one runbook file as the commands run it: no parameter may take the name of a flag of theirs.
+pub fn load_source(file: &Arc<SourceFile>) -> Result<Runbook, Vec<Diagnostic>> {
+    validator::load(file, &run::reserved_param_names())
+}
+
+/// Flags every command takes, before or after its name.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Look for runbooks in DIR first (before RUNBOOK_PATH, ./runbooks and the built-in ones).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Never color the output (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Where journals, local locks and the unlock log live (default: $XDG_STATE_HOME/runbook, else
+    /// ~/.local/state/runbook).
+    #[arg(long, global = true, value_name = "DIR", env = "RUNBOOK_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+}
 
 pub fn print_diagnostics(context: &Context, diagnostics: &[Diagnostic]) {
     let mut text = String::new();

@@ -291,13 +291,16 @@ pub async fn finish(
         error: report.error.as_deref().map(|error| redactor.text(error)),
         duration_ms: started.elapsed().as_millis() as u64,
     };
-    if let Err(error) = journal.write(&record) {
+    // A journal that lost a record takes no more: a later one would hide the gap. It ends where it failed.
+    let intact = report.outcome != crate::engine::Outcome::JournalFailed;
+    if intact && let Err(error) = journal.write(&record) {
         crate::say!(
             "runbook: cannot write the last journal record to {}: {error}",
             journal.path().display()
         );
     }
-    if let Some(signer) = signer
+    if intact
+        && let Some(signer) = signer
         && let Err(error) = signer.sign_head(journal, signature::AT_RUN_END).await
     {
         crate::say!(

@@ -387,6 +387,29 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
     ))
 }
 
+/// `runbook run` or `runbook plan` before a runbook adds its parameters: only the command's own flags.
+pub fn flags_command(verb: Verb) -> Command {
+    add_engine_flags(Command::new(format!("runbook {}", verb.name())), verb, None)
+}
+
+/// The names a runbook parameter may not take: each parameter becomes a flag of `runbook run` and `runbook plan`,
+/// beside their own flags and the global ones, read here from the commands as clap builds them. `region` is not
+/// among them: a runbook may declare it, and then it selects the AWS region.
+pub fn reserved_param_names() -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let globals =
+        <super::GlobalArgs as clap::Args>::augment_args(Command::new("runbook").version("0"));
+    for verb in [Verb::Run, Verb::Plan] {
+        for mut command in [globals.clone(), flags_command(verb)] {
+            // Building adds the flags clap makes itself (`--help`, `--version`).
+            command.build();
+            names.extend(command.get_arguments().map(|arg| arg.get_id().to_string()));
+        }
+    }
+    names.remove("region");
+    names.into_iter().collect()
+}
+
 pub(super) fn needs_aws(runbook: &Runbook) -> bool {
     runbook
         .steps
@@ -711,7 +734,7 @@ pub(super) fn print_result(flags: &Flags, report: &RunReport) {
 pub(super) fn exit_code(report: &RunReport) -> i32 {
     match report.outcome {
         Outcome::Succeeded | Outcome::Planned => exit::OK,
-        Outcome::Failed => exit::FAILED,
+        Outcome::Failed | Outcome::JournalFailed => exit::FAILED,
         Outcome::AwaitingApproval => exit::AWAITING_APPROVAL,
         Outcome::Refused => exit::REFUSED,
         Outcome::Interrupted => exit::INTERRUPTED,

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use crate::catalog::{self, Location};
 use crate::cli::{Context, TextOrJson, exit, print};
 use crate::commands::print_diagnostics;
-use crate::validator;
 
 pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
     let (locations, skipped) = match targets(context, paths) {
@@ -24,7 +23,7 @@ pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
         let loaded = location
             .read()
             .map_err(|d| vec![d])
-            .and_then(|file| validator::load(&file));
+            .and_then(|file| super::load_source(&file));
         match loaded {
             Ok(runbook) => {
                 reports.push((location.display(), Some(runbook.steps.len()), Vec::new()))

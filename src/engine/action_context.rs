@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::backoff::Backoff;
 use super::event::{AttemptOutcome, Event, Observer};
+use super::halt::Emit;
 use crate::aws::{self, Aws, AwsOp, BoxFuture, CallError};
 use crate::registry::Effect;
 use crate::runbook::Retry;
@@ -80,12 +81,6 @@ impl ActionContext {
         })
     }
 
-    /// Whether this context may send writes (false in plans). Composites that are declared reads never need to
-    /// ask; [`aws::call`] refuses writes regardless.
-    pub fn allows_writes(&self) -> bool {
-        self.allow_writes
-    }
-
     /// Attempts of every call made so far by this action.
     pub fn attempts(&self) -> u32 {
         self.attempts.load(std::sync::atomic::Ordering::Relaxed)
@@ -152,13 +147,22 @@ impl ActionContext {
             number += 1;
             self.attempts
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.observer.on_event(&Event::CallStarted {
+            // Write-ahead: a call the journal could not record is not sent.
+            if let Err(halt) = self.observer.on_event(&Event::CallStarted {
                 step: self.step.clone(),
                 item: self.item,
                 operation: operation.to_string(),
                 attempt: number,
                 request: request.clone(),
-            });
+            }) {
+                return Err(CallError {
+                    code: "JournalFailed".into(),
+                    message: format!("not sent: {}", halt.message),
+                    status: None,
+                    request_id: None,
+                    transient: false,
+                });
+            }
             let started = Instant::now();
             let result = match tokio::time::timeout(self.attempt_timeout, attempt()).await {
                 Ok(result) => result,
@@ -191,7 +195,7 @@ impl ActionContext {
                     transient: error.transient,
                 },
             };
-            self.observer.on_event(&Event::Attempt {
+            self.observer.emit(&Event::Attempt {
                 step: self.step.clone(),
                 item: self.item,
                 operation: operation.to_string(),
@@ -205,7 +209,7 @@ impl ActionContext {
                     if error.transient && number < self.retry.attempts && !self.cancelled() =>
                 {
                     let delay = backoff.next_delay();
-                    self.observer.on_event(&Event::RetryScheduled {
+                    self.observer.emit(&Event::RetryScheduled {
                         step: self.step.clone(),
                         item: self.item,
                         operation: operation.to_string(),
@@ -229,7 +233,7 @@ impl ActionContext {
     }
 
     pub fn log(&self, message: &str) {
-        self.observer.on_event(&Event::Log {
+        self.observer.emit(&Event::Log {
             step: self.step.clone(),
             message: message.to_string(),
         });

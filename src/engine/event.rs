@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::halt::Halt;
 use super::report::{Criterion, StepStatus};
 
 /// One thing that happened. `item` is the for_each position (0-based) when the step fans out.
@@ -115,18 +116,21 @@ pub enum AttemptOutcome {
     },
 }
 
+/// Listens to a run. An observer that cannot take an event (the journal, when its disk is full) says so, and the
+/// engine sends nothing after it ([`super::halt`]).
 pub trait Observer: Send + Sync {
-    fn on_event(&self, event: &Event);
+    fn on_event(&self, event: &Event) -> Result<(), Halt>;
 }
 
 /// Forwards every event to each observer in turn (progress on the terminal, then the journal).
 pub struct Fanout(pub Vec<std::sync::Arc<dyn Observer>>);
 
 impl Observer for Fanout {
-    fn on_event(&self, event: &Event) {
+    fn on_event(&self, event: &Event) -> Result<(), Halt> {
         for observer in &self.0 {
-            observer.on_event(event);
+            observer.on_event(event)?;
         }
+        Ok(())
     }
 }
 
@@ -134,5 +138,7 @@ impl Observer for Fanout {
 pub struct Silent;
 
 impl Observer for Silent {
-    fn on_event(&self, _event: &Event) {}
+    fn on_event(&self, _event: &Event) -> Result<(), Halt> {
+        Ok(())
+    }
 }

@@ -1,7 +1,7 @@
 //! The execution engine: one scheduler for runs and plans.
 //!
-//! A run and a plan walk the same graph with the same code; the [`Mode`] decides, in one place
-//! ([`step::run_action_step`]), whether a write is sent. In a plan nothing that writes is ever executed, and
+//! A run and a plan walk the same graph with the same code; the [`Mode`] decides, in one place (the action
+//! step), whether a write is sent. In a plan nothing that writes is ever executed, and
 //! [`crate::aws::call`] refuses writes a second time at the wire, so the dry run cannot lie by accident.
 
 mod action_context;
@@ -10,6 +10,7 @@ mod backoff;
 mod change;
 mod deferred;
 mod event;
+mod halt;
 mod input;
 mod pages;
 mod prior;
@@ -28,6 +29,7 @@ pub use approval::{Approval, Approver, ApproverIdentity, Decision};
 pub use backoff::Backoff;
 pub use change::Change;
 pub use event::{AttemptOutcome, Event, Fanout, Observer, Silent};
+pub use halt::Halt;
 pub use pages::MAX_PAGES;
 pub use prior::{Prior, PriorStep};
 pub use report::{Criterion, Leftover, Outcome, RunReport, StepReport, StepStatus};

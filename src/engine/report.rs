@@ -159,6 +159,8 @@ pub enum Outcome {
     LockLost,
     /// A plan that completed.
     Planned,
+    /// The journal could not record an event: nothing was sent after it ([`super::halt`]).
+    JournalFailed,
 }
 
 impl Outcome {
@@ -171,6 +173,7 @@ impl Outcome {
             Outcome::Interrupted => "interrupted",
             Outcome::LockLost => "lock_lost",
             Outcome::Planned => "planned",
+            Outcome::JournalFailed => "journal_failed",
         }
     }
 }

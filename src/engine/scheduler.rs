@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 
 use super::deferred::watch;
 use super::event::Event;
+use super::halt::{Emit, Halting};
 use super::prior::Prior;
 use super::report::{Criterion, Leftover, Outcome, RunReport, StepReport, StepStatus};
 use super::scope::{Results, Scope};
@@ -123,9 +124,11 @@ async fn execute_inner(
     params: Map<String, Json>,
     unknown: &[String],
     prior: Prior,
-    options: Options,
+    mut options: Options,
 ) -> RunReport {
     let started = Instant::now();
+    let halting = Arc::new(Halting::new(options.observer.clone()));
+    options.observer = halting.clone();
     let mode = options.mode;
     let mut report = RunReport {
         runbook: runbook.name.clone(),
@@ -171,12 +174,18 @@ async fn execute_inner(
         options,
         results,
         prior,
+        halting,
     });
 
     let walk = walk(&shared, &scope).await;
     report.steps = walk.reports;
     report.error = walk.first_error.clone();
     report.outcome = walk.outcome;
+    if let Some(halt) = shared.halting.halted() {
+        // Whatever else happened, what the run did after this is not on record: it ends here, as the journal's.
+        report.outcome = Outcome::JournalFailed;
+        report.error = Some(halt.message);
+    }
     if report.outcome == Outcome::Refused {
         let region = shared
             .options
@@ -330,7 +339,8 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
     let mut first_error: Option<String> = None;
 
     loop {
-        let stopping = outcome != Outcome::Succeeded || *cancel.borrow();
+        let stopping =
+            outcome != Outcome::Succeeded || *cancel.borrow() || shared.halting.halted().is_some();
         if *cancel.borrow() && outcome == Outcome::Succeeded {
             outcome = Outcome::Interrupted;
         }
@@ -486,7 +496,7 @@ fn evaluate_criteria(shared: &Shared, scope: &Scope) -> Vec<Criterion> {
             shared
                 .options
                 .observer
-                .on_event(&Event::CriterionEvaluated(criterion.clone()));
+                .emit(&Event::CriterionEvaluated(criterion.clone()));
             criterion
         })
         .collect()

@@ -14,6 +14,7 @@ use super::approval::{Approval, Decision};
 use super::backoff::Backoff;
 use super::deferred::watch;
 use super::event::Event;
+use super::halt::Emit;
 use super::report::{StepReport, StepStatus};
 use super::scope::{ItemScope, Scope, Slot};
 use super::{Mode, Options};
@@ -29,6 +30,8 @@ pub(super) struct Shared {
     pub results: Arc<super::scope::Results>,
     /// A resumed run's earlier results; empty otherwise.
     pub prior: super::prior::Prior,
+    /// `options.observer`, which it wraps: whether an observer failed and the run must stop.
+    pub halting: Arc<super::halt::Halting>,
 }
 
 /// A step's report plus what downstream templates see as `steps.<id>`.
@@ -46,7 +49,7 @@ pub(super) async fn run_step(
     let started = Instant::now();
     let options = &shared.options;
     let mut report = StepReport::not_run(step, &shared.runbook, in_on_failure);
-    options.observer.on_event(&Event::StepStarted {
+    options.observer.emit(&Event::StepStarted {
         step: step.id.clone(),
         item: None,
         summary: step
@@ -66,7 +69,7 @@ pub(super) async fn run_step(
             report.status = StepStatus::Skipped;
             report.reason = Some(format!("`when: {}` is false", text_of(step.when.as_ref())));
             report.summary = skipped_summary(step, scope);
-            known(step, StepStatus::Skipped, None, &Map::new())
+            known(StepStatus::Skipped, None, &Map::new())
         }
         When::Deferred(origins) => {
             report.status = StepStatus::Deferred;
@@ -77,7 +80,7 @@ pub(super) async fn run_step(
         When::Error(message) => {
             report.status = StepStatus::Failed;
             report.error = Some(message);
-            known(step, StepStatus::Failed, None, &Map::new())
+            known(StepStatus::Failed, None, &Map::new())
         }
     };
     report.duration = started.elapsed();
@@ -85,7 +88,7 @@ pub(super) async fn run_step(
         // Waiting for a human is not the engine's time.
         report.busy = report.duration;
     }
-    options.observer.on_event(&Event::StepFinished {
+    options.observer.emit(&Event::StepFinished {
         step: step.id.clone(),
         status: report.status,
         duration: report.duration,
@@ -109,7 +112,7 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
     };
     let started = Instant::now();
     let options = &shared.options;
-    options.observer.on_event(&Event::StepStarted {
+    options.observer.emit(&Event::StepStarted {
         step: step.id.clone(),
         item: None,
         summary: format!("verify: {}", verify.spec.summary),
@@ -150,7 +153,7 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
     };
     let (status, reason, error) = match held {
         Ok(false) => {
-            options.observer.on_event(&Event::Log {
+            options.observer.emit(&Event::Log {
                 step: step.id.clone(),
                 message: format!(
                     "verify: `{}` does not hold: the write did not take effect; sending it",
@@ -176,7 +179,7 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
     report.attempts = context.attempts();
     report.duration = started.elapsed();
     report.busy = report.duration;
-    options.observer.on_event(&Event::StepFinished {
+    options.observer.emit(&Event::StepFinished {
         step: step.id.clone(),
         status: report.status,
         duration: report.duration,
@@ -189,7 +192,7 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
         reason: report.reason.clone(),
         changes: Vec::new(),
     });
-    let slot = known(step, status, None, &Map::new());
+    let slot = known(status, None, &Map::new());
     Ended { report, slot }
 }
 
@@ -207,12 +210,12 @@ pub(super) fn reuse(shared: &Shared, step: &Step, prior: &super::prior::PriorSte
     report.outputs = prior.outputs.clone();
     report.reason = Some(prior.reason.clone());
     report.attempts = prior.attempts;
-    shared.options.observer.on_event(&Event::StepReused {
+    shared.options.observer.emit(&Event::StepReused {
         step: step.id.clone(),
         status: prior.status,
         reason: prior.reason.clone(),
     });
-    let slot = known(step, prior.status, prior.output.as_ref(), &prior.outputs);
+    let slot = known(prior.status, prior.output.as_ref(), &prior.outputs);
     Ended { report, slot }
 }
 
@@ -314,14 +317,8 @@ pub(super) fn error_text(error: &minijinja::Error) -> String {
 }
 
 /// `{status, output, <named outputs>}` for downstream templates.
-fn known(
-    step: &Step,
-    status: StepStatus,
-    output: Option<&Json>,
-    outputs: &Map<String, Json>,
-) -> Slot {
+fn known(status: StepStatus, output: Option<&Json>, outputs: &Map<String, Json>) -> Slot {
     known_tainted(
-        step,
         status,
         output,
         outputs,
@@ -332,14 +329,12 @@ fn known(
 
 /// [`known`], with the named outputs computed from a secret read as secrets ([`crate::taint`]).
 fn known_tainted(
-    step: &Step,
     status: StepStatus,
     output: Option<&Json>,
     outputs: &Map<String, Json>,
     tainted: &HashSet<String>,
     secrets: &crate::secrets::Secrets,
 ) -> Slot {
-    let _ = step;
     let mut entries = vec![
         ("status".to_string(), Value::from(status.as_str())),
         (
@@ -380,7 +375,7 @@ async fn run_approval(
         Err(error) => {
             report.status = StepStatus::Failed;
             report.error = Some(format!("approval prompt: {}", error_text(&error)));
-            return known(step, StepStatus::Failed, None, &Map::new());
+            return known(StepStatus::Failed, None, &Map::new());
         }
     };
     report.summary = format!("Approval: {prompt}");
@@ -397,7 +392,7 @@ async fn run_approval(
         });
         return Slot::Deferred;
     }
-    options.observer.on_event(&Event::ApprovalRequested {
+    options.observer.emit(&Event::ApprovalRequested {
         step: step.id.clone(),
         prompt: prompt.clone(),
     });
@@ -411,19 +406,24 @@ async fn run_approval(
         .await;
     match decision {
         Decision::Approved { by, how } => {
-            options.observer.on_event(&Event::Approved {
+            // An opening the journal could not record opens nothing: the writes behind the gate stay unsent.
+            if let Err(halt) = options.observer.on_event(&Event::Approved {
                 step: step.id.clone(),
                 by: by.clone(),
                 how: how.clone(),
-            });
+            }) {
+                report.status = StepStatus::Failed;
+                report.error = Some(halt.message);
+                return known(StepStatus::Failed, None, &Map::new());
+            }
             report.status = StepStatus::Succeeded;
             report.approved_by = Some(format!("{by} via {how} at {}", jiff::Timestamp::now()));
-            known(step, StepStatus::Succeeded, None, &Map::new())
+            known(StepStatus::Succeeded, None, &Map::new())
         }
         Decision::Rejected { by } => {
             report.status = StepStatus::Refused;
             report.error = Some(format!("approval refused by {by}"));
-            known(step, StepStatus::Refused, None, &Map::new())
+            known(StepStatus::Refused, None, &Map::new())
         }
         Decision::TimedOut => {
             report.status = StepStatus::Failed;
@@ -431,7 +431,7 @@ async fn run_approval(
                 "nobody approved within {}",
                 crate::duration::format(approval.timeout)
             ));
-            known(step, StepStatus::Failed, None, &Map::new())
+            known(StepStatus::Failed, None, &Map::new())
         }
         Decision::NoAnswer => {
             report.status = StepStatus::AwaitingApproval;
@@ -515,7 +515,7 @@ async fn run_action(
                         "`for_each: {}` is not a list",
                         for_each.items.source
                     ));
-                    return known(step, StepStatus::Failed, None, &Map::new());
+                    return known(StepStatus::Failed, None, &Map::new());
                 }
             }
         }
@@ -536,7 +536,6 @@ async fn run_action(
         return match outcome.status {
             StepStatus::Planned | StepStatus::Deferred => Slot::Deferred,
             status => known_tainted(
-                step,
                 status,
                 outcome.output.as_ref(),
                 &outcome.outputs,
@@ -668,14 +667,7 @@ async fn run_action(
         .collect();
     match report.status {
         StepStatus::Planned | StepStatus::Deferred => Slot::Deferred,
-        status => known_tainted(
-            step,
-            status,
-            Some(&output),
-            &outputs,
-            &tainted,
-            &scope.secrets,
-        ),
+        status => known_tainted(status, Some(&output), &outputs, &tainted, &scope.secrets),
     }
 }
 
@@ -980,7 +972,7 @@ async fn execute(
                     });
                 }
                 let remaining = wait.timeout - elapsed;
-                context.observer.on_event(&Event::Poll {
+                context.observer.emit(&Event::Poll {
                     step: step.id.clone(),
                     item: item.map(|i| i.index0),
                     polls,
@@ -1006,7 +998,7 @@ async fn execute(
                 output: Some(output.clone()),
             }
         })?;
-        context.observer.on_event(&Event::CheckEvaluated {
+        context.observer.emit(&Event::CheckEvaluated {
             step: step.id.clone(),
             item: item.map(|i| i.index0),
             expression: check.that.source.clone(),

@@ -298,7 +298,7 @@ fn runbook(body: &str) -> Runbook {
     }
     // JSON is YAML; positions in errors are off, which a test does not need.
     let file = SourceFile::new("t.yaml", document.to_string());
-    let mut runbook = crate::validator::load(&file).unwrap_or_else(|diagnostics| {
+    let mut runbook = crate::validator::load(&file, &[]).unwrap_or_else(|diagnostics| {
         let kinds: Vec<String> = diagnostics
             .iter()
             .map(|d| format!("{:?}", d.kind))
@@ -327,8 +327,9 @@ fn runbook(body: &str) -> Runbook {
 struct Collect(Mutex<Vec<(Instant, Event)>>);
 
 impl Observer for Collect {
-    fn on_event(&self, event: &Event) {
+    fn on_event(&self, event: &Event) -> Result<(), Halt> {
         self.0.lock().unwrap().push((Instant::now(), event.clone()));
+        Ok(())
     }
 }
 
@@ -1410,10 +1411,11 @@ struct CallsAtStart {
 }
 
 impl Observer for CallsAtStart {
-    fn on_event(&self, event: &Event) {
+    fn on_event(&self, event: &Event) -> Result<(), Halt> {
         if let Event::CallStarted { .. } = event {
             self.seen.lock().unwrap().push(state(&self.key).calls);
         }
+        Ok(())
     }
 }
 
@@ -1489,4 +1491,73 @@ async fn a_resume_takes_journaled_results_and_runs_only_the_rest() {
             .find(|e| matches!(e, Event::StepReused { step, .. } if step == "restore"))
             .is_some()
     );
+}
+
+/// A journal that cannot write from the first call of step `fails_at` on: it refuses that record and counts what
+/// it is offered after.
+struct FullDisk {
+    fails_at: &'static str,
+    failed: Mutex<bool>,
+    offered_after: Mutex<u32>,
+}
+
+impl Observer for FullDisk {
+    fn on_event(&self, event: &Event) -> Result<(), Halt> {
+        let mut failed = self.failed.lock().unwrap();
+        if *failed {
+            *self.offered_after.lock().unwrap() += 1;
+        } else if matches!(event, Event::CallStarted { step, .. } if step == self.fails_at) {
+            *failed = true;
+        } else {
+            return Ok(());
+        }
+        Err(Halt {
+            message: "cannot write the audit journal: no space left on device".into(),
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_journal_that_cannot_write_ends_the_run_before_the_call_it_announces() {
+    let runbook = runbook(
+        "steps:
+  - id: a
+    action: test.flaky
+    with: {key: full-a, failures: 0}
+  - id: b
+    needs: [a]
+    action: test.flaky
+    with: {key: full-b, failures: 0}
+  - id: c
+    needs: [b]
+    action: test.flaky
+    with: {key: full-c, failures: 0}
+on_failure:
+  - id: notify
+    action: test.flaky
+    with: {key: full-notify, failures: 0}
+",
+    );
+    let observer = Arc::new(FullDisk {
+        fails_at: "b",
+        failed: Mutex::default(),
+        offered_after: Mutex::default(),
+    });
+    let harness = Harness::new(Mode::Run);
+    let mut options = harness.options();
+    options.observer = observer.clone();
+    let report = execute(Arc::new(runbook), Map::new(), options).await;
+    assert_eq!(report.outcome, Outcome::JournalFailed);
+    assert_eq!(
+        report.error.as_deref(),
+        Some("cannot write the audit journal: no space left on device")
+    );
+    assert_eq!(state("full-a").calls, 1);
+    // The call it could not record was not sent, nothing after it started, and on_failure did not run.
+    assert_eq!(state("full-b").calls, 0);
+    assert_eq!(state("full-c").calls, 0);
+    assert_eq!(state("full-notify").calls, 0);
+    assert_eq!(report.step("c").unwrap().status, StepStatus::NotRun);
+    // Nothing reached the journal after the lost record: a later one would hide the gap.
+    assert_eq!(*observer.offered_after.lock().unwrap(), 0);
 }

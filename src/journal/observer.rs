@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::record::Record;
 use super::writer::Journal;
-use crate::engine::{Event, Observer};
+use crate::engine::{Event, Halt, Observer};
 
 pub struct JournalObserver {
     pub journal: Arc<Journal>,
@@ -39,7 +39,7 @@ impl JournalObserver {
 }
 
 impl Observer for JournalObserver {
-    fn on_event(&self, event: &Event) {
+    fn on_event(&self, event: &Event) -> Result<(), Halt> {
         let mut record = Record::from_event(event, |step| {
             self.effects.get(step).copied().unwrap_or("read")
         });
@@ -60,18 +60,18 @@ impl Observer for JournalObserver {
             Event::StepFinished { step, .. } => self.effects.get(step).copied().unwrap_or("read"),
             _ => "read",
         };
-        if let Err(error) = self.journal.append(&record, durable(event, effect)) {
-            // Write-ahead means nothing is sent that the journal could not record first. The record being written
-            // may announce an AWS call; stopping the process here is what keeps that call unsent. The journal
-            // stays valid up to its last line, and the lock file names a dead process, so `runbook resume`
-            // continues once the disk is writable again.
-            crate::say!(
-                "runbook: cannot write the audit journal {}: {error}; stopping before anything else is sent. \
-                 Free the disk and continue with `runbook resume`",
-                self.journal.path().display()
-            );
-            std::process::exit(crate::cli::exit::FAILED);
-        }
+        // Write-ahead means nothing is sent that the journal could not record first. The record being written
+        // may announce an AWS call; the engine, told so, does not send it and starts nothing else. The journal
+        // stays valid up to its last line, so `runbook resume` continues once the disk is writable again.
+        self.journal
+            .append(&record, durable(event, effect))
+            .map_err(|error| Halt {
+                message: format!(
+                    "cannot write the audit journal {}: {error}; stopped before anything else was sent. \
+                     Free the disk and continue with `runbook resume`",
+                    self.journal.path().display()
+                ),
+            })
     }
 }
 
