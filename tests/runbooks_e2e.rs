@@ -1969,3 +1969,120 @@ fn plans_of_the_core_runbooks_are_pinned() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// 6.3 DynamoDB throttling
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dynamodb_throttling_switches_a_throttled_provisioned_table_to_on_demand_and_names_hot_keys_after()
+ {
+    use support::world;
+    let (moto, world_seeded) = sandbox("dynamodb").await;
+    let items = world_seeded["dynamodb"]["items"].as_i64().unwrap();
+
+    // Healthy: on-demand, no throttling. Reported, nothing changed.
+    let report = run_ok(&moto, &["dynamodb-throttling"]);
+    assert_eq!(step(&report, "diagnosis")["outputs"]["remedy"], "none");
+    let message = step(&report, "diagnosis")["output"]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("PAY_PER_REQUEST") && message.contains("Not throttled"),
+        "{message}"
+    );
+    for id in ["confirm", "switch", "sample"] {
+        assert_eq!(step(&report, id)["status"], "skipped", "{id}");
+    }
+    assert_eq!(world::billing_mode(&moto, TABLE).await, "PAY_PER_REQUEST");
+
+    // Broken: provisioned at 5 units and throttled (the figures CloudWatch would hold, put with PutMetricData).
+    world::provision_table(&moto, TABLE, 5).await;
+    for (metric, value) in [
+        ("ThrottledRequests", 12.0),
+        ("ReadThrottleEvents", 9.0),
+        ("UserErrors", 12.0),
+        ("ConsumedReadCapacityUnits", 300.0),
+    ] {
+        world::put_metric(
+            &moto,
+            "AWS/DynamoDB",
+            metric,
+            ("TableName", TABLE),
+            &[(10, value), (3, value)],
+        )
+        .await;
+    }
+
+    // Without an approval the run stops at the gate and the table stays provisioned.
+    let output = runbook(
+        &moto,
+        &[
+            "run",
+            "dynamodb-throttling",
+            "--approve",
+            "nothing-else",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an unknown gate is refused before anything runs"
+    );
+    let output = runbook(&moto, &["run", "dynamodb-throttling", "--dry-run"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(world::billing_mode(&moto, TABLE).await, "PROVISIONED");
+
+    let report = run_ok(&moto, &["dynamodb-throttling"]);
+    assert_eq!(step(&report, "diagnosis")["outputs"]["remedy"], "on_demand");
+    let prompt = step(&report, "confirm")["request"].as_str().unwrap();
+    assert!(
+        prompt.contains("is PROVISIONED (5 RCU / 5 WCU)")
+            && prompt.contains("ThrottledRequests: 24.0")
+            && prompt.contains("UserErrors: 24.0")
+            && prompt.contains("PROVISIONED -> PAY_PER_REQUEST"),
+        "{prompt}"
+    );
+    assert_eq!(step(&report, "switch")["status"], "succeeded");
+    assert_eq!(
+        step(&report, "switch")["request"]["BillingMode"],
+        "PAY_PER_REQUEST"
+    );
+    assert_eq!(
+        step(&report, "wait_active")["outputs"]["mode"],
+        "PAY_PER_REQUEST"
+    );
+    assert_eq!(world::billing_mode(&moto, TABLE).await, "PAY_PER_REQUEST");
+    assert_eq!(
+        count(
+            &aws_sdk_dynamodb::Client::new(&moto.sdk_config().await),
+            TABLE
+        )
+        .await as i64,
+        items
+    );
+
+    // Still throttled on demand (the same figures are in the window): capacity is not the cause. The hot keys are
+    // named and nothing is changed.
+    let report = run_ok(&moto, &["dynamodb-throttling"]);
+    assert_eq!(step(&report, "diagnosis")["outputs"]["remedy"], "hot_keys");
+    for id in ["confirm", "switch"] {
+        assert_eq!(step(&report, id)["status"], "skipped", "{id}");
+    }
+    let hot = step(&report, "hot_keys")["outputs"]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        hot.contains(&format!(
+            "GSI1PK TENANT#carousel-labs holds {items} of {items} sampled items"
+        )),
+        "{hot}"
+    );
+    assert_eq!(world::billing_mode(&moto, TABLE).await, "PAY_PER_REQUEST");
+}

@@ -4,3 +4,4 @@ pub mod health;
 pub mod http_server;
 pub mod moto;
 pub mod terminal;
+pub mod world;

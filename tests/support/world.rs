@@ -1,0 +1,116 @@
+//! Broken worlds: faults put into a seeded emulator (scripts/seed/) for the runbooks that must find them. The
+//! sandbox seeds a healthy world only; each test breaks what its procedure diagnoses, with the same APIs a real
+//! fault would leave its traces through (metrics with PutMetricData, log lines with PutLogEvents, a rule disabled,
+//! a table switched to provisioned capacity, Cost Explorer figures through moto's seeding API).
+
+#![allow(dead_code)]
+
+use std::time::SystemTime;
+
+use super::moto::Moto;
+
+/// Datapoints of `metric` in `namespace` with one dimension, each `(minutes ago, value)`. Through our own awsQuery
+/// `PutMetricData`: the SDK crate speaks Smithy RPCv2 CBOR, which moto does not (tests/aws_cloudwatch.rs).
+pub async fn put_metric(
+    moto: &Moto,
+    namespace: &str,
+    metric: &str,
+    dimension: (&str, &str),
+    points: &[(u64, f64)],
+) {
+    let now = jiff::Timestamp::now();
+    let data: Vec<serde_json::Value> = points
+        .iter()
+        .map(|(minutes_ago, value)| {
+            let at = (now - jiff::SignedDuration::from_mins(*minutes_ago as i64))
+                .round(jiff::Unit::Second)
+                .unwrap();
+            serde_json::json!({
+                "MetricName": metric,
+                "Dimensions": [{"Name": dimension.0, "Value": dimension.1}],
+                "Timestamp": at.to_string(),
+                "Value": value,
+            })
+        })
+        .collect();
+    runbook::aws::call(
+        &moto.aws().await,
+        &runbook::aws::cloudwatch::PUT_METRIC_DATA,
+        serde_json::json!({"Namespace": namespace, "MetricData": data})
+            .as_object()
+            .unwrap()
+            .clone(),
+        true,
+    )
+    .await
+    .expect("PutMetricData");
+}
+
+/// Log lines in `group` (made if missing), stream `stream`, each `seconds_ago` before now.
+pub async fn put_logs(moto: &Moto, group: &str, stream: &str, lines: &[(u64, &str)]) {
+    use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.sdk_config().await);
+    let _ = logs.create_log_group().log_group_name(group).send().await;
+    let _ = logs
+        .create_log_stream()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .send()
+        .await;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let events = lines
+        .iter()
+        .map(|(seconds_ago, message)| {
+            InputLogEvent::builder()
+                .timestamp(now - *seconds_ago as i64 * 1000)
+                .message(*message)
+                .build()
+                .expect("a complete log event")
+        })
+        .collect();
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .set_log_events(Some(events))
+        .send()
+        .await
+        .expect("put the log events");
+}
+
+/// The table switched to provisioned capacity, `units` read and write.
+pub async fn provision_table(moto: &Moto, table: &str, units: i64) {
+    use aws_sdk_dynamodb::types::{BillingMode, ProvisionedThroughput};
+    aws_sdk_dynamodb::Client::new(&moto.sdk_config().await)
+        .update_table()
+        .table_name(table)
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(
+            ProvisionedThroughput::builder()
+                .read_capacity_units(units)
+                .write_capacity_units(units)
+                .build()
+                .expect("a complete throughput"),
+        )
+        .send()
+        .await
+        .expect("switch the table to provisioned capacity");
+}
+
+/// The billing mode of `table` as DynamoDB reports it (PROVISIONED when it reports none).
+pub async fn billing_mode(moto: &Moto, table: &str) -> String {
+    let described = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await)
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .expect("describe the table");
+    described
+        .table()
+        .and_then(|t| t.billing_mode_summary())
+        .and_then(|s| s.billing_mode())
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "PROVISIONED".into())
+}
