@@ -35,6 +35,7 @@ fn build_environment() -> Environment<'static> {
     env.add_filter("format_datetime", format_datetime);
     env.add_filter("to_epoch", to_epoch);
     env.add_filter("pick", pick);
+    env.add_filter("percentile", percentile);
     env.add_filter("from_epoch", from_epoch);
     env.add_function("now", now);
     // Every `{{ }}` passes here: what one prints after reading a secret is secret (crate::taint).
@@ -315,6 +316,28 @@ fn pick(value: Value, names: Vec<String>) -> Result<Value, Error> {
     Ok(Value::from_pairs(picked))
 }
 
+/// The `p`th percentile of a list of numbers by the nearest-rank method (the smallest value with at least p% of
+/// the values at or below it), as CloudWatch's `p99` reads; none for an empty list, so a runbook can tell "no
+/// data" from zero.
+fn percentile(values: Vec<Value>, p: f64) -> Result<Value, Error> {
+    if !(p > 0.0 && p <= 100.0) {
+        return Err(invalid(format!("percentile needs 0 < p <= 100, found {p}")));
+    }
+    let mut numbers = values
+        .iter()
+        .map(|value| {
+            f64::try_from(value.clone())
+                .map_err(|_| invalid(format!("percentile needs numbers, found {value}")))
+        })
+        .collect::<Result<Vec<f64>, Error>>()?;
+    if numbers.is_empty() {
+        return Ok(Value::from(()));
+    }
+    numbers.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * numbers.len() as f64).ceil() as usize;
+    Ok(Value::from(numbers[rank.clamp(1, numbers.len()) - 1]))
+}
+
 fn from_json(text: &str) -> Result<Value, Error> {
     let json: serde_json::Value =
         serde_json::from_str(text).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
@@ -403,6 +426,24 @@ mod tests {
         assert!(evaluate("item == same", &context).unwrap().is_true());
         assert!(!evaluate("item == other", &context).unwrap().is_true());
         assert!(render("{{ 'text' | pick(['a']) }}", &context).is_err());
+    }
+
+    #[test]
+    fn percentile_is_the_nearest_rank() {
+        let context = from_json_value(&serde_json::json!({
+            "hundred": (1..=100).rev().collect::<Vec<i64>>(),
+            "few": [3.5, 1, 2],
+            "none": [],
+        }));
+        let eval = |expr: &str| evaluate(expr, &context).unwrap().to_string();
+        assert_eq!(eval("hundred | percentile(99)"), "99.0");
+        assert_eq!(eval("hundred | percentile(50)"), "50.0");
+        assert_eq!(eval("hundred | percentile(100)"), "100.0");
+        assert_eq!(eval("few | percentile(99)"), "3.5");
+        assert_eq!(eval("few | percentile(1)"), "1.0");
+        assert!(evaluate("none | percentile(99)", &context).unwrap().is_none());
+        assert!(evaluate("few | percentile(0)", &context).is_err());
+        assert!(evaluate("['a'] | percentile(50)", &context).is_err());
     }
 
     #[test]

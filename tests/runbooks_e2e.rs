@@ -2086,3 +2086,86 @@ async fn dynamodb_throttling_switches_a_throttled_provisioned_table_to_on_demand
     );
     assert_eq!(world::billing_mode(&moto, TABLE).await, "PAY_PER_REQUEST");
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// 6.2 Lambda timeout
+
+/// Two runs of the validator that time out at the seeded 300 s, RowCountCheck taking most of each.
+async fn put_timed_out_runs(moto: &Moto) {
+    let group = format!("/aws/lambda/{FUNCTION}");
+    let mut lines = Vec::new();
+    for (start, row_count) in [(3600_u64, 250_u64), (1800, 262)] {
+        lines.push((start, format!("START RequestId: run-{start} Version: $LATEST")));
+        lines.push((start, format!("2026-01-01T00:00:00.000Z\trun-{start}\tINFO\tRowCountCheck START")));
+        lines.push((start - row_count, "RowCountCheck COMPLETED".to_string()));
+        lines.push((start - row_count, "EmbeddingCheck START".to_string()));
+        lines.push((start - 300, format!("2026-01-01T00:05:00.000Z run-{start} Task timed out after 300.00 seconds")));
+        lines.push((
+            start - 300,
+            format!("REPORT RequestId: run-{start}\tDuration: 300000.00 ms\tBilled Duration: 300000 ms\tMemory Size: 512 MB\tMax Memory Used: 300 MB"),
+        ));
+    }
+    let lines: Vec<(u64, &str)> = lines.iter().map(|(at, text)| (*at, text.as_str())).collect();
+    support::world::put_logs(moto, &group, "timed-out", &lines).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_within_the_ceiling() {
+    let (moto, _) = sandbox("lambda").await;
+
+    // Healthy: the seeded run took 80.5 s of 300; its phases are measured; nothing changes.
+    let report = run_ok(&moto, &["lambda-timeout"]);
+    let diagnosis = step(&report, "diagnosis");
+    assert_eq!(diagnosis["outputs"]["over_budget"], false);
+    assert_eq!(diagnosis["outputs"]["p99_seconds"], 80.51);
+    assert_eq!(
+        step(&report, "phases")["outputs"]["slowest"],
+        serde_json::json!({"phase": "RowCountCheck", "seconds": 40.0})
+    );
+    assert_eq!(step(&report, "raise")["status"], "skipped");
+    assert_eq!(function_timeout(&moto).await, 300);
+
+    // Broken: two runs time out at 300 s. Found, and without --raise-timeout nothing changes and the run fails.
+    put_timed_out_runs(&moto).await;
+    let output = runbook(&moto, &["run", "lambda-timeout", "--yes", "--output", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = report_of(&output);
+    let diagnosis = step(&report, "diagnosis");
+    assert_eq!(diagnosis["outputs"]["over_budget"], true);
+    assert_eq!(diagnosis["outputs"]["max_seconds"], 300.0);
+    let message = diagnosis["output"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("3 runs in the last 24h")
+            && message.contains("p99 300.0 s (100.0% of the timeout, budget 80%); 2 timed out")
+            && message.contains("slowest: RowCountCheck (262.0 s)"),
+        "{message}"
+    );
+    assert_eq!(function_timeout(&moto).await, 300);
+
+    // More than Lambda's ceiling, or not more than now: refused with the reason, before the gate.
+    for (asked, reason) in [
+        ("1200", "Lambda allows a timeout of at most 900 s"),
+        ("200", "never lowers a timeout"),
+    ] {
+        let output = runbook(
+            &moto,
+            &["run", "lambda-timeout", "--raise-timeout", asked, "--yes", "--output", "json"],
+        );
+        assert_eq!(output.status.code(), Some(1), "{asked}");
+        let report = report_of(&output);
+        let error = step(&report, "new_timeout")["error"].as_str().unwrap();
+        assert!(error.contains(reason), "{error}");
+        assert_eq!(step(&report, "raise")["status"], "not_run");
+        assert_eq!(function_timeout(&moto).await, 300);
+    }
+
+    // Raised behind the gate, which shows the figures and before -> after.
+    let report = run_ok(&moto, &["lambda-timeout", "--raise-timeout", "600"]);
+    let prompt = step(&report, "confirm")["request"].as_str().unwrap();
+    assert!(
+        prompt.contains("slowest: RowCountCheck") && prompt.contains("from 300 s to 600 s"),
+        "{prompt}"
+    );
+    assert_eq!(step(&report, "after")["outputs"]["timeout"], 600);
+    assert_eq!(function_timeout(&moto).await, 600);
+}

@@ -209,8 +209,9 @@ def seed_metrics():
 
 
 def seed_logs():
-    """The validator's log group with a day's work in it: batches and the daily validation summary that section
-    4.5 looks for in the last 24 hours. Put again only when the last 23 hours have none."""
+    """The validator's log group with a day's work in it: one run's phases, batches, the daily validation summary
+    that section 4.5 looks for in the last 24 hours, and the run's REPORT line (6.2). Put again only when the last
+    23 hours have none."""
     logs = client("logs")
     group = f"/aws/lambda/{FUNCTION}"
     if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
@@ -222,11 +223,29 @@ def seed_logs():
         logGroupName=group, startTime=now - 23 * 3600 * 1000, filterPattern="validation_summary"
     )["events"]
     if not recent:
+        request = "8f5c2a1e-0b6d-4c1e-9a7f-3d2b1c0e9f8a"
         logs.put_log_events(
             logGroupName=group,
             logStreamName="seed",
-            logEvents=[{"timestamp": now - 1000 * i, "message": f"INFO processed batch {i}"} for i in range(5, 0, -1)]
-            + [{"timestamp": now, "message": 'INFO validation_summary {"status": "OK", "checks": 6, "failed": 0}'}],
+            # One healthy run as section 6.2 reads it: its phases (`<Phase> START` / `<Phase> COMPLETED`) and
+            # the REPORT line with its Duration, well within the timeout.
+            logEvents=[
+                {"timestamp": now - 80_000, "message": f"START RequestId: {request} Version: $LATEST"},
+                {"timestamp": now - 80_000, "message": "RowCountCheck START"},
+                {"timestamp": now - 40_000, "message": "RowCountCheck COMPLETED"},
+                {"timestamp": now - 40_000, "message": "EmbeddingCheck START"},
+                {"timestamp": now - 15_000, "message": "EmbeddingCheck COMPLETED"},
+            ]
+            + [{"timestamp": now - 1000 * i, "message": f"INFO processed batch {i}"} for i in range(5, 0, -1)]
+            + [
+                {"timestamp": now, "message": 'INFO validation_summary {"status": "OK", "checks": 6, "failed": 0}'},
+                {"timestamp": now, "message": f"END RequestId: {request}"},
+                {
+                    "timestamp": now,
+                    "message": f"REPORT RequestId: {request}\tDuration: 80512.33 ms\tBilled Duration: 80513 ms"
+                    "\tMemory Size: 512 MB\tMax Memory Used: 181 MB",
+                },
+            ],
         )
 
 
