@@ -441,7 +441,11 @@ mod tests {
         assert_eq!(eval("hundred | percentile(100)"), "100.0");
         assert_eq!(eval("few | percentile(99)"), "3.5");
         assert_eq!(eval("few | percentile(1)"), "1.0");
-        assert!(evaluate("none | percentile(99)", &context).unwrap().is_none());
+        assert!(
+            evaluate("none | percentile(99)", &context)
+                .unwrap()
+                .is_none()
+        );
         assert!(evaluate("few | percentile(0)", &context).is_err());
         assert!(evaluate("['a'] | percentile(50)", &context).is_err());
     }

@@ -2095,17 +2095,29 @@ async fn put_timed_out_runs(moto: &Moto) {
     let group = format!("/aws/lambda/{FUNCTION}");
     let mut lines = Vec::new();
     for (start, row_count) in [(3600_u64, 250_u64), (1800, 262)] {
-        lines.push((start, format!("START RequestId: run-{start} Version: $LATEST")));
-        lines.push((start, format!("2026-01-01T00:00:00.000Z\trun-{start}\tINFO\tRowCountCheck START")));
+        lines.push((
+            start,
+            format!("START RequestId: run-{start} Version: $LATEST"),
+        ));
+        lines.push((
+            start,
+            format!("2026-01-01T00:00:00.000Z\trun-{start}\tINFO\tRowCountCheck START"),
+        ));
         lines.push((start - row_count, "RowCountCheck COMPLETED".to_string()));
         lines.push((start - row_count, "EmbeddingCheck START".to_string()));
-        lines.push((start - 300, format!("2026-01-01T00:05:00.000Z run-{start} Task timed out after 300.00 seconds")));
+        lines.push((
+            start - 300,
+            format!("2026-01-01T00:05:00.000Z run-{start} Task timed out after 300.00 seconds"),
+        ));
         lines.push((
             start - 300,
             format!("REPORT RequestId: run-{start}\tDuration: 300000.00 ms\tBilled Duration: 300000 ms\tMemory Size: 512 MB\tMax Memory Used: 300 MB"),
         ));
     }
-    let lines: Vec<(u64, &str)> = lines.iter().map(|(at, text)| (*at, text.as_str())).collect();
+    let lines: Vec<(u64, &str)> = lines
+        .iter()
+        .map(|(at, text)| (*at, text.as_str()))
+        .collect();
     support::world::put_logs(moto, &group, "timed-out", &lines).await;
 }
 
@@ -2127,7 +2139,10 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
 
     // Broken: two runs time out at 300 s. Found, and without --raise-timeout nothing changes and the run fails.
     put_timed_out_runs(&moto).await;
-    let output = runbook(&moto, &["run", "lambda-timeout", "--yes", "--output", "json"]);
+    let output = runbook(
+        &moto,
+        &["run", "lambda-timeout", "--yes", "--output", "json"],
+    );
     assert_eq!(output.status.code(), Some(1));
     let report = report_of(&output);
     let diagnosis = step(&report, "diagnosis");
@@ -2149,7 +2164,15 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
     ] {
         let output = runbook(
             &moto,
-            &["run", "lambda-timeout", "--raise-timeout", asked, "--yes", "--output", "json"],
+            &[
+                "run",
+                "lambda-timeout",
+                "--raise-timeout",
+                asked,
+                "--yes",
+                "--output",
+                "json",
+            ],
         );
         assert_eq!(output.status.code(), Some(1), "{asked}");
         let report = report_of(&output);
