@@ -1,4 +1,5 @@
-//! Plain-text tables for terminal output: columns padded to their widest cell, no borders to copy around.
+//! Tables for output: plain text for a terminal (columns padded to their widest cell, no borders to copy around),
+//! and Markdown for a ticket or a pull request.
 
 /// Renders rows under a header, each column as wide as its widest cell; the last column is not padded.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
@@ -38,6 +39,22 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Renders rows under a header as a Markdown table; a `|` or a line break in a cell is escaped so it stays one cell.
+pub fn markdown(header: &[&str], rows: &[Vec<String>]) -> String {
+    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+    let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+    let mut out = line(header.iter().map(|h| cell(h)).collect());
+    out.push_str(&line(header.iter().map(|_| "---".to_string()).collect()));
+    for row in rows {
+        out.push_str(&line(
+            (0..header.len())
+                .map(|index| cell(row.get(index).map(String::as_str).unwrap_or("")))
+                .collect(),
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -56,5 +73,17 @@ mod tests {
     fn a_cell_cannot_forge_a_row_or_reach_the_terminal() {
         let text = super::render(&["A"], &[vec!["x\nFAKE ROW\x1b[2J".into()]]);
         assert_eq!(text, "A\nx\\nFAKE ROW\\e[2J\n");
+    }
+
+    #[test]
+    fn markdown_escapes_pipes_and_fills_short_rows() {
+        let text = super::markdown(
+            &["A", "B"],
+            &[vec!["x|y".into()], vec!["1".into(), "2\n3".into()]],
+        );
+        assert_eq!(
+            text,
+            "| A | B |\n| --- | --- |\n| x\\|y |  |\n| 1 | 2 3 |\n"
+        );
     }
 }

@@ -36,6 +36,7 @@ fn build_environment() -> Environment<'static> {
     env.add_filter("to_epoch", to_epoch);
     env.add_filter("pick", pick);
     env.add_filter("percentile", percentile);
+    env.add_filter("table", table);
     env.add_filter("from_epoch", from_epoch);
     env.add_function("now", now);
     // Every `{{ }}` passes here: what one prints after reading a secret is secret (crate::taint).
@@ -338,6 +339,72 @@ fn percentile(values: Vec<Value>, p: f64) -> Result<Value, Error> {
     Ok(Value::from(numbers[rank.clamp(1, numbers.len()) - 1]))
 }
 
+/// `rows | table(columns, format)`: a report's table as text in `format`: `text` (padded columns, the default),
+/// `markdown`, or `json` (a list of objects keyed by the columns, in column order). Each row is a list of cells in
+/// column order, or a mapping read by column name; none and missing cells are empty.
+fn table(rows: Vec<Value>, columns: Vec<String>, format: Option<&str>) -> Result<Value, Error> {
+    let cells: Vec<Vec<Value>> = rows
+        .iter()
+        .map(|row| match row.kind() {
+            minijinja::value::ValueKind::Map => Ok(columns
+                .iter()
+                .map(|column| row.get_attr(column).unwrap_or_default())
+                .collect()),
+            minijinja::value::ValueKind::Seq => Ok(row
+                .try_iter()?
+                .chain(std::iter::repeat(Value::from(())))
+                .take(columns.len())
+                .collect()),
+            _ => Err(invalid(format!(
+                "table needs rows that are lists or mappings, found {row}"
+            ))),
+        })
+        .collect::<Result<_, Error>>()?;
+    let empty = |value: &Value| value.is_none() || value.is_undefined();
+    let header: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let text = || -> Vec<Vec<String>> {
+        cells
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|v| {
+                        if empty(v) {
+                            String::new()
+                        } else {
+                            v.to_string()
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    match format.unwrap_or("text") {
+        "text" => Ok(Value::from(crate::table::render(&header, &text()))),
+        "markdown" => Ok(Value::from(crate::table::markdown(&header, &text()))),
+        "json" => {
+            let objects: Vec<Value> = cells
+                .iter()
+                .map(|row| {
+                    Value::from_pairs(
+                        columns
+                            .iter()
+                            .zip(row)
+                            .map(|(column, v)| {
+                                let v = if empty(v) { Value::from(()) } else { v.clone() };
+                                (column.clone(), v)
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .collect();
+            to_json(Value::from(objects)).map(Value::from)
+        }
+        other => Err(invalid(format!(
+            "table formats are text, markdown and json, not {other}"
+        ))),
+    }
+}
+
 fn from_json(text: &str) -> Result<Value, Error> {
     let json: serde_json::Value =
         serde_json::from_str(text).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
@@ -429,11 +496,40 @@ mod tests {
     }
 
     #[test]
+    fn table_renders_text_markdown_and_json_from_lists_or_mappings() {
+        let context = from_json_value(&serde_json::json!({
+            "rows": [["AWS Lambda", 0.07, "ok"], {"service": "Amazon SNS", "cost": 0.5}],
+        }));
+        let table = |format: &str| {
+            render(
+                &format!("{{{{ rows | table(['service', 'cost', 'status'], '{format}') }}}}"),
+                &context,
+            )
+            .unwrap()
+            .to_string()
+        };
+        assert_eq!(
+            table("text"),
+            "service     cost  status\nAWS Lambda  0.07  ok\nAmazon SNS  0.5\n"
+        );
+        assert_eq!(
+            table("markdown"),
+            "| service | cost | status |\n| --- | --- | --- |\n| AWS Lambda | 0.07 | ok |\n| Amazon SNS | 0.5 |  |\n"
+        );
+        assert_eq!(
+            table("json"),
+            r#"[{"service":"AWS Lambda","cost":0.07,"status":"ok"},{"service":"Amazon SNS","cost":0.5,"status":null}]"#
+        );
+        assert!(render("{{ rows | table(['a'], 'html') }}", &context).is_err());
+        assert!(render("{{ [1] | table(['a']) }}", &context).is_err());
+    }
+
+    #[test]
     fn percentile_is_the_nearest_rank() {
         let context = from_json_value(&serde_json::json!({
             "hundred": (1..=100).rev().collect::<Vec<i64>>(),
             "few": [3.5, 1, 2],
-            "none": [],
+            "empty": [],
         }));
         let eval = |expr: &str| evaluate(expr, &context).unwrap().to_string();
         assert_eq!(eval("hundred | percentile(99)"), "99.0");
@@ -442,7 +538,7 @@ mod tests {
         assert_eq!(eval("few | percentile(99)"), "3.5");
         assert_eq!(eval("few | percentile(1)"), "1.0");
         assert!(
-            evaluate("none | percentile(99)", &context)
+            evaluate("empty | percentile(99)", &context)
                 .unwrap()
                 .is_none()
         );

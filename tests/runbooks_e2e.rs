@@ -1838,7 +1838,7 @@ async fn dlq_replay_with_a_filter_and_a_cap_moves_only_those_and_loses_none() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_validation_run() {
-    let (moto, _) = sandbox("dynamodb,sqs,lambda").await;
+    let (moto, _) = sandbox("dynamodb,sqs,lambda,embeddings").await;
     let health = support::health::server();
 
     // The seeded world: the function ran and validated in the last day, and the DLQ holds 50 messages, one of
@@ -1869,11 +1869,69 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
     assert_eq!(step(&report, "invocations")["status"], "succeeded");
     assert_eq!(step(&report, "invocations")["outputs"]["total"], 4.0);
     assert_eq!(step(&report, "validation_runs")["status"], "succeeded");
+    assert_eq!(
+        step(&report, "report")["outputs"]["lines"][3],
+        "4.2 FAIL  the DLQ is empty"
+    );
 
-    // With the DLQ replayed, everything holds.
+    // With the DLQ replayed, everything holds: one report line per check, all PASS.
     run_ok(&moto, &["dlq-replay"]);
     let report = run_ok(&moto, &["smoke-test", "--health-url", &health]);
     assert_eq!(step(&report, "dlq_sample")["status"], "skipped");
+    assert_eq!(step(&report, "mem0")["outputs"]["count"], 3);
+    assert!(
+        step(&report, "embeddings")["outputs"]["latest"]
+            .as_str()
+            .unwrap()
+            .contains("EmbeddingGenerated")
+    );
+    let lines = step(&report, "report")["outputs"]["lines"].clone();
+    let lines: Vec<&str> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(lines.len(), 8, "{lines:?}");
+    assert!(lines[..7].iter().all(|l| l.contains(" PASS ")), "{lines:?}");
+    assert_eq!(lines[7], "7 of 7 checks pass");
+
+    // 4.3 and 4.4 broken: an embeddings function that logged nothing, and a tenant without fresh memories. Both
+    // fail with the seed's hints, the others pass, and nothing is changed.
+    let output = runbook(
+        &moto,
+        &[
+            "run",
+            "smoke-test",
+            "--health-url",
+            &health,
+            "--embeddings-function",
+            "silent-embeddings",
+            "--tenant",
+            "other-tenant",
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = report_of(&output);
+    let embeddings = step(&report, "embeddings");
+    assert_eq!(embeddings["status"], "failed");
+    let mem0 = step(&report, "mem0");
+    assert_eq!(mem0["status"], "failed");
+    assert!(
+        mem0["error"]
+            .as_str()
+            .unwrap()
+            .contains("no mem0 memory created for other-tenant in the last 5m"),
+        "{mem0}"
+    );
+    let lines = step(&report, "report")["outputs"]["lines"].clone();
+    assert_eq!(lines[4], "4.3 FAIL  an embedding within 5m");
+    assert_eq!(lines[5], "4.4 FAIL  mem0 memories within 5m");
+    assert_eq!(lines[7], "5 of 7 checks pass");
+    assert_eq!(queue_depth(&moto, DLQ).await, 0);
 
     // A function that was never invoked and never validated fails both checks instead of passing: one without a
     // log group, one whose log has no validation summary.
@@ -1930,7 +1988,11 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
             .iter()
             .map(|c| c["held"] == true)
             .collect();
-        assert_eq!(held, [true, true, true, false, false, true], "{function}");
+        assert_eq!(
+            held,
+            [true, true, true, false, false, true, true, true],
+            "{function}"
+        );
     }
 }
 
@@ -2191,4 +2253,725 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
     );
     assert_eq!(step(&report, "after")["outputs"]["timeout"], 600);
     assert_eq!(function_timeout(&moto).await, 600);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 6.4 S3 Tables sync lag
+
+const EXPORTER: &str = "bg-remover-dev-s3-exporter";
+const EXPORT_RULE: &str = "bg-remover-dev-s3-export-schedule";
+const TABLE_BUCKET: &str =
+    "arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev";
+
+async fn rule_state(moto: &Moto) -> String {
+    aws_sdk_eventbridge::Client::new(&moto.sdk_config().await)
+        .describe_rule()
+        .name(EXPORT_RULE)
+        .send()
+        .await
+        .unwrap()
+        .state()
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+async fn s3tables_location(moto: &Moto) -> (String, String) {
+    let answer = aws_sdk_s3tables::Client::new(&moto.sdk_config().await)
+        .get_table_metadata_location()
+        .table_bucket_arn(TABLE_BUCKET)
+        .namespace(DATABASE)
+        .name(ICEBERG_TABLE)
+        .send()
+        .await
+        .unwrap();
+    (
+        answer.metadata_location().unwrap_or_default().to_string(),
+        answer.version_token().to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_lag_reenables_the_schedule_runs_the_exporter_and_waits_for_the_table_to_move() {
+    let (moto, _) = sandbox("iceberg,exporter").await;
+    let (seeded_location, _) = s3tables_location(&moto).await;
+
+    // Healthy: an export a minute ago, the table fresh, the rule enabled. Reported; nothing changed.
+    let report = run_ok(&moto, &["sync-lag"]);
+    let diagnosis = step(&report, "diagnosis");
+    assert_eq!(diagnosis["outputs"]["stale"], false, "{diagnosis}");
+    assert_eq!(diagnosis["outputs"]["rule_disabled"], false);
+    for id in [
+        "confirm_enable",
+        "enable_rule",
+        "confirm_invoke",
+        "invoke",
+        "wait_moved",
+    ] {
+        assert_eq!(step(&report, id)["status"], "skipped", "{id}");
+    }
+    assert_eq!(rule_state(&moto).await, "ENABLED");
+    assert_eq!(s3tables_location(&moto).await.0, seeded_location);
+
+    // Broken (section 6.4's causes 1 and 2): the schedule disabled, the last export three hours ago, errors since.
+    aws_sdk_eventbridge::Client::new(&moto.sdk_config().await)
+        .disable_rule()
+        .name(EXPORT_RULE)
+        .send()
+        .await
+        .unwrap();
+    let group = format!("/aws/lambda/{EXPORTER}");
+    aws_sdk_cloudwatchlogs::Client::new(&moto.sdk_config().await)
+        .delete_log_group()
+        .log_group_name(&group)
+        .send()
+        .await
+        .unwrap();
+    support::world::put_logs(
+        &moto,
+        &group,
+        "stale",
+        &[
+            (
+                3 * 3600,
+                r#"S3Export COMPLETED {"rows": 40, "table": "sales_history"}"#,
+            ),
+            (2 * 3600, "S3Export ERROR AccessDenied on the table bucket"),
+            (3600, "S3Export ERROR AccessDenied on the table bucket"),
+        ],
+    )
+    .await;
+
+    // The emulator's Lambda runs no code: this test is the exporter, and moves the table's metadata once the
+    // invocation is journaled.
+    let folder = tempfile::tempdir().unwrap();
+    let child = command(
+        &moto.env(),
+        folder.path(),
+        &["run", "sync-lag", "--yes", "--output", "json"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !journal_records(folder.path())
+        .iter()
+        .any(|r| r["kind"] == "call_started" && r["operation"] == "Invoke")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the exporter was never invoked"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (location, token) = s3tables_location(&moto).await;
+    let exported = location.replace(".metadata.json", "-exported.metadata.json");
+    // Through our own action: the SDK crate cannot read moto's answer to this call (its `namespace` is a string).
+    support::actions::action(
+        std::sync::Arc::new(moto.aws().await),
+        "s3tables.UpdateTableMetadataLocation",
+        serde_json::json!({
+            "tableBucketARN": TABLE_BUCKET,
+            "namespace": DATABASE,
+            "name": ICEBERG_TABLE,
+            "versionToken": token,
+            "metadataLocation": exported,
+        }),
+    )
+    .await
+    .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let report = report_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+
+    let diagnosis = step(&report, "diagnosis");
+    assert_eq!(diagnosis["outputs"]["stale"], true);
+    assert_eq!(diagnosis["outputs"]["rule_disabled"], true);
+    let message = diagnosis["output"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("2 ERROR lines, the latest: S3Export ERROR AccessDenied")
+            && message.contains(&format!("rule {EXPORT_RULE} is DISABLED")),
+        "{message}"
+    );
+    let export_age = diagnosis["outputs"]["export_age"].as_i64().unwrap();
+    assert!(
+        (3 * 3600..3 * 3600 + 120).contains(&export_age),
+        "{export_age}"
+    );
+    assert!(
+        step(&report, "confirm_enable")["request"]
+            .as_str()
+            .unwrap()
+            .contains("(DISABLED -> ENABLED)")
+    );
+    assert_eq!(
+        step(&report, "invoke")["request"]["Payload"]["source"],
+        "manual-trigger"
+    );
+    assert_eq!(
+        step(&report, "wait_moved")["outputs"]["location"],
+        exported.as_str()
+    );
+    let lag_after = step(&report, "lag_after")["output"]["message"]
+        .as_str()
+        .unwrap();
+    assert!(lag_after.contains(&format!("-> {exported}")), "{lag_after}");
+    assert_eq!(rule_state(&moto).await, "ENABLED");
+    assert_eq!(s3tables_location(&moto).await.0, exported);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2.2 Detection alarms
+
+/// The service's alarms as CloudWatch describes them, by name (our awsQuery DescribeAlarms: the SDK crate speaks
+/// a protocol moto does not).
+async fn service_alarms(moto: &Moto) -> BTreeMap<String, Value> {
+    let output = support::actions::action(
+        std::sync::Arc::new(moto.aws().await),
+        "cloudwatch.DescribeAlarms",
+        serde_json::json!({"AlarmNamePrefix": "bg-remover-dev-"}),
+    )
+    .await
+    .unwrap();
+    output["MetricAlarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|alarm| {
+            (
+                alarm["AlarmName"].as_str().unwrap().to_string(),
+                alarm.clone(),
+            )
+        })
+        .collect()
+}
+
+fn lines_of(report: &Value) -> Vec<String> {
+    step(report, "changes")["outputs"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alarms_creates_the_four_then_changes_nothing_then_updates_only_what_drifted() {
+    let (moto, _) = sandbox("cloudformation").await;
+    let topic = "arn:aws:sns:eu-west-1:123456789012:bg-remover-dev-alerts";
+
+    // None yet: the plan shows four creates and writes nothing.
+    let output = runbook(&moto, &["plan", "alarms", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let plan = report_of(&output);
+    assert_eq!(step(&plan, "put")["status"], "planned");
+    assert_eq!(
+        step(&plan, "diff")["outputs"]["to_put"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(service_alarms(&moto).await.is_empty());
+
+    let report = run_ok(&moto, &["alarms"]);
+    assert!(
+        lines_of(&report)[..4]
+            .iter()
+            .all(|l| l.ends_with(": create")),
+        "{:?}",
+        lines_of(&report)
+    );
+    let alarms = service_alarms(&moto).await;
+    let expected = [
+        ("bg-remover-dev-lambda-errors", "AWS/Lambda", "Errors", 5.0),
+        (
+            "bg-remover-dev-dlq-backlog",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            10.0,
+        ),
+        (
+            "bg-remover-dev-dynamodb-throttling",
+            "AWS/DynamoDB",
+            "UserErrors",
+            0.0,
+        ),
+        (
+            "bg-remover-dev-athena-query-time",
+            "AWS/Athena",
+            "TotalExecutionTime",
+            300_000.0,
+        ),
+    ];
+    assert_eq!(alarms.len(), 4);
+    for (name, namespace, metric, threshold) in expected {
+        let alarm = &alarms[name];
+        assert_eq!(alarm["Namespace"], namespace, "{name}");
+        assert_eq!(alarm["MetricName"], metric, "{name}");
+        assert_eq!(
+            alarm["Threshold"].as_str().unwrap().parse::<f64>().unwrap(),
+            threshold,
+            "{name}"
+        );
+        assert_eq!(
+            alarm["ComparisonOperator"], "GreaterThanThreshold",
+            "{name}"
+        );
+        assert_eq!(alarm["Period"].as_str().unwrap(), "300", "{name}");
+        assert_eq!(alarm["AlarmActions"], serde_json::json!([topic]), "{name}");
+    }
+    assert_eq!(
+        alarms["bg-remover-dev-athena-query-time"]["ExtendedStatistic"],
+        "p70"
+    );
+    assert_eq!(
+        alarms["bg-remover-dev-dynamodb-throttling"]["Dimensions"],
+        serde_json::json!([{"Name": "TableName", "Value": TABLE}])
+    );
+
+    // As defined: every alarm unchanged, no gate, no write, the alarms exactly as they were.
+    let report = run_ok(&moto, &["alarms"]);
+    assert!(
+        lines_of(&report)[..4]
+            .iter()
+            .all(|l| l.ends_with(": unchanged")),
+        "{:?}",
+        lines_of(&report)
+    );
+    assert_eq!(step(&report, "put")["status"], "skipped");
+    assert_eq!(service_alarms(&moto).await, alarms);
+
+    // Drifted: someone raised the DLQ alarm's threshold to 50. Only that alarm is updated, and the plan says which
+    // field changes.
+    let dlq_alarm = &alarms["bg-remover-dev-dlq-backlog"];
+    support::actions::action(
+        std::sync::Arc::new(moto.aws().await),
+        "cloudwatch.PutMetricAlarm",
+        serde_json::json!({
+            "AlarmName": "bg-remover-dev-dlq-backlog",
+            "AlarmDescription": dlq_alarm["AlarmDescription"],
+            "Namespace": "AWS/SQS",
+            "MetricName": "ApproximateNumberOfMessagesVisible",
+            "Dimensions": dlq_alarm["Dimensions"],
+            "Statistic": "Maximum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 50.0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [topic],
+        }),
+    )
+    .await
+    .unwrap();
+    let plan = report_of(&runbook(&moto, &["plan", "alarms", "--format", "json"]));
+    assert_eq!(
+        step(&plan, "diff")["outputs"]["rows"][1],
+        serde_json::json!({"name": "bg-remover-dev-dlq-backlog", "action": "update", "changes": ["Threshold 50.0 -> 10.0"]})
+    );
+    let report = run_ok(&moto, &["alarms"]);
+    assert_eq!(step(&report, "put")["request"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        step(&report, "put")["request"][0]["AlarmName"],
+        "bg-remover-dev-dlq-backlog"
+    );
+    let now = service_alarms(&moto).await;
+    assert_eq!(
+        now["bg-remover-dev-dlq-backlog"]["Threshold"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap(),
+        10.0
+    );
+    assert_eq!(
+        now["bg-remover-dev-lambda-errors"], alarms["bg-remover-dev-lambda-errors"],
+        "untouched"
+    );
+
+    // Another pager: every alarm's action changes, and only that field.
+    let other = "arn:aws:sns:eu-west-1:123456789012:pager";
+    let report = run_ok(&moto, &["alarms", "--topic", other]);
+    assert!(
+        lines_of(&report)[..4].iter().all(|l| l.ends_with(&format!(
+            ": update (AlarmActions [\"{topic}\"] -> [\"{other}\"])"
+        ))),
+        "{:?}",
+        lines_of(&report)
+    );
+    for alarm in service_alarms(&moto).await.values() {
+        assert_eq!(alarm["AlarmActions"], serde_json::json!([other]));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 5.1-5.3 Cost report
+
+fn cost_rows(report: &Value) -> BTreeMap<String, (f64, String)> {
+    step(report, "evaluate")["outputs"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["service"].as_str().unwrap().to_string(),
+                (
+                    row["cost"].as_f64().unwrap(),
+                    row["status"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cost_report_passes_the_baseline_and_fails_and_notifies_on_a_crossed_threshold() {
+    use support::world;
+    let (moto, world_seeded) = sandbox("costs").await;
+    let (topic, subscriber) = world::topic_with_subscriber(&moto, "bg-remover-cost-alerts").await;
+
+    // Healthy: yesterday at the baseline (USD 0.14). Every line ok, nothing published.
+    let report = run_ok(&moto, &["cost-report", "--topic", &topic]);
+    let rows = cost_rows(&report);
+    assert_eq!(
+        rows["TOTAL"],
+        (
+            world_seeded["costs"]["total"].as_f64().unwrap(),
+            "ok".into()
+        )
+    );
+    assert_eq!(rows["AWS Lambda"], (0.07, "ok".into()));
+    let text = step(&report, "report")["outputs"]["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!(
+            "day {}",
+            world_seeded["costs"]["day"].as_str().unwrap()
+        )) && text.contains("Expected monthly run-rate: 4.2")
+            && text.contains("Within every threshold."),
+        "{text}"
+    );
+    assert_eq!(step(&report, "notify")["status"], "skipped");
+    assert!(world::published(&moto, &subscriber).await.is_empty());
+
+    // Broken: Lambda runs away on 2025-12-30. The day is asked for exactly, the run fails (exit 1), and the
+    // report goes to the topic first.
+    world::queue_costs(
+        &moto,
+        "2025-12-30",
+        "2025-12-31",
+        &[
+            ("AWS Lambda", "0.45"),
+            ("Amazon DynamoDB", "0.01"),
+            ("Amazon Athena", "0.06"),
+        ],
+    )
+    .await;
+    let output = runbook(
+        &moto,
+        &[
+            "run",
+            "cost-report",
+            "--date",
+            "2025-12-30",
+            "--topic",
+            &topic,
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = report_of(&output);
+    assert_eq!(
+        step(&report, "costs")["request"]["TimePeriod"],
+        serde_json::json!({"Start": "2025-12-30", "End": "2025-12-31"})
+    );
+    let rows = cost_rows(&report);
+    assert_eq!(rows["AWS Lambda"], (0.45, "OVER".into()));
+    assert_eq!(rows["Amazon Athena"], (0.06, "OVER".into()));
+    assert_eq!(rows["Amazon DynamoDB"], (0.01, "ok".into()));
+    assert_eq!(rows["TOTAL"], (0.52, "CRITICAL".into()));
+    let text = step(&report, "report")["outputs"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("THRESHOLD CROSSED: AWS Lambda, Amazon Athena, TOTAL")
+            && text.contains("critical: potential runaway costs"),
+        "{text}"
+    );
+    let messages = world::published(&moto, &subscriber).await;
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(
+        messages[0]["Subject"],
+        "bg-remover cost: AWS Lambda, Amazon Athena, TOTAL over the threshold"
+    );
+    assert_eq!(messages[0]["Message"], text);
+
+    // A past month over the budget, as JSON: November 2025 is complete, so the forecast is its total.
+    world::queue_costs(
+        &moto,
+        "2025-11-01",
+        "2025-12-01",
+        &[("AWS Lambda", "4.20"), ("Amazon Athena", "1.90")],
+    )
+    .await;
+    let output = runbook(
+        &moto,
+        &[
+            "run",
+            "cost-report",
+            "--period",
+            "month",
+            "--date",
+            "2025-11-15",
+            "--format",
+            "json",
+            "--yes",
+            "--output",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = report_of(&output);
+    assert_eq!(
+        step(&report, "costs")["request"],
+        serde_json::json!({
+            "TimePeriod": {"Start": "2025-11-01", "End": "2025-12-01"},
+            "Granularity": "MONTHLY",
+            "Metrics": ["BlendedCost"],
+            "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
+        })
+    );
+    let json: Value =
+        serde_json::from_str(step(&report, "report")["outputs"]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(json["total"], 6.1);
+    assert_eq!(
+        json["crossed"],
+        // Athena's 1.90 is over its 0.05 a day for 30 days too.
+        serde_json::json!(["AWS Lambda", "Amazon Athena", "TOTAL", "FORECAST (linear)"])
+    );
+    let forecast = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["service"] == "FORECAST (linear)")
+        .unwrap();
+    assert_eq!(forecast["cost"], 6.1);
+    // Lambda's limit is 0.10 a day, 3.00 for November's 30 days.
+    let lambda = json["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["service"] == "AWS Lambda")
+        .unwrap();
+    assert_eq!(lambda["limit"], 3.0);
+
+    // This month so far, in Markdown: the linear forecast is the cost so far over the days elapsed, times the days
+    // of the month.
+    let today = jiff::Timestamp::now().to_string();
+    let first = format!("{}01", &today[..8]);
+    world::queue_costs(&moto, &first, &today[..10], &[("AWS Lambda", "1.00")]).await;
+    let report = run_ok(
+        &moto,
+        &[
+            "cost-report",
+            "--period",
+            "month",
+            "--format",
+            "markdown",
+            "--monthly-budget",
+            "1000",
+        ],
+    );
+    let text = step(&report, "report")["outputs"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("| service | cost | limit | status |\n| --- | --- | --- | --- |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| TOTAL (month to date) | 1.0 | 1000.0 | ok |"),
+        "{text}"
+    );
+    let forecast = cost_rows(&report)["FORECAST (linear)"].0;
+    let first_second = format!("{first}T00:00:00Z")
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        .as_second();
+    let elapsed_days = (jiff::Timestamp::now().as_second() - first_second) as f64 / 86400.0;
+    let month_days = forecast * elapsed_days;
+    assert!(
+        (27.9..=31.1).contains(&month_days),
+        "forecast {forecast} after {elapsed_days} days is not 1.00 spread over a month"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2.1-2.3 Incident triage
+
+#[tokio::test(flavor = "multi_thread")]
+async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
+    // The sandbox's world without its DLQ backlog (dlq-replay's fault), and the bucket the Iceberg part would
+    // make (without pyiceberg's seconds).
+    let moto = Moto::start();
+    moto.lambda_without_docker().await;
+    python(
+        &moto,
+        "seed.py",
+        &[
+            "--only",
+            "dynamodb,sqs,lambda,cloudformation",
+            "--dlq-messages",
+            "0",
+        ],
+    );
+    let config = moto.sdk_config().await;
+    aws_sdk_s3::Client::new(&config)
+        .create_bucket()
+        .bucket("carousel-labs-analytics-dev")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let health = support::health::server();
+
+    // Healthy: P4, every check passed, the smoke test next. It only reads.
+    let report = run_ok(&moto, &["triage", "--health-url", &health]);
+    assert_eq!(
+        step(&report, "findings")["outputs"]["found"],
+        serde_json::json!([])
+    );
+    assert_eq!(step(&report, "report")["outputs"]["severity"], "P4");
+    assert_eq!(
+        step(&report, "report")["outputs"]["command"],
+        format!("runbook run smoke-test --function {FUNCTION} --health-url {health}")
+    );
+    assert!(
+        report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["effect"] != "write")
+    );
+
+    // Broken: errors in most invocations, 12 messages in the DLQ, and the table gone.
+    support::world::put_metric(
+        &moto,
+        "AWS/Lambda",
+        "Errors",
+        ("FunctionName", FUNCTION),
+        &[(20, 1.0), (5, 2.0)],
+    )
+    .await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let dlq = queue_url(&sqs, DLQ).await;
+    for number in 0..12 {
+        sqs.send_message()
+            .queue_url(&dlq)
+            .message_body(format!("{{\"sale\": {number}}}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let output = runbook(
+        &moto,
+        &["run", "triage", "--health-url", &health, "--output", "json"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "triage reports; it does not fail on what it finds"
+    );
+    let report = report_of(&output);
+    let found = step(&report, "findings")["outputs"]["found"].clone();
+    let whats: Vec<(i64, &str)> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["level"].as_i64().unwrap(), f["what"].as_str().unwrap()))
+        .collect();
+    assert_eq!(whats.len(), 2, "{whats:?}");
+    assert_eq!(whats[0].0, 2);
+    assert!(
+        whats
+            .iter()
+            .any(|(_, w)| w.ends_with("invocations failed (50% of validations failing)")),
+        "{whats:?}"
+    );
+    assert!(
+        whats
+            .iter()
+            .any(|(_, w)| *w == "bg-remover-dev-dlq holds 12 messages (DLQ backing up)"),
+        "{whats:?}"
+    );
+    assert_eq!(step(&report, "report")["outputs"]["severity"], "P2");
+
+    aws_sdk_dynamodb::Client::new(&config)
+        .delete_table()
+        .table_name(TABLE)
+        .send()
+        .await
+        .unwrap();
+    let report = run_ok(
+        &moto,
+        &["triage", "--health-url", &health, "--format", "markdown"],
+    );
+    assert_eq!(step(&report, "report")["outputs"]["severity"], "P1");
+    let command = step(&report, "report")["outputs"]["command"]
+        .as_str()
+        .unwrap();
+    assert!(
+        command.starts_with(&format!(
+            "runbook run pitr-restore --table {TABLE} --restore-time 20"
+        )),
+        "{command}"
+    );
+    let ticket = step(&report, "report")["output"]["message"]
+        .as_str()
+        .unwrap();
+    for expected in [
+        format!("## P1: table {TABLE} is not there\n"),
+        "**Severity:** P1 (respond within 15 minutes)".to_string(),
+        "### Why\n".to_string(),
+        "- P2: bg-remover-dev-dlq holds 12 messages (DLQ backing up)".to_string(),
+        "| check | result |\n| --- | --- |\n| health endpoint | healthy |".to_string(),
+        format!("| table {TABLE} | not there |"),
+        format!("### Next step\n\n`{command}`"),
+    ] {
+        assert!(ticket.contains(&expected), "{expected:?} not in\n{ticket}");
+    }
+    // Nothing was changed: the DLQ still holds its messages.
+    assert_eq!(queue_depth(&moto, DLQ).await, 12);
+}
+
+/// A runbook that declares `format` (its report's format) gets the flag on `run`; `plan` takes it as the plan's
+/// format too, and refuses a value the parameter does not allow before planning anything.
+#[test]
+fn a_runbook_format_parameter_is_also_the_plans_format() {
+    let plan: Value = serde_json::from_str(&offline_plan(&["cost-report"], "json")).unwrap();
+    assert_eq!(plan["params"]["format"], "json");
+    let markdown = offline_plan(&["triage"], "markdown");
+    assert!(markdown.starts_with("### Plan: `triage`"), "{markdown}");
+    let text = offline_plan(&["triage"], "text");
+    assert!(text.starts_with("Plan for triage"), "{text}");
+
+    let scratch = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .current_dir(scratch.path())
+        .args(["--dir"])
+        .arg(repo().join("runbooks"))
+        .args(["plan", "triage", "--offline", "--format", "json"])
+        .env("AWS_REGION", "eu-west-1")
+        .env_remove("AWS_ENDPOINT_URL")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("markdown"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

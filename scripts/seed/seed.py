@@ -249,13 +249,14 @@ def seed_logs():
         )
 
 
-def seed_lambda():
+def lambda_role():
+    """The role the service's functions run as (moto checks that it exists)."""
     iam = client("iam")
     role = "bg-remover-dev-lambda"
     try:
-        role_arn = iam.get_role(RoleName=role)["Role"]["Arn"]
+        return iam.get_role(RoleName=role)["Role"]["Arn"]
     except ClientError:
-        role_arn = iam.create_role(
+        return iam.create_role(
             RoleName=role,
             AssumeRolePolicyDocument=json.dumps(
                 {
@@ -266,6 +267,10 @@ def seed_lambda():
                 }
             ),
         )["Role"]["Arn"]
+
+
+def seed_lambda():
+    role_arn = lambda_role()
     lam = client("lambda")
     if not exists({"ResourceNotFoundException"}, lambda: lam.get_function(FunctionName=FUNCTION)):
         lam.create_function(
@@ -304,6 +309,128 @@ def seed_lambda():
         "timeout": TIMEOUT,
         **metrics,
     }
+
+
+EXPORTER = "bg-remover-dev-s3-exporter"
+EXPORT_RULE = "bg-remover-dev-s3-export-schedule"
+
+
+def seed_exporter():
+    """Section 6.4's moving parts, healthy: the exporter function, its schedule (an EventBridge rule, enabled,
+    targeting it) and its log group with an export that completed minutes ago. The log line is put again when the
+    last 15 minutes have none."""
+    lam = client("lambda")
+    if not exists({"ResourceNotFoundException"}, lambda: lam.get_function(FunctionName=EXPORTER)):
+        lam.create_function(
+            FunctionName=EXPORTER,
+            Runtime="python3.12",
+            Role=lambda_role(),
+            Handler="handler.handler",
+            Code={"ZipFile": lambda_zip()},
+            Timeout=300,
+            MemorySize=512,
+        )
+    exporter_arn = lam.get_function(FunctionName=EXPORTER)["Configuration"]["FunctionArn"]
+    events = client("events")
+    events.put_rule(Name=EXPORT_RULE, ScheduleExpression="rate(15 minutes)", State="ENABLED")
+    events.put_targets(Rule=EXPORT_RULE, Targets=[{"Id": "exporter", "Arn": exporter_arn}])
+    logs = client("logs")
+    group = f"/aws/lambda/{EXPORTER}"
+    if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+        logs.create_log_group(logGroupName=group)
+    if not logs.describe_log_streams(logGroupName=group, logStreamNamePrefix="seed")["logStreams"]:
+        logs.create_log_stream(logGroupName=group, logStreamName="seed")
+    now = int(time.time() * 1000)
+    recent = logs.filter_log_events(logGroupName=group, startTime=now - 15 * 60 * 1000, filterPattern="COMPLETED")
+    if not recent["events"]:
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="seed",
+            logEvents=[
+                {"timestamp": now - 120_000, "message": "S3Export START"},
+                {"timestamp": now - 60_000, "message": 'S3Export COMPLETED {"rows": 40, "table": "sales_history"}'},
+            ],
+        )
+    return {"function": EXPORTER, "rule": EXPORT_RULE, "log_group": group}
+
+
+EMBEDDINGS = "bg-remover-dev-embeddings"
+
+
+def seed_embeddings(memories):
+    """What section 4.3 and 4.4 look for, fresh: an `EmbeddingGenerated` line in the embeddings function's log
+    group (put again when the last 5 minutes have none), and `memories` mem0 entries in the table, found through
+    GSI2 (`TENANT#<tenant>#EMBEDTYPE#MEM0`) with their `CreatedAt` (epoch milliseconds) set to now on every
+    seeding. Seed after `dynamodb`, which makes the table afresh."""
+    logs = client("logs")
+    group = f"/aws/lambda/{EMBEDDINGS}"
+    if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+        logs.create_log_group(logGroupName=group)
+    if not logs.describe_log_streams(logGroupName=group, logStreamNamePrefix="seed")["logStreams"]:
+        logs.create_log_stream(logGroupName=group, logStreamName="seed")
+    now = int(time.time() * 1000)
+    if not logs.filter_log_events(logGroupName=group, startTime=now - 5 * 60 * 1000, filterPattern="EmbeddingGenerated")[
+        "events"
+    ]:
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="seed",
+            logEvents=[{"timestamp": now, "message": f'INFO EmbeddingGenerated {{"tenant": "{TENANT}", "count": 12}}'}],
+        )
+    ddb = client("dynamodb")
+    for number in range(memories):
+        ddb.put_item(
+            TableName=TABLE,
+            Item={
+                "PK": {"S": f"TENANT#{TENANT}#MEM0"},
+                "SK": {"S": f"MEMORY#{number:03d}"},
+                "GSI2PK": {"S": f"TENANT#{TENANT}#EMBEDTYPE#MEM0"},
+                "CreatedAt": {"N": str(now - 1000 * number)},
+            },
+        )
+    return {"function": EMBEDDINGS, "log_group": group, "mem0_entries": memories}
+
+
+# Section 5.1's expected daily costs (baseline), by Cost Explorer service name: USD 0.14 a day in all.
+BASELINE_COSTS = {
+    "AWS Lambda": "0.07",
+    "Amazon DynamoDB": "0.01",
+    "Amazon Simple Storage Service": "0.03",
+    "Amazon Athena": "0.02",
+    "Amazon Simple Notification Service": "0.01",
+}
+
+
+def seed_costs():
+    """Cost Explorer's answer for a day at the baseline of section 5.1. Moto tracks no costs: it answers queued
+    results (its /moto-api/static/ce/cost-and-usage-results), the first queued one to the first request with new
+    parameters, so this queues one such day for `runbook run cost-report`; a request after the queue is empty gets
+    no figures."""
+    import urllib.request
+
+    yesterday = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1)).date()
+    result = {
+        "ResultsByTime": [
+            {
+                "TimePeriod": {"Start": str(yesterday), "End": str(yesterday + datetime.timedelta(days=1))},
+                "Total": {},
+                "Groups": [
+                    {"Keys": [service], "Metrics": {"BlendedCost": {"Amount": amount, "Unit": "USD"}}}
+                    for service, amount in BASELINE_COSTS.items()
+                ],
+                "Estimated": True,
+            }
+        ],
+        "DimensionValueAttributes": [],
+    }
+    request = urllib.request.Request(
+        os.environ["AWS_ENDPOINT_URL"].rstrip("/") + "/moto-api/static/ce/cost-and-usage-results",
+        data=json.dumps({"results": [result]}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(request).read()
+    return {"day": str(yesterday), "total": round(sum(float(a) for a in BASELINE_COSTS.values()), 2)}
 
 
 def seed_stack():
@@ -466,6 +593,9 @@ PARTS = {
     "sqs": lambda args: seed_sqs(args.dlq_messages),
     "lambda": lambda args: seed_lambda(),
     "cloudformation": lambda args: seed_stack(),
+    "exporter": lambda args: seed_exporter(),
+    "embeddings": lambda args: seed_embeddings(3),
+    "costs": lambda args: seed_costs(),
     "iceberg": lambda args: seed_iceberg(),
 }
 

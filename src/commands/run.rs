@@ -132,6 +132,8 @@ pub(crate) fn add_engine_flags(command: Command, verb: Verb, runbook: Option<&Ru
         );
     }
     match verb {
+        // A runbook's own `format` parameter is the flag then (see `read_flags`).
+        Verb::Plan if runbook.param("format").is_some() => command,
         Verb::Plan => command.arg(
             Arg::new("format")
                 .long("format")
@@ -203,6 +205,12 @@ fn read_flags(
         matches.get_one::<String>("region").cloned()
     };
     let format = match verb {
+        Verb::Plan if runbook.param("format").is_some() => params
+            .get("format")
+            .and_then(Value::as_str)
+            .filter(|format| ["text", "markdown", "json"].contains(format))
+            .unwrap_or("text")
+            .to_string(),
         Verb::Plan => matches
             .get_one::<String>("format")
             .cloned()
@@ -394,7 +402,8 @@ pub fn flags_command(verb: Verb) -> Command {
 
 /// The names a runbook parameter may not take: each parameter becomes a flag of `runbook run` and `runbook plan`,
 /// beside their own flags and the global ones, read here from the commands as clap builds them. `region` is not
-/// among them: a runbook may declare it, and then it selects the AWS region.
+/// among them: a runbook may declare it, and then it selects the AWS region. Nor is `format`, which only `plan`
+/// (and `policy`) have: a runbook that writes a report declares it, and those commands then take its value.
 pub fn reserved_param_names() -> Vec<String> {
     let mut names = std::collections::BTreeSet::new();
     let globals =
@@ -407,6 +416,7 @@ pub fn reserved_param_names() -> Vec<String> {
         }
     }
     names.remove("region");
+    names.remove("format");
     names.into_iter().collect()
 }
 

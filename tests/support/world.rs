@@ -114,3 +114,93 @@ pub async fn billing_mode(moto: &Moto, table: &str) -> String {
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "PROVISIONED".into())
 }
+
+/// An SNS topic with an SQS queue subscribed to it, to see what a run publishes: (topic ARN, queue URL).
+pub async fn topic_with_subscriber(moto: &Moto, name: &str) -> (String, String) {
+    let config = moto.sdk_config().await;
+    let sns = aws_sdk_sns::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let topic = sns
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("create the topic")
+        .topic_arn
+        .expect("a topic ARN");
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(format!("{name}-subscriber"))
+        .send()
+        .await
+        .expect("create the queue")
+        .queue_url
+        .expect("a queue URL");
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("read the queue's ARN")
+        .attributes
+        .expect("attributes")[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(&queue_arn)
+        .send()
+        .await
+        .expect("subscribe the queue");
+    (topic, queue_url)
+}
+
+/// The SNS envelopes (JSON with `Subject` and `Message`) waiting in a subscribed queue, received and deleted.
+pub async fn published(moto: &Moto, queue_url: &str) -> Vec<serde_json::Value> {
+    let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
+    let received = sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .expect("receive");
+    let mut envelopes = Vec::new();
+    for message in received.messages.unwrap_or_default() {
+        envelopes
+            .push(serde_json::from_str(message.body().unwrap_or("{}")).expect("an SNS envelope"));
+        sqs.delete_message()
+            .queue_url(queue_url)
+            .receipt_handle(message.receipt_handle().unwrap_or_default())
+            .send()
+            .await
+            .expect("delete");
+    }
+    envelopes
+}
+
+/// Queues Cost Explorer's next answer (moto hands it to the next GetCostAndUsage with new parameters): one period
+/// with a BlendedCost per service.
+pub async fn queue_costs(moto: &Moto, start: &str, end: &str, costs: &[(&str, &str)]) {
+    let groups: Vec<serde_json::Value> = costs
+        .iter()
+        .map(|(service, amount)| {
+            serde_json::json!({"Keys": [service], "Metrics": {"BlendedCost": {"Amount": amount, "Unit": "USD"}}})
+        })
+        .collect();
+    moto.moto_api(
+        "/moto-api/static/ce/cost-and-usage-results",
+        serde_json::json!({"results": [{
+            "ResultsByTime": [{
+                "TimePeriod": {"Start": start, "End": end},
+                "Total": {},
+                "Groups": groups,
+                "Estimated": false,
+            }],
+            "DimensionValueAttributes": [],
+        }]}),
+    )
+    .await;
+}
