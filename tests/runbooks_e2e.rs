@@ -2963,7 +2963,7 @@ fn a_runbook_format_parameter_is_also_the_plans_format() {
         .current_dir(scratch.path())
         .args(["--dir"])
         .arg(repo().join("runbooks"))
-        .args(["plan", "triage", "--offline", "--format", "json"])
+        .args(["plan", "triage", "--offline", "--format", "html"])
         .env("AWS_REGION", "eu-west-1")
         .env_remove("AWS_ENDPOINT_URL")
         .output()

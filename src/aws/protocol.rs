@@ -590,6 +590,9 @@ fn encode_form(pairs: &[(String, String)]) -> String {
         .join("&")
 }
 
+/// Form encoding of an awsQuery body. A space is `+`, as the AWS CLI and SDKs send it: AWS takes either, but
+/// moto, when it checks signatures (IAM enforcement), re-encodes the body that way before hashing it, and a `%20`
+/// there fails every request whose values hold a space (an alarm's description) with SignatureDoesNotMatch.
 fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
@@ -597,6 +600,7 @@ fn percent_encode(text: &str) -> String {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
                 out.push(byte as char)
             }
+            b' ' => out.push('+'),
             _ => out.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -680,7 +684,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             String::from_utf8(request.body.unwrap()).unwrap(),
-            "Action=DescribeStacks&Version=2010-05-15&StackName=a%20b&Tags.member.1.Key=k&Tags.member.1.Value=v"
+            "Action=DescribeStacks&Version=2010-05-15&StackName=a+b&Tags.member.1.Key=k&Tags.member.1.Value=v"
         );
     }
 

@@ -16,15 +16,18 @@ use crate::runbook::Runbook;
 const OPTIONS: &str = "Options";
 
 fn add_policy_flags(command: Command, runbook: &Runbook) -> Command {
-    let mut command = command
-        .next_help_heading(OPTIONS)
-        .arg(
+    let mut command = command.next_help_heading(OPTIONS);
+    // A runbook's own `format` parameter is the flag then, as for `region` and `account`.
+    if runbook.param("format").is_none() {
+        command = command.arg(
             Arg::new("format")
                 .long("format")
                 .value_parser(["text", "json"])
                 .default_value("text")
                 .help("text for a reader (with a note per widened statement), json for the policy document (notes on stderr)"),
-        )
+        );
+    }
+    let mut command = command
         .arg(
             Arg::new("plan_only")
                 .long("plan-only")
@@ -138,6 +141,7 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
     };
     let region = own("region");
     let account = own("account");
+    let format = own("format");
     let engine = EngineNeeds {
         audit_s3: match matches
             .get_one::<String>("audit_s3")
@@ -176,7 +180,7 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
         matches.get_flag("plan_only"),
         &engine,
     );
-    match matches.get_one::<String>("format").map(String::as_str) {
+    match format.as_deref() {
         Some("json") => {
             for note in policy.notes() {
                 crate::say!("note: {note}");
