@@ -2915,10 +2915,23 @@ async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
         .send()
         .await
         .unwrap();
-    let report = run_ok(
+    // A check that could not be made fails the run, after the report.
+    let output = runbook(
         &moto,
-        &["triage", "--health-url", &health, "--format", "markdown"],
+        &[
+            "run",
+            "triage",
+            "--health-url",
+            &health,
+            "--format",
+            "markdown",
+            "--output",
+            "json",
+        ],
     );
+    assert_eq!(output.status.code(), Some(1));
+    let report = report_of(&output);
+    assert_eq!(step(&report, "report")["status"], "succeeded");
     assert_eq!(step(&report, "report")["outputs"]["severity"], "P1");
     let command = step(&report, "report")["outputs"]["command"]
         .as_str()
