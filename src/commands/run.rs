@@ -133,7 +133,7 @@ pub(crate) fn add_engine_flags(command: Command, verb: Verb, runbook: Option<&Ru
     }
     match verb {
         // A runbook's own `format` parameter is the flag then (see `read_flags`).
-        Verb::Plan if runbook.param("format").is_some() => command,
+        Verb::Plan if runbook.is_some_and(|runbook| runbook.param("format").is_some()) => command,
         Verb::Plan => command.arg(
             Arg::new("format")
                 .long("format")
