@@ -9,8 +9,9 @@ use std::time::SystemTime;
 
 use super::moto::Moto;
 
-/// Datapoints of `metric` in `namespace` with one dimension, each `(minutes ago, value)`. Through our own awsQuery
-/// `PutMetricData`: the SDK crate speaks Smithy RPCv2 CBOR, which moto does not (tests/aws_cloudwatch.rs).
+/// Datapoints of `metric` in `namespace` with one dimension, each `(minutes ago, value)`. PutMetricData is not an
+/// action and the SDK crate speaks Smithy RPCv2 CBOR, which moto does not: it is written out as the awsQuery form
+/// moto reads (CloudWatch's region comes from the credential scope).
 pub async fn put_metric(
     moto: &Moto,
     namespace: &str,
@@ -19,31 +20,43 @@ pub async fn put_metric(
     points: &[(u64, f64)],
 ) {
     let now = jiff::Timestamp::now();
-    let data: Vec<serde_json::Value> = points
-        .iter()
-        .map(|(minutes_ago, value)| {
-            let at = (now - jiff::SignedDuration::from_mins(*minutes_ago as i64))
-                .round(jiff::Unit::Second)
-                .unwrap();
-            serde_json::json!({
-                "MetricName": metric,
-                "Dimensions": [{"Name": dimension.0, "Value": dimension.1}],
-                "Timestamp": at.to_string(),
-                "Value": value,
-            })
-        })
-        .collect();
-    runbook::aws::call(
-        &moto.aws().await,
-        &runbook::aws::cloudwatch::PUT_METRIC_DATA,
-        serde_json::json!({"Namespace": namespace, "MetricData": data})
-            .as_object()
-            .unwrap()
-            .clone(),
-        true,
-    )
-    .await
-    .expect("PutMetricData");
+    let mut form: Vec<(String, String)> = vec![
+        ("Action".into(), "PutMetricData".into()),
+        ("Version".into(), "2010-08-01".into()),
+        ("Namespace".into(), namespace.into()),
+    ];
+    for (index, (minutes_ago, value)) in points.iter().enumerate() {
+        let at = (now - jiff::SignedDuration::from_mins(*minutes_ago as i64))
+            .round(jiff::Unit::Second)
+            .unwrap();
+        let member = format!("MetricData.member.{}", index + 1);
+        for (key, field) in [
+            ("MetricName", metric.to_string()),
+            ("Dimensions.member.1.Name", dimension.0.to_string()),
+            ("Dimensions.member.1.Value", dimension.1.to_string()),
+            ("Timestamp", at.to_string()),
+            ("Value", value.to_string()),
+        ] {
+            form.push((format!("{member}.{key}"), field));
+        }
+    }
+    let response = reqwest::Client::new()
+        .post(&moto.endpoint)
+        .header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20250101/eu-west-1/monitoring/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        )
+        .form(&form)
+        .send()
+        .await
+        .expect("reach moto's CloudWatch");
+    let status = response.status();
+    assert!(
+        status.is_success(),
+        "PutMetricData: {status} {}",
+        response.text().await.unwrap_or_default()
+    );
 }
 
 /// Log lines in `group` (made if missing), stream `stream`, each `seconds_ago` before now.
