@@ -840,10 +840,11 @@ async fn run_item(
 
     let after_write = shared.results.write_upstream(&step.needs);
     let observed = crate::registry::observed(spec.name);
-    // The reads that show what a write changes are calls of the step (journaled with it), not attempts of it.
-    let observer_context = || ActionContext {
+    // The step's calls go through a context of their own per use, so the reads that show what a write changes
+    // are counted as calls of the step (journaled with it) and not as its attempts.
+    let new_context = |allow_writes: bool| ActionContext {
         aws: options.aws.clone(),
-        allow_writes: false,
+        allow_writes,
         retry: action.retry,
         attempt_timeout: action.timeout.unwrap_or(options.default_attempt_timeout),
         observer: options.observer.clone(),
@@ -853,6 +854,7 @@ async fn run_item(
         attempts: Default::default(),
         retries: Default::default(),
     };
+    let observer_context = || new_context(false);
     match decide_execution(options.mode, spec, &touched, after_write.as_deref()) {
         Execution::Planned => {
             outcome.status = StepStatus::Planned;
@@ -889,18 +891,7 @@ async fn run_item(
         Execution::Execute => {}
     }
 
-    let context = ActionContext {
-        aws: options.aws.clone(),
-        allow_writes: options.mode == Mode::Run,
-        retry: action.retry,
-        attempt_timeout: action.timeout.unwrap_or(options.default_attempt_timeout),
-        observer: options.observer.clone(),
-        step: step.id.clone(),
-        item: item.as_ref().map(|i| i.index0),
-        cancel: options.cancel.clone(),
-        attempts: Default::default(),
-        retries: Default::default(),
-    };
+    let context = new_context(options.mode == Mode::Run);
     let watched = observed.filter(|_| spec.effect == Effect::Write && options.mode == Mode::Run);
     let watching = observer_context();
     let before = match watched {
