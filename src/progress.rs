@@ -112,7 +112,7 @@ impl Observer for Progress {
                     bar.enable_steady_tick(Duration::from_millis(100));
                     self.bars.lock().expect("bars").insert(step.clone(), bar);
                 }
-                Style::Lines => eprintln!("{} start    {step}: {summary}", stamp()),
+                Style::Lines => eprintln!("{} start    {step}: {}", stamp(), clean(summary)),
                 Style::Quiet => {}
             },
             Event::Attempt {
@@ -198,7 +198,7 @@ impl Observer for Progress {
             Event::Counter { step, item, text } => match self.style {
                 Style::Bars => {
                     if let Some(bar) = self.bars.lock().expect("bars").get(step) {
-                        bar.set_message(text.clone());
+                        bar.set_message(clean(text).into_owned());
                     }
                 }
                 Style::Lines => {
@@ -209,7 +209,7 @@ impl Observer for Progress {
                         .is_none_or(|last| last.elapsed() >= COUNTER_EVERY);
                     if due {
                         counted.insert(label.clone(), std::time::Instant::now());
-                        eprintln!("{} count    {label}: {text}", stamp());
+                        eprintln!("{} count    {label}: {}", stamp(), clean(text));
                     }
                 }
                 Style::Quiet => {}
