@@ -15,10 +15,16 @@ fn counts(report: &RunReport) -> String {
         .iter()
         .filter(|s| s.effect == "approval")
         .count();
+    // Reads the plan sent to AWS (or over HTTP), whether they succeeded or failed; `core.*` steps run in the
+    // process and are not reads of anything.
     let reads_run = report
         .steps
         .iter()
-        .filter(|s| s.effect == "read" && s.status == StepStatus::Succeeded)
+        .filter(|s| {
+            s.effect == "read"
+                && matches!(s.status, StepStatus::Succeeded | StepStatus::Failed)
+                && !s.action.as_deref().is_some_and(|a| a.starts_with("core."))
+        })
         .count();
     let deferred = report
         .steps
@@ -32,6 +38,16 @@ fn counts(report: &RunReport) -> String {
         plural(gates),
         plural(reads_run),
     )
+}
+
+/// "The plan stopped" only when steps were left unplanned because of the error; a failed success criterion or a
+/// failure after which everything was still planned did not stop it.
+fn stopped(report: &RunReport) -> &'static str {
+    if report.steps.iter().any(|s| s.status == StepStatus::NotRun) {
+        "The plan stopped"
+    } else {
+        "The plan found a problem"
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -190,7 +206,7 @@ pub fn text(report: &RunReport) -> String {
         out.push_str(&format!("\nIf the run fails: {}\n", ids.join(", ")));
     }
     if let Some(error) = &report.error {
-        out.push_str(&format!("\nThe plan stopped: {error}\n"));
+        out.push_str(&format!("\n{}: {error}\n", stopped(report)));
     }
     mark_run_id(report, out)
 }
@@ -267,7 +283,7 @@ pub fn markdown(report: &RunReport) -> String {
         }
     }
     if let Some(error) = &report.error {
-        out.push_str(&format!("\n> **The plan stopped:** {}\n", cell(error)));
+        out.push_str(&format!("\n> **{}:** {}\n", stopped(report), cell(error)));
     }
     mark_run_id(report, out)
 }

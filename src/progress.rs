@@ -29,7 +29,12 @@ pub struct Progress {
     color: bool,
     multi: MultiProgress,
     bars: Mutex<HashMap<String, ProgressBar>>,
+    /// Off a terminal, when each step last printed its counter: one line every [`COUNTER_EVERY`].
+    counted: Mutex<HashMap<String, std::time::Instant>>,
 }
+
+/// How often a counter prints a line off a terminal (a CI log keeps its size; a terminal redraws in place).
+const COUNTER_EVERY: Duration = Duration::from_secs(5);
 
 impl Progress {
     pub fn new(style: Style, color: bool) -> Progress {
@@ -42,6 +47,7 @@ impl Progress {
             color,
             multi,
             bars: Mutex::new(HashMap::new()),
+            counted: Mutex::new(HashMap::new()),
         }
     }
 
@@ -106,7 +112,7 @@ impl Observer for Progress {
                     bar.enable_steady_tick(Duration::from_millis(100));
                     self.bars.lock().expect("bars").insert(step.clone(), bar);
                 }
-                Style::Lines => eprintln!("{} start    {step}", stamp()),
+                Style::Lines => eprintln!("{} start    {step}: {}", stamp(), clean(summary)),
                 Style::Quiet => {}
             },
             Event::Attempt {
@@ -187,6 +193,25 @@ impl Observer for Progress {
                     clean(observed),
                     duration::format_short(*remaining)
                 ),
+                Style::Quiet => {}
+            },
+            Event::Counter { step, item, text } => match self.style {
+                Style::Bars => {
+                    if let Some(bar) = self.bars.lock().expect("bars").get(step) {
+                        bar.set_message(clean(text).into_owned());
+                    }
+                }
+                Style::Lines => {
+                    let label = step_label(step, *item);
+                    let mut counted = self.counted.lock().expect("counted");
+                    let due = counted
+                        .get(&label)
+                        .is_none_or(|last| last.elapsed() >= COUNTER_EVERY);
+                    if due {
+                        counted.insert(label.clone(), std::time::Instant::now());
+                        eprintln!("{} count    {label}: {}", stamp(), clean(text));
+                    }
+                }
                 Style::Quiet => {}
             },
             Event::Log { step, message } => {

@@ -137,6 +137,7 @@ impl Redactor {
             }
             Event::Poll { observed, .. } => *observed = self.text(observed),
             Event::Log { message, .. } => *message = self.text(message),
+            Event::Counter { text, .. } => *text = self.text(text),
             Event::CheckEvaluated { observed, .. } => *observed = self.text(observed),
             Event::StepReused { reason, .. } => *reason = self.text(reason),
             Event::ApprovalRequested { prompt, .. } => *prompt = self.text(prompt),

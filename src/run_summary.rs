@@ -22,6 +22,7 @@ fn row(step: &StepReport) -> Vec<String> {
         step.status.as_str().to_string(),
         duration::format_short(step.duration),
         step.attempts.to_string(),
+        step.calls.to_string(),
         note,
     ]
 }
@@ -62,7 +63,9 @@ fn rows(report: &RunReport) -> Vec<Vec<String>> {
         .collect()
 }
 
-const HEADERS: [&str; 5] = ["STEP", "STATUS", "DURATION", "ATTEMPTS", "NOTE"];
+/// ATTEMPTS counts the step's tries (1 + retries); CALLS every AWS call it sent (pages, polls, retries, the
+/// calls of a composite and the reads that show a write's change).
+const HEADERS: [&str; 6] = ["STEP", "STATUS", "DURATION", "ATTEMPTS", "CALLS", "NOTE"];
 
 /// The same summary for a ticket or a chat: the steps as a table, the criteria and the verdict.
 pub fn markdown(report: &RunReport) -> String {

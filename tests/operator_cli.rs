@@ -372,3 +372,23 @@ fn run_output_markdown_is_the_summary_for_a_ticket() {
     assert!(summary.contains("| `only` | succeeded |"), "{summary}");
     assert!(summary.contains("**succeeded** in"), "{summary}");
 }
+
+#[test]
+fn a_failing_template_shows_its_expression_once_and_names_what_is_undefined() {
+    let world = World::new();
+    std::fs::write(
+        world.dir.path().join("runbooks/typo.yaml"),
+        "name: typo\ndescription: reads a field its output does not have\nsteps:\n  - id: say\n    action: core.log\n    \
+         with: {message: hi}\n    outputs:\n      said: \"output.mesage\"\n",
+    )
+    .unwrap();
+    let output = world.run(&["run", "typo"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let summary = text(&output.stdout);
+    let line = summary
+        .lines()
+        .find(|line| line.starts_with("say "))
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(line.contains("`output` has no `mesage`"), "{line}");
+    assert_eq!(line.matches("output.mesage").count(), 1, "{line}");
+}

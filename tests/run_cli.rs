@@ -262,7 +262,9 @@ on_failure:
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let err = stderr(&output);
     assert!(
-        err.contains("cleanup after: step `missing` failed: ResourceNotFoundException"),
+        err.contains(
+            "cleanup after: step `missing` failed: no table no-such-table: ResourceNotFoundException"
+        ),
         "{err}"
     );
     assert!(!err.contains("never printed"), "{err}");
@@ -394,4 +396,69 @@ async fn on_a_terminal_the_plan_is_shown_and_writes_wait_for_yes() {
     );
     assert!(screen.contains("via the terminal"), "{screen}");
     assert!(item_exists(moto, "cli-terminal", "confirmed").await);
+}
+
+#[tokio::test]
+async fn the_confirmation_counts_only_the_writes_that_will_run() {
+    let moto = Moto::shared();
+    moto.create_table("cli-confirm-count", "PK").await;
+    let dir = write_runbook(
+        r#"name: two-writes
+description: one write always, one only when asked
+params:
+  extra: {type: boolean, default: false}
+steps:
+  - id: put
+    action: dynamodb.PutItem
+    with: {TableName: cli-confirm-count, Item: {PK: {S: one}}}
+  - id: put_extra
+    when: "params.extra"
+    action: dynamodb.PutItem
+    with: {TableName: cli-confirm-count, Item: {PK: {S: two}}}
+"#,
+    );
+    let (code, screen) = on_a_terminal(dir.path(), moto, &["run", "two-writes"], "no\n");
+    assert_eq!(code, Some(4), "{screen}");
+    assert!(
+        screen.contains("Run two-writes with this 1 write?"),
+        "{screen}"
+    );
+    let (code, screen) = on_a_terminal(dir.path(), moto, &["run", "two-writes", "--extra"], "no\n");
+    assert_eq!(code, Some(4), "{screen}");
+    assert!(
+        screen.contains("Run two-writes with these 2 writes?"),
+        "{screen}"
+    );
+}
+
+#[tokio::test]
+async fn a_plan_counts_the_reads_it_sent_even_failed_ones_and_says_when_it_stopped() {
+    let moto = Moto::shared();
+    let dir = write_runbook(
+        r#"name: plan-fails
+description: a read that fails, a step after it, a log that is no read
+steps:
+  - id: note
+    action: core.log
+    with: {message: "starting"}
+  - id: missing
+    action: dynamodb.DescribeTable
+    with: {TableName: plan-no-such-table}
+    retry: {attempts: 1}
+  - id: after
+    needs: [missing]
+    action: dynamodb.DescribeTable
+    with: {TableName: plan-no-such-table}
+"#,
+    );
+    let output = runbook(dir.path(), moto, &["plan", "plan-fails"]);
+    let out = stdout(&output);
+    assert!(
+        out.contains("3 steps: 0 writes, 0 approval gates, 1 read run now"),
+        "{out}"
+    );
+    assert!(
+        out.contains("The plan stopped: step `missing` failed: no table plan-no-such-table: "),
+        "{out}"
+    );
 }

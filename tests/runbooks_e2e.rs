@@ -1577,6 +1577,72 @@ async fn dlq_replay_moves_every_message_with_its_body_and_attributes_after_the_f
     assert_eq!(moved, wanted);
 }
 
+/// Progress off a terminal: each step's start with its values filled in (never a `{Member}` placeholder), the
+/// move's live counter as periodic lines, and ATTEMPTS (1 + retries) apart from CALLS in the summary.
+#[tokio::test(flavor = "multi_thread")]
+async fn dlq_replay_progress_shows_filled_values_and_counters_and_the_summary_counts_calls_apart() {
+    let (moto, _world) = sandbox("sqs,lambda").await;
+    let output = runbook(&moto, &["run", "dlq-replay", "--yes"]);
+    let (summary, progress) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert_eq!(output.status.code(), Some(0), "{summary}\n{progress}");
+    let placeholder = regex::Regex::new(r"\{[A-Z][A-Za-z]*\}").unwrap();
+    assert!(!placeholder.is_match(&progress), "{progress}");
+    let url = queue_url(&aws_sdk_sqs::Client::new(&moto.sdk_config().await), DLQ).await;
+    assert!(
+        progress.contains(&format!("start    replay: Move messages from {url} to ")),
+        "{progress}"
+    );
+    assert!(progress.contains("count    replay: moved "), "{progress}");
+    assert!(progress.contains(" msg/s"), "{progress}");
+    let header = summary.lines().next().unwrap();
+    assert!(
+        header.contains("ATTEMPTS") && header.contains("CALLS"),
+        "{summary}"
+    );
+    // The move is one attempt of many calls.
+    let replay = summary
+        .lines()
+        .find(|line| line.starts_with("replay "))
+        .unwrap();
+    let columns: Vec<&str> = replay.split_whitespace().collect();
+    assert_eq!(columns[3], "1", "{replay}");
+    assert!(columns[4].parse::<u32>().unwrap() > 10, "{replay}");
+    assert!(
+        summary.contains("replay: moved 50 of 50 messages received"),
+        "{summary}"
+    );
+}
+
+/// An AWS error names the resource the request named, which AWS's own message often does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_aws_error_names_the_resource_and_the_step() {
+    let (moto, world) = sandbox("dynamodb").await;
+    let restore_time = world["dynamodb"]["latest_restorable"].as_str().unwrap();
+    let output = runbook(
+        &moto,
+        &[
+            "run",
+            "pitr-restore",
+            "--table",
+            "no-such-table",
+            "--restore-time",
+            restore_time,
+            "--yes",
+        ],
+    );
+    let summary = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{summary}");
+    // Whichever of the first reads fails first (they run at once), it names the table.
+    let failed = regex::Regex::new(
+        r"step `(pitr|source_table|source_count|sample_items)` failed: no table no-such-table: ",
+    )
+    .unwrap();
+    assert!(failed.is_match(&summary), "{summary}");
+}
+
 async fn function_timeout(moto: &Moto) -> i32 {
     aws_sdk_lambda::Client::new(&moto.sdk_config().await)
         .get_function_configuration()

@@ -56,6 +56,7 @@ pub fn count_items(
                 .get("ScannedCount")
                 .and_then(Value::as_u64)
                 .unwrap_or(0);
+            context.progress(&format!("counted {count} items in {pages} pages"));
             match page.get("LastEvaluatedKey") {
                 Some(key @ Value::Object(map)) if !map.is_empty() => {
                     request.insert("ExclusiveStartKey".into(), key.clone());

@@ -687,6 +687,17 @@ impl Mover<'_> {
     fn report_progress(&self) {
         let line = {
             let mut tally = self.tally();
+            let seconds = self.started.elapsed().as_secs_f64();
+            self.context.progress(&format!(
+                "moved {} / received {} / {:.0} msg/s",
+                tally.moved,
+                tally.received,
+                if seconds > 0.0 {
+                    tally.moved as f64 / seconds
+                } else {
+                    0.0
+                }
+            ));
             if tally.received < tally.next_progress {
                 return;
             }

@@ -14,7 +14,9 @@ use crate::cli::{Context, exit, print};
 use crate::cli_approver::CliApprover;
 use crate::commands::load_named;
 use crate::commands::recorded::{self, Recording};
-use crate::engine::{self, ApproverIdentity, Mode, Observer, Options, Outcome, RunReport};
+use crate::engine::{
+    self, ApproverIdentity, Mode, Observer, Options, Outcome, RunReport, StepStatus,
+};
 use crate::journal::{Journal, Record, StateDir};
 use crate::param_flags;
 use crate::plan_view;
@@ -500,7 +502,7 @@ async fn execute(
         plan_options.secrets = redactor.secrets().clone();
         let mut plan = engine::execute(runbook.clone(), params.clone(), plan_options).await;
         redactor.report(&mut plan);
-        if !confirm_writes(&runbook, &plan, writes.len()) {
+        if !confirm_writes(&runbook, &plan) {
             return exit::DECLINED;
         }
     }
@@ -633,12 +635,26 @@ pub(super) fn progress_style(flags: &Flags) -> Style {
     }
 }
 
-/// Shows the plan and asks for `yes`.
-pub(super) fn confirm_writes(runbook: &Runbook, plan: &RunReport, writes: usize) -> bool {
+/// Shows the plan and asks for `yes`, counting the writes the plan says will run: not those a `when` rules out,
+/// and those whose `when` only the run can decide, said apart.
+pub(super) fn confirm_writes(runbook: &Runbook, plan: &RunReport) -> bool {
     eprint!("\n{}", crate::terminal_text::block(&plan_view::text(plan)));
+    let writes = plan.steps.iter().filter(|s| s.effect == "write");
+    let will = writes
+        .clone()
+        .filter(|s| s.status == StepStatus::Planned)
+        .count();
+    let maybe = writes.filter(|s| s.status == StepStatus::Deferred).count();
+    let maybe = if maybe > 0 {
+        format!(" (and {maybe} more that the run decides on results the plan cannot read)")
+    } else {
+        String::new()
+    };
     eprint!(
-        "\nRun {} with these {writes} writes? Only 'yes' is accepted: ",
-        runbook.name
+        "\nRun {} with {} {will} write{}{maybe}? Only 'yes' is accepted: ",
+        runbook.name,
+        if will == 1 { "this" } else { "these" },
+        if will == 1 { "" } else { "s" },
     );
     let _ = std::io::stderr().flush();
     let mut answer = String::new();

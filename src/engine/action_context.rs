@@ -42,6 +42,8 @@ pub struct ActionContext {
     pub(super) item: Option<usize>,
     pub(super) cancel: tokio::sync::watch::Receiver<bool>,
     pub(super) attempts: std::sync::atomic::AtomicU32,
+    /// Retries scheduled so far: the step's attempts are one more.
+    pub(super) retries: std::sync::atomic::AtomicU32,
 }
 
 impl ActionContext {
@@ -62,6 +64,7 @@ impl ActionContext {
             item: None,
             cancel,
             attempts: Default::default(),
+            retries: Default::default(),
         }
     }
 
@@ -81,9 +84,25 @@ impl ActionContext {
         })
     }
 
-    /// Attempts of every call made so far by this action.
+    /// Attempts of every call made so far by this action: the calls sent (pages, polls and a composite's calls
+    /// each count).
     pub fn attempts(&self) -> u32 {
         self.attempts.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Retries made so far, of any of this action's calls.
+    pub fn retries(&self) -> u32 {
+        self.retries.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A live counter of a long action (`moved 120 / received 130 / 41 msg/s`): redrawn in place on a terminal,
+    /// a line now and then elsewhere; not journaled (the action logs its total).
+    pub fn progress(&self, text: &str) {
+        self.observer.emit(&Event::Counter {
+            step: self.step.clone(),
+            item: self.item,
+            text: text.to_string(),
+        });
     }
 
     /// One AWS call: retried on transient errors with the step's `retry` policy, every attempt reported.
@@ -209,6 +228,8 @@ impl ActionContext {
                     if error.transient && number < self.retry.attempts && !self.cancelled() =>
                 {
                     let delay = backoff.next_delay();
+                    self.retries
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     self.observer.emit(&Event::RetryScheduled {
                         step: self.step.clone(),
                         item: self.item,

@@ -78,21 +78,11 @@ fn at<'a>(value: &'a Json, path: &str) -> Option<&'a Json> {
         .filter(|value| !value.is_null())
 }
 
-/// `moved {Moved} of {Received}` with the output's values.
+/// `moved {Moved} of {Received}` with the output's values (`?` where the output has none).
 fn fill_from_output(text: &str, output: &Json) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        let path = &rest[open + 1..open + close];
-        out.push_str(&at(output, path).map(shown).unwrap_or_else(|| "?".into()));
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    out
+    registry::fill_placeholders(text, |path| {
+        Some(at(output, path).map(shown).unwrap_or_else(|| "?".into()))
+    })
 }
 
 /// One field as read: its label (filled), its declaration, and its value now, or why there is none.

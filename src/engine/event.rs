@@ -45,6 +45,12 @@ pub enum Event {
         delay: Duration,
         reason: String,
     },
+    /// A long action's running count (a message move, an item count): shown, not journaled.
+    Counter {
+        step: String,
+        item: Option<usize>,
+        text: String,
+    },
     /// A wait's condition did not hold yet.
     Poll {
         step: String,

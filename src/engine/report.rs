@@ -74,7 +74,10 @@ pub struct StepReport {
     /// Why a plan did not run this read, or why a step was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Attempts of the step: 1, plus one per retry (a for_each step: of all its items).
     pub attempts: u32,
+    /// AWS calls sent, every page, poll, retry and composite call counted.
+    pub calls: u32,
     #[serde(serialize_with = "seconds")]
     pub duration: Duration,
     /// Of `duration`, the time inside the action itself (AWS calls, sleeps, wait intervals); the rest is the
@@ -115,6 +118,7 @@ impl StepReport {
             error: None,
             reason: None,
             attempts: 0,
+            calls: 0,
             duration: Duration::ZERO,
             busy: Duration::ZERO,
             needs: step

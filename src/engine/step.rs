@@ -52,10 +52,7 @@ pub(super) async fn run_step(
     options.observer.emit(&Event::StepStarted {
         step: step.id.clone(),
         item: None,
-        summary: step
-            .action()
-            .map(|action| action.spec.summary.to_string())
-            .unwrap_or_else(|| "approval".into()),
+        summary: started_summary(step, scope),
     });
 
     let slot = match decide_when(step, scope) {
@@ -104,6 +101,27 @@ pub(super) async fn run_step(
     Ended { report, slot }
 }
 
+/// What a step is about to do, for progress: its summary with the request's values (`Move messages from <url> to
+/// <url>`), never a `{Member}` placeholder. A request not known yet (it reads a deferred value, or each item
+/// of a for_each) leaves those words out.
+fn started_summary(step: &Step, scope: &Scope) -> String {
+    let Some(action) = step.action() else {
+        return "approval".into();
+    };
+    let request = match (
+        &step.for_each,
+        watch(|| template::render_json(&action.with, &scope.base())),
+    ) {
+        (None, (Ok(Json::Object(request)), touched)) if touched.is_empty() => request,
+        _ => Map::new(),
+    };
+    let summary = fill_summary(action.spec.summary, &request);
+    match &step.for_each {
+        Some(_) => format!("{summary} (for each item)"),
+        None => summary,
+    }
+}
+
 /// A resumed write whose outcome the journal cannot tell: its `verify:` read decides. If the write took effect
 /// the step succeeds without sending it again (its output is unknown, so it is null); if not, it runs as usual.
 pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Scope) -> Ended {
@@ -127,6 +145,7 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
         item: None,
         cancel: options.cancel.clone(),
         attempts: Default::default(),
+        retries: Default::default(),
     };
     let held = match template::render_json(&verify.with, &scope.base()) {
         Ok(Json::Object(request)) => match invoke(&context, verify.spec, &request).await {
@@ -176,7 +195,8 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
     report.status = status;
     report.reason = reason;
     report.error = error;
-    report.attempts = context.attempts();
+    report.attempts = 1 + context.retries();
+    report.calls = context.attempts();
     report.duration = started.elapsed();
     report.busy = report.duration;
     options.observer.emit(&Event::StepFinished {
@@ -298,11 +318,55 @@ fn decide_when(step: &Step, scope: &Scope) -> When {
     match result {
         Ok(value) if value.is_true() => When::Run,
         Ok(_) => When::Skip,
-        Err(error) => When::Error(format!("`when: {}`: {}", when.source, error_text(&error))),
+        Err(error) => When::Error(format!(
+            "`when: {}`: {}",
+            when.source,
+            explain(&error, &[&when.source], &scope.base())
+        )),
     }
 }
 
 /// minijinja's message without its template-name decoration.
+/// A template's failure in plain words. For an undefined name it says which part of the path is missing
+/// (`` `output.Table` has no `Statu` ``, `` `stepz` is not defined here ``) instead of minijinja's "undefined value"
+/// or a message that repeats the expression the caller already shows.
+pub(super) fn explain(error: &minijinja::Error, sources: &[&str], context: &Value) -> String {
+    if error.kind() == minijinja::ErrorKind::UndefinedError {
+        for source in sources {
+            let paths = if template::is_template(source) {
+                template::template_references(source)
+            } else {
+                template::expression_references(source)
+            };
+            for path in paths.iter().flatten() {
+                let parts: Vec<&str> = path.split('.').collect();
+                for n in 1..=parts.len() {
+                    let prefix = parts[..n].join(".");
+                    if template::evaluate(&prefix, context).is_ok() {
+                        continue;
+                    }
+                    return if n == 1 {
+                        format!("`{prefix}` is not defined here")
+                    } else {
+                        format!("`{}` has no `{}`", parts[..n - 1].join("."), parts[n - 1])
+                    };
+                }
+            }
+        }
+    }
+    error_text(error)
+}
+
+/// Every string inside a request, where its templates are.
+fn strings_of<'a>(value: &'a Json, out: &mut Vec<&'a str>) {
+    match value {
+        Json::String(text) => out.push(text),
+        Json::Array(items) => items.iter().for_each(|item| strings_of(item, out)),
+        Json::Object(map) => map.values().for_each(|item| strings_of(item, out)),
+        _ => {}
+    }
+}
+
 pub(super) fn error_text(error: &minijinja::Error) -> String {
     let mut text = error
         .detail()
@@ -526,6 +590,7 @@ async fn run_action(
         report.summary = outcome.summary.clone();
         report.request = outcome.request.clone();
         report.attempts = outcome.attempts;
+        report.calls = outcome.calls;
         report.busy = outcome.busy;
         report.status = outcome.status;
         report.reason = outcome.reason.clone();
@@ -605,6 +670,7 @@ async fn run_action(
         .collect();
     report.summary = format!("{} (for each of {length} items)", action.spec.summary);
     report.attempts = outcomes.iter().map(|o| o.attempts).sum();
+    report.calls = outcomes.iter().map(|o| o.calls).sum();
     report.busy = fan_out_started
         .elapsed()
         .min(outcomes.iter().map(|o| o.busy).sum());
@@ -683,6 +749,7 @@ impl ItemOutcome {
             error: None,
             reason: Some("not started: an earlier item failed".into()),
             attempts: 0,
+            calls: 0,
             tainted_outputs: HashSet::new(),
             changes: Vec::new(),
         }
@@ -700,6 +767,7 @@ struct ItemOutcome {
     error: Option<String>,
     reason: Option<String>,
     attempts: u32,
+    calls: u32,
     /// Named outputs computed from a secret.
     tainted_outputs: HashSet<String>,
     /// What the write changed (or, planned, will change).
@@ -727,6 +795,7 @@ async fn run_item(
         error: None,
         reason: None,
         attempts: 0,
+        calls: 0,
         tainted_outputs: HashSet::new(),
         changes: Vec::new(),
     };
@@ -749,7 +818,12 @@ async fn run_item(
             return outcome;
         }
         Err(error) => {
-            outcome.error = Some(format!("rendering `with`: {}", error_text(&error)));
+            let mut sources = Vec::new();
+            strings_of(&action.with, &mut sources);
+            outcome.error = Some(format!(
+                "rendering `with`: {}",
+                explain(&error, &sources, &context)
+            ));
             return outcome;
         }
     };
@@ -758,10 +832,11 @@ async fn run_item(
 
     let after_write = shared.results.write_upstream(&step.needs);
     let observed = crate::registry::observed(spec.name);
-    // The reads that show what a write changes are calls of the step (journaled with it), not attempts of it.
-    let observer_context = || ActionContext {
+    // The step's calls go through a context of their own per use, so the reads that show what a write changes
+    // are counted as calls of the step (journaled with it) and not as its attempts.
+    let new_context = |allow_writes: bool| ActionContext {
         aws: options.aws.clone(),
-        allow_writes: false,
+        allow_writes,
         retry: action.retry,
         attempt_timeout: action.timeout.unwrap_or(options.default_attempt_timeout),
         observer: options.observer.clone(),
@@ -769,7 +844,9 @@ async fn run_item(
         item: item.as_ref().map(|i| i.index0),
         cancel: options.cancel.clone(),
         attempts: Default::default(),
+        retries: Default::default(),
     };
+    let observer_context = || new_context(false);
     match decide_execution(options.mode, spec, &touched, after_write.as_deref()) {
         Execution::Planned => {
             outcome.status = StepStatus::Planned;
@@ -788,10 +865,12 @@ async fn run_item(
                 } else {
                     None
                 };
+                let watching = observer_context();
                 let seen = match why_not {
-                    None => super::change::read(&observer_context(), observed, &request).await,
+                    None => super::change::read(&watching, observed, &request).await,
                     Some(_) => None,
                 };
+                outcome.calls = watching.attempts();
                 outcome.changes = super::change::planned(seen, observed, &request, why_not);
             }
             return outcome;
@@ -804,20 +883,11 @@ async fn run_item(
         Execution::Execute => {}
     }
 
-    let context = ActionContext {
-        aws: options.aws.clone(),
-        allow_writes: options.mode == Mode::Run,
-        retry: action.retry,
-        attempt_timeout: action.timeout.unwrap_or(options.default_attempt_timeout),
-        observer: options.observer.clone(),
-        step: step.id.clone(),
-        item: item.as_ref().map(|i| i.index0),
-        cancel: options.cancel.clone(),
-        attempts: Default::default(),
-    };
+    let context = new_context(options.mode == Mode::Run);
     let watched = observed.filter(|_| spec.effect == Effect::Write && options.mode == Mode::Run);
+    let watching = observer_context();
     let before = match watched {
-        Some(observed) => super::change::read(&observer_context(), observed, &request).await,
+        Some(observed) => super::change::read(&watching, observed, &request).await,
         None => None,
     };
     let busy = Instant::now();
@@ -833,11 +903,12 @@ async fn run_item(
     outcome.busy = busy.elapsed();
     if let (Some(observed), Ok((output, _, _))) = (watched, &result) {
         let after = match before {
-            Some(_) => super::change::read(&observer_context(), observed, &request).await,
+            Some(_) => super::change::read(&watching, observed, &request).await,
             None => None,
         };
         outcome.changes = super::change::done(observed, before, after, output);
     }
+    outcome.calls += watching.attempts();
     if let (Some(text), Ok((output, _, _))) = (&action.outcome, &result) {
         let value = template::from_json_value(output);
         let (rendered, read_secret) = crate::taint::watch(|| {
@@ -858,7 +929,8 @@ async fn run_item(
             note: None,
         });
     }
-    outcome.attempts = context.attempts().max(1);
+    outcome.attempts = 1 + context.retries();
+    outcome.calls += context.attempts();
     match result {
         Ok((output, outputs, tainted)) => {
             outcome.status = StepStatus::Succeeded;
@@ -866,7 +938,15 @@ async fn run_item(
             outcome.outputs = outputs;
             outcome.tainted_outputs = tainted;
         }
-        Err(StepFailure { message, output }) => {
+        Err(StepFailure {
+            message,
+            output,
+            code,
+        }) => {
+            let message = match code {
+                Some(code) => name_the_resource(spec, &request, &code, message),
+                None => message,
+            };
             // An IAM refusal (its call said which permission) points at the whole policy.
             outcome.error = Some(
                 match crate::access_denied::see_policy(&message, &shared.runbook.name) {
@@ -884,6 +964,8 @@ struct StepFailure {
     message: String,
     /// The last response, when the failure came after one (a failed check, a wait that timed out).
     output: Option<Json>,
+    /// The AWS error code, when an AWS call failed: the message then names the resource.
+    code: Option<String>,
 }
 
 impl From<CallError> for StepFailure {
@@ -895,7 +977,64 @@ impl From<CallError> for StepFailure {
         StepFailure {
             message,
             output: None,
+            code: Some(error.code),
         }
+    }
+}
+
+/// An AWS error with the resource the request named, since AWS often does not (`Requested resource not found`):
+/// `no table orders: ResourceNotFoundException: ...`, or `... (table orders)` for other errors. The resource
+/// comes from the registry's pattern (`...:table/{TableName}`): each member it names, after the word before it.
+fn name_the_resource(
+    spec: &ActionSpec,
+    request: &Map<String, Json>,
+    code: &str,
+    message: String,
+) -> String {
+    let mut named = String::new();
+    let mut rest = spec.resource;
+    while let Some(open) = rest.find('{') {
+        let before = &rest[..open];
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let member = &rest[open + 1..open + close];
+        rest = &rest[open + close + 1..];
+        let Some(value) = request.get(member).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let value = match value {
+            Json::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        let word: String = before
+            .trim_end_matches([':', '/'])
+            .rsplit([':', '/'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if named.is_empty() {
+            let kind = if word.is_empty() || word.contains('}') {
+                member.to_string()
+            } else {
+                word
+            };
+            named = format!("{kind} {value}");
+        } else {
+            named.push_str(&format!(":{value}"));
+        }
+    }
+    if named.is_empty() {
+        return message;
+    }
+    let not_found = code.contains("NotFound")
+        || code.starts_with("NoSuch")
+        || code.contains("DoesNotExist")
+        || code == "EntityNotFoundException";
+    if not_found {
+        format!("no {named}: {message}")
+    } else {
+        format!("{message} ({named})")
     }
 }
 
@@ -955,6 +1094,7 @@ async fn execute(
                     .map_err(|error| StepFailure {
                         message: format!("`until: {}`: {}", wait.until.source, error_text(&error)),
                         output: Some(output.clone()),
+                        code: None,
                     })?;
                 if holds {
                     break output;
@@ -969,6 +1109,7 @@ async fn execute(
                             wait.until.source
                         ),
                         output: Some(output),
+                        code: None,
                     });
                 }
                 let remaining = wait.timeout - elapsed;
@@ -983,6 +1124,7 @@ async fn execute(
                     return Err(StepFailure {
                         message: format!("interrupted while waiting for `{}`", wait.until.source),
                         output: Some(output),
+                        code: None,
                     });
                 }
             }
@@ -994,8 +1136,13 @@ async fn execute(
     for check in &action.check {
         let holds = template::evaluate(&check.that.source, &context_value).map_err(|error| {
             StepFailure {
-                message: format!("check `{}`: {}", check.that.source, error_text(&error)),
+                message: format!(
+                    "check `{}`: {}",
+                    check.that.source,
+                    explain(&error, &[&check.that.source], &context_value)
+                ),
                 output: Some(output.clone()),
+                code: None,
             }
         })?;
         context.observer.emit(&Event::CheckEvaluated {
@@ -1024,6 +1171,7 @@ async fn execute(
             return Err(StepFailure {
                 message,
                 output: Some(output),
+                code: None,
             });
         }
     }
@@ -1041,9 +1189,10 @@ async fn execute(
                 message: format!(
                     "output `{name}: {}`: {}",
                     expression.source,
-                    error_text(&error)
+                    explain(&error, &[&expression.source], &context_value)
                 ),
                 output: Some(output.clone()),
+                code: None,
             })?;
         outputs.insert(name.clone(), value);
     }

@@ -40,6 +40,9 @@ impl JournalObserver {
 
 impl Observer for JournalObserver {
     fn on_event(&self, event: &Event) -> Result<(), Halt> {
+        if matches!(event, Event::Counter { .. }) {
+            return Ok(());
+        }
         let mut record = Record::from_event(event, |step| {
             self.effects.get(step).copied().unwrap_or("read")
         });

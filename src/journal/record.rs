@@ -333,6 +333,11 @@ impl Record {
                 observed,
             },
             Event::Log { step, message } => Record::Log { step, message },
+            // Not journaled (the observer drops them); the action logs its total when it ends.
+            Event::Counter { step, text, .. } => Record::Log {
+                step,
+                message: text,
+            },
             Event::CheckEvaluated {
                 step,
                 item,
