@@ -41,7 +41,9 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// Renders rows under a header as a Markdown table; a `|` or a line break in a cell is escaped so it stays one cell.
 pub fn markdown(header: &[&str], rows: &[Vec<String>]) -> String {
-    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+    // Control characters are escaped as in the text table: a ticket body is often read in a terminal first.
+    let cell =
+        |text: &str| crate::terminal_text::line(&text.replace('\n', " ")).replace('|', "\\|");
     let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
     let mut out = line(header.iter().map(|h| cell(h)).collect());
     out.push_str(&line(header.iter().map(|_| "---".to_string()).collect()));
