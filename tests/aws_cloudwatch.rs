@@ -22,43 +22,14 @@ async fn seed(moto: &Moto, namespace: &str, function: &str) -> (String, String) 
             .unwrap()
             .to_string()
     };
-    // PutMetricData is not an action; it is written out as the awsQuery form moto reads (CloudWatch's region
-    // comes from the credential scope).
-    let mut form: Vec<(String, String)> = vec![
-        ("Action".into(), "PutMetricData".into()),
-        ("Version".into(), "2010-08-01".into()),
-        ("Namespace".into(), namespace.into()),
-    ];
-    for (index, (minutes, value)) in [(3, 1.0), (2, 4.0), (1, 2.0)].iter().enumerate() {
-        let member = format!("MetricData.member.{}", index + 1);
-        for (key, field) in [
-            ("MetricName", "Errors".to_string()),
-            ("Dimensions.member.1.Name", "FunctionName".to_string()),
-            ("Dimensions.member.1.Value", function.to_string()),
-            ("Timestamp", at(*minutes)),
-            ("Value", value.to_string()),
-            ("Unit", "Count".to_string()),
-        ] {
-            form.push((format!("{member}.{key}"), field));
-        }
-    }
-    let response = reqwest::Client::new()
-        .post(&moto.endpoint)
-        .header(
-            "Authorization",
-            "AWS4-HMAC-SHA256 Credential=testing/20250101/eu-west-1/monitoring/aws4_request, \
-             SignedHeaders=host, Signature=0",
-        )
-        .form(&form)
-        .send()
-        .await
-        .expect("reach moto's CloudWatch");
-    let status = response.status();
-    assert!(
-        status.is_success(),
-        "PutMetricData: {status} {}",
-        response.text().await.unwrap_or_default()
-    );
+    support::world::put_metric(
+        moto,
+        namespace,
+        "Errors",
+        ("FunctionName", function),
+        &[(3, 1.0), (2, 4.0), (1, 2.0)],
+    )
+    .await;
     (at(10), now.to_string())
 }
 
