@@ -3054,3 +3054,248 @@ fn a_runbook_format_parameter_is_also_the_plans_format() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Post-incident (2.5): the journals of a scripted incident as one document
+
+/// Every line of a Mermaid Gantt chart as its grammar takes it: the header, a title, the date and axis formats,
+/// sections, and tasks `name :tags, id, start, end` with dates in the declared format, each id once and no task
+/// ending before it starts. Mermaid's own parser needs a browser's DOM; this is the part of its grammar we write.
+fn assert_gantt(chart: &str) {
+    let date = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}";
+    let task = regex::Regex::new(&format!(
+        r"^    [^#:;\s][^#:;]* :((?:(?:active|done|crit|milestone), )*)([A-Za-z][A-Za-z0-9_]*), ({date}), ({date})$"
+    ))
+    .unwrap();
+    let other = regex::Regex::new(
+        r"^(gantt|    title [^#;]+|    dateFormat YYYY-MM-DD HH:mm:ss\.SSS|    axisFormat %H:%M:%S|    section [^#:;]+)$",
+    )
+    .unwrap();
+    let mut lines = chart.lines();
+    assert_eq!(lines.next(), Some("gantt"), "{chart}");
+    let mut ids = BTreeSet::new();
+    let mut tasks = 0;
+    for line in chart.lines() {
+        if let Some(captures) = task.captures(line) {
+            assert!(ids.insert(captures[2].to_string()), "id twice: {line}");
+            assert!(captures[3] <= captures[4], "ends before it starts: {line}");
+            tasks += 1;
+        } else {
+            assert!(other.is_match(line), "not a Gantt line: {line:?}\n{chart}");
+        }
+    }
+    assert!(tasks > 0, "{chart}");
+}
+
+/// An incident as an operator works it on the emulator: triage finds the function failing, rollback-lambda moves
+/// its alias back behind the approval, and the smoke test afterwards still fails on the DLQ. `audit postmortem`
+/// over the window merges the three journals (and not a plan made before it) into one document: the runs, the
+/// write before -> after, the approval, the failures, the gaps between runs, one timeline and a Gantt chart.
+#[tokio::test(flavor = "multi_thread")]
+async fn postmortem_merges_triage_rollback_and_smoke_test_into_one_incident_document() {
+    let moto = Moto::start();
+    moto.lambda_without_docker().await;
+    python(
+        &moto,
+        "seed.py",
+        &[
+            "--only",
+            "dynamodb,sqs,lambda,cloudformation,embeddings",
+            "--dlq-messages",
+            "3",
+        ],
+    );
+    let config = moto.sdk_config().await;
+    aws_sdk_s3::Client::new(&config)
+        .create_bucket()
+        .bucket("carousel-labs-analytics-dev")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    support::world::put_metric(
+        &moto,
+        "AWS/Lambda",
+        "Errors",
+        ("FunctionName", FUNCTION),
+        &[(20, 1.0), (5, 2.0)],
+    )
+    .await;
+    let health = support::health::server();
+    let folder = tempfile::tempdir().unwrap();
+    let cli = |args: &[&str]| {
+        let output = command(&moto.env(), folder.path(), args)
+            .env("USER", "oncall")
+            .output()
+            .expect("run the binary");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+
+    // Before the window: a plan, which the post-mortem must leave out.
+    let (code, _, stderr) = cli(&["plan", "rollback-lambda"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let since = jiff::Timestamp::now();
+
+    let (code, stdout, stderr) =
+        cli(&["run", "triage", "--health-url", &health, "--output", "json"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = cli(&[
+        "run",
+        "rollback-lambda",
+        "--approve",
+        "confirm",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert_eq!(alias_version(&moto).await, "2");
+    let before_smoke = jiff::Timestamp::now();
+    let (code, stdout, stderr) = cli(&[
+        "run",
+        "smoke-test",
+        "--health-url",
+        &health,
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(
+        code,
+        Some(1),
+        "the DLQ still holds 3 messages\n{stdout}\n{stderr}"
+    );
+
+    let (code, document, stderr) = cli(&["audit", "postmortem", "--since", &since.to_string()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let alias = format!("alias live of {FUNCTION}");
+    for expected in [
+        "## Runs\n".to_string(),
+        "| 1 | `triage` | succeeded | oncall@".to_string(),
+        "| 2 | `rollback-lambda` | succeeded | oncall@".to_string(),
+        "| 3 | `smoke-test` | failed | oncall@".to_string(),
+        format!(
+            "| 2 `rollback-lambda` | `move_alias` | arn:aws:lambda:eu-west-1:123456789012:function:{FUNCTION}:live | {alias}: 3 -> 2 | succeeded |"
+        ),
+        "| 2 `rollback-lambda` | `confirm` | oncall (arn:aws:sts::123456789012:user/moto) | --approve confirm |"
+            .to_string(),
+        "| 3 `smoke-test` | `dlq_empty` | failed | the DLQ holds 3 messages".to_string(),
+        "| 3 `smoke-test` |  | run failed |".to_string(),
+        "end of 1 `triage` and start of 2 `rollback-lambda`".to_string(),
+        "end of 2 `rollback-lambda` and start of 3 `smoke-test`".to_string(),
+        "## Chart\n\n```mermaid\ngantt\n".to_string(),
+    ] {
+        assert!(document.contains(&expected), "{expected:?} not in\n{document}");
+    }
+    assert_eq!(
+        document.matches("| run started by oncall@").count(),
+        3,
+        "{document}"
+    );
+    assert!(
+        !document.contains("| plan started by"),
+        "the plan before --since is out\n{document}"
+    );
+    // The timeline is in time order: each run starts after the one before ended.
+    let timeline =
+        &document[document.find("## Timeline").unwrap()..document.find("## Chart").unwrap()];
+    let position = |text: &str| {
+        timeline
+            .find(text)
+            .unwrap_or_else(|| panic!("{text:?} not in\n{timeline}"))
+    };
+    assert!(
+        position("| 1 `triage` |  | run ended")
+            < position("| 2 `rollback-lambda` |  | run started")
+    );
+    assert!(position("| `confirm` | approved by oncall") < position("| `move_alias` |"));
+    assert!(
+        position("| 2 `rollback-lambda` |  | run ended")
+            < position("| 3 `smoke-test` |  | run started")
+    );
+
+    let chart =
+        &document[document.find("```mermaid\n").unwrap() + 11..document.rfind("```").unwrap()];
+    assert_gantt(chart);
+    assert!(chart.contains("    section 2 rollback-lambda "), "{chart}");
+    assert!(chart.contains("    move_alias :active, r2s"), "{chart}");
+    assert!(chart.contains("    dlq_empty failed :crit, r3s"), "{chart}");
+    assert!(
+        chart.contains(
+            "    confirm approved by oncall (arn aws sts 123456789012 user/moto) :milestone, r2a0, "
+        ),
+        "{chart}"
+    );
+    assert!(
+        chart.contains("    smoke-test failed :milestone, crit, r3end, "),
+        "{chart}"
+    );
+
+    // The document pinned, with what differs from run to run masked; the timeline's rows sorted, since the
+    // reads a run makes at once finish in any order (their order is asserted above).
+    let host = journal_records(folder.path())
+        .iter()
+        .find_map(|r| r["operator"]["host"].as_str().map(str::to_string))
+        .unwrap();
+    let masked_document = masked(&document[..document.find("## Chart").unwrap()])
+        .replace(&format!("@{host}"), "@[host]")
+        .replace(&health, "[health url]")
+        .replace(&moto.endpoint, "[endpoint]")
+        .replace("| +[duration] |", "| |");
+    let (head, rows) = masked_document.split_at(masked_document.find("## Timeline").unwrap());
+    let mut rows: Vec<&str> = rows.lines().filter(|line| !line.is_empty()).collect();
+    rows[3..].sort_unstable();
+    insta::assert_snapshot!(
+        "postmortem_of_an_incident",
+        format!("{head}{}", rows.join("\n"))
+    );
+
+    // --format mermaid is the chart alone; --until leaves out what came after it.
+    let (code, chart, _) = cli(&[
+        "audit",
+        "postmortem",
+        "--since",
+        &since.to_string(),
+        "--until",
+        &before_smoke.to_string(),
+        "--format",
+        "mermaid",
+    ]);
+    assert_eq!(code, Some(0));
+    assert_gantt(&chart);
+    assert!(chart.contains("    section 2 rollback-lambda "), "{chart}");
+    assert!(!chart.contains("smoke-test"), "{chart}");
+
+    // One run's timeline as a chart.
+    let (code, chart, _) = cli(&["audit", "timeline", "last", "--format", "mermaid"]);
+    assert_eq!(code, Some(0));
+    assert_gantt(&chart);
+    assert!(chart.contains("    dlq_empty failed :crit, r1s"), "{chart}");
+
+    // A window nobody worked in, and one given backwards.
+    let (code, stdout, stderr) = cli(&[
+        "audit",
+        "postmortem",
+        "--since",
+        "2001-01-01T00:00:00Z",
+        "--until",
+        "2001-01-02T00:00:00Z",
+    ]);
+    assert_eq!((code, stdout.as_str()), (Some(0), ""));
+    assert!(stderr.contains("no run in"), "{stderr}");
+    let (code, _, stderr) = cli(&["audit", "postmortem", "--since", "now", "--until", "now-1h"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("hint: swap them"), "{stderr}");
+    let (code, _, stderr) = cli(&["audit", "postmortem", "--since", "yesterday"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("now-15m"), "{stderr}");
+}

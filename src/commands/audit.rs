@@ -1,12 +1,14 @@
-//! `runbook audit list|show|timeline|verify`: reading the journals in the state dir.
+//! `runbook audit list|show|timeline|postmortem|verify`: reading the journals in the state dir.
 
 use clap::{Subcommand, ValueEnum};
 
 use crate::cli::{Context, exit, print};
+use crate::datetime::DateTimeSpec;
 use crate::journal::chain::{self, Verification};
+use crate::journal::incident::RunStory;
 use crate::journal::signature;
 use crate::journal::store::{self, StateDir};
-use crate::journal::timeline;
+use crate::journal::{gantt, postmortem, timeline};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ShowFormat {
@@ -18,6 +20,20 @@ pub enum ShowFormat {
 pub enum TimelineFormat {
     Markdown,
     Text,
+    /// A Gantt chart (what GitHub draws from a ```mermaid block).
+    Mermaid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PostmortemFormat {
+    Markdown,
+    Mermaid,
+}
+
+/// `--since`/`--until` as datetime parameters take them: RFC 3339 or relative to now (`now-2h`).
+fn when(text: &str) -> Result<DateTimeSpec, String> {
+    DateTimeSpec::parse(text)
+        .ok_or_else(|| format!("`{text}` is not a time: {}", crate::datetime::HINT))
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +55,19 @@ pub enum AuditCommand {
         run: String,
         #[arg(long, value_enum, default_value_t = TimelineFormat::Markdown)]
         format: TimelineFormat,
+    },
+    /// The journals of every run between --since and --until merged into one incident document: who ran
+    /// what, each write before -> after, approvals, failures, the gaps between runs and steps, one timeline and
+    /// a Gantt chart (`--format mermaid`: the chart alone).
+    Postmortem {
+        /// RFC 3339 (`2026-11-29T16:00:00Z`) or relative to now (`now-2h`).
+        #[arg(long, value_name = "TIME", value_parser = when)]
+        since: DateTimeSpec,
+        /// Default: now.
+        #[arg(long, value_name = "TIME", value_parser = when)]
+        until: Option<DateTimeSpec>,
+        #[arg(long, value_enum, default_value_t = PostmortemFormat::Markdown)]
+        format: PostmortemFormat,
     },
     /// Check one run's hash chain and KMS signatures: reports edited, removed, inserted or reordered records by
     /// line, signatures that fail, and records after the last signature of a signed journal; exit 1 if any.
@@ -68,6 +97,11 @@ pub fn run(context: &Context, command: AuditCommand) -> i32 {
         AuditCommand::Timeline { run, format } => {
             with_run(&state, &run, |id, text| timeline(id, text, format))
         }
+        AuditCommand::Postmortem {
+            since,
+            until,
+            format,
+        } => postmortem(&state, &since, until.as_ref(), format),
         AuditCommand::Verify {
             run,
             format,
@@ -222,10 +256,72 @@ fn timeline(id: &str, text: &str, format: TimelineFormat) -> i32 {
         "`{}` run {id} ({}, operator {})",
         summary.runbook, summary.status, summary.operator
     );
+    if format == TimelineFormat::Mermaid {
+        let Some(story) = RunStory::read(id, &entries) else {
+            crate::say!("runbook audit: run {id} has no readable record");
+            return exit::USAGE;
+        };
+        print(&gantt::chart(&title.replace('`', ""), &[story]));
+        return exit::OK;
+    }
     let rows = timeline::rows(&entries);
     print(&match format {
         TimelineFormat::Markdown => timeline::markdown(&title, &rows),
-        TimelineFormat::Text => timeline::text(&title.replace('`', ""), &rows),
+        TimelineFormat::Text | TimelineFormat::Mermaid => {
+            timeline::text(&title.replace('`', ""), &rows)
+        }
+    });
+    exit::OK
+}
+
+fn postmortem(
+    state: &StateDir,
+    since: &DateTimeSpec,
+    until: Option<&DateTimeSpec>,
+    format: PostmortemFormat,
+) -> i32 {
+    let now = jiff::Timestamp::now();
+    let (Some(since), Some(until)) = (
+        since.resolve(now),
+        until.map_or(Some(now), |until| until.resolve(now)),
+    ) else {
+        crate::say!("runbook audit postmortem: the window lies outside the times a clock can hold");
+        return exit::USAGE;
+    };
+    if until < since {
+        crate::say!(
+            "runbook audit postmortem: --until ({until}) is before --since ({since}); hint: swap them"
+        );
+        return exit::USAGE;
+    }
+    let mut runs: Vec<RunStory> = state
+        .run_ids()
+        .iter()
+        .filter_map(|id| {
+            let entries = store::read_entries(&state.journal(id)).ok()?;
+            RunStory::read(id, &entries)
+        })
+        .filter(|run| run.overlaps(since, until))
+        .collect();
+    if runs.is_empty() {
+        crate::say!(
+            "runbook audit postmortem: no run in {} between {since} and {until}; `runbook audit list` shows them all",
+            state.runs().display()
+        );
+        return exit::OK;
+    }
+    // Run ids sort by the second a run started; two started within one second sort by their first record.
+    runs.sort_by(|a, b| (a.started, &a.run_id).cmp(&(b.started, &b.run_id)));
+    print(&match format {
+        PostmortemFormat::Markdown => postmortem::markdown(since, until, &runs),
+        PostmortemFormat::Mermaid => gantt::chart(
+            &format!(
+                "Incident {} to {}",
+                crate::journal::incident::utc(since),
+                crate::journal::incident::utc(until)
+            ),
+            &runs,
+        ),
     });
     exit::OK
 }

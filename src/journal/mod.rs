@@ -4,10 +4,14 @@
 //! ([`observer`]), so a crash at any point leaves a journal that is valid up to its last complete line and says
 //! which calls were sent without an answer. [`chain`] seals and verifies; [`signature`] has KMS sign the chain's
 //! head (`--audit-kms-key`) and checks those signatures; [`replay`] reads a journal back for `runbook resume`;
-//! [`timeline`] renders it for a post-mortem.
+//! [`timeline`] renders it for a post-mortem; [`incident`] reads runs back as spans of time, which [`postmortem`]
+//! merges into one incident document and [`gantt`] draws.
 
 pub mod chain;
+pub mod gantt;
+pub mod incident;
 pub mod observer;
+pub mod postmortem;
 pub mod record;
 pub mod replay;
 pub mod signature;
