@@ -395,3 +395,76 @@ fn timeline(runs: &[RunStory]) -> Vec<Row> {
     rows.sort_by_key(|row| (row.at, row.order));
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::StepStatus;
+    use crate::journal::incident::{ApprovalSpan, StepSpan};
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + seconds).unwrap()
+    }
+
+    fn step(name: &str, effect: &str, from: i64, to: i64) -> StepSpan {
+        StepSpan {
+            step: name.into(),
+            effect: effect.into(),
+            start: at(from),
+            end: Some(at(to)),
+            status: Some(StepStatus::Succeeded),
+            summary: format!("{name} summary"),
+            resource: None,
+            changes: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// A gate that waited 45 s is a gap inside its run, with the steps on either side named, and the timeline
+    /// shows the idle time before the step that followed; a 2 s pause between steps is the engine's pace.
+    #[test]
+    fn a_long_wait_inside_a_run_is_a_gap_and_shows_as_idle_time() {
+        let run = RunStory {
+            run_id: "r1".into(),
+            runbook: "gated".into(),
+            mode: "run".into(),
+            operator: "alice@host".into(),
+            params: "{}".into(),
+            started: at(0),
+            ended: at(60),
+            outcome: "succeeded".into(),
+            error: None,
+            steps: vec![
+                step("read", "read", 0, 1),
+                step("other", "read", 3, 5),
+                step("write", "write", 50, 59),
+            ],
+            approvals: vec![ApprovalSpan {
+                step: "gate".into(),
+                requested: at(5),
+                answered: Some(at(50)),
+                by: Some("alice".into()),
+                how: Some("the terminal".into()),
+            }],
+            resumes: Vec::new(),
+        };
+        let document = markdown(at(0), at(60), &[run]);
+        assert!(
+            document.contains("| 45.0s | in 1 `gated`: after `other`, before `write` |"),
+            "{document}"
+        );
+        assert!(!document.contains("before `other`"), "{document}");
+        assert!(
+            document.contains("| alice | the terminal | 45.0s |"),
+            "{document}"
+        );
+        assert!(
+            document.contains("| +45.0s | 1 `gated` | `write` |"),
+            "{document}"
+        );
+        assert!(
+            document.contains("| +2.0s | 1 `gated` | `other` |"),
+            "{document}"
+        );
+    }
+}
