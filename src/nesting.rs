@@ -12,7 +12,7 @@
 //! three), which only matters for expressions far longer than any runbook has.
 
 /// The deepest a template or expression may nest. Real runbooks stay under 20; the engine evaluates well past
-/// this on a tokio worker's stack (see the tests of `crate::engine` and `tests/hostile.rs`).
+/// this on a tokio worker's stack (see the tests of `crate::engine` and `tests/e2e/hostile.rs`).
 pub const MAX_DEPTH: usize = 100;
 
 /// Where a source first nests deeper than [`MAX_DEPTH`]: the byte offset of the token that went past it.

@@ -1,0 +1,217 @@
+//! Broken worlds: faults put into a seeded emulator (scripts/seed/) for the runbooks that must find them. The
+//! sandbox seeds a healthy world only; each test breaks what its procedure diagnoses, with the same APIs a real
+//! fault would leave its traces through (metrics with PutMetricData, log lines with PutLogEvents, a rule disabled,
+//! a table switched to provisioned capacity, Cost Explorer figures through moto's seeding API).
+
+use std::time::SystemTime;
+
+use super::moto::Moto;
+
+/// Datapoints of `metric` in `namespace` with one dimension, each `(minutes ago, value)`. PutMetricData is not an
+/// action and the SDK crate speaks Smithy RPCv2 CBOR, which moto does not: it is written out as the awsQuery form
+/// moto reads (CloudWatch's region comes from the credential scope).
+pub async fn put_metric(
+    moto: &Moto,
+    namespace: &str,
+    metric: &str,
+    dimension: (&str, &str),
+    points: &[(u64, f64)],
+) {
+    let now = jiff::Timestamp::now();
+    let mut form: Vec<(String, String)> = vec![
+        ("Action".into(), "PutMetricData".into()),
+        ("Version".into(), "2010-08-01".into()),
+        ("Namespace".into(), namespace.into()),
+    ];
+    for (index, (minutes_ago, value)) in points.iter().enumerate() {
+        let at = (now - jiff::SignedDuration::from_mins(*minutes_ago as i64))
+            .round(jiff::Unit::Second)
+            .unwrap();
+        let member = format!("MetricData.member.{}", index + 1);
+        for (key, field) in [
+            ("MetricName", metric.to_string()),
+            ("Dimensions.member.1.Name", dimension.0.to_string()),
+            ("Dimensions.member.1.Value", dimension.1.to_string()),
+            ("Timestamp", at.to_string()),
+            ("Value", value.to_string()),
+        ] {
+            form.push((format!("{member}.{key}"), field));
+        }
+    }
+    let response = reqwest::Client::new()
+        .post(&moto.endpoint)
+        .header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20250101/eu-west-1/monitoring/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        )
+        .form(&form)
+        .send()
+        .await
+        .expect("reach moto's CloudWatch");
+    let status = response.status();
+    assert!(
+        status.is_success(),
+        "PutMetricData: {status} {}",
+        response.text().await.unwrap_or_default()
+    );
+}
+
+/// Log lines in `group` (made if missing), stream `stream`, each `seconds_ago` before now.
+pub async fn put_logs(moto: &Moto, group: &str, stream: &str, lines: &[(u64, &str)]) {
+    use aws_sdk_cloudwatchlogs::types::InputLogEvent;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.sdk_config().await);
+    let _ = logs.create_log_group().log_group_name(group).send().await;
+    let _ = logs
+        .create_log_stream()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .send()
+        .await;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let events = lines
+        .iter()
+        .map(|(seconds_ago, message)| {
+            InputLogEvent::builder()
+                .timestamp(now - *seconds_ago as i64 * 1000)
+                .message(*message)
+                .build()
+                .expect("a complete log event")
+        })
+        .collect();
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .set_log_events(Some(events))
+        .send()
+        .await
+        .expect("put the log events");
+}
+
+/// The table switched to provisioned capacity, `units` read and write.
+pub async fn provision_table(moto: &Moto, table: &str, units: i64) {
+    use aws_sdk_dynamodb::types::{BillingMode, ProvisionedThroughput};
+    aws_sdk_dynamodb::Client::new(&moto.sdk_config().await)
+        .update_table()
+        .table_name(table)
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(
+            ProvisionedThroughput::builder()
+                .read_capacity_units(units)
+                .write_capacity_units(units)
+                .build()
+                .expect("a complete throughput"),
+        )
+        .send()
+        .await
+        .expect("switch the table to provisioned capacity");
+}
+
+/// The billing mode of `table` as DynamoDB reports it (PROVISIONED when it reports none).
+pub async fn billing_mode(moto: &Moto, table: &str) -> String {
+    let described = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await)
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .expect("describe the table");
+    described
+        .table()
+        .and_then(|t| t.billing_mode_summary())
+        .and_then(|s| s.billing_mode())
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "PROVISIONED".into())
+}
+
+/// An SNS topic with an SQS queue subscribed to it, to see what a run publishes: (topic ARN, queue URL).
+pub async fn topic_with_subscriber(moto: &Moto, name: &str) -> (String, String) {
+    let config = moto.sdk_config().await;
+    let sns = aws_sdk_sns::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let topic = sns
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("create the topic")
+        .topic_arn
+        .expect("a topic ARN");
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(format!("{name}-subscriber"))
+        .send()
+        .await
+        .expect("create the queue")
+        .queue_url
+        .expect("a queue URL");
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("read the queue's ARN")
+        .attributes
+        .expect("attributes")[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(&queue_arn)
+        .send()
+        .await
+        .expect("subscribe the queue");
+    (topic, queue_url)
+}
+
+/// The SNS envelopes (JSON with `Subject` and `Message`) waiting in a subscribed queue, received and deleted.
+pub async fn published(moto: &Moto, queue_url: &str) -> Vec<serde_json::Value> {
+    let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
+    let received = sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .expect("receive");
+    let mut envelopes = Vec::new();
+    for message in received.messages.unwrap_or_default() {
+        envelopes
+            .push(serde_json::from_str(message.body().unwrap_or("{}")).expect("an SNS envelope"));
+        sqs.delete_message()
+            .queue_url(queue_url)
+            .receipt_handle(message.receipt_handle().unwrap_or_default())
+            .send()
+            .await
+            .expect("delete");
+    }
+    envelopes
+}
+
+/// Queues Cost Explorer's next answer (moto hands it to the next GetCostAndUsage with new parameters): one period
+/// with a BlendedCost per service.
+pub async fn queue_costs(moto: &Moto, start: &str, end: &str, costs: &[(&str, &str)]) {
+    let groups: Vec<serde_json::Value> = costs
+        .iter()
+        .map(|(service, amount)| {
+            serde_json::json!({"Keys": [service], "Metrics": {"BlendedCost": {"Amount": amount, "Unit": "USD"}}})
+        })
+        .collect();
+    moto.moto_api(
+        "/moto-api/static/ce/cost-and-usage-results",
+        serde_json::json!({"results": [{
+            "ResultsByTime": [{
+                "TimePeriod": {"Start": start, "End": end},
+                "Total": {},
+                "Groups": groups,
+                "Estimated": false,
+            }],
+            "DimensionValueAttributes": [],
+        }]}),
+    )
+    .await;
+}
