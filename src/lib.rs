@@ -20,6 +20,7 @@ pub mod journal;
 pub mod lock;
 pub mod nesting;
 pub mod node;
+pub mod notify;
 pub mod param_flags;
 pub mod param_value;
 pub mod plan_view;

@@ -25,6 +25,9 @@ pub struct EngineNeeds {
     pub lock_table: Option<String>,
     /// `--audit-kms-key`: the key (id, ARN or alias) that signs the journal.
     pub kms_key: Option<String>,
+    /// `--notify` or the runbook's `notify:`: the SNS topic told of gates and of the end; `None` inside when the
+    /// runbook's template could not be rendered from the parameters given.
+    pub notify: Option<Option<String>>,
 }
 
 /// One `Allow` statement: IAM actions that need exactly the same resources, and those resources.
@@ -242,6 +245,19 @@ fn engine_needs(known: &Known, engine: &EngineNeeds, plan_only: bool) -> Vec<Nee
             }
         };
         add(&["kms:DescribeKey", "kms:Sign"], resource);
+    }
+    // A plan notifies nobody.
+    if let Some(topic) = engine.notify.as_ref().filter(|_| !plan_only) {
+        let resource = match topic {
+            Some(topic) => Pattern::known(topic.clone()),
+            None => Pattern {
+                text: format!("arn:aws:sns:{}:{}:*", known.region, known.account),
+                ..Pattern::unknown(
+                    "the runbook's notify topic, rendered from parameters not given".to_string(),
+                )
+            },
+        };
+        add(&["sns:Publish"], resource);
     }
     needs
 }

@@ -28,6 +28,10 @@ pub struct RawRunbook {
     /// Template of the lock key: two runs with the same key never run at once. Default: the runbook's name.
     #[schemars(example = &"{{ params.table }}")]
     pub lock: Option<Spanned<String>>,
+    /// The SNS topic told when a gate waits for an approval and when the run ends (`--notify` overrides it): a
+    /// topic's ARN, or a template over parameters and vars that renders one.
+    #[schemars(example = &"{{ params.topic }}")]
+    pub notify: Option<Spanned<String>>,
     /// Parameters, each also a command-line flag (`restore_time` becomes `--restore-time`).
     pub params: Option<Entries<RawParam>>,
     /// Derived values computed once after the parameters, in order; every string is a template.
@@ -284,6 +288,7 @@ pub const RUNBOOK_KEYS: &[&str] = &[
     "severity",
     "tags",
     "lock",
+    "notify",
     "params",
     "vars",
     "steps",
@@ -457,6 +462,7 @@ impl FromNode for RawRunbook {
             severity: f.get("severity", cx),
             tags: f.get("tags", cx),
             lock: f.get("lock", cx),
+            notify: f.get("notify", cx),
             params: f.get("params", cx),
             vars: f.get("vars", cx),
             steps: f.require("steps", "[{id: first, action: core.noop}]", cx),

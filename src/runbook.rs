@@ -19,6 +19,8 @@ pub struct Runbook {
     pub tags: Vec<String>,
     /// The lock key template; `None` means the runbook's name.
     pub lock: Option<Text>,
+    /// The SNS topic template of `notify:`; `--notify` overrides it.
+    pub notify: Option<Text>,
     pub params: Vec<Param>,
     pub vars: Vec<Var>,
     /// In file order; `needs` hold indexes into this list.

@@ -204,6 +204,35 @@ impl<'a> Validator<'a> {
             }
         });
 
+        let notify = raw.notify.as_ref().map(|notify| {
+            let scope = Scope {
+                params: usize::MAX,
+                vars: usize::MAX,
+                steps: StepsVisible::None,
+                output: false,
+                item: false,
+                run_error: false,
+                in_default: false,
+            };
+            let templated = notify.value.contains("{{") || notify.value.contains("{%");
+            if templated {
+                self.template(&notify.value, notify.span, scope, None);
+            } else if !crate::notify::is_topic_arn(notify.value.trim()) {
+                self.error(
+                    ErrorKind::InvalidValue {
+                        what: "`notify` topic".into(),
+                        value: notify.value.clone(),
+                    },
+                    notify.span,
+                )
+                .set_hint(crate::notify::ARN_HINT);
+            }
+            Text {
+                source: notify.value.clone(),
+                span: notify.span,
+            }
+        });
+
         if raw_steps.is_empty() {
             let span = self.file.span_at(0);
             self.error(ErrorKind::NoSteps, span)
@@ -256,6 +285,7 @@ impl<'a> Validator<'a> {
                 .map(|t| t.value)
                 .collect(),
             lock,
+            notify,
             params,
             vars,
             steps,
@@ -1903,6 +1933,33 @@ mod tests {
                 ("invalid-default", 5, 30),
                 ("invalid-default", 6, 30)
             ]
+        );
+    }
+
+    #[test]
+    fn notify_is_a_topic_arn_or_a_template_over_parameters() {
+        let with = |notify: &str| {
+            format!(
+                "name: t\ndescription: d\nnotify: {notify}\nparams:\n  topic: {{type: string, default: x}}\nsteps:\n  - {{id: a, action: core.noop}}\n"
+            )
+        };
+        assert_eq!(
+            errors(&with("arn:aws:sns:eu-west-1:123456789012:oncall")),
+            []
+        );
+        assert_eq!(errors(&with("\"{{ params.topic }}\"")), []);
+        assert_eq!(errors(&with("oncall-topic")), [("invalid-value", 3, 9)]);
+        assert_eq!(
+            errors(&with("arn:aws:sqs:eu-west-1:123456789012:oncall")),
+            [("invalid-value", 3, 9)]
+        );
+        assert_eq!(
+            errors(&with("\"{{ params.topik }}\"")),
+            [("unknown-param", 3, 13)]
+        );
+        assert_eq!(
+            errors(&with("\"{{ steps.a.x }}\"")),
+            [("out-of-scope", 3, 13)]
         );
     }
 }

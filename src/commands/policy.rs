@@ -64,6 +64,12 @@ fn add_policy_flags(command: Command, runbook: &Runbook) -> Command {
                 .long("audit-kms-key")
                 .value_name("KEY")
                 .help("Include what the run needs to sign its journal with this KMS key"),
+        )
+        .arg(
+            Arg::new("notify")
+                .long("notify")
+                .value_name("TOPIC_ARN")
+                .help("Include what the run needs to publish to this SNS topic (the runbook's notify: is included without it)"),
         );
     // A runbook parameter of the same name (a `region` parameter) gives the value instead.
     for (id, name, help) in [
@@ -156,6 +162,21 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
         },
         lock_table: matches.get_one::<String>("lock_table").cloned(),
         kms_key: matches.get_one::<String>("audit_kms_key").cloned(),
+        notify: match matches.get_one::<String>("notify") {
+            Some(topic) => Some(Some(topic.clone())),
+            None if runbook.notify.is_some() => Some(
+                crate::engine::render_notify_topic(
+                    &runbook,
+                    &params,
+                    "policy",
+                    jiff::Timestamp::now(),
+                )
+                .ok()
+                .flatten()
+                .filter(|topic| crate::notify::is_topic_arn(topic)),
+            ),
+            None => None,
+        },
     };
     let settings = AwsSettings {
         profile: matches.get_one::<String>("profile").cloned(),

@@ -257,6 +257,29 @@ pub async fn sign_start(journal: &Journal, signer: Option<&Arc<Signer>>) -> Resu
     }
 }
 
+/// The run's notifier, when it has a topic (`--notify`, the journal's, or the runbook's `notify:`). The topic
+/// brought AWS in ([`crate::notify::Notifier::topic`] is read before AWS is loaded), so `aws` is there with it.
+pub fn notifier(
+    topic: Option<String>,
+    aws: Option<&Arc<Aws>>,
+    journal: &Arc<Journal>,
+    redactor: &Redactor,
+    (run_id, runbook, operator): (&str, &Runbook, String),
+    state: &StateDir,
+) -> Option<Arc<crate::notify::Notifier>> {
+    let (topic, aws) = (topic?, aws?);
+    Some(crate::notify::Notifier::new(
+        topic,
+        aws.clone(),
+        journal.clone(),
+        redactor.clone(),
+        run_id,
+        &runbook.name,
+        operator,
+        crate::notify::Notifier::invocation(runbook, state),
+    ))
+}
+
 /// Puts gates behind a signature of the journal's head, when the run signs.
 pub fn signing_approver(
     approver: Arc<dyn crate::engine::Approver>,

@@ -59,6 +59,9 @@ pub struct ResumeArgs {
     /// Sign the journal's head with this asymmetric KMS key at the start, at gates and at the end.
     #[arg(long, value_name = "KEY", env = "RUNBOOK_AUDIT_KMS_KEY")]
     pub audit_kms_key: Option<String>,
+    /// Publish to this SNS topic when a gate waits and when the run ends (default: the topic the run notified).
+    #[arg(long, value_name = "TOPIC_ARN", env = "RUNBOOK_NOTIFY")]
+    pub notify: Option<String>,
 }
 
 fn fail(message: impl std::fmt::Display) -> i32 {
@@ -231,6 +234,7 @@ pub fn run(context: &Context, args: ResumeArgs) -> i32 {
             }),
             endpoint_url: args.endpoint_url.clone(),
         },
+        notify: args.notify.clone().or(started.notify.clone()),
         recording: Recording {
             state,
             lock_table: args.lock_table.clone(),
@@ -337,7 +341,21 @@ async fn execute(
         || entries
             .iter()
             .any(|e| matches!(e.record, Some(Record::Signed { .. })));
-    let aws = if run::needs_aws(&runbook) || signed || flags.recording.audit_kms_key.is_some() {
+    let topic = match crate::notify::Notifier::topic(
+        flags.notify.clone(),
+        &runbook,
+        &params,
+        &run_id,
+        started_at,
+    ) {
+        Ok(topic) => topic,
+        Err(error) => return fail(error),
+    };
+    let aws = if run::needs_aws(&runbook)
+        || signed
+        || flags.recording.audit_kms_key.is_some()
+        || topic.is_some()
+    {
         match Aws::load(&flags.aws).await {
             Ok(aws) => Some(Arc::new(aws)),
             Err(error) => return fail(error),
@@ -374,6 +392,7 @@ async fn execute(
         os_user: operator.os_user.clone(),
         aws_principal: operator.aws_principal.clone(),
     };
+    let operator_name = operator.to_string();
     let lock_key = match lock_key {
         Some(key) => key,
         None => match engine::render_lock_key(&runbook, &params, &run_id, started_at) {
@@ -422,6 +441,17 @@ async fn execute(
         Some(identity),
     );
     options.secrets = redactor.secrets().clone();
+    let notifier = recorded::notifier(
+        topic,
+        aws.as_ref(),
+        &journal,
+        &redactor,
+        (&run_id, &runbook, operator_name),
+        &flags.recording.state,
+    );
+    if let Some(notifier) = &notifier {
+        options.approver = notifier.gates(options.approver, flags.yes, &flags.approve);
+    }
     options.approver = recorded::signing_approver(
         Arc::new(crate::redact::RedactingApprover {
             redactor: redactor.clone(),
@@ -443,6 +473,9 @@ async fn execute(
     let mut report = engine::resume(runbook, params, prior, options).await;
     signals.abort();
     lock_watch.settle(&mut report);
+    if let Some(notifier) = &notifier {
+        notifier.ended(&report).await;
+    }
     recorded::finish(
         &journal,
         &report,

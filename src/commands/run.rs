@@ -50,6 +50,8 @@ pub(super) struct Flags {
     pub parallelism: usize,
     pub aws: AwsSettings,
     pub recording: Recording,
+    /// `--notify TOPIC_ARN`, when given (a runbook's `notify:` is read later, with its parameters).
+    pub notify: Option<String>,
 }
 
 const OPTIONS: &str = "Options";
@@ -157,6 +159,13 @@ pub(crate) fn add_engine_flags(command: Command, verb: Verb, runbook: Option<&Ru
                     .value_name("STEP")
                     .action(ArgAction::Append)
                     .help("Approve this approval step in advance (repeatable)"),
+            )
+            .arg(
+                Arg::new("notify")
+                    .long("notify")
+                    .value_name("TOPIC_ARN")
+                    .env("RUNBOOK_NOTIFY")
+                    .help("Publish to this SNS topic when a gate waits for approval and when the run ends (with the command that resumes it); overrides the runbook's notify:"),
             )
             .arg(
                 Arg::new("lock_table")
@@ -278,6 +287,11 @@ fn read_flags(
     };
     Ok(Flags {
         recording,
+        notify: if verb == Verb::Run {
+            matches.get_one::<String>("notify").cloned()
+        } else {
+            None
+        },
         mode,
         yes: verb == Verb::Run && matches.get_flag("yes"),
         approve,
@@ -452,7 +466,25 @@ async fn execute(
         crate::say!("runbook: --audit-kms-key needs AWS, and an offline plan makes no AWS call");
         return exit::USAGE;
     }
-    let aws = if (needs_aws(&runbook) || signs) && flags.mode != Mode::Offline {
+    let run_id = new_run_id(started_at);
+    let topic = if flags.mode == Mode::Run {
+        match crate::notify::Notifier::topic(
+            flags.notify.clone(),
+            &runbook,
+            &params,
+            &run_id,
+            started_at,
+        ) {
+            Ok(topic) => topic,
+            Err(error) => {
+                crate::say!("runbook run: {error}");
+                return exit::USAGE;
+            }
+        }
+    } else {
+        None
+    };
+    let aws = if (needs_aws(&runbook) || signs || topic.is_some()) && flags.mode != Mode::Offline {
         match Aws::load(&flags.aws).await {
             Ok(aws) => Some(Arc::new(aws)),
             Err(error) => {
@@ -464,7 +496,6 @@ async fn execute(
         None
     };
 
-    let run_id = new_run_id(started_at);
     let progress = Arc::new(Progress::new(progress_style(&flags), color));
     let redactor = Redactor::for_params(&runbook, &params);
     let shown: Arc<dyn Observer> = Arc::new(Redacting {
@@ -513,6 +544,7 @@ async fn execute(
         os_user: operator.os_user.clone(),
         aws_principal: operator.aws_principal.clone(),
     };
+    let operator_name = operator.to_string();
 
     let lock_key = match engine::render_lock_key(&runbook, &params, &run_id, started_at) {
         Ok(key) => key,
@@ -564,6 +596,7 @@ async fn execute(
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
         lock: (flags.mode == Mode::Run).then(|| lock_key.clone()),
         signing_key: signer.as_ref().map(|signer| signer.key().to_string()),
+        notify: topic.clone(),
     };
     if let Err(error) = recorded::write_or_fail(&journal, &started) {
         crate::say!("runbook: {error}");
@@ -585,6 +618,17 @@ async fn execute(
         Some(identity),
     );
     options.secrets = redactor.secrets().clone();
+    let notifier = recorded::notifier(
+        topic,
+        aws.as_ref(),
+        &journal,
+        &redactor,
+        (&run_id, &runbook, operator_name),
+        &flags.recording.state,
+    );
+    if let Some(notifier) = &notifier {
+        options.approver = notifier.gates(options.approver, flags.yes, &flags.approve);
+    }
     options.approver = recorded::signing_approver(
         Arc::new(crate::redact::RedactingApprover {
             redactor: redactor.clone(),
@@ -606,6 +650,9 @@ async fn execute(
     let mut report = engine::execute_with_unknown_params(runbook, params, &unknown, options).await;
     signals.abort();
     lock_watch.settle(&mut report);
+    if let Some(notifier) = &notifier {
+        notifier.ended(&report).await;
+    }
     recorded::finish(
         &journal,
         &report,

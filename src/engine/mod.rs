@@ -33,7 +33,9 @@ pub use halt::Halt;
 pub use pages::MAX_PAGES;
 pub use prior::{Prior, PriorStep};
 pub use report::{Criterion, Leftover, Outcome, RunReport, StepReport, StepStatus};
-pub use scheduler::{execute, execute_with_unknown_params, render_lock_key, resume};
+pub use scheduler::{
+    execute, execute_with_unknown_params, render_lock_key, render_notify_topic, resume,
+};
 pub use step::invoke;
 
 use crate::aws::Aws;

@@ -61,16 +61,8 @@ pub fn render_lock_key(
     let Some(lock) = &runbook.lock else {
         return Ok(runbook.name.clone());
     };
-    let run_value = run_value(runbook, run_id, started_at);
-    let secrets = crate::secrets::Secrets::default();
-    let params_value = params_value(runbook, params, &[], &secrets);
-    let vars = evaluate_vars(runbook, &params_value, &run_value, &secrets)?;
-    let context = minijinja::Value::from_pairs([
-        ("params", params_value),
-        ("vars", vars),
-        ("run", run_value),
-    ]);
-    let (key, read_secret) = crate::taint::watch(|| template::render(&lock.source, &context));
+    let (key, read_secret) =
+        render_before_steps(runbook, &lock.source, params, run_id, started_at)?;
     if read_secret {
         // The validator refuses this; a lock key is shown to everyone (file names, messages, the lock table).
         return Err(format!(
@@ -81,6 +73,44 @@ pub fn render_lock_key(
     }
     key.map(|value| value.to_string())
         .map_err(|error| format!("lock `{}`: {}", lock.source, error_text(&error)))
+}
+
+/// The SNS topic of the runbook's `notify:`, rendered as the lock is (over parameters and vars), when it has one.
+pub fn render_notify_topic(
+    runbook: &Runbook,
+    params: &Map<String, Json>,
+    run_id: &str,
+    started_at: jiff::Timestamp,
+) -> Result<Option<String>, String> {
+    let Some(notify) = &runbook.notify else {
+        return Ok(None);
+    };
+    let (topic, _) = render_before_steps(runbook, &notify.source, params, run_id, started_at)?;
+    let topic = topic
+        .map(|value| value.to_string().trim().to_string())
+        .map_err(|error| format!("notify `{}`: {}", notify.source, error_text(&error)))?;
+    Ok(Some(topic))
+}
+
+/// A runbook-level template (`lock:`, `notify:`) rendered before any step runs, over parameters, vars and `run`;
+/// and whether it read a secret.
+fn render_before_steps(
+    runbook: &Runbook,
+    source: &str,
+    params: &Map<String, Json>,
+    run_id: &str,
+    started_at: jiff::Timestamp,
+) -> Result<(Result<minijinja::Value, minijinja::Error>, bool), String> {
+    let run_value = run_value(runbook, run_id, started_at);
+    let secrets = crate::secrets::Secrets::default();
+    let params_value = params_value(runbook, params, &[], &secrets);
+    let vars = evaluate_vars(runbook, &params_value, &run_value, &secrets)?;
+    let context = minijinja::Value::from_pairs([
+        ("params", params_value),
+        ("vars", vars),
+        ("run", run_value),
+    ]);
+    Ok(crate::taint::watch(|| template::render(source, &context)))
 }
 
 /// `params` as templates see them: secret ones read through [`crate::taint::map`]; in an offline plan, the

@@ -61,6 +61,10 @@ pub enum Record {
         /// and `audit verify` holds it to that.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         signing_key: Option<String>,
+        /// `--notify` (or the runbook's `notify:`): the SNS topic told of gates and of the end; a resume tells it
+        /// too unless given another.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notify: Option<String>,
     },
     /// `runbook resume` continued the run from here on.
     Resumed {
@@ -220,6 +224,19 @@ pub enum Record {
         algorithm: String,
         /// Base64, as KMS returns it.
         signature: String,
+    },
+    /// A message published to the run's `--notify` topic (see [`crate::notify`]), or why it was not: a
+    /// notification that failed does not fail the run.
+    Notified {
+        topic: String,
+        /// `approval` (a gate waits), `failed` or `ended`.
+        about: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
     },
     /// The run's lock was taken away while it ran (`unlock --force`, or it expired unrenewed): no step starts
     /// after this record, and the run ends `lock_lost`.
@@ -416,6 +433,7 @@ impl Record {
             Record::RunFinished { .. } => "run_finished",
             Record::Unlocked { .. } => "unlocked",
             Record::LockLost { .. } => "lock_lost",
+            Record::Notified { .. } => "notified",
             Record::Signed { .. } => "signed",
         }
     }

@@ -19,6 +19,8 @@ pub struct Started {
     pub time: String,
     pub operator: Operator,
     pub lock: Option<String>,
+    /// The topic the run notifies, which a resume keeps.
+    pub notify: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -102,6 +104,7 @@ pub fn replay(entries: &[Entry]) -> Replay {
                 mode,
                 operator,
                 lock,
+                notify,
                 ..
             } => {
                 replay.started = Some(Started {
@@ -113,6 +116,7 @@ pub fn replay(entries: &[Entry]) -> Replay {
                     time: entry.time.clone(),
                     operator: operator.clone(),
                     lock: lock.clone(),
+                    notify: notify.clone(),
                 });
             }
             Record::Resumed { skip, operator, .. } => {

@@ -154,6 +154,21 @@ pub fn rows(entries: &[Entry]) -> Vec<Row> {
                 },
                 Vec::new(),
             )),
+            Record::Notified {
+                topic,
+                about,
+                step,
+                error,
+                ..
+            } => rows.push(row(
+                step.as_deref().unwrap_or_default(),
+                format!("{about} notification to {topic}"),
+                match error {
+                    Some(error) => format!("not sent: {error}"),
+                    None => "sent".into(),
+                },
+                Vec::new(),
+            )),
             Record::LockLost { key, detail } => rows.push(row(
                 "",
                 format!("lock `{key}` lost: {detail}"),

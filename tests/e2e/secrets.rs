@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use crate::support::http_server::serve;
+use crate::support::moto::Moto;
 
 /// Mixed case and URL-special characters, so that upper, lower and urlencode all give new texts.
 const TOKEN: &str = "Zq9/Secret+Xk7Pw";
@@ -341,4 +342,352 @@ fn a_secret_cannot_key_a_lock_or_be_too_short_and_the_refusals_do_not_show_it() 
         assert!(!text(&from_env).contains(short), "{}", text(&from_env));
     }
     assert!(!world.state().join("runs").exists(), "nothing ran");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Notifications: what reaches the topic
+
+/// A topic with an SQS queue subscribed to it; what was published is read back from the queue.
+struct Inbox {
+    topic: String,
+    queue_url: String,
+    sqs: aws_sdk_sqs::Client,
+}
+
+impl Inbox {
+    async fn new(moto: &Moto, name: &str) -> Inbox {
+        let config = moto.sdk_config().await;
+        let sns = aws_sdk_sns::Client::new(&config);
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let topic = sns
+            .create_topic()
+            .name(name)
+            .send()
+            .await
+            .unwrap()
+            .topic_arn
+            .unwrap();
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(format!("{name}-inbox"))
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let queue_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+            .clone();
+        sns.subscribe()
+            .topic_arn(&topic)
+            .protocol("sqs")
+            .endpoint(&queue_arn)
+            .send()
+            .await
+            .unwrap();
+        Inbox {
+            topic,
+            queue_url,
+            sqs,
+        }
+    }
+
+    /// Every message published since the last call, as (subject, message), oldest first.
+    async fn take(&self) -> Vec<(String, String)> {
+        let mut taken = Vec::new();
+        loop {
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .unwrap();
+            let messages = received.messages.unwrap_or_default();
+            if messages.is_empty() {
+                break;
+            }
+            for message in messages {
+                let envelope: serde_json::Value =
+                    serde_json::from_str(message.body().unwrap()).unwrap();
+                taken.push((
+                    envelope["Timestamp"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    envelope["Subject"].as_str().unwrap_or_default().to_string(),
+                    envelope["Message"].as_str().unwrap_or_default().to_string(),
+                ));
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(message.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+        taken.sort();
+        taken.into_iter().map(|(_, s, m)| (s, m)).collect()
+    }
+}
+
+fn journal_records(state: &Path, kind: &str) -> Vec<serde_json::Value> {
+    let mut records = Vec::new();
+    for run in std::fs::read_dir(state.join("runs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let text = std::fs::read_to_string(run.path().join("journal.jsonl")).unwrap_or_default();
+        records.extend(
+            text.lines()
+                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+                .filter(|record| record["kind"] == kind),
+        );
+    }
+    records
+}
+
+/// `--notify`: the planted runbook stops at its gate, and the topic hears that it waits, with the exact command
+/// that approves it; that command, run as given, resumes the run (which keeps notifying the topic) into its
+/// failure, and the topic hears that too, with the command that resumes it again. No message carries the
+/// planted secret or anything derived from it; each is journaled with its message id.
+#[tokio::test(flavor = "multi_thread")]
+async fn notifications_say_a_gate_waits_and_a_run_failed_with_the_command_that_resumes_and_no_secret()
+ {
+    let moto = Moto::start();
+    let inbox = Inbox::new(&moto, "oncall").await;
+    let (base, _) = serve();
+    let world = World::new(&[("planted", PLANTED)]);
+    let with_moto = |args: &[&str]| {
+        let mut command = world.command(args);
+        command.envs(moto.env());
+        command.output().unwrap()
+    };
+
+    let stopped = with_moto(&[
+        "run",
+        "planted",
+        "--token",
+        TOKEN,
+        "--method-key",
+        METHOD_KEY,
+        "--base",
+        &base,
+        "--notify",
+        &inbox.topic,
+        "--output",
+        "json",
+    ]);
+    assert_eq!(stopped.status.code(), Some(3), "{}", text(&stopped));
+    let run_id = serde_json::from_slice::<serde_json::Value>(&stopped.stdout).unwrap()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let messages = inbox.take().await;
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    let approve = format!(
+        "runbook --dir {} --state-dir {} resume {run_id} --approve gate",
+        world.dir.path().display(),
+        world.state().display()
+    );
+    let (subject, body) = &messages[0];
+    assert_eq!(subject, "runbook: planted waits for approval at gate");
+    assert!(
+        body.starts_with(&format!(
+            "Run {run_id} of planted waits for approval at step gate."
+        )),
+        "{body}"
+    );
+    // The prompt as the journal has it: it renders a value derived from the secret, so it is withheld whole.
+    let prompt = journal_records(&world.state(), "approval_requested")[0]["prompt"].clone();
+    assert_eq!(prompt, "<redacted>");
+    assert!(body.contains("\n\n<redacted>\n\n"), "{body}");
+    assert!(body.contains(&format!("\n  {approve}\n")), "{body}");
+    let (subject, body) = &messages[1];
+    assert_eq!(subject, "runbook: planted stopped at approval gate gate");
+    assert!(
+        body.contains(&format!("Approve and go on:\n  {approve}\n")),
+        "{body}"
+    );
+
+    // The command as the message gives it (the secrets come back from the environment, as on any resume).
+    let words: Vec<&str> = approve.split(' ').collect();
+    assert_eq!(words[0], "runbook");
+    let resumed = Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .args(&words[1..])
+        .envs(moto.env())
+        .env("RUNBOOK_PARAM_TOKEN", TOKEN)
+        .env("RUNBOOK_PARAM_METHOD_KEY", METHOD_KEY)
+        .env_remove("RUNBOOK_STATE_DIR")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(resumed.status.code(), Some(1), "{}", text(&resumed));
+    let failed = inbox.take().await;
+    assert_eq!(
+        failed.len(),
+        1,
+        "the gate was approved up front: no wait to tell\n{failed:#?}"
+    );
+    let (subject, body) = &failed[0];
+    assert_eq!(subject, "runbook: planted failed");
+    for expected in [
+        format!("Run {run_id} of planted ended failed: "),
+        "  boom: Failed: failing with <redacted> and <redacted> for carousel-labs\n".to_string(),
+        format!(
+            "runbook --dir {} --state-dir {} resume {run_id}\n",
+            world.dir.path().display(),
+            world.state().display()
+        ),
+        format!("audit timeline {run_id} --format text"),
+    ] {
+        assert!(body.contains(&expected), "{expected:?} not in\n{body}");
+    }
+    for (subject, body) in messages.iter().chain(&failed) {
+        assert_clean("a notification", &format!("{subject}\n{body}"));
+    }
+    let notified = journal_records(&world.state(), "notified");
+    let about: Vec<&str> = notified
+        .iter()
+        .map(|r| r["about"].as_str().unwrap())
+        .collect();
+    assert_eq!(about, ["approval", "ended", "failed"], "{notified:#?}");
+    assert!(notified.iter().all(|r| r["topic"] == inbox.topic.as_str()
+        && r["message_id"].as_str().is_some_and(|id| !id.is_empty())));
+    let timeline = text(&world.run(&["audit", "timeline", &run_id, "--format", "text"]));
+    assert!(
+        timeline.contains(&format!("approval notification to {} -> sent", inbox.topic)),
+        "{timeline}"
+    );
+}
+
+const HELLO: &str = r#"name: hello
+description: says hello and tells the topic
+notify: "{{ params.topic }}"
+params:
+  topic: {type: string, default: "arn:aws:sns:eu-west-1:123456789012:none"}
+steps:
+  - id: hello
+    action: core.log
+    with: {message: hello}
+"#;
+
+/// The runbook's `notify:` (a template over its parameters) tells the topic that the run succeeded; a topic that
+/// does not exist fails the publish, which is journaled and shown and does not fail the run; a `--notify` that is
+/// not a topic's ARN is refused before anything runs; and `runbook policy` asks for sns:Publish on the topic.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_runbook_notify_key_publishes_and_a_failed_publish_does_not_fail_the_run() {
+    let moto = Moto::start();
+    let inbox = Inbox::new(&moto, "hello-topic").await;
+    let world = World::new(&[("hello", HELLO)]);
+    let with_moto = |args: &[&str]| {
+        let mut command = world.command(args);
+        command.envs(moto.env());
+        command.output().unwrap()
+    };
+
+    let run = with_moto(&["run", "hello", "--topic", &inbox.topic]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    let messages = inbox.take().await;
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert_eq!(messages[0].0, "runbook: hello succeeded");
+    assert!(
+        messages[0].1.contains("audit timeline 20"),
+        "{}",
+        messages[0].1
+    );
+
+    // The default topic does not exist: the run succeeds, says why nothing was sent, and journals it.
+    let run = with_moto(&["run", "hello"]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert!(
+        text(&run).contains(
+            "warning: the ended notification to arn:aws:sns:eu-west-1:123456789012:none was not sent: NotFound"
+        ),
+        "{}",
+        text(&run)
+    );
+    let failed: Vec<serde_json::Value> = journal_records(&world.state(), "notified")
+        .into_iter()
+        .filter(|r| r["error"].is_string())
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(failed[0]["message_id"].is_null());
+    let timeline = text(&world.run(&["audit", "timeline", "last", "--format", "text"]));
+    assert!(timeline.contains("-> not sent: NotFound"), "{timeline}");
+    assert!(inbox.take().await.is_empty());
+
+    // Not an ARN: refused with exit 2 before a journal exists.
+    let runs_before = std::fs::read_dir(world.state().join("runs"))
+        .unwrap()
+        .count();
+    let refused = with_moto(&["run", "hello", "--notify", "oncall"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("is not an SNS topic's ARN"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(
+        std::fs::read_dir(world.state().join("runs"))
+            .unwrap()
+            .count(),
+        runs_before
+    );
+
+    // The policy: sns:Publish on the runbook's topic as its parameter names it, or on --notify's.
+    let publish_on = |args: &[&str]| -> Vec<String> {
+        let mut all = vec![
+            "policy",
+            "hello",
+            "--region",
+            "eu-west-1",
+            "--account",
+            "123456789012",
+            "--format",
+            "json",
+        ];
+        all.extend(args);
+        let output = world.run(&all);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        document["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| {
+                s["Action"] == "sns:Publish"
+                    || s["Action"]
+                        .as_array()
+                        .is_some_and(|a| a.contains(&"sns:Publish".into()))
+            })
+            .flat_map(|s| match &s["Resource"] {
+                serde_json::Value::Array(all) => all
+                    .iter()
+                    .map(|r| r.as_str().unwrap().to_string())
+                    .collect(),
+                one => vec![one.as_str().unwrap().to_string()],
+            })
+            .collect()
+    };
+    assert_eq!(
+        publish_on(&["--topic", &inbox.topic]),
+        [inbox.topic.as_str()]
+    );
+    assert_eq!(
+        publish_on(&["--notify", "arn:aws:sns:eu-west-1:123456789012:pager"]),
+        ["arn:aws:sns:eu-west-1:123456789012:pager"]
+    );
 }
