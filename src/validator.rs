@@ -87,6 +87,21 @@ struct Scope {
     in_default: bool,
 }
 
+impl Scope {
+    /// The runbook-level templates rendered before any step runs (`lock`, `notify`): every parameter and var.
+    fn before_steps() -> Scope {
+        Scope {
+            params: usize::MAX,
+            vars: usize::MAX,
+            steps: StepsVisible::None,
+            output: false,
+            item: false,
+            run_error: false,
+            in_default: false,
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum StepsVisible {
     None,
@@ -187,16 +202,7 @@ impl<'a> Validator<'a> {
         }
 
         let lock = raw.lock.as_ref().map(|lock| {
-            let scope = Scope {
-                params: usize::MAX,
-                vars: usize::MAX,
-                steps: StepsVisible::None,
-                output: false,
-                item: false,
-                run_error: false,
-                in_default: false,
-            };
-            self.template(&lock.value, lock.span, scope, None);
+            self.template(&lock.value, lock.span, Scope::before_steps(), None);
             self.secret_in_lock(&lock.value, lock.span, &params, &vars);
             Text {
                 source: lock.value.clone(),
@@ -205,18 +211,9 @@ impl<'a> Validator<'a> {
         });
 
         let notify = raw.notify.as_ref().map(|notify| {
-            let scope = Scope {
-                params: usize::MAX,
-                vars: usize::MAX,
-                steps: StepsVisible::None,
-                output: false,
-                item: false,
-                run_error: false,
-                in_default: false,
-            };
             let templated = notify.value.contains("{{") || notify.value.contains("{%");
             if templated {
-                self.template(&notify.value, notify.span, scope, None);
+                self.template(&notify.value, notify.span, Scope::before_steps(), None);
             } else if !crate::notify::is_topic_arn(notify.value.trim()) {
                 self.error(
                     ErrorKind::InvalidValue {

@@ -280,8 +280,32 @@ pub fn notifier(
     ))
 }
 
+/// The approver of a run or a resume, around the command line's: the topic is told when a gate waits for a
+/// person, prompts are redacted before anyone sees them, and the journal's head is signed at each gate.
+pub(super) fn approver(
+    command_line: Arc<dyn crate::engine::Approver>,
+    notifier: Option<&Arc<crate::notify::Notifier>>,
+    flags: &super::run::Flags,
+    redactor: &Redactor,
+    signer: Option<&Arc<Signer>>,
+    journal: &Arc<Journal>,
+) -> Arc<dyn crate::engine::Approver> {
+    let told = match notifier {
+        Some(notifier) => notifier.gates(command_line, flags.yes, &flags.approve),
+        None => command_line,
+    };
+    signing_approver(
+        Arc::new(crate::redact::RedactingApprover {
+            redactor: redactor.clone(),
+            inner: told,
+        }),
+        signer,
+        journal,
+    )
+}
+
 /// Puts gates behind a signature of the journal's head, when the run signs.
-pub fn signing_approver(
+fn signing_approver(
     approver: Arc<dyn crate::engine::Approver>,
     signer: Option<&Arc<Signer>>,
     journal: &Arc<Journal>,

@@ -449,14 +449,11 @@ async fn execute(
         (&run_id, &runbook, operator_name),
         &flags.recording.state,
     );
-    if let Some(notifier) = &notifier {
-        options.approver = notifier.gates(options.approver, flags.yes, &flags.approve);
-    }
-    options.approver = recorded::signing_approver(
-        Arc::new(crate::redact::RedactingApprover {
-            redactor: redactor.clone(),
-            inner: options.approver,
-        }),
+    options.approver = recorded::approver(
+        options.approver,
+        notifier.as_ref(),
+        &flags,
+        &redactor,
         signer.as_ref(),
         &journal,
     );

@@ -30,6 +30,8 @@ pub struct RunStory {
     pub approvals: Vec<ApprovalSpan>,
     /// Each `runbook resume` of the run: when, and by whom.
     pub resumes: Vec<(Timestamp, String)>,
+    /// What the run told its `--notify` topic, one line each (`failed notification to arn:...: sent`).
+    pub notifications: Vec<(Timestamp, String)>,
 }
 
 pub struct StepSpan {
@@ -79,6 +81,7 @@ impl RunStory {
             steps: Vec::new(),
             approvals: Vec::new(),
             resumes: Vec::new(),
+            notifications: Vec::new(),
         };
         let (mut region, mut account) = (String::new(), String::new());
         // A step's span opens at its start record; the index finds it again when it ends.
@@ -179,6 +182,20 @@ impl RunStory {
                         }),
                     }
                 }
+                Record::Notified {
+                    topic,
+                    about,
+                    error,
+                    ..
+                } => story.notifications.push((
+                    time,
+                    format!(
+                        "{about} notification to {topic}: {}",
+                        error
+                            .as_ref()
+                            .map_or("sent".to_string(), |error| format!("not sent ({error})"))
+                    ),
+                )),
                 Record::RunFinished { error, .. } => story.error = error.clone(),
                 _ => {}
             }

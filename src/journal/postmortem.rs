@@ -1,7 +1,8 @@
 //! `runbook audit postmortem`: the journals of every run in a window merged into one incident document in
 //! Markdown, for the post-mortem of section 2.5 of the operations runbook: who ran what, each write with its value
 //! before and after, the approvals and how long each waited, the failures, the idle gaps (between runs, and long
-//! ones inside a run), one timeline of it all, and the same as a Gantt chart that GitHub draws.
+//! ones inside a run), one timeline of it all (the notifications sent included), and the same as a Gantt chart
+//! that GitHub draws.
 
 use jiff::Timestamp;
 
@@ -338,6 +339,9 @@ fn timeline(runs: &[RunStory]) -> Vec<Row> {
         for (at, by) in &run.resumes {
             rows.push(row(*at, 1, "", format!("resumed by {by}"), String::new()));
         }
+        for (at, line) in &run.notifications {
+            rows.push(row(*at, 1, "", line.clone(), String::new()));
+        }
         if run.mode != "run" {
             // A plan sends no write; its steps would only crowd the story.
             continue;
@@ -447,8 +451,18 @@ mod tests {
                 how: Some("the terminal".into()),
             }],
             resumes: Vec::new(),
+            notifications: vec![(
+                at(60),
+                "ended notification to arn:aws:sns:eu-west-1:123456789012:oncall: sent".into(),
+            )],
         };
         let document = markdown(at(0), at(60), &[run]);
+        assert!(
+            document.contains(
+                "| 1 `gated` |  | ended notification to arn:aws:sns:eu-west-1:123456789012:oncall: sent |"
+            ),
+            "{document}"
+        );
         assert!(
             document.contains("| 45.0s | in 1 `gated`: after `other`, before `write` |"),
             "{document}"

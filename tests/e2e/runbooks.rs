@@ -2874,24 +2874,17 @@ async fn cost_report_passes_the_baseline_and_fails_and_notifies_on_a_crossed_thr
 // ---------------------------------------------------------------------------------------------------------------
 // 2.1-2.3 Incident triage
 
-#[tokio::test(flavor = "multi_thread")]
-async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
-    // The sandbox's world without its DLQ backlog (dlq-replay's fault), and the bucket the Iceberg part would
-    // make (without pyiceberg's seconds).
+/// What triage reads of the sandbox's world (`parts` of the seed, `dlq_messages` in the DLQ), and the bucket the
+/// Iceberg part would make (without pyiceberg's seconds).
+async fn triage_world(parts: &str, dlq_messages: u32) -> Moto {
     let moto = Moto::start();
     moto.lambda_without_docker().await;
     python(
         &moto,
         "seed.py",
-        &[
-            "--only",
-            "dynamodb,sqs,lambda,cloudformation",
-            "--dlq-messages",
-            "0",
-        ],
+        &["--only", parts, "--dlq-messages", &dlq_messages.to_string()],
     );
-    let config = moto.sdk_config().await;
-    aws_sdk_s3::Client::new(&config)
+    aws_sdk_s3::Client::new(&moto.sdk_config().await)
         .create_bucket()
         .bucket("carousel-labs-analytics-dev")
         .create_bucket_configuration(
@@ -2902,6 +2895,14 @@ async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
         .send()
         .await
         .unwrap();
+    moto
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
+    // The sandbox's world without its DLQ backlog (dlq-replay's fault).
+    let moto = triage_world("dynamodb,sqs,lambda,cloudformation", 0).await;
+    let config = moto.sdk_config().await;
     let health = support::health::server();
 
     // Healthy: P4, every check passed, the smoke test next. It only reads.
@@ -3093,30 +3094,7 @@ fn assert_gantt(chart: &str) {
 /// write before -> after, the approval, the failures, the gaps between runs, one timeline and a Gantt chart.
 #[tokio::test(flavor = "multi_thread")]
 async fn postmortem_merges_triage_rollback_and_smoke_test_into_one_incident_document() {
-    let moto = Moto::start();
-    moto.lambda_without_docker().await;
-    python(
-        &moto,
-        "seed.py",
-        &[
-            "--only",
-            "dynamodb,sqs,lambda,cloudformation,embeddings",
-            "--dlq-messages",
-            "3",
-        ],
-    );
-    let config = moto.sdk_config().await;
-    aws_sdk_s3::Client::new(&config)
-        .create_bucket()
-        .bucket("carousel-labs-analytics-dev")
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let moto = triage_world("dynamodb,sqs,lambda,cloudformation,embeddings", 3).await;
     support::world::put_metric(
         &moto,
         "AWS/Lambda",

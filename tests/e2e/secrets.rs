@@ -10,6 +10,7 @@ use std::process::{Command, Output, Stdio};
 
 use crate::support::http_server::serve;
 use crate::support::moto::Moto;
+use crate::support::world;
 
 /// Mixed case and URL-special characters, so that upper, lower and urlencode all give new texts.
 const TOKEN: &str = "Zq9/Secret+Xk7Pw";
@@ -347,97 +348,28 @@ fn a_secret_cannot_key_a_lock_or_be_too_short_and_the_refusals_do_not_show_it() 
 // ---------------------------------------------------------------------------------------------------------------
 // Notifications: what reaches the topic
 
-/// A topic with an SQS queue subscribed to it; what was published is read back from the queue.
+/// A topic with an SQS queue subscribed to it ([`world::topic_with_subscriber`]); what was published is read back
+/// from the queue.
 struct Inbox {
     topic: String,
     queue_url: String,
-    sqs: aws_sdk_sqs::Client,
 }
 
 impl Inbox {
     async fn new(moto: &Moto, name: &str) -> Inbox {
-        let config = moto.sdk_config().await;
-        let sns = aws_sdk_sns::Client::new(&config);
-        let sqs = aws_sdk_sqs::Client::new(&config);
-        let topic = sns
-            .create_topic()
-            .name(name)
-            .send()
-            .await
-            .unwrap()
-            .topic_arn
-            .unwrap();
-        let queue_url = sqs
-            .create_queue()
-            .queue_name(format!("{name}-inbox"))
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let queue_arn = sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .unwrap()
-            .attributes
-            .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-            .clone();
-        sns.subscribe()
-            .topic_arn(&topic)
-            .protocol("sqs")
-            .endpoint(&queue_arn)
-            .send()
-            .await
-            .unwrap();
-        Inbox {
-            topic,
-            queue_url,
-            sqs,
-        }
+        let (topic, queue_url) = world::topic_with_subscriber(moto, name).await;
+        Inbox { topic, queue_url }
     }
 
     /// Every message published since the last call, as (subject, message), oldest first.
-    async fn take(&self) -> Vec<(String, String)> {
-        let mut taken = Vec::new();
-        loop {
-            let received = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .send()
-                .await
-                .unwrap();
-            let messages = received.messages.unwrap_or_default();
-            if messages.is_empty() {
-                break;
-            }
-            for message in messages {
-                let envelope: serde_json::Value =
-                    serde_json::from_str(message.body().unwrap()).unwrap();
-                taken.push((
-                    envelope["Timestamp"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                    envelope["Subject"].as_str().unwrap_or_default().to_string(),
-                    envelope["Message"].as_str().unwrap_or_default().to_string(),
-                ));
-                self.sqs
-                    .delete_message()
-                    .queue_url(&self.queue_url)
-                    .receipt_handle(message.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
-        taken.sort();
-        taken.into_iter().map(|(_, s, m)| (s, m)).collect()
+    async fn take(&self, moto: &Moto) -> Vec<(String, String)> {
+        let mut envelopes = world::published(moto, &self.queue_url).await;
+        envelopes.sort_by(|a, b| a["Timestamp"].as_str().cmp(&b["Timestamp"].as_str()));
+        let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_string();
+        envelopes
+            .iter()
+            .map(|envelope| (text(&envelope["Subject"]), text(&envelope["Message"])))
+            .collect()
     }
 }
 
@@ -494,7 +426,7 @@ async fn notifications_say_a_gate_waits_and_a_run_failed_with_the_command_that_r
         .as_str()
         .unwrap()
         .to_string();
-    let messages = inbox.take().await;
+    let messages = inbox.take(&moto).await;
     assert_eq!(messages.len(), 2, "{messages:#?}");
     let approve = format!(
         "runbook --dir {} --state-dir {} resume {run_id} --approve gate",
@@ -535,7 +467,7 @@ async fn notifications_say_a_gate_waits_and_a_run_failed_with_the_command_that_r
         .output()
         .unwrap();
     assert_eq!(resumed.status.code(), Some(1), "{}", text(&resumed));
-    let failed = inbox.take().await;
+    let failed = inbox.take(&moto).await;
     assert_eq!(
         failed.len(),
         1,
@@ -600,7 +532,7 @@ async fn a_runbook_notify_key_publishes_and_a_failed_publish_does_not_fail_the_r
 
     let run = with_moto(&["run", "hello", "--topic", &inbox.topic]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
-    let messages = inbox.take().await;
+    let messages = inbox.take(&moto).await;
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert_eq!(messages[0].0, "runbook: hello succeeded");
     assert!(
@@ -627,7 +559,7 @@ async fn a_runbook_notify_key_publishes_and_a_failed_publish_does_not_fail_the_r
     assert!(failed[0]["message_id"].is_null());
     let timeline = text(&world.run(&["audit", "timeline", "last", "--format", "text"]));
     assert!(timeline.contains("-> not sent: NotFound"), "{timeline}");
-    assert!(inbox.take().await.is_empty());
+    assert!(inbox.take(&moto).await.is_empty());
 
     // Not an ARN: refused with exit 2 before a journal exists.
     let runs_before = std::fs::read_dir(world.state().join("runs"))
