@@ -20,9 +20,9 @@ use runbook::aws::{BoxFuture, CallError};
 use runbook::engine::{
     ActionContext, Approval, Approver, Decision, Mode, Options, Outcome, Silent, execute,
 };
+use runbook::foundation::source::SourceFile;
+use runbook::language::runbook::{Runbook, StepKind};
 use runbook::registry::{ActionSpec, Effect, Execute, MemberType, req};
-use runbook::runbook::{Runbook, StepKind};
-use runbook::source::SourceFile;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::catalog::Catalog;
 use crate::commands;
+use crate::language::catalog::Catalog;
 
 /// Exit codes. Documented in README.md; scripts rely on them.
 pub mod exit {
@@ -194,9 +194,9 @@ pub fn parse_failed(error: &clap::Error) -> i32 {
 }
 
 /// Writes text for people to stdout, control characters that came from input made visible (see
-/// [`crate::terminal_text`]); a closed pipe (`runbook list | head`) ends the program quietly, as `cat` would.
+/// [`crate::foundation::terminal_text`]); a closed pipe (`runbook list | head`) ends the program quietly, as `cat` would.
 pub fn print(text: &str) {
-    write_stdout(&crate::terminal_text::block(text));
+    write_stdout(&crate::foundation::terminal_text::block(text));
 }
 
 /// Writes JSON to stdout as it is: serde_json already escapes every control character a terminal acts on.
@@ -207,7 +207,7 @@ pub fn print_json(text: &str) {
 /// One message to stderr, control characters that came from input made visible. What `eprintln!` would print;
 /// use [`crate::say!`].
 pub fn say(text: &str) {
-    eprintln!("{}", crate::terminal_text::block(text));
+    eprintln!("{}", crate::foundation::terminal_text::block(text));
 }
 
 /// `eprintln!` for messages that may carry input: the runbook's fields, parameters, AWS responses, file names.

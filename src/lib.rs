@@ -1,43 +1,26 @@
 //! `runbook`: operational procedures as YAML, validated offline, planned honestly and run against AWS.
 //!
-//! The pipeline reads top to bottom: [`source`] text → [`node`] tree → [`raw`] model → [`validator`] →
-//! [`runbook`] (the validated model) → commands.
+//! The crate is in layers, bottom to top, and a module imports only from its own layer and those below
+//! (docs/architecture.md; `layers.rs` holds the test): [`foundation`] (source text, diagnostics, YAML nodes,
+//! templates) → [`language`] (raw model → validator → validated runbook) → [`aws`] (transport) → actions
+//! ([`registry`]) → [`engine`] with [`journal`], [`lock`] and [`redact`] → [`commands`] → [`cli`].
 
 pub mod access_denied;
 pub mod aws;
-pub mod catalog;
 pub mod cli;
 pub mod cli_approver;
 pub mod commands;
-pub mod datetime;
-pub mod diagnostic;
-pub mod duration;
 pub mod engine;
-pub mod from_node;
-pub mod graph;
-pub mod input_file;
+pub mod foundation;
 pub mod journal;
+pub mod language;
+pub mod layers;
 pub mod lock;
-pub mod nesting;
-pub mod node;
 pub mod notify;
 pub mod param_flags;
-pub mod param_value;
 pub mod plan_view;
 pub mod policy;
 pub mod progress;
-pub mod raw;
 pub mod redact;
 pub mod registry;
 pub mod run_summary;
-pub mod runbook;
-pub mod secrets;
-pub mod source;
-pub mod suggest;
-pub mod table;
-pub mod taint;
-pub mod template;
-pub mod terminal_text;
-pub mod validator;
-pub mod value_pattern;
-pub mod yaml_screen;

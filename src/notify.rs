@@ -14,32 +14,11 @@ use serde_json::{Map, Value};
 use crate::aws::{self, Aws, BoxFuture};
 use crate::engine::{Approval, Approver, Decision, Outcome, RunReport, StepStatus};
 use crate::journal::{Journal, Record};
+use crate::language::topic_arn::is_topic_arn;
 use crate::redact::Redactor;
 
 /// SNS refuses a subject over 100 characters.
 const MAX_SUBJECT: usize = 100;
-
-/// Whether `text` is shaped like an SNS topic's ARN: `arn:PARTITION:sns:REGION:ACCOUNT:NAME`.
-pub fn is_topic_arn(text: &str) -> bool {
-    let parts: Vec<&str> = text.split(':').collect();
-    parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == "sns"
-        && !parts[3].is_empty()
-        && parts[3]
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && parts[4].len() == 12
-        && parts[4].chars().all(|c| c.is_ascii_digit())
-        && (1..=256).contains(&parts[5].len())
-        && parts[5]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-}
-
-pub const ARN_HINT: &str = "an SNS topic's ARN such as `arn:aws:sns:eu-west-1:123456789012:oncall`, or a template \
-                            that renders one such as `{{ params.topic }}`";
 
 /// What `runbook` was invoked with that a later command needs as well: where the runbook and the journal are.
 pub struct Invocation {
@@ -109,7 +88,7 @@ impl Notifier {
     /// refused unless it is shaped like a topic's ARN, before anything is sent.
     pub fn topic(
         flag: Option<String>,
-        runbook: &crate::runbook::Runbook,
+        runbook: &crate::language::runbook::Runbook,
         params: &Map<String, Value>,
         run_id: &str,
         started_at: jiff::Timestamp,
@@ -129,7 +108,7 @@ impl Notifier {
 
     /// Where the runbook and the journal of this run are, for the commands a message gives.
     pub fn invocation(
-        runbook: &crate::runbook::Runbook,
+        runbook: &crate::language::runbook::Runbook,
         state: &crate::journal::StateDir,
     ) -> Invocation {
         let absolute = |path: &std::path::Path| {

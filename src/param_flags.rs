@@ -4,11 +4,11 @@
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use jiff::Timestamp;
 
-use crate::datetime::{self, DateTimeSpec};
-use crate::param_value;
-use crate::raw::ParamTypeName;
-use crate::runbook::{Param, ParamDefault, Runbook};
-use crate::template;
+use crate::foundation::datetime::{self, DateTimeSpec};
+use crate::foundation::template;
+use crate::language::param_value;
+use crate::language::raw::ParamTypeName;
+use crate::language::runbook::{Param, ParamDefault, Runbook};
 
 /// The id under which a boolean's `--no-NAME` flag is stored.
 fn negated_id(param: &Param) -> String {
@@ -76,7 +76,7 @@ pub fn add_flags(mut command: Command, runbook: &Runbook) -> Command {
 }
 
 /// A secret parameter's value as given: parsed and checked like any other, and at least
-/// [`crate::secrets::MIN_LENGTH`] characters long; a refusal never shows the value.
+/// [`crate::foundation::secrets::MIN_LENGTH`] characters long; a refusal never shows the value.
 pub fn secret_value(param: &Param, text: &str) -> Result<serde_json::Value, String> {
     let value = param_value::parse_cli(param.ty, &param.constraints, text).map_err(|_| {
         format!(
@@ -85,7 +85,7 @@ pub fn secret_value(param: &Param, text: &str) -> Result<serde_json::Value, Stri
             param_value::expected_name(param.ty)
         )
     })?;
-    match crate::secrets::too_short(&value) {
+    match crate::foundation::secrets::too_short(&value) {
         Some(reason) => Err(reason),
         None => Ok(value),
     }

@@ -58,7 +58,9 @@ fn plural(n: usize) -> &'static str {
 /// character that could forge or redraw lines.
 fn compact(value: &Value, width: usize) -> String {
     let mut text = match value {
-        Value::String(s) => crate::terminal_text::line(&s.replace('\n', " ")).into_owned(),
+        Value::String(s) => {
+            crate::foundation::terminal_text::line(&s.replace('\n', " ")).into_owned()
+        }
         other => other.to_string(),
     };
     if text.chars().count() > width {

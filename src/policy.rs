@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use crate::language::runbook::{Runbook, Step};
+use crate::language::value_pattern::{Known, Pattern};
 use crate::registry::{ActionSpec, Effect};
-use crate::runbook::{Runbook, Step};
-use crate::value_pattern::{Known, Pattern};
 
 /// The IAM policy document's version; the only current one.
 pub const VERSION: &str = "2012-10-17";
@@ -189,7 +189,7 @@ fn deferred_in_plans(runbook: &Runbook) -> Vec<bool> {
         // The graph is acyclic (the validator proved it); the mark only guards the recursion.
         memo[index] = Some(false);
         let found = runbook.steps[index].needs.iter().any(|&need| {
-            runbook.steps[need].effect() == crate::runbook::StepEffect::Write
+            runbook.steps[need].effect() == crate::language::runbook::StepEffect::Write
                 || after_write(runbook, need, memo)
         });
         memo[index] = Some(found);

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::duration;
 use crate::engine::{AttemptOutcome, Event, Halt, Observer, StepStatus};
+use crate::foundation::duration;
 // Every field below that came from input (a summary rendered from parameters, an AWS message, a log line) passes
 // through `line`: one line each, so a `\n` in a parameter cannot forge a progress line, and no ESC reaches the
 // terminal whether or not colors are on.
-use crate::terminal_text::line as clean;
+use crate::foundation::terminal_text::line as clean;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {

@@ -2,7 +2,7 @@
 //!
 //! Two rules. A member whose name says it holds a secret (`Password`, `SecretString`, `SessionToken`, ...) has its
 //! value replaced wherever it appears, at any depth; and every secret text of the run ([`Secrets`]: the values of
-//! `secret: true` parameters and what templates derived from them, see [`crate::taint`]) is replaced wherever it
+//! `secret: true` parameters and what templates derived from them, see [`crate::foundation::taint`]) is replaced wherever it
 //! appears inside any text, because templates carry it into members with innocent names, into summaries and
 //! into error messages that echo a request.
 
@@ -11,9 +11,9 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::engine::{AttemptOutcome, Event, RunReport, StepReport};
-use crate::secrets::Secrets;
+use crate::foundation::secrets::Secrets;
 
-pub use crate::secrets::REDACTED;
+pub use crate::foundation::secrets::REDACTED;
 
 /// Member names that hold secrets. Case-insensitive, anywhere in the name: `ClientSecret`, `db_password`,
 /// `SSECustomerKey`, `AWS_SECRET_ACCESS_KEY`.
@@ -55,14 +55,14 @@ pub struct Redactor {
 impl Redactor {
     /// A redactor for a run of `runbook` with these parameter values.
     pub fn for_params(
-        runbook: &crate::runbook::Runbook,
+        runbook: &crate::language::runbook::Runbook,
         params: &serde_json::Map<String, Value>,
     ) -> Redactor {
         let secrets = Secrets::default();
         for param in runbook.params.iter().filter(|param| param.secret) {
             for text in params
                 .get(&param.name)
-                .map(crate::secrets::texts)
+                .map(crate::foundation::secrets::texts)
                 .unwrap_or_default()
             {
                 secrets.add(&text);

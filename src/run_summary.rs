@@ -1,10 +1,10 @@
 //! The table printed when a run ends: every step with its status, duration and attempts, the success
 //! criteria, and the verdict.
 
-use crate::duration;
 use crate::engine::{Outcome, RunReport, StepReport};
-use crate::table;
-use crate::terminal_text;
+use crate::foundation::duration;
+use crate::foundation::table;
+use crate::foundation::terminal_text;
 
 fn row(step: &StepReport) -> Vec<String> {
     let note = step

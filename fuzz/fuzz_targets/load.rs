@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use runbook::input_file::{self, ReadError};
-use runbook::source::SourceFile;
+use runbook::foundation::input_file::{self, ReadError};
+use runbook::foundation::source::SourceFile;
 
 fuzz_target!(|bytes: &[u8]| {
     let text = match input_file::decode(bytes.to_vec()) {
@@ -17,7 +17,7 @@ fuzz_target!(|bytes: &[u8]| {
         Err(other) => panic!("decode only fails on encoding: {other}"),
     };
     let file = SourceFile::new("fuzz.yaml", text);
-    if let Err(diagnostics) = runbook::validator::load(&file) {
+    if let Err(diagnostics) = runbook::language::validator::load(&file) {
         assert!(!diagnostics.is_empty());
         for diagnostic in &diagnostics {
             let rendered = diagnostic.render(false);

@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use runbook::datetime::DateTimeSpec;
-use runbook::raw::ParamTypeName;
-use runbook::runbook::Constraints;
+use runbook::foundation::datetime::DateTimeSpec;
+use runbook::language::raw::ParamTypeName;
+use runbook::language::runbook::Constraints;
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(text) = std::str::from_utf8(bytes) else {
@@ -22,21 +22,21 @@ fuzz_target!(|bytes: &[u8]| {
         ParamTypeName::List,
         ParamTypeName::Map,
     ] {
-        let _ = runbook::param_value::parse_cli(ty, &constraints, text);
+        let _ = runbook::language::param_value::parse_cli(ty, &constraints, text);
     }
     if let Some(spec) = DateTimeSpec::parse(text) {
         // A fixed clock, so that a crash reproduces.
         let now = jiff::Timestamp::from_second(1_767_100_000).expect("a valid instant");
         let _ = spec.resolve(now);
     }
-    if let Some(parsed) = runbook::duration::parse(text) {
-        let written = runbook::duration::format(parsed);
+    if let Some(parsed) = runbook::foundation::duration::parse(text) {
+        let written = runbook::foundation::duration::format(parsed);
         assert_eq!(
-            runbook::duration::parse(&written),
+            runbook::foundation::duration::parse(&written),
             Some(parsed),
             "{text:?} -> {written}"
         );
-        let _ = runbook::duration::format_short(parsed);
+        let _ = runbook::foundation::duration::format_short(parsed);
     }
-    let _ = runbook::duration::parse_signed(text);
+    let _ = runbook::foundation::duration::parse_signed(text);
 });

@@ -203,15 +203,15 @@ pub fn move_messages(
             .map(str::to_string);
         let filter = match &filter_source {
             Some(source) => Some(
-                crate::nesting::check_expression(source)
+                crate::foundation::nesting::check_expression(source)
                     .map_err(|_| {
                         invalid(format!(
                             "`Filter` nests deeper than {} levels",
-                            crate::nesting::MAX_DEPTH
+                            crate::foundation::nesting::MAX_DEPTH
                         ))
                     })
                     .and_then(|()| {
-                        crate::template::environment()
+                        crate::foundation::template::environment()
                             .compile_expression(source)
                             .map_err(|error| invalid(format!("`Filter: {source}`: {error}")))
                     })?,
@@ -451,7 +451,9 @@ impl Mover<'_> {
             let matches = match self.filter {
                 None => true,
                 Some(filter) => {
-                    let scope = crate::template::from_json_value(&json!({ "message": message }));
+                    let scope = crate::foundation::template::from_json_value(
+                        &json!({ "message": message }),
+                    );
                     match filter.eval(scope) {
                         Ok(value) => value.is_true(),
                         Err(error) => {

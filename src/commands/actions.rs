@@ -1,9 +1,9 @@
 //! `runbook actions [NAME]`: the registry as documentation, like `ansible-doc`.
 
 use crate::cli::{TextOrJson, exit, print};
+use crate::foundation::suggest;
+use crate::foundation::table;
 use crate::registry::{self, ActionSpec};
-use crate::suggest;
-use crate::table;
 
 pub fn run(name: Option<&str>, format: TextOrJson) -> i32 {
     let selected: Vec<&'static ActionSpec> = match name {

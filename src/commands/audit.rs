@@ -3,7 +3,7 @@
 use clap::{Subcommand, ValueEnum};
 
 use crate::cli::{Context, exit, print};
-use crate::datetime::DateTimeSpec;
+use crate::foundation::datetime::DateTimeSpec;
 use crate::journal::chain::{self, Verification};
 use crate::journal::incident::RunStory;
 use crate::journal::signature;
@@ -32,8 +32,12 @@ pub enum PostmortemFormat {
 
 /// `--since`/`--until` as datetime parameters take them: RFC 3339 or relative to now (`now-2h`).
 fn when(text: &str) -> Result<DateTimeSpec, String> {
-    DateTimeSpec::parse(text)
-        .ok_or_else(|| format!("`{text}` is not a time: {}", crate::datetime::HINT))
+    DateTimeSpec::parse(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not a time: {}",
+            crate::foundation::datetime::HINT
+        )
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,7 +192,7 @@ fn list(state: &StateDir, format: ShowFormat) -> i32 {
                     ]
                 })
                 .collect();
-            print(&crate::table::render(
+            print(&crate::foundation::table::render(
                 &[
                     "RUN",
                     "RUNBOOK",

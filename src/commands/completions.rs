@@ -7,9 +7,9 @@ use clap::{Command, CommandFactory, ValueEnum};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use clap_complete::env::{CompleteEnv, Shells};
 
-use crate::catalog::Catalog;
 use crate::cli::{Cli, exit};
 use crate::commands::run::{Verb, add_engine_flags};
+use crate::language::catalog::Catalog;
 use crate::param_flags;
 
 /// The shells `completions` writes for (the four clap_complete and our README name).
@@ -78,7 +78,7 @@ fn callback() -> String {
 /// names offered wherever a command takes one.
 fn completing_command() -> Command {
     let catalog = Catalog::from_env(None);
-    let runbooks: Vec<crate::runbook::Runbook> = catalog
+    let runbooks: Vec<crate::language::runbook::Runbook> = catalog
         .all()
         .into_values()
         .filter_map(|location| {

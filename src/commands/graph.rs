@@ -2,7 +2,7 @@
 
 use crate::cli::{Context, GraphFormat, exit, print};
 use crate::commands::load_named;
-use crate::graph;
+use crate::language::graph;
 
 pub fn run(context: &Context, name: &str, format: GraphFormat) -> i32 {
     let runbook = match load_named(context, name) {

@@ -1,15 +1,15 @@
 //! `runbook list`: every runbook the catalog finds, with severity, description and parameters.
 
 use crate::cli::{Context, TextOrJson, exit, print};
-use crate::runbook::Runbook;
-use crate::table;
+use crate::foundation::table;
+use crate::language::runbook::Runbook;
 
 pub fn run(context: &Context, format: TextOrJson) -> i32 {
     let mut rows = Vec::new();
     let mut json = Vec::new();
     eprint!(
         "{}",
-        crate::catalog::skipped_notes(&context.catalog.skipped())
+        crate::language::catalog::skipped_notes(&context.catalog.skipped())
     );
     for (name, location) in context.catalog.all() {
         let loaded = location

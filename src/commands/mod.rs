@@ -19,11 +19,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::cli::{Context, exit};
-use crate::diagnostic::Diagnostic;
-use crate::runbook::Runbook;
-use crate::source::SourceFile;
-use crate::suggest;
-use crate::validator;
+use crate::foundation::diagnostic::Diagnostic;
+use crate::foundation::source::SourceFile;
+use crate::foundation::suggest;
+use crate::language::runbook::Runbook;
+use crate::language::validator;
 
 /// Finds, reads and validates the runbook called `name`; on failure prints why and returns the exit code.
 pub fn load_named(context: &Context, name: &str) -> Result<Runbook, i32> {
@@ -84,7 +84,7 @@ pub fn print_diagnostics(context: &Context, diagnostics: &[Diagnostic]) {
         let file = diagnostics[0].file.display_path();
         text.push_str(&format!(
             "... and {more} more errors in {} (`runbook validate --format json` lists them all)\n\n",
-            crate::terminal_text::line(&file)
+            crate::foundation::terminal_text::line(&file)
         ));
     }
     eprint!("{text}");

@@ -9,9 +9,9 @@ use crate::aws::{self, Aws, AwsSettings};
 use crate::cli::{Context, exit, print};
 use crate::commands::load_named;
 use crate::commands::recorded;
+use crate::language::runbook::Runbook;
 use crate::param_flags;
 use crate::policy::{self, EngineNeeds};
-use crate::runbook::Runbook;
 
 const OPTIONS: &str = "Options";
 
@@ -173,7 +173,7 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
                 )
                 .ok()
                 .flatten()
-                .filter(|topic| crate::notify::is_topic_arn(topic)),
+                .filter(|topic| crate::language::topic_arn::is_topic_arn(topic)),
             ),
             None => None,
         },

@@ -10,9 +10,9 @@ use crate::aws::{self, Aws};
 use crate::engine::{Fanout, Observer, RunReport};
 use crate::journal::signature::{self, Signer};
 use crate::journal::{Journal, JournalObserver, Operator, Record, StateDir};
+use crate::language::runbook::Runbook;
 use crate::lock::{self, Held, LockError};
 use crate::redact::{Redacting, Redactor};
-use crate::runbook::Runbook;
 
 /// Where a run keeps and sends its record, from `--state-dir`, `--lock-table` and `--audit-s3`.
 #[derive(Clone, Debug)]

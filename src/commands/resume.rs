@@ -15,9 +15,9 @@ use crate::commands::recorded::{self, Recording};
 use crate::engine::{self, ApproverIdentity, Mode, Prior};
 use crate::journal::replay::{self, Standing};
 use crate::journal::{Journal, Record, Skip, StateDir, chain, signature, store};
+use crate::language::runbook::{Runbook, StepEffect};
 use crate::progress::Progress;
 use crate::redact::Redactor;
-use crate::runbook::{Runbook, StepEffect};
 
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
@@ -311,7 +311,7 @@ fn restore_params(
             Ok(value) => {
                 let value = serde_json::from_str::<Value>(&value)
                     .ok()
-                    .filter(|_| param.ty != crate::raw::ParamTypeName::String)
+                    .filter(|_| param.ty != crate::language::raw::ParamTypeName::String)
                     .unwrap_or(Value::String(value));
                 params.insert(param.name.clone(), value);
             }

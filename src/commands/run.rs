@@ -18,12 +18,12 @@ use crate::engine::{
     self, ApproverIdentity, Mode, Observer, Options, Outcome, RunReport, StepStatus,
 };
 use crate::journal::{Journal, Record, StateDir};
+use crate::language::runbook::Runbook;
 use crate::param_flags;
 use crate::plan_view;
 use crate::progress::{Progress, Style};
 use crate::redact::{Redacting, Redactor};
 use crate::run_summary;
-use crate::runbook::Runbook;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verb {
@@ -242,7 +242,7 @@ fn read_flags(
     };
     for step in &approve {
         match runbook.step(step) {
-            Some(found) if found.effect() == crate::runbook::StepEffect::Approval => {}
+            Some(found) if found.effect() == crate::language::runbook::StepEffect::Approval => {}
             Some(_) => {
                 return Err(format!(
                     "--approve {step}: `{step}` is not an approval step"
@@ -252,7 +252,7 @@ fn read_flags(
                 let gates: Vec<&str> = runbook
                     .steps
                     .iter()
-                    .filter(|s| s.effect() == crate::runbook::StepEffect::Approval)
+                    .filter(|s| s.effect() == crate::language::runbook::StepEffect::Approval)
                     .map(|s| s.id.as_str())
                     .collect();
                 return Err(format!(
@@ -509,7 +509,7 @@ async fn execute(
         let writes: Vec<&str> = runbook
             .steps
             .iter()
-            .filter(|s| s.effect() == crate::runbook::StepEffect::Write)
+            .filter(|s| s.effect() == crate::language::runbook::StepEffect::Write)
             .map(|s| s.id.as_str())
             .collect();
         if !interactive {
@@ -682,7 +682,10 @@ pub(super) fn progress_style(flags: &Flags) -> Style {
 /// Shows the plan and asks for `yes`, counting the writes the plan says will run: not those a `when` rules out,
 /// and those whose `when` only the run can decide, said apart.
 pub(super) fn confirm_writes(runbook: &Runbook, plan: &RunReport) -> bool {
-    eprint!("\n{}", crate::terminal_text::block(&plan_view::text(plan)));
+    eprint!(
+        "\n{}",
+        crate::foundation::terminal_text::block(&plan_view::text(plan))
+    );
     let writes = plan.steps.iter().filter(|s| s.effect == "write");
     let will = writes
         .clone()

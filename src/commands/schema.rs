@@ -5,7 +5,8 @@ use crate::cli::{exit, print_json};
 
 /// The schema exactly as checked in.
 pub fn text() -> String {
-    let mut text = serde_json::to_string_pretty(&crate::raw::json_schema()).expect("JSON");
+    let mut text =
+        serde_json::to_string_pretty(&crate::language::raw::json_schema()).expect("JSON");
     text.push('\n');
     text
 }

@@ -3,8 +3,8 @@
 
 use crate::cli::{Context, exit, print};
 use crate::commands::load_named;
-use crate::runbook::{ParamDefault, Runbook, Step};
-use crate::table;
+use crate::foundation::table;
+use crate::language::runbook::{ParamDefault, Runbook, Step};
 
 pub fn run(context: &Context, name: &str) -> i32 {
     match load_named(context, name) {

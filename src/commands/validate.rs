@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::catalog::{self, Location};
 use crate::cli::{Context, TextOrJson, exit, print};
 use crate::commands::print_diagnostics;
+use crate::language::catalog::{self, Location};
 
 pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
     let (locations, skipped) = match targets(context, paths) {

@@ -9,8 +9,8 @@ use super::backoff::Backoff;
 use super::event::{AttemptOutcome, Event, Observer};
 use super::halt::Emit;
 use crate::aws::{self, Aws, AwsOp, BoxFuture, CallError};
+use crate::language::runbook::Retry;
 use crate::registry::Effect;
-use crate::runbook::Retry;
 
 /// A write that timed out, lost its connection or got a 5xx may have taken effect: repeating it could restore a
 /// table twice or send a message twice. Only failures that say the request was not processed (throttling, or a
@@ -189,7 +189,7 @@ impl ActionContext {
                     code: "Timeout".into(),
                     message: format!(
                         "no answer within {}",
-                        crate::duration::format(self.attempt_timeout)
+                        crate::foundation::duration::format(self.attempt_timeout)
                     ),
                     status: None,
                     request_id: None,

@@ -120,7 +120,7 @@ mod tests {
             Value::from_pairs([("restore", Deferred::step("restore"))]),
         )]);
         let (rendered, touched) = watch(|| {
-            crate::template::render(
+            crate::foundation::template::render(
                 "{{ steps.restore.output.TableDescription.TableArn }}",
                 &context,
             )
@@ -130,7 +130,8 @@ mod tests {
             "<from restore: TableDescription.TableArn>"
         );
         assert_eq!(touched, ["restore"]);
-        let (_, touched) = watch(|| crate::template::render("plain {{ 1 + 1 }}", &context));
+        let (_, touched) =
+            watch(|| crate::foundation::template::render("plain {{ 1 + 1 }}", &context));
         assert!(touched.is_empty());
     }
 }

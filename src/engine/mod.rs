@@ -78,7 +78,7 @@ pub struct Options {
     pub started_at: jiff::Timestamp,
     /// One attempt's limit when a step sets no `timeout`.
     pub default_attempt_timeout: Duration,
-    /// The run's secret texts: secret parameters are read through [`crate::taint`], and what templates derive
+    /// The run's secret texts: secret parameters are read through [`crate::foundation::taint`], and what templates derive
     /// from them is added here before any event carries it.
-    pub secrets: crate::secrets::Secrets,
+    pub secrets: crate::foundation::secrets::Secrets,
 }

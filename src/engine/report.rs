@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::runbook::{Runbook, Step};
+use crate::language::runbook::{Runbook, Step};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -128,7 +128,7 @@ impl StepReport {
                 .collect(),
             approved_by: None,
             changes: Vec::new(),
-            on_error_continue: step.on_error == crate::raw::OnError::Continue,
+            on_error_continue: step.on_error == crate::language::raw::OnError::Continue,
             in_on_failure,
         }
     }

@@ -16,8 +16,8 @@ use super::report::{Criterion, Leftover, Outcome, RunReport, StepReport, StepSta
 use super::scope::{Results, Scope};
 use super::step::{Ended, Shared, error_text, reuse, run_step, verify_then_run};
 use super::{Mode, Options};
-use crate::runbook::Runbook;
-use crate::template;
+use crate::foundation::template;
+use crate::language::runbook::Runbook;
 
 /// Runs (or plans) `runbook` with resolved parameter values.
 pub async fn execute(
@@ -102,7 +102,7 @@ fn render_before_steps(
     started_at: jiff::Timestamp,
 ) -> Result<(Result<minijinja::Value, minijinja::Error>, bool), String> {
     let run_value = run_value(runbook, run_id, started_at);
-    let secrets = crate::secrets::Secrets::default();
+    let secrets = crate::foundation::secrets::Secrets::default();
     let params_value = params_value(runbook, params, &[], &secrets);
     let vars = evaluate_vars(runbook, &params_value, &run_value, &secrets)?;
     let context = minijinja::Value::from_pairs([
@@ -110,16 +110,18 @@ fn render_before_steps(
         ("vars", vars),
         ("run", run_value),
     ]);
-    Ok(crate::taint::watch(|| template::render(source, &context)))
+    Ok(crate::foundation::taint::watch(|| {
+        template::render(source, &context)
+    }))
 }
 
-/// `params` as templates see them: secret ones read through [`crate::taint::map`]; in an offline plan, the
+/// `params` as templates see them: secret ones read through [`crate::foundation::taint::map`]; in an offline plan, the
 /// required ones not given (`unknown`) are deferred.
 fn params_value(
     runbook: &Runbook,
     params: &Map<String, Json>,
     unknown: &[String],
-    secrets: &crate::secrets::Secrets,
+    secrets: &crate::foundation::secrets::Secrets,
 ) -> minijinja::Value {
     let secret_names: std::collections::HashSet<String> = runbook
         .params
@@ -127,12 +129,12 @@ fn params_value(
         .filter(|param| param.secret)
         .map(|param| param.name.clone())
         .collect();
-    crate::taint::map(
+    crate::foundation::taint::map(
         params.iter().map(|(name, value)| {
             let value = if unknown.contains(name) {
                 super::deferred::Deferred::param(name)
             } else {
-                crate::template::from_json_value(value)
+                crate::foundation::template::from_json_value(value)
             };
             (name.clone(), value)
         }),
@@ -142,7 +144,7 @@ fn params_value(
 }
 
 fn run_value(runbook: &Runbook, run_id: &str, started_at: jiff::Timestamp) -> minijinja::Value {
-    crate::template::from_json_value(&serde_json::json!({
+    crate::foundation::template::from_json_value(&serde_json::json!({
         "id": run_id,
         "name": runbook.name,
         "started_at": started_at.to_string(),
@@ -310,19 +312,23 @@ fn redact_params(runbook: &Runbook, params: &Map<String, Json>) -> Map<String, J
 }
 
 /// `vars`, in order, each seeing the ones above it; one computed from a secret is read through
-/// [`crate::taint::map`] like the secret itself.
+/// [`crate::foundation::taint::map`] like the secret itself.
 fn evaluate_vars(
     runbook: &Runbook,
     params: &minijinja::Value,
     run: &minijinja::Value,
-    secrets: &crate::secrets::Secrets,
+    secrets: &crate::foundation::secrets::Secrets,
 ) -> Result<minijinja::Value, String> {
     let mut vars = Map::new();
     let mut tainted = std::collections::HashSet::new();
     let as_value = |vars: &Map<String, Json>, tainted: &std::collections::HashSet<String>| {
-        crate::taint::map(
-            vars.iter()
-                .map(|(name, value)| (name.clone(), crate::template::from_json_value(value))),
+        crate::foundation::taint::map(
+            vars.iter().map(|(name, value)| {
+                (
+                    name.clone(),
+                    crate::foundation::template::from_json_value(value),
+                )
+            }),
             tainted,
             secrets,
         )
@@ -334,7 +340,7 @@ fn evaluate_vars(
             ("vars", as_value(&vars, &tainted)),
         ]);
         let (value, read_secret) =
-            crate::taint::watch(|| template::render_json(&var.value, &context));
+            crate::foundation::taint::watch(|| template::render_json(&var.value, &context));
         let value = value.map_err(|error| format!("var `{}`: {}", var.name, error_text(&error)))?;
         if read_secret {
             tainted.insert(var.name.clone());

@@ -82,8 +82,8 @@ pub struct Scope {
     pub vars: Value,
     pub run: Value,
     steps: Value,
-    /// Where what templates derive from secrets goes ([`crate::taint`]).
-    pub secrets: crate::secrets::Secrets,
+    /// Where what templates derive from secrets goes ([`crate::foundation::taint`]).
+    pub secrets: crate::foundation::secrets::Secrets,
 }
 
 impl Scope {
@@ -92,7 +92,7 @@ impl Scope {
         vars: Value,
         run: Value,
         results: Arc<Results>,
-        secrets: crate::secrets::Secrets,
+        secrets: crate::foundation::secrets::Secrets,
     ) -> Scope {
         Scope {
             params,
@@ -127,7 +127,7 @@ impl Scope {
                 tainted.insert("item".to_string());
             }
         }
-        crate::taint::map(entries, &tainted, &self.secrets)
+        crate::foundation::taint::map(entries, &tainted, &self.secrets)
     }
 
     /// The run scope with `run.error` set, for `on_failure` steps.
@@ -137,7 +137,7 @@ impl Scope {
             map.insert("error".into(), serde_json::Value::String(error.to_string()));
         }
         Scope {
-            run: crate::template::from_json_value(&run),
+            run: crate::foundation::template::from_json_value(&run),
             ..self.clone()
         }
     }

@@ -19,9 +19,9 @@ use super::report::{StepReport, StepStatus};
 use super::scope::{ItemScope, Scope, Slot};
 use super::{Mode, Options};
 use crate::aws::CallError;
+use crate::foundation::template;
+use crate::language::runbook::{ActionStep, Runbook, Step, StepKind, Text};
 use crate::registry::{ActionSpec, Effect, Execute};
-use crate::runbook::{ActionStep, Runbook, Step, StepKind, Text};
-use crate::template;
 
 /// What every step task shares.
 pub(super) struct Shared {
@@ -138,7 +138,7 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
     let context = ActionContext {
         aws: options.aws.clone(),
         allow_writes: false,
-        retry: crate::runbook::Retry::default(),
+        retry: crate::language::runbook::Retry::default(),
         attempt_timeout: options.default_attempt_timeout,
         observer: options.observer.clone(),
         step: step.id.clone(),
@@ -391,13 +391,13 @@ fn known(status: StepStatus, output: Option<&Json>, outputs: &Map<String, Json>)
     )
 }
 
-/// [`known`], with the named outputs computed from a secret read as secrets ([`crate::taint`]).
+/// [`known`], with the named outputs computed from a secret read as secrets ([`crate::foundation::taint`]).
 fn known_tainted(
     status: StepStatus,
     output: Option<&Json>,
     outputs: &Map<String, Json>,
     tainted: &HashSet<String>,
-    secrets: &crate::secrets::Secrets,
+    secrets: &crate::foundation::secrets::Secrets,
 ) -> Slot {
     let mut entries = vec![
         ("status".to_string(), Value::from(status.as_str())),
@@ -409,13 +409,13 @@ fn known_tainted(
     for (name, value) in outputs {
         entries.push((name.clone(), template::from_json_value(value)));
     }
-    Slot::Known(crate::taint::map(entries, tainted, secrets))
+    Slot::Known(crate::foundation::taint::map(entries, tainted, secrets))
 }
 
 async fn run_approval(
     shared: &Shared,
     step: &Step,
-    approval: &crate::runbook::Approval,
+    approval: &crate::language::runbook::Approval,
     scope: &Scope,
     report: &mut StepReport,
 ) -> Slot {
@@ -493,7 +493,7 @@ async fn run_approval(
             report.status = StepStatus::Failed;
             report.error = Some(format!(
                 "nobody approved within {}",
-                crate::duration::format(approval.timeout)
+                crate::foundation::duration::format(approval.timeout)
             ));
             known(StepStatus::Failed, None, &Map::new())
         }
@@ -561,7 +561,7 @@ async fn run_action(
     let items: Option<Vec<Value>> = match &step.for_each {
         None => None,
         Some(for_each) => {
-            let ((result, touched), read_secret) = crate::taint::watch(|| {
+            let ((result, touched), read_secret) = crate::foundation::taint::watch(|| {
                 watch(|| template::evaluate(&for_each.items.source, &scope.base()))
             });
             items_tainted = read_secret;
@@ -911,7 +911,7 @@ async fn run_item(
     outcome.calls += watching.attempts();
     if let (Some(text), Ok((output, _, _))) = (&action.outcome, &result) {
         let value = template::from_json_value(output);
-        let (rendered, read_secret) = crate::taint::watch(|| {
+        let (rendered, read_secret) = crate::foundation::taint::watch(|| {
             template::render(&text.source, &scope.with(Some(&value), item.as_ref()))
         });
         let what = match rendered {
@@ -1105,7 +1105,7 @@ async fn execute(
                     return Err(StepFailure {
                         message: format!(
                             "waited {} ({polls} polls) and `{}` still does not hold; last observed {observed}",
-                            crate::duration::format(wait.timeout),
+                            crate::foundation::duration::format(wait.timeout),
                             wait.until.source
                         ),
                         output: Some(output),
@@ -1178,8 +1178,9 @@ async fn execute(
     let mut outputs = Map::new();
     let mut tainted = HashSet::new();
     for (name, expression) in &action.outputs {
-        let (value, read_secret) =
-            crate::taint::watch(|| template::evaluate(&expression.source, &context_value));
+        let (value, read_secret) = crate::foundation::taint::watch(|| {
+            template::evaluate(&expression.source, &context_value)
+        });
         if read_secret {
             tainted.insert(name.clone());
         }

@@ -12,9 +12,9 @@ use tokio::time::Instant;
 
 use super::*;
 use crate::aws::{BoxFuture, CallError, Reply};
+use crate::foundation::source::SourceFile;
+use crate::language::runbook::{Runbook, StepKind};
 use crate::registry::{ActionSpec, Effect, Execute, MemberType, opt, req};
-use crate::runbook::{Runbook, StepKind};
-use crate::source::SourceFile;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Test actions. Each keeps its state under the request's `key`, so tests running side by side never share any.
@@ -200,7 +200,7 @@ fn ready(
 ) -> BoxFuture<'_, Result<Json, CallError>> {
     Box::pin(async move {
         let key = text(&input, "key");
-        let after = crate::duration::parse(&text(&input, "after")).expect("a duration");
+        let after = crate::foundation::duration::parse(&text(&input, "after")).expect("a duration");
         record_call(&key);
         let first = state(&key).call_times[0];
         let status = if first.elapsed() >= after {
@@ -241,7 +241,8 @@ fn slow(
     Box::pin(async move {
         let key = text(&input, "key");
         let value = input.get("value").cloned().unwrap_or(Json::Null);
-        let duration = crate::duration::parse(&text(&input, "duration")).expect("a duration");
+        let duration =
+            crate::foundation::duration::parse(&text(&input, "duration")).expect("a duration");
         record_call(&key);
         with_state(&key, |state| {
             state.in_flight += 1;
@@ -298,7 +299,7 @@ fn runbook(body: &str) -> Runbook {
     }
     // JSON is YAML; positions in errors are off, which a test does not need.
     let file = SourceFile::new("t.yaml", document.to_string());
-    let mut runbook = crate::validator::load(&file, &[]).unwrap_or_else(|diagnostics| {
+    let mut runbook = crate::language::validator::load(&file, &[]).unwrap_or_else(|diagnostics| {
         let kinds: Vec<String> = diagnostics
             .iter()
             .map(|d| format!("{:?}", d.kind))

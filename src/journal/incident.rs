@@ -221,5 +221,5 @@ pub fn utc(at: Timestamp) -> String {
 /// The time from `from` to `to` for people (`2.3s`, `4m05s`), zero when `to` is earlier.
 pub fn between(from: Timestamp, to: Timestamp) -> String {
     let millis = (to.as_millisecond() - from.as_millisecond()).max(0);
-    crate::duration::format_short(std::time::Duration::from_millis(millis as u64))
+    crate::foundation::duration::format_short(std::time::Duration::from_millis(millis as u64))
 }

@@ -16,7 +16,10 @@ pub struct JournalObserver {
 }
 
 impl JournalObserver {
-    pub fn new(journal: Arc<Journal>, runbook: &crate::runbook::Runbook) -> JournalObserver {
+    pub fn new(
+        journal: Arc<Journal>,
+        runbook: &crate::language::runbook::Runbook,
+    ) -> JournalObserver {
         let effects = runbook
             .steps
             .iter()

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 
 use super::gantt;
 use super::incident::{RunStory, between, utc};
-use crate::table;
+use crate::foundation::table;
 
 /// A pause inside a run at least this long is listed with the gaps: shorter ones are the engine's own pace.
 const LONG_PAUSE_MS: i64 = 30_000;

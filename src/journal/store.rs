@@ -177,16 +177,18 @@ pub fn read_no_follow(path: &Path) -> std::io::Result<String> {
         check_regular(path, &metadata)?;
     }
     let file = open_no_follow(path, OpenOptions::new().read(true))?;
-    crate::input_file::read_bounded(file, MAX_LOCK_BYTES).map_err(|error| as_io(path, error))
+    crate::foundation::input_file::read_bounded(file, MAX_LOCK_BYTES)
+        .map_err(|error| as_io(path, error))
 }
 
 /// Reads a journal, bounded and refusing anything but a regular file (`audit verify` of a FIFO would hang).
 pub fn read_journal(path: &Path) -> std::io::Result<String> {
-    crate::input_file::read_text(path, MAX_JOURNAL_BYTES).map_err(|error| as_io(path, error))
+    crate::foundation::input_file::read_text(path, MAX_JOURNAL_BYTES)
+        .map_err(|error| as_io(path, error))
 }
 
 fn check_regular(path: &Path, metadata: &std::fs::Metadata) -> std::io::Result<()> {
-    match crate::input_file::kind_name(metadata) {
+    match crate::foundation::input_file::kind_name(metadata) {
         Some(kind) => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             format!("{} is {kind}, not a regular file", path.display()),
@@ -195,9 +197,9 @@ fn check_regular(path: &Path, metadata: &std::fs::Metadata) -> std::io::Result<(
     }
 }
 
-fn as_io(path: &Path, error: crate::input_file::ReadError) -> std::io::Error {
+fn as_io(path: &Path, error: crate::foundation::input_file::ReadError) -> std::io::Error {
     match error {
-        crate::input_file::ReadError::Io(error) => error,
+        crate::foundation::input_file::ReadError::Io(error) => error,
         other => std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("{}: {other}", path.display()),

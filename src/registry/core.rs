@@ -101,13 +101,13 @@ fn sleep(
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(async move {
         let written = text(&input, "duration");
-        let duration = crate::duration::parse(&written)
-            .filter(|duration| *duration <= crate::validator::MAX_DURATION)
+        let duration = crate::foundation::duration::parse(&written)
+            .filter(|duration| *duration <= crate::language::validator::MAX_DURATION)
             .ok_or_else(|| CallError {
                 code: "InvalidRequest".into(),
                 message: format!(
                     "`duration: {written}` is not a duration such as 30s or 5m, of at most {}",
-                    crate::duration::format(crate::validator::MAX_DURATION)
+                    crate::foundation::duration::format(crate::language::validator::MAX_DURATION)
                 ),
                 status: None,
                 request_id: None,

@@ -166,7 +166,7 @@ fn prepare(
     let timeout = match text(input, "timeout") {
         None => None,
         Some(written) => Some(
-            crate::duration::parse(&written)
+            crate::foundation::duration::parse(&written)
                 .or_else(|| written.trim().parse::<u64>().ok().map(Duration::from_secs))
                 .filter(|duration| !duration.is_zero())
                 .ok_or_else(|| {

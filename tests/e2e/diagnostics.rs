@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use runbook::diagnostic::Diagnostic;
-use runbook::validator;
+use runbook::foundation::diagnostic::Diagnostic;
+use runbook::language::validator;
 
 const INVALID_DIR: &str = "tests/fixtures/invalid";
 const VALID_DIR: &str = "tests/fixtures/valid";
@@ -174,8 +174,8 @@ fn fixtures(dir: &str) -> Vec<(String, PathBuf)> {
 }
 
 /// Loads a fixture by its path relative to the crate root, which is also the path shown in diagnostics.
-/// Read as the CLI reads (`runbook::input_file`), so fixtures that are not UTF-8 are diagnosed like any other.
-fn load(relative: &Path) -> Result<runbook::runbook::Runbook, Vec<Diagnostic>> {
+/// Read as the CLI reads (`runbook::foundation::input_file`), so fixtures that are not UTF-8 are diagnosed like any other.
+fn load(relative: &Path) -> Result<runbook::language::runbook::Runbook, Vec<Diagnostic>> {
     // Cargo runs integration tests in the crate root, so the relative path opens the fixture.
     assert!(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -184,7 +184,8 @@ fn load(relative: &Path) -> Result<runbook::runbook::Runbook, Vec<Diagnostic>> {
         "{}",
         relative.display()
     );
-    let file = runbook::input_file::read_source(relative).map_err(|diagnostic| vec![diagnostic])?;
+    let file = runbook::foundation::input_file::read_source(relative)
+        .map_err(|diagnostic| vec![diagnostic])?;
     runbook::commands::load_source(&file)
 }
 
@@ -277,13 +278,14 @@ fn valid_fixtures_load_without_diagnostics() {
 #[test]
 fn codes_match_error_kind() {
     // The `code()` arms of the source, in order: `Variant { .. } => "code",`.
-    let source =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/diagnostic.rs"))
-            .expect("read src/diagnostic.rs");
+    let source = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/foundation/diagnostic.rs"),
+    )
+    .expect("read src/foundation/diagnostic.rs");
     let body = source
         .split("pub fn code(&self)")
         .nth(1)
-        .expect("`ErrorKind::code` in src/diagnostic.rs");
+        .expect("`ErrorKind::code` in src/foundation/diagnostic.rs");
     let body = body.split("\n    }\n").next().expect("the end of `code`");
     let in_source: Vec<&str> = body
         .lines()
@@ -447,7 +449,7 @@ fn load_generated(name: &str, text: &str) -> Vec<Diagnostic> {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join(name);
     std::fs::write(&path, text).expect("write the generated runbook");
-    let loaded = runbook::input_file::read_source(&path)
+    let loaded = runbook::foundation::input_file::read_source(&path)
         .map_err(|diagnostic| vec![diagnostic])
         .and_then(|file| runbook::commands::load_source(&file));
     match loaded {
@@ -458,7 +460,7 @@ fn load_generated(name: &str, text: &str) -> Vec<Diagnostic> {
 
 #[test]
 fn file_too_large() {
-    let limit = runbook::node::MAX_FILE_BYTES;
+    let limit = runbook::foundation::node::MAX_FILE_BYTES;
     let mut text = String::from(
         "name: file-too-large\ndescription: A runbook padded past the size limit\nsteps:\n  - id: whoami\n    action: sts.GetCallerIdentity\ndoc: |\n",
     );
@@ -495,13 +497,13 @@ fn file_too_large() {
 #[test]
 fn document_too_large() {
     // Small enough for the size limit, too many YAML nodes for the parser's budget: one per list item.
-    let nodes = runbook::node::MAX_NODES + 1;
+    let nodes = runbook::foundation::node::MAX_NODES + 1;
     let mut text = String::from(
         "name: document-too-large\ndescription: Invoke the validator with a generated payload\nsteps:\n  - id: invoke\n    action: lambda.Invoke\n    with:\n      FunctionName: bg-remover-dev-s3TablesDataValidator\n      Payload: [",
     );
     text.push_str(&"0,".repeat(nodes));
     text.push_str("0]\n");
-    assert!(text.len() < runbook::node::MAX_FILE_BYTES);
+    assert!(text.len() < runbook::foundation::node::MAX_FILE_BYTES);
 
     let diagnostics = load_generated("document-too-large.yaml", &text);
     assert_eq!(
@@ -591,7 +593,9 @@ fn a_parameter_may_not_take_the_name_of_a_flag_of_run() {
         let text = format!(
             "name: t\ndescription: t\nparams:\n  {name}: {{type: string, default: x}}\nsteps:\n  - id: a\n    action: core.noop\n"
         );
-        runbook::commands::load_source(&runbook::source::SourceFile::new("t.yaml", text))
+        runbook::commands::load_source(&runbook::foundation::source::SourceFile::new(
+            "t.yaml", text,
+        ))
     };
     // `region` is declared by runbooks on purpose: it then selects the AWS region instead of `--region`; so is
     // `format` (a report's format), which `plan` then takes instead of its own `--format`.
@@ -602,7 +606,10 @@ fn a_parameter_may_not_take_the_name_of_a_flag_of_run() {
         let name = long.replace('-', "_");
         let refused = with_param(&name).is_err_and(|diagnostics| {
             diagnostics.iter().any(|d| {
-                d.kind == runbook::diagnostic::ErrorKind::InvalidParamName { name: name.clone() }
+                d.kind
+                    == runbook::foundation::diagnostic::ErrorKind::InvalidParamName {
+                        name: name.clone(),
+                    }
             })
         });
         assert!(

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// Most nesting the validator accepts (`runbook::nesting::MAX_DEPTH`).
-const LIMIT: usize = runbook::nesting::MAX_DEPTH;
+/// Most nesting the validator accepts (`runbook::foundation::nesting::MAX_DEPTH`).
+const LIMIT: usize = runbook::foundation::nesting::MAX_DEPTH;
 
 /// What a case's file is.
 enum Entry {
@@ -213,7 +213,7 @@ fn cases() -> Vec<Case> {
     });
 
     // Sizes and counts: each must be refused before the expensive work.
-    let limit = runbook::node::MAX_FILE_BYTES;
+    let limit = runbook::foundation::node::MAX_FILE_BYTES;
     cases.push(Case::validate(
         "file-over-the-size-limit",
         format!(
@@ -232,7 +232,7 @@ fn cases() -> Vec<Case> {
     };
     cases.push(Case::validate(
         "100001-steps",
-        numbered(runbook::validator::MAX_STEPS + 1, &|index| {
+        numbered(runbook::language::validator::MAX_STEPS + 1, &|index| {
             format!("  - {{id: s{index}, action: core.noop}}\n")
         }),
         true,

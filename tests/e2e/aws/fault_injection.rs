@@ -11,7 +11,7 @@ use crate::support::moto::Moto;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use runbook::aws::{Aws, CallError};
 use runbook::engine::{ActionContext, AttemptOutcome, Event, Halt, Observer, invoke};
-use runbook::runbook::Retry;
+use runbook::language::runbook::Retry;
 use serde_json::{Value, json};
 
 /// The default budget (3 attempts) with delays short enough for tests.

@@ -1,11 +1,11 @@
 //! Taint: what a template derives from a secret is secret too.
 //!
-//! Replacing a secret's text wherever it appears ([`crate::secrets`]) misses what templates make of it:
+//! Replacing a secret's text wherever it appears ([`crate::foundation::secrets`]) misses what templates make of it:
 //! `{{ params.token | upper }}`, `| reverse`, `[2:9]`, `| urlencode`, a var or a step output computed from it.
 //! So secret values are read through [`map`]: a template value that records (per thread, as template evaluation
 //! is synchronous) that a secret was read. Whatever an evaluation outputs after such a read is added to the run's
 //! secret texts before anything shows it: each `{{ }}` of a template that printed a string after the read (and the
-//! whole rendered text when that output is short, see [`crate::secrets`]), and every string in the value of a
+//! whole rendered text when that output is short, see [`crate::foundation::secrets`]), and every string in the value of a
 //! bare expression or a single-`{{ }}` template that read one. Vars, step outputs and for_each items computed from
 //! a secret are themselves read through [`map`], so taint follows them to where they are used.
 //!
@@ -20,7 +20,7 @@ use indexmap::IndexMap;
 use minijinja::Value;
 use minijinja::value::{Enumerator, Object, ObjectRepr};
 
-use crate::secrets::{MIN_LENGTH, Secrets};
+use crate::foundation::secrets::{MIN_LENGTH, Secrets};
 
 #[derive(Default)]
 struct State {
@@ -197,7 +197,7 @@ mod tests {
     fn what_templates_derive_from_a_secret_becomes_secret_and_the_rest_does_not() {
         let secrets = Secrets::default();
         let context = context(&secrets);
-        let rendered = crate::template::render(
+        let rendered = crate::foundation::template::render(
             "{{ params.region }} {{ params.token | upper }} {{ params.token | reverse }} {{ params.token[2:12] }}",
             &context,
         )
@@ -207,17 +207,19 @@ mod tests {
             secrets.redact(&rendered),
             "eu-west-1 <redacted> <redacted> <redacted>"
         );
-        let (sliced, read) = watch(|| crate::template::evaluate("params.token[0:2]", &context));
+        let (sliced, read) =
+            watch(|| crate::foundation::template::evaluate("params.token[0:2]", &context));
         assert!(read);
         assert_eq!(sliced.unwrap().as_str(), Some("ZQ"));
         assert_eq!(secrets.redact("starts ZQ here"), "starts <redacted> here");
-        let (_, read) = watch(|| crate::template::evaluate("params.region", &context));
+        let (_, read) = watch(|| crate::foundation::template::evaluate("params.region", &context));
         assert!(!read);
         assert_eq!(secrets.redact("eu-west-1"), "eu-west-1");
         // A short derived output inside a text makes the whole text secret.
-        let line = crate::template::render("last two: {{ params.token[-2:] }}", &context)
-            .unwrap()
-            .to_string();
+        let line =
+            crate::foundation::template::render("last two: {{ params.token[-2:] }}", &context)
+                .unwrap()
+                .to_string();
         assert_eq!(secrets.redact(&line), "<redacted>");
     }
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::runbook::{Runbook, Step};
-use crate::template;
+use crate::foundation::template;
+use crate::language::runbook::{Runbook, Step};
 
 /// A value with `*` where the run decides.
 #[derive(Clone, Debug, PartialEq)]

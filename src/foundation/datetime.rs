@@ -4,7 +4,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::duration;
+use crate::foundation::duration;
 
 /// A datetime as written, before it is resolved.
 #[derive(Clone, Debug, PartialEq)]

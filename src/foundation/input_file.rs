@@ -11,9 +11,9 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, ErrorKind};
-use crate::node::MAX_FILE_BYTES;
-use crate::source::{SourceFile, Span};
+use crate::foundation::diagnostic::{Diagnostic, ErrorKind};
+use crate::foundation::node::MAX_FILE_BYTES;
+use crate::foundation::source::{SourceFile, Span};
 
 /// Reads a runbook file; what keeps it from being one is a diagnostic with the file's name (and, for text that is
 /// not UTF-8, the line and column of the first bad byte).

@@ -239,8 +239,8 @@ mod tests {
         let evaluated = std::thread::Builder::new()
             .stack_size(2 * 1024 * 1024)
             .spawn(move || {
-                let environment = crate::template::environment();
-                let context = crate::template::from_json_value(
+                let environment = crate::foundation::template::environment();
+                let context = crate::foundation::template::from_json_value(
                     &serde_json::json!({"params": {"force": true, "a": "x"}}),
                 );
                 let shapes = [

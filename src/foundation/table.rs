@@ -10,7 +10,7 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
         .iter()
         .map(|row| {
             row.iter()
-                .map(|cell| crate::terminal_text::line(cell).into_owned())
+                .map(|cell| crate::foundation::terminal_text::line(cell).into_owned())
                 .collect()
         })
         .collect();
@@ -42,8 +42,9 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
 /// Renders rows under a header as a Markdown table; a `|` or a line break in a cell is escaped so it stays one cell.
 pub fn markdown(header: &[&str], rows: &[Vec<String>]) -> String {
     // Control characters are escaped as in the text table: a ticket body is often read in a terminal first.
-    let cell =
-        |text: &str| crate::terminal_text::line(&text.replace('\n', " ")).replace('|', "\\|");
+    let cell = |text: &str| {
+        crate::foundation::terminal_text::line(&text.replace('\n', " ")).replace('|', "\\|")
+    };
     let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
     let mut out = line(header.iter().map(|h| cell(h)).collect());
     out.push_str(&line(header.iter().map(|_| "---".to_string()).collect()));

@@ -2,10 +2,10 @@
 //! constraints. The validator uses the same checks on defaults, so a default can never be a value the command
 //! line would refuse.
 
-use crate::datetime::{self, DateTimeSpec};
-use crate::duration;
-use crate::raw::ParamTypeName;
-use crate::runbook::Constraints;
+use crate::foundation::datetime::{self, DateTimeSpec};
+use crate::foundation::duration;
+use crate::language::raw::ParamTypeName;
+use crate::language::runbook::Constraints;
 
 /// Parses a command-line string as a value of type `ty`, then checks the constraints.
 pub fn parse_cli(

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::runbook::{Runbook, Step, StepEffect};
+use crate::language::runbook::{Runbook, Step, StepEffect};
 
 fn label(step: &Step) -> String {
     let what = match step.action() {

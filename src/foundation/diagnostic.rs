@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::source::{SourceFile, Span};
-use crate::terminal_text;
+use crate::foundation::source::{SourceFile, Span};
+use crate::foundation::terminal_text;
 
 /// Everything the loader and validator can find wrong with a runbook.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

@@ -1,14 +1,14 @@
 //! The validated model: what planning and execution consume.
 //!
-//! Only the validator builds these values (see `validator.rs`), so holding a [`Runbook`] means every name resolves,
+//! Only the validator builds these values (see `validator/`), so holding a [`Runbook`] means every name resolves,
 //! every template compiles, every action exists with the members it needs, and the step graph has no cycle.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::raw::{OnError, ParamTypeName, Severity};
+use crate::foundation::source::{SourceFile, Span};
+use crate::language::raw::{OnError, ParamTypeName, Severity};
 use crate::registry::{ActionSpec, Effect};
-use crate::source::{SourceFile, Span};
 
 #[derive(Debug)]
 pub struct Runbook {

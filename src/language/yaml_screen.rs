@@ -1,4 +1,4 @@
-//! A first, cheap pass over a runbook's YAML events, before the typed parse in [`crate::node`].
+//! A first, cheap pass over a runbook's YAML events, before the typed parse in [`crate::foundation::node`].
 //!
 //! It refuses what means nothing in a runbook and would otherwise be silently accepted: tags (`!!python/object`,
 //! `!foo`, `!!binary`), an anchor defined twice (which one an alias meant depends on where it stands), and
@@ -13,15 +13,15 @@ use std::sync::Arc;
 
 use serde_saphyr::granit_parser::{self, Event, Marker, Parser};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, ErrorKind};
-use crate::node::MAX_NODES;
-use crate::source::{SourceFile, Span};
-use crate::validator::MAX_STEPS;
+use crate::foundation::diagnostic::{Diagnostic, Diagnostics, ErrorKind};
+use crate::foundation::node::MAX_NODES;
+use crate::foundation::source::{SourceFile, Span};
+use crate::language::validator::MAX_STEPS;
 
 /// Reports every tag, redefined anchor and unknown directive, or the first limit exceeded.
 pub fn screen(file: &Arc<SourceFile>) -> Result<(), Vec<Diagnostic>> {
-    if file.text.len() > crate::node::MAX_FILE_BYTES {
-        // Refused by its size alone, without reading it (crate::node::parse).
+    if file.text.len() > crate::foundation::node::MAX_FILE_BYTES {
+        // Refused by its size alone, without reading it (crate::foundation::node::parse).
         return Ok(());
     }
     let mut cx = Diagnostics::new(file);

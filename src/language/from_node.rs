@@ -6,10 +6,10 @@
 
 use schemars::JsonSchema;
 
-use crate::diagnostic::{Diagnostics, ErrorKind};
-use crate::node::{Key, Node, Value};
-use crate::source::Span;
-use crate::suggest;
+use crate::foundation::diagnostic::{Diagnostics, ErrorKind};
+use crate::foundation::node::{Key, Node, Value};
+use crate::foundation::source::Span;
+use crate::foundation::suggest;
 
 /// A value and where it was written.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,5 +1,5 @@
 //! The secret texts of one run: the values of its `secret: true` parameters, and every text its templates derived
-//! from one ([`crate::taint`]). The set is shared: the engine adds derived texts as it renders them, before any
+//! from one ([`crate::foundation::taint`]). The set is shared: the engine adds derived texts as it renders them, before any
 //! event carries them, and the redactor ([`crate::redact`]) replaces every one of them in whatever is shown,
 //! journaled or written.
 //!

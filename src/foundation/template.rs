@@ -12,9 +12,9 @@ use jiff::Timestamp;
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 
-use crate::datetime::{self, DateTimeSpec};
-use crate::duration;
-use crate::nesting;
+use crate::foundation::datetime::{self, DateTimeSpec};
+use crate::foundation::duration;
+use crate::foundation::nesting;
 
 /// The one environment runbooks are rendered in. Building it is cheap but not free, so it is shared.
 pub fn environment() -> &'static Environment<'static> {
@@ -39,9 +39,9 @@ fn build_environment() -> Environment<'static> {
     env.add_filter("table", table);
     env.add_filter("from_epoch", from_epoch);
     env.add_function("now", now);
-    // Every `{{ }}` passes here: what one prints after reading a secret is secret (crate::taint).
+    // Every `{{ }}` passes here: what one prints after reading a secret is secret (crate::foundation::taint).
     env.set_formatter(|out, state, value| {
-        crate::taint::output(value);
+        crate::foundation::taint::output(value);
         minijinja::escape_formatter(out, state, value)
     });
     env
@@ -227,9 +227,9 @@ pub fn render(source: &str, context: &Value) -> Result<Value, Error> {
         return evaluate(expression, context);
     }
     nesting::check_template(source).map_err(too_deep_error)?;
-    crate::taint::begin();
+    crate::foundation::taint::begin();
     let rendered = environment().render_str(source, context);
-    crate::taint::finish_text(rendered.as_deref().unwrap_or_default());
+    crate::foundation::taint::finish_text(rendered.as_deref().unwrap_or_default());
     rendered.map(Value::from)
 }
 
@@ -237,9 +237,9 @@ pub fn render(source: &str, context: &Value) -> Result<Value, Error> {
 pub fn evaluate(source: &str, context: &Value) -> Result<Value, Error> {
     // The validator refuses deeper sources; this keeps a worker's stack safe whatever reaches it.
     nesting::check_expression(source).map_err(too_deep_error)?;
-    crate::taint::begin();
+    crate::foundation::taint::begin();
     let value = environment().compile_expression(source)?.eval(context);
-    crate::taint::finish_value(value.as_ref().unwrap_or(&Value::UNDEFINED));
+    crate::foundation::taint::finish_value(value.as_ref().unwrap_or(&Value::UNDEFINED));
     let value = value?;
     // Strict mode fails on printing an undefined value, not on producing one; an expression that names nothing
     // must fail here rather than pass `undefined` on to a request or a check.
@@ -379,8 +379,14 @@ fn table(rows: Vec<Value>, columns: Vec<String>, format: Option<&str>) -> Result
             .collect()
     };
     match format.unwrap_or("text") {
-        "text" => Ok(Value::from(crate::table::render(&header, &text()))),
-        "markdown" => Ok(Value::from(crate::table::markdown(&header, &text()))),
+        "text" => Ok(Value::from(crate::foundation::table::render(
+            &header,
+            &text(),
+        ))),
+        "markdown" => Ok(Value::from(crate::foundation::table::markdown(
+            &header,
+            &text(),
+        ))),
         "json" => {
             let objects: Vec<Value> = cells
                 .iter()

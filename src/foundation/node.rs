@@ -9,8 +9,8 @@ use std::sync::Arc;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use crate::diagnostic::{Diagnostic, ErrorKind};
-use crate::source::{SourceFile, Span};
+use crate::foundation::diagnostic::{Diagnostic, ErrorKind};
+use crate::foundation::source::{SourceFile, Span};
 
 /// Largest runbook file we read. A 100,000-step generated runbook is about 10 MB.
 pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
@@ -19,7 +19,7 @@ pub const MAX_DEPTH: usize = 64;
 /// Most nodes alias replays may add, which stops "billion laughs" documents early and in bounded memory.
 const MAX_REPLAYED_EVENTS: usize = 100_000;
 /// Most YAML nodes in a document: a 100,000-step runbook has about 1.5 million. Counted by the event screen
-/// (`crate::yaml_screen`), which costs far less per node than the spanned tree, so a document past it is refused
+/// (`crate::language::yaml_screen`), which costs far less per node than the spanned tree, so a document past it is refused
 /// after reading at most this many events (a 4-million-node list: 2.4 s of CPU in a debug build, was 129 s).
 pub const MAX_NODES: usize = 2_000_000;
 /// Stack for the parser thread: ample for `MAX_DEPTH` levels even in debug builds.

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diagnostic::Diagnostic;
-use crate::input_file;
-use crate::source::SourceFile;
+use crate::foundation::diagnostic::Diagnostic;
+use crate::foundation::input_file;
+use crate::foundation::source::SourceFile;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_runbooks.rs"));
 
@@ -33,7 +33,7 @@ impl Location {
     /// The file's text; a file that cannot be read as a runbook is a diagnostic like any other error in it.
     pub fn read(&self) -> Result<Arc<SourceFile>, Diagnostic> {
         match self {
-            Location::File(path) => crate::input_file::read_source(path),
+            Location::File(path) => crate::foundation::input_file::read_source(path),
             Location::Embedded { file_name, text } => Ok(SourceFile::new(
                 Path::new(EMBEDDED_DIR).join(file_name),
                 (*text).to_string(),
@@ -181,7 +181,7 @@ pub fn skipped_notes(skipped: &[(PathBuf, &'static str)]) -> String {
         .map(|(path, kind)| {
             format!(
                 "runbook: skipped {}: {kind}, not a regular file\n",
-                crate::terminal_text::line(&path.display().to_string())
+                crate::foundation::terminal_text::line(&path.display().to_string())
             )
         })
         .collect()

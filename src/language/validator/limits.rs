@@ -8,12 +8,12 @@
 
 use std::time::Duration;
 
-use crate::diagnostic::ErrorKind;
-use crate::duration;
-use crate::from_node::{ExpressionText, Spanned};
-use crate::node::{Node, Value};
+use crate::foundation::diagnostic::ErrorKind;
+use crate::foundation::duration;
+use crate::foundation::node::{Node, Value};
+use crate::foundation::template;
+use crate::language::from_node::{ExpressionText, Spanned};
 use crate::registry::ActionSpec;
-use crate::template;
 
 use super::Validator;
 

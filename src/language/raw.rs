@@ -5,9 +5,9 @@
 
 use schemars::JsonSchema;
 
-use crate::diagnostic::Diagnostics;
-use crate::from_node::{Entries, ExpressionText, Fields, FromNode, Spanned};
-use crate::node::Node;
+use crate::foundation::diagnostic::Diagnostics;
+use crate::foundation::node::Node;
+use crate::language::from_node::{Entries, ExpressionText, Fields, FromNode, Spanned};
 
 /// A runbook: an operational procedure as a graph of steps with typed parameters.
 #[derive(Debug, Default, JsonSchema)]
@@ -266,7 +266,7 @@ pub struct RawApprove {
     pub timeout: Option<Spanned<String>>,
     /// Where the `approve` key is written, for errors about the step being an approval at all.
     #[schemars(skip)]
-    pub key_span: crate::source::Span,
+    pub key_span: crate::foundation::source::Span,
 }
 
 /// A condition the run must meet to succeed.
@@ -392,7 +392,7 @@ impl FromNode for Severity {
             "P4" => Severity::P4,
             _ => {
                 cx.error(
-                    crate::diagnostic::ErrorKind::InvalidValue { what: "severity".into(), value: text.clone() },
+                    crate::foundation::diagnostic::ErrorKind::InvalidValue { what: "severity".into(), value: text.clone() },
                     node.span,
                 )
                 .set_hint("severity is one of P1, P2, P3, P4 (the incident classes of the operations runbook)");
@@ -417,10 +417,10 @@ impl FromNode for ParamTypeName {
                 .iter()
                 .find(|(alias, _)| *alias == text)
                 .map(|(_, name)| format!("did you mean `{name}`?"))
-                .or_else(|| crate::suggest::did_you_mean(&text, ParamTypeName::ALL))
+                .or_else(|| crate::foundation::suggest::did_you_mean(&text, ParamTypeName::ALL))
                 .unwrap_or_else(|| format!("the types are: {}", ParamTypeName::ALL.join(", ")));
             cx.error(
-                crate::diagnostic::ErrorKind::InvalidValue {
+                crate::foundation::diagnostic::ErrorKind::InvalidValue {
                     what: "parameter type".into(),
                     value: text,
                 },
@@ -439,7 +439,7 @@ impl FromNode for OnError {
             "continue" => Some(OnError::Continue),
             other => {
                 cx.error(
-                    crate::diagnostic::ErrorKind::InvalidValue {
+                    crate::foundation::diagnostic::ErrorKind::InvalidValue {
                         what: "`on_error`".into(),
                         value: other.into(),
                     },
@@ -522,12 +522,12 @@ impl FromNode for RawStep {
             for_each: f.get("for_each", cx),
             concurrency: f.get("concurrency", cx),
             approve: f.get("approve", cx).map(|approve: RawApprove| RawApprove {
-                key_span: f
-                    .key("approve")
-                    .map_or(approve.key_span, |key| crate::source::Span {
+                key_span: f.key("approve").map_or(approve.key_span, |key| {
+                    crate::foundation::source::Span {
                         len: key.name.len(),
                         ..key.span
-                    }),
+                    }
+                }),
                 ..approve
             }),
         })
