@@ -1,34 +1,14 @@
-//! The command line: arguments, dispatch and exit codes.
+//! Layer 7, the command line: parsing and dispatch only. Each command owns its work and its exit status
+//! ([`crate::commands`]).
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::commands;
+use crate::commands::output::{GraphFormat, TextOrJson};
+use crate::commands::{self, Context, ExitStatus};
 use crate::language::catalog::Catalog;
-
-/// Exit codes. Documented in README.md; scripts rely on them.
-pub mod exit {
-    /// Success: the runbook is valid, the run succeeded.
-    pub const OK: i32 = 0;
-    /// The run failed (a step or a success criterion).
-    pub const FAILED: i32 = 1;
-    /// Bad input: invalid runbook, unknown runbook, bad flags, or a write run without `--yes` off a terminal.
-    /// Nothing was sent to AWS.
-    pub const USAGE: i32 = 2;
-    /// The run stopped cleanly at an approval gate nobody could answer; approve it and run again.
-    pub const AWAITING_APPROVAL: i32 = 3;
-    /// The operator answered no when asked to confirm the writes; nothing was written.
-    pub const DECLINED: i32 = 4;
-    /// Another run holds the lock (named with when it took it); nothing was sent.
-    pub const LOCKED: i32 = 5;
-    /// The operator refused an approval gate: the run ended there by decision, `on_failure` did not run, and
-    /// what earlier writes left behind is named with the command that removes it.
-    pub const REFUSED: i32 = 6;
-    /// Interrupted (SIGINT or SIGTERM): in-flight calls finished, nothing new started.
-    pub const INTERRUPTED: i32 = 130;
-}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -41,18 +21,6 @@ pub struct Cli {
     pub global: commands::GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TextOrJson {
-    Text,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GraphFormat {
-    Mermaid,
-    Dot,
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,21 +109,16 @@ pub enum Command {
     Man,
 }
 
-/// What every command needs to know about its surroundings.
-pub struct Context {
-    pub catalog: Catalog,
-    /// Whether to color what goes to stderr.
-    pub color: bool,
-    /// `--state-dir` or `RUNBOOK_STATE_DIR`, when given.
-    pub state_dir: Option<PathBuf>,
+/// Parses the arguments, runs the command and returns the process's exit code.
+pub fn main() -> i32 {
+    dispatch().code()
 }
 
-/// Parses the arguments, runs the command and returns the exit code.
-pub fn main() -> i32 {
-    commands::completions::answer_if_asked();
+fn dispatch() -> ExitStatus {
+    commands::completions::answer_if_asked(Cli::command);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => return parse_failed(&error),
+        Err(error) => return commands::output::parse_failed(&error),
     };
     let color = !cli.global.no_color
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -179,55 +142,6 @@ pub fn main() -> i32 {
         Command::Policy { args } => commands::policy::run(&context, &args),
         Command::Plan { args } => commands::run::run(&context, &args, commands::run::Verb::Plan),
         Command::Completions { shell } => commands::completions::run(shell),
-        Command::Man => commands::man::run(),
-    }
-}
-
-/// Prints what clap says about the arguments: `--help` and `--version` exit 0, a bad argument exits 2.
-pub fn parse_failed(error: &clap::Error) -> i32 {
-    let _ = error.print();
-    if error.use_stderr() {
-        exit::USAGE
-    } else {
-        exit::OK
-    }
-}
-
-/// Writes text for people to stdout, control characters that came from input made visible (see
-/// [`crate::foundation::terminal_text`]); a closed pipe (`runbook list | head`) ends the program quietly, as `cat` would.
-pub fn print(text: &str) {
-    write_stdout(&crate::foundation::terminal_text::block(text));
-}
-
-/// Writes JSON to stdout as it is: serde_json already escapes every control character a terminal acts on.
-pub fn print_json(text: &str) {
-    write_stdout(text);
-}
-
-/// One message to stderr, control characters that came from input made visible. What `eprintln!` would print;
-/// use [`crate::say!`].
-pub fn say(text: &str) {
-    eprintln!("{}", crate::foundation::terminal_text::block(text));
-}
-
-/// `eprintln!` for messages that may carry input: the runbook's fields, parameters, AWS responses, file names.
-#[macro_export]
-macro_rules! say {
-    ($($arg:tt)*) => {
-        $crate::cli::say(&format!($($arg)*))
-    };
-}
-
-fn write_stdout(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    if let Err(error) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        if error.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(exit::OK);
-        }
-        eprintln!("runbook: cannot write output: {error}");
-        std::process::exit(exit::FAILED);
+        Command::Man => commands::man::run(Cli::command()),
     }
 }

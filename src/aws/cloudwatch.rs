@@ -39,7 +39,7 @@ macro_rules! query_op {
         AwsOp::new(
             "cloudwatch",
             $operation,
-            $crate::registry::Effect::$effect,
+            $crate::aws::Effect::$effect,
             QUERY,
             |aws, request, capture| {
                 Box::pin(async move {

@@ -1,4 +1,4 @@
-//! Calling AWS: one [`AwsOp`] per API operation, sent through the AWS SDK for Rust.
+//! Layer 3, the AWS transport: one [`AwsOp`] per API operation, sent through the AWS SDK for Rust.
 //!
 //! The SDK gives us what production needs and we must not rebuild: the credential chain, profiles, regions,
 //! endpoint resolution (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`), SigV4 signing and the HTTPS stack.
@@ -17,6 +17,7 @@ pub mod cloudwatch;
 pub mod costexplorer;
 pub mod dynamodb;
 pub mod dynamodbstreams;
+pub mod effect;
 pub mod eventbridge;
 pub mod glue;
 pub mod iceberg;
@@ -50,8 +51,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 use serde_json::{Map, Value};
 
-use crate::registry::Effect;
-
+pub use effect::Effect;
 pub use protocol::Protocol;
 
 /// Where to find AWS: the command line's `--profile`, `--region` and `--endpoint-url`, each falling back to
@@ -742,7 +742,7 @@ macro_rules! aws_op {
         $crate::aws::AwsOp::new(
             $service,
             $operation,
-            $crate::registry::Effect::$effect,
+            $crate::aws::Effect::$effect,
             $protocol,
             |aws, request, capture| {
                 Box::pin(async move {

@@ -15,10 +15,10 @@ use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserialization
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
+use super::Effect;
 use super::protocol::{HeaderKind, HeaderKind::*, Payload};
 use super::{AwsOp, Exchange, Failure, Protocol};
 use crate::aws_op;
-use crate::registry::Effect;
 
 /// GetObject reads the whole object into the step's output; beyond this it refuses (read a `Range`).
 pub const MAX_OBJECT_BYTES: i64 = 64 * 1024 * 1024;

@@ -1,11 +1,12 @@
 //! `runbook actions [NAME]`: the registry as documentation, like `ansible-doc`.
 
-use crate::cli::{TextOrJson, exit, print};
+use crate::commands::exit::ExitStatus;
+use crate::commands::output::{TextOrJson, print};
 use crate::foundation::suggest;
 use crate::foundation::table;
 use crate::registry::{self, ActionSpec};
 
-pub fn run(name: Option<&str>, format: TextOrJson) -> i32 {
+pub fn run(name: Option<&str>, format: TextOrJson) -> ExitStatus {
     let selected: Vec<&'static ActionSpec> = match name {
         None => registry::all().collect(),
         Some(name) => match registry::lookup(name) {
@@ -18,14 +19,14 @@ pub fn run(name: Option<&str>, format: TextOrJson) -> i32 {
                     let hint = suggest::did_you_mean(name, registry::all().map(|s| s.name))
                         .unwrap_or_else(|| "`runbook actions` lists them all".to_string());
                     crate::say!("runbook: no action or service `{name}`; {hint}");
-                    return exit::USAGE;
+                    return ExitStatus::Usage;
                 }
                 service
             }
         },
     };
     match format {
-        TextOrJson::Json => crate::cli::print_json(&format!(
+        TextOrJson::Json => crate::commands::output::print_json(&format!(
             "{}\n",
             serde_json::to_string_pretty(&selected).expect("JSON")
         )),
@@ -44,7 +45,7 @@ pub fn run(name: Option<&str>, format: TextOrJson) -> i32 {
             print(&table::render(&["ACTION", "EFFECT", "SUMMARY"], &rows));
         }
     }
-    exit::OK
+    ExitStatus::Ok
 }
 
 fn describe(spec: &ActionSpec) -> String {

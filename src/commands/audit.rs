@@ -2,7 +2,9 @@
 
 use clap::{Subcommand, ValueEnum};
 
-use crate::cli::{Context, exit, print};
+use crate::commands::Context;
+use crate::commands::exit::ExitStatus;
+use crate::commands::output::print;
 use crate::foundation::datetime::DateTimeSpec;
 use crate::journal::chain::{self, Verification};
 use crate::journal::incident::RunStory;
@@ -91,7 +93,7 @@ pub enum AuditCommand {
     },
 }
 
-pub fn run(context: &Context, command: AuditCommand) -> i32 {
+pub fn run(context: &Context, command: AuditCommand) -> ExitStatus {
     let state = StateDir::resolve(context.state_dir.as_deref());
     match command {
         AuditCommand::List { format } => list(&state, format),
@@ -127,12 +129,16 @@ pub fn run(context: &Context, command: AuditCommand) -> i32 {
     }
 }
 
-fn with_run(state: &StateDir, wanted: &str, then: impl FnOnce(&str, &str) -> i32) -> i32 {
+fn with_run(
+    state: &StateDir,
+    wanted: &str,
+    then: impl FnOnce(&str, &str) -> ExitStatus,
+) -> ExitStatus {
     let id = match state.find_run(wanted) {
         Ok(id) => id,
         Err(error) => {
             crate::say!("runbook audit: {error}");
-            return exit::USAGE;
+            return ExitStatus::Usage;
         }
     };
     match crate::journal::store::read_journal(&state.journal(&id)) {
@@ -142,7 +148,7 @@ fn with_run(state: &StateDir, wanted: &str, then: impl FnOnce(&str, &str) -> i32
                 "runbook audit: cannot read {}: {error}",
                 state.journal(&id).display()
             );
-            exit::USAGE
+            ExitStatus::Usage
         }
     }
 }
@@ -156,7 +162,7 @@ fn entries(text: &str) -> Vec<chain::Entry> {
         .collect()
 }
 
-fn list(state: &StateDir, format: ShowFormat) -> i32 {
+fn list(state: &StateDir, format: ShowFormat) -> ExitStatus {
     let summaries: Vec<store::RunSummary> = state
         .run_ids()
         .iter()
@@ -166,14 +172,14 @@ fn list(state: &StateDir, format: ShowFormat) -> i32 {
         })
         .collect();
     match format {
-        ShowFormat::Json => crate::cli::print_json(&format!(
+        ShowFormat::Json => crate::commands::output::print_json(&format!(
             "{}\n",
             serde_json::to_string_pretty(&summaries).expect("summaries serialize")
         )),
         ShowFormat::Text => {
             if summaries.is_empty() {
                 crate::say!("runbook audit: no runs in {}", state.runs().display());
-                return exit::OK;
+                return ExitStatus::Ok;
             }
             let rows: Vec<Vec<String>> = summaries
                 .iter()
@@ -205,10 +211,10 @@ fn list(state: &StateDir, format: ShowFormat) -> i32 {
             ));
         }
     }
-    exit::OK
+    ExitStatus::Ok
 }
 
-fn show(id: &str, text: &str, format: ShowFormat) -> i32 {
+fn show(id: &str, text: &str, format: ShowFormat) -> ExitStatus {
     let entries = entries(text);
     match format {
         ShowFormat::Json => {
@@ -216,7 +222,7 @@ fn show(id: &str, text: &str, format: ShowFormat) -> i32 {
                 .iter()
                 .map(|e| serde_json::Value::Object(e.fields.clone()))
                 .collect();
-            crate::cli::print_json(&format!(
+            crate::commands::output::print_json(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&records).expect("records serialize")
             ));
@@ -250,10 +256,10 @@ fn show(id: &str, text: &str, format: ShowFormat) -> i32 {
             print(&out);
         }
     }
-    exit::OK
+    ExitStatus::Ok
 }
 
-fn timeline(id: &str, text: &str, format: TimelineFormat) -> i32 {
+fn timeline(id: &str, text: &str, format: TimelineFormat) -> ExitStatus {
     let entries = entries(text);
     let summary = store::summarize(id, &entries);
     let title = format!(
@@ -263,10 +269,10 @@ fn timeline(id: &str, text: &str, format: TimelineFormat) -> i32 {
     if format == TimelineFormat::Mermaid {
         let Some(story) = RunStory::read(id, &entries) else {
             crate::say!("runbook audit: run {id} has no readable record");
-            return exit::USAGE;
+            return ExitStatus::Usage;
         };
         print(&gantt::chart(&title.replace('`', ""), &[story]));
-        return exit::OK;
+        return ExitStatus::Ok;
     }
     let rows = timeline::rows(&entries);
     print(&match format {
@@ -275,7 +281,7 @@ fn timeline(id: &str, text: &str, format: TimelineFormat) -> i32 {
             timeline::text(&title.replace('`', ""), &rows)
         }
     });
-    exit::OK
+    ExitStatus::Ok
 }
 
 fn postmortem(
@@ -283,20 +289,20 @@ fn postmortem(
     since: &DateTimeSpec,
     until: Option<&DateTimeSpec>,
     format: PostmortemFormat,
-) -> i32 {
+) -> ExitStatus {
     let now = jiff::Timestamp::now();
     let (Some(since), Some(until)) = (
         since.resolve(now),
         until.map_or(Some(now), |until| until.resolve(now)),
     ) else {
         crate::say!("runbook audit postmortem: the window lies outside the times a clock can hold");
-        return exit::USAGE;
+        return ExitStatus::Usage;
     };
     if until < since {
         crate::say!(
             "runbook audit postmortem: --until ({until}) is before --since ({since}); hint: swap them"
         );
-        return exit::USAGE;
+        return ExitStatus::Usage;
     }
     let mut runs: Vec<RunStory> = state
         .run_ids()
@@ -312,7 +318,7 @@ fn postmortem(
             "runbook audit postmortem: no run in {} between {since} and {until}; `runbook audit list` shows them all",
             state.runs().display()
         );
-        return exit::OK;
+        return ExitStatus::Ok;
     }
     // Run ids sort by the second a run started; two started within one second sort by their first record.
     runs.sort_by(|a, b| (a.started, &a.run_id).cmp(&(b.started, &b.run_id)));
@@ -327,7 +333,7 @@ fn postmortem(
             &runs,
         ),
     });
-    exit::OK
+    ExitStatus::Ok
 }
 
 fn verify(
@@ -336,7 +342,7 @@ fn verify(
     format: ShowFormat,
     pinned: Option<&str>,
     settings: &crate::aws::AwsSettings,
-) -> i32 {
+) -> ExitStatus {
     let mut verification: Verification = chain::verify(text);
     let entries = entries(text);
     let signed = pinned.is_some()
@@ -359,7 +365,7 @@ fn verify(
         verification.add_signatures(check);
     }
     match format {
-        ShowFormat::Json => crate::cli::print_json(&format!(
+        ShowFormat::Json => crate::commands::output::print_json(&format!(
             "{}\n",
             serde_json::to_string_pretty(&verification).expect("verifications serialize")
         )),
@@ -408,8 +414,8 @@ fn verify(
         }
     }
     if verification.intact() {
-        exit::OK
+        ExitStatus::Ok
     } else {
-        exit::FAILED
+        ExitStatus::Failed
     }
 }

@@ -3,11 +3,11 @@
 //! `runbook run <TAB>` offers their names, `runbook run dlq-replay --<TAB>` that runbook's parameter flags and the
 //! engine's own, so a runbook added later completes without regenerating anything.
 
-use clap::{Command, CommandFactory, ValueEnum};
+use clap::{Command, ValueEnum};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use clap_complete::env::{CompleteEnv, Shells};
 
-use crate::cli::{Cli, exit};
+use crate::commands::exit::ExitStatus;
 use crate::commands::run::{Verb, add_engine_flags};
 use crate::language::catalog::Catalog;
 use crate::param_flags;
@@ -36,29 +36,30 @@ impl Shell {
 const VAR: &str = "COMPLETE";
 
 /// Answers a completion request and exits, when the shell made one; otherwise returns at once (nothing is
-/// loaded). Called before the arguments are parsed, since the shell sends a partial command line.
-pub fn answer_if_asked() {
-    CompleteEnv::with_factory(completing_command)
+/// loaded). Called before the arguments are parsed, since the shell sends a partial command line. `base` builds
+/// the program's whole clap definition.
+pub fn answer_if_asked(base: fn() -> Command) {
+    CompleteEnv::with_factory(move || completing_command(base()))
         .var(VAR)
         .bin("runbook")
         .complete();
 }
 
-pub fn run(shell: Shell) -> i32 {
+pub fn run(shell: Shell) -> ExitStatus {
     let shells = Shells::builtins();
     let Some(completer) = shells.completer(shell.name()) else {
         crate::say!("runbook completions: no completer for {}", shell.name());
-        return exit::FAILED;
+        return ExitStatus::Failed;
     };
     let mut script = Vec::new();
     if let Err(error) =
         completer.write_registration(VAR, "runbook", "runbook", &callback(), &mut script)
     {
         crate::say!("runbook completions: {error}");
-        return exit::FAILED;
+        return ExitStatus::Failed;
     }
-    crate::cli::print(&String::from_utf8_lossy(&script));
-    exit::OK
+    crate::commands::output::print(&String::from_utf8_lossy(&script));
+    ExitStatus::Ok
 }
 
 /// What the script calls back: `runbook` from PATH when that is how it was started, else this binary's own path
@@ -76,7 +77,7 @@ fn callback() -> String {
 /// The command line as completion sees it: ours, with `run` and `plan` taking each runbook found as a subcommand
 /// whose flags are its parameters (the real parser reads them at run time, from the runbook), and the runbook
 /// names offered wherever a command takes one.
-fn completing_command() -> Command {
+fn completing_command(base: Command) -> Command {
     let catalog = Catalog::from_env(None);
     let runbooks: Vec<crate::language::runbook::Runbook> = catalog
         .all()
@@ -87,7 +88,6 @@ fn completing_command() -> Command {
         })
         .collect();
     let names: Vec<String> = catalog.names();
-    let base = Cli::command();
     let mut command = Command::new(base.get_name().to_string())
         .args(base.get_arguments().cloned())
         .version(base.get_version().map(str::to_string).unwrap_or_default());

@@ -1,10 +1,12 @@
 //! `runbook graph NAME --format mermaid|dot`.
 
-use crate::cli::{Context, GraphFormat, exit, print};
+use crate::commands::Context;
+use crate::commands::exit::ExitStatus;
 use crate::commands::load_named;
+use crate::commands::output::{GraphFormat, print};
 use crate::language::graph;
 
-pub fn run(context: &Context, name: &str, format: GraphFormat) -> i32 {
+pub fn run(context: &Context, name: &str, format: GraphFormat) -> ExitStatus {
     let runbook = match load_named(context, name) {
         Ok(runbook) => runbook,
         Err(code) => return code,
@@ -13,5 +15,5 @@ pub fn run(context: &Context, name: &str, format: GraphFormat) -> i32 {
         GraphFormat::Mermaid => graph::mermaid(&runbook),
         GraphFormat::Dot => graph::dot(&runbook),
     });
-    exit::OK
+    ExitStatus::Ok
 }

@@ -1,10 +1,12 @@
 //! `runbook list`: every runbook the catalog finds, with severity, description and parameters.
 
-use crate::cli::{Context, TextOrJson, exit, print};
+use crate::commands::Context;
+use crate::commands::exit::ExitStatus;
+use crate::commands::output::{TextOrJson, print};
 use crate::foundation::table;
 use crate::language::runbook::Runbook;
 
-pub fn run(context: &Context, format: TextOrJson) -> i32 {
+pub fn run(context: &Context, format: TextOrJson) -> ExitStatus {
     let mut rows = Vec::new();
     let mut json = Vec::new();
     eprint!(
@@ -54,7 +56,7 @@ pub fn run(context: &Context, format: TextOrJson) -> i32 {
         }
     }
     match format {
-        TextOrJson::Json => crate::cli::print_json(&format!(
+        TextOrJson::Json => crate::commands::output::print_json(&format!(
             "{}\n",
             serde_json::to_string_pretty(&json).expect("JSON")
         )),
@@ -64,7 +66,7 @@ pub fn run(context: &Context, format: TextOrJson) -> i32 {
             &rows,
         )),
     }
-    exit::OK
+    ExitStatus::Ok
 }
 
 /// `--restore-time* --table`: required flags starred.

@@ -1,16 +1,15 @@
 //! `runbook man`: the man page (roff) from the same clap definition as `--help`, so the two cannot drift.
 //! Install it with `runbook man > ~/.local/share/man/man1/runbook.1`.
 
-use clap::CommandFactory;
+use crate::commands::exit::ExitStatus;
+use crate::commands::output::print;
 
-use crate::cli::{Cli, exit, print};
-
-pub fn run() -> i32 {
+/// The page of `command`, the program's whole clap definition.
+pub fn run(command: clap::Command) -> ExitStatus {
     let mut page = Vec::new();
-    let command = Cli::command();
     if let Err(error) = clap_mangen::Man::new(command.clone()).render(&mut page) {
         crate::say!("runbook man: {error}");
-        return exit::FAILED;
+        return ExitStatus::Failed;
     }
     // One page: after the overview, each subcommand's own options under its name. (`run` and `plan` take the
     // runbook's parameters as flags: `runbook run NAME --help` lists them.)
@@ -24,7 +23,7 @@ pub fn run() -> i32 {
             clap_mangen::Man::new(subcommand.clone()).render_options_section(&mut options)
         {
             crate::say!("runbook man: {error}");
-            return exit::FAILED;
+            return ExitStatus::Failed;
         }
         // Each rendered section repeats the page's two-line preamble (the quote string); the page has it once.
         let section: String = String::from_utf8_lossy(&options)
@@ -39,5 +38,5 @@ pub fn run() -> i32 {
         ));
     }
     print(&text);
-    exit::OK
+    ExitStatus::Ok
 }

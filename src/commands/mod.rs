@@ -1,11 +1,17 @@
-//! One module per subcommand; each takes parsed arguments and returns an exit code.
+//! Layer 6, commands: one module per subcommand; each takes parsed arguments and returns an [`ExitStatus`].
+//!
+//! The commands own what the program says to its caller: the exit status ([`exit`]), what goes to stdout
+//! ([`output`]) and who the operator is ([`crate::cli_approver::os_user`]). The CLI above them only parses and
+//! dispatches; the engine, journal and locks below them are told, never asked.
 
 pub mod actions;
 pub mod audit;
 pub mod completions;
+pub mod exit;
 pub mod graph;
 pub mod list;
 pub mod man;
+pub mod output;
 pub mod policy;
 pub mod recorded;
 pub mod resume;
@@ -18,15 +24,26 @@ pub mod validate;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::cli::{Context, exit};
+pub use exit::ExitStatus;
+
 use crate::foundation::diagnostic::Diagnostic;
 use crate::foundation::source::SourceFile;
 use crate::foundation::suggest;
+use crate::language::catalog::Catalog;
 use crate::language::runbook::Runbook;
 use crate::language::validator;
 
+/// What every command needs to know about its surroundings.
+pub struct Context {
+    pub catalog: Catalog,
+    /// Whether to color what goes to stderr.
+    pub color: bool,
+    /// `--state-dir` or `RUNBOOK_STATE_DIR`, when given.
+    pub state_dir: Option<PathBuf>,
+}
+
 /// Finds, reads and validates the runbook called `name`; on failure prints why and returns the exit code.
-pub fn load_named(context: &Context, name: &str) -> Result<Runbook, i32> {
+pub fn load_named(context: &Context, name: &str) -> Result<Runbook, ExitStatus> {
     let Some(location) = context.catalog.find(name) else {
         let names = context.catalog.names();
         let mut message = format!("runbook: no runbook named `{name}`");
@@ -35,15 +52,15 @@ pub fn load_named(context: &Context, name: &str) -> Result<Runbook, i32> {
         }
         message.push_str("\n  = hint: `runbook list` shows the runbooks found in --dir, RUNBOOK_PATH, ./runbooks and built in");
         crate::say!("{message}");
-        return Err(exit::USAGE);
+        return Err(ExitStatus::Usage);
     };
     let file = location.read().map_err(|diagnostic| {
         print_diagnostics(context, &[diagnostic]);
-        exit::USAGE
+        ExitStatus::Usage
     })?;
     load_source(&file).map_err(|diagnostics| {
         print_diagnostics(context, &diagnostics);
-        exit::USAGE
+        ExitStatus::Usage
     })
 }
 

@@ -6,8 +6,10 @@ use clap::{Arg, ArgAction, Command};
 use serde_json::Value;
 
 use crate::aws::{self, Aws, AwsSettings};
-use crate::cli::{Context, exit, print};
+use crate::commands::Context;
+use crate::commands::exit::ExitStatus;
 use crate::commands::load_named;
+use crate::commands::output::print;
 use crate::commands::recorded;
 use crate::language::runbook::Runbook;
 use crate::param_flags;
@@ -94,14 +96,14 @@ fn add_policy_flags(command: Command, runbook: &Runbook) -> Command {
 const USAGE: &str = "Usage: runbook policy NAME [FLAGS]\n\n`runbook policy NAME --help` lists the runbook's \
                      parameters as flags; `runbook list` lists the runbooks.\n";
 
-pub fn run(context: &Context, args: &[String]) -> i32 {
+pub fn run(context: &Context, args: &[String]) -> ExitStatus {
     let Some(name) = args.first().filter(|a| !a.starts_with('-')) else {
         if args.iter().any(|a| a == "--help" || a == "-h") {
             print(USAGE);
-            return exit::OK;
+            return ExitStatus::Ok;
         }
         eprint!("runbook policy: which runbook?\n\n{USAGE}");
-        return exit::USAGE;
+        return ExitStatus::Usage;
     };
     let runbook = match load_named(context, name) {
         Ok(runbook) => runbook,
@@ -125,13 +127,13 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
     }
     let matches = match command.try_get_matches_from(&args[1..]) {
         Ok(matches) => matches,
-        Err(error) => return crate::cli::parse_failed(&error),
+        Err(error) => return crate::commands::output::parse_failed(&error),
     };
     let mut params = match param_flags::resolve(&runbook, &matches, jiff::Timestamp::now()) {
         Ok(values) => values,
         Err(error) => {
             crate::say!("runbook policy: {error}");
-            return exit::USAGE;
+            return ExitStatus::Usage;
         }
     };
     // A secret never reaches a policy document; what it names is widened instead.
@@ -157,7 +159,7 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
             Ok(target) => target.map(|t| (t.bucket, t.prefix)),
             Err(error) => {
                 crate::say!("runbook policy: {error}");
-                return exit::USAGE;
+                return ExitStatus::Usage;
             }
         },
         lock_table: matches.get_one::<String>("lock_table").cloned(),
@@ -189,7 +191,7 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
             Ok(found) => found,
             Err(error) => {
                 crate::say!("runbook policy: {error}");
-                return exit::USAGE;
+                return ExitStatus::Usage;
             }
         },
     };
@@ -206,14 +208,14 @@ pub fn run(context: &Context, args: &[String]) -> i32 {
             for note in policy.notes() {
                 crate::say!("note: {note}");
             }
-            crate::cli::print_json(&format!(
+            crate::commands::output::print_json(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&policy.document()).expect("JSON")
             ));
         }
         _ => print(&policy.text()),
     }
-    exit::OK
+    ExitStatus::Ok
 }
 
 /// The region from the standard chain and the account from STS, for what was not given.

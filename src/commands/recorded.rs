@@ -121,18 +121,18 @@ pub async fn take_lock(
     key: &str,
     run_id: &str,
 ) -> Result<Held, LockError> {
+    let user = crate::cli_approver::os_user();
     match (&recording.lock_table, aws) {
         (Some(table), Some(aws)) => {
-            lock::table::TableLock::acquire(aws.clone(), table, key, run_id)
+            lock::table::TableLock::acquire(aws.clone(), table, key, run_id, &user)
                 .await
                 .map(Held::Table)
         }
         (Some(_), None) => Err(LockError::Failed(
             "--lock-table needs AWS, and this runbook calls no AWS action".into(),
         )),
-        (None, _) => {
-            lock::local::LocalLock::acquire(&recording.state.locks(), key, run_id).map(Held::Local)
-        }
+        (None, _) => lock::local::LocalLock::acquire(&recording.state.locks(), key, run_id, &user)
+            .map(Held::Local),
     }
 }
 

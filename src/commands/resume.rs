@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 
 use super::run::{self, Flags};
 use crate::aws::{Aws, AwsSettings};
-use crate::cli::{Context, exit};
+use crate::commands::Context;
+use crate::commands::exit::ExitStatus;
 use crate::commands::recorded::{self, Recording};
 use crate::engine::{self, ApproverIdentity, Mode, Prior};
 use crate::journal::replay::{self, Standing};
@@ -64,12 +65,12 @@ pub struct ResumeArgs {
     pub notify: Option<String>,
 }
 
-fn fail(message: impl std::fmt::Display) -> i32 {
+fn fail(message: impl std::fmt::Display) -> ExitStatus {
     crate::say!("runbook resume: {message}");
-    exit::USAGE
+    ExitStatus::Usage
 }
 
-pub fn run(context: &Context, args: ResumeArgs) -> i32 {
+pub fn run(context: &Context, args: ResumeArgs) -> ExitStatus {
     let state = StateDir::resolve(context.state_dir.as_deref());
     let run_id = match state.find_run(&args.run) {
         Ok(id) => id,
@@ -336,7 +337,7 @@ async fn execute(
     (run_id, started_at, lock_key): (String, jiff::Timestamp, Option<String>),
     decisions: Decisions,
     (interactive, entries): (bool, &[chain::Entry]),
-) -> i32 {
+) -> ExitStatus {
     let signed = signature::declared(entries)
         || entries
             .iter()

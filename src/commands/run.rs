@@ -10,9 +10,11 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
 
 use crate::aws::{Aws, AwsSettings};
-use crate::cli::{Context, exit, print};
 use crate::cli_approver::CliApprover;
+use crate::commands::Context;
+use crate::commands::exit::ExitStatus;
 use crate::commands::load_named;
+use crate::commands::output::print;
 use crate::commands::recorded::{self, Recording};
 use crate::engine::{
     self, ApproverIdentity, Mode, Observer, Options, Outcome, RunReport, StepStatus,
@@ -321,7 +323,7 @@ fn usage(verb: Verb) -> String {
     command.render_help().to_string()
 }
 
-pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
+pub fn run(context: &Context, args: &[String], verb: Verb) -> ExitStatus {
     // `--no-color` is global: accepted before the runbook's name too, where the runbook's parser cannot see it.
     let no_color = args.iter().any(|a| a == "--no-color");
     let leading = args.iter().take_while(|a| *a == "--no-color").count();
@@ -330,10 +332,10 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
     let Some(name) = args.first().filter(|a| !a.starts_with('-')) else {
         if args.iter().any(|a| a == "--help" || a == "-h") {
             print(&usage(verb));
-            return exit::OK;
+            return ExitStatus::Ok;
         }
         eprint!("runbook {}: which runbook?\n\n{}", verb.name(), usage(verb));
-        return exit::USAGE;
+        return ExitStatus::Usage;
     };
     let runbook = match load_named(context, name) {
         Ok(runbook) => Arc::new(runbook),
@@ -361,9 +363,9 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
         Err(error) => {
             let _ = error.print();
             return if error.use_stderr() {
-                exit::USAGE
+                ExitStatus::Usage
             } else {
-                exit::OK
+                ExitStatus::Ok
             };
         }
     };
@@ -372,7 +374,7 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
         Ok(values) => values,
         Err(error) => {
             crate::say!("runbook {}: {error}", verb.name());
-            return exit::USAGE;
+            return ExitStatus::Usage;
         }
     };
     let flags = match read_flags(
@@ -385,7 +387,7 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> i32 {
         Ok(flags) => flags,
         Err(error) => {
             crate::say!("runbook {}: {error}", verb.name());
-            return exit::USAGE;
+            return ExitStatus::Usage;
         }
     };
     let unknown: Vec<String> = runbook
@@ -459,12 +461,12 @@ async fn execute(
     (params, unknown): (Map<String, Value>, Vec<String>),
     flags: Flags,
     started_at: jiff::Timestamp,
-) -> i32 {
+) -> ExitStatus {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let signs = flags.recording.audit_kms_key.is_some();
     if signs && flags.mode == Mode::Offline {
         crate::say!("runbook: --audit-kms-key needs AWS, and an offline plan makes no AWS call");
-        return exit::USAGE;
+        return ExitStatus::Usage;
     }
     let run_id = new_run_id(started_at);
     let topic = if flags.mode == Mode::Run {
@@ -478,7 +480,7 @@ async fn execute(
             Ok(topic) => topic,
             Err(error) => {
                 crate::say!("runbook run: {error}");
-                return exit::USAGE;
+                return ExitStatus::Usage;
             }
         }
     } else {
@@ -489,7 +491,7 @@ async fn execute(
             Ok(aws) => Some(Arc::new(aws)),
             Err(error) => {
                 crate::say!("runbook: {error}");
-                return exit::USAGE;
+                return ExitStatus::Usage;
             }
         }
     } else {
@@ -519,7 +521,7 @@ async fn execute(
                 writes.join(", "),
                 runbook.name
             );
-            return exit::USAGE;
+            return ExitStatus::Usage;
         }
         let (mut plan_options, _) = options(
             &flags,
@@ -534,7 +536,7 @@ async fn execute(
         let mut plan = engine::execute(runbook.clone(), params.clone(), plan_options).await;
         redactor.report(&mut plan);
         if !confirm_writes(&runbook, &plan) {
-            return exit::DECLINED;
+            return ExitStatus::Declined;
         }
     }
 
@@ -550,7 +552,7 @@ async fn execute(
         Ok(key) => key,
         Err(error) => {
             crate::say!("runbook {}: {error}", flags.mode.as_str());
-            return exit::USAGE;
+            return ExitStatus::Usage;
         }
     };
     // Plans send no write, so two of them (or a plan beside a run) never conflict.
@@ -567,7 +569,7 @@ async fn execute(
         Ok(signer) => signer,
         Err(error) => {
             crate::say!("runbook: {error}; nothing was sent");
-            return exit::USAGE;
+            return ExitStatus::Usage;
         }
     };
     let journal = match Journal::create(&flags.recording.state.journal(&run_id)) {
@@ -577,7 +579,7 @@ async fn execute(
                 "runbook: cannot create the audit journal in {}: {error}; nothing was sent",
                 flags.recording.state.runs().display()
             );
-            return exit::USAGE;
+            return ExitStatus::Usage;
         }
     };
     let (runbook_file, runbook_sha256) = recorded::fingerprint(&runbook);
@@ -600,11 +602,11 @@ async fn execute(
     };
     if let Err(error) = recorded::write_or_fail(&journal, &started) {
         crate::say!("runbook: {error}");
-        return exit::USAGE;
+        return ExitStatus::Usage;
     }
     if let Err(error) = recorded::sign_start(&journal, signer.as_ref()).await {
         crate::say!("runbook: {error}; nothing was sent");
-        return exit::USAGE;
+        return ExitStatus::Usage;
     }
 
     let observer = recorded::observer(&journal, &runbook, progress.clone(), &redactor);
@@ -713,13 +715,13 @@ pub(super) fn confirm_writes(runbook: &Runbook, plan: &RunReport) -> bool {
     true
 }
 
-pub(super) fn lock_refused(error: &crate::lock::LockError) -> i32 {
+pub(super) fn lock_refused(error: &crate::lock::LockError) -> ExitStatus {
     crate::say!("runbook: {error}; nothing was sent");
     match error {
         crate::lock::LockError::Held { .. } | crate::lock::LockError::Unreadable { .. } => {
-            exit::LOCKED
+            ExitStatus::Locked
         }
-        crate::lock::LockError::Failed(_) => exit::USAGE,
+        crate::lock::LockError::Failed(_) => ExitStatus::Usage,
     }
 }
 
@@ -782,7 +784,7 @@ pub(super) async fn watch_signals(
         }
         if *cancel.borrow() {
             progress.suspend(|| crate::say!("runbook: second interrupt, exiting now"));
-            std::process::exit(exit::INTERRUPTED);
+            ExitStatus::Interrupted.exit_now();
         }
         progress.suspend(|| {
             crate::say!("runbook: interrupted; letting in-flight calls finish, starting nothing new (again to exit now)")
@@ -793,7 +795,7 @@ pub(super) async fn watch_signals(
 
 pub(super) fn print_result(flags: &Flags, report: &RunReport) {
     match flags.format.as_str() {
-        "json" => crate::cli::print_json(&format!(
+        "json" => crate::commands::output::print_json(&format!(
             "{}\n",
             serde_json::to_string_pretty(report).expect("reports serialize")
         )),
@@ -804,13 +806,13 @@ pub(super) fn print_result(flags: &Flags, report: &RunReport) {
     }
 }
 
-pub(super) fn exit_code(report: &RunReport) -> i32 {
+pub(super) fn exit_code(report: &RunReport) -> ExitStatus {
     match report.outcome {
-        Outcome::Succeeded | Outcome::Planned => exit::OK,
-        Outcome::Failed | Outcome::JournalFailed => exit::FAILED,
-        Outcome::AwaitingApproval => exit::AWAITING_APPROVAL,
-        Outcome::Refused => exit::REFUSED,
-        Outcome::Interrupted => exit::INTERRUPTED,
-        Outcome::LockLost => exit::LOCKED,
+        Outcome::Succeeded | Outcome::Planned => ExitStatus::Ok,
+        Outcome::Failed | Outcome::JournalFailed => ExitStatus::Failed,
+        Outcome::AwaitingApproval => ExitStatus::AwaitingApproval,
+        Outcome::Refused => ExitStatus::Refused,
+        Outcome::Interrupted => ExitStatus::Interrupted,
+        Outcome::LockLost => ExitStatus::Locked,
     }
 }

@@ -1,7 +1,8 @@
 //! `runbook schema`: the JSON Schema of the format, generated from the raw model. `schemas/runbook.schema.json`
 //! is this output, checked in; a test fails when the two differ.
 
-use crate::cli::{exit, print_json};
+use crate::commands::exit::ExitStatus;
+use crate::commands::output::print_json;
 
 /// The schema exactly as checked in.
 pub fn text() -> String {
@@ -11,7 +12,7 @@ pub fn text() -> String {
     text
 }
 
-pub fn run() -> i32 {
+pub fn run() -> ExitStatus {
     print_json(&text());
-    exit::OK
+    ExitStatus::Ok
 }

@@ -1,16 +1,18 @@
 //! `runbook show NAME`: what a reviewer needs before running it: the doc, the parameters, the steps with their
 //! effect (read, write, approval) and what each needs.
 
-use crate::cli::{Context, exit, print};
+use crate::commands::Context;
+use crate::commands::exit::ExitStatus;
 use crate::commands::load_named;
+use crate::commands::output::print;
 use crate::foundation::table;
 use crate::language::runbook::{ParamDefault, Runbook, Step};
 
-pub fn run(context: &Context, name: &str) -> i32 {
+pub fn run(context: &Context, name: &str) -> ExitStatus {
     match load_named(context, name) {
         Ok(runbook) => {
             print(&render(&runbook));
-            exit::OK
+            ExitStatus::Ok
         }
         Err(code) => code,
     }

@@ -7,7 +7,8 @@
 use clap::Args;
 
 use crate::aws::{Aws, AwsSettings};
-use crate::cli::{Context, exit};
+use crate::commands::Context;
+use crate::commands::exit::ExitStatus;
 use crate::commands::recorded;
 use crate::journal::{Journal, Record, StateDir};
 use crate::lock::{Standing, local, table};
@@ -33,10 +34,10 @@ pub struct UnlockArgs {
     pub endpoint_url: Option<String>,
 }
 
-pub fn run(context: &Context, args: UnlockArgs) -> i32 {
+pub fn run(context: &Context, args: UnlockArgs) -> ExitStatus {
     if args.reason.trim().is_empty() {
         crate::say!("runbook unlock: --reason must say why");
-        return exit::USAGE;
+        return ExitStatus::Usage;
     }
     let state = StateDir::resolve(context.state_dir.as_deref());
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -46,7 +47,7 @@ pub fn run(context: &Context, args: UnlockArgs) -> i32 {
     runtime.block_on(unlock(&state, &args))
 }
 
-async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
+async fn unlock(state: &StateDir, args: &UnlockArgs) -> ExitStatus {
     let key = &args.key;
     // The log first: an unlock that cannot be recorded does not happen.
     let log = match Journal::append_to(&state.unlocks()) {
@@ -56,7 +57,7 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
                 "runbook unlock: cannot write the unlock log {}: {error}; the lock was left as it is",
                 state.unlocks().display()
             );
-            return exit::USAGE;
+            return ExitStatus::Usage;
         }
     };
     let aws = match &args.lock_table {
@@ -70,7 +71,7 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
             Ok(aws) => Some(aws),
             Err(error) => {
                 crate::say!("runbook unlock: {error}");
-                return exit::USAGE;
+                return ExitStatus::Usage;
             }
         },
         None => None,
@@ -87,7 +88,7 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
             }
             Err(error) => {
                 crate::say!("runbook unlock: cannot read lock `{key}` in {table_name}: {error}");
-                return exit::FAILED;
+                return ExitStatus::Failed;
             }
         },
         _ => {
@@ -108,7 +109,7 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
             "runbook unlock: lock `{key}` is held by {owner}, and {why}; stop that run first (Ctrl-C lets it end \
              cleanly), or pass --force to take the lock away (that run then starts no further step and exits 5)"
         );
-        return exit::LOCKED;
+        return ExitStatus::Locked;
     }
 
     let removed = match (&args.lock_table, &aws) {
@@ -119,7 +120,7 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
     };
     if let Err(error) = removed {
         crate::say!("runbook unlock: cannot remove lock `{key}`: {error}");
-        return exit::FAILED;
+        return ExitStatus::Failed;
     }
     let record = Record::Unlocked {
         key: key.clone(),
@@ -141,7 +142,7 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
             "runbook unlock: the lock was removed but the unlock log {} could not be written: {error}",
             state.unlocks().display()
         );
-        return exit::FAILED;
+        return ExitStatus::Failed;
     }
     match standing {
         Standing::Held(owner) if running.is_some() => crate::say!(
@@ -156,5 +157,5 @@ async fn unlock(state: &StateDir, args: &UnlockArgs) -> i32 {
         ),
         Standing::Free => crate::say!("runbook unlock: lock `{key}` was not held; recorded anyway"),
     }
-    exit::OK
+    ExitStatus::Ok
 }

@@ -2,16 +2,18 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Context, TextOrJson, exit, print};
+use crate::commands::Context;
+use crate::commands::exit::ExitStatus;
+use crate::commands::output::{TextOrJson, print};
 use crate::commands::print_diagnostics;
 use crate::language::catalog::{self, Location};
 
-pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
+pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> ExitStatus {
     let (locations, skipped) = match targets(context, paths) {
         Ok(found) => found,
         Err(message) => {
             crate::say!("runbook: {message}");
-            return exit::USAGE;
+            return ExitStatus::Usage;
         }
     };
     if format == TextOrJson::Text {
@@ -51,7 +53,7 @@ pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
                 .map(|(path, kind)| serde_json::json!({ "file": path.display().to_string(), "kind": kind }))
                 .collect();
             let report = serde_json::json!({ "valid": error_count == 0, "error_count": error_count, "files": files, "skipped": skipped });
-            crate::cli::print_json(&format!(
+            crate::commands::output::print_json(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&report).expect("JSON")
             ));
@@ -84,9 +86,9 @@ pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> i32 {
         }
     }
     if error_count == 0 {
-        exit::OK
+        ExitStatus::Ok
     } else {
-        exit::USAGE
+        ExitStatus::Usage
     }
 }
 

@@ -1,4 +1,5 @@
-//! The execution engine: one scheduler for runs and plans.
+//! Layer 5, the execution engine: one scheduler for runs and plans. The journal, locks and redaction sit beside
+//! it in the same layer (docs/architecture.md).
 //!
 //! A run and a plan walk the same graph with the same code; the [`Mode`] decides, in one place (the action
 //! step), whether a write is sent. In a plan nothing that writes is ever executed, and

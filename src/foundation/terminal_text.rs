@@ -22,6 +22,20 @@ pub fn block(text: &str) -> Cow<'_, str> {
     clean(text, true)
 }
 
+/// One message to stderr, control characters that came from input made visible. What `eprintln!` would print;
+/// use [`crate::say!`].
+pub fn say(text: &str) {
+    eprintln!("{}", block(text));
+}
+
+/// `eprintln!` for messages that may carry input: the runbook's fields, parameters, AWS responses, file names.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::foundation::terminal_text::say(&format!($($arg)*))
+    };
+}
+
 fn clean(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     let unsafe_char = |c: char| is_control(c) && !(keep_newlines && c == '\n') && c != '\t';
     if !text.chars().any(unsafe_char) {

@@ -118,7 +118,12 @@ fn create_whole(path: &Path, owner: &Owner) -> std::io::Result<bool> {
 }
 
 impl LocalLock {
-    pub fn acquire(locks: &Path, key: &str, run_id: &str) -> Result<LocalLock, LockError> {
+    pub fn acquire(
+        locks: &Path,
+        key: &str,
+        run_id: &str,
+        user: &str,
+    ) -> Result<LocalLock, LockError> {
         let failed = |error: std::io::Error| {
             LockError::Failed(format!(
                 "cannot take the lock in {}: {error}",
@@ -127,7 +132,7 @@ impl LocalLock {
         };
         std::fs::create_dir_all(locks).map_err(failed)?;
         let path = path(locks, key);
-        let owner = Owner::me(run_id);
+        let owner = Owner::me(user, run_id);
         // Two tries: the second after removing a stale lock.
         for _ in 0..2 {
             if create_whole(&path, &owner).map_err(failed)? {

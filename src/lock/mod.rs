@@ -21,9 +21,10 @@ pub struct Owner {
 }
 
 impl Owner {
-    pub fn me(run_id: &str) -> Owner {
+    /// This process, running `run_id` for the operator `user` (the commands know who that is).
+    pub fn me(user: &str, run_id: &str) -> Owner {
         Owner {
-            user: crate::cli_approver::os_user(),
+            user: user.to_string(),
             host: host_name(),
             pid: std::process::id(),
             run_id: run_id.to_string(),

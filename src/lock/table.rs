@@ -130,8 +130,9 @@ impl TableLock {
         table: &str,
         key: &str,
         run_id: &str,
+        user: &str,
     ) -> Result<TableLock, LockError> {
-        let owner = Owner::me(run_id);
+        let owner = Owner::me(user, run_id);
         let input = json!({
             "TableName": table,
             "Item": item(key, &owner, epoch_now() + ttl().as_secs() as i64),

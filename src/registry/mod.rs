@@ -1,4 +1,4 @@
-//! The action registry: an explicit table of every action a step may name.
+//! Layer 4, actions: the registry, an explicit table of every action a step may name.
 //!
 //! Each row states the action's name (`<service>.<Operation>`, exactly as in the AWS API reference), whether it
 //! reads or writes, its input members (so the validator can reject unknown and missing ones before anything runs),
@@ -28,24 +28,7 @@ pub mod undo;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// What running an action does to the world. Plans execute reads and never writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Effect {
-    /// Observes state only; safe to run in a plan.
-    Read,
-    /// Changes state; never runs in a plan.
-    Write,
-}
-
-impl Effect {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Effect::Read => "read",
-            Effect::Write => "write",
-        }
-    }
-}
+pub use crate::aws::Effect;
 
 /// The JSON type of an input member, as the AWS API reference describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
