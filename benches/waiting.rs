@@ -17,12 +17,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use runbook::aws::{BoxFuture, CallError};
-use runbook::engine::{
-    ActionContext, Approval, Approver, Decision, Mode, Options, Outcome, Silent, execute,
-};
+use runbook::engine::{Approval, Approver, Decision, Mode, Options, Outcome, Silent, execute};
 use runbook::foundation::source::SourceFile;
 use runbook::language::runbook::{Runbook, StepKind};
-use runbook::registry::{ActionSpec, Effect, Execute, MemberType, req};
+use runbook::registry::{ActionSpec, Effect, Execute, MemberType, RunContext, req};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
@@ -48,7 +46,7 @@ static READY: ActionSpec = ActionSpec {
 };
 
 fn ready(
-    _context: &ActionContext,
+    _context: &dyn RunContext,
     input: Map<String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(async move {

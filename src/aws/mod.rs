@@ -20,7 +20,6 @@ pub mod dynamodbstreams;
 pub mod effect;
 pub mod eventbridge;
 pub mod glue;
-pub mod iceberg;
 pub mod kms;
 pub mod lambda;
 pub mod logs;

@@ -10,7 +10,7 @@ use super::event::{AttemptOutcome, Event, Observer};
 use super::halt::Emit;
 use crate::aws::{self, Aws, AwsOp, BoxFuture, CallError};
 use crate::language::runbook::Retry;
-use crate::registry::Effect;
+use crate::registry::{Attempt, Effect, RunContext};
 
 /// A write that timed out, lost its connection or got a 5xx may have taken effect: repeating it could restore a
 /// table twice or send a message twice. Only failures that say the request was not processed (throttling, or a
@@ -27,10 +27,6 @@ fn never_repeat_an_uncertain_write(mut error: CallError) -> CallError {
     }
     error
 }
-
-/// A built-in or composite action: `input` is the rendered `with:` block.
-pub type RunFn =
-    for<'a> fn(&'a ActionContext, Map<String, Value>) -> BoxFuture<'a, Result<Value, CallError>>;
 
 pub struct ActionContext {
     pub(super) aws: Option<Arc<Aws>>,
@@ -286,5 +282,46 @@ impl ActionContext {
                 .build()
                 .expect("an HTTP client with default settings")
         })
+    }
+}
+
+/// The executors' view of a run ([`crate::registry::RunContext`]), which they name without knowing the engine.
+impl RunContext for ActionContext {
+    fn call<'a>(
+        &'a self,
+        op: &'static AwsOp,
+        input: Map<String, Value>,
+    ) -> BoxFuture<'a, Result<Value, CallError>> {
+        Box::pin(ActionContext::call(self, op, input))
+    }
+
+    fn retried<'a>(
+        &'a self,
+        operation: &'a str,
+        request: Value,
+        effect: Effect,
+        attempt: &'a Attempt<'a>,
+    ) -> BoxFuture<'a, Result<aws::Reply, CallError>> {
+        Box::pin(self.with_retries_for(operation, request, effect, attempt))
+    }
+
+    fn progress(&self, text: &str) {
+        ActionContext::progress(self, text)
+    }
+
+    fn log(&self, message: &str) {
+        ActionContext::log(self, message)
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<'_, bool> {
+        Box::pin(ActionContext::sleep(self, duration))
+    }
+
+    fn cancelled(&self) -> bool {
+        ActionContext::cancelled(self)
+    }
+
+    fn http(&self) -> &'static reqwest::Client {
+        ActionContext::http(self)
     }
 }

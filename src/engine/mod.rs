@@ -25,7 +25,8 @@ mod tests;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use action_context::{ActionContext, RunFn};
+pub use crate::registry::{RunContext, RunFn};
+pub use action_context::ActionContext;
 pub use approval::{Approval, Approver, ApproverIdentity, Decision};
 pub use backoff::Backoff;
 pub use change::Change;

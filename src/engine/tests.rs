@@ -76,7 +76,7 @@ const fn spec(
 }
 
 /// Fails `failures` times (transient unless `transient: false`), then answers `{calls: n}`; every attempt goes
-/// through `ActionContext::with_retries` like an AWS call.
+/// through `RunContext::retried` like an AWS call.
 static FLAKY: ActionSpec = spec(
     "test.flaky",
     Effect::Read,
@@ -145,7 +145,7 @@ fn test_spec(name: &str) -> Option<&'static ActionSpec> {
 }
 
 fn flaky(
-    context: &ActionContext,
+    context: &dyn RunContext,
     input: Map<String, Json>,
 ) -> BoxFuture<'_, Result<Json, CallError>> {
     Box::pin(async move {
@@ -156,9 +156,9 @@ fn flaky(
             .and_then(Json::as_bool)
             .unwrap_or(true);
         context
-            .with_retries("test.flaky", || {
+            .retried("test.flaky", Json::Null, Effect::Read, &|| {
                 let key = key.clone();
-                async move {
+                Box::pin(async move {
                     let call = record_call(&key);
                     if call <= failures {
                         Err(CallError {
@@ -180,7 +180,7 @@ fn flaky(
                             request_id: Some(format!("req-{call}")),
                         })
                     }
-                }
+                })
             })
             .await
             .map(|reply| reply.output)
@@ -188,14 +188,14 @@ fn flaky(
 }
 
 fn counter(
-    _context: &ActionContext,
+    _context: &dyn RunContext,
     input: Map<String, Json>,
 ) -> BoxFuture<'_, Result<Json, CallError>> {
     Box::pin(async move { Ok(json!({ "Value": record_call(&text(&input, "key")) })) })
 }
 
 fn ready(
-    _context: &ActionContext,
+    _context: &dyn RunContext,
     input: Map<String, Json>,
 ) -> BoxFuture<'_, Result<Json, CallError>> {
     Box::pin(async move {
@@ -213,7 +213,7 @@ fn ready(
 }
 
 fn write(
-    _context: &ActionContext,
+    _context: &dyn RunContext,
     input: Map<String, Json>,
 ) -> BoxFuture<'_, Result<Json, CallError>> {
     Box::pin(async move {
@@ -225,7 +225,7 @@ fn write(
 }
 
 fn echo(
-    _context: &ActionContext,
+    _context: &dyn RunContext,
     input: Map<String, Json>,
 ) -> BoxFuture<'_, Result<Json, CallError>> {
     Box::pin(async move {
@@ -235,7 +235,7 @@ fn echo(
 }
 
 fn slow(
-    context: &ActionContext,
+    context: &dyn RunContext,
     input: Map<String, Json>,
 ) -> BoxFuture<'_, Result<Json, CallError>> {
     Box::pin(async move {

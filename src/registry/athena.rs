@@ -115,7 +115,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "athena.query",
-        execute: Execute::Run(aws::athena::query),
+        execute: Execute::Run(super::composites::athena_query::query),
         // Runs arbitrary SQL, so it is a write even when the SQL is a SELECT.
         effect: Effect::Write,
         members: &[

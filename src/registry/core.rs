@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::{ActionSpec, Effect, Execute, req};
 use crate::aws::{BoxFuture, CallError};
-use crate::engine::ActionContext;
+use crate::registry::RunContext;
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
@@ -63,14 +63,14 @@ fn text(input: &Map<std::string::String, Value>, member: &str) -> std::string::S
 }
 
 fn noop(
-    _context: &ActionContext,
+    _context: &dyn RunContext,
     _input: Map<std::string::String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(async { Ok(Value::Object(Map::new())) })
 }
 
 fn log(
-    context: &ActionContext,
+    context: &dyn RunContext,
     input: Map<std::string::String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(async move {
@@ -81,7 +81,7 @@ fn log(
 }
 
 fn fail(
-    _context: &ActionContext,
+    _context: &dyn RunContext,
     input: Map<std::string::String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(async move {
@@ -96,7 +96,7 @@ fn fail(
 }
 
 fn sleep(
-    context: &ActionContext,
+    context: &dyn RunContext,
     input: Map<std::string::String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(async move {

@@ -352,7 +352,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "dynamodb.count_items",
-        execute: Execute::Run(aws::dynamodb::count_items),
+        execute: Execute::Run(super::composites::count_items::count_items),
         effect: Effect::Read,
         members: &[
             req("TableName", String),

@@ -146,7 +146,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.iceberg_snapshots",
-        execute: Execute::Run(crate::aws::iceberg::glue_snapshots),
+        execute: Execute::Run(super::composites::iceberg_rollback::glue_snapshots),
         effect: Effect::Read,
         members: &[
             req("DatabaseName", String),
@@ -172,7 +172,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "glue.iceberg_rollback",
-        execute: Execute::Run(crate::aws::iceberg::glue_rollback),
+        execute: Execute::Run(super::composites::iceberg_rollback::glue_rollback),
         effect: Effect::Write,
         members: &[
             req("DatabaseName", String),

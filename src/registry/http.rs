@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, Member, opt, req};
 use crate::aws::{BoxFuture, CallError, Reply};
-use crate::engine::ActionContext;
+use crate::registry::RunContext;
 
 const MEMBERS: &[Member] = &[
     req("url", String),
@@ -65,14 +65,14 @@ const READ_METHODS: &[reqwest::Method] = &[
 ];
 
 fn request(
-    context: &ActionContext,
+    context: &dyn RunContext,
     input: Map<std::string::String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(perform(context, input, true))
 }
 
 fn send(
-    context: &ActionContext,
+    context: &dyn RunContext,
     input: Map<std::string::String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(perform(context, input, false))
@@ -89,7 +89,7 @@ struct Prepared {
 }
 
 async fn perform(
-    context: &ActionContext,
+    context: &dyn RunContext,
     input: Map<std::string::String, Value>,
     read_only: bool,
 ) -> Result<Value, CallError> {
@@ -104,7 +104,9 @@ async fn perform(
     };
     let client = context.http();
     context
-        .with_retries_for(&operation, request, effect, || attempt(client, &prepared))
+        .retried(&operation, request, effect, &|| {
+            Box::pin(attempt(client, &prepared))
+        })
         .await
         .map(|reply| reply.output)
 }

@@ -9,6 +9,7 @@ mod athena;
 mod ce;
 mod cloudformation;
 mod cloudwatch;
+pub mod composites;
 mod core;
 mod dynamodb;
 mod dynamodbstreams;
@@ -18,6 +19,7 @@ mod http;
 mod lambda;
 mod logs;
 pub mod observed;
+mod run_context;
 mod s3;
 mod s3tables;
 mod sns;
@@ -100,9 +102,9 @@ pub enum Execute {
     /// until the last page ([`crate::engine`]'s `pages`), every page a call of its own in the journal, and the
     /// step's `output` is the first page's response with the lists of every page joined.
     Paged(&'static crate::aws::AwsOp, Pages),
-    /// Built-ins and composites: code that makes any number of calls through [`crate::engine::ActionContext`],
-    /// each retried and reported like a single call.
-    Run(crate::engine::RunFn),
+    /// Built-ins and composites: code that makes any number of calls through the run's [`RunContext`], each
+    /// retried and reported like a single call.
+    Run(RunFn),
 }
 
 /// Where a paged list operation keeps its place, in the API's own member names.
@@ -273,6 +275,7 @@ const OBSERVED: &[&[Observed]] = &[
 ];
 
 pub use observed::{Field, How, Observed};
+pub use run_context::{Attempt, RunContext, RunFn};
 
 /// How to see what the write `name` changes, when it is declared.
 pub fn observed(name: &str) -> Option<&'static Observed> {

@@ -117,7 +117,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.iceberg_snapshots",
-        execute: Execute::Run(crate::aws::iceberg::s3tables_snapshots),
+        execute: Execute::Run(super::composites::iceberg_rollback::s3tables_snapshots),
         effect: Effect::Read,
         members: &[
             req("TableBucketARN", String),
@@ -134,7 +134,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "s3tables.iceberg_rollback",
-        execute: Execute::Run(crate::aws::iceberg::s3tables_rollback),
+        execute: Execute::Run(super::composites::iceberg_rollback::s3tables_rollback),
         effect: Effect::Write,
         members: &[
             req("TableBucketARN", String),

@@ -6,7 +6,7 @@ use super::{ActionSpec, Effect, Execute, opt, req};
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "sns.Publish",
-        execute: Execute::Run(crate::aws::sns::publish),
+        execute: Execute::Run(super::composites::sns_publish::publish),
         effect: Effect::Write,
         // One of TopicArn, TargetArn and PhoneNumber names the destination.
         members: &[

@@ -142,7 +142,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     },
     ActionSpec {
         name: "sqs.move_messages",
-        execute: Execute::Run(aws::sqs::move_messages),
+        execute: Execute::Run(super::composites::sqs_move_messages::move_messages),
         effect: Effect::Write,
         members: &[
             req("SourceQueueUrl", String),

@@ -19,12 +19,12 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{BoxFuture, CallError, glue, s3, s3tables};
-use crate::engine::ActionContext;
+use crate::aws::{BoxFuture, CallError, glue, s3, s3tables};
+use crate::registry::RunContext;
 
 /// `glue.iceberg_snapshots`: `{DatabaseName, Name, CatalogId?}`.
 pub fn glue_snapshots(
-    context: &ActionContext,
+    context: &dyn RunContext,
     input: Map<String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(async move {
@@ -36,7 +36,7 @@ pub fn glue_snapshots(
 
 /// `glue.iceberg_rollback`: `{DatabaseName, Name, SnapshotId, CatalogId?}`.
 pub fn glue_rollback(
-    context: &ActionContext,
+    context: &dyn RunContext,
     input: Map<String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(async move {
@@ -68,7 +68,7 @@ pub fn glue_rollback(
 
 /// `s3tables.iceberg_snapshots`: `{TableBucketARN, Namespace, Name}`.
 pub fn s3tables_snapshots(
-    context: &ActionContext,
+    context: &dyn RunContext,
     input: Map<String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(async move {
@@ -80,7 +80,7 @@ pub fn s3tables_snapshots(
 
 /// `s3tables.iceberg_rollback`: `{TableBucketARN, Namespace, Name, SnapshotId}`.
 pub fn s3tables_rollback(
-    context: &ActionContext,
+    context: &dyn RunContext,
     input: Map<String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(async move {
@@ -114,7 +114,7 @@ struct GlueTable {
 
 impl GlueTable {
     async fn get(
-        context: &ActionContext,
+        context: &dyn RunContext,
         input: &Map<String, Value>,
     ) -> Result<GlueTable, CallError> {
         let mut request = Map::new();
@@ -215,7 +215,7 @@ struct S3Table {
 
 impl S3Table {
     async fn get(
-        context: &ActionContext,
+        context: &dyn RunContext,
         input: &Map<String, Value>,
     ) -> Result<S3Table, CallError> {
         let mut table = S3Table {
@@ -292,7 +292,7 @@ fn s3_address(location: &str) -> Result<Map<String, Value>, CallError> {
 }
 
 async fn read_metadata(
-    context: &ActionContext,
+    context: &dyn RunContext,
     location: &str,
 ) -> Result<Map<String, Value>, CallError> {
     if location.ends_with(".gz.metadata.json") {
@@ -322,7 +322,7 @@ async fn read_metadata(
 }
 
 async fn write_metadata(
-    context: &ActionContext,
+    context: &dyn RunContext,
     location: &str,
     metadata: &Map<String, Value>,
 ) -> Result<(), CallError> {
@@ -412,7 +412,7 @@ fn unchanged(metadata: &Map<String, Value>, location: &str) -> Value {
 }
 
 fn prepare_rollback(
-    context: &ActionContext,
+    context: &dyn RunContext,
     metadata: &Map<String, Value>,
     location: &str,
     target: i64,
