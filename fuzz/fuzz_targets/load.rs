@@ -6,6 +6,10 @@
 use libfuzzer_sys::fuzz_target;
 use runbook::foundation::input_file::{self, ReadError};
 use runbook::foundation::source::SourceFile;
+use std::sync::LazyLock;
+
+/// The flags a parameter may not be named after, as `runbook validate` passes them; built once (clap is slow).
+static RESERVED: LazyLock<Vec<String>> = LazyLock::new(runbook::commands::run::reserved_param_names);
 
 fuzz_target!(|bytes: &[u8]| {
     let text = match input_file::decode(bytes.to_vec()) {
@@ -17,7 +21,7 @@ fuzz_target!(|bytes: &[u8]| {
         Err(other) => panic!("decode only fails on encoding: {other}"),
     };
     let file = SourceFile::new("fuzz.yaml", text);
-    if let Err(diagnostics) = runbook::language::validator::load(&file) {
+    if let Err(diagnostics) = runbook::language::validator::load(&file, &RESERVED) {
         assert!(!diagnostics.is_empty());
         for diagnostic in &diagnostics {
             let rendered = diagnostic.render(false);
