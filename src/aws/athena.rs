@@ -3,7 +3,7 @@
 use super::{AwsOp, Protocol};
 use crate::aws_op;
 
-const JSON: Protocol = Protocol::AwsJson { version: "1.1" };
+pub const JSON: Protocol = Protocol::AwsJson { version: "1.1" };
 
 pub const START_QUERY_EXECUTION: AwsOp = aws_op!(
     athena.start_query_execution,
@@ -23,13 +23,6 @@ pub const GET_QUERY_RESULTS: AwsOp = aws_op!(
     athena.get_query_results,
     "athena",
     "GetQueryResults",
-    Read,
-    JSON
-);
-pub const LIST_QUERY_EXECUTIONS: AwsOp = aws_op!(
-    athena.list_query_executions,
-    "athena",
-    "ListQueryExecutions",
     Read,
     JSON
 );

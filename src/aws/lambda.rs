@@ -9,7 +9,7 @@ const QUALIFIED: &[&str] = &["FunctionName", "Qualifier"];
 const ALIAS: &[&str] = &["FunctionName", "Name"];
 
 /// Invoke's request headers and query string; `Payload` is the body.
-const RAW_PAYLOAD: Protocol = Protocol::RestJsonPayload {
+pub const RAW_PAYLOAD: Protocol = Protocol::RestJsonPayload {
     uri: &[
         "FunctionName",
         "Qualifier",
@@ -37,4 +37,3 @@ pub const GET_FUNCTION: AwsOp = aws_op!(lambda.get_function { set_function_name:
 pub const GET_FUNCTION_CONFIGURATION: AwsOp = aws_op!(lambda.get_function_configuration { set_function_name: str("FunctionName"), set_qualifier: str("Qualifier") }, "lambda", "GetFunctionConfiguration", Read, Protocol::RestJson { uri: QUALIFIED, body: false });
 pub const UPDATE_FUNCTION_CONFIGURATION: AwsOp = aws_op!(lambda.update_function_configuration { set_function_name: str("FunctionName") }, "lambda", "UpdateFunctionConfiguration", Write, Protocol::RestJson { uri: FUNCTION, body: true });
 pub const PUBLISH_VERSION: AwsOp = aws_op!(lambda.publish_version { set_function_name: str("FunctionName") }, "lambda", "PublishVersion", Write, Protocol::RestJson { uri: FUNCTION, body: true });
-pub const INVOKE: AwsOp = aws_op!(lambda.invoke { set_function_name: str("FunctionName"), set_qualifier: str("Qualifier"), set_invocation_type: enum_value("InvocationType"), set_log_type: enum_value("LogType"), set_client_context: str("ClientContext"), set_durable_execution_name: str("DurableExecutionName"), set_tenant_id: str("TenantId") }, "lambda", "Invoke", Write, RAW_PAYLOAD);

@@ -6,8 +6,8 @@
 //! typed client method, but two interceptors bracket it: [`ReplaceBody`] puts our request body (the runbook's
 //! `with:` members, in the API's own names, encoded for the service's wire protocol) in place of the one the
 //! typed builder serialized, before signing; [`Capture`] keeps the raw response. The typed output is dropped and
-//! the raw body, in the API's own shape and member names, becomes the step's result. Adding an operation is one
-//! line in a service module (see `dynamodb.rs`), not a page of field copying.
+//! the raw body, in the API's own shape and member names, becomes the step's result. An operation is one
+//! [`aws_op!`] line (in a registry row, or here when code sends it itself), not a page of field copying.
 //!
 //! The SDK's own retries are off: the engine retries ([`crate::engine`]) so every attempt is visible.
 

@@ -3,21 +3,11 @@
 use super::{AwsOp, Protocol};
 use crate::aws_op;
 
-const JSON: Protocol = Protocol::AwsJson { version: "1.0" };
+pub const JSON: Protocol = Protocol::AwsJson { version: "1.0" };
 
-pub const GET_QUEUE_URL: AwsOp = aws_op!(sqs.get_queue_url, "sqs", "GetQueueUrl", Read, JSON);
-pub const GET_QUEUE_ATTRIBUTES: AwsOp = aws_op!(
-    sqs.get_queue_attributes,
-    "sqs",
-    "GetQueueAttributes",
-    Read,
-    JSON
-);
-pub const LIST_QUEUES: AwsOp = aws_op!(sqs.list_queues, "sqs", "ListQueues", Read, JSON);
 // Receiving hides the messages for the visibility timeout: a change of state.
 pub const RECEIVE_MESSAGE: AwsOp =
     aws_op!(sqs.receive_message, "sqs", "ReceiveMessage", Write, JSON);
-pub const SEND_MESSAGE: AwsOp = aws_op!(sqs.send_message, "sqs", "SendMessage", Write, JSON);
 pub const SEND_MESSAGE_BATCH: AwsOp = aws_op!(
     sqs.send_message_batch,
     "sqs",
@@ -25,7 +15,6 @@ pub const SEND_MESSAGE_BATCH: AwsOp = aws_op!(
     Write,
     JSON
 );
-pub const DELETE_MESSAGE: AwsOp = aws_op!(sqs.delete_message, "sqs", "DeleteMessage", Write, JSON);
 pub const DELETE_MESSAGE_BATCH: AwsOp = aws_op!(
     sqs.delete_message_batch,
     "sqs",
@@ -33,7 +22,6 @@ pub const DELETE_MESSAGE_BATCH: AwsOp = aws_op!(
     Write,
     JSON
 );
-pub const PURGE_QUEUE: AwsOp = aws_op!(sqs.purge_queue, "sqs", "PurgeQueue", Write, JSON);
 // No action of its own: `move_messages` uses it to hand skipped messages back.
 pub const CHANGE_MESSAGE_VISIBILITY_BATCH: AwsOp = aws_op!(
     sqs.change_message_visibility_batch,

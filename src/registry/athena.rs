@@ -84,24 +84,19 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "QueryExecutionId: 5c0e8f3a-6b1d-4a8e-9d2f-0123456789ab\n\
                   MaxResults: 100",
     },
-    ActionSpec {
-        name: "athena.ListQueryExecutions",
-        execute: Execute::Paged(
-            &aws::athena::LIST_QUERY_EXECUTIONS,
-            Pages::next_token(&["QueryExecutionIds"]),
-        ),
-        effect: Effect::Read,
+    call!(
+        athena.list_query_executions,
+        "athena", "ListQueryExecutions", Read, crate::aws::athena::JSON;
+        pages: Pages::next_token(&["QueryExecutionIds"]),
         members: &[
             opt("NextToken", String),
             opt("MaxResults", Integer),
             opt("WorkGroup", String),
         ],
-        iam: &["athena:ListQueryExecutions"],
         resource: WORKGROUP,
-        grants: &[],
         summary: "List recent Athena query IDs in workgroup {WorkGroup}",
         example: "MaxResults: 5",
-    },
+    ),
     ActionSpec {
         name: "athena.StopQueryExecution",
         execute: Execute::Call(&aws::athena::STOP_QUERY_EXECUTION),

@@ -8,39 +8,30 @@ use crate::aws;
 const TABLE: &str = "arn:aws:dynamodb:{region}:{account}:table/{TableName}";
 
 pub const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "dynamodb.DescribeTable",
-        execute: Execute::Call(&aws::dynamodb::DESCRIBE_TABLE),
-        effect: Effect::Read,
+    call!(
+        dynamodb.describe_table { set_table_name: str("TableName") },
+        "dynamodb", "DescribeTable", Read, crate::aws::dynamodb::JSON;
         members: &[req("TableName", String)],
-        iam: &["dynamodb:DescribeTable"],
         resource: TABLE,
-        grants: &[],
         summary: "Describe table {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence",
-    },
-    ActionSpec {
-        name: "dynamodb.DescribeContinuousBackups",
-        execute: Execute::Call(&aws::dynamodb::DESCRIBE_CONTINUOUS_BACKUPS),
-        effect: Effect::Read,
+    ),
+    call!(
+        dynamodb.describe_continuous_backups { set_table_name: str("TableName") },
+        "dynamodb", "DescribeContinuousBackups", Read, crate::aws::dynamodb::JSON;
         members: &[req("TableName", String)],
-        iam: &["dynamodb:DescribeContinuousBackups"],
         resource: TABLE,
-        grants: &[],
         summary: "Show point-in-time recovery status of {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence",
-    },
-    ActionSpec {
-        name: "dynamodb.ListBackups",
-        execute: Execute::Paged(
-            &aws::dynamodb::LIST_BACKUPS,
-            Pages {
-                request_token: "ExclusiveStartBackupArn",
-                response_token: "LastEvaluatedBackupArn",
-                lists: &["BackupSummaries"],
-            },
-        ),
-        effect: Effect::Read,
+    ),
+    call!(
+        dynamodb.list_backups { set_table_name: str("TableName") },
+        "dynamodb", "ListBackups", Read, crate::aws::dynamodb::JSON;
+        pages: Pages {
+            request_token: "ExclusiveStartBackupArn",
+            response_token: "LastEvaluatedBackupArn",
+            lists: &["BackupSummaries"],
+        },
         members: &[
             opt("TableName", String),
             opt("Limit", Integer),
@@ -49,72 +40,55 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("ExclusiveStartBackupArn", String),
             opt("BackupType", String),
         ],
-        iam: &["dynamodb:ListBackups"],
         resource: "*",
-        grants: &[],
         summary: "List on-demand backups of {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   BackupType: ALL",
-    },
-    ActionSpec {
-        name: "dynamodb.ListTables",
-        execute: Execute::Paged(
-            &aws::dynamodb::LIST_TABLES,
-            Pages {
-                request_token: "ExclusiveStartTableName",
-                response_token: "LastEvaluatedTableName",
-                lists: &["TableNames"],
-            },
-        ),
-        effect: Effect::Read,
+    ),
+    call!(
+        dynamodb.list_tables,
+        "dynamodb", "ListTables", Read, crate::aws::dynamodb::JSON;
+        pages: Pages {
+            request_token: "ExclusiveStartTableName",
+            response_token: "LastEvaluatedTableName",
+            lists: &["TableNames"],
+        },
         members: &[
             opt("ExclusiveStartTableName", String),
             opt("Limit", Integer),
         ],
-        iam: &["dynamodb:ListTables"],
         resource: "*",
-        grants: &[],
         summary: "List tables",
         example: "Limit: 100",
-    },
-    ActionSpec {
-        name: "dynamodb.CreateBackup",
-        execute: Execute::Call(&aws::dynamodb::CREATE_BACKUP),
-        effect: Effect::Write,
+    ),
+    call!(
+        dynamodb.create_backup { set_table_name: str("TableName") },
+        "dynamodb", "CreateBackup", Write, crate::aws::dynamodb::JSON;
         members: &[req("TableName", String), req("BackupName", String)],
-        iam: &["dynamodb:CreateBackup"],
         resource: TABLE,
-        grants: &[],
         summary: "Create on-demand backup {BackupName} of {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   BackupName: sales-intelligence-before-restore-20251230",
-    },
-    ActionSpec {
-        name: "dynamodb.DescribeBackup",
-        execute: Execute::Call(&aws::dynamodb::DESCRIBE_BACKUP),
-        effect: Effect::Read,
+    ),
+    call!(
+        dynamodb.describe_backup { set_backup_arn: str("BackupArn") },
+        "dynamodb", "DescribeBackup", Read, crate::aws::dynamodb::JSON;
         members: &[req("BackupArn", String)],
-        iam: &["dynamodb:DescribeBackup"],
         resource: "{BackupArn}",
-        grants: &[],
         summary: "Describe backup {BackupArn}",
         example: "BackupArn: \"arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence/backup/01735567200000-a1b2c3d4\"",
-    },
-    ActionSpec {
-        name: "dynamodb.DeleteBackup",
-        execute: Execute::Call(&aws::dynamodb::DELETE_BACKUP),
-        effect: Effect::Write,
+    ),
+    call!(
+        dynamodb.delete_backup { set_backup_arn: str("BackupArn") },
+        "dynamodb", "DeleteBackup", Write, crate::aws::dynamodb::JSON;
         members: &[req("BackupArn", String)],
-        iam: &["dynamodb:DeleteBackup"],
         resource: "{BackupArn}",
-        grants: &[],
         summary: "Delete backup {BackupArn}",
         example: "BackupArn: \"arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence/backup/01735567200000-a1b2c3d4\"",
-    },
-    ActionSpec {
-        name: "dynamodb.RestoreTableToPointInTime",
-        execute: Execute::Call(&aws::dynamodb::RESTORE_TABLE_TO_POINT_IN_TIME),
-        effect: Effect::Write,
+    ),
+    call!(
+        dynamodb.restore_table_to_point_in_time { set_target_table_name: str("TargetTableName") },
+        "dynamodb", "RestoreTableToPointInTime", Write, crate::aws::dynamodb::JSON;
         members: &[
             req("TargetTableName", String),
             opt("SourceTableArn", String),
@@ -152,11 +126,10 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "SourceTableName: bg-remover-dev-sales-intelligence\n\
                   TargetTableName: bg-remover-dev-sales-intelligence-restore\n\
                   RestoreDateTime: \"2025-12-30T13:55:00Z\"",
-    },
-    ActionSpec {
-        name: "dynamodb.RestoreTableFromBackup",
-        execute: Execute::Call(&aws::dynamodb::RESTORE_TABLE_FROM_BACKUP),
-        effect: Effect::Write,
+    ),
+    call!(
+        dynamodb.restore_table_from_backup { set_target_table_name: str("TargetTableName") },
+        "dynamodb", "RestoreTableFromBackup", Write, crate::aws::dynamodb::JSON;
         members: &[
             req("TargetTableName", String),
             req("BackupArn", String),
@@ -189,11 +162,10 @@ pub const ACTIONS: &[ActionSpec] = &[
         summary: "Restore backup {BackupArn} into new table {TargetTableName}",
         example: "TargetTableName: bg-remover-dev-sales-intelligence-restore\n\
                   BackupArn: \"arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence/backup/01735567200000-a1b2c3d4\"",
-    },
-    ActionSpec {
-        name: "dynamodb.UpdateTable",
-        execute: Execute::Call(&aws::dynamodb::UPDATE_TABLE),
-        effect: Effect::Write,
+    ),
+    call!(
+        dynamodb.update_table { set_table_name: str("TableName") },
+        "dynamodb", "UpdateTable", Write, crate::aws::dynamodb::JSON;
         members: &[
             req("TableName", String),
             opt("AttributeDefinitions", List),
@@ -208,24 +180,19 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("OnDemandThroughput", Structure),
             opt("WarmThroughput", Structure),
         ],
-        iam: &["dynamodb:UpdateTable"],
         resource: TABLE,
-        grants: &[],
         summary: "Change the settings of table {TableName} (stream, capacity, indexes)",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   StreamSpecification: {StreamEnabled: true, StreamViewType: NEW_AND_OLD_IMAGES}",
-    },
-    ActionSpec {
-        name: "dynamodb.DeleteTable",
-        execute: Execute::Call(&aws::dynamodb::DELETE_TABLE),
-        effect: Effect::Write,
+    ),
+    call!(
+        dynamodb.delete_table { set_table_name: str("TableName") },
+        "dynamodb", "DeleteTable", Write, crate::aws::dynamodb::JSON;
         members: &[req("TableName", String)],
-        iam: &["dynamodb:DeleteTable"],
         resource: TABLE,
-        grants: &[],
         summary: "Delete table {TableName} and all its items",
         example: "TableName: bg-remover-dev-sales-intelligence-restore",
-    },
+    ),
     ActionSpec {
         name: "dynamodb.Scan",
         execute: Execute::Call(&aws::dynamodb::SCAN),
@@ -335,21 +302,18 @@ pub const ACTIONS: &[ActionSpec] = &[
                   Item: {PK: {S: \"TENANT#carousel-labs\"}, SK: {S: \"RUNBOOK#restore-marker\"}}\n\
                   ConditionExpression: attribute_not_exists(PK)",
     },
-    ActionSpec {
-        name: "dynamodb.UpdateContinuousBackups",
-        execute: Execute::Call(&aws::dynamodb::UPDATE_CONTINUOUS_BACKUPS),
-        effect: Effect::Write,
+    call!(
+        dynamodb.update_continuous_backups { set_table_name: str("TableName") },
+        "dynamodb", "UpdateContinuousBackups", Write, crate::aws::dynamodb::JSON;
         members: &[
             req("TableName", String),
             req("PointInTimeRecoverySpecification", Structure),
         ],
-        iam: &["dynamodb:UpdateContinuousBackups"],
         resource: TABLE,
-        grants: &[],
         summary: "Change point-in-time recovery of {TableName}",
         example: "TableName: bg-remover-dev-sales-intelligence\n\
                   PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 35}",
-    },
+    ),
     ActionSpec {
         name: "dynamodb.count_items",
         execute: Execute::Run(super::composites::count_items::count_items),

@@ -41,10 +41,10 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "DatabaseName: pricing_intelligence_dev\n\
                   Name: sales_history",
     },
-    ActionSpec {
-        name: "glue.GetTables",
-        execute: Execute::Paged(&aws::glue::GET_TABLES, Pages::next_token(&["TableList"])),
-        effect: Effect::Read,
+    call!(
+        glue.get_tables,
+        "glue", "GetTables", Read, crate::aws::glue::JSON;
+        pages: Pages::next_token(&["TableList"]),
         members: &[
             req("DatabaseName", String),
             opt("CatalogId", String),
@@ -57,7 +57,6 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("IncludeStatusDetails", Boolean),
             opt("AttributesToGet", List),
         ],
-        iam: &["glue:GetTables"],
         resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/*",
         grants: &[Grant {
             actions: &["glue:GetTables"],
@@ -70,13 +69,11 @@ pub const ACTIONS: &[ActionSpec] = &[
         summary: "List Glue tables of {DatabaseName}",
         example: "DatabaseName: pricing_intelligence_dev\n\
                   Expression: sales_.*",
-    },
-    ActionSpec {
-        name: "glue.GetDatabase",
-        execute: Execute::Call(&aws::glue::GET_DATABASE),
-        effect: Effect::Read,
+    ),
+    call!(
+        glue.get_database,
+        "glue", "GetDatabase", Read, crate::aws::glue::JSON;
         members: &[req("Name", String), opt("CatalogId", String)],
-        iam: &["glue:GetDatabase"],
         resource: "arn:aws:glue:{region}:{account}:database/{Name}",
         grants: &[Grant {
             actions: &["glue:GetDatabase"],
@@ -84,7 +81,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         }],
         summary: "Describe Glue database {Name}",
         example: "Name: pricing_intelligence_dev",
-    },
+    ),
     ActionSpec {
         name: "glue.UpdateTable",
         execute: Execute::Call(&aws::glue::UPDATE_TABLE),
@@ -115,13 +112,10 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "DatabaseName: pricing_intelligence_dev\n\
                   TableInput: {Name: sales_history, TableType: EXTERNAL_TABLE, Parameters: {table_type: ICEBERG, metadata_location: \"s3://carousel-labs-analytics-dev/pricing-intelligence/metadata/00042-8f1c.metadata.json\"}}",
     },
-    ActionSpec {
-        name: "glue.GetTableVersions",
-        execute: Execute::Paged(
-            &aws::glue::GET_TABLE_VERSIONS,
-            Pages::next_token(&["TableVersions"]),
-        ),
-        effect: Effect::Read,
+    call!(
+        glue.get_table_versions,
+        "glue", "GetTableVersions", Read, crate::aws::glue::JSON;
+        pages: Pages::next_token(&["TableVersions"]),
         members: &[
             req("DatabaseName", String),
             req("TableName", String),
@@ -129,7 +123,6 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("NextToken", String),
             opt("MaxResults", Integer),
         ],
-        iam: &["glue:GetTableVersions"],
         resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{TableName}",
         grants: &[Grant {
             actions: &["glue:GetTableVersions"],
@@ -143,7 +136,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "DatabaseName: pricing_intelligence_dev\n\
                   TableName: sales_history\n\
                   MaxResults: 10",
-    },
+    ),
     ActionSpec {
         name: "glue.iceberg_snapshots",
         execute: Execute::Run(super::composites::iceberg_rollback::glue_snapshots),

@@ -132,10 +132,9 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Timeout: 900",
     },
-    ActionSpec {
-        name: "lambda.Invoke",
-        execute: Execute::Call(&aws::lambda::INVOKE),
-        effect: Effect::Write,
+    call!(
+        lambda.invoke { set_function_name: str("FunctionName"), set_qualifier: str("Qualifier"), set_invocation_type: enum_value("InvocationType"), set_log_type: enum_value("LogType"), set_client_context: str("ClientContext"), set_durable_execution_name: str("DurableExecutionName"), set_tenant_id: str("TenantId") },
+        "lambda", "Invoke", Write, crate::aws::lambda::RAW_PAYLOAD;
         members: &[
             req("FunctionName", String),
             opt("InvocationType", String),
@@ -148,12 +147,11 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["lambda:InvokeFunction"],
         resource: FUNCTION,
-        grants: &[],
         summary: "Invoke {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3-exporter\n\
                   InvocationType: RequestResponse\n\
                   Payload: {source: manual-trigger}",
-    },
+    ),
     ActionSpec {
         name: "lambda.PublishVersion",
         execute: Execute::Call(&aws::lambda::PUBLISH_VERSION),

@@ -8,17 +8,14 @@ use crate::aws;
 const LOG_GROUP: &str = "arn:aws:logs:{region}:{account}:log-group:{logGroupName}:*";
 
 pub const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "logs.FilterLogEvents",
-        execute: Execute::Paged(
-            &aws::logs::FILTER_LOG_EVENTS,
-            Pages {
-                request_token: "nextToken",
-                response_token: "nextToken",
-                lists: &["events", "searchedLogStreams"],
-            },
-        ),
-        effect: Effect::Read,
+    call!(
+        logs.filter_log_events,
+        "logs", "FilterLogEvents", Read, crate::aws::logs::JSON;
+        pages: Pages {
+            request_token: "nextToken",
+            response_token: "nextToken",
+            lists: &["events", "searchedLogStreams"],
+        },
         // Exactly one of logGroupName and logGroupIdentifier is required.
         members: &[
             opt("logGroupName", String),
@@ -33,26 +30,21 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("interleaved", Boolean),
             opt("unmask", Boolean),
         ],
-        iam: &["logs:FilterLogEvents"],
         resource: LOG_GROUP,
-        grants: &[],
         summary: "Search {logGroupName} for {filterPattern}",
         example: "logGroupName: /aws/lambda/bg-remover-dev-s3TablesDataValidator\n\
                   filterPattern: validation_summary\n\
                   startTime: 1767052800000\n\
                   limit: 50",
-    },
-    ActionSpec {
-        name: "logs.DescribeLogGroups",
-        execute: Execute::Paged(
-            &aws::logs::DESCRIBE_LOG_GROUPS,
-            Pages {
-                request_token: "nextToken",
-                response_token: "nextToken",
-                lists: &["logGroups"],
-            },
-        ),
-        effect: Effect::Read,
+    ),
+    call!(
+        logs.describe_log_groups,
+        "logs", "DescribeLogGroups", Read, crate::aws::logs::JSON;
+        pages: Pages {
+            request_token: "nextToken",
+            response_token: "nextToken",
+            lists: &["logGroups"],
+        },
         members: &[
             opt("accountIdentifiers", List),
             opt("logGroupNamePrefix", String),
@@ -63,23 +55,18 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("logGroupClass", String),
             opt("logGroupIdentifiers", List),
         ],
-        iam: &["logs:DescribeLogGroups"],
         resource: "arn:aws:logs:{region}:{account}:log-group:*",
-        grants: &[],
         summary: "List log groups named {logGroupNamePrefix}*",
         example: "logGroupNamePrefix: /aws/lambda/bg-remover-dev",
-    },
-    ActionSpec {
-        name: "logs.DescribeLogStreams",
-        execute: Execute::Paged(
-            &aws::logs::DESCRIBE_LOG_STREAMS,
-            Pages {
-                request_token: "nextToken",
-                response_token: "nextToken",
-                lists: &["logStreams"],
-            },
-        ),
-        effect: Effect::Read,
+    ),
+    call!(
+        logs.describe_log_streams,
+        "logs", "DescribeLogStreams", Read, crate::aws::logs::JSON;
+        pages: Pages {
+            request_token: "nextToken",
+            response_token: "nextToken",
+            lists: &["logStreams"],
+        },
         // Exactly one of logGroupName and logGroupIdentifier is required.
         members: &[
             opt("logGroupName", String),
@@ -90,19 +77,16 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("nextToken", String),
             opt("limit", Integer),
         ],
-        iam: &["logs:DescribeLogStreams"],
         resource: LOG_GROUP,
-        grants: &[],
         summary: "List log streams of {logGroupName}",
         example: "logGroupName: /aws/lambda/bg-remover-dev-s3-exporter\n\
                   orderBy: LastEventTime\n\
                   descending: true\n\
                   limit: 5",
-    },
-    ActionSpec {
-        name: "logs.GetLogEvents",
-        execute: Execute::Call(&aws::logs::GET_LOG_EVENTS),
-        effect: Effect::Read,
+    ),
+    call!(
+        logs.get_log_events,
+        "logs", "GetLogEvents", Read, crate::aws::logs::JSON;
         members: &[
             req("logStreamName", String),
             opt("logGroupName", String),
@@ -114,14 +98,12 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("startFromHead", Boolean),
             opt("unmask", Boolean),
         ],
-        iam: &["logs:GetLogEvents"],
         resource: LOG_GROUP,
-        grants: &[],
         summary: "Read events of stream {logStreamName} in {logGroupName}",
         example: "logGroupName: /aws/lambda/bg-remover-dev-s3-exporter\n\
                   logStreamName: 2025/12/30/[$LATEST]0123456789abcdef0123456789abcdef\n\
                   limit: 100",
-    },
+    ),
     ActionSpec {
         name: "logs.StartQuery",
         execute: Execute::Call(&aws::logs::START_QUERY),
@@ -146,15 +128,12 @@ pub const ACTIONS: &[ActionSpec] = &[
                   endTime: 1767139200\n\
                   queryString: \"fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc | limit 20\"",
     },
-    ActionSpec {
-        name: "logs.GetQueryResults",
-        execute: Execute::Call(&aws::logs::GET_QUERY_RESULTS),
-        effect: Effect::Read,
+    call!(
+        logs.get_query_results,
+        "logs", "GetQueryResults", Read, crate::aws::logs::JSON;
         members: &[req("queryId", String)],
-        iam: &["logs:GetQueryResults"],
         resource: "*",
-        grants: &[],
         summary: "Fetch results of Logs Insights query {queryId}",
         example: "queryId: 12ab3456-12ab-123a-789e-1234567890ab",
-    },
+    ),
 ];

@@ -5,6 +5,73 @@
 //! the IAM actions it needs, the resource it acts on and a one-line description for plans. One module per service
 //! keeps each table short enough to read top to bottom.
 
+/// A row for an action that is exactly one API call, declared once: the SDK call as [`crate::aws_op!`] takes it,
+/// then what the registry adds. The name (`service.Operation`), the effect and the IAM action (`service:Operation`,
+/// unless `iam:` names others) are derived from the call; `pages:` makes it a paged list operation.
+///
+/// ```ignore
+/// call!(
+///     dynamodb.update_table { set_table_name: str("TableName") },
+///     "dynamodb", "UpdateTable", Write, crate::aws::dynamodb::JSON;
+///     members: &[req("TableName", String), opt("BillingMode", String)],
+///     resource: TABLE,
+///     summary: "Change table {TableName}",
+///     example: "TableName: orders\nBillingMode: PAY_PER_REQUEST",
+/// )
+/// ```
+macro_rules! call {
+    ($client:ident . $method:ident $({ $($setter:ident : $kind:ident ( $member:literal )),* $(,)? })?,
+     $service:literal, $operation:literal, $effect:ident, $protocol:expr;
+     $(pages: $pages:expr,)?
+     members: $members:expr,
+     $(iam: $iam:expr,)?
+     resource: $resource:expr,
+     $(grants: $grants:expr,)?
+     summary: $summary:expr,
+     example: $example:expr $(,)?) => {
+        $crate::registry::ActionSpec {
+            name: concat!($service, ".", $operation),
+            execute: execute!(
+                {
+                    const OP: $crate::aws::AwsOp = $crate::aws_op!(
+                        $client.$method $({ $($setter: $kind($member)),* })?,
+                        $service, $operation, $effect, $protocol
+                    );
+                    &OP
+                };
+                $($pages)?
+            ),
+            effect: $crate::aws::Effect::$effect,
+            members: $members,
+            iam: given_or!($($iam)?; &[concat!($service, ":", $operation)]),
+            resource: $resource,
+            grants: given_or!($($grants)?; &[]),
+            summary: $summary,
+            example: $example,
+        }
+    };
+}
+
+/// The expression given, else the default (an optional argument of [`call!`]).
+macro_rules! given_or {
+    (; $default:expr) => {
+        $default
+    };
+    ($given:expr; $default:expr) => {
+        $given
+    };
+}
+
+/// A single call, or a paged one when the row says how its pages continue.
+macro_rules! execute {
+    ($op:expr;) => {
+        $crate::registry::Execute::Call($op)
+    };
+    ($op:expr; $pages:expr) => {
+        $crate::registry::Execute::Paged($op, $pages)
+    };
+}
+
 mod athena;
 mod ce;
 mod cloudformation;
@@ -398,6 +465,29 @@ mod tests {
             "dynamodb.CreateBackup",
         ] {
             assert!(observed(name).is_some(), "{name} declares no change");
+        }
+    }
+
+    #[test]
+    fn every_row_of_one_call_is_named_after_the_operation_it_sends() {
+        for spec in all() {
+            let op = match &spec.execute {
+                Execute::Call(op) | Execute::Paged(op, _) => op,
+                Execute::Run(_) => continue,
+            };
+            assert_eq!(
+                spec.name,
+                format!("{}.{}", op.service, op.operation),
+                "the row {} sends {}.{}",
+                spec.name,
+                op.service,
+                op.operation
+            );
+            assert_eq!(
+                spec.effect, op.effect,
+                "{}: the row's effect is not the call's",
+                spec.name
+            );
         }
     }
 

@@ -28,26 +28,20 @@ pub const ACTIONS: &[ActionSpec] = &[
                   Subject: bg-remover rollback finished\n\
                   Message: Lambda alias live now points at version 42",
     },
-    ActionSpec {
-        name: "sns.ListTopics",
-        execute: Execute::Call(&crate::aws::sns::LIST_TOPICS),
-        effect: Effect::Read,
+    call!(
+        sns.list_topics,
+        "sns", "ListTopics", Read, crate::aws::sns::QUERY;
         members: &[opt("NextToken", String)],
-        iam: &["sns:ListTopics"],
         resource: "*",
-        grants: &[],
         summary: "List SNS topics",
         example: "{}",
-    },
-    ActionSpec {
-        name: "sns.GetTopicAttributes",
-        execute: Execute::Call(&crate::aws::sns::GET_TOPIC_ATTRIBUTES),
-        effect: Effect::Read,
+    ),
+    call!(
+        sns.get_topic_attributes,
+        "sns", "GetTopicAttributes", Read, crate::aws::sns::QUERY;
         members: &[req("TopicArn", String)],
-        iam: &["sns:GetTopicAttributes"],
         resource: "{TopicArn}",
-        grants: &[],
         summary: "Read attributes of topic {TopicArn}",
         example: "TopicArn: \"arn:aws:sns:eu-west-1:123456789012:bg-remover-cost-alerts\"",
-    },
+    ),
 ];

@@ -6,32 +6,26 @@ use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
 use crate::aws;
 
 pub const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "sqs.GetQueueUrl",
-        execute: Execute::Call(&aws::sqs::GET_QUEUE_URL),
-        effect: Effect::Read,
+    call!(
+        sqs.get_queue_url,
+        "sqs", "GetQueueUrl", Read, crate::aws::sqs::JSON;
         members: &[
             req("QueueName", String),
             opt("QueueOwnerAWSAccountId", String),
         ],
-        iam: &["sqs:GetQueueUrl"],
         resource: "arn:aws:sqs:{region}:{account}:{QueueName}",
-        grants: &[],
         summary: "Look up the URL of queue {QueueName}",
         example: "QueueName: bg-remover-dev-dlq",
-    },
-    ActionSpec {
-        name: "sqs.GetQueueAttributes",
-        execute: Execute::Call(&aws::sqs::GET_QUEUE_ATTRIBUTES),
-        effect: Effect::Read,
+    ),
+    call!(
+        sqs.get_queue_attributes,
+        "sqs", "GetQueueAttributes", Read, crate::aws::sqs::JSON;
         members: &[req("QueueUrl", String), opt("AttributeNames", List)],
-        iam: &["sqs:GetQueueAttributes"],
         resource: "{QueueUrl}",
-        grants: &[],
         summary: "Read attributes of {QueueUrl}",
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
                   AttributeNames: [ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible]",
-    },
+    ),
     ActionSpec {
         name: "sqs.ReceiveMessage",
         execute: Execute::Call(&aws::sqs::RECEIVE_MESSAGE),
@@ -56,10 +50,9 @@ pub const ACTIONS: &[ActionSpec] = &[
                   VisibilityTimeout: 0\n\
                   MessageSystemAttributeNames: [All]",
     },
-    ActionSpec {
-        name: "sqs.SendMessage",
-        execute: Execute::Call(&aws::sqs::SEND_MESSAGE),
-        effect: Effect::Write,
+    call!(
+        sqs.send_message,
+        "sqs", "SendMessage", Write, crate::aws::sqs::JSON;
         members: &[
             req("QueueUrl", String),
             req("MessageBody", String),
@@ -69,13 +62,11 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("MessageDeduplicationId", String),
             opt("MessageGroupId", String),
         ],
-        iam: &["sqs:SendMessage"],
         resource: "{QueueUrl}",
-        grants: &[],
         summary: "Send one message to {QueueUrl}",
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-main\"\n\
                   MessageBody: '{\"source\":\"runbook\",\"tenant_id\":\"carousel-labs\"}'",
-    },
+    ),
     ActionSpec {
         name: "sqs.SendMessageBatch",
         execute: Execute::Call(&aws::sqs::SEND_MESSAGE_BATCH),
@@ -89,18 +80,15 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-main\"\n\
                   Entries: [{Id: \"1\", MessageBody: '{\"source\":\"dlq-redrive\"}'}]",
     },
-    ActionSpec {
-        name: "sqs.DeleteMessage",
-        execute: Execute::Call(&aws::sqs::DELETE_MESSAGE),
-        effect: Effect::Write,
+    call!(
+        sqs.delete_message,
+        "sqs", "DeleteMessage", Write, crate::aws::sqs::JSON;
         members: &[req("QueueUrl", String), req("ReceiptHandle", String)],
-        iam: &["sqs:DeleteMessage"],
         resource: "{QueueUrl}",
-        grants: &[],
         summary: "Delete one received message from {QueueUrl}",
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
                   ReceiptHandle: AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...",
-    },
+    ),
     ActionSpec {
         name: "sqs.DeleteMessageBatch",
         execute: Execute::Call(&aws::sqs::DELETE_MESSAGE_BATCH),
@@ -114,32 +102,27 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
                   Entries: [{Id: \"1\", ReceiptHandle: AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...}]",
     },
-    ActionSpec {
-        name: "sqs.PurgeQueue",
-        execute: Execute::Call(&aws::sqs::PURGE_QUEUE),
-        effect: Effect::Write,
+    call!(
+        sqs.purge_queue,
+        "sqs", "PurgeQueue", Write, crate::aws::sqs::JSON;
         members: &[req("QueueUrl", String)],
-        iam: &["sqs:PurgeQueue"],
         resource: "{QueueUrl}",
-        grants: &[],
         summary: "Delete every message in {QueueUrl}",
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"",
-    },
-    ActionSpec {
-        name: "sqs.ListQueues",
-        execute: Execute::Paged(&aws::sqs::LIST_QUEUES, Pages::next_token(&["QueueUrls"])),
-        effect: Effect::Read,
+    ),
+    call!(
+        sqs.list_queues,
+        "sqs", "ListQueues", Read, crate::aws::sqs::JSON;
+        pages: Pages::next_token(&["QueueUrls"]),
         members: &[
             opt("QueueNamePrefix", String),
             opt("NextToken", String),
             opt("MaxResults", Integer),
         ],
-        iam: &["sqs:ListQueues"],
         resource: "*",
-        grants: &[],
         summary: "List queues named {QueueNamePrefix}*",
         example: "QueueNamePrefix: bg-remover-dev",
-    },
+    ),
     ActionSpec {
         name: "sqs.move_messages",
         execute: Execute::Run(super::composites::sqs_move_messages::move_messages),
