@@ -276,32 +276,26 @@ pub fn verify(text: &str) -> Verification {
         }
     }
 
-    // Numbers missing between 1 and the highest: removed lines. Say where they belonged.
-    let highest = entries.iter().map(|e| e.seq).max().unwrap_or(0);
-    let mut seq = 1;
-    while seq <= highest {
-        if by_seq.contains_key(&seq) {
-            seq += 1;
-            continue;
+    // Numbers missing between 1 and the highest: removed lines. Say where they belonged. Walk the numbers present,
+    // not every number up to the highest: a forged `seq` of 10^18 must not take forever (found by fuzzing).
+    let mut present: Vec<u64> = by_seq.keys().copied().collect();
+    present.sort_unstable();
+    let mut previous = 0;
+    for seq in present {
+        if seq > previous + 1 {
+            let first_missing = previous + 1;
+            let records = if seq - first_missing == 1 {
+                format!("record {first_missing} is")
+            } else {
+                format!("records {first_missing} to {} are", seq - 1)
+            };
+            problems.push(Problem {
+                line: entries[by_seq[&seq][0]].line,
+                kind: ProblemKind::Removed,
+                detail: format!("{records} missing before this line (removed)"),
+            });
         }
-        let first_missing = seq;
-        while seq <= highest && !by_seq.contains_key(&seq) {
-            seq += 1;
-        }
-        let next_line = by_seq
-            .get(&seq)
-            .map(|ps| entries[ps[0]].line)
-            .unwrap_or(lines.len() + 1);
-        let records = if seq - first_missing == 1 {
-            format!("record {first_missing} is")
-        } else {
-            format!("records {first_missing} to {} are", seq - 1)
-        };
-        problems.push(Problem {
-            line: next_line,
-            kind: ProblemKind::Removed,
-            detail: format!("{records} missing before this line (removed)"),
-        });
+        previous = seq;
     }
     problems.sort_by_key(|p| p.line);
     problems.dedup();
@@ -321,6 +315,30 @@ mod tests {
             let verification = verify(&format!("{line}\n"));
             assert!(verification.incomplete_tail <= line.len() + 1);
         }
+    }
+
+    #[test]
+    fn a_forged_huge_sequence_number_is_reported_at_once() {
+        let mut lines = journal(2);
+        let record = Record::Log {
+            step: "s".into(),
+            message: "m".into(),
+        };
+        let (forged, _) = seal(u64::MAX / 2, "2026-11-29T16:30:12.000Z", GENESIS, &record);
+        lines.push(forged);
+        let verification = verify(&format!("{}\n", lines.join("\n")));
+        let removed: Vec<&Problem> = verification
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::Removed)
+            .collect();
+        assert_eq!(removed.len(), 1, "{:?}", verification.problems);
+        assert_eq!(removed[0].line, 3);
+        assert!(
+            removed[0].detail.starts_with("records 3 to "),
+            "{}",
+            removed[0].detail
+        );
     }
 
     fn journal(n: u64) -> Vec<String> {

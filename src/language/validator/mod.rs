@@ -358,6 +358,17 @@ mod tests {
     }
 
     #[test]
+    fn a_template_error_next_to_multibyte_characters_has_a_position() {
+        // The shape the `load` fuzz target found: bad bytes decoded to U+FFFD inside an expression.
+        let text = runbook(
+            "  - id: a\n    action: dynamodb.DescribeTable\n    with: {TableName: \"{{ params.tar\u{fffd}\u{fffd}\u{fffd}\u{fffd}}}\"}\n",
+        );
+        let found = errors(&text);
+        assert!(!found.is_empty());
+        assert!(found.iter().all(|(_, line, _)| *line == 8), "{found:?}");
+    }
+
+    #[test]
     fn a_valid_runbook_has_no_errors() {
         let text = runbook(
             "  - id: a\n    action: dynamodb.DescribeTable\n    with: {TableName: \"{{ params.table }}\"}\n    outputs: {status: output.Table.TableStatus}\n",

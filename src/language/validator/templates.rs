@@ -96,8 +96,16 @@ impl Validator<'_> {
         span: Span,
         range: std::ops::Range<usize>,
     ) -> Span {
-        let start = range.start.min(source.len());
-        let end = range.end.clamp(start, source.len());
+        // The template engine's byte range may cut a multi-byte character (a file decoded with U+FFFD for its bad
+        // bytes did, found by the `load` fuzz target): widen it to whole characters.
+        let mut start = range.start.min(source.len());
+        while !source.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = range.end.clamp(start, source.len());
+        while !source.is_char_boundary(end) {
+            end += 1;
+        }
         let needle = &source[start..end];
         if needle.trim().is_empty() || !span.is_known() {
             return span;
