@@ -4,16 +4,21 @@
 use serde_json::Value;
 
 use crate::engine::{Mode, RunReport, StepReport, StepStatus};
+use crate::language::runbook::StepEffect;
 
 /// Requests longer than this are cut in text and Markdown; the JSON format has them whole.
 const REQUEST_WIDTH: usize = 160;
 
 fn counts(report: &RunReport) -> String {
-    let writes = report.steps.iter().filter(|s| s.effect == "write").count();
+    let writes = report
+        .steps
+        .iter()
+        .filter(|s| s.effect == StepEffect::Write)
+        .count();
     let gates = report
         .steps
         .iter()
-        .filter(|s| s.effect == "approval")
+        .filter(|s| s.effect == StepEffect::Approval)
         .count();
     // Reads the plan sent to AWS (or over HTTP), whether they succeeded or failed; `core.*` steps run in the
     // process and are not reads of anything.
@@ -21,7 +26,7 @@ fn counts(report: &RunReport) -> String {
         .steps
         .iter()
         .filter(|s| {
-            s.effect == "read"
+            s.effect == StepEffect::Read
                 && matches!(s.status, StepStatus::Succeeded | StepStatus::Failed)
                 && !s.action.as_deref().is_some_and(|a| a.starts_with("core."))
         })
@@ -71,8 +76,8 @@ fn compact(value: &Value, width: usize) -> String {
 
 fn status_text(step: &StepReport) -> String {
     match step.status {
-        StepStatus::Succeeded if step.effect == "read" => "read now".into(),
-        StepStatus::Planned if step.effect == "approval" => "gate".into(),
+        StepStatus::Succeeded if step.effect == StepEffect::Read => "read now".into(),
+        StepStatus::Planned if step.effect == StepEffect::Approval => "gate".into(),
         StepStatus::Planned => "WILL WRITE".into(),
         other => other.as_str().replace('_', " "),
     }
@@ -81,7 +86,7 @@ fn status_text(step: &StepReport) -> String {
 /// The AWS calls a planned write will make, when that is more than its own operation: a composite's (named by
 /// the IAM actions it needs, one per API operation) and the reads that show what it changes.
 fn calls(step: &StepReport) -> Option<String> {
-    if step.status != StepStatus::Planned || step.effect != "write" {
+    if step.status != StepStatus::Planned || step.effect != StepEffect::Write {
         return None;
     }
     let spec = crate::registry::lookup(step.action.as_deref()?)?;
@@ -163,7 +168,7 @@ pub fn text(report: &RunReport) -> String {
             step.summary.replace('\n', "\n       ")
         ));
         if let Some(request) = &step.request
-            && step.effect != "approval"
+            && step.effect != StepEffect::Approval
         {
             out.push_str(&format!(
                 "       request: {}\n",
@@ -232,19 +237,19 @@ pub fn markdown(report: &RunReport) -> String {
     out.push_str("| # | step | effect | action | request | status |\n|---|---|---|---|---|---|\n");
     for (number, step) in report.steps.iter().enumerate() {
         let effect = match step.effect {
-            "write" => "**write**".to_string(),
-            "approval" => "**approval**".to_string(),
-            other => other.to_string(),
+            StepEffect::Write => "**write**".to_string(),
+            StepEffect::Approval => "**approval**".to_string(),
+            StepEffect::Read => "read".to_string(),
         };
         let request = match &step.request {
-            Some(request) if step.effect != "approval" => {
+            Some(request) if step.effect != StepEffect::Approval => {
                 format!("`{}`", cell(&compact(request, REQUEST_WIDTH)))
             }
             Some(prompt) => cell(&compact(prompt, REQUEST_WIDTH)),
             None => String::new(),
         };
         let mut status = status_text(step);
-        if step.status == StepStatus::Planned && step.effect == "write" {
+        if step.status == StepStatus::Planned && step.effect == StepEffect::Write {
             status = format!("**{status}**");
         }
         if let Some(found) = found(step) {

@@ -688,7 +688,10 @@ pub(super) fn confirm_writes(runbook: &Runbook, plan: &RunReport) -> bool {
         "\n{}",
         crate::foundation::terminal_text::block(&plan_view::text(plan))
     );
-    let writes = plan.steps.iter().filter(|s| s.effect == "write");
+    let writes = plan
+        .steps
+        .iter()
+        .filter(|s| s.effect == crate::language::runbook::StepEffect::Write);
     let will = writes
         .clone()
         .filter(|s| s.status == StepStatus::Planned)

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::language::runbook::{Runbook, Step};
+use crate::language::runbook::{Runbook, Step, StepEffect};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,7 +57,7 @@ pub struct StepReport {
     pub id: String,
     pub title: Option<String>,
     pub action: Option<String>,
-    pub effect: &'static str,
+    pub effect: StepEffect,
     pub status: StepStatus,
     /// The action's one-line description with the request's values filled in.
     pub summary: String,
@@ -106,7 +106,7 @@ impl StepReport {
             id: step.id.clone(),
             title: step.title.clone(),
             action: step.action().map(|action| action.spec.name.to_string()),
-            effect: step.effect().as_str(),
+            effect: step.effect(),
             status: StepStatus::NotRun,
             summary: step
                 .action()

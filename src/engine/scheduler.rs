@@ -272,7 +272,10 @@ async fn execute_inner(
 fn leftovers(runbook: &Runbook, steps: &[StepReport], region: Option<&str>) -> Vec<Leftover> {
     steps
         .iter()
-        .filter(|report| report.effect == "write" && report.status == StepStatus::Succeeded)
+        .filter(|report| {
+            report.effect == crate::language::runbook::StepEffect::Write
+                && report.status == StepStatus::Succeeded
+        })
         .map(|report| {
             let remove = runbook
                 .step(&report.id)
@@ -427,7 +430,9 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
         let Ended { report, slot } = ended;
         shared.results.set(index, slot);
         if shared.options.mode != Mode::Run {
-            let write = if report.effect == "write" && report.status == StepStatus::Planned {
+            let write = if report.effect == crate::language::runbook::StepEffect::Write
+                && report.status == StepStatus::Planned
+            {
                 Some(report.id.clone())
             } else {
                 shared.results.write_upstream(&steps[index].needs)

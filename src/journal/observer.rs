@@ -6,11 +6,12 @@ use std::sync::Arc;
 use super::record::Record;
 use super::writer::Journal;
 use crate::engine::{Event, Halt, Observer};
+use crate::language::runbook::StepEffect;
 
 pub struct JournalObserver {
     pub journal: Arc<Journal>,
     /// Step id to `read`, `write` or `approval`, for step_started records.
-    pub effects: HashMap<String, &'static str>,
+    pub effects: HashMap<String, StepEffect>,
     /// Step id to its action's resource pattern (`arn:aws:dynamodb:{region}:{account}:table/{TableName}`).
     pub resources: HashMap<String, &'static str>,
 }
@@ -24,7 +25,7 @@ impl JournalObserver {
             .steps
             .iter()
             .chain(&runbook.on_failure)
-            .map(|step| (step.id.clone(), step.effect().as_str()))
+            .map(|step| (step.id.clone(), step.effect()))
             .collect();
         let resources = runbook
             .steps
@@ -47,7 +48,11 @@ impl Observer for JournalObserver {
             return Ok(());
         }
         let mut record = Record::from_event(event, |step| {
-            self.effects.get(step).copied().unwrap_or("read")
+            self.effects
+                .get(step)
+                .copied()
+                .unwrap_or(StepEffect::Read)
+                .as_str()
         });
         if let Record::StepFinished {
             step,
@@ -63,8 +68,10 @@ impl Observer for JournalObserver {
             }));
         }
         let effect = match event {
-            Event::StepFinished { step, .. } => self.effects.get(step).copied().unwrap_or("read"),
-            _ => "read",
+            Event::StepFinished { step, .. } => {
+                self.effects.get(step).copied().unwrap_or(StepEffect::Read)
+            }
+            _ => StepEffect::Read,
         };
         // Write-ahead means nothing is sent that the journal could not record first. The record being written
         // may announce an AWS call; the engine, told so, does not send it and starts nothing else. The journal
@@ -84,10 +91,10 @@ impl Observer for JournalObserver {
 /// Records that must be on disk before the engine goes on: an AWS call about to be sent (write-ahead), a gate
 /// opened by someone, and how a write or a gate ended (what resume relies on not to repeat it). The rest reach the
 /// disk with the next of these; a read that loses its record to a power cut is simply read again on resume.
-fn durable(event: &Event, effect: &str) -> bool {
+fn durable(event: &Event, effect: StepEffect) -> bool {
     match event {
         Event::CallStarted { .. } | Event::Approved { .. } => true,
-        Event::StepFinished { .. } => effect != "read",
+        Event::StepFinished { .. } => effect != StepEffect::Read,
         _ => false,
     }
 }
