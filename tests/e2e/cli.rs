@@ -1,39 +1,8 @@
 //! The command line end to end: the binary driven as a user would, output and exit codes checked.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs the binary in `dir` with a clean RUNBOOK_PATH and no color.
-fn runbook_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUNBOOK_PATH")
-        .env("NO_COLOR", "1")
-        // Runs journal; never into the real per-user state dir, nor into the checkout.
-        .env(
-            "RUNBOOK_STATE_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-state"),
-        )
-        .output()
-        .expect("run the binary")
-}
-
-fn runbook(args: &[&str]) -> Output {
-    runbook_in(&repo(), args)
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use crate::support::cli::{Cli, repo};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -52,8 +21,11 @@ fn minimal(name: &str, description: &str) -> String {
 
 #[test]
 fn validate_accepts_every_shipped_runbook() {
-    let output = runbook(&["validate"]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let output = Cli::new()
+        .current_dir(repo())
+        .args(["validate"])
+        .status(0)
+        .run();
     for name in [
         "pitr-restore",
         "rollback-lambda",
@@ -62,9 +34,11 @@ fn validate_accepts_every_shipped_runbook() {
         "smoke-test",
     ] {
         assert!(
-            stdout(&output).contains(&format!("valid    runbooks/{name}.yaml")),
+            output
+                .stdout
+                .contains(&format!("valid    runbooks/{name}.yaml")),
             "{}",
-            stdout(&output)
+            output.stdout
         );
     }
 }
@@ -77,9 +51,12 @@ fn validate_reports_every_error_with_location_caret_and_hint_and_exits_2() {
         "broken.yaml",
         "name: broken\ndescription: two mistakes\nsteps:\n  - id: first\n    action: dynamodb.DescribeTabel\n    with: {TableName: x}\n  - id: second\n    nedds: [first]\n    action: core.noop\n",
     );
-    let output = runbook_in(dir.path(), &["validate", "broken.yaml"]);
-    assert_eq!(output.status.code(), Some(2));
-    let err = stderr(&output);
+    let output = Cli::new()
+        .current_dir(dir.path())
+        .args(["validate", "broken.yaml"])
+        .status(2)
+        .run();
+    let err = output.stderr;
     assert!(
         err.contains("error[unknown-action]: unknown action `dynamodb.DescribeTabel`"),
         "{err}"
@@ -110,9 +87,12 @@ fn validate_json_is_for_tools() {
         "name: bad-one\ndescription: x\nsteps:\n  - id: a\n    action: core.sleep\n    with: {duration: 5s, extra: 1}\n",
     );
     write(dir.path(), "good.yaml", &minimal("good", "fine"));
-    let output = runbook_in(dir.path(), &["validate", ".", "--format", "json"]);
-    assert_eq!(output.status.code(), Some(2));
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let output = Cli::new()
+        .current_dir(dir.path())
+        .args(["validate", ".", "--format", "json"])
+        .status(2)
+        .run();
+    let report: serde_json::Value = output.json();
     assert_eq!(report["valid"], false);
     assert_eq!(report["error_count"], 1);
     let bad = &report["files"][0];
@@ -125,9 +105,12 @@ fn validate_json_is_for_tools() {
 #[test]
 fn list_finds_embedded_runbooks_from_any_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let output = runbook_in(dir.path(), &["list"]);
-    assert!(output.status.success());
-    let out = stdout(&output);
+    let output = Cli::new()
+        .current_dir(dir.path())
+        .args(["list"])
+        .status(0)
+        .run();
+    let out = output.stdout;
     assert!(out.starts_with("NAME"), "{out}");
     // Columns are as wide as the longest runbook name: read the line, not the padding.
     assert!(
@@ -161,17 +144,13 @@ fn search_order_is_dir_then_runbook_path_then_local_then_embedded() {
     write(&explicit, "shared.yaml", &minimal("shared", "from --dir"));
 
     let list = |extra: &[&str], runbook_path: Option<&Path>| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-        command
-            .args(["list"])
-            .args(extra)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .env_remove("RUNBOOK_PATH");
-        if let Some(path) = runbook_path {
-            command.env("RUNBOOK_PATH", path);
+        let cli = Cli::new().current_dir(dir.path()).arg("list").args(extra);
+        match runbook_path {
+            Some(path) => cli.env("RUNBOOK_PATH", path),
+            None => cli,
         }
-        stdout(&command.output().unwrap())
+        .run()
+        .stdout
     };
     assert!(
         list(&[], None).contains("local copy"),
@@ -186,9 +165,12 @@ fn search_order_is_dir_then_runbook_path_then_local_then_embedded() {
 #[test]
 fn show_gives_doc_parameters_and_step_effects() {
     let dir = tempfile::tempdir().unwrap();
-    let output = runbook_in(dir.path(), &["show", "pitr-restore"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let out = stdout(&output);
+    let output = Cli::new()
+        .current_dir(dir.path())
+        .args(["show", "pitr-restore"])
+        .status(0)
+        .run();
+    let out = output.stdout;
     assert!(out.contains("Implements section 1.2"), "{out}");
     // Columns are as wide as their widest cell.
     let row = |pattern: &str| regex::Regex::new(pattern).unwrap().is_match(&out);
@@ -203,18 +185,25 @@ fn show_gives_doc_parameters_and_step_effects() {
 
 #[test]
 fn show_unknown_runbook_suggests_the_closest_and_exits_2() {
-    let output = runbook(&["show", "pitr-restor"]);
-    assert_eq!(output.status.code(), Some(2));
+    let output = Cli::new()
+        .current_dir(repo())
+        .args(["show", "pitr-restor"])
+        .status(2)
+        .run();
     assert!(
-        stderr(&output).contains("did you mean `pitr-restore`?"),
+        output.stderr.contains("did you mean `pitr-restore`?"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
 }
 
 #[test]
 fn graph_marks_writes_and_approvals() {
-    let mermaid = stdout(&runbook(&["graph", "pitr-restore"]));
+    let mermaid = Cli::new()
+        .current_dir(repo())
+        .args(["graph", "pitr-restore"])
+        .run()
+        .stdout;
     assert!(mermaid.starts_with("flowchart TD\n"));
     assert!(
         mermaid.contains("delete_original[/\"delete_original<br/>dynamodb.DeleteTable\"/]:::write"),
@@ -229,7 +218,11 @@ fn graph_marks_writes_and_approvals() {
         "{mermaid}"
     );
     assert!(mermaid.contains("  restore --> wait_restored"), "{mermaid}");
-    let dot = stdout(&runbook(&["graph", "pitr-restore", "--format", "dot"]));
+    let dot = Cli::new()
+        .current_dir(repo())
+        .args(["graph", "pitr-restore", "--format", "dot"])
+        .run()
+        .stdout;
     assert!(dot.starts_with("digraph \"pitr-restore\" {"));
     assert!(dot.contains("\"restore\" -> \"wait_restored\";"), "{dot}");
     assert!(dot.contains("\"delete_original\" [label=\"delete_original\\ndynamodb.DeleteTable\", style=\"filled,bold\""), "{dot}");
@@ -238,11 +231,14 @@ fn graph_marks_writes_and_approvals() {
 
 #[test]
 fn the_checked_in_schema_is_fresh() {
-    let output = runbook(&["schema"]);
-    assert!(output.status.success());
+    let output = Cli::new()
+        .current_dir(repo())
+        .args(["schema"])
+        .status(0)
+        .run();
     let checked_in = std::fs::read_to_string(repo().join("schemas/runbook.schema.json")).unwrap();
     assert!(
-        stdout(&output) == checked_in,
+        output.stdout == checked_in,
         "schemas/runbook.schema.json is stale: run `cargo run -- schema > schemas/runbook.schema.json`"
     );
     let schema: serde_json::Value = serde_json::from_str(&checked_in).unwrap();
@@ -259,9 +255,12 @@ fn the_checked_in_schema_is_fresh() {
 
 #[test]
 fn run_help_lists_parameters_as_typed_flags() {
-    let output = runbook(&["run", "pitr-restore", "--help"]);
-    assert!(output.status.success());
-    let out = stdout(&output);
+    let output = Cli::new()
+        .current_dir(repo())
+        .args(["run", "pitr-restore", "--help"])
+        .status(0)
+        .run();
+    let out = output.stdout;
     assert!(out.contains("--restore-time <DATETIME>"), "{out}");
     assert!(out.contains("--table <STRING>"), "{out}");
     assert!(
@@ -273,60 +272,77 @@ fn run_help_lists_parameters_as_typed_flags() {
 
 #[test]
 fn run_rejects_unknown_and_malformed_flags_with_exit_2() {
-    let unknown = runbook(&[
-        "run",
-        "pitr-restore",
-        "--restore-time",
-        "now-15m",
-        "--tabel",
-        "x",
-    ]);
-    assert_eq!(unknown.status.code(), Some(2));
+    let unknown = Cli::new()
+        .current_dir(repo())
+        .args([
+            "run",
+            "pitr-restore",
+            "--restore-time",
+            "now-15m",
+            "--tabel",
+            "x",
+        ])
+        .status(2)
+        .run();
     assert!(
-        stderr(&unknown).contains("a similar argument exists: '--table'"),
+        unknown
+            .stderr
+            .contains("a similar argument exists: '--table'"),
         "{}",
-        stderr(&unknown)
+        unknown.stderr
     );
-    let bounds = runbook(&[
-        "run",
-        "pitr-restore",
-        "--restore-time=now-15m",
-        "--spot-checks",
-        "0",
-    ]);
-    assert_eq!(bounds.status.code(), Some(2));
+    let bounds = Cli::new()
+        .current_dir(repo())
+        .args([
+            "run",
+            "pitr-restore",
+            "--restore-time=now-15m",
+            "--spot-checks",
+            "0",
+        ])
+        .status(2)
+        .run();
     assert!(
-        stderr(&bounds).contains("0 is less than the minimum 1"),
+        bounds.stderr.contains("0 is less than the minimum 1"),
         "{}",
-        stderr(&bounds)
+        bounds.stderr
     );
-    let datetime = runbook(&["run", "pitr-restore", "--restore-time", "yesterday"]);
-    assert_eq!(datetime.status.code(), Some(2));
+    let datetime = Cli::new()
+        .current_dir(repo())
+        .args(["run", "pitr-restore", "--restore-time", "yesterday"])
+        .status(2)
+        .run();
     assert!(
-        stderr(&datetime).contains("is not a date and time"),
+        datetime.stderr.contains("is not a date and time"),
         "{}",
-        stderr(&datetime)
+        datetime.stderr
     );
-    let missing = runbook(&["run", "pitr-restore"]);
-    assert_eq!(missing.status.code(), Some(2));
+    let missing = Cli::new()
+        .current_dir(repo())
+        .args(["run", "pitr-restore"])
+        .status(2)
+        .run();
     assert!(
-        stderr(&missing).contains("--restore-time <DATETIME>"),
+        missing.stderr.contains("--restore-time <DATETIME>"),
         "{}",
-        stderr(&missing)
+        missing.stderr
     );
-    let pattern = runbook(&[
-        "run",
-        "pitr-restore",
-        "--restore-time",
-        "now",
-        "--table",
-        "a b",
-    ]);
-    assert_eq!(pattern.status.code(), Some(2));
+    let pattern = Cli::new()
+        .current_dir(repo())
+        .args([
+            "run",
+            "pitr-restore",
+            "--restore-time",
+            "now",
+            "--table",
+            "a b",
+        ])
+        .status(2)
+        .run();
     assert!(
-        stderr(&pattern).contains("does not match the pattern"),
+        pattern.stderr.contains("does not match the pattern"),
         "{}",
-        stderr(&pattern)
+        pattern.stderr
     );
 }
 
@@ -339,9 +355,9 @@ fn run_accepts_every_flag_form() {
         "flags.yaml",
         "name: flags\ndescription: every type\nparams:\n  verify: {type: boolean, default: true}\n  dry: {type: boolean, default: false}\n  tables: {type: list}\n  tags: {type: map}\n  limit: {type: integer, default: 10}\n  ratio: {type: number}\n  wait_for: {type: duration, default: 5m}\n  label: {type: string, default: \"{{ params.limit }}-items\"}\nsteps:\n  - id: only\n    action: core.noop\n",
     );
-    let output = runbook_in(
-        dir.path(),
-        &[
+    let output = Cli::new()
+        .current_dir(dir.path())
+        .args([
             "run",
             "flags",
             "--no-verify",
@@ -354,10 +370,10 @@ fn run_accepts_every_flag_form() {
             "0.5",
             "--output",
             "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        ])
+        .status(0)
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
     let params = &report["params"];
     assert_eq!(params["verify"], false);
     assert_eq!(params["dry"], true);
@@ -370,29 +386,42 @@ fn run_accepts_every_flag_form() {
         params["label"], "7-items",
         "a template default sees earlier parameters"
     );
-    let bad_list = runbook_in(dir.path(), &["run", "flags", "--tables", "a,b"]);
-    assert_eq!(bad_list.status.code(), Some(2));
+    let bad_list = Cli::new()
+        .current_dir(dir.path())
+        .args(["run", "flags", "--tables", "a,b"])
+        .status(2)
+        .run();
     assert!(
-        stderr(&bad_list).contains("is not JSON"),
+        bad_list.stderr.contains("is not JSON"),
         "{}",
-        stderr(&bad_list)
+        bad_list.stderr
     );
 }
 
 #[test]
 fn actions_describes_members_iam_and_an_example() {
-    let output = runbook(&["actions", "dynamodb.RestoreTableToPointInTime"]);
-    assert!(output.status.success());
-    let out = stdout(&output);
+    let output = Cli::new()
+        .current_dir(repo())
+        .args(["actions", "dynamodb.RestoreTableToPointInTime"])
+        .status(0)
+        .run();
+    let out = output.stdout;
     assert!(
         out.starts_with("dynamodb.RestoreTableToPointInTime (write)"),
         "{out}"
     );
     assert!(out.contains("TargetTableName"), "{out}");
     assert!(out.contains("dynamodb:RestoreTableToPointInTime"), "{out}");
-    let unknown = runbook(&["actions", "dynamodb.DescribeTabel"]);
-    assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("did you mean `dynamodb.DescribeTable`?"));
+    let unknown = Cli::new()
+        .current_dir(repo())
+        .args(["actions", "dynamodb.DescribeTabel"])
+        .status(2)
+        .run();
+    assert!(
+        unknown
+            .stderr
+            .contains("did you mean `dynamodb.DescribeTable`?")
+    );
 }
 
 #[test]
@@ -405,23 +434,29 @@ fn validate_refuses_hostile_input_quickly() {
         laughs.push_str(&format!("a{level}: &a{level} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
     }
     write(dir.path(), "laughs.yaml", &laughs);
-    let output = runbook_in(dir.path(), &["validate", "laughs.yaml"]);
-    assert_eq!(output.status.code(), Some(2));
+    let output = Cli::new()
+        .current_dir(dir.path())
+        .args(["validate", "laughs.yaml"])
+        .status(2)
+        .run();
     assert!(
-        stderr(&output).contains("error[alias-expansion]"),
+        output.stderr.contains("error[alias-expansion]"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
     write(
         dir.path(),
         "deep.yaml",
         &format!("name: deep\nx: {}{}\n", "[".repeat(5000), "]".repeat(5000)),
     );
-    let output = runbook_in(dir.path(), &["validate", "deep.yaml"]);
-    assert_eq!(output.status.code(), Some(2));
+    let output = Cli::new()
+        .current_dir(dir.path())
+        .args(["validate", "deep.yaml"])
+        .status(2)
+        .run();
     assert!(
-        stderr(&output).contains("error[too-deep]"),
+        output.stderr.contains("error[too-deep]"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
 }

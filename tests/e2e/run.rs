@@ -3,39 +3,20 @@
 use crate::support;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::cli::{Cli, Ran};
 use crate::support::moto::Moto;
 use serde_json::Value;
 
-fn runbook(dir: &Path, moto: &Moto, args: &[&str]) -> Output {
-    command(dir, moto, args).output().expect("run the binary")
-}
-
-fn command(dir: &Path, moto: &Moto, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-    command
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("RUNBOOK_PATH")
-        // Each test's journals and locks in its own folder: tests run the same runbook at once.
-        .env("RUNBOOK_STATE_DIR", dir.join(".runbook"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    for (key, value) in moto.env() {
-        command.env(key, value);
-    }
-    command
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+/// The binary on this test's runbook folder, its journals and locks beside them (tests run one runbook at
+/// once), against the emulator.
+fn cli(dir: &Path, moto: &Moto) -> Cli {
+    Cli::new()
+        .dir(dir)
+        .state_dir(dir.join(".runbook"))
+        .aws(moto)
 }
 
 fn write_runbook(text: &str) -> tempfile::TempDir {
@@ -95,17 +76,11 @@ async fn a_write_run_without_a_terminal_needs_yes_and_sends_nothing() {
     let moto = Moto::shared();
     moto.create_table("cli-refused", "PK").await;
     let dir = write_runbook(&gated_write("cli-refused"));
-    let output = runbook(
-        dir.path(),
-        moto,
-        &["run", "gated-write", "--key", "refused"],
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("pass --yes"),
-        "{}",
-        stderr(&output)
-    );
+    let output = cli(dir.path(), moto)
+        .args(["run", "gated-write", "--key", "refused"])
+        .run();
+    assert_eq!(output.status.code(), Some(2), "{}", output.stderr);
+    assert!(output.stderr.contains("pass --yes"), "{}", output.stderr);
     assert!(!item_exists(moto, "cli-refused", "refused").await);
 }
 
@@ -117,20 +92,18 @@ async fn a_run_stops_cleanly_at_an_unapproved_gate_and_an_approved_one_writes() 
 
     // A plan runs the reads before the write, shows the gate and the write, defers the read that follows the
     // write (reading now would show the table before it), and writes nothing.
-    let plan = runbook(
-        dir.path(),
-        moto,
-        &[
+    let plan = cli(dir.path(), moto)
+        .args([
             "plan",
             "gated-write",
             "--key",
             "planned",
             "--format",
             "json",
-        ],
-    );
-    assert_eq!(plan.status.code(), Some(0), "{}", stderr(&plan));
-    let report: Value = serde_json::from_str(&stdout(&plan)).unwrap();
+        ])
+        .run();
+    assert_eq!(plan.status.code(), Some(0), "{}", plan.stderr);
+    let report: Value = plan.json();
     let status = |id: &str| {
         report["steps"]
             .as_array()
@@ -150,10 +123,8 @@ async fn a_run_stops_cleanly_at_an_unapproved_gate_and_an_approved_one_writes() 
     );
 
     // --yes confirms the writes and opens the gate: the item is written, who approved is recorded.
-    let output = runbook(
-        dir.path(),
-        moto,
-        &[
+    let output = cli(dir.path(), moto)
+        .args([
             "run",
             "gated-write",
             "--key",
@@ -161,10 +132,10 @@ async fn a_run_stops_cleanly_at_an_unapproved_gate_and_an_approved_one_writes() 
             "--yes",
             "--output",
             "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        ])
+        .run();
+    assert_eq!(output.status.code(), Some(0), "{}", output.stderr);
+    let report: Value = output.json();
     assert_eq!(report["outcome"], "succeeded");
     let gate = report["steps"]
         .as_array()
@@ -205,35 +176,33 @@ steps:
     with: {message: "after the gate"}
 "#,
     );
-    let output = runbook(dir.path(), moto, &["run", "stop-at-gate"]);
+    let output = cli(dir.path(), moto).args(["run", "stop-at-gate"]).run();
     assert_eq!(
         output.status.code(),
         Some(3),
         "{}\n{}",
-        stdout(&output),
-        stderr(&output)
+        output.stdout,
+        output.stderr
     );
     assert!(
-        stdout(&output).contains("--approve gate"),
+        output.stdout.contains("--approve gate"),
         "{}",
-        stdout(&output)
+        output.stdout
     );
-    assert!(!stderr(&output).contains("after the gate"));
-    let output = runbook(
-        dir.path(),
-        moto,
-        &["run", "stop-at-gate", "--approve", "gate"],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!output.stderr.contains("after the gate"));
+    let output = cli(dir.path(), moto)
+        .args(["run", "stop-at-gate", "--approve", "gate"])
+        .run();
+    assert_eq!(output.status.code(), Some(0), "{}", output.stderr);
     assert!(
-        stderr(&output).contains("after the gate"),
+        output.stderr.contains("after the gate"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
     assert!(
-        stderr(&output).contains("approved gate by"),
+        output.stderr.contains("approved gate by"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
 }
 
@@ -258,9 +227,9 @@ on_failure:
     with: {message: "cleanup after: {{ run.error }}"}
 "#,
     );
-    let output = runbook(dir.path(), moto, &["run", "failing"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let err = stderr(&output);
+    let output = cli(dir.path(), moto).args(["run", "failing"]).run();
+    assert_eq!(output.status.code(), Some(1), "{}", output.stderr);
+    let err = output.stderr;
     assert!(
         err.contains(
             "cleanup after: step `missing` failed: no table no-such-table: ResourceNotFoundException"
@@ -268,7 +237,7 @@ on_failure:
         "{err}"
     );
     assert!(!err.contains("never printed"), "{err}");
-    let out = stdout(&output);
+    let out = output.stdout;
     assert!(
         out.contains("never    not_run") || out.contains("not_run"),
         "{out}"
@@ -293,29 +262,21 @@ steps:
 "#,
     );
     let started = Instant::now();
-    let child = command(dir.path(), moto, &["run", "long"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = cli(dir.path(), moto).args(["run", "long"]).spawn();
     std::thread::sleep(Duration::from_millis(700));
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    let output = Ran::from(child.wait_with_output().unwrap());
+    assert_eq!(output.status.code(), Some(130), "{}", output.stderr);
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "the sleep ends early"
     );
-    assert!(!stderr(&output).contains("started after the interrupt"));
-    assert!(
-        stdout(&output).contains("interrupted"),
-        "{}",
-        stdout(&output)
-    );
+    assert!(!output.stderr.contains("started after the interrupt"));
+    assert!(output.stdout.contains("interrupted"), "{}", output.stdout);
 }
 
 #[tokio::test]
@@ -336,9 +297,9 @@ steps:
       max_interval: 200ms
 "#,
     );
-    let output = runbook(dir.path(), moto, &["run", "waits"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let out = stdout(&output);
+    let output = cli(dir.path(), moto).args(["run", "waits"]).run();
+    assert_eq!(output.status.code(), Some(1), "{}", output.stderr);
+    let out = output.stdout;
     assert!(
         out.contains(r#"output.Table.TableStatus = "ACTIVE""#),
         "{out}"
@@ -451,8 +412,8 @@ steps:
     with: {TableName: plan-no-such-table}
 "#,
     );
-    let output = runbook(dir.path(), moto, &["plan", "plan-fails"]);
-    let out = stdout(&output);
+    let output = cli(dir.path(), moto).args(["plan", "plan-fails"]).run();
+    let out = output.stdout;
     assert!(
         out.contains("3 steps: 0 writes, 0 approval gates, 1 read run now"),
         "{out}"

@@ -1,4 +1,5 @@
 pub mod actions;
+pub mod cli;
 pub mod fault_proxy;
 pub mod health;
 pub mod http_server;
