@@ -11,8 +11,9 @@ use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
+use crate::support::cli::{Cli, Ran};
 use crate::support::moto::Moto;
 use serde_json::Value;
 
@@ -66,42 +67,12 @@ async fn sandbox(parts: &str) -> (Moto, Value) {
     (moto, world)
 }
 
-/// `runbook ARGS` on the shipped runbooks against `env` (an emulator, or a proxy in front of one), run from
-/// `folder` with its journals and locks in `folder/.runbook`.
-fn command(env: &[(&'static str, String)], folder: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-    command
+/// The binary on the shipped runbooks, run from `folder` with its journals and locks in `folder/.runbook`.
+fn in_folder(folder: &Path) -> Cli {
+    Cli::new()
         .current_dir(folder)
-        .arg("--dir")
-        .arg(repo().join("runbooks"))
-        .args(args)
-        .env_remove("RUNBOOK_PATH")
-        .env("RUNBOOK_STATE_DIR", folder.join(".runbook"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command
-}
-
-/// `runbook ARGS` on the shipped runbooks, from a scratch folder so nothing a run leaves behind lands in the
-/// checkout.
-fn runbook(moto: &Moto, args: &[&str]) -> Output {
-    let scratch = tempfile::tempdir().unwrap();
-    command(&moto.env(), scratch.path(), args)
-        .output()
-        .expect("run the binary")
-}
-
-fn report_of(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-        panic!(
-            "no JSON report\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
+        .shipped()
+        .state_dir(folder.join(".runbook"))
 }
 
 /// Every journal record of the runs in `folder/.runbook`.
@@ -121,23 +92,15 @@ fn journal_records(folder: &Path) -> Vec<Value> {
 
 /// `runbook run ... --yes --output json`, which must succeed; its JSON report.
 fn run_ok(moto: &Moto, args: &[&str]) -> Value {
-    let mut all = vec!["run"];
-    all.extend(args);
-    all.extend(["--yes", "--output", "json"]);
-    let output = runbook(moto, &all);
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
-        panic!(
-            "run {args:?}: no JSON report\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "run {args:?} failed\n{report:#}\nstderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = Cli::new()
+        .shipped()
+        .aws(moto)
+        .arg("run")
+        .args(args)
+        .args(["--yes", "--output", "json"])
+        .status(0)
+        .run();
+    let report = output.json();
     assert_eq!(report["outcome"], "succeeded", "{report:#}");
     report
 }
@@ -151,32 +114,18 @@ fn step<'a>(report: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no step {id} in {report:#}"))
 }
 
-/// An offline plan in `format`; it makes no AWS call, so no emulator is needed. Run from a scratch folder, like
-/// every command here, so nothing it records lands in the checkout.
+/// An offline plan in `format`; it makes no AWS call, so no emulator is needed.
 fn offline_plan(args: &[&str], format: &str) -> String {
-    let scratch = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-    command
-        .current_dir(scratch.path())
-        .arg("--dir")
-        .arg(repo().join("runbooks"))
+    Cli::new()
+        .shipped()
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_REGION", "eu-west-1")
         .arg("plan")
         .args(args)
         .args(["--offline", "--format", format])
-        .env_remove("RUNBOOK_PATH")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env("NO_COLOR", "1")
-        .env("AWS_REGION", "eu-west-1")
-        .env("RUNBOOK_STATE_DIR", scratch.path().join("state"))
-        .stdin(Stdio::null());
-    let output = command.output().expect("run the binary");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "plan {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+        .status(0)
+        .run()
+        .stdout
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -243,15 +192,18 @@ async fn rollback_lambda_moves_the_alias_to_the_previous_version_and_can_be_undo
     assert_eq!(alias_version(&moto).await, "3");
 
     // A version that does not exist is refused before anything is written.
-    let output = runbook(
-        &moto,
-        &["run", "rollback-lambda", "--to-version", "9", "--yes"],
-    );
-    assert_eq!(output.status.code(), Some(1));
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args(["run", "rollback-lambda", "--to-version", "9", "--yes"])
+        .status(1)
+        .run();
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("version 9 is not a published version"),
+        output
+            .stderr
+            .contains("version 9 is not a published version"),
         "{}",
-        String::from_utf8_lossy(&output.stderr)
+        output.stderr
     );
     assert_eq!(alias_version(&moto).await, "3");
 }
@@ -293,14 +245,8 @@ async fn rollback_lambda_shows_the_alias_before_and_after_in_plan_summary_and_ti
     let (moto, _world) = sandbox("lambda,cloudformation").await;
     let folder = tempfile::tempdir().unwrap();
     let cli = |args: &[&str]| {
-        let output = command(&moto.env(), folder.path(), args)
-            .output()
-            .expect("run the binary");
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        let output = in_folder(folder.path()).aws(&moto).args(args).run();
+        (output.code(), output.stdout, output.stderr)
     };
     let alias = format!("alias live of {FUNCTION}");
 
@@ -420,9 +366,10 @@ async fn rollback_lambda_by_stack_is_planned_and_refuses_a_stack_that_is_not_stu
 
     // Against the emulator the guard reads the real stack, healthy, and stops before the gate: nothing is sent.
     let (moto, _) = sandbox("lambda,cloudformation").await;
-    let output = runbook(
-        &moto,
-        &[
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "rollback-lambda",
             "--strategy",
@@ -430,10 +377,10 @@ async fn rollback_lambda_by_stack_is_planned_and_refuses_a_stack_that_is_not_stu
             "--yes",
             "--output",
             "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        ])
+        .status(1)
+        .run();
+    let report: Value = output.json();
     assert_eq!(step(&report, "stack_before")["status"], "failed");
     for id in [
         "events_before",
@@ -691,10 +638,9 @@ async fn pitr_restore_stops_before_the_gate_when_the_copy_differs_from_the_sourc
     );
     let folder = tempfile::tempdir().unwrap();
     let restore_time = world["dynamodb"]["latest_restorable"].as_str().unwrap();
-    let child = command(
-        &proxy.env(&moto),
-        folder.path(),
-        &[
+    let child = in_folder(folder.path())
+        .envs(proxy.env(&moto).iter().cloned())
+        .args([
             "run",
             "pitr-restore",
             "--restore-time",
@@ -702,12 +648,8 @@ async fn pitr_restore_stops_before_the_gate_when_the_copy_differs_from_the_sourc
             "--yes",
             "--output",
             "json",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+        ])
+        .spawn();
     // The journal records a call before it is sent: the restore is on its way, held by the proxy.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !journal_records(folder.path())
@@ -741,14 +683,9 @@ async fn pitr_restore_stops_before_the_gate_when_the_copy_differs_from_the_sourc
         .await
         .unwrap();
 
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report = report_of(&output);
+    let output = Ran::from(child.wait_with_output().unwrap());
+    assert_eq!(output.status.code(), Some(1), "{}", output.stderr);
+    let report = Ran::json(&output);
     let counted = step(&report, "restored_count");
     assert_eq!(counted["status"], "failed", "{counted}");
     let error = counted["error"].as_str().unwrap();
@@ -795,9 +732,10 @@ async fn pitr_restore_stops_before_the_gate_when_the_copy_differs_from_the_sourc
     );
 
     // The copy is left behind; a second run says how to remove it or name another one, with a flag that exists.
-    let output = runbook(
-        &moto,
-        &[
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "pitr-restore",
             "--restore-time",
@@ -805,10 +743,10 @@ async fn pitr_restore_stops_before_the_gate_when_the_copy_differs_from_the_sourc
             "--yes",
             "--output",
             "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let error = step(&report_of(&output), "target_free")["error"]
+        ])
+        .status(1)
+        .run();
+    let error = step(&Ran::json(&output), "target_free")["error"]
         .as_str()
         .unwrap()
         .to_string();
@@ -818,8 +756,12 @@ async fn pitr_restore_stops_before_the_gate_when_the_copy_differs_from_the_sourc
         )) && error.contains("pass --restore-table"),
         "{error}"
     );
-    let help = runbook(&moto, &["run", "pitr-restore", "--help"]);
-    assert!(String::from_utf8_lossy(&help.stdout).contains("--restore-table"));
+    let help = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args(["run", "pitr-restore", "--help"])
+        .run();
+    assert!(help.stdout.contains("--restore-table"));
     let report = run_ok(
         &moto,
         &[
@@ -851,9 +793,10 @@ async fn pitr_restore_reads_every_page_of_list_tables() {
     let restore_time = world["dynamodb"]["latest_restorable"].as_str().unwrap();
 
     // The copy's name is taken, on page 2: target_free sees it and stops the run before the restore.
-    let output = runbook(
-        &moto,
-        &[
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "pitr-restore",
             "--restore-time",
@@ -861,10 +804,10 @@ async fn pitr_restore_reads_every_page_of_list_tables() {
             "--yes",
             "--output",
             "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let report = report_of(&output);
+        ])
+        .status(1)
+        .run();
+    let report = Ran::json(&output);
     assert_eq!(
         step(&report, "target_free")["status"],
         "failed",
@@ -874,10 +817,9 @@ async fn pitr_restore_reads_every_page_of_list_tables() {
 
     // With another name the swap goes through, and the lists it waits on were read to their last page.
     let folder = tempfile::tempdir().unwrap();
-    let output = command(
-        &moto.env(),
-        folder.path(),
-        &[
+    let output = in_folder(folder.path())
+        .aws(&moto)
+        .args([
             "run",
             "pitr-restore",
             "--restore-time",
@@ -887,16 +829,9 @@ async fn pitr_restore_reads_every_page_of_list_tables() {
             "--yes",
             "--output",
             "json",
-        ],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        ])
+        .run();
+    assert_eq!(output.status.code(), Some(0), "{}", output.stderr);
     let records = journal_records(folder.path());
     for id in ["target_free", "wait_deleted"] {
         let pages = records
@@ -1032,19 +967,17 @@ async fn pitr_restore_refused_at_the_gate_exits_6_sends_no_alert_and_names_the_c
             .await
             .is_ok()
     );
-    let audit = command(&env, folder.path(), &["audit", "list"])
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&audit.stdout).contains("refused"),
-        "{}",
-        String::from_utf8_lossy(&audit.stdout)
-    );
+    let audit = in_folder(folder.path())
+        .envs(env.iter().cloned())
+        .args(["audit", "list"])
+        .run();
+    assert!(audit.stdout.contains("refused"), "{}", audit.stdout);
 
     // The same subscription does carry an alert when the run fails: the silence above was the refusal's.
-    let output = runbook(
-        &moto,
-        &[
+    Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "pitr-restore",
             "--restore-time",
@@ -1052,9 +985,9 @@ async fn pitr_restore_refused_at_the_gate_exits_6_sends_no_alert_and_names_the_c
             "--alert-topic",
             &topic,
             "--yes",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1));
+        ])
+        .status(1)
+        .run();
     assert_eq!(alerts().await, 1);
 }
 
@@ -1367,9 +1300,8 @@ async fn iceberg_rollback_without_a_valid_choice_prints_the_table_of_snapshots_a
     ] {
         let mut all = vec!["run", "iceberg-rollback", "--yes"];
         all.extend(&args);
-        let output = runbook(&moto, &all);
-        assert_eq!(output.status.code(), Some(1), "{args:?}");
-        let summary = String::from_utf8_lossy(&output.stdout);
+        let output = Cli::new().shipped().aws(&moto).args(&all).status(1).run();
+        let summary = output.stdout;
         assert!(summary.contains(&why), "{args:?}: {summary}");
         // The whole table: a header and every snapshot with its time, operation and row count, none cut short.
         assert!(
@@ -1388,18 +1320,19 @@ async fn iceberg_rollback_without_a_valid_choice_prints_the_table_of_snapshots_a
         }
     }
     // The operations runbook's own example id is beyond a signed 64-bit integer, as no Iceberg snapshot id can be.
-    let output = runbook(
-        &moto,
-        &[
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "iceberg-rollback",
             "--snapshot-id",
             "12345678901234567890",
             "--yes",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2));
-    let error = String::from_utf8_lossy(&output.stderr);
+        ])
+        .status(2)
+        .run();
+    let error = output.stderr;
     assert!(
         error.contains("out of range") && error.contains("9223372036854775807"),
         "{error}"
@@ -1582,11 +1515,12 @@ async fn dlq_replay_moves_every_message_with_its_body_and_attributes_after_the_f
 #[tokio::test(flavor = "multi_thread")]
 async fn dlq_replay_progress_shows_filled_values_and_counters_and_the_summary_counts_calls_apart() {
     let (moto, _world) = sandbox("sqs,lambda").await;
-    let output = runbook(&moto, &["run", "dlq-replay", "--yes"]);
-    let (summary, progress) = (
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr),
-    );
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args(["run", "dlq-replay", "--yes"])
+        .run();
+    let (summary, progress) = (output.stdout, output.stderr);
     assert_eq!(output.status.code(), Some(0), "{summary}\n{progress}");
     let placeholder = regex::Regex::new(r"\{[A-Z][A-Za-z]*\}").unwrap();
     assert!(!placeholder.is_match(&progress), "{progress}");
@@ -1621,9 +1555,10 @@ async fn dlq_replay_progress_shows_filled_values_and_counters_and_the_summary_co
 async fn an_aws_error_names_the_resource_and_the_step() {
     let (moto, world) = sandbox("dynamodb").await;
     let restore_time = world["dynamodb"]["latest_restorable"].as_str().unwrap();
-    let output = runbook(
-        &moto,
-        &[
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "pitr-restore",
             "--table",
@@ -1631,9 +1566,9 @@ async fn an_aws_error_names_the_resource_and_the_step() {
             "--restore-time",
             restore_time,
             "--yes",
-        ],
-    );
-    let summary = String::from_utf8_lossy(&output.stdout);
+        ])
+        .run();
+    let summary = output.stdout;
     assert_eq!(output.status.code(), Some(1), "{summary}");
     // Whichever of the first reads fails first (they run at once), it names the table.
     let failed = regex::Regex::new(
@@ -1689,9 +1624,10 @@ async fn dlq_replay_checks_the_new_timeout_before_anything_is_written_and_change
             "Lambda allows a timeout of at most 900 seconds (15 minutes), so section 6.1's 1200 cannot be set",
         ),
     ] {
-        let output = runbook(
-            &moto,
-            &[
+        let output = Cli::new()
+            .shipped()
+            .aws(&moto)
+            .args([
                 "run",
                 "dlq-replay",
                 "--raise-timeout",
@@ -1699,10 +1635,10 @@ async fn dlq_replay_checks_the_new_timeout_before_anything_is_written_and_change
                 "--yes",
                 "--output",
                 "json",
-            ],
-        );
-        assert_eq!(output.status.code(), Some(1), "--raise-timeout {value}");
-        let report = report_of(&output);
+            ])
+            .status(1)
+            .run();
+        let report = Ran::json(&output);
         assert!(
             report["error"].as_str().unwrap().contains(reason),
             "--raise-timeout {value}: {}",
@@ -1774,10 +1710,9 @@ async fn dlq_replay_interrupted_during_the_move_resumes_without_rerun_and_moves_
 {
     let (moto, world) = sandbox("sqs,lambda").await;
     let folder = tempfile::tempdir().unwrap();
-    let child = command(
-        &moto.env(),
-        folder.path(),
-        &[
+    let child = in_folder(folder.path())
+        .aws(&moto)
+        .args([
             "run",
             "dlq-replay",
             "--rate",
@@ -1785,12 +1720,8 @@ async fn dlq_replay_interrupted_during_the_move_resumes_without_rerun_and_moves_
             "--pollers",
             "2",
             "--yes",
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+        ])
+        .spawn();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while queue_depth(&moto, MAIN_QUEUE).await < 10 {
         assert!(
@@ -1804,39 +1735,32 @@ async fn dlq_replay_interrupted_during_the_move_resumes_without_rerun_and_moves_
         .status()
         .unwrap();
     assert!(signal.success());
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = Ran::from(child.wait_with_output().unwrap());
+    assert_eq!(output.status.code(), Some(130), "{}", output.stderr);
     let left = queue_depth(&moto, DLQ).await;
     assert!(
         left > 0 && left < 50,
         "the interrupt came mid-move: {left} left in the DLQ"
     );
 
-    let output = command(
-        &moto.env(),
-        folder.path(),
-        &["resume", "last", "--yes", "--output", "json"],
-    )
-    .output()
-    .unwrap();
+    let output = in_folder(folder.path())
+        .aws(&moto)
+        .args(["resume", "last", "--yes", "--output", "json"])
+        .run();
     assert_eq!(
         output.status.code(),
         Some(0),
         "resume needed more than itself: {}",
-        String::from_utf8_lossy(&output.stderr)
+        output.stderr
     );
     assert!(
-        String::from_utf8_lossy(&output.stderr)
+        output
+            .stderr
             .contains("the write did not take effect; sending it"),
         "{}",
-        String::from_utf8_lossy(&output.stderr)
+        output.stderr
     );
-    let report = report_of(&output);
+    let report = Ran::json(&output);
     assert_eq!(step(&report, "replay")["output"]["Moved"], left);
 
     let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
@@ -1909,9 +1833,10 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
 
     // The seeded world: the function ran and validated in the last day, and the DLQ holds 50 messages, one of
     // which is shown (4.2) and left in the queue.
-    let output = runbook(
-        &moto,
-        &[
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "smoke-test",
             "--health-url",
@@ -1919,10 +1844,10 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
             "--yes",
             "--output",
             "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let report = report_of(&output);
+        ])
+        .status(1)
+        .run();
+    let report = Ran::json(&output);
     let dlq = step(&report, "dlq_empty");
     assert_eq!(dlq["status"], "failed");
     let error = dlq["error"].as_str().unwrap();
@@ -1964,9 +1889,10 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
 
     // 4.3 and 4.4 broken: an embeddings function that logged nothing, and a tenant without fresh memories. Both
     // fail with the seed's hints, the others pass, and nothing is changed.
-    let output = runbook(
-        &moto,
-        &[
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "smoke-test",
             "--health-url",
@@ -1978,10 +1904,10 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
             "--yes",
             "--output",
             "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let report = report_of(&output);
+        ])
+        .status(1)
+        .run();
+    let report = Ran::json(&output);
     let embeddings = step(&report, "embeddings");
     assert_eq!(embeddings["status"], "failed");
     let mem0 = step(&report, "mem0");
@@ -2014,9 +1940,10 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
             "no validation_summary in /aws/lambda/quiet-fn in the last 24h",
         ),
     ] {
-        let output = runbook(
-            &moto,
-            &[
+        let output = Cli::new()
+            .shipped()
+            .aws(&moto)
+            .args([
                 "run",
                 "smoke-test",
                 "--health-url",
@@ -2026,10 +1953,10 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
                 "--yes",
                 "--output",
                 "json",
-            ],
-        );
-        assert_eq!(output.status.code(), Some(1), "{function}");
-        let report = report_of(&output);
+            ])
+            .status(1)
+            .run();
+        let report = Ran::json(&output);
         let invocations = step(&report, "invocations");
         assert_eq!(invocations["status"], "failed", "{function}");
         assert!(
@@ -2142,29 +2069,25 @@ async fn dynamodb_throttling_switches_a_throttled_provisioned_table_to_on_demand
     }
 
     // Without an approval the run stops at the gate and the table stays provisioned.
-    let output = runbook(
-        &moto,
-        &[
+    Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "dynamodb-throttling",
             "--approve",
             "nothing-else",
             "--output",
             "json",
-        ],
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "an unknown gate is refused before anything runs"
-    );
-    let output = runbook(&moto, &["run", "dynamodb-throttling", "--dry-run"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        ])
+        .status(2)
+        .run();
+    Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args(["run", "dynamodb-throttling", "--dry-run"])
+        .status(0)
+        .run();
     assert_eq!(world::billing_mode(&moto, TABLE).await, "PROVISIONED");
 
     let report = run_ok(&moto, &["dynamodb-throttling"]);
@@ -2267,12 +2190,13 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
 
     // Broken: two runs time out at 300 s. Found, and without --raise-timeout nothing changes and the run fails.
     put_timed_out_runs(&moto).await;
-    let output = runbook(
-        &moto,
-        &["run", "lambda-timeout", "--yes", "--output", "json"],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let report = report_of(&output);
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args(["run", "lambda-timeout", "--yes", "--output", "json"])
+        .status(1)
+        .run();
+    let report = Ran::json(&output);
     let diagnosis = step(&report, "diagnosis");
     assert_eq!(diagnosis["outputs"]["over_budget"], true);
     assert_eq!(diagnosis["outputs"]["max_seconds"], 300.0);
@@ -2290,9 +2214,10 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
         ("1200", "Lambda allows a timeout of at most 900 s"),
         ("200", "never lowers a timeout"),
     ] {
-        let output = runbook(
-            &moto,
-            &[
+        let output = Cli::new()
+            .shipped()
+            .aws(&moto)
+            .args([
                 "run",
                 "lambda-timeout",
                 "--raise-timeout",
@@ -2300,10 +2225,10 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
                 "--yes",
                 "--output",
                 "json",
-            ],
-        );
-        assert_eq!(output.status.code(), Some(1), "{asked}");
-        let report = report_of(&output);
+            ])
+            .status(1)
+            .run();
+        let report = Ran::json(&output);
         let error = step(&report, "new_timeout")["error"].as_str().unwrap();
         assert!(error.contains(reason), "{error}");
         assert_eq!(step(&report, "raise")["status"], "not_run");
@@ -2411,15 +2336,10 @@ async fn sync_lag_reenables_the_schedule_runs_the_exporter_and_waits_for_the_tab
     // The emulator's Lambda runs no code: this test is the exporter, and moves the table's metadata once the
     // invocation is journaled.
     let folder = tempfile::tempdir().unwrap();
-    let child = command(
-        &moto.env(),
-        folder.path(),
-        &["run", "sync-lag", "--yes", "--output", "json"],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let child = in_folder(folder.path())
+        .aws(&moto)
+        .args(["run", "sync-lag", "--yes", "--output", "json"])
+        .spawn();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !journal_records(folder.path())
         .iter()
@@ -2447,8 +2367,8 @@ async fn sync_lag_reenables_the_schedule_runs_the_exporter_and_waits_for_the_tab
     )
     .await
     .unwrap();
-    let output = child.wait_with_output().unwrap();
-    let report = report_of(&output);
+    let output = Ran::from(child.wait_with_output().unwrap());
+    let report = Ran::json(&output);
     assert_eq!(output.status.code(), Some(0), "{report:#}");
 
     let diagnosis = step(&report, "diagnosis");
@@ -2528,9 +2448,13 @@ async fn alarms_creates_the_four_then_changes_nothing_then_updates_only_what_dri
     let topic = "arn:aws:sns:eu-west-1:123456789012:bg-remover-dev-alerts";
 
     // None yet: the plan shows four creates and writes nothing.
-    let output = runbook(&moto, &["plan", "alarms", "--format", "json"]);
-    assert_eq!(output.status.code(), Some(0));
-    let plan = report_of(&output);
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args(["plan", "alarms", "--format", "json"])
+        .status(0)
+        .run();
+    let plan = Ran::json(&output);
     assert_eq!(step(&plan, "put")["status"], "planned");
     assert_eq!(
         step(&plan, "diff")["outputs"]["to_put"]
@@ -2632,7 +2556,13 @@ async fn alarms_creates_the_four_then_changes_nothing_then_updates_only_what_dri
     )
     .await
     .unwrap();
-    let plan = report_of(&runbook(&moto, &["plan", "alarms", "--format", "json"]));
+    let plan = Ran::json(
+        &Cli::new()
+            .shipped()
+            .aws(&moto)
+            .args(["plan", "alarms", "--format", "json"])
+            .run(),
+    );
     assert_eq!(
         step(&plan, "diff")["outputs"]["rows"][1],
         serde_json::json!({"name": "bg-remover-dev-dlq-backlog", "action": "update", "changes": ["Threshold 50.0 -> 10.0"]})
@@ -2734,9 +2664,10 @@ async fn cost_report_passes_the_baseline_and_fails_and_notifies_on_a_crossed_thr
         ],
     )
     .await;
-    let output = runbook(
-        &moto,
-        &[
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "cost-report",
             "--date",
@@ -2746,10 +2677,10 @@ async fn cost_report_passes_the_baseline_and_fails_and_notifies_on_a_crossed_thr
             "--yes",
             "--output",
             "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let report = report_of(&output);
+        ])
+        .status(1)
+        .run();
+    let report = Ran::json(&output);
     assert_eq!(
         step(&report, "costs")["request"]["TimePeriod"],
         serde_json::json!({"Start": "2025-12-30", "End": "2025-12-31"})
@@ -2781,9 +2712,10 @@ async fn cost_report_passes_the_baseline_and_fails_and_notifies_on_a_crossed_thr
         &[("AWS Lambda", "4.20"), ("Amazon Athena", "1.90")],
     )
     .await;
-    let output = runbook(
-        &moto,
-        &[
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "cost-report",
             "--period",
@@ -2795,10 +2727,10 @@ async fn cost_report_passes_the_baseline_and_fails_and_notifies_on_a_crossed_thr
             "--yes",
             "--output",
             "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let report = report_of(&output);
+        ])
+        .status(1)
+        .run();
+    let report = Ran::json(&output);
     assert_eq!(
         step(&report, "costs")["request"],
         serde_json::json!({
@@ -2943,16 +2875,17 @@ async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
             .await
             .unwrap();
     }
-    let output = runbook(
-        &moto,
-        &["run", "triage", "--health-url", &health, "--output", "json"],
-    );
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args(["run", "triage", "--health-url", &health, "--output", "json"])
+        .run();
     assert_eq!(
         output.status.code(),
         Some(0),
         "triage reports; it does not fail on what it finds"
     );
-    let report = report_of(&output);
+    let report = Ran::json(&output);
     let found = step(&report, "findings")["outputs"]["found"].clone();
     let whats: Vec<(i64, &str)> = found
         .as_array()
@@ -2983,9 +2916,10 @@ async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
         .await
         .unwrap();
     // A check that could not be made fails the run, after the report.
-    let output = runbook(
-        &moto,
-        &[
+    let output = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args([
             "run",
             "triage",
             "--health-url",
@@ -2994,10 +2928,10 @@ async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
             "markdown",
             "--output",
             "json",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    let report = report_of(&output);
+        ])
+        .status(1)
+        .run();
+    let report = Ran::json(&output);
     assert_eq!(step(&report, "report")["status"], "succeeded");
     assert_eq!(step(&report, "report")["outputs"]["severity"], "P1");
     let command = step(&report, "report")["outputs"]["command"]
@@ -3038,22 +2972,14 @@ fn a_runbook_format_parameter_is_also_the_plans_format() {
     let text = offline_plan(&["triage"], "text");
     assert!(text.starts_with("Plan for triage"), "{text}");
 
-    let scratch = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .current_dir(scratch.path())
-        .args(["--dir"])
-        .arg(repo().join("runbooks"))
+    Cli::new()
+        .shipped()
         .args(["plan", "triage", "--offline", "--format", "html"])
         .env("AWS_REGION", "eu-west-1")
         .env_remove("AWS_ENDPOINT_URL")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("markdown"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .status(2)
+        .stderr_has("markdown")
+        .run();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -3106,15 +3032,12 @@ async fn postmortem_merges_triage_rollback_and_smoke_test_into_one_incident_docu
     let health = support::health::server();
     let folder = tempfile::tempdir().unwrap();
     let cli = |args: &[&str]| {
-        let output = command(&moto.env(), folder.path(), args)
+        let output = in_folder(folder.path())
+            .aws(&moto)
+            .args(args)
             .env("USER", "oncall")
-            .output()
-            .expect("run the binary");
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+            .run();
+        (output.code(), output.stdout, output.stderr)
     };
 
     // Before the window: a plan, which the post-mortem must leave out.

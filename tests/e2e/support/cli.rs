@@ -22,6 +22,7 @@ pub struct Cli {
     command: Command,
     args: Vec<OsString>,
     state_dir: StateDir,
+    current_dir: bool,
     stdin: Option<Vec<u8>>,
     status: Option<i32>,
     stdout_has: Vec<String>,
@@ -81,6 +82,7 @@ impl Cli {
             command,
             args: Vec::new(),
             state_dir: StateDir::Fresh,
+            current_dir: false,
             stdin: None,
             status: None,
             stdout_has: Vec::new(),
@@ -98,8 +100,11 @@ impl Cli {
         self.dir(repo().join("runbooks"))
     }
 
+    /// Where the binary runs; by default a fresh folder under the target folder, so that nothing a run leaves
+    /// behind lands in the checkout and no `./runbooks` of the checkout is found by accident.
     pub fn current_dir(mut self, folder: impl AsRef<Path>) -> Cli {
         self.command.current_dir(folder);
+        self.current_dir = true;
         self
     }
 
@@ -183,10 +188,13 @@ impl Cli {
     /// The command as built, streams not yet chosen, for tests that spawn, signal or kill it themselves.
     pub fn command(mut self) -> Command {
         match std::mem::replace(&mut self.state_dir, StateDir::Unset) {
-            StateDir::Fresh => self.command.env("RUNBOOK_STATE_DIR", fresh_state_dir()),
+            StateDir::Fresh => self.command.env("RUNBOOK_STATE_DIR", fresh_folder("state")),
             StateDir::At(folder) => self.command.env("RUNBOOK_STATE_DIR", folder),
             StateDir::Unset => self.command.env_remove("RUNBOOK_STATE_DIR"),
         };
+        if !self.current_dir {
+            self.command.current_dir(fresh_folder("cwd"));
+        }
         self.command.args(&self.args).stdin(Stdio::null());
         self.command
     }
@@ -250,14 +258,14 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A state folder no other run uses, under the target folder (not /tmp: nothing outlives `cargo clean`).
-fn fresh_state_dir() -> PathBuf {
+/// A folder no other run uses, under the target folder (not /tmp: nothing outlives `cargo clean`).
+fn fresh_folder(purpose: &str) -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "state-{}-{}",
+        "{purpose}-{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
-    std::fs::create_dir_all(&folder).expect("create a state folder");
+    std::fs::create_dir_all(&folder).expect("create a scratch folder");
     folder
 }
