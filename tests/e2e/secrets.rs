@@ -6,8 +6,8 @@
 //! contents, and error messages.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
+use crate::support::cli::{Cli, Ran};
 use crate::support::http_server::serve;
 use crate::support::moto::Moto;
 use crate::support::world;
@@ -99,32 +99,20 @@ impl World {
         self.dir.path().join("state")
     }
 
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-        command
-            .arg("--dir")
-            .arg(self.dir.path())
+    fn command(&self, args: &[&str]) -> Cli {
+        Cli::new()
+            .dir(self.dir.path())
+            .state_dir(self.state())
             .args(args)
-            .env_remove("RUNBOOK_PATH")
-            .env("RUNBOOK_STATE_DIR", self.state())
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        command
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run the binary")
+    fn run(&self, args: &[&str]) -> Ran {
+        self.command(args).run()
     }
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+fn text(output: &Ran) -> String {
+    format!("{}{}", output.stdout, output.stderr)
 }
 
 /// Every file under `dir`: its path (names count too) and its content.
@@ -162,7 +150,7 @@ fn a_planted_secret_and_everything_derived_from_it_appear_in_no_output_file_or_m
         "--base",
         base.as_str(),
     ];
-    let mut outputs: Vec<(String, Output)> = Vec::new();
+    let mut outputs: Vec<(String, Ran)> = Vec::new();
     let mut command = |label: &str, args: &[&str], code: i32| {
         let output = world.run(args);
         assert_eq!(
@@ -229,22 +217,18 @@ fn a_planted_secret_and_everything_derived_from_it_appear_in_no_output_file_or_m
     }
     // A resume of the last run (ids sort by the second, so go by its id): the secrets come back from the
     // environment, and everything is checked again.
-    let report: serde_json::Value = serde_json::from_slice(
-        &outputs
-            .iter()
-            .find(|(l, _)| l == "run json")
-            .unwrap()
-            .1
-            .stdout,
-    )
-    .unwrap();
+    let report = outputs
+        .iter()
+        .find(|(l, _)| l == "run json")
+        .unwrap()
+        .1
+        .json();
     let run_id = report["run_id"].as_str().unwrap().to_string();
     let resumed = world
         .command(&["resume", &run_id, "--yes"])
         .env("RUNBOOK_PARAM_TOKEN", TOKEN)
         .env("RUNBOOK_PARAM_METHOD_KEY", METHOD_KEY)
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(resumed.status.code(), Some(1), "{}", text(&resumed));
     outputs.push(("resume".into(), resumed));
 
@@ -337,8 +321,7 @@ fn a_secret_cannot_key_a_lock_or_be_too_short_and_the_refusals_do_not_show_it() 
                 METHOD_KEY,
             ])
             .env("RUNBOOK_PARAM_TOKEN", short)
-            .output()
-            .unwrap();
+            .run();
         assert_eq!(from_env.status.code(), Some(2), "{}", text(&from_env));
         assert!(!text(&from_env).contains(short), "{}", text(&from_env));
     }
