@@ -4,9 +4,10 @@
 use crate::support;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use crate::support::cli::{Cli, Ran};
 use crate::support::fault_proxy::{Fault, FaultProxy};
 use crate::support::moto::Moto;
 
@@ -30,30 +31,20 @@ impl World {
         self.dir.path().join("state")
     }
 
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-        command
-            .arg("--dir")
-            .arg(self.dir.path())
+    fn command(&self, args: &[&str]) -> Cli {
+        Cli::new()
+            .dir(self.dir.path())
+            .state_dir(self.state())
+            .envs(self.env.iter().cloned())
             .args(args)
-            .env_remove("RUNBOOK_PATH")
-            .env("RUNBOOK_STATE_DIR", self.state())
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (key, value) in &self.env {
-            command.env(key, value);
-        }
-        command
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("run the binary")
+    fn run(&self, args: &[&str]) -> Ran {
+        self.command(args).run()
     }
 
     fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args).spawn().expect("start the binary")
+        self.command(args).spawn()
     }
 
     /// The only run's journal.
@@ -87,10 +78,6 @@ impl World {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn kill(mut child: Child) {
@@ -188,8 +175,8 @@ async fn killed_before_during_and_after_a_write_a_resume_finishes_and_moto_saw_e
         if point == "during" {
             // The journal shows the write sent without an answer: never repeated blindly.
             let refused = world.run(&["resume", "last", "--yes"]);
-            assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
-            let stderr = text(&refused.stderr);
+            assert_eq!(refused.status.code(), Some(2), "{}", refused.stderr.clone());
+            let stderr = refused.stderr.clone();
             assert!(
                 stderr.contains("put: dynamodb.PutItem attempt 1"),
                 "{stderr}"
@@ -205,11 +192,11 @@ async fn killed_before_during_and_after_a_write_a_resume_finishes_and_moto_saw_e
                 "--reason",
                 "checked: the item is in the table",
             ]);
-            assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+            assert_eq!(resumed.status.code(), Some(0), "{}", resumed.stderr.clone());
         } else {
             let resumed = world.run(&["resume", "last", "--yes", "--output", "json"]);
-            assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
-            let report: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+            assert_eq!(resumed.status.code(), Some(0), "{}", resumed.stderr.clone());
+            let report: serde_json::Value = resumed.json();
             let put = report["steps"]
                 .as_array()
                 .unwrap()
@@ -233,10 +220,10 @@ async fn killed_before_during_and_after_a_write_a_resume_finishes_and_moto_saw_e
             "{point}"
         );
         let verify = world.run(&["audit", "verify", "last"]);
-        assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
-        let listed = text(&world.run(&["audit", "list"]).stdout);
+        assert_eq!(verify.status.code(), Some(0), "{}", verify.stdout.clone());
+        let listed = world.run(&["audit", "list"]).stdout;
         assert!(listed.contains("succeeded"), "{listed}");
-        let timeline = text(&world.run(&["audit", "timeline", "last"]).stdout);
+        let timeline = world.run(&["audit", "timeline", "last"]).stdout;
         assert!(timeline.contains("resumed by"), "{timeline}");
         // What was done to which resource: the registry's resource pattern, filled in.
         assert!(
@@ -274,13 +261,13 @@ steps:
 fn verify_finds_edited_removed_inserted_and_swapped_lines_by_number() {
     let world = World::new(&local_only("10ms"), Vec::new());
     let output = world.run(&["run", "local-only", "--token", "planted-secret-7731"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{}", output.stderr.clone());
     let path = world.journal();
     let original = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = original.lines().collect();
     assert!(lines.len() >= 8, "{original}");
     let clean = world.run(&["audit", "verify", "last"]);
-    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stdout));
+    assert_eq!(clean.status.code(), Some(0), "{}", clean.stdout.clone());
 
     let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     edited[3] = edited[3].replacen("\"kind\"", "\"note\":\"x\",\"kind\"", 1);
@@ -299,7 +286,7 @@ fn verify_finds_edited_removed_inserted_and_swapped_lines_by_number() {
     ] {
         std::fs::write(&path, text_lines.join("\n") + "\n").unwrap();
         let verify = world.run(&["audit", "verify", "last"]);
-        let stdout = text(&verify.stdout);
+        let stdout = verify.stdout.clone();
         assert_eq!(verify.status.code(), Some(1), "{tampering}: {stdout}");
         assert!(
             stdout.contains(&format!("line {line}: {word}")),
@@ -338,9 +325,9 @@ fn a_planted_secret_appears_in_no_output() {
             output.status.code(),
             Some(0),
             "{args:?}: {}",
-            text(&output.stderr)
+            output.stderr.clone()
         );
-        outputs.push(text(&output.stdout) + &text(&output.stderr));
+        outputs.push(output.stdout.clone() + &output.stderr.clone());
     }
     for run in std::fs::read_dir(world.state().join("runs")).unwrap() {
         outputs.push(std::fs::read_to_string(run.unwrap().path().join("journal.jsonl")).unwrap());
@@ -366,9 +353,13 @@ steps:
 "#;
     let world = World::new(runbook, moto.env());
     let output = world.run(&["run", "secret-member", "--yes", "--output", "json"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{}", output.stderr.clone());
     let journal = std::fs::read_to_string(world.journal()).unwrap();
-    for seen in [text(&output.stdout), text(&output.stderr), journal.clone()] {
+    for seen in [
+        output.stdout.clone(),
+        output.stderr.clone(),
+        journal.clone(),
+    ] {
         assert!(!seen.contains("planted-member-8812"), "{seen}");
     }
     assert!(
@@ -383,8 +374,8 @@ fn two_runs_racing_for_a_local_lock_one_is_refused_naming_the_holder() {
     let first = world.spawn(&["run", "local-only", "--token", "abc123-token"]);
     let second = world.spawn(&["run", "local-only", "--token", "abc123-token"]);
     let (first, second) = (
-        first.wait_with_output().unwrap(),
-        second.wait_with_output().unwrap(),
+        Ran::from(first.wait_with_output().unwrap()),
+        Ran::from(second.wait_with_output().unwrap()),
     );
     let mut codes = [first.status.code(), second.status.code()];
     codes.sort();
@@ -392,15 +383,15 @@ fn two_runs_racing_for_a_local_lock_one_is_refused_naming_the_holder() {
         codes,
         [Some(0), Some(5)],
         "{}{}",
-        text(&first.stderr),
-        text(&second.stderr)
+        first.stderr.clone(),
+        second.stderr.clone()
     );
     let refused = if first.status.code() == Some(5) {
         &first
     } else {
         &second
     };
-    let stderr = text(&refused.stderr);
+    let stderr = refused.stderr.clone();
     assert!(stderr.contains("lock `local-only` is held by"), "{stderr}");
     assert!(stderr.contains("since"), "{stderr}");
 
@@ -409,11 +400,11 @@ fn two_runs_racing_for_a_local_lock_one_is_refused_naming_the_holder() {
     std::thread::sleep(Duration::from_millis(700));
     kill(killed);
     let next = world.run(&["run", "local-only", "--token", "abc123-token"]);
-    assert_eq!(next.status.code(), Some(0), "{}", text(&next.stderr));
+    assert_eq!(next.status.code(), Some(0), "{}", next.stderr.clone());
 
     // unlock is journaled.
     let unlock = world.run(&["unlock", "local-only", "--reason", "test"]);
-    assert_eq!(unlock.status.code(), Some(0), "{}", text(&unlock.stderr));
+    assert_eq!(unlock.status.code(), Some(0), "{}", unlock.stderr.clone());
     let log = std::fs::read_to_string(world.state().join("unlocks.jsonl")).unwrap();
     assert!(log.contains("\"reason\":\"test\""), "{log}");
 }
@@ -442,8 +433,8 @@ steps:
     let first = one.spawn(&args);
     let second = two.spawn(&args);
     let (first, second) = (
-        first.wait_with_output().unwrap(),
-        second.wait_with_output().unwrap(),
+        Ran::from(first.wait_with_output().unwrap()),
+        Ran::from(second.wait_with_output().unwrap()),
     );
     let mut codes = [first.status.code(), second.status.code()];
     codes.sort();
@@ -451,8 +442,8 @@ steps:
         codes,
         [Some(0), Some(5)],
         "{}{}",
-        text(&first.stderr),
-        text(&second.stderr)
+        first.stderr.clone(),
+        second.stderr.clone()
     );
     let refused = if first.status.code() == Some(5) {
         &first
@@ -460,13 +451,16 @@ steps:
         &second
     };
     assert!(
-        text(&refused.stderr).contains("lock `orders/orders` is held by"),
+        refused
+            .stderr
+            .clone()
+            .contains("lock `orders/orders` is held by"),
         "{}",
-        text(&refused.stderr)
+        refused.stderr.clone()
     );
     // Released at the end: the next run gets it.
     let again = one.run(&args);
-    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    assert_eq!(again.status.code(), Some(0), "{}", again.stderr.clone());
 
     // A lock whose holder stopped renewing it is taken over once expired, and refused while it is not.
     let sdk = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
@@ -484,12 +478,12 @@ steps:
             .await
             .unwrap();
         let output = one.run(&args);
-        assert_eq!(output.status.code(), expected, "{}", text(&output.stderr));
+        assert_eq!(output.status.code(), expected, "{}", output.stderr.clone());
         if expected == Some(5) {
             assert!(
-                text(&output.stderr).contains("held by ghost@elsewhere"),
+                output.stderr.clone().contains("held by ghost@elsewhere"),
                 "{}",
-                text(&output.stderr)
+                output.stderr.clone()
             );
         }
     }
@@ -505,8 +499,8 @@ fn an_interrupted_run_leaves_a_complete_record_and_resumes() {
         .status()
         .unwrap();
     assert!(interrupted.success());
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let output = Ran::from(child.wait_with_output().unwrap());
+    assert_eq!(output.status.code(), Some(130), "{}", output.stderr.clone());
     let journal = std::fs::read_to_string(world.journal()).unwrap();
     let last: serde_json::Value = serde_json::from_str(journal.lines().last().unwrap()).unwrap();
     assert_eq!(last["kind"], "run_finished", "{journal}");
@@ -517,21 +511,20 @@ fn an_interrupted_run_leaves_a_complete_record_and_resumes() {
     );
 
     let resumed = world.spawn(&["resume", "last", "--output", "json"]);
-    let resumed = resumed.wait_with_output().unwrap();
+    let resumed = Ran::from(resumed.wait_with_output().unwrap());
     // The secret parameter is not in the journal; without it the resume refuses, saying where to give it.
-    assert_eq!(resumed.status.code(), Some(2), "{}", text(&resumed.stderr));
+    assert_eq!(resumed.status.code(), Some(2), "{}", resumed.stderr.clone());
     assert!(
-        text(&resumed.stderr).contains("RUNBOOK_PARAM_TOKEN"),
+        resumed.stderr.clone().contains("RUNBOOK_PARAM_TOKEN"),
         "{}",
-        text(&resumed.stderr)
+        resumed.stderr.clone()
     );
     let resumed = world
         .command(&["resume", "last", "--output", "json"])
         .env("RUNBOOK_PARAM_TOKEN", "abc123-token")
-        .output()
-        .unwrap();
-    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+        .run();
+    assert_eq!(resumed.status.code(), Some(0), "{}", resumed.stderr.clone());
+    let report: serde_json::Value = resumed.json();
     assert_eq!(report["steps"][0]["status"], "succeeded");
     assert!(
         report["steps"][0]["reason"]
@@ -568,7 +561,7 @@ steps:
 "#;
     let world = World::new(runbook, moto.env());
     let output = world.run(&["run", "listed", "--audit-s3", "s3://journal-audit/runs"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{}", output.stderr.clone());
     let journal = std::fs::read_to_string(world.journal()).unwrap();
     let run_id = world
         .journal()
@@ -621,8 +614,8 @@ async fn a_write_with_verify_is_resumed_without_asking_and_sent_only_if_it_did_n
     kill(child);
     std::thread::sleep(Duration::from_millis(2500));
     let resumed = world.run(&["resume", "last", "--yes", "--output", "json"]);
-    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert_eq!(resumed.status.code(), Some(0), "{}", resumed.stderr.clone());
+    let report: serde_json::Value = resumed.json();
     let put = &report["steps"][1];
     assert_eq!(put["status"], "succeeded", "{put}");
     assert!(
@@ -645,20 +638,18 @@ async fn a_write_with_verify_is_resumed_without_asking_and_sent_only_if_it_did_n
     proxy.inject("PutItem", Fault::Drop, 1);
     let world = World::new(&verified_write("journal-verify-lost"), proxy.env(moto));
     let failed = world.run(&["run", "slow-write", "--yes"]);
-    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
+    assert_eq!(failed.status.code(), Some(1), "{}", failed.stderr.clone());
     assert_eq!(proxy.forwarded("PutItem"), 0);
     let resumed = world.run(&["resume", "last", "--yes"]);
-    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert_eq!(resumed.status.code(), Some(0), "{}", resumed.stderr.clone());
     assert_eq!(proxy.forwarded("PutItem"), 1);
     assert_eq!(
         item(moto, "journal-verify-lost", "k1").await.as_deref(),
         Some("1")
     );
-    let timeline = text(
-        &world
-            .run(&["audit", "timeline", "last", "--format", "text"])
-            .stdout,
-    );
+    let timeline = world
+        .run(&["audit", "timeline", "last", "--format", "text"])
+        .stdout;
     assert!(timeline.contains("verify:"), "{timeline}");
 }
 
@@ -687,7 +678,7 @@ steps:
         .collect();
     let world = World::new(runbook, env);
     let failed = world.run(&["run", "refused-write", "--yes"]);
-    assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));
+    assert_eq!(failed.status.code(), Some(1), "{}", failed.stderr.clone());
     let journal = std::fs::read_to_string(world.journal()).unwrap();
     let refusals = journal
         .lines()
@@ -703,9 +694,8 @@ steps:
     let resumed = world
         .command(&["resume", "last", "--yes"])
         .env("AWS_ENDPOINT_URL", &moto.endpoint)
-        .output()
-        .unwrap();
-    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+        .run();
+    assert_eq!(resumed.status.code(), Some(0), "{}", resumed.stderr.clone());
     assert_eq!(
         item(moto, "journal-refused", "k1").await.as_deref(),
         Some("1")
@@ -728,7 +718,7 @@ fn unlock_refuses_a_live_holder_and_a_forced_unlock_makes_it_stop_before_its_nex
     world.wait_for("the pause", kind_is("step_started", "pause"));
 
     let refused = world.run(&["unlock", "local-only", "--reason", "looks stuck"]);
-    let stderr = text(&refused.stderr);
+    let stderr = refused.stderr.clone();
     assert_eq!(refused.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("is running on this host"), "{stderr}");
     assert!(stderr.contains("--force"), "{stderr}");
@@ -743,21 +733,21 @@ fn unlock_refuses_a_live_holder_and_a_forced_unlock_makes_it_stop_before_its_nex
     );
 
     let forced = world.run(&["unlock", "local-only", "--reason", "stuck", "--force"]);
-    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    assert_eq!(forced.status.code(), Some(0), "{}", forced.stderr.clone());
     // Another run takes the lock at once; the first one notices and stops instead of running beside it.
     let second = world.spawn(&["run", "local-only", "--token", "abc123-token", "--quiet"]);
     let started = Instant::now();
     let holder_pid = holder.id();
-    let holder = holder.wait_with_output().unwrap();
-    let stderr = text(&holder.stderr);
+    let holder = Ran::from(holder.wait_with_output().unwrap());
+    let stderr = holder.stderr.clone();
     assert_eq!(holder.status.code(), Some(5), "{stderr}");
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "noticed within seconds"
     );
     assert!(stderr.contains("lock `local-only` was lost"), "{stderr}");
-    let second = second.wait_with_output().unwrap();
-    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    let second = Ran::from(second.wait_with_output().unwrap());
+    assert_eq!(second.status.code(), Some(0), "{}", second.stderr.clone());
 
     let runs = world.state().join("runs");
     // The holder's journal: the two runs may have started within one second, so go by process id.
@@ -795,7 +785,7 @@ fn an_empty_or_damaged_lock_file_is_one_story_for_run_and_unlock() {
     ] {
         std::fs::write(&lock, content).unwrap();
         let refused = world.run(&["run", "local-only", "--token", "abc123-token"]);
-        let stderr = text(&refused.stderr);
+        let stderr = refused.stderr.clone();
         assert_eq!(refused.status.code(), Some(5), "{stderr}");
         assert!(stderr.contains("its record names no holder"), "{stderr}");
         assert!(stderr.contains(described), "{stderr}");
@@ -803,7 +793,7 @@ fn an_empty_or_damaged_lock_file_is_one_story_for_run_and_unlock() {
         assert!(stderr.contains("runbook unlock 'local-only'"), "{stderr}");
 
         let unlocked = world.run(&["unlock", "local-only", "--reason", "damaged"]);
-        let stderr = text(&unlocked.stderr);
+        let stderr = unlocked.stderr.clone();
         assert_eq!(unlocked.status.code(), Some(0), "{stderr}");
         assert!(stderr.contains("whose record named no holder"), "{stderr}");
         assert!(stderr.contains(described), "{stderr}");
@@ -816,7 +806,7 @@ fn an_empty_or_damaged_lock_file_is_one_story_for_run_and_unlock() {
         assert!(last.get("holder").is_none(), "{last}");
 
         let next = world.run(&["run", "local-only", "--token", "abc123-token"]);
-        assert_eq!(next.status.code(), Some(0), "{}", text(&next.stderr));
+        assert_eq!(next.status.code(), Some(0), "{}", next.stderr.clone());
     }
 }
 
@@ -854,16 +844,16 @@ steps:
         "stuck",
     ];
     let refused = world.run(&unlock);
-    let stderr = text(&refused.stderr);
+    let stderr = refused.stderr.clone();
     assert_eq!(refused.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("heartbeat is fresh"), "{stderr}");
 
     let mut forced_args = unlock.to_vec();
     forced_args.push("--force");
     let forced = world.run(&forced_args);
-    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
-    let holder = holder.wait_with_output().unwrap();
-    let stderr = text(&holder.stderr);
+    assert_eq!(forced.status.code(), Some(0), "{}", forced.stderr.clone());
+    let holder = Ran::from(holder.wait_with_output().unwrap());
+    let stderr = holder.stderr.clone();
     assert_eq!(holder.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("was lost"), "{stderr}");
     let journal = records(&world.journal());
@@ -890,11 +880,11 @@ steps:
         .await
         .unwrap();
     let stale = world.run(&unlock);
-    assert_eq!(stale.status.code(), Some(0), "{}", text(&stale.stderr));
+    assert_eq!(stale.status.code(), Some(0), "{}", stale.stderr.clone());
     assert!(
-        text(&stale.stderr).contains("held by ghost@elsewhere"),
+        stale.stderr.clone().contains("held by ghost@elsewhere"),
         "{}",
-        text(&stale.stderr)
+        stale.stderr.clone()
     );
 }
 
@@ -905,7 +895,7 @@ fn unlock_and_resume_refuse_state_files_that_are_symbolic_links_and_write_nothin
 
     // unlocks.jsonl pointing out of the state dir: refused before the lock is touched.
     let ran = world.run(&["run", "local-only", "--token", "abc123-token"]);
-    assert_eq!(ran.status.code(), Some(0), "{}", text(&ran.stderr));
+    assert_eq!(ran.status.code(), Some(0), "{}", ran.stderr.clone());
     let target = outside.path().join("elsewhere.jsonl");
     std::fs::write(&target, "precious\n").unwrap();
     std::os::unix::fs::symlink(&target, world.state().join("unlocks.jsonl")).unwrap();
@@ -915,7 +905,7 @@ fn unlock_and_resume_refuse_state_files_that_are_symbolic_links_and_write_nothin
         .join(runbook::lock::local::file_name("local-only"));
     std::fs::write(&lock, "").unwrap();
     let unlock = world.run(&["unlock", "local-only", "--reason", "test"]);
-    let stderr = text(&unlock.stderr);
+    let stderr = unlock.stderr.clone();
     assert_eq!(unlock.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is a symbolic link"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
@@ -944,9 +934,8 @@ fn unlock_and_resume_refuse_state_files_that_are_symbolic_links_and_write_nothin
     let resumed = world
         .command(&["resume", "last"])
         .env("RUNBOOK_PARAM_TOKEN", "abc123-token")
-        .output()
-        .unwrap();
-    let stderr = text(&resumed.stderr);
+        .run();
+    let stderr = resumed.stderr.clone();
     assert_eq!(resumed.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is a symbolic link"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&copy).unwrap(), before);
@@ -1024,18 +1013,18 @@ async fn kms_signed_chain_heads_find_a_recomputed_rewrite_and_a_truncation_that_
     assert_eq!(bare.run(&["run", "gated"]).status.code(), Some(3));
     forge(&bare.journal(), false);
     let verify = bare.run(&["audit", "verify", "last"]);
-    let stdout = text(&verify.stdout);
+    let stdout = verify.stdout.clone();
     assert_eq!(verify.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("chain intact; not signed"), "{stdout}");
     assert!(stdout.contains("consistent with itself"), "{stdout}");
     // Pinning a key makes an unsigned journal fail.
     let pinned = bare.run(&["audit", "verify", "last", "--audit-kms-key", key]);
-    assert_eq!(pinned.status.code(), Some(1), "{}", text(&pinned.stdout));
+    assert_eq!(pinned.status.code(), Some(1), "{}", pinned.stdout.clone());
 
     // Signed: the run signs at its start, at the gate and at its end; verify checks each with KMS.
     let world = World::new(GATED, moto.env());
     let stopped = world.run(&["run", "gated", "--audit-kms-key", key]);
-    assert_eq!(stopped.status.code(), Some(3), "{}", text(&stopped.stderr));
+    assert_eq!(stopped.status.code(), Some(3), "{}", stopped.stderr.clone());
     let original = std::fs::read_to_string(world.journal()).unwrap();
     let signed: Vec<serde_json::Value> = records(&world.journal())
         .into_iter()
@@ -1044,33 +1033,33 @@ async fn kms_signed_chain_heads_find_a_recomputed_rewrite_and_a_truncation_that_
     let moments: Vec<&str> = signed.iter().map(|r| r["at"].as_str().unwrap()).collect();
     assert_eq!(moments, ["start", "gate", "run_end"], "{original}");
     let verify = world.run(&["audit", "verify", "last"]);
-    let stdout = text(&verify.stdout);
+    let stdout = verify.stdout.clone();
     assert_eq!(
         verify.status.code(),
         Some(0),
         "{stdout}{}",
-        text(&verify.stderr)
+        verify.stderr.clone()
     );
     assert!(stdout.contains(&format!("signed with {key}")), "{stdout}");
     assert!(stdout.contains("3 signatures verified by KMS"), "{stdout}");
     let pinned = world.run(&["audit", "verify", "last", "--audit-kms-key", key]);
-    assert_eq!(pinned.status.code(), Some(0), "{}", text(&pinned.stdout));
+    assert_eq!(pinned.status.code(), Some(0), "{}", pinned.stdout.clone());
     let wrong = world.run(&["audit", "verify", "last", "--audit-kms-key", other_key]);
-    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong.stdout));
+    assert_eq!(wrong.status.code(), Some(1), "{}", wrong.stdout.clone());
     assert!(
-        text(&wrong.stdout).contains("signed with another key"),
+        wrong.stdout.clone().contains("signed with another key"),
         "{}",
-        text(&wrong.stdout)
+        wrong.stdout.clone()
     );
 
     for also_signatures in [false, true] {
         forge(&world.journal(), also_signatures);
         let verify = world.run(&["audit", "verify", "last"]);
-        let stdout = text(&verify.stdout);
+        let stdout = verify.stdout.clone();
         assert_eq!(verify.status.code(), Some(1), "{stdout}");
         assert!(stdout.contains("Signature"), "{stdout}");
         let resume = world.run(&["resume", "last", "--approve", "gate"]);
-        let stderr = text(&resume.stderr);
+        let stderr = resume.stderr.clone();
         assert_eq!(resume.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains("fails signature verification"), "{stderr}");
         std::fs::write(world.journal(), &original).unwrap();
@@ -1080,18 +1069,18 @@ async fn kms_signed_chain_heads_find_a_recomputed_rewrite_and_a_truncation_that_
     let lines: Vec<&str> = original.lines().collect();
     std::fs::write(world.journal(), lines[..lines.len() - 2].join("\n") + "\n").unwrap();
     let verify = world.run(&["audit", "verify", "last"]);
-    let stdout = text(&verify.stdout);
+    let stdout = verify.stdout.clone();
     assert_eq!(verify.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("not covered by a signature"), "{stdout}");
 
     // An empty journal proves nothing and does not verify.
     std::fs::write(world.journal(), "").unwrap();
     let empty = world.run(&["audit", "verify", "last"]);
-    assert_eq!(empty.status.code(), Some(1), "{}", text(&empty.stdout));
+    assert_eq!(empty.status.code(), Some(1), "{}", empty.stdout.clone());
     assert!(
-        text(&empty.stdout).contains("no records"),
+        empty.stdout.clone().contains("no records"),
         "{}",
-        text(&empty.stdout)
+        empty.stdout.clone()
     );
 
     // The genuine journal resumes (a killed run's unsigned tail would too), and the resume signs its end.
@@ -1104,13 +1093,11 @@ async fn kms_signed_chain_heads_find_a_recomputed_rewrite_and_a_truncation_that_
         "--audit-kms-key",
         key,
     ]);
-    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert_eq!(resumed.status.code(), Some(0), "{}", resumed.stderr.clone());
     let verify = world.run(&["audit", "verify", "last", "--audit-kms-key", key]);
-    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
-    let timeline = text(
-        &world
-            .run(&["audit", "timeline", "last", "--format", "text"])
-            .stdout,
-    );
+    assert_eq!(verify.status.code(), Some(0), "{}", verify.stdout.clone());
+    let timeline = world
+        .run(&["audit", "timeline", "last", "--format", "text"])
+        .stdout;
     assert!(timeline.contains("step e saw hello alice"), "{timeline}");
 }
