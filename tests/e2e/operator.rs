@@ -3,11 +3,9 @@
 //! (`core.*`), so no emulator is started.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::cli::{Cli, Ran};
 
 /// A folder with runbooks, and a home of its own: no test reads or writes the real ~/.local/state.
 struct World {
@@ -37,32 +35,22 @@ impl World {
     }
 
     /// The binary in `cwd`, with HOME in the world, no XDG_STATE_HOME and no RUNBOOK_STATE_DIR unless `env` sets them.
-    fn command_in(&self, cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-        command
+    fn command_in(&self, cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> Cli {
+        Cli::new()
             .current_dir(cwd)
-            .arg("--dir")
-            .arg(self.dir.path().join("runbooks"))
-            .args(args)
-            .env_remove("RUNBOOK_PATH")
-            .env_remove("RUNBOOK_STATE_DIR")
+            .dir(self.dir.path().join("runbooks"))
+            .state_dir_unset()
             .env_remove("XDG_STATE_HOME")
             .env("HOME", self.home())
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        command
+            .envs(env.iter().copied())
+            .args(args)
     }
 
-    fn run_in(&self, cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
-        self.command_in(cwd, args, env)
-            .output()
-            .expect("run the binary")
+    fn run_in(&self, cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> Ran {
+        self.command_in(cwd, args, env).run()
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    fn run(&self, args: &[&str]) -> Ran {
         self.run_in(self.dir.path(), args, &[])
     }
 }
@@ -87,14 +75,14 @@ fn state_dir_is_per_user_by_default_and_every_run_says_where_its_journal_is() {
 
     // No XDG_STATE_HOME: ~/.local/state/runbook, whichever folder the operator stands in.
     let first = world.run(&["run", "noop-a"]);
-    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    assert_eq!(first.status.code(), Some(0), "{}", first.stderr);
     let second = world.run_in(&elsewhere, &["run", "noop-b"], &[]);
-    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    assert_eq!(second.status.code(), Some(0), "{}", second.stderr);
     let default = world.home().join(".local/state/runbook");
     let found = journals(&default);
     assert_eq!(found.len(), 2, "{found:?}");
     for output in [&first, &second] {
-        let stderr = text(&output.stderr);
+        let stderr = &output.stderr;
         assert!(
             found
                 .iter()
@@ -105,7 +93,7 @@ fn state_dir_is_per_user_by_default_and_every_run_says_where_its_journal_is() {
     assert!(!world.dir.path().join(".runbook").exists());
     assert!(!elsewhere.join(".runbook").exists());
     // Both runs are listed from a third folder.
-    let listed = text(&world.run_in(&world.home(), &["audit", "list"], &[]).stdout);
+    let listed = world.run_in(&world.home(), &["audit", "list"], &[]).stdout;
     assert!(
         listed.contains("noop-a") && listed.contains("noop-b"),
         "{listed}"
@@ -169,11 +157,11 @@ fn last_is_the_run_that_started_last_not_the_highest_id() {
     let lowest = "19990101T000000Z-0000";
     std::fs::rename(runs.join(&later), runs.join(lowest)).unwrap();
     let shown = world.run(&["audit", "show", "last", "--format", "json"]);
-    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    assert!(shown.status.success(), "{}", shown.stderr);
     assert!(
-        text(&shown.stdout).contains("noop-b"),
+        shown.stdout.contains("noop-b"),
         "last picked the highest id: {}",
-        text(&shown.stdout)
+        shown.stdout
     );
 }
 
@@ -189,25 +177,20 @@ fn no_color_is_accepted_after_the_subcommand_too() {
         vec!["audit", "list", "--no-color"],
     ] {
         let output = world.run(&args);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            text(&output.stderr)
-        );
-        assert!(!text(&output.stderr).contains('\u{1b}'), "{args:?}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", output.stderr);
+        assert!(!output.stderr.contains('\u{1b}'), "{args:?}");
     }
 }
 
 #[test]
 fn help_lists_the_engine_options_and_says_offline_needs_dry_run() {
     let world = World::new();
-    let plan = text(&world.run(&["plan", "--help"]).stdout);
+    let plan = world.run(&["plan", "--help"]).stdout;
     assert!(plan.contains("--format <format>"), "{plan}");
     assert!(plan.contains("--offline"), "{plan}");
     assert!(plan.contains("runbook plan NAME --help"), "{plan}");
     for args in [vec!["run", "--help"], vec!["run", "noop-a", "--help"]] {
-        let run = text(&world.run(&args).stdout);
+        let run = world.run(&args).stdout;
         let offline = run
             .lines()
             .find(|line| line.contains("--offline"))
@@ -217,14 +200,13 @@ fn help_lists_the_engine_options_and_says_offline_needs_dry_run() {
     }
     let refused = world.run(&["run", "noop-a", "--offline"]);
     assert_eq!(refused.status.code(), Some(2));
-    assert!(text(&refused.stderr).contains("--offline needs --dry-run"));
+    assert!(refused.stderr.contains("--offline needs --dry-run"));
 }
 
 /// What the shell asks the binary at a TAB, as the registration script does (clap_complete's protocol).
 fn complete(world: &World, shell: &str, words: &[&str]) -> String {
     // The runbooks come from RUNBOOK_PATH here: the shell passes only the words typed, and none is `--dir`.
-    let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-    command
+    Cli::new()
         .current_dir(world.dir.path())
         .env("RUNBOOK_PATH", world.dir.path().join("runbooks"))
         .env("HOME", world.home())
@@ -234,10 +216,10 @@ fn complete(world: &World, shell: &str, words: &[&str]) -> String {
         .env("_CLAP_COMPLETE_SPACE", "true")
         .env("_CLAP_IFS", "\n")
         .arg("--")
-        .args(words);
-    let output = command.output().expect("run the binary");
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    text(&output.stdout)
+        .args(words)
+        .status(0)
+        .run()
+        .stdout
 }
 
 #[test]
@@ -245,8 +227,8 @@ fn completions_offer_runbook_names_and_their_parameter_flags() {
     let world = World::new();
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let output = world.run(&["completions", shell]);
-        assert!(output.status.success(), "{shell}: {}", text(&output.stderr));
-        let script = text(&output.stdout);
+        assert!(output.status.success(), "{shell}: {}", output.stderr);
+        let script = output.stdout;
         assert!(script.contains("COMPLETE"), "{shell}: {script}");
         assert!(script.contains("runbook"), "{shell}: {script}");
     }
@@ -300,11 +282,11 @@ fn completions_offer_runbook_names_and_their_parameter_flags() {
         .env("RUNBOOK_PATH", world.dir.path().join("runbooks"))
         .output()
         .expect("bash");
-    let replies = text(&output.stdout);
+    let replies = String::from_utf8_lossy(&output.stdout);
     assert!(
         replies.contains("noop-a") && replies.contains("noop-b"),
         "bash completed {replies:?}; stderr {}",
-        text(&output.stderr)
+        String::from_utf8_lossy(&output.stderr)
     );
 }
 
@@ -312,8 +294,8 @@ fn completions_offer_runbook_names_and_their_parameter_flags() {
 fn the_man_page_renders() {
     let world = World::new();
     let output = world.run(&["man"]);
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let page = text(&output.stdout);
+    assert!(output.status.success(), "{}", output.stderr);
+    let page = output.stdout;
     for needle in [
         ".TH runbook",
         "completions",
@@ -338,7 +320,9 @@ fn the_man_page_renders() {
         .write_all(page.as_bytes())
         .unwrap();
     // nroff emboldens by overstriking (`R\x08R`); keep the letters.
-    let rendered = without_overstrike(&text(&nroff.wait_with_output().unwrap().stdout));
+    let rendered = without_overstrike(&String::from_utf8_lossy(
+        &nroff.wait_with_output().unwrap().stdout,
+    ));
     assert!(
         rendered.contains("NAME") && rendered.contains("RUNBOOK RESUME"),
         "{rendered}"
@@ -362,8 +346,8 @@ fn without_overstrike(text: &str) -> String {
 fn run_output_markdown_is_the_summary_for_a_ticket() {
     let world = World::new();
     let output = world.run(&["run", "noop-a", "--output", "markdown"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let summary = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", output.stderr);
+    let summary = output.stdout;
     assert!(summary.starts_with("### Run `"), "{summary}");
     assert!(
         summary.contains("| step | status | duration | attempts |"),
@@ -383,8 +367,8 @@ fn a_failing_template_shows_its_expression_once_and_names_what_is_undefined() {
     )
     .unwrap();
     let output = world.run(&["run", "typo"]);
-    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-    let summary = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{}", output.stderr);
+    let summary = output.stdout;
     let line = summary
         .lines()
         .find(|line| line.starts_with("say "))
