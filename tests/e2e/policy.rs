@@ -17,8 +17,9 @@ use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use crate::support::cli::{Cli, Ran};
 use crate::support::moto::Moto;
 use serde_json::{Value, json};
 
@@ -29,51 +30,28 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `runbook ARGS` on the shipped runbooks from a scratch folder, with `env` on top of a clean AWS environment.
-fn runbook(env: &[(&'static str, String)], args: &[&str]) -> Output {
-    let scratch = tempfile::tempdir().unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-    command
-        .current_dir(scratch.path())
-        .arg("--dir")
-        .arg(repo().join("runbooks"))
-        .args(args)
-        .env_remove("RUNBOOK_PATH")
+/// The binary on the shipped runbooks, with no endpoint or profile of the machine's: only what a test gives.
+fn cli() -> Cli {
+    Cli::new()
+        .shipped()
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_PROFILE")
-        .env("RUNBOOK_STATE_DIR", scratch.path().join(".runbook"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("run the binary")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// `runbook policy NAME PARAMS --region --account EXTRA` in `format`, which must succeed.
-fn policy_output(name: &str, params: &[String], extra: &[&str], format: &str) -> Output {
-    let mut args = vec!["policy", name];
-    args.extend(params.iter().map(String::as_str));
-    args.extend(["--region", REGION, "--account", ACCOUNT, "--format", format]);
-    args.extend(extra);
-    let output = runbook(&[], &args);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "policy {args:?}: {}",
-        stderr(&output)
-    );
-    output
+fn policy_output(name: &str, params: &[String], extra: &[&str], format: &str) -> Ran {
+    cli()
+        .args(["policy", name])
+        .args(params)
+        .args(["--region", REGION, "--account", ACCOUNT, "--format", format])
+        .args(extra)
+        .status(0)
+        .run()
 }
 
 /// The policy document.
 fn policy(name: &str, params: &[String], extra: &[&str]) -> Value {
-    let output = policy_output(name, params, extra, "json");
-    serde_json::from_slice(&output.stdout).expect("a JSON policy document")
+    policy_output(name, params, extra, "json").json()
 }
 
 fn strings(params: &[&str]) -> Vec<String> {
@@ -160,7 +138,7 @@ fn update_alias_is_scoped_to_the_alias_of_the_function_the_runbook_targets() {
 #[test]
 fn a_resource_the_run_decides_is_widened_only_there_and_names_the_step_that_decides_it() {
     let output = policy_output("pitr-restore", &[], &[], "json");
-    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let document: Value = output.json();
     // The backup ARN comes from backup_original's output: only the backup id is left open.
     let describe = allowing(&document, "dynamodb:DescribeBackup");
     assert!(
@@ -176,9 +154,9 @@ fn a_resource_the_run_decides_is_widened_only_there_and_names_the_step_that_deci
         "{sid}"
     );
     assert!(
-        stderr(&output).contains("the output of step backup_original"),
+        output.stderr.contains("the output of step backup_original"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
     // Exact resources stay exact and say nothing.
     let exact = allowing(&document, "dynamodb:DescribeContinuousBackups");
@@ -188,7 +166,7 @@ fn a_resource_the_run_decides_is_widened_only_there_and_names_the_step_that_deci
     );
 
     let text = policy_output("pitr-restore", &[], &[], "text");
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = text.stdout;
     assert!(
         text.contains(
             "note: `*` stands for what the run decides: the output of step backup_original"
@@ -271,26 +249,27 @@ fn the_engines_own_calls_are_asked_for_only_with_their_flags() {
 
 #[test]
 fn an_unknown_runbook_or_a_bad_parameter_exits_2() {
-    let output = runbook(&[], &["policy", "rollback-lamda", "--region", REGION]);
+    let output = cli()
+        .args(["policy", "rollback-lamda", "--region", REGION])
+        .run();
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("rollback-lambda"),
+        output.stderr.contains("rollback-lambda"),
         "{}",
-        stderr(&output)
+        output.stderr
     );
-    let output = runbook(
-        &[],
-        &[
+    let output = cli()
+        .args([
             "policy",
             "rollback-lambda",
             "--strategy",
             "sideways",
             "--account",
             ACCOUNT,
-        ],
-    );
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("sideways"), "{}", stderr(&output));
+        ])
+        .run();
+    assert_eq!(output.status.code(), Some(2), "{}", output.stderr);
+    assert!(output.stderr.contains("sideways"), "{}", output.stderr);
 }
 
 #[test]
@@ -322,7 +301,7 @@ fn parliament_finds_nothing_above_low_in_any_shipped_runbooks_policy() {
             assert!(
                 findings.trim().is_empty() && output.status.success(),
                 "parliament on {name} {extra:?}: {findings}{}\n{document:#}",
-                stderr(&output)
+                String::from_utf8_lossy(&output.stderr)
             );
         }
     }
@@ -331,9 +310,12 @@ fn parliament_finds_nothing_above_low_in_any_shipped_runbooks_policy() {
 #[test]
 fn the_account_comes_from_sts_when_not_given() {
     let moto = Moto::shared();
-    let output = runbook(&moto.env(), &["policy", "smoke-test", "--format", "json"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let output = cli()
+        .aws(moto)
+        .args(["policy", "smoke-test", "--format", "json"])
+        .run();
+    assert_eq!(output.status.code(), Some(0), "{}", output.stderr);
+    let document: Value = output.json();
     assert_eq!(
         list(&allowing(&document, "dynamodb:DescribeTable")["Resource"]),
         ["arn:aws:dynamodb:eu-west-1:123456789012:table/bg-remover-dev-sales-intelligence"]
@@ -488,25 +470,26 @@ async fn as_user(
         .create_user_with_policy(user, &document.to_string())
         .await;
     moto.enforce_iam(true).await;
-    let mut args = verb.to_vec();
-    args.extend(params.iter().map(String::as_str));
-    args.extend(flags);
-    let output = runbook(&moto.env_as(&keys), &args);
+    let output = cli()
+        .envs(moto.env_as(&keys))
+        .args(verb)
+        .args(params)
+        .args(flags)
+        .run();
     moto.enforce_iam(false).await;
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+    let report = serde_json::from_str(&output.stdout).unwrap_or_else(|_| {
         panic!(
             "{name} as {user}: no JSON report\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(&output)
+            output.stdout, output.stderr
         )
     });
-    (output.status.code(), report, stderr(&output))
+    (output.code(), report, output.stderr)
 }
 
 /// Per statement of the text format (by Sid), the steps it says need it.
 fn steps_by_sid(name: &str, params: &[String]) -> BTreeMap<String, Vec<String>> {
     let output = policy_output(name, params, &[], "text");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let text = output.stdout.clone();
     let mut steps = BTreeMap::new();
     let mut sid = None;
     for line in text.lines() {
@@ -766,18 +749,14 @@ async fn every_composite_declares_exactly_the_iam_actions_of_the_calls_it_makes(
     .unwrap();
     std::fs::write(folder.path().join("composites.yaml"), yaml).unwrap();
     let state = folder.path().join(".runbook");
-    let output = Command::new(env!("CARGO_BIN_EXE_runbook"))
+    Cli::new()
         .current_dir(folder.path())
         .args(["--dir", "."])
         .args(["run", "composites", "--yes", "--output", "json"])
-        .env_remove("RUNBOOK_PATH")
-        .env("RUNBOOK_STATE_DIR", &state)
-        .env("NO_COLOR", "1")
-        .envs(moto.env())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        .state_dir(&state)
+        .aws(&moto)
+        .status(0)
+        .run();
 
     let mut called: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for run in std::fs::read_dir(state.join("runs")).unwrap().flatten() {

@@ -639,7 +639,7 @@ async fn pitr_restore_stops_before_the_gate_when_the_copy_differs_from_the_sourc
     let folder = tempfile::tempdir().unwrap();
     let restore_time = world["dynamodb"]["latest_restorable"].as_str().unwrap();
     let child = in_folder(folder.path())
-        .envs(proxy.env(&moto).iter().cloned())
+        .envs(proxy.env(&moto))
         .args([
             "run",
             "pitr-restore",

@@ -21,18 +21,12 @@ use super::moto::Moto;
 pub struct Cli {
     command: Command,
     args: Vec<OsString>,
-    state_dir: StateDir,
+    fresh_state_dir: bool,
     current_dir: bool,
     stdin: Option<Vec<u8>>,
     status: Option<i32>,
     stdout_has: Vec<String>,
     stderr_has: Vec<String>,
-}
-
-enum StateDir {
-    Fresh,
-    At(PathBuf),
-    Unset,
 }
 
 /// What a finished run left: its exit status and both streams as text.
@@ -81,7 +75,7 @@ impl Cli {
         Cli {
             command,
             args: Vec::new(),
-            state_dir: StateDir::Fresh,
+            fresh_state_dir: true,
             current_dir: false,
             stdin: None,
             status: None,
@@ -110,14 +104,16 @@ impl Cli {
 
     /// `RUNBOOK_STATE_DIR`, where journals and locks go; by default a fresh folder under the target folder.
     pub fn state_dir(mut self, folder: impl AsRef<Path>) -> Cli {
-        self.state_dir = StateDir::At(folder.as_ref().to_path_buf());
+        self.command.env("RUNBOOK_STATE_DIR", folder.as_ref());
+        self.fresh_state_dir = false;
         self
     }
 
     /// No `RUNBOOK_STATE_DIR` at all: the binary finds its state folder as on an operator's machine (set HOME or
-    /// XDG_STATE_HOME to a folder of the test's).
+    /// XDG_STATE_HOME to a folder of the test's; an `env` given later still wins).
     pub fn state_dir_unset(mut self) -> Cli {
-        self.state_dir = StateDir::Unset;
+        self.command.env_remove("RUNBOOK_STATE_DIR");
+        self.fresh_state_dir = false;
         self
     }
 
@@ -187,11 +183,13 @@ impl Cli {
 
     /// The command as built, streams not yet chosen, for tests that spawn, signal or kill it themselves.
     pub fn command(mut self) -> Command {
-        match std::mem::replace(&mut self.state_dir, StateDir::Unset) {
-            StateDir::Fresh => self.command.env("RUNBOOK_STATE_DIR", fresh_folder("state")),
-            StateDir::At(folder) => self.command.env("RUNBOOK_STATE_DIR", folder),
-            StateDir::Unset => self.command.env_remove("RUNBOOK_STATE_DIR"),
-        };
+        let state_dir_given = self
+            .command
+            .get_envs()
+            .any(|(key, _)| key == "RUNBOOK_STATE_DIR");
+        if self.fresh_state_dir && !state_dir_given {
+            self.command.env("RUNBOOK_STATE_DIR", fresh_folder("state"));
+        }
         if !self.current_dir {
             self.command.current_dir(fresh_folder("cwd"));
         }
