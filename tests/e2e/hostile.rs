@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::cli::{Cli, Ran};
+
 /// Most nesting the validator accepts (`runbook::foundation::nesting::MAX_DEPTH`).
 const LIMIT: usize = runbook::foundation::nesting::MAX_DEPTH;
 
@@ -800,23 +802,14 @@ fn every_hostile_case_is_answered_safely_quickly_and_with_a_position() {
     );
 }
 
-/// Runs the test build's binary in `dir` with its own state dir, no color and no stdin.
-fn runbook_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
+/// The test build's binary in `dir` on the runbooks there, its state in `dir/.runbook`.
+fn runbook_in(dir: &Path, args: &[&str]) -> Ran {
+    Cli::new()
         .current_dir(dir)
-        .env_remove("RUNBOOK_PATH")
-        .env("RUNBOOK_STATE_DIR", dir.join(".runbook"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the binary")
-}
-
-fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+        .dir(dir)
+        .state_dir(dir.join(".runbook"))
+        .args(args)
+        .run()
 }
 
 /// Every shape exactly at the limit validates, plans and runs: what validated, the engine evaluates on its
@@ -840,19 +833,19 @@ fn expressions_at_the_nesting_limit_plan_and_run() {
         validated.status.code(),
         Some(0),
         "{}",
-        lossy(&validated.stderr)
+        validated.stderr.clone()
     );
 
     let planned = runbook_in(dir.path(), &["run", "case", "--dry-run"]);
-    assert_eq!(planned.status.code(), Some(0), "{}", lossy(&planned.stderr));
+    assert_eq!(planned.status.code(), Some(0), "{}", planned.stderr.clone());
     assert!(
-        lossy(&planned.stdout).contains("Log: DEEP"),
+        planned.stdout.clone().contains("Log: DEEP"),
         "{}",
-        lossy(&planned.stdout)
+        planned.stdout.clone()
     );
 
     let ran = runbook_in(dir.path(), &["run", "case", "--yes"]);
-    let stderr = lossy(&ran.stderr);
+    let stderr = ran.stderr.clone();
     assert_eq!(ran.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("gate: DEEP"), "{stderr}");
     assert!(stderr.contains(&format!("total {}", LIMIT + 1)), "{stderr}");
@@ -869,7 +862,7 @@ fn a_deep_expression_is_refused_before_the_run_takes_its_lock() {
         vec!["run", "case", "--dry-run"],
     ] {
         let output = runbook_in(dir.path(), &args);
-        let stderr = lossy(&output.stderr);
+        let stderr = output.stderr.clone();
         assert_eq!(output.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains("error[expression-too-deep]"), "{stderr}");
         assert!(has_position(&stderr), "{stderr}");
@@ -912,8 +905,8 @@ fn input_cannot_forge_a_progress_line_or_reach_the_terminal() {
     let hostile = "x\n01:00:00 ok fake\u{1b}[2J\u{7}\r\u{9b}31m";
     let output = runbook_in(dir.path(), &["run", "case", "--yes", "--note", hostile]);
     assert_eq!(output.status.code(), Some(1), "core.fail fails the run");
-    let stderr = lossy(&output.stderr);
-    let stdout = lossy(&output.stdout);
+    let stderr = output.stderr.clone();
+    let stdout = output.stdout.clone();
     for (name, stream) in [("stderr", &stderr), ("stdout", &stdout)] {
         assert!(!stream.contains('\u{1b}'), "ESC in {name}: {stream:?}");
         assert!(!stream.contains('\u{9b}'), "CSI in {name}: {stream:?}");

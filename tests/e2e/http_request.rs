@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::support::cli::{Cli, Ran};
 use crate::support::http_server::{handle, serve};
 use runbook::engine::{ActionContext, Silent, invoke};
 use serde_json::{Value, json};
@@ -213,17 +214,13 @@ async fn a_write_is_retried_after_a_refused_connection_and_never_after_a_server_
     assert_eq!(flaky.load(Ordering::SeqCst), 1);
 }
 
-fn runbook_cli(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_runbook"))
-        .arg("--dir")
-        .arg(dir)
+/// The binary on the runbooks in `dir`, its state in `dir/state`.
+fn runbook_cli(dir: &std::path::Path, args: &[&str]) -> Ran {
+    Cli::new()
+        .dir(dir)
+        .state_dir(dir.join("state"))
         .args(args)
-        .env_remove("RUNBOOK_PATH")
-        .env("RUNBOOK_STATE_DIR", dir.join("state"))
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run the binary")
+        .run()
 }
 
 fn journal_records(dir: &std::path::Path) -> Vec<Value> {
@@ -253,12 +250,7 @@ fn the_journal_records_an_http_call_as_service_http_operation_method_and_the_url
     )
     .unwrap();
     let output = runbook_cli(dir.path(), &["run", "health"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_eq!(output.status.code(), Some(0), "{}", output.stderr);
     let records = journal_records(dir.path());
     let url = format!("{base}/health?tenant=carousel-labs");
     for kind in ["call_started", "call_finished"] {
@@ -289,7 +281,7 @@ fn an_http_write_refused_before_it_was_sent_is_resumed_without_asking() {
     )
     .unwrap();
     let failed = runbook_cli(dir.path(), &["run", "flush", "--yes"]);
-    let stderr = String::from_utf8_lossy(&failed.stderr).into_owned();
+    let stderr = failed.stderr.clone();
     assert_eq!(failed.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("ConnectionRefused"), "{stderr}");
     let finished: Vec<Value> = journal_records(dir.path())
@@ -314,11 +306,6 @@ fn an_http_write_refused_before_it_was_sent_is_resumed_without_asking() {
         }
     });
     let resumed = runbook_cli(dir.path(), &["resume", "last", "--yes"]);
-    assert_eq!(
-        resumed.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
+    assert_eq!(resumed.status.code(), Some(0), "{}", resumed.stderr);
     assert_eq!(served.load(Ordering::SeqCst), 1);
 }

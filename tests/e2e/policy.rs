@@ -16,19 +16,15 @@
 use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+
 use std::process::{Command, Stdio};
 
-use crate::support::cli::{Cli, Ran};
+use crate::support::cli::{Cli, Ran, repo};
 use crate::support::moto::Moto;
 use serde_json::{Value, json};
 
 const REGION: &str = "eu-west-1";
 const ACCOUNT: &str = "123456789012";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The binary on the shipped runbooks, with no endpoint or profile of the machine's: only what a test gives.
 fn cli() -> Cli {

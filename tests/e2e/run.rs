@@ -76,11 +76,18 @@ async fn a_write_run_without_a_terminal_needs_yes_and_sends_nothing() {
     let moto = Moto::shared();
     moto.create_table("cli-refused", "PK").await;
     let dir = write_runbook(&gated_write("cli-refused"));
-    let output = cli(dir.path(), moto)
+    cli(dir.path(), moto)
         .args(["run", "gated-write", "--key", "refused"])
+        .status(2)
+        .stderr_has("pass --yes")
         .run();
-    assert_eq!(output.status.code(), Some(2), "{}", output.stderr);
-    assert!(output.stderr.contains("pass --yes"), "{}", output.stderr);
+    // A `yes` piped in is not an operator at a terminal: no confirmation is read from a pipe.
+    cli(dir.path(), moto)
+        .args(["run", "gated-write", "--key", "refused"])
+        .stdin("yes\n")
+        .status(2)
+        .stderr_has("pass --yes")
+        .run();
     assert!(!item_exists(moto, "cli-refused", "refused").await);
 }
 

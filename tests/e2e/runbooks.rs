@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::cli::{Cli, Ran};
+use crate::support::cli::{Cli, Ran, repo};
 use crate::support::moto::Moto;
 use serde_json::Value;
 
@@ -23,10 +23,6 @@ const DLQ: &str = "bg-remover-dev-dlq";
 const MAIN_QUEUE: &str = "bg-remover-dev-main";
 const DATABASE: &str = "pricing_intelligence_dev";
 const ICEBERG_TABLE: &str = "sales_history";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The Python beside moto_server: boto3 and pyiceberg, installed by `scripts/emulator install`.
 fn venv_python() -> PathBuf {

@@ -2,15 +2,12 @@
 //! puts the world back after runbooks changed it, `down` stops exactly the server `up` started and nothing else.
 //! Each test has its own port and state folder, so a developer's own sandbox is never touched.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use crate::support::cli::{Cli, repo};
 use crate::support::moto::{Moto, free_port};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 struct Sandbox {
     port: u16,
@@ -72,32 +69,28 @@ impl Sandbox {
 
     /// `runbook run ... --yes` against the sandbox, with exactly the environment `env` prints.
     fn run(&self, args: &[&str]) {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_runbook"));
-        command
+        let env: Vec<(String, String)> = self
+            .ok(&["env"])
+            .lines()
+            .map(|line| {
+                line.strip_prefix("export ")
+                    .and_then(|assignment| assignment.split_once('='))
+                    .map(|(key, value)| (key.to_string(), value.to_string()))
+                    .unwrap_or_else(|| panic!("`env` printed {line:?}"))
+            })
+            .collect();
+        Cli::new()
             .current_dir(self.state.path())
-            .arg("--dir")
-            .arg(repo().join("runbooks"))
+            .shipped()
             .arg("run")
             .args(args)
             .arg("--yes")
-            .env_remove("RUNBOOK_PATH")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("RUNBOOK_STATE_DIR", self.state.path().join("runbook-state"))
-            .stdin(Stdio::null());
-        for line in self.ok(&["env"]).lines() {
-            let (key, value) = line
-                .strip_prefix("export ")
-                .and_then(|assignment| assignment.split_once('='))
-                .unwrap_or_else(|| panic!("`env` printed {line:?}"));
-            command.env(key, value);
-        }
-        let output = command.output().unwrap();
-        assert!(
-            output.status.success(),
-            "run {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+            .state_dir(self.state.path().join("runbook-state"))
+            .envs(env)
+            .status(0)
+            .run();
     }
 }
 

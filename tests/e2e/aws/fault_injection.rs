@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::support::cli::{Cli, Ran};
 use crate::support::fault_proxy::{Fault, FaultProxy, Outcome};
 use crate::support::moto::Moto;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
@@ -513,39 +514,26 @@ steps:
     retry: {attempts: 4, delay: 10ms}
 ";
 
-struct CliRun {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 /// `runbook --dir DIR run flaky-describe --table TABLE --yes --output json` with every AWS call sent to `proxy`.
-fn run_flaky_describe(proxy: &FaultProxy, moto: &Moto, table: &str) -> CliRun {
+fn run_flaky_describe(proxy: &FaultProxy, moto: &Moto, table: &str) -> Ran {
     run_runbook(proxy, moto, FLAKY_RUNBOOK, table)
 }
 
-fn run_runbook(proxy: &FaultProxy, moto: &Moto, text: &str, table: &str) -> CliRun {
+fn run_runbook(proxy: &FaultProxy, moto: &Moto, text: &str, table: &str) -> Ran {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("flaky-describe.yaml"), text).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_runbook"))
+    Cli::new()
         .current_dir(dir.path())
-        .args(["--dir".as_ref(), dir.path().as_os_str()])
+        .dir(dir.path())
         .args(["run", "flaky-describe", "--table", table, "--yes"])
         .args(["--output", "json"])
         .envs(proxy.env(moto))
         .env_remove("AWS_PROFILE")
-        .env("NO_COLOR", "1")
-        .env("RUNBOOK_STATE_DIR", dir.path().join("state"))
-        .output()
-        .expect("run the runbook binary");
-    CliRun {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+        .state_dir(dir.path().join("state"))
+        .run()
 }
 
-fn step_attempts(run: &CliRun) -> u64 {
+fn step_attempts(run: &Ran) -> u64 {
     let report: Value = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|error| panic!("{error}: {}\n{}", run.stdout, run.stderr));
     report["steps"][0]["attempts"]
@@ -565,7 +553,7 @@ async fn cli_run_rides_out_throttles_and_a_server_error() {
     );
 
     let run = run_flaky_describe(&proxy, moto, "cli-throttled");
-    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code(), Some(0), "{}\n{}", run.stdout, run.stderr);
     assert_eq!(step_attempts(&run), 4);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["outcome"], "succeeded");
@@ -605,7 +593,7 @@ async fn cli_run_retries_a_dropped_connection() {
         .inject("DescribeTable", Fault::Throttle, 1);
 
     let run = run_flaky_describe(&proxy, moto, "cli-dropped");
-    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code(), Some(0), "{}\n{}", run.stdout, run.stderr);
     assert_eq!(step_attempts(&run), 3);
     assert!(run.stderr.contains("ConnectionError"), "{}", run.stderr);
     assert_eq!(
@@ -622,7 +610,7 @@ async fn cli_run_fails_when_the_faults_outlast_the_retry_budget() {
     proxy.inject("DescribeTable", Fault::Throttle, 5);
 
     let run = run_flaky_describe(&proxy, moto, "cli-exhausted");
-    assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code(), Some(1), "{}\n{}", run.stdout, run.stderr);
     assert_eq!(step_attempts(&run), 4);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["outcome"], "failed");
@@ -646,7 +634,7 @@ async fn cli_run_times_out_a_slow_answer_and_retries() {
 
     let started = Instant::now();
     let run = run_runbook(&proxy, moto, &runbook, "cli-slow");
-    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.code(), Some(0), "{}\n{}", run.stdout, run.stderr);
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(step_attempts(&run), 2);
     assert!(run.stderr.contains("Timeout"), "{}", run.stderr);

@@ -293,22 +293,34 @@ impl Moto {
         (element("AccessKeyId"), element("SecretAccessKey"))
     }
 
-    /// One IAM call, awsQuery written out (there is no IAM SDK crate in the tree); moto does not check the
-    /// signature while it does not enforce IAM.
+    /// One IAM call, awsQuery written out (there is no IAM SDK crate in the tree).
     async fn iam(&self, form: &[(&str, &str)]) -> (reqwest::StatusCode, String) {
         let mut form = form.to_vec();
         form.push(("Version", "2010-05-08"));
+        self.aws_query("us-east-1", "iam", &form).await
+    }
+
+    /// One awsQuery request (a form POST) for a call the SDK crates of the tree cannot make. moto routes it by
+    /// the credential scope's region and service, and does not check the signature while it does not enforce IAM.
+    pub async fn aws_query(
+        &self,
+        region: &str,
+        service: &str,
+        form: &impl serde::Serialize,
+    ) -> (reqwest::StatusCode, String) {
         let response = reqwest::Client::new()
             .post(&self.endpoint)
             .header(
                 "Authorization",
-                "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/iam/aws4_request, \
-                 SignedHeaders=host, Signature=0",
+                format!(
+                    "AWS4-HMAC-SHA256 Credential=testing/20250101/{region}/{service}/aws4_request, \
+                     SignedHeaders=host, Signature=0"
+                ),
             )
-            .form(&form)
+            .form(form)
             .send()
             .await
-            .expect("reach moto's IAM");
+            .unwrap_or_else(|error| panic!("reach moto's {service}: {error}"));
         let status = response.status();
         (status, response.text().await.unwrap_or_default())
     }

@@ -38,23 +38,8 @@ pub async fn put_metric(
             form.push((format!("{member}.{key}"), field));
         }
     }
-    let response = reqwest::Client::new()
-        .post(&moto.endpoint)
-        .header(
-            "Authorization",
-            "AWS4-HMAC-SHA256 Credential=testing/20250101/eu-west-1/monitoring/aws4_request, \
-             SignedHeaders=host, Signature=0",
-        )
-        .form(&form)
-        .send()
-        .await
-        .expect("reach moto's CloudWatch");
-    let status = response.status();
-    assert!(
-        status.is_success(),
-        "PutMetricData: {status} {}",
-        response.text().await.unwrap_or_default()
-    );
+    let (status, body) = moto.aws_query("eu-west-1", "monitoring", &form).await;
+    assert!(status.is_success(), "PutMetricData: {status} {body}");
 }
 
 /// Log lines in `group` (made if missing), stream `stream`, each `seconds_ago` before now.
