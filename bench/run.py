@@ -215,9 +215,11 @@ class Emulator:
             # Journals and locks of these runs stay out of the checkout and away from anyone else's runs.
             RUNBOOK_STATE_DIR=state_dir,
         )
-        moto = os.path.join(os.path.dirname(python), "moto_server")
+        # Tethered (scripts/moto_tethered.py): the server ends with this script even when it is killed before
+        # its `finally` can stop it.
+        tether = os.path.join(ROOT, "scripts", "moto_tethered.py")
         self.process = subprocess.Popen(
-            [moto, "-H", "127.0.0.1", "-p", str(self.port)],
+            [python, tether, "-H", "127.0.0.1", "-p", str(self.port)],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         for _ in range(300):

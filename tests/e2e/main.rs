@@ -8,6 +8,7 @@
 mod aws;
 mod cli;
 mod diagnostics;
+mod emulators;
 mod hostile;
 mod http_request;
 mod journal;

@@ -46,14 +46,15 @@ pub fn venv_bin(name: &str) -> PathBuf {
 }
 
 /// moto's server through `scripts/moto_tethered.py`, which exits when this test process is gone, so that an
-/// emulator held in a static (whose destructor never runs) or left by a panicking test does not outlive the
-/// binary. With `RUNBOOK_MOTO_SERVER` set, that executable runs as it is.
+/// emulator held in a static (whose destructor never runs) or left by a panicking or killed test does not outlive
+/// the binary (`tests/e2e/emulators.rs` proves it). A `RUNBOOK_MOTO_SERVER` outside a virtualenv has no Python
+/// beside it to import moto from, and runs as it is.
 fn tethered_command() -> Command {
     let server = executable();
-    if std::env::var_os("RUNBOOK_MOTO_SERVER").is_some() {
+    let python = server.with_file_name("python");
+    if !python.exists() {
         return Command::new(server);
     }
-    let python = server.with_file_name("python");
     let launcher = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/moto_tethered.py");
     let mut command = Command::new(python);
     command.arg(launcher);
@@ -92,6 +93,18 @@ impl Moto {
             std::thread::sleep(Duration::from_millis(50));
         }
         moto
+    }
+
+    /// The emulator's process (moto's server, in the tether's process).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.endpoint
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.parse().ok())
+            .expect("an endpoint with a port")
     }
 
     /// One emulator shared by every test of a test binary; tests use distinct resource names.
