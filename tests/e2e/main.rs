@@ -15,6 +15,7 @@ mod journal;
 mod operator;
 mod plan_never_writes;
 mod policy;
+mod readme;
 mod run;
 mod runbooks;
 mod sandbox;
