@@ -681,7 +681,7 @@ async fn pitr_restore_stops_before_the_gate_when_the_copy_differs_from_the_sourc
 
     let output = Ran::from(child.wait_with_output().unwrap());
     assert_eq!(output.status.code(), Some(1), "{}", output.stderr);
-    let report = Ran::json(&output);
+    let report = output.json();
     let counted = step(&report, "restored_count");
     assert_eq!(counted["status"], "failed", "{counted}");
     let error = counted["error"].as_str().unwrap();
@@ -742,7 +742,7 @@ async fn pitr_restore_stops_before_the_gate_when_the_copy_differs_from_the_sourc
         ])
         .status(1)
         .run();
-    let error = step(&Ran::json(&output), "target_free")["error"]
+    let error = step(&output.json(), "target_free")["error"]
         .as_str()
         .unwrap()
         .to_string();
@@ -803,7 +803,7 @@ async fn pitr_restore_reads_every_page_of_list_tables() {
         ])
         .status(1)
         .run();
-    let report = Ran::json(&output);
+    let report = output.json();
     assert_eq!(
         step(&report, "target_free")["status"],
         "failed",
@@ -1634,7 +1634,7 @@ async fn dlq_replay_checks_the_new_timeout_before_anything_is_written_and_change
             ])
             .status(1)
             .run();
-        let report = Ran::json(&output);
+        let report = output.json();
         assert!(
             report["error"].as_str().unwrap().contains(reason),
             "--raise-timeout {value}: {}",
@@ -1756,7 +1756,7 @@ async fn dlq_replay_interrupted_during_the_move_resumes_without_rerun_and_moves_
         "{}",
         output.stderr
     );
-    let report = Ran::json(&output);
+    let report = output.json();
     assert_eq!(step(&report, "replay")["output"]["Moved"], left);
 
     let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
@@ -1843,7 +1843,7 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
         ])
         .status(1)
         .run();
-    let report = Ran::json(&output);
+    let report = output.json();
     let dlq = step(&report, "dlq_empty");
     assert_eq!(dlq["status"], "failed");
     let error = dlq["error"].as_str().unwrap();
@@ -1903,7 +1903,7 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
         ])
         .status(1)
         .run();
-    let report = Ran::json(&output);
+    let report = output.json();
     let embeddings = step(&report, "embeddings");
     assert_eq!(embeddings["status"], "failed");
     let mem0 = step(&report, "mem0");
@@ -1952,7 +1952,7 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
             ])
             .status(1)
             .run();
-        let report = Ran::json(&output);
+        let report = output.json();
         let invocations = step(&report, "invocations");
         assert_eq!(invocations["status"], "failed", "{function}");
         assert!(
@@ -2192,7 +2192,7 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
         .args(["run", "lambda-timeout", "--yes", "--output", "json"])
         .status(1)
         .run();
-    let report = Ran::json(&output);
+    let report = output.json();
     let diagnosis = step(&report, "diagnosis");
     assert_eq!(diagnosis["outputs"]["over_budget"], true);
     assert_eq!(diagnosis["outputs"]["max_seconds"], 300.0);
@@ -2224,7 +2224,7 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
             ])
             .status(1)
             .run();
-        let report = Ran::json(&output);
+        let report = output.json();
         let error = step(&report, "new_timeout")["error"].as_str().unwrap();
         assert!(error.contains(reason), "{error}");
         assert_eq!(step(&report, "raise")["status"], "not_run");
@@ -2364,7 +2364,7 @@ async fn sync_lag_reenables_the_schedule_runs_the_exporter_and_waits_for_the_tab
     .await
     .unwrap();
     let output = Ran::from(child.wait_with_output().unwrap());
-    let report = Ran::json(&output);
+    let report = output.json();
     assert_eq!(output.status.code(), Some(0), "{report:#}");
 
     let diagnosis = step(&report, "diagnosis");
@@ -2450,7 +2450,7 @@ async fn alarms_creates_the_four_then_changes_nothing_then_updates_only_what_dri
         .args(["plan", "alarms", "--format", "json"])
         .status(0)
         .run();
-    let plan = Ran::json(&output);
+    let plan = output.json();
     assert_eq!(step(&plan, "put")["status"], "planned");
     assert_eq!(
         step(&plan, "diff")["outputs"]["to_put"]
@@ -2552,13 +2552,12 @@ async fn alarms_creates_the_four_then_changes_nothing_then_updates_only_what_dri
     )
     .await
     .unwrap();
-    let plan = Ran::json(
-        &Cli::new()
-            .shipped()
-            .aws(&moto)
-            .args(["plan", "alarms", "--format", "json"])
-            .run(),
-    );
+    let plan = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .args(["plan", "alarms", "--format", "json"])
+        .run()
+        .json();
     assert_eq!(
         step(&plan, "diff")["outputs"]["rows"][1],
         serde_json::json!({"name": "bg-remover-dev-dlq-backlog", "action": "update", "changes": ["Threshold 50.0 -> 10.0"]})
@@ -2676,7 +2675,7 @@ async fn cost_report_passes_the_baseline_and_fails_and_notifies_on_a_crossed_thr
         ])
         .status(1)
         .run();
-    let report = Ran::json(&output);
+    let report = output.json();
     assert_eq!(
         step(&report, "costs")["request"]["TimePeriod"],
         serde_json::json!({"Start": "2025-12-30", "End": "2025-12-31"})
@@ -2726,7 +2725,7 @@ async fn cost_report_passes_the_baseline_and_fails_and_notifies_on_a_crossed_thr
         ])
         .status(1)
         .run();
-    let report = Ran::json(&output);
+    let report = output.json();
     assert_eq!(
         step(&report, "costs")["request"],
         serde_json::json!({
@@ -2881,7 +2880,7 @@ async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
         Some(0),
         "triage reports; it does not fail on what it finds"
     );
-    let report = Ran::json(&output);
+    let report = output.json();
     let found = step(&report, "findings")["outputs"]["found"].clone();
     let whats: Vec<(i64, &str)> = found
         .as_array()
@@ -2927,7 +2926,7 @@ async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
         ])
         .status(1)
         .run();
-    let report = Ran::json(&output);
+    let report = output.json();
     assert_eq!(step(&report, "report")["status"], "succeeded");
     assert_eq!(step(&report, "report")["outputs"]["severity"], "P1");
     let command = step(&report, "report")["outputs"]["command"]
