@@ -1,9 +1,9 @@
 //! The binary run as an operator runs it, for every end-to-end test: one builder instead of a `runbook()` helper
 //! per file, each with its own idea of which environment leaks in.
 //!
-//! A run starts from a clean slate: no `RUNBOOK_PATH`, no colour, nothing on stdin, and a state folder of its own
-//! under the target folder, so no test reads or writes the real per-user state, the checkout, or another test's
-//! locks. Everything else (runbook folder, working folder, AWS environment, arguments, input) is said by the test,
+//! A run starts from a clean slate: no `RUNBOOK_PATH`, no colour, nothing on stdin, and a state folder and a
+//! working folder of its own under the target folder (removed after the run), so no test reads or writes the real
+//! per-user state, the checkout, or another test's locks. Everything else (runbook folder, working folder, AWS environment, arguments, input) is said by the test,
 //! and so are the expectations checked once it ended:
 //!
 //! ```ignore
@@ -14,7 +14,6 @@ use std::ffi::{OsStr, OsString};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::moto::Moto;
 
@@ -22,6 +21,7 @@ pub struct Cli {
     command: Command,
     args: Vec<OsString>,
     fresh_state_dir: bool,
+    scratch: Vec<tempfile::TempDir>,
     current_dir: bool,
     stdin: Option<Vec<u8>>,
     status: Option<i32>,
@@ -76,6 +76,7 @@ impl Cli {
             command,
             args: Vec::new(),
             fresh_state_dir: true,
+            scratch: Vec::new(),
             current_dir: false,
             stdin: None,
             status: None,
@@ -181,20 +182,42 @@ impl Cli {
         self
     }
 
-    /// The command as built, streams not yet chosen, for tests that spawn, signal or kill it themselves.
+    /// The command as built, streams not yet chosen, for tests that spawn, signal or kill it themselves. Its
+    /// scratch folders are left for `cargo clean`: nothing here knows when the process ends.
     pub fn command(mut self) -> Command {
+        self.finish();
+        for folder in self.scratch.drain(..) {
+            let _ = folder.keep();
+        }
+        self.command
+    }
+
+    /// Adds the scratch folders the test did not replace, the arguments and a closed stdin.
+    fn finish(&mut self) {
         let state_dir_given = self
             .command
             .get_envs()
             .any(|(key, _)| key == "RUNBOOK_STATE_DIR");
         if self.fresh_state_dir && !state_dir_given {
-            self.command.env("RUNBOOK_STATE_DIR", fresh_folder("state"));
+            let folder = self.scratch("state-");
+            self.command.env("RUNBOOK_STATE_DIR", folder);
         }
         if !self.current_dir {
-            self.command.current_dir(fresh_folder("cwd"));
+            let folder = self.scratch("cwd-");
+            self.command.current_dir(folder);
         }
         self.command.args(&self.args).stdin(Stdio::null());
-        self.command
+    }
+
+    /// A folder no other run uses, under the target folder; removed when the run is over.
+    fn scratch(&mut self, prefix: &str) -> PathBuf {
+        let folder = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .expect("create a scratch folder");
+        let path = folder.path().to_path_buf();
+        self.scratch.push(folder);
+        path
     }
 
     /// Starts the run with both streams piped and leaves it to the test (to signal, kill or wait for it; a
@@ -214,7 +237,8 @@ impl Cli {
         let stdout_has = std::mem::take(&mut self.stdout_has);
         let stderr_has = std::mem::take(&mut self.stderr_has);
         let args = self.args.clone();
-        let mut command = self.command();
+        self.finish();
+        let command = &mut self.command;
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
         if stdin.is_some() {
             command.stdin(Stdio::piped());
@@ -254,16 +278,4 @@ impl Cli {
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A folder no other run uses, under the target folder (not /tmp: nothing outlives `cargo clean`).
-fn fresh_folder(purpose: &str) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "{purpose}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&folder).expect("create a scratch folder");
-    folder
 }
