@@ -384,11 +384,7 @@ async fn notifications_say_a_gate_waits_and_a_run_failed_with_the_command_that_r
     let inbox = Inbox::new(&moto, "oncall").await;
     let (base, _) = serve();
     let world = World::new(&[("planted", PLANTED)]);
-    let with_moto = |args: &[&str]| {
-        let mut command = world.command(args);
-        command.envs(moto.env());
-        command.output().unwrap()
-    };
+    let with_moto = |args: &[&str]| world.command(args).aws(&moto).run();
 
     let stopped = with_moto(&[
         "run",
@@ -405,10 +401,7 @@ async fn notifications_say_a_gate_waits_and_a_run_failed_with_the_command_that_r
         "json",
     ]);
     assert_eq!(stopped.status.code(), Some(3), "{}", text(&stopped));
-    let run_id = serde_json::from_slice::<serde_json::Value>(&stopped.stdout).unwrap()["run_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let run_id = stopped.json()["run_id"].as_str().unwrap().to_string();
     let messages = inbox.take(&moto).await;
     assert_eq!(messages.len(), 2, "{messages:#?}");
     let approve = format!(
@@ -439,16 +432,13 @@ async fn notifications_say_a_gate_waits_and_a_run_failed_with_the_command_that_r
     // The command as the message gives it (the secrets come back from the environment, as on any resume).
     let words: Vec<&str> = approve.split(' ').collect();
     assert_eq!(words[0], "runbook");
-    let resumed = Command::new(env!("CARGO_BIN_EXE_runbook"))
+    let resumed = Cli::new()
         .args(&words[1..])
-        .envs(moto.env())
+        .aws(&moto)
         .env("RUNBOOK_PARAM_TOKEN", TOKEN)
         .env("RUNBOOK_PARAM_METHOD_KEY", METHOD_KEY)
-        .env_remove("RUNBOOK_STATE_DIR")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+        .state_dir_unset()
+        .run();
     assert_eq!(resumed.status.code(), Some(1), "{}", text(&resumed));
     let failed = inbox.take(&moto).await;
     assert_eq!(
@@ -507,11 +497,7 @@ async fn a_runbook_notify_key_publishes_and_a_failed_publish_does_not_fail_the_r
     let moto = Moto::start();
     let inbox = Inbox::new(&moto, "hello-topic").await;
     let world = World::new(&[("hello", HELLO)]);
-    let with_moto = |args: &[&str]| {
-        let mut command = world.command(args);
-        command.envs(moto.env());
-        command.output().unwrap()
-    };
+    let with_moto = |args: &[&str]| world.command(args).aws(&moto).run();
 
     let run = with_moto(&["run", "hello", "--topic", &inbox.topic]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run));
@@ -577,7 +563,7 @@ async fn a_runbook_notify_key_publishes_and_a_failed_publish_does_not_fail_the_r
         all.extend(args);
         let output = world.run(&all);
         assert_eq!(output.status.code(), Some(0), "{}", text(&output));
-        let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let document = output.json();
         document["Statement"]
             .as_array()
             .unwrap()
