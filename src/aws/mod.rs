@@ -344,6 +344,8 @@ pub struct Reply {
 /// A failed attempt. `transient` failures (throttling, 5xx, timeouts, dropped connections) may be retried.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallError {
+    /// Where the failure came from; `code` names it in the journal.
+    pub kind: CallErrorKind,
     /// The AWS error code (`ResourceNotFoundException`), or a transport kind (`Timeout`, `ConnectionError`,
     /// `ConnectionRefused`).
     pub code: String,
@@ -351,6 +353,96 @@ pub struct CallError {
     pub status: Option<u16>,
     pub request_id: Option<String>,
     pub transient: bool,
+}
+
+/// Where a [`CallError`] came from. The journal keeps the code; the kind is for code that must tell a service's
+/// answer from our own refusal without knowing every code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallErrorKind {
+    /// Refused on our side before anything was sent: a bad member, a write in a plan, no AWS configuration.
+    NotSent,
+    /// The service answered with an error.
+    Answered,
+    /// An answer came that the protocol does not allow, or lacks what the action needs.
+    Malformed,
+    /// No answer could be read: a timeout, a dropped or refused connection.
+    Transport,
+    /// The action stopped itself: interrupted, a failed query, a runaway pagination, a `core.fail` step.
+    Stopped,
+}
+
+impl CallError {
+    /// The one place a `CallError` is assembled; the named constructors below say which kind they build.
+    pub fn new(
+        kind: CallErrorKind,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> CallError {
+        CallError {
+            kind,
+            code: code.into(),
+            message: message.into(),
+            status: None,
+            request_id: None,
+            transient: false,
+        }
+    }
+
+    /// A request our side finds malformed, refused before anything is sent.
+    pub fn invalid_request(message: impl Into<String>) -> CallError {
+        CallError::not_sent("InvalidRequest", message)
+    }
+
+    /// Refused before anything is sent, for a reason other than a malformed request.
+    pub fn not_sent(code: impl Into<String>, message: impl Into<String>) -> CallError {
+        CallError::new(CallErrorKind::NotSent, code, message)
+    }
+
+    /// An error the service answered with: worth another attempt when it is a 5xx, a 429 or a transient code.
+    pub fn answered(
+        code: impl Into<String>,
+        message: impl Into<String>,
+        status: u16,
+        request_id: Option<String>,
+    ) -> CallError {
+        let code = code.into();
+        let transient = status >= 500 || status == 429 || is_transient_code(&code);
+        CallError::new(CallErrorKind::Answered, code, message)
+            .with_reply(status, request_id)
+            .transient_if(transient)
+    }
+
+    /// An answer we cannot read as the protocol says, or one without what the action needs.
+    pub fn malformed(message: impl Into<String>) -> CallError {
+        CallError::new(CallErrorKind::Malformed, "MalformedResponse", message)
+    }
+
+    /// No readable answer (`Timeout`, `ConnectionError`, `ConnectionRefused`); not transient unless marked so.
+    pub fn transport(code: impl Into<String>, message: impl Into<String>) -> CallError {
+        CallError::new(CallErrorKind::Transport, code, message)
+    }
+
+    /// The action stopped itself (`Interrupted`, `QueryFailed`, `TooManyPages` ...): never worth another attempt.
+    pub fn stopped(code: impl Into<String>, message: impl Into<String>) -> CallError {
+        CallError::new(CallErrorKind::Stopped, code, message)
+    }
+
+    /// The HTTP status and request id of the answer that carried this failure.
+    pub fn with_reply(mut self, status: u16, request_id: Option<String>) -> CallError {
+        self.status = Some(status);
+        self.request_id = request_id;
+        self
+    }
+
+    /// The same failure, worth another attempt (throttling, a timeout, a dropped connection).
+    pub fn transient(self) -> CallError {
+        self.transient_if(true)
+    }
+
+    pub fn transient_if(mut self, transient: bool) -> CallError {
+        self.transient = transient;
+        self
+    }
 }
 
 impl std::fmt::Display for CallError {
@@ -366,33 +458,54 @@ impl std::fmt::Display for CallError {
     }
 }
 
-/// Codes AWS documents as throttling or capacity, retried like 5xx.
-const TRANSIENT_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "InternalFailure",
-    "InternalServerError",
-    "InternalError",
-    "RequestTimeout",
-    "RequestTimeoutException",
+/// Why an AWS error code is worth another attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Transient {
+    /// Turned away before it was processed: even a write may be sent again.
+    Throttled,
+    /// The service could not answer (capacity, an internal error, a timeout on its side): the request may have
+    /// taken effect, so a write is not repeated.
+    Unavailable,
+}
+
+/// Every code AWS documents as throttling or capacity, with what it says about the request; retried like 5xx.
+/// The one table of transient codes: [`is_transient_code`] and [`is_throttling_code`] both read it.
+const TRANSIENT_CODES: &[(&str, Transient)] = &[
+    ("Throttling", Transient::Throttled),
+    ("ThrottlingException", Transient::Throttled),
+    ("ThrottledException", Transient::Throttled),
+    ("RequestThrottledException", Transient::Throttled),
+    ("TooManyRequestsException", Transient::Throttled),
+    (
+        "ProvisionedThroughputExceededException",
+        Transient::Throttled,
+    ),
+    ("RequestLimitExceeded", Transient::Throttled),
+    ("BandwidthLimitExceeded", Transient::Throttled),
+    ("RequestThrottled", Transient::Throttled),
+    ("SlowDown", Transient::Throttled),
+    ("EC2ThrottledException", Transient::Throttled),
+    ("TransactionInProgressException", Transient::Unavailable),
+    ("LimitExceededException", Transient::Unavailable),
+    ("PriorRequestNotComplete", Transient::Unavailable),
+    ("ServiceUnavailable", Transient::Unavailable),
+    ("ServiceUnavailableException", Transient::Unavailable),
+    ("InternalFailure", Transient::Unavailable),
+    ("InternalServerError", Transient::Unavailable),
+    ("InternalError", Transient::Unavailable),
+    ("RequestTimeout", Transient::Unavailable),
+    ("RequestTimeoutException", Transient::Unavailable),
 ];
 
+fn transient_reason(code: &str) -> Option<Transient> {
+    TRANSIENT_CODES
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map(|(_, why)| *why)
+}
+
 pub fn is_transient_code(code: &str) -> bool {
-    TRANSIENT_CODES.contains(&code)
+    transient_reason(code).is_some()
 }
 
 /// The code of a connection the other end refused: the request never left this machine, so even a write may be
@@ -422,20 +535,7 @@ pub fn is_refused_connection(error: &(dyn std::error::Error + 'static)) -> bool 
 
 /// Codes that say the request was turned away before it was processed, so even a write may be sent again.
 pub fn is_throttling_code(code: &str) -> bool {
-    matches!(
-        code,
-        "Throttling"
-            | "ThrottlingException"
-            | "ThrottledException"
-            | "RequestThrottledException"
-            | "TooManyRequestsException"
-            | "ProvisionedThroughputExceededException"
-            | "RequestLimitExceeded"
-            | "BandwidthLimitExceeded"
-            | "RequestThrottled"
-            | "SlowDown"
-            | "EC2ThrottledException"
-    )
+    transient_reason(code) == Some(Transient::Throttled)
 }
 
 /// Why the SDK gave up without a response we could read: a transport failure.
@@ -518,43 +618,34 @@ pub async fn call(
 ) -> Result<Reply, CallError> {
     if op.effect == Effect::Write && !allow_writes {
         // Plans never reach a write. The engine does not schedule write steps in a plan; this is the second lock.
-        return Err(CallError {
-            code: "WriteRefusedInPlan".into(),
-            message: format!("{} changes state and a plan never sends it", op.name()),
-            status: None,
-            request_id: None,
-            transient: false,
-        });
+        return Err(CallError::not_sent(
+            "WriteRefusedInPlan",
+            format!("{} changes state and a plan never sends it", op.name()),
+        ));
     }
     let request = op
         .protocol
         .encode(op.operation, &input)
-        .map_err(|message| CallError {
-            code: "InvalidRequest".into(),
-            message,
-            status: None,
-            request_id: None,
-            transient: false,
-        })?;
+        .map_err(CallError::invalid_request)?;
     let capture = Capture::default();
     let sent = (op.send)(aws, request, capture.clone()).await;
     let exchange = capture.take();
     match (exchange, sent) {
         (Some(exchange), _) => op.protocol.decode(op.operation, exchange),
-        (None, Err(failure)) => Err(CallError {
-            code: failure.code.into(),
-            message: failure.message,
-            status: None,
-            request_id: None,
-            transient: failure.transient,
-        }),
-        (None, Ok(())) => Err(CallError {
-            code: "NoResponse".into(),
-            message: "the SDK reported success but no response body was seen".into(),
-            status: None,
-            request_id: None,
-            transient: false,
-        }),
+        (None, Err(failure)) => {
+            // The SDK (or our own check before it) refused to build the request: nothing left this machine.
+            let kind = if failure.code == "InvalidRequest" {
+                CallErrorKind::NotSent
+            } else {
+                CallErrorKind::Transport
+            };
+            Err(CallError::new(kind, failure.code, failure.message).transient_if(failure.transient))
+        }
+        (None, Ok(())) => Err(CallError::new(
+            CallErrorKind::Malformed,
+            "NoResponse",
+            "the SDK reported success but no response body was seen",
+        )),
     }
 }
 
@@ -763,7 +854,71 @@ macro_rules! aws_op {
 
 #[cfg(test)]
 mod tests {
-    use super::replace_path;
+    use super::{
+        CallError, CallErrorKind, TRANSIENT_CODES, Transient, is_throttling_code,
+        is_transient_code, replace_path, was_not_processed,
+    };
+
+    /// Throttled codes are the ones a write may be sent again after; the others in the table are transient for
+    /// reads only. Both questions are answered from the one table.
+    #[test]
+    fn throttling_codes_are_the_throttled_rows_of_the_transient_table() {
+        for (code, why) in TRANSIENT_CODES {
+            assert!(is_transient_code(code), "{code}");
+            assert_eq!(
+                is_throttling_code(code),
+                *why == Transient::Throttled,
+                "{code}"
+            );
+        }
+        assert!(is_throttling_code("SlowDown") && was_not_processed("SlowDown"));
+        assert!(is_transient_code("InternalError") && !was_not_processed("InternalError"));
+        assert!(!is_transient_code("ValidationException"));
+        assert!(was_not_processed("ConnectionRefused"));
+    }
+
+    #[test]
+    fn an_answered_error_is_transient_on_5xx_429_or_a_transient_code() {
+        let answered = |code: &str, status| CallError::answered(code, "m", status, None).transient;
+        assert!(answered("ValidationException", 500));
+        assert!(answered("ValidationException", 429));
+        assert!(answered("ThrottlingException", 400));
+        assert!(answered("InternalError", 200));
+        assert!(!answered("ValidationException", 400));
+        assert!(!answered("ResourceNotFoundException", 404));
+        let error = CallError::answered("X", "m", 404, Some("r-1".into()));
+        assert_eq!(
+            (error.kind, error.status, error.request_id.as_deref()),
+            (CallErrorKind::Answered, Some(404), Some("r-1"))
+        );
+    }
+
+    /// The constructors keep the codes and rendering the journal and the terminal always had.
+    #[test]
+    fn constructors_keep_the_codes_and_the_rendering() {
+        let invalid = CallError::invalid_request("`url` is required");
+        assert_eq!(
+            (invalid.kind, invalid.code.as_str(), invalid.transient),
+            (CallErrorKind::NotSent, "InvalidRequest", false)
+        );
+        assert_eq!(invalid.to_string(), "InvalidRequest: `url` is required");
+        let malformed = CallError::malformed("bad JSON").with_reply(200, Some("r".into()));
+        assert_eq!(malformed.code, "MalformedResponse");
+        assert_eq!(
+            malformed.to_string(),
+            "MalformedResponse (HTTP 200): bad JSON"
+        );
+        let timeout = CallError::transport("Timeout", "no answer within 5s").transient();
+        assert_eq!(
+            (timeout.kind, timeout.transient),
+            (CallErrorKind::Transport, true)
+        );
+        let stopped = CallError::stopped("Interrupted", "interrupted");
+        assert_eq!(
+            (stopped.kind, stopped.status, stopped.transient),
+            (CallErrorKind::Stopped, None, false)
+        );
+    }
 
     #[test]
     fn replace_path_keeps_scheme_host_and_query() {

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{CallError, Exchange, Reply, Request, is_transient_code, xml};
+use super::{CallError, Exchange, Reply, Request, xml};
 
 #[derive(Clone, Copy, Debug)]
 pub enum Protocol {
@@ -140,14 +140,12 @@ impl Protocol {
                 | Protocol::RestXml { .. }
                 | Protocol::RestXmlHeaders { .. } => xml_error(&exchange),
             };
-            let transient = status >= 500 || is_transient_code(&code) || status == 429;
-            return Err(CallError {
+            return Err(CallError::answered(
                 code,
                 message,
-                status: Some(status),
-                request_id: request_id.or(body_request_id),
-                transient,
-            });
+                status,
+                request_id.or(body_request_id),
+            ));
         }
         let output = match self {
             Protocol::AwsJson { .. } | Protocol::RestJson { .. } => {
@@ -155,12 +153,11 @@ impl Protocol {
                     Value::Object(Map::new())
                 } else {
                     let mut value: Value =
-                        serde_json::from_slice(&exchange.body).map_err(|error| CallError {
-                            code: "MalformedResponse".into(),
-                            message: format!("{operation} answered with invalid JSON: {error}"),
-                            status: Some(status),
-                            request_id: request_id.clone(),
-                            transient: false,
+                        serde_json::from_slice(&exchange.body).map_err(|error| {
+                            CallError::malformed(format!(
+                                "{operation} answered with invalid JSON: {error}"
+                            ))
+                            .with_reply(status, request_id.clone())
                         })?;
                     epoch_timestamps_to_rfc3339(&mut value, None);
                     value
@@ -188,12 +185,8 @@ impl Protocol {
                 Value::Object(output)
             }
             Protocol::Query { lists, .. } => {
-                let tree = xml::parse(&exchange.body, lists).map_err(|message| CallError {
-                    code: "MalformedResponse".into(),
-                    message,
-                    status: Some(status),
-                    request_id: request_id.clone(),
-                    transient: false,
+                let tree = xml::parse(&exchange.body, lists).map_err(|message| {
+                    CallError::malformed(message).with_reply(status, request_id.clone())
                 })?;
                 // <OpResponse><OpResult>…</OpResult><ResponseMetadata/></OpResponse>
                 let result = format!("{operation}Result");
@@ -211,14 +204,9 @@ impl Protocol {
                 if exchange.body.is_empty() {
                     Value::Object(Map::new())
                 } else {
-                    let mut output =
-                        xml::parse(&exchange.body, lists).map_err(|message| CallError {
-                            code: "MalformedResponse".into(),
-                            message,
-                            status: Some(status),
-                            request_id: request_id.clone(),
-                            transient: false,
-                        })?;
+                    let mut output = xml::parse(&exchange.body, lists).map_err(|message| {
+                        CallError::malformed(message).with_reply(status, request_id.clone())
+                    })?;
                     unwrap_lists(&mut output, lists);
                     output
                 }
@@ -249,23 +237,17 @@ impl Protocol {
                         // S3 may answer 200 and still fail a copy late: the body is then an <Error> document.
                         if root_element(&exchange.body) == Some("Error") {
                             let (code, message, body_request_id) = xml_error(&exchange);
-                            return Err(CallError {
-                                transient: is_transient_code(&code),
+                            return Err(CallError::answered(
                                 code,
                                 message,
-                                status: Some(status),
-                                request_id: request_id.or(body_request_id),
-                            });
+                                status,
+                                request_id.or(body_request_id),
+                            ));
                         }
                         if !exchange.body.iter().all(u8::is_ascii_whitespace) {
-                            let document =
-                                xml::parse(&exchange.body, &[]).map_err(|message| CallError {
-                                    code: "MalformedResponse".into(),
-                                    message,
-                                    status: Some(status),
-                                    request_id: request_id.clone(),
-                                    transient: false,
-                                })?;
+                            let document = xml::parse(&exchange.body, &[]).map_err(|message| {
+                                CallError::malformed(message).with_reply(status, request_id.clone())
+                            })?;
                             output.insert(member.to_string(), document);
                         }
                     }

@@ -71,12 +71,11 @@ impl ActionContext {
     }
 
     pub fn aws(&self) -> Result<&Aws, CallError> {
-        self.aws.as_deref().ok_or_else(|| CallError {
-            code: "NoAwsConfiguration".into(),
-            message: "this action calls AWS but the run has no AWS configuration".into(),
-            status: None,
-            request_id: None,
-            transient: false,
+        self.aws.as_deref().ok_or_else(|| {
+            CallError::not_sent(
+                "NoAwsConfiguration",
+                "this action calls AWS but the run has no AWS configuration",
+            )
         })
     }
 
@@ -170,27 +169,22 @@ impl ActionContext {
                 attempt: number,
                 request: request.clone(),
             }) {
-                return Err(CallError {
-                    code: "JournalFailed".into(),
-                    message: format!("not sent: {}", halt.message),
-                    status: None,
-                    request_id: None,
-                    transient: false,
-                });
+                return Err(CallError::not_sent(
+                    "JournalFailed",
+                    format!("not sent: {}", halt.message),
+                ));
             }
             let started = Instant::now();
             let result = match tokio::time::timeout(self.attempt_timeout, attempt()).await {
                 Ok(result) => result,
-                Err(_) => Err(CallError {
-                    code: "Timeout".into(),
-                    message: format!(
+                Err(_) => Err(CallError::transport(
+                    "Timeout",
+                    format!(
                         "no answer within {}",
                         crate::foundation::duration::format(self.attempt_timeout)
                     ),
-                    status: None,
-                    request_id: None,
-                    transient: true,
-                }),
+                )
+                .transient()),
             };
             // After the attempt's own time limit too: a write that got no answer in time may have taken effect.
             let result = match effect {

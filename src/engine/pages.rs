@@ -86,7 +86,7 @@ where
             return Ok(Value::Object(joined.unwrap_or_default()));
         };
         if request.get(pages.request_token) == Some(&token) {
-            return Err(stop(
+            return Err(CallError::stopped(
                 "PaginationLoop",
                 format!(
                     "{operation} answered the page token it was sent ({}) again; stopped after {count} pages",
@@ -95,7 +95,7 @@ where
             ));
         }
         if count >= max_pages {
-            return Err(stop(
+            return Err(CallError::stopped(
                 "TooManyPages",
                 format!(
                     "{operation} has more than {max_pages} pages; narrow the request (a prefix, a filter) so one \
@@ -104,22 +104,12 @@ where
             ));
         }
         if cancelled() {
-            return Err(stop(
+            return Err(CallError::stopped(
                 "Interrupted",
                 format!("interrupted after {count} pages of {operation}"),
             ));
         }
         request.insert(pages.request_token.to_string(), token);
-    }
-}
-
-fn stop(code: &str, message: String) -> CallError {
-    CallError {
-        code: code.into(),
-        message,
-        status: None,
-        request_id: None,
-        transient: false,
     }
 }
 

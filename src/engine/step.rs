@@ -1045,26 +1045,20 @@ pub async fn invoke(
     spec: &ActionSpec,
     request: &Map<String, Json>,
 ) -> Result<Json, CallError> {
-    let invalid = |message: String| CallError {
-        code: "InvalidRequest".into(),
-        message,
-        status: None,
-        request_id: None,
-        transient: false,
-    };
     match &spec.execute {
         Execute::Call(op) => {
-            let input =
-                super::input::coerce(spec, Some(op.protocol), request.clone()).map_err(invalid)?;
+            let input = super::input::coerce(spec, Some(op.protocol), request.clone())
+                .map_err(CallError::invalid_request)?;
             context.call(op, input).await
         }
         Execute::Paged(op, pages) => {
-            let input =
-                super::input::coerce(spec, Some(op.protocol), request.clone()).map_err(invalid)?;
+            let input = super::input::coerce(spec, Some(op.protocol), request.clone())
+                .map_err(CallError::invalid_request)?;
             super::pages::follow(context, op, pages, input).await
         }
         Execute::Run(run) => {
-            let input = super::input::coerce(spec, None, request.clone()).map_err(invalid)?;
+            let input = super::input::coerce(spec, None, request.clone())
+                .map_err(CallError::invalid_request)?;
             run(context, input).await
         }
     }

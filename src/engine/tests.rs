@@ -161,18 +161,16 @@ fn flaky(
                 Box::pin(async move {
                     let call = record_call(&key);
                     if call <= failures {
-                        Err(CallError {
-                            code: if transient {
+                        Err(CallError::answered(
+                            if transient {
                                 "ThrottlingException"
                             } else {
                                 "ValidationException"
-                            }
-                            .into(),
-                            message: format!("failure {call}"),
-                            status: Some(400),
-                            request_id: Some(format!("req-{call}")),
-                            transient,
-                        })
+                            },
+                            format!("failure {call}"),
+                            400,
+                            Some(format!("req-{call}")),
+                        ))
                     } else {
                         Ok(Reply {
                             output: json!({ "calls": call }),
@@ -255,13 +253,7 @@ fn slow(
             state.log.push(format!("end:{value}"));
         });
         if !slept {
-            return Err(CallError {
-                code: "Interrupted".into(),
-                message: "interrupted".into(),
-                status: None,
-                request_id: None,
-                transient: false,
-            });
+            return Err(CallError::stopped("Interrupted", "interrupted"));
         }
         Ok(json!({ "value": value }))
     })

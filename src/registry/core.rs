@@ -84,15 +84,7 @@ fn fail(
     _context: &dyn RunContext,
     input: Map<std::string::String, Value>,
 ) -> BoxFuture<'_, Result<Value, CallError>> {
-    Box::pin(async move {
-        Err(CallError {
-            code: "Failed".into(),
-            message: text(&input, "message"),
-            status: None,
-            request_id: None,
-            transient: false,
-        })
-    })
+    Box::pin(async move { Err(CallError::stopped("Failed", text(&input, "message"))) })
 }
 
 fn sleep(
@@ -103,24 +95,17 @@ fn sleep(
         let written = text(&input, "duration");
         let duration = crate::foundation::duration::parse(&written)
             .filter(|duration| *duration <= crate::language::validator::MAX_DURATION)
-            .ok_or_else(|| CallError {
-                code: "InvalidRequest".into(),
-                message: format!(
+            .ok_or_else(|| {
+                CallError::invalid_request(format!(
                     "`duration: {written}` is not a duration such as 30s or 5m, of at most {}",
                     crate::foundation::duration::format(crate::language::validator::MAX_DURATION)
-                ),
-                status: None,
-                request_id: None,
-                transient: false,
+                ))
             })?;
         if !context.sleep(duration).await {
-            return Err(CallError {
-                code: "Interrupted".into(),
-                message: format!("interrupted during a {written} sleep"),
-                status: None,
-                request_id: None,
-                transient: false,
-            });
+            return Err(CallError::stopped(
+                "Interrupted",
+                format!("interrupted during a {written} sleep"),
+            ));
         }
         Ok(serde_json::json!({ "slept": written }))
     })

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, Member, opt, req};
-use crate::aws::{BoxFuture, CallError, Reply};
+use crate::aws::{BoxFuture, CallError, CallErrorKind, Reply};
 use crate::registry::RunContext;
 
 const MEMBERS: &[Member] = &[
@@ -115,21 +115,24 @@ fn prepare(
     input: &Map<std::string::String, Value>,
     read_only: bool,
 ) -> Result<Prepared, CallError> {
-    let url_text = text(input, "url").ok_or_else(|| invalid("`url` is required".into()))?;
-    let url = reqwest::Url::parse(&url_text)
-        .map_err(|error| invalid(format!("`url: {url_text}` is not a URL: {error}")))?;
+    let url_text =
+        text(input, "url").ok_or_else(|| CallError::invalid_request("`url` is required"))?;
+    let url = reqwest::Url::parse(&url_text).map_err(|error| {
+        CallError::invalid_request(format!("`url: {url_text}` is not a URL: {error}"))
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!(
+        return Err(CallError::invalid_request(format!(
             "`url: {url_text}` must be http:// or https://"
         )));
     }
     let method_text = text(input, "method")
         .unwrap_or_else(|| "GET".into())
         .to_ascii_uppercase();
-    let method = reqwest::Method::from_bytes(method_text.as_bytes())
-        .map_err(|_| invalid(format!("`method: {method_text}` is not an HTTP method")))?;
+    let method = reqwest::Method::from_bytes(method_text.as_bytes()).map_err(|_| {
+        CallError::invalid_request(format!("`method: {method_text}` is not an HTTP method"))
+    })?;
     if read_only && !READ_METHODS.contains(&method) {
-        return Err(invalid(format!(
+        return Err(CallError::invalid_request(format!(
             "http.request is a read and sends only GET, HEAD or OPTIONS; use http.send for {method} \
              (a write: never sent in plans)"
         )));
@@ -147,7 +150,7 @@ fn prepare(
             }
         }
         Some(other) => {
-            return Err(invalid(format!(
+            return Err(CallError::invalid_request(format!(
                 "`headers` must be a map of header names to values, got {other}"
             )));
         }
@@ -172,7 +175,7 @@ fn prepare(
                 .or_else(|| written.trim().parse::<u64>().ok().map(Duration::from_secs))
                 .filter(|duration| !duration.is_zero())
                 .ok_or_else(|| {
-                    invalid(format!(
+                    CallError::invalid_request(format!(
                         "`timeout: {written}` is not a duration such as 10s or 500ms"
                     ))
                 })?,
@@ -187,7 +190,7 @@ fn prepare(
                 .and_then(|n| u16::try_from(n).ok())
                 .filter(|n| (100..=599).contains(n))
                 .ok_or_else(|| {
-                    invalid(format!(
+                    CallError::invalid_request(format!(
                         "`expect_status: {value}` is not an HTTP status code (100-599)"
                     ))
                 })?,
@@ -249,19 +252,19 @@ async fn attempt(client: &reqwest::Client, request: &Prepared) -> Result<Reply, 
             None => std::string::String::new(),
         };
         let snippet: std::string::String = text.chars().take(300).collect();
-        return Err(CallError {
-            code: "UnexpectedStatus".into(),
-            message: format!(
+        return Err(CallError::new(
+            CallErrorKind::Answered,
+            "UnexpectedStatus",
+            format!(
                 "{} {} answered {status}{expected}{}{}",
                 request.method,
                 request.url,
                 if snippet.is_empty() { "" } else { ": " },
                 snippet.trim()
             ),
-            status: Some(status),
-            request_id,
-            transient: retryable,
-        });
+        )
+        .with_reply(status, request_id)
+        .transient_if(retryable));
     }
     Ok(Reply {
         output: json!({
@@ -297,13 +300,12 @@ fn transport_error(error: reqwest::Error) -> CallError {
     } else {
         ("ConnectionError", true)
     };
-    CallError {
-        code: code.into(),
-        message,
-        status: None,
-        request_id: None,
-        transient,
-    }
+    let kind = if code == "InvalidRequest" {
+        CallErrorKind::NotSent
+    } else {
+        CallErrorKind::Transport
+    };
+    CallError::new(kind, code, message).transient_if(transient)
 }
 
 fn text(input: &Map<std::string::String, Value>, member: &str) -> Option<std::string::String> {
@@ -311,15 +313,5 @@ fn text(input: &Map<std::string::String, Value>, member: &str) -> Option<std::st
         Value::String(s) => Some(s.clone()),
         Value::Null => None,
         other => Some(other.to_string()),
-    }
-}
-
-fn invalid(message: std::string::String) -> CallError {
-    CallError {
-        code: "InvalidRequest".into(),
-        message,
-        status: None,
-        request_id: None,
-        transient: false,
     }
 }

@@ -14,16 +14,6 @@ const PAGE_ROWS: u64 = 1000;
 const FIRST_POLL: Duration = Duration::from_millis(250);
 const MAX_POLL: Duration = Duration::from_secs(5);
 
-fn failure(code: &str, message: String) -> CallError {
-    CallError {
-        code: code.into(),
-        message,
-        status: None,
-        request_id: None,
-        transient: false,
-    }
-}
-
 fn object(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(map) => map,
@@ -49,10 +39,9 @@ pub fn query(
         let max_rows = match input.remove("MaxRows") {
             None | Some(Value::Null) => DEFAULT_MAX_ROWS,
             Some(value) => value.as_u64().ok_or_else(|| {
-                failure(
-                    "InvalidRequest",
-                    format!("`MaxRows` must be a whole number ≥ 0, got {value}"),
-                )
+                CallError::invalid_request(format!(
+                    "`MaxRows` must be a whole number ≥ 0, got {value}"
+                ))
             })?,
         };
         // Retries of a start that reached Athena must not start the query twice.
@@ -62,10 +51,9 @@ pub fn query(
             .get("QueryExecutionId")
             .and_then(Value::as_str)
             .ok_or_else(|| {
-                failure(
-                    "MalformedResponse",
-                    format!("StartQueryExecution returned no QueryExecutionId: {started}"),
-                )
+                CallError::malformed(format!(
+                    "StartQueryExecution returned no QueryExecutionId: {started}"
+                ))
             })?
             .to_string();
         let by_id = object(json!({ "QueryExecutionId": id }));
@@ -83,13 +71,13 @@ pub fn query(
             match state {
                 "SUCCEEDED" => break execution,
                 "FAILED" => {
-                    return Err(failure(
+                    return Err(CallError::stopped(
                         "QueryFailed",
                         format!("Athena query {id} failed: {reason}"),
                     ));
                 }
                 "CANCELLED" => {
-                    return Err(failure(
+                    return Err(CallError::stopped(
                         "QueryCancelled",
                         format!("Athena query {id} was cancelled: {reason}"),
                     ));
@@ -102,7 +90,7 @@ pub fn query(
                     Ok(_) => "stopped it".to_string(),
                     Err(error) => format!("could not stop it: {error}"),
                 };
-                return Err(failure(
+                return Err(CallError::stopped(
                     "Interrupted",
                     format!("interrupted while Athena query {id} was {state}; {note}"),
                 ));

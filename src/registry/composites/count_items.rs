@@ -40,13 +40,10 @@ pub fn count_items(
                 _ => break,
             }
             if context.cancelled() {
-                return Err(CallError {
-                    code: "Interrupted".into(),
-                    message: format!("interrupted after counting {count} items in {pages} pages"),
-                    status: None,
-                    request_id: None,
-                    transient: false,
-                });
+                return Err(CallError::stopped(
+                    "Interrupted",
+                    format!("interrupted after counting {count} items in {pages} pages"),
+                ));
             }
         }
         Ok(json!({"Count": count, "ScannedCount": scanned, "Pages": pages}))

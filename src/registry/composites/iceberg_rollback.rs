@@ -125,10 +125,7 @@ impl GlueTable {
         }
         let output = context.call(&glue::GET_TABLE, request).await?;
         let Some(Value::Object(table)) = output.get("Table").cloned() else {
-            return Err(error(
-                "MalformedResponse",
-                "GetTable answered without a Table".into(),
-            ));
+            return Err(CallError::malformed("GetTable answered without a Table"));
         };
         let parameters = table.get("Parameters");
         let location = parameters
@@ -139,9 +136,7 @@ impl GlueTable {
                     .and_then(|p| p.get("table_type"))
                     .and_then(Value::as_str)
                     .unwrap_or("none");
-                error(
-                    "NotAnIcebergTable",
-                    format!(
+                CallError::stopped("NotAnIcebergTable", format!(
                         "Glue table {}.{} has no `metadata_location` parameter (table_type: {table_type}); \
                          only Iceberg tables have snapshots",
                         text(input, "DatabaseName"),
@@ -235,9 +230,7 @@ impl S3Table {
             .get("metadataLocation")
             .and_then(Value::as_str)
             .ok_or_else(|| {
-                error(
-                    "NoMetadataLocation",
-                    format!(
+                CallError::stopped("NoMetadataLocation", format!(
                         "S3 table {}.{} has no metadata location yet: no Iceberg commit has been made to it",
                         table.namespace, table.name
                     ),
@@ -271,7 +264,7 @@ fn s3_address(location: &str) -> Result<Map<String, Value>, CallError> {
         .iter()
         .find_map(|scheme| location.strip_prefix(scheme))
         .ok_or_else(|| {
-            error(
+            CallError::stopped(
                 "InvalidMetadataLocation",
                 format!("metadata location {location} is not an s3:// URL"),
             )
@@ -280,7 +273,7 @@ fn s3_address(location: &str) -> Result<Map<String, Value>, CallError> {
         .split_once('/')
         .filter(|(b, k)| !b.is_empty() && !k.is_empty())
         .ok_or_else(|| {
-            error(
+            CallError::stopped(
                 "InvalidMetadataLocation",
                 format!("metadata location {location} names no object"),
             )
@@ -296,7 +289,7 @@ async fn read_metadata(
     location: &str,
 ) -> Result<Map<String, Value>, CallError> {
     if location.ends_with(".gz.metadata.json") {
-        return Err(error(
+        return Err(CallError::stopped(
             "UnsupportedMetadata",
             format!("{location} is gzip-compressed; compressed Iceberg metadata is not supported"),
         ));
@@ -304,7 +297,7 @@ async fn read_metadata(
     let output = context.call(&s3::GET_OBJECT, s3_address(location)?).await?;
     let metadata = match output.get("Body") {
         Some(Value::String(text)) => serde_json::from_str::<Value>(text).map_err(|e| {
-            error(
+            CallError::stopped(
                 "InvalidIcebergMetadata",
                 format!("{location} is not JSON: {e}"),
             )
@@ -314,7 +307,7 @@ async fn read_metadata(
     };
     match metadata {
         Value::Object(map) if map.contains_key("format-version") => Ok(map),
-        _ => Err(error(
+        _ => Err(CallError::stopped(
             "InvalidIcebergMetadata",
             format!("{location} is not an Iceberg table metadata file (no format-version)"),
         )),
@@ -328,7 +321,7 @@ async fn write_metadata(
 ) -> Result<(), CallError> {
     let mut request = s3_address(location)?;
     let body = serde_json::to_string(metadata)
-        .map_err(|e| error("InvalidIcebergMetadata", e.to_string()))?;
+        .map_err(|e| CallError::stopped("InvalidIcebergMetadata", e.to_string()))?;
     request.insert("Body".into(), Value::String(body));
     request.insert("ContentType".into(), json!("application/json"));
     context.call(&s3::PUT_OBJECT, request).await.map(|_| ())
@@ -454,7 +447,7 @@ fn prepare_rollback(
                 listed.join(", ")
             )
         };
-        return Err(error(
+        return Err(CallError::stopped(
             "SnapshotNotFound",
             format!("snapshot {target} is not a snapshot of {table}; {known_text}"),
         ));
@@ -586,9 +579,7 @@ fn snapshot_id(input: &Map<String, Value>) -> Result<i64, CallError> {
         _ => None,
     }
     .ok_or_else(|| {
-        error(
-            "InvalidRequest",
-            format!(
+        CallError::invalid_request(format!(
                 "`SnapshotId` must be an Iceberg snapshot id, a whole number from {} to {} (a Java long); got {}",
                 i64::MIN,
                 i64::MAX,
@@ -603,16 +594,6 @@ fn text(input: &Map<String, Value>, member: &str) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => String::new(),
         Some(other) => other.to_string(),
-    }
-}
-
-fn error(code: &str, message: String) -> CallError {
-    CallError {
-        code: code.into(),
-        message,
-        status: None,
-        request_id: None,
-        transient: false,
     }
 }
 

@@ -17,8 +17,8 @@ pub fn publish(
     Box::pin(async move {
         if let Some(attributes) = input.remove("MessageAttributes") {
             let Value::Object(attributes) = attributes else {
-                return Err(invalid(
-                    "`MessageAttributes` must be a map of attribute names to {DataType, StringValue}".into(),
+                return Err(CallError::invalid_request(
+                    "`MessageAttributes` must be a map of attribute names to {DataType, StringValue}",
                 ));
             };
             for (index, (name, value)) in attributes.into_iter().enumerate() {
@@ -35,12 +35,14 @@ pub fn publish(
                             })
                         };
                         let data_type = text("DataType").ok_or_else(|| {
-                            invalid(format!("message attribute `{name}` has no DataType"))
+                            CallError::invalid_request(format!(
+                                "message attribute `{name}` has no DataType"
+                            ))
                         })?;
                         (data_type, text("StringValue"), text("BinaryValue"))
                     }
                     other => {
-                        return Err(invalid(format!(
+                        return Err(CallError::invalid_request(format!(
                             "message attribute `{name}` must be text, a number or {{DataType, StringValue}}, got {other}"
                         )));
                     }
@@ -56,14 +58,4 @@ pub fn publish(
         }
         context.call(&PUBLISH, input).await
     })
-}
-
-fn invalid(message: String) -> CallError {
-    CallError {
-        code: "InvalidRequest".into(),
-        message,
-        status: None,
-        request_id: None,
-        transient: false,
-    }
 }

@@ -18,21 +18,11 @@ const BATCH_BYTES: usize = 256 * 1024;
 const PROGRESS_EVERY: u64 = 250;
 const MAX_ERRORS_KEPT: usize = 10;
 
-fn invalid(message: String) -> CallError {
-    CallError {
-        code: "InvalidRequest".into(),
-        message,
-        status: None,
-        request_id: None,
-        transient: false,
-    }
-}
-
 fn integer(input: &Map<String, Value>, member: &str) -> Result<Option<u64>, CallError> {
     match input.get(member) {
         None | Some(Value::Null) => Ok(None),
         Some(value) => value.as_u64().map(Some).ok_or_else(|| {
-            invalid(format!(
+            CallError::invalid_request(format!(
                 "`{member}` must be a whole number ≥ 0, got {value}"
             ))
         }),
@@ -126,31 +116,33 @@ pub fn move_messages(
         };
         let (source, destination) = (url("SourceQueueUrl"), url("DestinationQueueUrl"));
         if source.is_empty() || destination.is_empty() {
-            return Err(invalid(
-                "`SourceQueueUrl` and `DestinationQueueUrl` are required".into(),
+            return Err(CallError::invalid_request(
+                "`SourceQueueUrl` and `DestinationQueueUrl` are required",
             ));
         }
         if source == destination {
-            return Err(invalid(
-                "the source and destination queues are the same".into(),
+            return Err(CallError::invalid_request(
+                "the source and destination queues are the same",
             ));
         }
         let batch_size = integer(&input, "BatchSize")?.unwrap_or(10);
         if !(1..=10).contains(&batch_size) {
-            return Err(invalid(format!(
+            return Err(CallError::invalid_request(format!(
                 "`BatchSize` must be 1 to 10 (SQS's batch limit), got {batch_size}"
             )));
         }
         let pollers = integer(&input, "Pollers")?.unwrap_or(1);
         if !(1..=64).contains(&pollers) {
-            return Err(invalid(format!("`Pollers` must be 1 to 64, got {pollers}")));
+            return Err(CallError::invalid_request(format!(
+                "`Pollers` must be 1 to 64, got {pollers}"
+            )));
         }
         let rate = match input.get("RatePerSecond") {
             None | Some(Value::Null) => None,
             Some(value) => match value.as_f64() {
                 Some(rate) if rate > 0.0 && rate.is_finite() => Some(rate),
                 _ => {
-                    return Err(invalid(format!(
+                    return Err(CallError::invalid_request(format!(
                         "`RatePerSecond` must be a number above 0, got {value}"
                     )));
                 }
@@ -166,7 +158,7 @@ pub fn move_messages(
             Some(source) => Some(
                 crate::foundation::nesting::check_expression(source)
                     .map_err(|_| {
-                        invalid(format!(
+                        CallError::invalid_request(format!(
                             "`Filter` nests deeper than {} levels",
                             crate::foundation::nesting::MAX_DEPTH
                         ))
@@ -174,7 +166,9 @@ pub fn move_messages(
                     .and_then(|()| {
                         crate::foundation::template::environment()
                             .compile_expression(source)
-                            .map_err(|error| invalid(format!("`Filter: {source}`: {error}")))
+                            .map_err(|error| {
+                                CallError::invalid_request(format!("`Filter: {source}`: {error}"))
+                            })
                     })?,
             ),
             None => None,
@@ -220,13 +214,10 @@ pub fn move_messages(
             return Err(error);
         }
         if context.cancelled() {
-            return Err(CallError {
-                code: "Interrupted".into(),
-                message: format!("interrupted: {summary}"),
-                status: None,
-                request_id: None,
-                transient: false,
-            });
+            return Err(CallError::stopped(
+                "Interrupted",
+                format!("interrupted: {summary}"),
+            ));
         }
         released?;
         Ok(json!({
