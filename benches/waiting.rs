@@ -20,7 +20,7 @@ use runbook::aws::{BoxFuture, CallError};
 use runbook::engine::{Approval, Approver, Decision, Mode, Options, Outcome, Silent, execute};
 use runbook::foundation::source::SourceFile;
 use runbook::language::runbook::{Runbook, StepKind};
-use runbook::registry::{ActionSpec, Effect, Execute, MemberType, RunContext, req};
+use runbook::registry::{ActionSpec, Effect, Execute, MemberType, Reach, RunContext, req};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
@@ -37,6 +37,7 @@ static READY: ActionSpec = ActionSpec {
     name: "bench.ready",
     execute: Execute::Run(ready),
     effect: Effect::Read,
+    reach: Reach::Aws,
     members: &[req("after_secs", MemberType::Integer)],
     iam: &[],
     resource: "-",

@@ -21,14 +21,17 @@ fn counts(report: &RunReport) -> String {
         .filter(|s| s.effect == StepEffect::Approval)
         .count();
     // Reads the plan sent to AWS (or over HTTP), whether they succeeded or failed; `core.*` steps run in the
-    // process and are not reads of anything.
+    // process (their row's reach says so) and are not reads of anything.
     let reads_run = report
         .steps
         .iter()
         .filter(|s| {
             s.effect == StepEffect::Read
                 && matches!(s.status, StepStatus::Succeeded | StepStatus::Failed)
-                && !s.action.as_deref().is_some_and(|a| a.starts_with("core."))
+                && s.action
+                    .as_deref()
+                    .and_then(crate::registry::lookup)
+                    .is_none_or(|spec| spec.reach.sends())
         })
         .count();
     let deferred = report

@@ -25,6 +25,7 @@ use crate::param_flags;
 use crate::plan_view;
 use crate::progress::{Progress, Style};
 use crate::redact::{Redacting, Redactor};
+use crate::registry::Reach;
 use crate::run_summary;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -444,9 +445,7 @@ pub(super) fn needs_aws(runbook: &Runbook) -> bool {
         .iter()
         .chain(&runbook.on_failure)
         .filter_map(|step| step.action())
-        .any(|action| {
-            !action.spec.name.starts_with("core.") && !action.spec.name.starts_with("http.")
-        })
+        .any(|action| action.spec.reach == Reach::Aws)
 }
 
 /// Sortable by time and short enough to type: `20261129T163012Z-3f9a`.

@@ -21,7 +21,7 @@ use super::{Mode, Options};
 use crate::aws::CallError;
 use crate::foundation::template;
 use crate::language::runbook::{ActionStep, Runbook, Step, StepKind, Text};
-use crate::registry::{ActionSpec, Effect, Execute};
+use crate::registry::{ActionSpec, Effect, Execute, Reach};
 
 /// What every step task shares.
 pub(super) struct Shared {
@@ -546,7 +546,7 @@ fn decide_execution(
 
 /// Built-ins that touch nothing outside the process; an offline plan still evaluates them.
 fn is_local(spec: &ActionSpec) -> bool {
-    matches!(spec.name, "core.noop" | "core.log" | "core.fail")
+    spec.reach == Reach::Process
 }
 
 async fn run_action(

@@ -14,7 +14,7 @@ use super::*;
 use crate::aws::{BoxFuture, CallError, Reply};
 use crate::foundation::source::SourceFile;
 use crate::language::runbook::{Runbook, StepKind};
-use crate::registry::{ActionSpec, Effect, Execute, MemberType, opt, req};
+use crate::registry::{ActionSpec, Effect, Execute, MemberType, Reach, opt, req};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Test actions. Each keeps its state under the request's `key`, so tests running side by side never share any.
@@ -66,6 +66,8 @@ const fn spec(
         name,
         execute: Execute::Run(run),
         effect,
+        // They stand in for AWS calls: plans defer them as they would a real read.
+        reach: Reach::Aws,
         members,
         iam: &[],
         resource: "-",

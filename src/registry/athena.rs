@@ -1,7 +1,7 @@
 //! Amazon Athena.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
+use super::{ActionSpec, Effect, Execute, Grant, Pages, Reach, opt, req};
 use crate::aws;
 
 const WORKGROUP: &str = "arn:aws:athena:{region}:{account}:workgroup/{WorkGroup}";
@@ -13,6 +13,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         execute: Execute::Call(&aws::athena::START_QUERY_EXECUTION),
         // Costs money per byte scanned and can run DDL, INSERT or CTAS.
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("QueryString", String),
             opt("ClientRequestToken", String),
@@ -55,6 +56,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "athena.GetQueryExecution",
         execute: Execute::Call(&aws::athena::GET_QUERY_EXECUTION),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[req("QueryExecutionId", String)],
         iam: &["athena:GetQueryExecution"],
         resource: ANY_WORKGROUP,
@@ -66,6 +68,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "athena.GetQueryResults",
         execute: Execute::Call(&aws::athena::GET_QUERY_RESULTS),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("QueryExecutionId", String),
             opt("NextToken", String),
@@ -101,6 +104,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "athena.StopQueryExecution",
         execute: Execute::Call(&aws::athena::STOP_QUERY_EXECUTION),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[req("QueryExecutionId", String)],
         iam: &["athena:StopQueryExecution"],
         resource: ANY_WORKGROUP,
@@ -113,6 +117,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         execute: Execute::Run(super::composites::athena_query::query),
         // Runs arbitrary SQL, so it is a write even when the SQL is a SELECT.
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("QueryString", String),
             opt("QueryExecutionContext", Structure),

@@ -1,7 +1,7 @@
 //! AWS Cost Explorer (service prefix `ce`). Its endpoint is global, in us-east-1.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Reach, opt, req};
 use crate::aws;
 
 pub const ACTIONS: &[ActionSpec] = &[ActionSpec {
@@ -9,6 +9,7 @@ pub const ACTIONS: &[ActionSpec] = &[ActionSpec {
     execute: Execute::Call(&aws::costexplorer::GET_COST_AND_USAGE),
     // AWS bills each request (USD 0.01), but it changes nothing.
     effect: Effect::Read,
+    reach: Reach::Aws,
     members: &[
         req("TimePeriod", Structure),
         req("Granularity", String),

@@ -1,13 +1,14 @@
 //! Amazon CloudWatch (metrics and alarms).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Reach, opt, req};
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "cloudwatch.GetMetricStatistics",
         execute: Execute::Call(&crate::aws::cloudwatch::GET_METRIC_STATISTICS),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("Namespace", String),
             req("MetricName", String),
@@ -35,6 +36,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "cloudwatch.GetMetricData",
         execute: Execute::Call(&crate::aws::cloudwatch::GET_METRIC_DATA),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("MetricDataQueries", List),
             req("StartTime", Timestamp),
@@ -56,6 +58,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "cloudwatch.DescribeAlarms",
         execute: Execute::Call(&crate::aws::cloudwatch::DESCRIBE_ALARMS),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             opt("AlarmNames", List),
             opt("AlarmNamePrefix", String),
@@ -78,6 +81,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "cloudwatch.PutMetricAlarm",
         execute: Execute::Call(&crate::aws::cloudwatch::PUT_METRIC_ALARM),
         effect: Effect::Write,
+        reach: Reach::Aws,
         // Only AlarmName is required since PromQL alarms, which have no EvaluationPeriods or ComparisonOperator.
         members: &[
             req("AlarmName", String),

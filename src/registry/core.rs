@@ -3,7 +3,7 @@
 use super::MemberType::*;
 use serde_json::{Map, Value};
 
-use super::{ActionSpec, Effect, Execute, req};
+use super::{ActionSpec, Effect, Execute, Reach, req};
 use crate::aws::{BoxFuture, CallError};
 use crate::registry::RunContext;
 
@@ -12,6 +12,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "core.sleep",
         execute: Execute::Run(sleep),
         effect: Effect::Read,
+        reach: Reach::Wait,
         members: &[req("duration", String)],
         iam: &[],
         resource: "-",
@@ -23,6 +24,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "core.log",
         execute: Execute::Run(log),
         effect: Effect::Read,
+        reach: Reach::Process,
         members: &[req("message", String)],
         iam: &[],
         resource: "-",
@@ -34,6 +36,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "core.fail",
         execute: Execute::Run(fail),
         effect: Effect::Read,
+        reach: Reach::Process,
         members: &[req("message", String)],
         iam: &[],
         resource: "-",
@@ -45,6 +48,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "core.noop",
         execute: Execute::Run(noop),
         effect: Effect::Read,
+        reach: Reach::Process,
         members: &[],
         iam: &[],
         resource: "-",

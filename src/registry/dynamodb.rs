@@ -2,7 +2,7 @@
 
 use super::MemberType::*;
 use super::observed::{Field, How, Observed};
-use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
+use super::{ActionSpec, Effect, Execute, Grant, Pages, Reach, opt, req};
 use crate::aws;
 
 const TABLE: &str = "arn:aws:dynamodb:{region}:{account}:table/{TableName}";
@@ -197,6 +197,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "dynamodb.Scan",
         execute: Execute::Call(&aws::dynamodb::SCAN),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("TableName", String),
             opt("IndexName", String),
@@ -226,6 +227,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "dynamodb.Query",
         execute: Execute::Call(&aws::dynamodb::QUERY),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("TableName", String),
             opt("IndexName", String),
@@ -261,6 +263,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "dynamodb.GetItem",
         execute: Execute::Call(&aws::dynamodb::GET_ITEM),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("TableName", String),
             req("Key", Map),
@@ -281,6 +284,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "dynamodb.PutItem",
         execute: Execute::Call(&aws::dynamodb::PUT_ITEM),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("TableName", String),
             req("Item", Map),
@@ -318,6 +322,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "dynamodb.count_items",
         execute: Execute::Run(super::composites::count_items::count_items),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("TableName", String),
             opt("IndexName", String),

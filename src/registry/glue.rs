@@ -2,7 +2,7 @@
 
 use super::MemberType::*;
 use super::observed::{Field, How, Observed};
-use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
+use super::{ActionSpec, Effect, Execute, Grant, Pages, Reach, opt, req};
 use crate::aws;
 
 const TABLE: &str = "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{Name}";
@@ -21,6 +21,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "glue.GetTable",
         execute: Execute::Call(&aws::glue::GET_TABLE),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("DatabaseName", String),
             req("Name", String),
@@ -86,6 +87,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "glue.UpdateTable",
         execute: Execute::Call(&aws::glue::UPDATE_TABLE),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("DatabaseName", String),
             opt("CatalogId", String),
@@ -141,6 +143,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "glue.iceberg_snapshots",
         execute: Execute::Run(super::composites::iceberg_rollback::glue_snapshots),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("DatabaseName", String),
             req("Name", String),
@@ -167,6 +170,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "glue.iceberg_rollback",
         execute: Execute::Run(super::composites::iceberg_rollback::glue_rollback),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("DatabaseName", String),
             req("Name", String),

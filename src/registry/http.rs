@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, Member, opt, req};
+use super::{ActionSpec, Effect, Execute, Member, Reach, opt, req};
 use crate::aws::{BoxFuture, CallError, CallErrorKind, Reply};
 use crate::registry::RunContext;
 
@@ -30,6 +30,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "http.request",
         execute: Execute::Run(request),
         effect: Effect::Read,
+        reach: Reach::Http,
         members: MEMBERS,
         iam: &[],
         resource: "{url}",
@@ -44,6 +45,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "http.send",
         execute: Execute::Run(send),
         effect: Effect::Write,
+        reach: Reach::Http,
         members: MEMBERS,
         iam: &[],
         resource: "{url}",

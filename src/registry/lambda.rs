@@ -2,7 +2,7 @@
 
 use super::MemberType::*;
 use super::observed::{How, Observed, same};
-use super::{ActionSpec, Effect, Execute, Pages, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, Reach, opt, req};
 use crate::aws;
 
 const FUNCTION: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}";
@@ -16,6 +16,7 @@ pub const ACTIONS: &[ActionSpec] = &[
             Pages::markers(&["Versions"]),
         ),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("FunctionName", String),
             opt("Marker", String),
@@ -31,6 +32,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "lambda.ListAliases",
         execute: Execute::Paged(&aws::lambda::LIST_ALIASES, Pages::markers(&["Aliases"])),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("FunctionName", String),
             opt("FunctionVersion", String),
@@ -47,6 +49,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "lambda.GetAlias",
         execute: Execute::Call(&aws::lambda::GET_ALIAS),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[req("FunctionName", String), req("Name", String)],
         iam: &["lambda:GetAlias"],
         resource: ALIAS,
@@ -59,6 +62,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "lambda.UpdateAlias",
         execute: Execute::Call(&aws::lambda::UPDATE_ALIAS),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("FunctionName", String),
             req("Name", String),
@@ -79,6 +83,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "lambda.GetFunction",
         execute: Execute::Call(&aws::lambda::GET_FUNCTION),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[req("FunctionName", String), opt("Qualifier", String)],
         iam: &["lambda:GetFunction"],
         resource: FUNCTION,
@@ -91,6 +96,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "lambda.GetFunctionConfiguration",
         execute: Execute::Call(&aws::lambda::GET_FUNCTION_CONFIGURATION),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[req("FunctionName", String), opt("Qualifier", String)],
         iam: &["lambda:GetFunctionConfiguration"],
         resource: FUNCTION,
@@ -102,6 +108,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "lambda.UpdateFunctionConfiguration",
         execute: Execute::Call(&aws::lambda::UPDATE_FUNCTION_CONFIGURATION),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("FunctionName", String),
             opt("Role", String),
@@ -156,6 +163,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "lambda.PublishVersion",
         execute: Execute::Call(&aws::lambda::PUBLISH_VERSION),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("FunctionName", String),
             opt("CodeSha256", String),

@@ -2,7 +2,7 @@
 //! times are epoch milliseconds, except StartQuery's, which are epoch seconds.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, Pages, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, Reach, opt, req};
 use crate::aws;
 
 const LOG_GROUP: &str = "arn:aws:logs:{region}:{account}:log-group:{logGroupName}:*";
@@ -109,6 +109,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         execute: Execute::Call(&aws::logs::START_QUERY),
         // Only reads logs, but Logs Insights bills per GB scanned: bound the time range.
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("startTime", Integer),
             req("endTime", Integer),

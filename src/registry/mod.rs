@@ -42,6 +42,7 @@ macro_rules! call {
                 $($pages)?
             ),
             effect: $crate::aws::Effect::$effect,
+            reach: $crate::registry::Reach::Aws,
             members: $members,
             iam: given_or!($($iam)?; &[concat!($service, ":", $operation)]),
             resource: $resource,
@@ -215,6 +216,9 @@ pub struct ActionSpec {
     #[serde(skip)]
     pub execute: Execute,
     pub effect: Effect,
+    /// What a step of this action reaches outside the process; asked instead of the name's prefix.
+    #[serde(skip)]
+    pub reach: Reach,
     pub members: &'static [Member],
     /// IAM actions the caller needs, e.g. `dynamodb:RestoreTableToPointInTime`.
     pub iam: &'static [&'static str],
@@ -228,6 +232,28 @@ pub struct ActionSpec {
     pub summary: &'static str,
     /// A `with:` block showing typical use, as YAML.
     pub example: &'static str,
+}
+
+/// What an action's step reaches outside the process: whether a run needs AWS credentials for it, whether an
+/// offline plan may still evaluate it, whether a plan's summary counts it as a read that was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Nothing: computed in the process (`core.noop`, `core.log`, `core.fail`), so even an offline plan runs it.
+    Process,
+    /// Nothing but the clock (`core.sleep`): not a call, yet a plan offline or after an unsent write does not
+    /// wait for it.
+    Wait,
+    /// Any HTTP endpoint (`http.*`): a call, but not to AWS, so no AWS configuration is needed.
+    Http,
+    /// AWS, through the run's configuration and credentials.
+    Aws,
+}
+
+impl Reach {
+    /// A call leaves the process (HTTP or AWS); `Process` and `Wait` do not.
+    pub fn sends(self) -> bool {
+        matches!(self, Reach::Http | Reach::Aws)
+    }
 }
 
 /// Some of an action's IAM actions and the resources they act on, with the same placeholders as
@@ -394,9 +420,25 @@ mod tests {
         }
     }
 
+    /// The reach was a test of the name's prefix before it was a field: the prefixes and the rows still agree.
+    #[test]
+    fn reach_follows_the_namespace() {
+        for spec in all() {
+            let expected = match spec.name.split_once('.').map(|(namespace, _)| namespace) {
+                Some("core") if spec.name == "core.sleep" => Reach::Wait,
+                Some("core") => Reach::Process,
+                Some("http") => Reach::Http,
+                _ => Reach::Aws,
+            };
+            assert_eq!(spec.reach, expected, "{}", spec.name);
+        }
+        assert!(Reach::Aws.sends() && Reach::Http.sends());
+        assert!(!Reach::Process.sends() && !Reach::Wait.sends());
+    }
+
     #[test]
     fn aws_actions_declare_iam_permissions() {
-        for spec in all().filter(|s| !s.name.starts_with("core.") && !s.name.starts_with("http.")) {
+        for spec in all().filter(|s| s.reach == Reach::Aws) {
             assert!(!spec.iam.is_empty(), "{} declares no IAM action", spec.name);
         }
     }

@@ -1,7 +1,7 @@
 //! Amazon S3 (member names as in the REST API reference).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Reach, opt, req};
 
 const BUCKET: &str = "arn:aws:s3:::{Bucket}";
 const OBJECT: &str = "arn:aws:s3:::{Bucket}/{Key}";
@@ -11,6 +11,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3.ListBuckets",
         execute: Execute::Call(&crate::aws::s3::LIST_BUCKETS),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             opt("MaxBuckets", Integer),
             opt("ContinuationToken", String),
@@ -28,6 +29,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3.ListObjectsV2",
         execute: Execute::Call(&crate::aws::s3::LIST_OBJECTS_V2),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("Bucket", String),
             opt("Delimiter", String),
@@ -53,6 +55,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3.ListObjectVersions",
         execute: Execute::Call(&crate::aws::s3::LIST_OBJECT_VERSIONS),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("Bucket", String),
             opt("Delimiter", String),
@@ -77,6 +80,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3.HeadBucket",
         execute: Execute::Call(&crate::aws::s3::HEAD_BUCKET),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[req("Bucket", String), opt("ExpectedBucketOwner", String)],
         iam: &["s3:ListBucket"],
         resource: BUCKET,
@@ -88,6 +92,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3.HeadObject",
         execute: Execute::Call(&crate::aws::s3::HEAD_OBJECT),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("Bucket", String),
             req("Key", String),
@@ -122,6 +127,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3.GetObject",
         execute: Execute::Call(&crate::aws::s3::GET_OBJECT),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("Bucket", String),
             req("Key", String),
@@ -157,6 +163,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3.PutObject",
         execute: Execute::Call(&crate::aws::s3::PUT_OBJECT),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("Bucket", String),
             req("Key", String),
@@ -218,6 +225,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3.CopyObject",
         execute: Execute::Call(&crate::aws::s3::COPY_OBJECT),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("Bucket", String),
             req("CopySource", String),

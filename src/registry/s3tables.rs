@@ -3,7 +3,7 @@
 
 use super::MemberType::*;
 use super::observed::{How, Observed};
-use super::{ActionSpec, Effect, Execute, Pages, opt, req};
+use super::{ActionSpec, Effect, Execute, Pages, Reach, opt, req};
 use crate::aws;
 
 /// Table ARNs end in a table ID the request does not carry, so table-level rows name every table in the bucket.
@@ -14,6 +14,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3tables.GetTable",
         execute: Execute::Call(&aws::s3tables::GET_TABLE),
         effect: Effect::Read,
+        reach: Reach::Aws,
         // Either tableArn, or tableBucketARN + namespace + name.
         members: &[
             opt("tableBucketARN", String),
@@ -33,6 +34,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3tables.GetTableMetadataLocation",
         execute: Execute::Call(&aws::s3tables::GET_TABLE_METADATA_LOCATION),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("tableBucketARN", String),
             req("namespace", String),
@@ -50,6 +52,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3tables.UpdateTableMetadataLocation",
         execute: Execute::Call(&aws::s3tables::UPDATE_TABLE_METADATA_LOCATION),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("tableBucketARN", String),
             req("namespace", String),
@@ -78,6 +81,7 @@ pub const ACTIONS: &[ActionSpec] = &[
             },
         ),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("tableBucketARN", String),
             opt("namespace", String),
@@ -103,6 +107,7 @@ pub const ACTIONS: &[ActionSpec] = &[
             },
         ),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("tableBucketARN", String),
             opt("prefix", String),
@@ -119,6 +124,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3tables.iceberg_snapshots",
         execute: Execute::Run(super::composites::iceberg_rollback::s3tables_snapshots),
         effect: Effect::Read,
+        reach: Reach::Aws,
         members: &[
             req("TableBucketARN", String),
             req("Namespace", String),
@@ -136,6 +142,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "s3tables.iceberg_rollback",
         execute: Execute::Run(super::composites::iceberg_rollback::s3tables_rollback),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("TableBucketARN", String),
             req("Namespace", String),

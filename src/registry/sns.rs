@@ -1,13 +1,14 @@
 //! Amazon Simple Notification Service (SNS).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, opt, req};
+use super::{ActionSpec, Effect, Execute, Reach, opt, req};
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "sns.Publish",
         execute: Execute::Run(super::composites::sns_publish::publish),
         effect: Effect::Write,
+        reach: Reach::Aws,
         // One of TopicArn, TargetArn and PhoneNumber names the destination.
         members: &[
             req("Message", String),

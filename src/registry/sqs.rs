@@ -2,7 +2,7 @@
 
 use super::MemberType::*;
 use super::observed::{How, Observed};
-use super::{ActionSpec, Effect, Execute, Grant, Pages, opt, req};
+use super::{ActionSpec, Effect, Execute, Grant, Pages, Reach, opt, req};
 use crate::aws;
 
 pub const ACTIONS: &[ActionSpec] = &[
@@ -31,6 +31,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         execute: Execute::Call(&aws::sqs::RECEIVE_MESSAGE),
         // Received messages become invisible to other consumers for the visibility timeout.
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("QueueUrl", String),
             opt("AttributeNames", List),
@@ -71,6 +72,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "sqs.SendMessageBatch",
         execute: Execute::Call(&aws::sqs::SEND_MESSAGE_BATCH),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[req("QueueUrl", String), req("Entries", List)],
         // There is no separate IAM action for the batch form.
         iam: &["sqs:SendMessage"],
@@ -93,6 +95,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "sqs.DeleteMessageBatch",
         execute: Execute::Call(&aws::sqs::DELETE_MESSAGE_BATCH),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[req("QueueUrl", String), req("Entries", List)],
         // There is no separate IAM action for the batch form.
         iam: &["sqs:DeleteMessage"],
@@ -127,6 +130,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         name: "sqs.move_messages",
         execute: Execute::Run(super::composites::sqs_move_messages::move_messages),
         effect: Effect::Write,
+        reach: Reach::Aws,
         members: &[
             req("SourceQueueUrl", String),
             req("DestinationQueueUrl", String),
