@@ -101,6 +101,18 @@ fn run_ok(moto: &Moto, args: &[&str]) -> Value {
     report
 }
 
+/// A shipped runbook run as `run_ok` does, expected to fail (exit 1).
+fn run_failing(moto: &Moto, args: &[&str]) -> Ran {
+    Cli::new()
+        .shipped()
+        .aws(moto)
+        .arg("run")
+        .args(args)
+        .args(["--yes", "--output", "json"])
+        .status(1)
+        .run()
+}
+
 fn step<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["steps"]
         .as_array()
@@ -362,20 +374,7 @@ async fn rollback_lambda_by_stack_is_planned_and_refuses_a_stack_that_is_not_stu
 
     // Against the emulator the guard reads the real stack, healthy, and stops before the gate: nothing is sent.
     let (moto, _) = sandbox("lambda,cloudformation").await;
-    let output = Cli::new()
-        .shipped()
-        .aws(&moto)
-        .args([
-            "run",
-            "rollback-lambda",
-            "--strategy",
-            "stack",
-            "--yes",
-            "--output",
-            "json",
-        ])
-        .status(1)
-        .run();
+    let output = run_failing(&moto, &["rollback-lambda", "--strategy", "stack"]);
     let report: Value = output.json();
     assert_eq!(step(&report, "stack_before")["status"], "failed");
     for id in [
@@ -728,20 +727,7 @@ async fn pitr_restore_stops_before_the_gate_when_the_copy_differs_from_the_sourc
     );
 
     // The copy is left behind; a second run says how to remove it or name another one, with a flag that exists.
-    let output = Cli::new()
-        .shipped()
-        .aws(&moto)
-        .args([
-            "run",
-            "pitr-restore",
-            "--restore-time",
-            restore_time,
-            "--yes",
-            "--output",
-            "json",
-        ])
-        .status(1)
-        .run();
+    let output = run_failing(&moto, &["pitr-restore", "--restore-time", restore_time]);
     let error = step(&output.json(), "target_free")["error"]
         .as_str()
         .unwrap()
@@ -789,20 +775,7 @@ async fn pitr_restore_reads_every_page_of_list_tables() {
     let restore_time = world["dynamodb"]["latest_restorable"].as_str().unwrap();
 
     // The copy's name is taken, on page 2: target_free sees it and stops the run before the restore.
-    let output = Cli::new()
-        .shipped()
-        .aws(&moto)
-        .args([
-            "run",
-            "pitr-restore",
-            "--restore-time",
-            restore_time,
-            "--yes",
-            "--output",
-            "json",
-        ])
-        .status(1)
-        .run();
+    let output = run_failing(&moto, &["pitr-restore", "--restore-time", restore_time]);
     let report = output.json();
     assert_eq!(
         step(&report, "target_free")["status"],
@@ -1620,20 +1593,7 @@ async fn dlq_replay_checks_the_new_timeout_before_anything_is_written_and_change
             "Lambda allows a timeout of at most 900 seconds (15 minutes), so section 6.1's 1200 cannot be set",
         ),
     ] {
-        let output = Cli::new()
-            .shipped()
-            .aws(&moto)
-            .args([
-                "run",
-                "dlq-replay",
-                "--raise-timeout",
-                value,
-                "--yes",
-                "--output",
-                "json",
-            ])
-            .status(1)
-            .run();
+        let output = run_failing(&moto, &["dlq-replay", "--raise-timeout", value]);
         let report = output.json();
         assert!(
             report["error"].as_str().unwrap().contains(reason),
@@ -1829,20 +1789,7 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
 
     // The seeded world: the function ran and validated in the last day, and the DLQ holds 50 messages, one of
     // which is shown (4.2) and left in the queue.
-    let output = Cli::new()
-        .shipped()
-        .aws(&moto)
-        .args([
-            "run",
-            "smoke-test",
-            "--health-url",
-            &health,
-            "--yes",
-            "--output",
-            "json",
-        ])
-        .status(1)
-        .run();
+    let output = run_failing(&moto, &["smoke-test", "--health-url", &health]);
     let report = output.json();
     let dlq = step(&report, "dlq_empty");
     assert_eq!(dlq["status"], "failed");
@@ -1885,11 +1832,9 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
 
     // 4.3 and 4.4 broken: an embeddings function that logged nothing, and a tenant without fresh memories. Both
     // fail with the seed's hints, the others pass, and nothing is changed.
-    let output = Cli::new()
-        .shipped()
-        .aws(&moto)
-        .args([
-            "run",
+    let output = run_failing(
+        &moto,
+        &[
             "smoke-test",
             "--health-url",
             &health,
@@ -1897,12 +1842,8 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
             "silent-embeddings",
             "--tenant",
             "other-tenant",
-            "--yes",
-            "--output",
-            "json",
-        ])
-        .status(1)
-        .run();
+        ],
+    );
     let report = output.json();
     let embeddings = step(&report, "embeddings");
     assert_eq!(embeddings["status"], "failed");
@@ -1936,22 +1877,16 @@ async fn smoke_test_shows_a_dlq_sample_checks_invocations_and_fails_without_a_va
             "no validation_summary in /aws/lambda/quiet-fn in the last 24h",
         ),
     ] {
-        let output = Cli::new()
-            .shipped()
-            .aws(&moto)
-            .args([
-                "run",
+        let output = run_failing(
+            &moto,
+            &[
                 "smoke-test",
                 "--health-url",
                 &health,
                 "--function",
                 function,
-                "--yes",
-                "--output",
-                "json",
-            ])
-            .status(1)
-            .run();
+            ],
+        );
         let report = output.json();
         let invocations = step(&report, "invocations");
         assert_eq!(invocations["status"], "failed", "{function}");
@@ -2186,12 +2121,7 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
 
     // Broken: two runs time out at 300 s. Found, and without --raise-timeout nothing changes and the run fails.
     put_timed_out_runs(&moto).await;
-    let output = Cli::new()
-        .shipped()
-        .aws(&moto)
-        .args(["run", "lambda-timeout", "--yes", "--output", "json"])
-        .status(1)
-        .run();
+    let output = run_failing(&moto, &["lambda-timeout"]);
     let report = output.json();
     let diagnosis = step(&report, "diagnosis");
     assert_eq!(diagnosis["outputs"]["over_budget"], true);
@@ -2210,20 +2140,7 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
         ("1200", "Lambda allows a timeout of at most 900 s"),
         ("200", "never lowers a timeout"),
     ] {
-        let output = Cli::new()
-            .shipped()
-            .aws(&moto)
-            .args([
-                "run",
-                "lambda-timeout",
-                "--raise-timeout",
-                asked,
-                "--yes",
-                "--output",
-                "json",
-            ])
-            .status(1)
-            .run();
+        let output = run_failing(&moto, &["lambda-timeout", "--raise-timeout", asked]);
         let report = output.json();
         let error = step(&report, "new_timeout")["error"].as_str().unwrap();
         assert!(error.contains(reason), "{error}");
@@ -2659,22 +2576,10 @@ async fn cost_report_passes_the_baseline_and_fails_and_notifies_on_a_crossed_thr
         ],
     )
     .await;
-    let output = Cli::new()
-        .shipped()
-        .aws(&moto)
-        .args([
-            "run",
-            "cost-report",
-            "--date",
-            "2025-12-30",
-            "--topic",
-            &topic,
-            "--yes",
-            "--output",
-            "json",
-        ])
-        .status(1)
-        .run();
+    let output = run_failing(
+        &moto,
+        &["cost-report", "--date", "2025-12-30", "--topic", &topic],
+    );
     let report = output.json();
     assert_eq!(
         step(&report, "costs")["request"]["TimePeriod"],
@@ -2707,11 +2612,9 @@ async fn cost_report_passes_the_baseline_and_fails_and_notifies_on_a_crossed_thr
         &[("AWS Lambda", "4.20"), ("Amazon Athena", "1.90")],
     )
     .await;
-    let output = Cli::new()
-        .shipped()
-        .aws(&moto)
-        .args([
-            "run",
+    let output = run_failing(
+        &moto,
+        &[
             "cost-report",
             "--period",
             "month",
@@ -2719,12 +2622,8 @@ async fn cost_report_passes_the_baseline_and_fails_and_notifies_on_a_crossed_thr
             "2025-11-15",
             "--format",
             "json",
-            "--yes",
-            "--output",
-            "json",
-        ])
-        .status(1)
-        .run();
+        ],
+    );
     let report = output.json();
     assert_eq!(
         step(&report, "costs")["request"],
