@@ -19,8 +19,8 @@ use std::time::Duration;
 use runbook::aws::{BoxFuture, CallError};
 use runbook::engine::{Approval, Approver, Decision, Mode, Options, Outcome, Silent, execute};
 use runbook::foundation::source::SourceFile;
-use runbook::language::runbook::{Runbook, StepKind};
-use runbook::registry::{ActionSpec, Effect, Execute, MemberType, Reach, RunContext, req};
+use runbook::language::runbook::Runbook;
+use runbook::registry::{ActionSpec, Effect, Execute, MemberType, Reach, RunContext, Table, req};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
@@ -72,21 +72,19 @@ impl Approver for NoApprover {
     }
 }
 
-/// One wait step, validated as written (a `core.noop` stands in for the action, which the validator's registry
-/// does not know), then pointed at `bench.ready`.
+/// The registry's actions and `bench.ready`: what the bench runbook is validated against and run from.
+static ACTIONS: Table = Table::with(&[&READY]);
+
+/// One wait step on `bench.ready`, validated as written.
 fn runbook(after: Duration, schedule: &str) -> Runbook {
     let text = format!(
-        "name: wait\ndescription: a wait\nsteps:\n  - id: poll\n    action: core.noop\n    \
-         wait: {{until: \"output.Status == 'ACTIVE'\", timeout: 2h{schedule}}}\n"
+        "name: wait\ndescription: a wait\nsteps:\n  - id: poll\n    action: bench.ready\n    \
+         with: {{after_secs: {}}}\n    \
+         wait: {{until: \"output.Status == 'ACTIVE'\", timeout: 2h{schedule}}}\n",
+        after.as_secs()
     );
     let file = SourceFile::new("wait.yaml", text);
-    let mut runbook = runbook::commands::load_source(&file).expect("the bench runbook validates");
-    let StepKind::Action(action) = &mut runbook.steps[0].kind else {
-        unreachable!("an action step")
-    };
-    action.spec = &READY;
-    action.with = json!({ "after_secs": after.as_secs() });
-    runbook
+    runbook::language::validator::load(&file, &[], &ACTIONS).expect("the bench runbook validates")
 }
 
 /// Polls one run spent, and the simulated time from start to the end of the wait.
@@ -104,6 +102,7 @@ async fn polls(after: Duration, schedule: &str) -> (u32, Duration) {
         started_at: jiff::Timestamp::UNIX_EPOCH,
         default_attempt_timeout: Duration::from_secs(60),
         secrets: Default::default(),
+        actions: ACTIONS,
     };
     let begin = Instant::now();
     let report = execute(Arc::new(runbook(after, schedule)), Map::new(), options).await;

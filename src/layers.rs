@@ -33,16 +33,6 @@ mod tests {
 
     use super::LAYERS;
 
-    /// Imports that still reach up, each with what removes it. The test fails when one of these goes away without
-    /// leaving this list, so the list only shrinks.
-    const NOT_YET: &[(&str, &str)] = &[
-        // The validated model holds its registry row, and the validator checks members against it: the
-        // language is to take the table of actions from above (a trait of its own) instead.
-        ("language/runbook.rs", "registry"),
-        ("language/validator/limits.rs", "registry"),
-        ("language/validator/steps.rs", "registry"),
-    ];
-
     fn layer_of(module: &str) -> Option<usize> {
         LAYERS
             .iter()
@@ -212,20 +202,10 @@ mod tests {
             unplaced.is_empty(),
             "modules in no layer (add them to LAYERS): {unplaced:?}"
         );
-        let known: BTreeSet<(String, String)> = NOT_YET
-            .iter()
-            .map(|(file, target)| (file.to_string(), target.to_string()))
-            .collect();
-        let new: Vec<_> = upward.difference(&known).collect();
         assert!(
-            new.is_empty(),
-            "imports from a layer above (file, module): {new:?}; define what is needed in the lower layer (a \
+            upward.is_empty(),
+            "imports from a layer above (file, module): {upward:?}; define what is needed in the lower layer (a \
              trait, a type) and implement or pass it from above"
-        );
-        let gone: Vec<_> = known.difference(&upward).collect();
-        assert!(
-            gone.is_empty(),
-            "no longer reaching up, remove from NOT_YET: {gone:?}"
         );
     }
 

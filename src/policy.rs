@@ -90,14 +90,15 @@ pub fn build(
         let Some(action) = step.action() else {
             continue;
         };
-        if !plan_only || action.spec.effect == Effect::Read {
-            needs.extend(step_needs(&known, action.spec, &action.with, &step.id));
+        if !plan_only || action.shape.effect == Effect::Read {
+            let row = crate::registry::TABLE.row(&action.shape);
+            needs.extend(step_needs(&known, row, &action.with, &step.id));
         }
         // The read that shows what a write changes runs before it (in plans too) and after it.
         if let Some(crate::registry::Observed {
             how: crate::registry::How::Read { read, with, .. },
             ..
-        }) = crate::registry::observed(action.spec.name)
+        }) = crate::registry::observed(action.shape.name)
             && let Some(read) = crate::registry::lookup(read)
         {
             let copied: serde_json::Map<String, Value> = with
@@ -113,7 +114,8 @@ pub fn build(
         }
         // `runbook resume` runs a write's verify read to learn whether the write took effect.
         if !plan_only && let Some(verify) = &action.verify {
-            needs.extend(step_needs(&known, verify.spec, &verify.with, &step.id));
+            let row = crate::registry::TABLE.row(&verify.shape);
+            needs.extend(step_needs(&known, row, &verify.with, &step.id));
         }
     }
     needs.extend(engine_needs(&known, engine, plan_only));

@@ -21,7 +21,8 @@ fuzz_target!(|bytes: &[u8]| {
         Err(other) => panic!("decode only fails on encoding: {other}"),
     };
     let file = SourceFile::new("fuzz.yaml", text);
-    if let Err(diagnostics) = runbook::language::validator::load(&file, &RESERVED) {
+    let actions = &runbook::registry::TABLE;
+    if let Err(diagnostics) = runbook::language::validator::load(&file, &RESERVED, actions) {
         assert!(!diagnostics.is_empty());
         for diagnostic in &diagnostics {
             let rendered = diagnostic.render(false);

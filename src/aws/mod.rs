@@ -17,7 +17,6 @@ pub mod cloudwatch;
 pub mod costexplorer;
 pub mod dynamodb;
 pub mod dynamodbstreams;
-pub mod effect;
 pub mod eventbridge;
 pub mod glue;
 pub mod kms;
@@ -50,7 +49,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 use serde_json::{Map, Value};
 
-pub use effect::Effect;
+pub use crate::foundation::effect::Effect;
 pub use protocol::Protocol;
 
 /// Where to find AWS: the command line's `--profile`, `--region` and `--endpoint-url`, each falling back to

@@ -445,7 +445,7 @@ pub(super) fn needs_aws(runbook: &Runbook) -> bool {
         .iter()
         .chain(&runbook.on_failure)
         .filter_map(|step| step.action())
-        .any(|action| action.spec.reach == Reach::Aws)
+        .any(|action| crate::registry::TABLE.row(&action.shape).reach == Reach::Aws)
 }
 
 /// Sortable by time and short enough to type: `20261129T163012Z-3f9a`.
@@ -756,6 +756,7 @@ pub(super) fn options(
         started_at,
         default_attempt_timeout: Duration::from_secs(60),
         secrets: Default::default(),
+        actions: crate::registry::TABLE,
     };
     (options, sender)
 }

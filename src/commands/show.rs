@@ -97,7 +97,7 @@ fn steps_table(runbook: &Runbook, steps: &[Step], with_needs: bool) -> String {
                 .iter()
                 .map(|&n| runbook.steps[n].id.as_str())
                 .collect();
-            let action = step.action().map_or("(approval gate)", |a| a.spec.name);
+            let action = step.action().map_or("(approval gate)", |a| a.shape.name);
             let mut notes = Vec::new();
             if let Some(title) = &step.title {
                 notes.push(title.clone());

@@ -83,4 +83,6 @@ pub struct Options {
     /// The run's secret texts: secret parameters are read through [`crate::foundation::taint`], and what templates derive
     /// from them is added here before any event carries it.
     pub secrets: crate::foundation::secrets::Secrets,
+    /// Where each step's executor is found, by its action's name: the table the runbook was validated against.
+    pub actions: crate::registry::Table,
 }

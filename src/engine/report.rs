@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::language::runbook::{Runbook, Step, StepEffect};
+use crate::registry::Table;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -101,16 +102,21 @@ pub struct StepReport {
 
 impl StepReport {
     /// A step before it runs, or one that never will: who it is, what its action does, no result yet.
-    pub fn not_run(step: &Step, runbook: &Runbook, in_on_failure: bool) -> StepReport {
+    pub fn not_run(
+        actions: &Table,
+        step: &Step,
+        runbook: &Runbook,
+        in_on_failure: bool,
+    ) -> StepReport {
         StepReport {
             id: step.id.clone(),
             title: step.title.clone(),
-            action: step.action().map(|action| action.spec.name.to_string()),
+            action: step.action().map(|action| action.shape.name.to_string()),
             effect: step.effect(),
             status: StepStatus::NotRun,
             summary: step
                 .action()
-                .map(|action| action.spec.summary.to_string())
+                .map(|action| actions.row(&action.shape).summary.to_string())
                 .unwrap_or_default(),
             request: None,
             output: None,

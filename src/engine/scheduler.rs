@@ -187,7 +187,7 @@ async fn execute_inner(
             report.steps = runbook
                 .steps
                 .iter()
-                .map(|step| StepReport::not_run(step, &runbook, false))
+                .map(|step| StepReport::not_run(&options.actions, step, &runbook, false))
                 .collect();
             report.duration = started.elapsed();
             return report;
@@ -258,7 +258,7 @@ async fn execute_inner(
             .on_failure
             .iter()
             .map(|step| {
-                let mut report = StepReport::not_run(step, &runbook, true);
+                let mut report = StepReport::not_run(&shared.options.actions, step, &runbook, true);
                 report.reason = Some("runs only when the run fails".into());
                 report
             })
@@ -282,7 +282,7 @@ fn leftovers(runbook: &Runbook, steps: &[StepReport], region: Option<&str>) -> V
                 .and_then(|step| step.action())
                 .and_then(|action| {
                     crate::registry::undo::command(
-                        action.spec.name,
+                        action.shape.name,
                         report.request.as_ref(),
                         report.output.as_ref(),
                         region,
@@ -492,7 +492,9 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
         .into_iter()
         .zip(steps)
         .map(|(report, step)| {
-            report.unwrap_or_else(|| StepReport::not_run(step, &shared.runbook, false))
+            report.unwrap_or_else(|| {
+                StepReport::not_run(&shared.options.actions, step, &shared.runbook, false)
+            })
         })
         .collect();
     Walk {

@@ -21,7 +21,7 @@ use super::{Mode, Options};
 use crate::aws::CallError;
 use crate::foundation::template;
 use crate::language::runbook::{ActionStep, Runbook, Step, StepKind, Text};
-use crate::registry::{ActionSpec, Effect, Execute, Reach};
+use crate::registry::{ActionSpec, Effect, Execute, Reach, Table};
 
 /// What every step task shares.
 pub(super) struct Shared {
@@ -48,11 +48,16 @@ pub(super) async fn run_step(
 ) -> Ended {
     let started = Instant::now();
     let options = &shared.options;
-    let mut report = StepReport::not_run(step, &shared.runbook, in_on_failure);
+    let mut report = StepReport::not_run(
+        &shared.options.actions,
+        step,
+        &shared.runbook,
+        in_on_failure,
+    );
     options.observer.emit(&Event::StepStarted {
         step: step.id.clone(),
         item: None,
-        summary: started_summary(step, scope),
+        summary: started_summary(&options.actions, step, scope),
     });
 
     let slot = match decide_when(step, scope) {
@@ -65,13 +70,13 @@ pub(super) async fn run_step(
         When::Skip => {
             report.status = StepStatus::Skipped;
             report.reason = Some(format!("`when: {}` is false", text_of(step.when.as_ref())));
-            report.summary = skipped_summary(step, scope);
+            report.summary = skipped_summary(&options.actions, step, scope);
             known(StepStatus::Skipped, None, &Map::new())
         }
         When::Deferred(origins) => {
             report.status = StepStatus::Deferred;
             report.reason = Some(format!("`when` reads {}", describe_origins(&origins)));
-            report.summary = deferred_summary(step, scope);
+            report.summary = deferred_summary(&options.actions, step, scope);
             Slot::Deferred
         }
         When::Error(message) => {
@@ -104,7 +109,7 @@ pub(super) async fn run_step(
 /// What a step is about to do, for progress: its summary with the request's values (`Move messages from <url> to
 /// <url>`), never a `{Member}` placeholder. A request not known yet (it reads a deferred value, or each item
 /// of a for_each) leaves those words out.
-fn started_summary(step: &Step, scope: &Scope) -> String {
+fn started_summary(actions: &Table, step: &Step, scope: &Scope) -> String {
     let Some(action) = step.action() else {
         return "approval".into();
     };
@@ -115,7 +120,7 @@ fn started_summary(step: &Step, scope: &Scope) -> String {
         (None, (Ok(Json::Object(request)), touched)) if touched.is_empty() => request,
         _ => Map::new(),
     };
-    let summary = fill_summary(action.spec.summary, &request);
+    let summary = fill_summary(actions.row(&action.shape).summary, &request);
     match &step.for_each {
         Some(_) => format!("{summary} (for each item)"),
         None => summary,
@@ -133,7 +138,7 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
     options.observer.emit(&Event::StepStarted {
         step: step.id.clone(),
         item: None,
-        summary: format!("verify: {}", verify.spec.summary),
+        summary: format!("verify: {}", options.actions.row(&verify.shape).summary),
     });
     let context = ActionContext {
         aws: options.aws.clone(),
@@ -148,25 +153,27 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
         retries: Default::default(),
     };
     let held = match template::render_json(&verify.with, &scope.base()) {
-        Ok(Json::Object(request)) => match invoke(&context, verify.spec, &request).await {
-            Ok(output) => {
-                let value = template::from_json_value(&output);
-                template::evaluate(&verify.that.source, &scope.with(Some(&value), None))
-                    .map(|v| v.is_true())
-                    .map_err(|error| {
-                        format!(
-                            "`verify.that: {}`: {}",
-                            verify.that.source,
-                            error_text(&error)
-                        )
-                    })
+        Ok(Json::Object(request)) => {
+            match invoke(&context, options.actions.row(&verify.shape), &request).await {
+                Ok(output) => {
+                    let value = template::from_json_value(&output);
+                    template::evaluate(&verify.that.source, &scope.with(Some(&value), None))
+                        .map(|v| v.is_true())
+                        .map_err(|error| {
+                            format!(
+                                "`verify.that: {}`: {}",
+                                verify.that.source,
+                                error_text(&error)
+                            )
+                        })
+                }
+                Err(error) => Err(format!(
+                    "verify {}: {}",
+                    verify.shape.name,
+                    StepFailure::from(error).message
+                )),
             }
-            Err(error) => Err(format!(
-                "verify {}: {}",
-                verify.spec.name,
-                StepFailure::from(error).message
-            )),
-        },
+        }
         Ok(_) => Err("verify: `with` is not a mapping".to_string()),
         Err(error) => Err(format!("verify: rendering `with`: {}", error_text(&error))),
     };
@@ -185,7 +192,7 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
             StepStatus::Succeeded,
             Some(format!(
                 "verified on resume: `{}` holds after {}, so the write had taken effect and was not sent again",
-                verify.that.source, verify.spec.name
+                verify.that.source, verify.shape.name
             )),
             None,
         ),
@@ -217,7 +224,7 @@ pub(super) async fn verify_then_run(shared: Arc<Shared>, step: &Step, scope: &Sc
 }
 
 fn reuse_report(shared: &Shared, step: &Step) -> StepReport {
-    StepReport::not_run(step, &shared.runbook, false)
+    StepReport::not_run(&shared.options.actions, step, &shared.runbook, false)
 }
 
 /// A step a resumed run does not run again: its result comes from the journal or the operator's `--skip`.
@@ -241,33 +248,33 @@ pub(super) fn reuse(shared: &Shared, step: &Step, prior: &super::prior::PriorSte
 
 /// What a skipped step would have done, for reports and timelines: its request rendered where it can be (a
 /// skipped step's `with` may read what its `when` ruled out), else the summary with its placeholders.
-fn skipped_summary(step: &Step, scope: &Scope) -> String {
+fn skipped_summary(actions: &Table, step: &Step, scope: &Scope) -> String {
     let Some(action) = step.action() else {
         return String::new();
     };
+    let summary = actions.row(&action.shape).summary;
     if step.for_each.is_some() {
-        return action.spec.summary.to_string();
+        return summary.to_string();
     }
     match watch(|| template::render_json(&action.with, &scope.base())) {
-        (Ok(Json::Object(map)), touched) if touched.is_empty() => {
-            fill_summary(action.spec.summary, &map)
-        }
-        _ => action.spec.summary.to_string(),
+        (Ok(Json::Object(map)), touched) if touched.is_empty() => fill_summary(summary, &map),
+        _ => summary.to_string(),
     }
 }
 
 /// What a step whose `when` a plan cannot decide would do: its request rendered, values the plan does not have
 /// shown as where they will come from, as in every other plan row.
-fn deferred_summary(step: &Step, scope: &Scope) -> String {
+fn deferred_summary(actions: &Table, step: &Step, scope: &Scope) -> String {
     let Some(action) = step.action() else {
         return String::new();
     };
+    let summary = actions.row(&action.shape).summary;
     if step.for_each.is_some() {
-        return action.spec.summary.to_string();
+        return summary.to_string();
     }
     match watch(|| template::render_json(&action.with, &scope.base())) {
-        (Ok(Json::Object(map)), _) => fill_summary(action.spec.summary, &map),
-        _ => action.spec.summary.to_string(),
+        (Ok(Json::Object(map)), _) => fill_summary(summary, &map),
+        _ => summary.to_string(),
     }
 }
 
@@ -568,7 +575,12 @@ async fn run_action(
             if !touched.is_empty() {
                 report.status = StepStatus::Deferred;
                 report.reason = Some(format!("`for_each` reads {}", describe_origins(&touched)));
-                report.summary = action.spec.summary.to_string();
+                report.summary = shared
+                    .options
+                    .actions
+                    .row(&action.shape)
+                    .summary
+                    .to_string();
                 return Slot::Deferred;
             }
             match result.map(|value| value.try_iter().map(|items| items.collect::<Vec<_>>())) {
@@ -668,7 +680,10 @@ async fn run_action(
         .into_iter()
         .map(|o| o.unwrap_or_else(ItemOutcome::not_started))
         .collect();
-    report.summary = format!("{} (for each of {length} items)", action.spec.summary);
+    report.summary = format!(
+        "{} (for each of {length} items)",
+        shared.options.actions.row(&action.shape).summary
+    );
     report.attempts = outcomes.iter().map(|o| o.attempts).sum();
     report.calls = outcomes.iter().map(|o| o.calls).sum();
     report.busy = fan_out_started
@@ -782,7 +797,7 @@ async fn run_item(
     item: Option<ItemScope>,
 ) -> ItemOutcome {
     let options = &shared.options;
-    let spec = action.spec;
+    let spec = options.actions.row(&action.shape);
     let context = scope.with(None, item.as_ref());
     let (rendered, touched) = watch(|| template::render_json(&action.with, &context));
     let mut outcome = ItemOutcome {
@@ -894,6 +909,7 @@ async fn run_item(
     let result = execute(
         &context,
         step,
+        spec,
         action,
         scope,
         item.as_ref(),
@@ -1067,20 +1083,21 @@ pub async fn invoke(
 async fn execute(
     context: &ActionContext,
     step: &Step,
+    spec: &ActionSpec,
     action: &ActionStep,
     scope: &Scope,
     item: Option<&ItemScope>,
     request: Map<String, Json>,
 ) -> Result<(Json, Map<String, Json>, HashSet<String>), StepFailure> {
     let output = match &action.wait {
-        None => invoke(context, action.spec, &request).await?,
+        None => invoke(context, spec, &request).await?,
         Some(wait) => {
             // The clock the sleeps below run on (tokio's), so the deadline and the delays agree.
             let started = tokio::time::Instant::now();
             let mut backoff = Backoff::polling(wait.interval, wait.max_interval);
             let mut polls = 0;
             loop {
-                let output = invoke(context, action.spec, &request).await?;
+                let output = invoke(context, spec, &request).await?;
                 polls += 1;
                 let value = template::from_json_value(&output);
                 let holds = template::evaluate(&wait.until.source, &scope.with(Some(&value), item))

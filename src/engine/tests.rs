@@ -13,8 +13,8 @@ use tokio::time::Instant;
 use super::*;
 use crate::aws::{BoxFuture, CallError, Reply};
 use crate::foundation::source::SourceFile;
-use crate::language::runbook::{Runbook, StepKind};
-use crate::registry::{ActionSpec, Effect, Execute, MemberType, Reach, opt, req};
+use crate::language::runbook::Runbook;
+use crate::registry::{ActionSpec, Effect, Execute, MemberType, Reach, Table, opt, req};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Test actions. Each keeps its state under the request's `key`, so tests running side by side never share any.
@@ -140,11 +140,8 @@ static SLOW: ActionSpec = spec(
     ],
 );
 
-fn test_spec(name: &str) -> Option<&'static ActionSpec> {
-    [&FLAKY, &COUNTER, &READY, &WRITE, &ECHO, &SLOW]
-        .into_iter()
-        .find(|spec| spec.name == name)
-}
+/// The registry's actions and the test actions above: what the tests' runbooks are validated against and run from.
+static ACTIONS: Table = Table::with(&[&FLAKY, &COUNTER, &READY, &WRITE, &ECHO, &SLOW]);
 
 fn flaky(
     context: &dyn RunContext,
@@ -264,57 +261,18 @@ fn slow(
 // ---------------------------------------------------------------------------------------------------------------
 // Runbooks, observer, approver, options.
 
-/// Validates `body` (everything after `name` and `description`) as a runbook. Steps whose action is a `test.*`
-/// one are validated as `core.noop` without their `with`, then given the test action and the request back: the
-/// validator only knows the static registry. Everything else (needs, when, wait, check, outputs, retry,
-/// for_each, approvals) is validated as written.
+/// Validates `body` (everything after `name` and `description`) as a runbook whose steps may name the test
+/// actions.
 fn runbook(body: &str) -> Runbook {
     let text = format!("name: t\ndescription: engine test\n{body}");
-    let mut document: Json = serde_saphyr::from_str(&text).expect("test YAML parses");
-    let mut swaps: HashMap<String, (&'static ActionSpec, Json)> = HashMap::new();
-    for list in ["steps", "on_failure"] {
-        let Some(steps) = document.get_mut(list).and_then(Json::as_array_mut) else {
-            continue;
-        };
-        for step in steps {
-            let Some(spec) = step
-                .get("action")
-                .and_then(Json::as_str)
-                .and_then(test_spec)
-            else {
-                continue;
-            };
-            let step = step.as_object_mut().expect("a step is a mapping");
-            let with = step.remove("with").unwrap_or_else(|| json!({}));
-            step.insert("action".into(), json!("core.noop"));
-            let id = step["id"].as_str().expect("an id").to_string();
-            swaps.insert(id, (spec, with));
-        }
-    }
-    // JSON is YAML; positions in errors are off, which a test does not need.
-    let file = SourceFile::new("t.yaml", document.to_string());
-    let mut runbook = crate::language::validator::load(&file, &[]).unwrap_or_else(|diagnostics| {
+    let file = SourceFile::new("t.yaml", text.clone());
+    crate::language::validator::load(&file, &[], &ACTIONS).unwrap_or_else(|diagnostics| {
         let kinds: Vec<String> = diagnostics
             .iter()
             .map(|d| format!("{:?}", d.kind))
             .collect();
         panic!("test runbook does not validate: {kinds:#?}\n{text}")
-    });
-    for step in runbook
-        .steps
-        .iter_mut()
-        .chain(runbook.on_failure.iter_mut())
-    {
-        if let Some((spec, with)) = swaps.remove(&step.id) {
-            let StepKind::Action(action) = &mut step.kind else {
-                unreachable!("a test action step")
-            };
-            action.spec = spec;
-            action.with = with;
-        }
-    }
-    assert!(swaps.is_empty(), "steps not found: {:?}", swaps.keys());
-    runbook
+    })
 }
 
 /// Every event with the (tokio) time it happened.
@@ -430,6 +388,7 @@ impl Harness {
             started_at: jiff::Timestamp::UNIX_EPOCH,
             default_attempt_timeout: Duration::from_secs(60),
             secrets: Default::default(),
+            actions: ACTIONS,
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod datetime;
 pub mod diagnostic;
 pub mod duration;
+pub mod effect;
 pub mod input_file;
 pub mod nesting;
 pub mod node;

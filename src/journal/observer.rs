@@ -31,7 +31,10 @@ impl JournalObserver {
             .steps
             .iter()
             .chain(&runbook.on_failure)
-            .filter_map(|step| Some((step.id.clone(), step.action()?.spec.resource)))
+            .filter_map(|step| {
+                let row = crate::registry::TABLE.lookup(step.action()?.shape.name)?;
+                Some((step.id.clone(), row.resource))
+            })
             .filter(|(_, resource)| !matches!(*resource, "*" | "-" | ""))
             .collect();
         JournalObserver {

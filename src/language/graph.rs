@@ -7,7 +7,7 @@ use crate::language::runbook::{Runbook, Step, StepEffect};
 
 fn label(step: &Step) -> String {
     let what = match step.action() {
-        Some(action) => action.spec.name.to_string(),
+        Some(action) => action.shape.name.to_string(),
         None => "approval".to_string(),
     };
     let mut label = format!("{}\n{what}", step.id);

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::foundation::source::{SourceFile, Span};
+use crate::language::action_shape::{ActionShape, Effect};
 use crate::language::raw::{OnError, ParamTypeName, Severity};
-use crate::registry::{ActionSpec, Effect};
 
 #[derive(Debug)]
 pub struct Runbook {
@@ -112,7 +112,7 @@ pub struct Step {
 impl Step {
     pub fn effect(&self) -> StepEffect {
         match &self.kind {
-            StepKind::Action(action) => match action.spec.effect {
+            StepKind::Action(action) => match action.shape.effect {
                 Effect::Read => StepEffect::Read,
                 Effect::Write => StepEffect::Write,
             },
@@ -155,7 +155,8 @@ pub enum StepKind {
 
 #[derive(Debug)]
 pub struct ActionStep {
-    pub spec: &'static ActionSpec,
+    /// The action as validated; the engine finds its executor by `shape.name`.
+    pub shape: ActionShape,
     /// The request; strings inside are templates.
     pub with: serde_json::Value,
     pub check: Vec<Check>,
@@ -174,7 +175,7 @@ pub struct ActionStep {
 /// A read whose result tells whether a write already took effect.
 #[derive(Debug)]
 pub struct Verify {
-    pub spec: &'static ActionSpec,
+    pub shape: ActionShape,
     /// The request; strings inside are templates.
     pub with: serde_json::Value,
     /// Over the read's `output`: true means the write took effect.

@@ -230,7 +230,7 @@ impl<'a> Known<'a> {
         let action = step.action()?;
         let names = OUTPUT_NAMES
             .iter()
-            .find(|names| names.action == action.spec.name)?;
+            .find(|names| names.action == action.shape.name)?;
         let member = match path.strip_prefix("output.") {
             Some(member) => member.to_string(),
             None => {

@@ -3,7 +3,7 @@
 use super::MemberType::*;
 use serde_json::{Map, Value};
 
-use super::{ActionSpec, Effect, Execute, Reach, req};
+use super::{ActionSpec, Effect, Execute, LiteralRule, Reach, req};
 use crate::aws::{BoxFuture, CallError};
 use crate::registry::RunContext;
 
@@ -13,7 +13,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         execute: Execute::Run(sleep),
         effect: Effect::Read,
         reach: Reach::Wait,
-        members: &[req("duration", String)],
+        members: &[req("duration", String).literal(LiteralRule::Duration)],
         iam: &[],
         resource: "-",
         grants: &[],

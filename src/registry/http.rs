@@ -12,18 +12,30 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, Member, Reach, opt, req};
+use super::{ActionSpec, Effect, Execute, LiteralRule, Member, Reach, opt, req};
 use crate::aws::{BoxFuture, CallError, CallErrorKind, Reply};
 use crate::registry::RunContext;
 
-const MEMBERS: &[Member] = &[
-    req("url", String),
-    opt("method", String),
-    opt("headers", Map),
-    opt("body", Any),
-    opt("timeout", String),
-    opt("expect_status", Integer),
-];
+/// The members both actions take, `method` as given.
+const fn members(method: Member) -> [Member; 6] {
+    [
+        req("url", String),
+        method,
+        opt("headers", Map),
+        opt("body", Any),
+        opt("timeout", String),
+        opt("expect_status", Integer),
+    ]
+}
+
+/// `http.request` is a read so that plans may run it: a literal method that changes state is refused when the
+/// runbook is validated (a templated one when the request is sent).
+const REQUEST_MEMBERS: [Member; 6] =
+    members(opt("method", String).literal(LiteralRule::ReadOnlyMethod {
+        otherwise: "http.send",
+    }));
+
+const SEND_MEMBERS: [Member; 6] = members(opt("method", String));
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {
@@ -31,7 +43,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         execute: Execute::Run(request),
         effect: Effect::Read,
         reach: Reach::Http,
-        members: MEMBERS,
+        members: &REQUEST_MEMBERS,
         iam: &[],
         resource: "{url}",
         grants: &[],
@@ -46,7 +58,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         execute: Execute::Run(send),
         effect: Effect::Write,
         reach: Reach::Http,
-        members: MEMBERS,
+        members: &SEND_MEMBERS,
         iam: &[],
         resource: "{url}",
         grants: &[],

@@ -99,67 +99,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub use crate::aws::Effect;
-
-/// The JSON type of an input member, as the AWS API reference describes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MemberType {
-    String,
-    Integer,
-    Number,
-    Boolean,
-    /// An RFC 3339 string (or epoch seconds) in our YAML.
-    Timestamp,
-    List,
-    Map,
-    /// A nested structure with members of its own (checked by AWS, not by us).
-    Structure,
-    /// Any JSON value (documents, attribute values).
-    Any,
-}
-
-impl MemberType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberType::String => "string",
-            MemberType::Integer => "integer",
-            MemberType::Number => "number",
-            MemberType::Boolean => "boolean",
-            MemberType::Timestamp => "timestamp",
-            MemberType::List => "list",
-            MemberType::Map => "map",
-            MemberType::Structure => "structure",
-            MemberType::Any => "any",
-        }
-    }
-}
-
-/// One top-level input member of an action.
-#[derive(Clone, Copy, Debug, serde::Serialize)]
-pub struct Member {
-    pub name: &'static str,
-    #[serde(rename = "type")]
-    pub ty: MemberType,
-    pub required: bool,
-}
-
-/// A required member.
-pub const fn req(name: &'static str, ty: MemberType) -> Member {
-    Member {
-        name,
-        ty,
-        required: true,
-    }
-}
-
-/// An optional member.
-pub const fn opt(name: &'static str, ty: MemberType) -> Member {
-    Member {
-        name,
-        ty,
-        required: false,
-    }
-}
+use crate::language::action_shape::{ActionShape, ActionTable};
+pub use crate::language::action_shape::{LiteralRule, Member, MemberType, opt, req};
 
 /// How an action runs.
 #[derive(Debug)]
@@ -290,6 +231,16 @@ impl ActionSpec {
         self.members.iter().find(|m| m.name == name)
     }
 
+    /// What the language validates a step of this action against.
+    pub fn shape(&self) -> ActionShape {
+        ActionShape {
+            name: self.name,
+            effect: self.effect,
+            members: self.members,
+            example: self.example,
+        }
+    }
+
     /// How the action's results continue on later pages, when they do.
     pub fn pages(&self) -> Option<&Pages> {
         match &self.execute {
@@ -390,6 +341,56 @@ pub fn lookup(name: &str) -> Option<&'static ActionSpec> {
         .get_or_init(|| all().map(|spec| (spec.name, spec)).collect())
         .get(name)
         .copied()
+}
+
+/// The actions a run may name, handed to the validator (as an [`ActionTable`]) and to the engine, which finds a
+/// validated step's executor here by its action's name: the registry's rows ([`TABLE`]), and in the engine's tests
+/// rows of their own besides.
+#[derive(Clone, Copy, Debug)]
+pub struct Table {
+    more: &'static [&'static ActionSpec],
+}
+
+/// The registry's actions.
+pub const TABLE: Table = Table { more: &[] };
+
+impl Table {
+    /// The registry's actions and `more`, which must not reuse a registry name.
+    pub const fn with(more: &'static [&'static ActionSpec]) -> Table {
+        Table { more }
+    }
+
+    /// The action with this exact name.
+    pub fn lookup(&self, name: &str) -> Option<&'static ActionSpec> {
+        lookup(name).or_else(|| self.more.iter().copied().find(|spec| spec.name == name))
+    }
+
+    /// The row of an action the validator found in this table.
+    ///
+    /// # Panics
+    /// When the runbook was validated against a table that had the action and this one does not: a mistake of
+    /// the caller's, never of the runbook's.
+    pub fn row(&self, action: &ActionShape) -> &'static ActionSpec {
+        self.lookup(action.name).unwrap_or_else(|| {
+            panic!(
+                "{} was validated against another table of actions",
+                action.name
+            )
+        })
+    }
+}
+
+impl ActionTable for Table {
+    fn shape(&self, name: &str) -> Option<ActionShape> {
+        self.lookup(name).map(ActionSpec::shape)
+    }
+
+    fn names(&self) -> Vec<&'static str> {
+        all()
+            .chain(self.more.iter().copied())
+            .map(|spec| spec.name)
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -531,6 +532,66 @@ mod tests {
                 spec.name
             );
         }
+    }
+
+    /// The validator once recognised these actions by name; now the rows say it, and only these rows.
+    #[test]
+    fn literal_rules_are_where_the_validator_once_looked_by_name() {
+        let ruled: Vec<(&str, &str, LiteralRule)> = all()
+            .flat_map(|spec| spec.members.iter().map(move |member| (spec, member)))
+            .filter(|(_, member)| member.literal != LiteralRule::Any)
+            .map(|(spec, member)| (spec.name, member.name, member.literal))
+            .collect();
+        assert_eq!(
+            ruled,
+            [
+                ("core.sleep", "duration", LiteralRule::Duration),
+                (
+                    "http.request",
+                    "method",
+                    LiteralRule::ReadOnlyMethod {
+                        otherwise: "http.send"
+                    }
+                ),
+            ]
+        );
+        assert_eq!(
+            lookup("http.send").map(|spec| spec.effect),
+            Some(Effect::Write)
+        );
+    }
+
+    #[test]
+    fn the_table_shapes_its_rows_and_finds_the_extra_ones() {
+        static EXTRA: ActionSpec = ActionSpec {
+            name: "test.extra",
+            execute: Execute::Run(|_, _| Box::pin(async { Ok(serde_json::Value::Null) })),
+            effect: Effect::Write,
+            reach: Reach::Process,
+            members: &[],
+            iam: &[],
+            resource: "-",
+            grants: &[],
+            summary: "extra",
+            example: "{}",
+        };
+        static WITH_EXTRA: Table = Table::with(&[&EXTRA]);
+        let shape = TABLE.shape("dynamodb.DescribeTable").expect("a row");
+        assert_eq!(
+            (shape.name, shape.effect),
+            ("dynamodb.DescribeTable", Effect::Read)
+        );
+        assert!(
+            shape
+                .member("TableName")
+                .is_some_and(|member| member.required)
+        );
+        assert!(TABLE.shape("test.extra").is_none());
+        assert!(!TABLE.names().contains(&"test.extra"));
+        let extra = WITH_EXTRA.shape("test.extra").expect("the extra row");
+        assert_eq!(extra.effect, Effect::Write);
+        assert!(std::ptr::eq(WITH_EXTRA.row(&extra), &EXTRA));
+        assert_eq!(WITH_EXTRA.names().len(), TABLE.names().len() + 1);
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! What the validator refuses so that whatever validated runs without surprise, and what it bounds so that a
 //! hostile file costs little to refuse.
 //!
-//! Values written as literals that the engine would only reject at run time (a `core.sleep` of `forever`, a
-//! `for_each` over `5`, a timeout of a billion days) are refused here with their position. And since a file of
-//! 2,000 mistakes must be answered as fast as a file of one, the expensive part of a diagnostic, the "did you
-//! mean" search, is done for the first few of each kind only.
+//! Values written as literals that the engine would only reject at run time (a `core.sleep` of `forever`, an
+//! `http.request` that POSTs, a `for_each` over `5`, a timeout of a billion days) are refused here with their
+//! position. And since a file of 2,000 mistakes must be answered as fast as a file of one, the expensive part of a
+//! diagnostic, the "did you mean" search, is done for the first few of each kind only.
 
 use std::time::Duration;
 
@@ -12,8 +12,8 @@ use crate::foundation::diagnostic::ErrorKind;
 use crate::foundation::duration;
 use crate::foundation::node::{Node, Value};
 use crate::foundation::template;
+use crate::language::action_shape::{ActionShape, LiteralRule, Member};
 use crate::language::from_node::{ExpressionText, Spanned};
-use crate::registry::ActionSpec;
 
 use super::Validator;
 
@@ -54,36 +54,60 @@ impl Validator<'_> {
         MAX_DURATION
     }
 
-    /// `core.sleep`'s `duration`, when written as a literal, must be a duration the sleep accepts.
-    pub(super) fn literal_members(&mut self, spec: &ActionSpec, with: &Node) {
-        if spec.name != "core.sleep" {
-            return;
-        }
-        let Some(node) = with.get("duration") else {
-            return;
-        };
-        let Value::String(text) = &node.value else {
-            return;
+    /// Whether a member's literal value obeys the rule its action states for it ([`LiteralRule`]); a value that
+    /// breaks it is reported, and the caller checks nothing more of it. A templated value is checked at run time.
+    pub(super) fn literal_obeys_its_rule(
+        &mut self,
+        action: &ActionShape,
+        member: &Member,
+        value: &Node,
+    ) -> bool {
+        let Value::String(text) = &value.value else {
+            return true;
         };
         if template::is_template(text) {
-            return;
+            return true;
         }
-        let written = Spanned {
-            value: text.clone(),
-            span: node.span,
-        };
-        match duration::parse(text) {
-            Some(parsed) => {
-                self.bounded_duration(&written, parsed);
+        match member.literal {
+            LiteralRule::Any => true,
+            LiteralRule::Duration => {
+                let written = Spanned {
+                    value: text.clone(),
+                    span: value.span,
+                };
+                match duration::parse(text) {
+                    Some(parsed) => {
+                        self.bounded_duration(&written, parsed);
+                    }
+                    None => {
+                        self.error(
+                            ErrorKind::InvalidDuration {
+                                value: text.clone(),
+                            },
+                            value.span,
+                        )
+                        .set_hint(duration::HINT);
+                    }
+                }
+                // A duration is a string either way: its type is still worth checking.
+                true
             }
-            None => {
+            LiteralRule::ReadOnlyMethod { otherwise } => {
+                if ["GET", "HEAD", "OPTIONS"].contains(&text.to_ascii_uppercase().as_str()) {
+                    return true;
+                }
                 self.error(
-                    ErrorKind::InvalidDuration {
+                    ErrorKind::InvalidValue {
+                        what: format!("`{}` {}", action.name, member.name),
                         value: text.clone(),
                     },
-                    node.span,
+                    value.span,
                 )
-                .set_hint(duration::HINT);
+                .set_hint(format!(
+                    "`{}` only reads (GET, HEAD, OPTIONS) so that plans may run it; use `action: {otherwise}` for {text}",
+                    action.name
+                ));
+                false
             }
         }
     }

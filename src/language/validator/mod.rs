@@ -11,6 +11,7 @@ use regex::Regex;
 use crate::foundation::diagnostic::{Diagnostic, Diagnostics, ErrorKind};
 use crate::foundation::node::{self, Value};
 use crate::foundation::source::{SourceFile, Span};
+use crate::language::action_shape::ActionTable;
 use crate::language::from_node::{FromNode, Spanned};
 use crate::language::raw::RawRunbook;
 use crate::language::runbook::{Criterion, Param, Runbook, Step, Text, Var};
@@ -37,8 +38,13 @@ static OUTPUT_NAME: LazyLock<Regex> =
 
 /// Reads, parses and validates one runbook file. Each parameter becomes a flag of `runbook run`, so none may take
 /// one of `reserved`, the names of the command's own flags (the commands know them; `region` is not among them: a
-/// runbook may declare it, and then it also selects the AWS region).
-pub fn load(file: &Arc<SourceFile>, reserved: &[String]) -> Result<Runbook, Vec<Diagnostic>> {
+/// runbook may declare it, and then it also selects the AWS region). Steps may name the actions of `actions` (the
+/// registry hands its table down).
+pub fn load(
+    file: &Arc<SourceFile>,
+    reserved: &[String],
+    actions: &dyn ActionTable,
+) -> Result<Runbook, Vec<Diagnostic>> {
     crate::language::yaml_screen::screen(file)?;
     let root = node::parse(file).map_err(|diagnostic| vec![diagnostic])?;
     let mut cx = Diagnostics::new(file);
@@ -61,7 +67,8 @@ pub fn load(file: &Arc<SourceFile>, reserved: &[String]) -> Result<Runbook, Vec<
         return Err(cx.into_sorted());
     }
     let raw = RawRunbook::from_node(&root, "the runbook", &mut cx);
-    let runbook = raw.and_then(|raw| Validator::new(file, reserved, &mut cx).validate(raw));
+    let runbook =
+        raw.and_then(|raw| Validator::new(file, reserved, actions, &mut cx).validate(raw));
     match runbook {
         Some(runbook) if cx.is_empty() => Ok(runbook),
         _ => Err(cx.into_sorted()),
@@ -109,6 +116,7 @@ enum StepsVisible {
 struct Validator<'a> {
     file: Arc<SourceFile>,
     reserved: &'a [String],
+    actions: &'a dyn ActionTable,
     cx: &'a mut Diagnostics,
     param_names: Vec<String>,
     var_names: Vec<String>,
@@ -124,11 +132,13 @@ impl<'a> Validator<'a> {
     fn new(
         file: &Arc<SourceFile>,
         reserved: &'a [String],
+        actions: &'a dyn ActionTable,
         cx: &'a mut Diagnostics,
     ) -> Validator<'a> {
         Validator {
             file: Arc::clone(file),
             reserved,
+            actions,
             cx,
             param_names: Vec::new(),
             var_names: Vec::new(),
@@ -338,11 +348,73 @@ impl<'a> Validator<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::language::action_shape::{
+        ActionShape, Effect, LiteralRule, Member, MemberType, opt, req,
+    };
+
+    /// The actions these tests name, shaped as the registry shapes them: the validator is tested on its own.
+    struct TestActions;
+
+    const TEST_ACTIONS: &[ActionShape] = &[
+        shape("core.noop", Effect::Read, &[]),
+        shape(
+            "core.log",
+            Effect::Read,
+            &[req("message", MemberType::String)],
+        ),
+        shape(
+            "core.sleep",
+            Effect::Read,
+            &[req("duration", MemberType::String).literal(LiteralRule::Duration)],
+        ),
+        shape(
+            "dynamodb.DescribeTable",
+            Effect::Read,
+            &[req("TableName", MemberType::String)],
+        ),
+        shape(
+            "dynamodb.DeleteTable",
+            Effect::Write,
+            &[req("TableName", MemberType::String)],
+        ),
+        shape(
+            "web.fetch",
+            Effect::Read,
+            &[
+                req("url", MemberType::String),
+                opt("method", MemberType::String).literal(LiteralRule::ReadOnlyMethod {
+                    otherwise: "web.post",
+                }),
+            ],
+        ),
+    ];
+
+    const fn shape(name: &'static str, effect: Effect, members: &'static [Member]) -> ActionShape {
+        ActionShape {
+            name,
+            effect,
+            members,
+            example: "TableName: orders",
+        }
+    }
+
+    impl ActionTable for TestActions {
+        fn shape(&self, name: &str) -> Option<ActionShape> {
+            TEST_ACTIONS
+                .iter()
+                .find(|action| action.name == name)
+                .copied()
+        }
+
+        fn names(&self) -> Vec<&'static str> {
+            TEST_ACTIONS.iter().map(|action| action.name).collect()
+        }
+    }
 
     /// Validates `text` as `t.yaml` and returns (code, line, column) of every error, in file order.
     fn errors(text: &str) -> Vec<(&'static str, u32, u32)> {
         let file = SourceFile::new("t.yaml", text.to_string());
-        match load(&file, &[]) {
+        match load(&file, &[], &TestActions) {
             Ok(_) => Vec::new(),
             Err(diagnostics) => diagnostics
                 .iter()
@@ -414,7 +486,7 @@ mod tests {
             "  - id: a\n    needs: [c]\n    action: core.noop\n  - id: b\n    needs: [a]\n    action: core.noop\n  - id: c\n    needs: [b]\n    action: core.noop\n",
         );
         let file = SourceFile::new("t.yaml", text);
-        let diagnostics = load(&file, &[]).unwrap_err();
+        let diagnostics = load(&file, &[], &TestActions).unwrap_err();
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(
             diagnostics[0].kind,
@@ -445,7 +517,34 @@ mod tests {
     }
 
     #[test]
-    fn members_are_checked_against_the_registry() {
+    fn a_literal_that_breaks_its_members_rule_is_refused_where_it_is_written() {
+        let fetch = |method: &str| {
+            runbook(&format!(
+                "  - id: a\n    action: web.fetch\n    with: {{url: x, method: {method}}}\n"
+            ))
+        };
+        assert_eq!(errors(&fetch("get")), []);
+        assert_eq!(errors(&fetch("\"{{ params.table }}\"")), []);
+        assert_eq!(errors(&fetch("POST")), [("invalid-value", 8, 28)]);
+        let file = SourceFile::new("t.yaml", fetch("DELETE"));
+        let diagnostics = load(&file, &[], &TestActions).unwrap_err();
+        assert_eq!(
+            diagnostics[0].hint.as_deref(),
+            Some(
+                "`web.fetch` only reads (GET, HEAD, OPTIONS) so that plans may run it; use `action: web.post` for DELETE"
+            )
+        );
+        let sleep = |duration: &str| {
+            runbook(&format!(
+                "  - id: a\n    action: core.sleep\n    with: {{duration: {duration}}}\n"
+            ))
+        };
+        assert_eq!(errors(&sleep("90s")), []);
+        assert_eq!(errors(&sleep("400d")), [("out-of-range", 8, 22)]);
+    }
+
+    #[test]
+    fn members_are_checked_against_the_action_table() {
         let text = runbook(
             "  - id: a\n    action: dynamodb.DescribeTable\n    with: {TableNme: x, Limit: 1}\n",
         );

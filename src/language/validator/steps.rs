@@ -1,4 +1,5 @@
-//! Steps: their kind, actions looked up in the registry, members checked against the row, waits, retries and checks.
+//! Steps: their kind, actions looked up in the table handed to the validator, members checked against the action's
+//! shape, waits, retries and checks.
 
 use std::time::Duration;
 
@@ -8,12 +9,12 @@ use crate::foundation::node::{Node, Value};
 use crate::foundation::source::Span;
 use crate::foundation::suggest;
 use crate::foundation::template;
+use crate::language::action_shape::{ActionShape, Effect, MemberType};
 use crate::language::from_node::Spanned;
 use crate::language::raw::{OnError, RawStep};
 use crate::language::runbook::{
     ActionStep, Approval, Check, ForEach, Retry, Step, StepKind, Text, Wait,
 };
-use crate::registry::{self, ActionSpec, MemberType};
 
 use super::*;
 
@@ -208,8 +209,7 @@ impl Validator<'_> {
         };
         let with = match &raw.with {
             Some(node) => {
-                self.members(spec, node, raw.id.as_ref().map_or(Span::NONE, |i| i.span));
-                self.literal_members(spec, node);
+                self.members(&spec, node, raw.id.as_ref().map_or(Span::NONE, |i| i.span));
                 self.templates_in(node, with_scope, context);
                 node.to_json()
             }
@@ -349,9 +349,9 @@ impl Validator<'_> {
         let verify = raw
             .verify
             .as_ref()
-            .and_then(|verify| self.verify(verify, spec, raw, base, context));
+            .and_then(|verify| self.verify(verify, &spec, raw, base, context));
         Some(ActionStep {
-            spec,
+            shape: spec,
             with,
             check,
             outputs,
@@ -368,13 +368,13 @@ impl Validator<'_> {
     pub(super) fn verify(
         &mut self,
         verify: &crate::language::raw::RawVerify,
-        step_spec: &'static ActionSpec,
+        step_spec: &ActionShape,
         raw: &RawStep,
         base: Scope,
         context: Option<&str>,
     ) -> Option<crate::language::runbook::Verify> {
         let action = verify.action.as_ref()?;
-        if step_spec.effect != registry::Effect::Write {
+        if step_spec.effect != Effect::Write {
             self.error(
                 ErrorKind::InvalidValue {
                     what: format!("key on a step that only reads ({})", step_spec.name),
@@ -397,7 +397,7 @@ impl Validator<'_> {
             .set_hint("a resume verifies a step as a whole; verify each item's write in a step of its own, or let the operator decide with --rerun/--skip");
         }
         let spec = self.action_spec(action)?;
-        if spec.effect != registry::Effect::Read {
+        if spec.effect != Effect::Read {
             self.error(
                 ErrorKind::InvalidValue {
                     what: "`verify.action`".into(),
@@ -411,7 +411,7 @@ impl Validator<'_> {
         }
         let with = match &verify.with {
             Some(node) => {
-                self.members(spec, node, action.span);
+                self.members(&spec, node, action.span);
                 self.templates_in(node, base, context);
                 node.to_json()
             }
@@ -427,15 +427,19 @@ impl Validator<'_> {
                 context,
             )
         })?;
-        Some(crate::language::runbook::Verify { spec, with, that })
+        Some(crate::language::runbook::Verify {
+            shape: spec,
+            with,
+            that,
+        })
     }
 
-    pub(super) fn action_spec(&mut self, action: &Spanned<String>) -> Option<&'static ActionSpec> {
-        if let Some(spec) = registry::lookup(&action.value) {
-            return Some(spec);
+    pub(super) fn action_spec(&mut self, action: &Spanned<String>) -> Option<ActionShape> {
+        if let Some(shape) = self.actions.shape(&action.value) {
+            return Some(shape);
         }
         let names: Vec<&'static str> = if self.may_suggest(SuggestionKind::Action) {
-            registry::all().map(|spec| spec.name).collect()
+            self.actions.names()
         } else {
             Vec::new()
         };
@@ -447,7 +451,7 @@ impl Validator<'_> {
                 // Never offer a write for a mistyped name unless it is one slip away: `UpdateTable` must not
                 // become `DeleteTable` on a tired engineer's say-so.
                 let found = suggest::closest(&action.value, names.iter().copied())?;
-                let is_write = registry::lookup(found).is_some_and(|spec| spec.effect == registry::Effect::Write);
+                let is_write = self.actions.shape(found).is_some_and(|shape| shape.effect == Effect::Write);
                 let slips = strsim::damerau_levenshtein(&action.value.to_lowercase(), &found.to_lowercase());
                 (!is_write || slips <= 1).then(|| format!("did you mean `{found}`?"))
             })
@@ -464,7 +468,7 @@ impl Validator<'_> {
         None
     }
 
-    pub(super) fn members(&mut self, spec: &'static ActionSpec, with: &Node, step_span: Span) {
+    pub(super) fn members(&mut self, spec: &ActionShape, with: &Node, step_span: Span) {
         let Some(entries) = with.as_map() else {
             self.error(
                 ErrorKind::WrongType {
@@ -504,24 +508,7 @@ impl Validator<'_> {
                 .set_hint(hint);
                 continue;
             };
-            // `http.request` is registered as a read so plans may run it; a literal method that changes state
-            // belongs to `http.send`, a write. (A templated method is checked when the request is sent.)
-            if spec.name == "http.request"
-                && key.name == "method"
-                && let Value::String(method) = &value.value
-                && !template::is_template(method)
-                && !["GET", "HEAD", "OPTIONS"].contains(&method.to_ascii_uppercase().as_str())
-            {
-                self.error(
-                    ErrorKind::InvalidValue {
-                        what: "`http.request` method".into(),
-                        value: method.clone(),
-                    },
-                    value.span,
-                )
-                .set_hint(format!(
-                    "`http.request` only reads (GET, HEAD, OPTIONS) so that plans may run it; use `action: http.send` for {method}"
-                ));
+            if !self.literal_obeys_its_rule(spec, member, value) {
                 continue;
             }
             if let Some(found) = literal_type_mismatch(member.ty, value) {
