@@ -56,7 +56,7 @@ macro_rules! query_op {
                         .send()
                         .await
                         .map(|_| ())
-                        .map_err(super::Failure::from)
+                        .map_err(super::CallError::from)
                 })
             },
         )

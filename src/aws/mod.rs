@@ -12,6 +12,7 @@
 //! The SDK's own retries are off: the engine retries ([`crate::engine`]) so every attempt is visible.
 
 pub mod athena;
+mod call_error;
 pub mod cloudformation;
 pub mod cloudwatch;
 pub mod costexplorer;
@@ -43,13 +44,16 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
     AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
 };
-use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
 use serde_json::{Map, Value};
 
 pub use crate::foundation::effect::Effect;
+pub use call_error::{
+    CONNECTION_REFUSED, CallError, CallErrorKind, is_refused_connection, is_throttling_code,
+    is_transient_code, was_not_processed,
+};
 pub use protocol::Protocol;
 
 /// Where to find AWS: the command line's `--profile`, `--region` and `--endpoint-url`, each falling back to
@@ -183,7 +187,7 @@ pub struct AwsOp {
 }
 
 /// See [`AwsOp::send`].
-pub type SendFn = for<'a> fn(&'a Aws, Request, Capture) -> BoxFuture<'a, Result<(), Failure>>;
+pub type SendFn = for<'a> fn(&'a Aws, Request, Capture) -> BoxFuture<'a, Result<(), CallError>>;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -340,276 +344,20 @@ pub struct Reply {
     pub request_id: Option<String>,
 }
 
-/// A failed attempt. `transient` failures (throttling, 5xx, timeouts, dropped connections) may be retried.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CallError {
-    /// Where the failure came from; `code` names it in the journal.
-    pub kind: CallErrorKind,
-    /// The AWS error code (`ResourceNotFoundException`), or a transport kind (`Timeout`, `ConnectionError`,
-    /// `ConnectionRefused`).
-    pub code: String,
-    pub message: String,
-    pub status: Option<u16>,
-    pub request_id: Option<String>,
-    pub transient: bool,
-}
-
-/// Where a [`CallError`] came from. The journal keeps the code; the kind is for code that must tell a service's
-/// answer from our own refusal without knowing every code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallErrorKind {
-    /// Refused on our side before anything was sent: a bad member, a write in a plan, no AWS configuration.
-    NotSent,
-    /// The service answered with an error.
-    Answered,
-    /// An answer came that the protocol does not allow, or lacks what the action needs.
-    Malformed,
-    /// No answer could be read: a timeout, a dropped or refused connection.
-    Transport,
-    /// The action stopped itself: interrupted, a failed query, a runaway pagination, a `core.fail` step.
-    Stopped,
-}
-
-impl CallError {
-    /// The one place a `CallError` is assembled; the named constructors below say which kind they build.
-    pub fn new(
-        kind: CallErrorKind,
-        code: impl Into<String>,
-        message: impl Into<String>,
-    ) -> CallError {
-        CallError {
-            kind,
-            code: code.into(),
-            message: message.into(),
-            status: None,
-            request_id: None,
-            transient: false,
-        }
-    }
-
-    /// A request our side finds malformed, refused before anything is sent.
-    pub fn invalid_request(message: impl Into<String>) -> CallError {
-        CallError::not_sent("InvalidRequest", message)
-    }
-
-    /// Refused before anything is sent, for a reason other than a malformed request.
-    pub fn not_sent(code: impl Into<String>, message: impl Into<String>) -> CallError {
-        CallError::new(CallErrorKind::NotSent, code, message)
-    }
-
-    /// An error the service answered with: worth another attempt when it is a 5xx, a 429 or a transient code.
-    pub fn answered(
-        code: impl Into<String>,
-        message: impl Into<String>,
-        status: u16,
-        request_id: Option<String>,
-    ) -> CallError {
-        let code = code.into();
-        let transient = status >= 500 || status == 429 || is_transient_code(&code);
-        CallError::new(CallErrorKind::Answered, code, message)
-            .with_reply(status, request_id)
-            .transient_if(transient)
-    }
-
-    /// An answer we cannot read as the protocol says, or one without what the action needs.
-    pub fn malformed(message: impl Into<String>) -> CallError {
-        CallError::new(CallErrorKind::Malformed, "MalformedResponse", message)
-    }
-
-    /// No readable answer (`Timeout`, `ConnectionError`, `ConnectionRefused`); not transient unless marked so.
-    pub fn transport(code: impl Into<String>, message: impl Into<String>) -> CallError {
-        CallError::new(CallErrorKind::Transport, code, message)
-    }
-
-    /// The action stopped itself (`Interrupted`, `QueryFailed`, `TooManyPages` ...): never worth another attempt.
-    pub fn stopped(code: impl Into<String>, message: impl Into<String>) -> CallError {
-        CallError::new(CallErrorKind::Stopped, code, message)
-    }
-
-    /// The HTTP status and request id of the answer that carried this failure.
-    pub fn with_reply(mut self, status: u16, request_id: Option<String>) -> CallError {
-        self.status = Some(status);
-        self.request_id = request_id;
-        self
-    }
-
-    /// The same failure, worth another attempt (throttling, a timeout, a dropped connection).
-    pub fn transient(self) -> CallError {
-        self.transient_if(true)
-    }
-
-    pub fn transient_if(mut self, transient: bool) -> CallError {
-        self.transient = transient;
-        self
-    }
-}
-
-impl std::fmt::Display for CallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.code)?;
-        if let Some(status) = self.status {
-            write!(f, " (HTTP {status})")?;
-        }
-        if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
-        }
-        Ok(())
-    }
-}
-
-/// Why an AWS error code is worth another attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Transient {
-    /// Turned away before it was processed: even a write may be sent again.
-    Throttled,
-    /// The service could not answer (capacity, an internal error, a timeout on its side): the request may have
-    /// taken effect, so a write is not repeated.
-    Unavailable,
-}
-
-/// Every code AWS documents as throttling or capacity, with what it says about the request; retried like 5xx.
-/// The one table of transient codes: [`is_transient_code`] and [`is_throttling_code`] both read it.
-const TRANSIENT_CODES: &[(&str, Transient)] = &[
-    ("Throttling", Transient::Throttled),
-    ("ThrottlingException", Transient::Throttled),
-    ("ThrottledException", Transient::Throttled),
-    ("RequestThrottledException", Transient::Throttled),
-    ("TooManyRequestsException", Transient::Throttled),
-    (
-        "ProvisionedThroughputExceededException",
-        Transient::Throttled,
-    ),
-    ("RequestLimitExceeded", Transient::Throttled),
-    ("BandwidthLimitExceeded", Transient::Throttled),
-    ("RequestThrottled", Transient::Throttled),
-    ("SlowDown", Transient::Throttled),
-    ("EC2ThrottledException", Transient::Throttled),
-    ("TransactionInProgressException", Transient::Unavailable),
-    ("LimitExceededException", Transient::Unavailable),
-    ("PriorRequestNotComplete", Transient::Unavailable),
-    ("ServiceUnavailable", Transient::Unavailable),
-    ("ServiceUnavailableException", Transient::Unavailable),
-    ("InternalFailure", Transient::Unavailable),
-    ("InternalServerError", Transient::Unavailable),
-    ("InternalError", Transient::Unavailable),
-    ("RequestTimeout", Transient::Unavailable),
-    ("RequestTimeoutException", Transient::Unavailable),
-];
-
-fn transient_reason(code: &str) -> Option<Transient> {
-    TRANSIENT_CODES
-        .iter()
-        .find(|(known, _)| *known == code)
-        .map(|(_, why)| *why)
-}
-
-pub fn is_transient_code(code: &str) -> bool {
-    transient_reason(code).is_some()
-}
-
-/// The code of a connection the other end refused: the request never left this machine, so even a write may be
-/// sent again, now or on resume.
-pub const CONNECTION_REFUSED: &str = "ConnectionRefused";
-
-/// Codes that say a request was not processed: turned away by throttling, or never sent because the connection
-/// was refused. Even a write may be sent again after one of these.
-pub fn was_not_processed(code: &str) -> bool {
-    code == CONNECTION_REFUSED || is_throttling_code(code)
-}
-
-/// Whether a transport failure was a refused connection, somewhere down its chain of causes: nothing was sent.
-/// A reset or closed connection is not one (the request may have been on its way).
-pub fn is_refused_connection(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(error);
-    while let Some(current) = cause {
-        if let Some(io) = current.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::ConnectionRefused
-        {
-            return true;
-        }
-        cause = current.source();
-    }
-    false
-}
-
-/// Codes that say the request was turned away before it was processed, so even a write may be sent again.
-pub fn is_throttling_code(code: &str) -> bool {
-    transient_reason(code) == Some(Transient::Throttled)
-}
-
-/// Why the SDK gave up without a response we could read: a transport failure.
-#[derive(Debug)]
-pub struct Failure {
-    pub code: &'static str,
-    pub message: String,
-    pub transient: bool,
-}
-
-impl<E: std::error::Error + 'static, R: std::fmt::Debug> From<SdkError<E, R>> for Failure {
-    fn from(error: SdkError<E, R>) -> Failure {
-        let message = error_chain(&error);
-        match &error {
-            SdkError::TimeoutError(_) => Failure {
-                code: "Timeout",
-                message,
-                transient: true,
-            },
-            SdkError::DispatchFailure(dispatch) => Failure {
-                code: if dispatch.is_timeout() {
-                    "Timeout"
-                } else if dispatch
-                    .as_connector_error()
-                    .is_some_and(|connector| is_refused_connection(connector))
-                {
-                    CONNECTION_REFUSED
-                } else {
-                    "ConnectionError"
-                },
-                // A refused or dropped connection is worth another try; a bad URL or TLS setting is not. hyper
-                // reports "connection closed before message completed" as `other` with a transient kind.
-                transient: dispatch.is_io()
-                    || dispatch.is_timeout()
-                    || dispatch.as_other()
-                        == Some(aws_smithy_types::retry::ErrorKind::TransientError),
-                message,
-            },
-            SdkError::ConstructionFailure(_) => Failure {
-                code: "InvalidRequest",
-                message,
-                transient: false,
-            },
-            // A response arrived: `call` reads the captured one instead, so these only matter when it is missing.
-            SdkError::ResponseError(_) => Failure {
-                code: "ConnectionError",
-                message,
-                transient: true,
-            },
-            _ => Failure {
-                code: "ServiceError",
-                message,
-                transient: false,
-            },
-        }
-    }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
-/// Sends one attempt of `op` with `input` and turns whatever came back into a [`Reply`] or a [`CallError`].
-/// The caller (the engine) decides about retries; this never retries.
+/// Sends one attempt of `op` with `input` and turns whatever came back into a [`Reply`] or a [`CallError`] that
+/// names `op`. The caller (the engine) decides about retries; this never retries.
 pub async fn call(
+    aws: &Aws,
+    op: &AwsOp,
+    input: Map<String, Value>,
+    allow_writes: bool,
+) -> Result<Reply, CallError> {
+    send_once(aws, op, input, allow_writes)
+        .await
+        .map_err(|error| error.in_call(op.service, op.operation))
+}
+
+async fn send_once(
     aws: &Aws,
     op: &AwsOp,
     input: Map<String, Value>,
@@ -631,15 +379,8 @@ pub async fn call(
     let exchange = capture.take();
     match (exchange, sent) {
         (Some(exchange), _) => op.protocol.decode(op.operation, exchange),
-        (None, Err(failure)) => {
-            // The SDK (or our own check before it) refused to build the request: nothing left this machine.
-            let kind = if failure.code == "InvalidRequest" {
-                CallErrorKind::NotSent
-            } else {
-                CallErrorKind::Transport
-            };
-            Err(CallError::new(kind, failure.code, failure.message).transient_if(failure.transient))
-        }
+        // The SDK's failure (or our own refusal before it), already told apart in `CallError::from`.
+        (None, Err(error)) => Err(error),
         (None, Ok(())) => Err(CallError::new(
             CallErrorKind::Malformed,
             "NoResponse",
@@ -844,7 +585,7 @@ macro_rules! aws_op {
                         .send()
                         .await
                         .map(|_| ())
-                        .map_err($crate::aws::Failure::from)
+                        .map_err($crate::aws::CallError::from)
                 })
             },
         )
@@ -853,71 +594,7 @@ macro_rules! aws_op {
 
 #[cfg(test)]
 mod tests {
-    use super::{
-        CallError, CallErrorKind, TRANSIENT_CODES, Transient, is_throttling_code,
-        is_transient_code, replace_path, was_not_processed,
-    };
-
-    /// Throttled codes are the ones a write may be sent again after; the others in the table are transient for
-    /// reads only. Both questions are answered from the one table.
-    #[test]
-    fn throttling_codes_are_the_throttled_rows_of_the_transient_table() {
-        for (code, why) in TRANSIENT_CODES {
-            assert!(is_transient_code(code), "{code}");
-            assert_eq!(
-                is_throttling_code(code),
-                *why == Transient::Throttled,
-                "{code}"
-            );
-        }
-        assert!(is_throttling_code("SlowDown") && was_not_processed("SlowDown"));
-        assert!(is_transient_code("InternalError") && !was_not_processed("InternalError"));
-        assert!(!is_transient_code("ValidationException"));
-        assert!(was_not_processed("ConnectionRefused"));
-    }
-
-    #[test]
-    fn an_answered_error_is_transient_on_5xx_429_or_a_transient_code() {
-        let answered = |code: &str, status| CallError::answered(code, "m", status, None).transient;
-        assert!(answered("ValidationException", 500));
-        assert!(answered("ValidationException", 429));
-        assert!(answered("ThrottlingException", 400));
-        assert!(answered("InternalError", 200));
-        assert!(!answered("ValidationException", 400));
-        assert!(!answered("ResourceNotFoundException", 404));
-        let error = CallError::answered("X", "m", 404, Some("r-1".into()));
-        assert_eq!(
-            (error.kind, error.status, error.request_id.as_deref()),
-            (CallErrorKind::Answered, Some(404), Some("r-1"))
-        );
-    }
-
-    /// The constructors keep the codes and rendering the journal and the terminal always had.
-    #[test]
-    fn constructors_keep_the_codes_and_the_rendering() {
-        let invalid = CallError::invalid_request("`url` is required");
-        assert_eq!(
-            (invalid.kind, invalid.code.as_str(), invalid.transient),
-            (CallErrorKind::NotSent, "InvalidRequest", false)
-        );
-        assert_eq!(invalid.to_string(), "InvalidRequest: `url` is required");
-        let malformed = CallError::malformed("bad JSON").with_reply(200, Some("r".into()));
-        assert_eq!(malformed.code, "MalformedResponse");
-        assert_eq!(
-            malformed.to_string(),
-            "MalformedResponse (HTTP 200): bad JSON"
-        );
-        let timeout = CallError::transport("Timeout", "no answer within 5s").transient();
-        assert_eq!(
-            (timeout.kind, timeout.transient),
-            (CallErrorKind::Transport, true)
-        );
-        let stopped = CallError::stopped("Interrupted", "interrupted");
-        assert_eq!(
-            (stopped.kind, stopped.status, stopped.transient),
-            (CallErrorKind::Stopped, None, false)
-        );
-    }
+    use super::replace_path;
 
     #[test]
     fn replace_path_keeps_scheme_host_and_query() {

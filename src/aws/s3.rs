@@ -17,7 +17,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 use super::Effect;
 use super::protocol::{HeaderKind, HeaderKind::*, Payload};
-use super::{AwsOp, Exchange, Failure, Protocol};
+use super::{AwsOp, CallError, Exchange, Protocol};
 use crate::aws_op;
 
 /// GetObject reads the whole object into the step's output; beyond this it refuses (read a `Range`).
@@ -315,27 +315,29 @@ pub const GET_OBJECT: AwsOp = AwsOp::new(
                 .interceptor(head.clone())
                 .send()
                 .await
-                .map_err(Failure::from)?;
+                .map_err(CallError::from)?;
             if let Some(length) = output.content_length
                 && length > MAX_OBJECT_BYTES
             {
-                return Err(Failure {
-                    code: "ObjectTooLarge",
-                    message: format!(
+                // The object is there and readable, only too large for a step's output: we stop reading.
+                return Err(CallError::stopped(
+                    "ObjectTooLarge",
+                    format!(
                         "the object is {length} bytes; s3.GetObject reads at most {MAX_OBJECT_BYTES} into a \
                          step's output: read part of it with `Range: bytes=0-1048575`"
                     ),
-                    transient: false,
-                });
+                ));
             }
             let body = output
                 .body
                 .collect()
                 .await
-                .map_err(|error| Failure {
-                    code: "ConnectionError",
-                    message: format!("reading the object's body: {error}"),
-                    transient: true,
+                .map_err(|error| {
+                    CallError::transport(
+                        "ConnectionError",
+                        format!("reading the object's body: {error}"),
+                    )
+                    .transient()
                 })?
                 .into_bytes()
                 .to_vec();
@@ -374,14 +376,10 @@ pub const PUT_OBJECT: AwsOp = AwsOp::new(
                 .iter()
                 .find(|member| request.input.contains_key(**member))
             {
-                return Err(Failure {
-                    code: "InvalidRequest",
-                    message: format!(
-                        "`{member}` cannot be sent by this build's S3 client; leave it out (a CRC32 checksum of \
-                         the body is sent and verified by S3 anyway) or use ChecksumSHA256"
-                    ),
-                    transient: false,
-                });
+                return Err(CallError::invalid_request(format!(
+                    "`{member}` cannot be sent by this build's S3 client; leave it out (a CRC32 checksum of \
+                     the body is sent and verified by S3 anyway) or use ChecksumSHA256"
+                )));
             }
             aws.s3()
                 .put_object()
@@ -431,7 +429,7 @@ pub const PUT_OBJECT: AwsOp = AwsOp::new(
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(Failure::from)
+                .map_err(CallError::from)
         })
     },
 );

@@ -13,12 +13,11 @@ use crate::language::runbook::Retry;
 use crate::registry::{Attempt, Effect, RunContext};
 
 /// A write that timed out, lost its connection or got a 5xx may have taken effect: repeating it could restore a
-/// table twice or send a message twice. Only failures that say the request was not processed (throttling, or a
-/// connection refused before anything was sent) are retried for writes; anything else stops the step with the
-/// outcome marked unknown.
+/// table twice or send a message twice. Only failures whose kind says the request was not processed (turned away
+/// by throttling, or never sent, as when the connection was refused) are retried for writes; anything else stops
+/// the step with the outcome marked unknown.
 fn never_repeat_an_uncertain_write(mut error: CallError) -> CallError {
-    // 429 Too Many Requests is throttling by another name.
-    if error.transient && !aws::was_not_processed(&error.code) && error.status != Some(429) {
+    if error.transient && error.kind.may_have_taken_effect() {
         error.transient = false;
         error.message = format!(
             "{} (a write whose outcome is unknown is never repeated automatically; check the resource before running again)",
@@ -107,9 +106,8 @@ impl ActionContext {
         input: Map<String, Value>,
     ) -> Result<Value, CallError> {
         let aws = self.aws()?;
-        let operation = op.name();
         let request = Value::Object(input.clone());
-        self.with_retries_for(&operation, request, op.effect, || {
+        self.with_retries_for(&op.name(), request, op.effect, || {
             aws::call(aws, op, input.clone(), self.allow_writes)
         })
         .await
@@ -117,6 +115,7 @@ impl ActionContext {
         .map_err(|mut error| {
             // IAM's refusals say in plain words which permission this call needed.
             let region = Some(aws.region()).filter(|r| !r.is_empty());
+            let operation = format!("{}.{}", error.service, error.operation);
             if let Some(needs) =
                 crate::access_denied::needs(&error.to_string(), &operation, &input, region)
             {
@@ -155,6 +154,8 @@ impl ActionContext {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<aws::Reply, CallError>>,
     {
+        // Every error says which call failed (one from the transport already does).
+        let (service, called) = operation.split_once('.').unwrap_or(("", operation));
         let mut backoff = Backoff::new(self.retry.delay, self.retry.max_delay);
         let mut number = 0;
         loop {
@@ -172,7 +173,8 @@ impl ActionContext {
                 return Err(CallError::not_sent(
                     "JournalFailed",
                     format!("not sent: {}", halt.message),
-                ));
+                )
+                .in_call(service, called));
             }
             let started = Instant::now();
             let result = match tokio::time::timeout(self.attempt_timeout, attempt()).await {
@@ -186,6 +188,7 @@ impl ActionContext {
                 )
                 .transient()),
             };
+            let result = result.map_err(|error| error.in_call(service, called));
             // After the attempt's own time limit too: a write that got no answer in time may have taken effect.
             let result = match effect {
                 Effect::Write => result.map_err(never_repeat_an_uncertain_write),
@@ -317,5 +320,78 @@ impl RunContext for ActionContext {
 
     fn http(&self) -> &'static reqwest::Client {
         ActionContext::http(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::never_repeat_an_uncertain_write;
+    use crate::aws::CallError;
+
+    /// Whether a failed write would be sent again: the error after the decision is still transient.
+    fn repeated(error: CallError) -> bool {
+        never_repeat_an_uncertain_write(error).transient
+    }
+
+    #[test]
+    fn a_write_without_an_answer_after_it_was_sent_is_not_repeated() {
+        let timeout = CallError::transport("Timeout", "no answer within 60s").transient();
+        let dropped = CallError::transport("ConnectionError", "connection reset").transient();
+        assert!(!repeated(timeout.clone()));
+        assert!(!repeated(dropped));
+        let decided = never_repeat_an_uncertain_write(timeout);
+        assert!(
+            decided
+                .message
+                .starts_with("no answer within 60s (a write whose outcome is unknown"),
+            "{}",
+            decided.message
+        );
+    }
+
+    #[test]
+    fn a_write_the_service_could_not_finish_is_not_repeated() {
+        assert!(!repeated(CallError::answered(
+            "InternalError",
+            "m",
+            500,
+            None
+        )));
+        assert!(!repeated(CallError::answered("Whatever", "m", 503, None)));
+        // Capacity codes come with a 4xx status, yet leave the outcome open.
+        assert!(!repeated(CallError::answered(
+            "LimitExceededException",
+            "m",
+            400,
+            None
+        )));
+    }
+
+    #[test]
+    fn a_write_turned_away_or_never_sent_is_repeated() {
+        assert!(repeated(CallError::answered(
+            "ThrottlingException",
+            "m",
+            400,
+            None
+        )));
+        assert!(repeated(CallError::answered(
+            "TooManyRequests",
+            "m",
+            429,
+            None
+        )));
+        // S3's SlowDown is throttling although it comes as a 503.
+        assert!(repeated(CallError::answered("SlowDown", "m", 503, None)));
+        assert!(repeated(CallError::refused_connection(
+            "connection refused"
+        )));
+    }
+
+    #[test]
+    fn a_write_the_service_refused_stays_as_it_was() {
+        let refused = CallError::answered("ConditionalCheckFailedException", "m", 400, None);
+        assert!(!refused.kind.may_have_taken_effect());
+        assert_eq!(never_repeat_an_uncertain_write(refused.clone()), refused);
     }
 }

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, LiteralRule, Member, Reach, opt, req};
-use crate::aws::{BoxFuture, CallError, CallErrorKind, Reply};
+use crate::aws::{BoxFuture, CallError, Reply};
 use crate::registry::RunContext;
 
 /// The members both actions take, `method` as given.
@@ -266,8 +266,7 @@ async fn attempt(client: &reqwest::Client, request: &Prepared) -> Result<Reply, 
             None => std::string::String::new(),
         };
         let snippet: std::string::String = text.chars().take(300).collect();
-        return Err(CallError::new(
-            CallErrorKind::Answered,
+        return Err(CallError::answered(
             "UnexpectedStatus",
             format!(
                 "{} {} answered {status}{expected}{}{}",
@@ -276,9 +275,9 @@ async fn attempt(client: &reqwest::Client, request: &Prepared) -> Result<Reply, 
                 if snippet.is_empty() { "" } else { ": " },
                 snippet.trim()
             ),
-        )
-        .with_reply(status, request_id)
-        .transient_if(retryable));
+            status,
+            request_id,
+        ));
     }
     Ok(Reply {
         output: json!({
@@ -303,23 +302,17 @@ fn transport_error(error: reqwest::Error) -> CallError {
         }
         source = cause.source();
     }
-    let (code, transient) = if error.is_timeout() {
-        ("Timeout", true)
+    if error.is_timeout() {
+        CallError::transport("Timeout", message).transient()
     } else if crate::aws::is_refused_connection(&error) {
-        (crate::aws::CONNECTION_REFUSED, true)
+        CallError::refused_connection(message)
     } else if error.is_builder() {
-        ("InvalidRequest", false)
+        CallError::invalid_request(message)
     } else if error.is_redirect() {
-        ("TooManyRedirects", false)
+        CallError::transport("TooManyRedirects", message)
     } else {
-        ("ConnectionError", true)
-    };
-    let kind = if code == "InvalidRequest" {
-        CallErrorKind::NotSent
-    } else {
-        CallErrorKind::Transport
-    };
-    CallError::new(kind, code, message).transient_if(transient)
+        CallError::transport("ConnectionError", message).transient()
+    }
 }
 
 fn text(input: &Map<std::string::String, Value>, member: &str) -> Option<std::string::String> {

@@ -10,7 +10,7 @@ use crate::support::cli::{Cli, Ran};
 use crate::support::fault_proxy::{Fault, FaultProxy, Outcome};
 use crate::support::moto::Moto;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use runbook::aws::{Aws, CallError};
+use runbook::aws::{Aws, CallError, CallErrorKind};
 use runbook::engine::{ActionContext, AttemptOutcome, Event, Halt, Observer, invoke};
 use runbook::language::runbook::Retry;
 use serde_json::{Value, json};
@@ -295,6 +295,11 @@ async fn query_protocol_faults_are_awsquery_errors() {
     let (result, _, _) = action(&aws, once, "sts.GetCallerIdentity", json!({})).await;
     let error = result.unwrap_err();
     assert_eq!(error.code, "Throttling", "{error}");
+    assert_eq!(error.kind, CallErrorKind::Throttled);
+    assert_eq!(
+        (error.service.as_str(), error.operation.as_str()),
+        ("sts", "GetCallerIdentity")
+    );
     assert_eq!(error.message, "Rate exceeded");
     assert_eq!(error.status, Some(400));
     assert!(error.transient);
@@ -309,6 +314,7 @@ async fn query_protocol_faults_are_awsquery_errors() {
     let (result, _, _) = action(&aws, once, "sts.GetCallerIdentity", json!({})).await;
     let error = result.unwrap_err();
     assert_eq!(error.code, "InternalServerError", "{error}");
+    assert_eq!(error.kind, CallErrorKind::Unavailable);
     assert_eq!(error.status, Some(500));
     assert!(error.transient);
 
@@ -461,6 +467,11 @@ async fn a_dropped_connection_alone_fails_as_a_transient_connection_error() {
     .await;
     let error = result.unwrap_err();
     assert_eq!(error.code, "ConnectionError", "{error:?}");
+    assert_eq!(error.kind, CallErrorKind::Transport);
+    assert_eq!(
+        (error.service.as_str(), error.operation.as_str()),
+        ("dynamodb", "DescribeTable")
+    );
     assert!(error.transient, "{error:?}");
     assert_eq!(error.status, None);
 }
@@ -671,7 +682,10 @@ async fn a_throttled_write_is_retried_and_reaches_the_emulator_once() {
 async fn a_write_whose_outcome_is_unknown_is_never_repeated() {
     let moto = Moto::shared();
     moto.create_table("write-uncertain", "PK").await;
-    for fault in [Fault::Drop, Fault::ServerError] {
+    for (fault, kind) in [
+        (Fault::Drop, CallErrorKind::Transport),
+        (Fault::ServerError, CallErrorKind::Unavailable),
+    ] {
         let proxy = FaultProxy::in_front_of(moto);
         let aws = Arc::new(proxy.aws(moto).await);
         proxy.inject("PutItem", fault, 1);
@@ -683,6 +697,7 @@ async fn a_write_whose_outcome_is_unknown_is_never_repeated() {
         )
         .await;
         let error = result.unwrap_err();
+        assert_eq!(error.kind, kind, "{error:?}");
         assert!(!error.transient, "{error:?}");
         assert!(
             error.message.contains("never repeated automatically"),
