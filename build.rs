@@ -17,9 +17,12 @@ fn main() {
                 .collect()
         })
         .unwrap_or_default();
+    // `NAME.test.yaml` beside a runbook holds its unit tests (`runbook test`), which the binary does not carry.
     files.retain(|path| {
-        path.extension()
-            .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        (name.ends_with(".yaml") || name.ends_with(".yml"))
+            && !name.ends_with(".test.yaml")
+            && !name.ends_with(".test.yml")
     });
     files.sort();
     let mut code = String::from(

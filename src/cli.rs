@@ -99,6 +99,14 @@ pub enum Command {
         )]
         args: Vec<String>,
     },
+    /// Run runbooks' unit tests offline: the cases of NAME.test.yaml beside each NAME.yaml (every runbook found
+    /// that has one, or those named), each a run of the engine against scripted AWS answers on a paused clock.
+    /// One line per case, a diff of expected and actual requests for each failure, then `N passed, N failed`;
+    /// exit 1 when a case fails, 2 when a runbook or test file is invalid.
+    Test {
+        /// Runbooks to test (default: every runbook with a test file).
+        names: Vec<String>,
+    },
     /// Print the shell's completion script: subcommands, options, runbook names and each runbook's parameter flags.
     /// Bash: `source <(runbook completions bash)` in ~/.bashrc (README has the other shells).
     Completions {
@@ -141,6 +149,7 @@ fn dispatch() -> ExitStatus {
         Command::Run { args } => commands::run::run(&context, &args, commands::run::Verb::Run),
         Command::Policy { args } => commands::policy::run(&context, &args),
         Command::Plan { args } => commands::run::run(&context, &args, commands::run::Verb::Plan),
+        Command::Test { names } => commands::test::run(&context, &names),
         Command::Completions { shell } => commands::completions::run(shell),
         Command::Man => commands::man::run(Cli::command()),
     }

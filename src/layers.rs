@@ -11,7 +11,10 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     ("language", &["language"]),
     ("aws transport", &["aws"]),
     ("actions", &["registry", "access_denied", "policy"]),
-    ("engine", &["engine", "journal", "lock", "notify", "redact"]),
+    (
+        "engine",
+        &["engine", "journal", "lock", "notify", "redact", "test_runner"],
+    ),
     (
         "commands",
         &[

@@ -24,3 +24,4 @@ pub mod progress;
 pub mod redact;
 pub mod registry;
 pub mod run_summary;
+pub mod test_runner;

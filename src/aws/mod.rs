@@ -29,6 +29,8 @@ pub mod s3tables;
 pub mod sns;
 pub mod sqs;
 pub mod sts;
+pub mod stub;
+pub mod wire_reply;
 pub mod xml;
 
 use std::future::Future;
@@ -375,7 +377,7 @@ async fn send_once(
         .encode(op.operation, &input)
         .map_err(CallError::invalid_request)?;
     let capture = Capture::default();
-    let sent = (op.send)(aws, request, capture.clone()).await;
+    let sent = stub::announce(op, &input, (op.send)(aws, request, capture.clone())).await;
     let exchange = capture.take();
     match (exchange, sent) {
         (Some(exchange), _) => op.protocol.decode(op.operation, exchange),

@@ -18,6 +18,7 @@ pub mod resume;
 pub mod run;
 pub mod schema;
 pub mod show;
+pub mod test;
 pub mod unlock;
 pub mod validate;
 

@@ -177,7 +177,9 @@ impl ActionContext {
                 .in_call(service, called));
             }
             let started = Instant::now();
-            let result = match tokio::time::timeout(self.attempt_timeout, attempt()).await {
+            // Labelled with the step so that `runbook test`'s stub transport knows whose call it answers.
+            let labelled = aws::stub::for_step(&self.step, attempt());
+            let result = match tokio::time::timeout(self.attempt_timeout, labelled).await {
                 Ok(result) => result,
                 Err(_) => Err(CallError::transport(
                     "Timeout",

@@ -146,6 +146,22 @@ pub enum ErrorKind {
     InvalidDatetime { value: String },
     #[error("{what} must be {bound}")]
     OutOfRange { what: String, bound: String },
+    #[error("step `{step}` ({action}) does not call `{operation}`")]
+    UnknownOperation {
+        step: String,
+        action: String,
+        operation: String,
+    },
+    #[error("step `{step}` is not an approval gate")]
+    NotAGate { step: String },
+    #[error("step `{step}` sends no write")]
+    NotAWrite { step: String },
+    #[error("the runbook has no success criterion named `{name}`")]
+    UnknownCriterion { name: String },
+    #[error("the case name `{name}` is used twice")]
+    DuplicateCase { name: String },
+    #[error("no runbook `{name}` for the test file `{file}`")]
+    NoRunbookForTests { name: String, file: String },
 }
 
 impl ErrorKind {
@@ -207,6 +223,12 @@ impl ErrorKind {
             InvalidDuration { .. } => "invalid-duration",
             InvalidDatetime { .. } => "invalid-datetime",
             OutOfRange { .. } => "out-of-range",
+            UnknownOperation { .. } => "unknown-operation",
+            NotAGate { .. } => "not-a-gate",
+            NotAWrite { .. } => "not-a-write",
+            UnknownCriterion { .. } => "unknown-criterion",
+            DuplicateCase { .. } => "duplicate-case",
+            NoRunbookForTests { .. } => "no-runbook-for-tests",
         }
     }
 }

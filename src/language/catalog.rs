@@ -156,6 +156,7 @@ pub fn runbook_files(dir: &Path) -> Scan {
                 .filter(|path| {
                     path.extension()
                         .is_some_and(|ext| ext == "yaml" || ext == "yml")
+                        && !is_test_file(path)
                 })
                 .collect()
         })
@@ -172,6 +173,22 @@ pub fn runbook_files(dir: &Path) -> Scan {
         }
     }
     scan
+}
+
+/// `NAME.test.yaml` (or `.test.yml`) holds the unit tests of `NAME.yaml` (`runbook test`), not a runbook.
+pub fn is_test_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.ends_with(".test.yaml") || name.ends_with(".test.yml"))
+}
+
+/// The test file beside a runbook file: `dir/NAME.test.yaml` for `dir/NAME.yaml`.
+pub fn test_file_of(runbook: &Path) -> PathBuf {
+    let stem = runbook
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    runbook.with_file_name(format!("{stem}{}", super::test_file::SUFFIX))
 }
 
 /// The lines that tell which entries a folder scan left out.
@@ -203,6 +220,15 @@ mod tests {
             catalog.find(stem(file_name)),
             Some(Location::File(dir.path().join(file_name)))
         );
+    }
+
+    #[test]
+    fn test_files_are_not_runbooks() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), "").unwrap();
+        std::fs::write(dir.path().join("a.test.yaml"), "").unwrap();
+        assert_eq!(runbook_files(dir.path()).files, vec![dir.path().join("a.yaml")]);
+        assert_eq!(test_file_of(&dir.path().join("a.yaml")), dir.path().join("a.test.yaml"));
     }
 
     #[test]

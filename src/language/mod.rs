@@ -13,6 +13,7 @@ pub mod graph;
 pub mod param_value;
 pub mod raw;
 pub mod runbook;
+pub mod test_file;
 pub mod topic_arn;
 pub mod validator;
 pub mod value_pattern;

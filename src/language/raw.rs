@@ -637,6 +637,11 @@ impl FromNode for RawCriterion {
 
 /// The JSON Schema of the runbook format, generated from the raw model.
 pub fn json_schema() -> serde_json::Value {
+    schema_of::<RawRunbook>()
+}
+
+/// The draft-07 schema of a raw model (runbooks, test files).
+pub fn schema_of<T: JsonSchema>() -> serde_json::Value {
     // An absent key is how YAML says "not set"; `null` is no value a runbook should write, so `Option` fields do
     // not add it to the schema's types.
     let drop_null = schemars::transform::RecursiveTransform(|schema: &mut schemars::Schema| {
@@ -662,9 +667,7 @@ pub fn json_schema() -> serde_json::Value {
         }
     });
     let settings = schemars::generate::SchemaSettings::draft07().with_transform(drop_null);
-    let schema = settings
-        .into_generator()
-        .into_root_schema_for::<RawRunbook>();
+    let schema = settings.into_generator().into_root_schema_for::<T>();
     serde_json::to_value(schema).expect("schemas serialize")
 }
 
