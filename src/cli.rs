@@ -45,8 +45,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
     },
-    /// Print the JSON Schema of the runbook format.
-    Schema,
+    /// Print the JSON Schema of the runbook format (`--tests`: of test files, NAME.test.yaml).
+    Schema {
+        /// The schema of test files instead.
+        #[arg(long)]
+        tests: bool,
+    },
     /// List the actions steps can use, or describe one.
     Actions {
         /// An action such as `dynamodb.RestoreTableToPointInTime`, or a service such as `dynamodb`.
@@ -141,7 +145,7 @@ fn dispatch() -> ExitStatus {
         Command::List { format } => commands::list::run(&context, format),
         Command::Show { name } => commands::show::run(&context, &name),
         Command::Graph { name, format } => commands::graph::run(&context, &name, format),
-        Command::Schema => commands::schema::run(),
+        Command::Schema { tests } => commands::schema::run(tests),
         Command::Actions { name, format } => commands::actions::run(name.as_deref(), format),
         Command::Audit { command } => commands::audit::run(&context, command),
         Command::Resume(args) => commands::resume::run(&context, args),

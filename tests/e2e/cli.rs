@@ -254,6 +254,28 @@ fn the_checked_in_schema_is_fresh() {
 }
 
 #[test]
+fn the_checked_in_test_file_schema_is_fresh() {
+    let output = Cli::new()
+        .current_dir(repo())
+        .args(["schema", "--tests"])
+        .status(0)
+        .run();
+    let checked_in =
+        std::fs::read_to_string(repo().join("schemas/runbook-test.schema.json")).unwrap();
+    assert!(
+        output.stdout == checked_in,
+        "schemas/runbook-test.schema.json is stale: run `cargo run -- schema --tests > schemas/runbook-test.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&checked_in).unwrap();
+    assert_eq!(schema["required"], serde_json::json!(["cases"]));
+    assert_eq!(
+        schema["definitions"]["RawCase"]["additionalProperties"],
+        false
+    );
+    assert!(schema["definitions"]["RawCase"]["properties"]["expect"]["properties"]["writes"]["description"].is_string());
+}
+
+#[test]
 fn run_help_lists_parameters_as_typed_flags() {
     let output = Cli::new()
         .current_dir(repo())

@@ -17,6 +17,7 @@ mod plan_never_writes;
 mod policy;
 mod readme;
 mod run;
+mod runbook_test;
 mod runbooks;
 mod sandbox;
 mod secrets;

@@ -249,3 +249,39 @@ impl FromNode for RawWrite {
 pub fn json_schema() -> serde_json::Value {
     crate::language::raw::schema_of::<RawTestFile>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys_of(schema: &serde_json::Value, pointer: &str) -> Vec<String> {
+        let mut keys: Vec<String> = schema
+            .pointer(pointer)
+            .and_then(|v| v.as_object())
+            .unwrap_or_else(|| panic!("no {pointer}"))
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// The key lists the loader checks against are the schema's, so editors and the validator agree.
+    #[test]
+    fn known_keys_match_the_schema() {
+        let schema = json_schema();
+        let tables: [(&str, &[&str]); 6] = [
+            ("/properties", FILE_KEYS),
+            ("/definitions/RawCase/properties", CASE_KEYS),
+            ("/definitions/RawAnswer/properties", ANSWER_KEYS),
+            ("/definitions/RawError/properties", ERROR_KEYS),
+            ("/definitions/RawCase/properties/expect/properties", EXPECT_KEYS),
+            ("/definitions/RawWrite/properties", WRITE_KEYS),
+        ];
+        for (pointer, keys) in tables {
+            let mut expected: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+            expected.sort();
+            assert_eq!(keys_of(&schema, pointer), expected, "{pointer}");
+        }
+    }
+}
