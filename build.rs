@@ -19,7 +19,10 @@ fn main() {
         .unwrap_or_default();
     // `NAME.test.yaml` beside a runbook holds its unit tests (`runbook test`), which the binary does not carry.
     files.retain(|path| {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         (name.ends_with(".yaml") || name.ends_with(".yml"))
             && !name.ends_with(".test.yaml")
             && !name.ends_with(".test.yml")

@@ -13,7 +13,14 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     ("actions", &["registry", "access_denied", "policy"]),
     (
         "engine",
-        &["engine", "journal", "lock", "notify", "redact", "test_runner"],
+        &[
+            "engine",
+            "journal",
+            "lock",
+            "notify",
+            "redact",
+            "test_runner",
+        ],
     ),
     (
         "commands",

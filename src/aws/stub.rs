@@ -71,7 +71,11 @@ pub async fn for_step<F: Future>(step: &str, future: F) -> F::Output {
 }
 
 /// Runs `send` (one attempt of `op`) with the operation announced to the stub transport.
-pub(super) async fn announce<F: Future>(op: &AwsOp, members: &Map<String, Value>, send: F) -> F::Output {
+pub(super) async fn announce<F: Future>(
+    op: &AwsOp,
+    members: &Map<String, Value>,
+    send: F,
+) -> F::Output {
     let sending = Sending {
         step: STEP.try_with(Clone::clone).ok(),
         service: op.service,

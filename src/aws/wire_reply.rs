@@ -227,7 +227,10 @@ fn header_text(value: &Value, kind: HeaderKind) -> String {
     match (kind, value) {
         (HeaderKind::HttpDate, Value::String(text)) => text
             .parse::<jiff::Timestamp>()
-            .map(|at| jiff::fmt::rfc2822::to_string(&at.to_zoned(jiff::tz::TimeZone::UTC)).unwrap_or_else(|_| text.clone()))
+            .map(|at| {
+                jiff::fmt::rfc2822::to_string(&at.to_zoned(jiff::tz::TimeZone::UTC))
+                    .unwrap_or_else(|_| text.clone())
+            })
             .unwrap_or_else(|_| text.clone()),
         _ => text_of(value),
     }
@@ -251,14 +254,20 @@ mod tests {
             headers: wire.headers,
             body: wire.body,
         };
-        protocol.decode(operation, exchange).expect("decodes").output
+        protocol
+            .decode(operation, exchange)
+            .expect("decodes")
+            .output
     }
 
     #[test]
     fn json_replies_decode_to_the_same_members() {
         let output = json!({"Table": {"TableName": "t", "ItemCount": 3, "CreationDateTime": "2025-12-30T13:55:00Z"}});
         let protocol = Protocol::AwsJson { version: "1.0" };
-        assert_eq!(round_trip(protocol, "DescribeTable", output.clone()), output);
+        assert_eq!(
+            round_trip(protocol, "DescribeTable", output.clone()),
+            output
+        );
     }
 
     #[test]
@@ -268,7 +277,10 @@ mod tests {
             lists: &["Stacks"],
         };
         let output = json!({"Stacks": [{"StackName": "s", "StackStatus": "UPDATE_ROLLBACK_FAILED", "Outputs": [{"OutputKey": "k"}, {"OutputKey": "l"}]}]});
-        assert_eq!(round_trip(protocol, "DescribeStacks", output.clone()), output);
+        assert_eq!(
+            round_trip(protocol, "DescribeStacks", output.clone()),
+            output
+        );
     }
 
     #[test]
@@ -289,7 +301,12 @@ mod tests {
             };
             let error = protocol.decode("Op", exchange).expect_err("an error");
             assert_eq!(
-                (error.code.as_str(), error.message.as_str(), error.status, error.transient),
+                (
+                    error.code.as_str(),
+                    error.message.as_str(),
+                    error.status,
+                    error.transient
+                ),
                 ("ThrottlingException", "Rate exceeded", Some(400), true)
             );
         }
@@ -304,7 +321,8 @@ mod tests {
             ],
             payload: Payload::Body,
         };
-        let output = json!({"ContentLength": 12, "LastModified": "2025-12-30T13:55:00Z", "Body": {"a": 1}});
+        let output =
+            json!({"ContentLength": 12, "LastModified": "2025-12-30T13:55:00Z", "Body": {"a": 1}});
         assert_eq!(round_trip(protocol, "GetObject", output.clone()), output);
     }
 }

@@ -111,7 +111,9 @@ fn find(context: &Context, names: &[String]) -> Result<Vec<(Location, PathBuf)>,
     for name in names {
         let Some(location) = context.catalog.find(name) else {
             // Says which runbooks there are, with a suggestion.
-            return Err(super::load_named(context, name).err().unwrap_or(ExitStatus::Usage));
+            return Err(super::load_named(context, name)
+                .err()
+                .unwrap_or(ExitStatus::Usage));
         };
         let Location::File(path) = &location else {
             crate::say!(
@@ -175,7 +177,11 @@ pub fn operations_of(action: &str) -> Vec<String> {
         ..
     }) = registry::observed(action)
     {
-        operations.extend(registry::lookup(read).map(own_operations).unwrap_or_default());
+        operations.extend(
+            registry::lookup(read)
+                .map(own_operations)
+                .unwrap_or_default(),
+        );
     }
     operations
 }
@@ -206,7 +212,8 @@ fn run_one(runbook: &Arc<Runbook>, case: &Case) -> CaseResult {
 /// The case's parameters resolved exactly as `runbook run` resolves its flags: defaults, templates, relative
 /// datetimes and secrets' checks included.
 fn params(runbook: &Runbook, case: &Case) -> Result<Map<String, Value>, String> {
-    let command = param_flags::add_flags(Command::new("runbook test").no_binary_name(true), runbook);
+    let command =
+        param_flags::add_flags(Command::new("runbook test").no_binary_name(true), runbook);
     let mut args = Vec::new();
     for (name, text) in &case.params {
         let flag = runbook
@@ -218,7 +225,8 @@ fn params(runbook: &Runbook, case: &Case) -> Result<Map<String, Value>, String> 
     let matches = command
         .try_get_matches_from(&args)
         .map_err(|error| format!("parameters: {}", error.kind()))?;
-    param_flags::resolve(runbook, &matches, jiff::Timestamp::now()).map_err(|error| error.to_string())
+    param_flags::resolve(runbook, &matches, jiff::Timestamp::now())
+        .map_err(|error| error.to_string())
 }
 
 fn plural(count: usize) -> &'static str {

@@ -227,8 +227,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.yaml"), "").unwrap();
         std::fs::write(dir.path().join("a.test.yaml"), "").unwrap();
-        assert_eq!(runbook_files(dir.path()).files, vec![dir.path().join("a.yaml")]);
-        assert_eq!(test_file_of(&dir.path().join("a.yaml")), dir.path().join("a.test.yaml"));
+        assert_eq!(
+            runbook_files(dir.path()).files,
+            vec![dir.path().join("a.yaml")]
+        );
+        assert_eq!(
+            test_file_of(&dir.path().join("a.yaml")),
+            dir.path().join("a.test.yaml")
+        );
     }
 
     #[test]

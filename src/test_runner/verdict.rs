@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::script::Sent;
 use crate::aws::Effect;
 use crate::engine::RunReport;
-use crate::language::test_file::{ExpectedWrite, Expectations};
+use crate::language::test_file::{Expectations, ExpectedWrite};
 
 /// Every way the run differed from `expect`; empty when the case passed.
 pub fn mismatches(expect: &Expectations, report: &RunReport, sent: &[Sent]) -> Vec<String> {
@@ -27,12 +27,19 @@ pub fn mismatches(expect: &Expectations, report: &RunReport, sent: &[Sent]) -> V
     if let Some(text) = &expect.error {
         match &report.error {
             Some(error) if error.contains(text.as_str()) => {}
-            Some(error) => found.push(format!("run error: expected it to contain `{text}`, got `{error}`")),
-            None => found.push(format!("run error: expected one containing `{text}`, the run had none")),
+            Some(error) => found.push(format!(
+                "run error: expected it to contain `{text}`, got `{error}`"
+            )),
+            None => found.push(format!(
+                "run error: expected one containing `{text}`, the run had none"
+            )),
         }
     }
     for (id, status) in &expect.steps {
-        let actual = report.step(id).map(|step| step.status.as_str()).unwrap_or("absent");
+        let actual = report
+            .step(id)
+            .map(|step| step.status.as_str())
+            .unwrap_or("absent");
         if actual != status {
             let why = report
                 .step(id)
@@ -42,7 +49,10 @@ pub fn mismatches(expect: &Expectations, report: &RunReport, sent: &[Sent]) -> V
             found.push(format!("step `{id}`: expected {status}, got {actual}{why}"));
         }
     }
-    let writes: Vec<&Sent> = sent.iter().filter(|sent| sent.effect == Effect::Write).collect();
+    let writes: Vec<&Sent> = sent
+        .iter()
+        .filter(|sent| sent.effect == Effect::Write)
+        .collect();
     if let Some(expected) = &expect.writes {
         let actual: Vec<ExpectedWrite> = writes
             .iter()
@@ -83,7 +93,10 @@ pub fn mismatches(expect: &Expectations, report: &RunReport, sent: &[Sent]) -> V
                 compact(value),
                 compact(&actual)
             )),
-            None => found.push(format!("output `{id}.{name}`: expected {}, the step has none", compact(value))),
+            None => found.push(format!(
+                "output `{id}.{name}`: expected {}, the step has none",
+                compact(value)
+            )),
         }
     }
     for (name, held) in &expect.success_criteria {

@@ -35,7 +35,8 @@ fn the_shipped_runbook_tests_pass() {
 
 #[test]
 fn a_wrong_expectation_fails_the_case_with_a_diff_of_the_requests() {
-    let tests = shipped_tests("rollback-lambda").replacen("RevisionId: rev-3\n", "RevisionId: rev-9\n", 1);
+    let tests =
+        shipped_tests("rollback-lambda").replacen("RevisionId: rev-3\n", "RevisionId: rev-9\n", 1);
     let dir = folder("rollback-lambda", None, &tests);
     let ran = Cli::new()
         .dir(dir.path())
@@ -47,7 +48,12 @@ fn a_wrong_expectation_fails_the_case_with_a_diff_of_the_requests() {
         .stdout_has("+     \"RevisionId\": \"rev-3\"")
         .stdout_has("failed; finished in")
         .run();
-    assert!(ran.stdout.contains("test rollback-lambda::gate_refused ... ok"), "{}", ran.stdout);
+    assert!(
+        ran.stdout
+            .contains("test rollback-lambda::gate_refused ... ok"),
+        "{}",
+        ran.stdout
+    );
 }
 
 /// The validator knows an action's top-level members; a name inside a structure is caught by the case, whose
@@ -109,7 +115,9 @@ fn a_call_the_case_does_not_answer_fails_it_naming_step_and_operation() {
         .args(["test", "rollback-lambda"])
         .status(1)
         .stdout_has("test rollback-lambda::healthy_path ... FAILED")
-        .stdout_has("step `verify_alias` called lambda.GetAlias (call 1), which the case does not answer")
+        .stdout_has(
+            "step `verify_alias` called lambda.GetAlias (call 1), which the case does not answer",
+        )
         .run();
 }
 

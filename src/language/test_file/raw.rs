@@ -90,7 +90,9 @@ pub struct RawExpect {
     /// Steps whose writes must not be sent.
     pub not_sent: Option<Vec<Spanned<String>>>,
     /// Named outputs by step id, then output name.
-    #[schemars(with = "Option<std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>>")]
+    #[schemars(
+        with = "Option<std::collections::BTreeMap<String, std::collections::BTreeMap<String, serde_json::Value>>>"
+    )]
     pub outputs: Option<Entries<Entries<Node>>>,
     /// Each success criterion's result by its name: `true` (held) or `false`.
     pub success_criteria: Option<Entries<Spanned<bool>>>,
@@ -127,9 +129,19 @@ const WRITE_KEYS: &[&str] = &["step", "operation", "request"];
 
 impl FromNode for RawTestFile {
     fn from_node(node: &Node, _what: &str, cx: &mut Diagnostics) -> Option<RawTestFile> {
-        let f = Fields::new(node, "the test file", FILE_KEYS, &[("tests", "use `cases`")], cx)?;
+        let f = Fields::new(
+            node,
+            "the test file",
+            FILE_KEYS,
+            &[("tests", "use `cases`")],
+            cx,
+        )?;
         Some(RawTestFile {
-            cases: f.require("cases", "[{name: healthy_path, expect: {status: succeeded}}]", cx),
+            cases: f.require(
+                "cases",
+                "[{name: healthy_path, expect: {status: succeeded}}]",
+                cx,
+            ),
         })
     }
 }
@@ -216,7 +228,10 @@ impl FromNode for RawExpect {
             node,
             "`expect`",
             EXPECT_KEYS,
-            &[("outcome", "use `status`"), ("not_written", "use `not_sent`")],
+            &[
+                ("outcome", "use `status`"),
+                ("not_written", "use `not_sent`"),
+            ],
             cx,
         )?;
         Some(RawExpect {
@@ -233,7 +248,13 @@ impl FromNode for RawExpect {
 
 impl FromNode for RawWrite {
     fn from_node(node: &Node, _what: &str, cx: &mut Diagnostics) -> Option<RawWrite> {
-        let f = Fields::new(node, "a write", WRITE_KEYS, &[("members", "use `request`")], cx)?;
+        let f = Fields::new(
+            node,
+            "a write",
+            WRITE_KEYS,
+            &[("members", "use `request`")],
+            cx,
+        )?;
         if !f.has("request") {
             f.require::<Node>("request", "{TableName: orders}", cx);
         }
@@ -275,7 +296,10 @@ mod tests {
             ("/definitions/RawCase/properties", CASE_KEYS),
             ("/definitions/RawAnswer/properties", ANSWER_KEYS),
             ("/definitions/RawError/properties", ERROR_KEYS),
-            ("/definitions/RawCase/properties/expect/properties", EXPECT_KEYS),
+            (
+                "/definitions/RawCase/properties/expect/properties",
+                EXPECT_KEYS,
+            ),
             ("/definitions/RawWrite/properties", WRITE_KEYS),
         ];
         for (pointer, keys) in tables {

@@ -7,7 +7,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use super::model::{Answer, Case, ExpectedWrite, Expectations, Script, TestFile};
+use super::model::{Answer, Case, Expectations, ExpectedWrite, Script, TestFile};
 use super::raw::{Decision, RawAnswer, RawCase, RawExpect, RawTestFile};
 use crate::foundation::diagnostic::{Diagnostic, Diagnostics, ErrorKind};
 use crate::foundation::node::{self, Key, Node};
@@ -17,8 +17,7 @@ use crate::language::from_node::{Entries, FromNode, Spanned};
 use crate::language::param_value;
 use crate::language::runbook::{Runbook, Step, StepEffect};
 
-static CASE_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9_-]*$").unwrap());
+static CASE_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9_-]*$").unwrap());
 
 const RUN_STATUSES: &[&str] = &["succeeded", "failed", "refused", "awaiting_approval"];
 const STEP_STATUSES: &[&str] = &[
@@ -124,9 +123,16 @@ impl<'a> Validator<'a> {
                     &key.name,
                     self.runbook.params.iter().map(|p| p.name.as_str()),
                 )
-                .unwrap_or_else(|| format!("`runbook show {}` lists its parameters", self.runbook.name));
+                .unwrap_or_else(|| {
+                    format!("`runbook show {}` lists its parameters", self.runbook.name)
+                });
                 self.cx
-                    .error(ErrorKind::UnknownParam { name: key.name.clone() }, key_span(&key))
+                    .error(
+                        ErrorKind::UnknownParam {
+                            name: key.name.clone(),
+                        },
+                        key_span(&key),
+                    )
                     .set_hint(hint);
                 continue;
             };
@@ -171,7 +177,12 @@ impl<'a> Validator<'a> {
             let hint = suggest::did_you_mean(key, ids)
                 .unwrap_or_else(|| format!("`runbook show {}` lists its steps", runbook.name));
             self.cx
-                .error(ErrorKind::UnknownStep { name: key.to_string() }, span)
+                .error(
+                    ErrorKind::UnknownStep {
+                        name: key.to_string(),
+                    },
+                    span,
+                )
                 .set_hint(hint);
         }
         found
@@ -179,7 +190,7 @@ impl<'a> Validator<'a> {
 
     fn step_operations(&self, step: &Step) -> Vec<String> {
         step.action()
-            .map(|action| (self.operations)(action.spec.name))
+            .map(|action| (self.operations)(action.shape.name))
             .unwrap_or_default()
     }
 
@@ -191,7 +202,7 @@ impl<'a> Validator<'a> {
             };
             let action = step
                 .action()
-                .map(|action| action.spec.name.to_string())
+                .map(|action| action.shape.name.to_string())
                 .unwrap_or_else(|| "an approval gate".into());
             let allowed = self.step_operations(step);
             for (operation_key, answers) in by_operation.0 {
@@ -216,7 +227,11 @@ impl<'a> Validator<'a> {
                         .set_hint(hint);
                     continue;
                 }
-                let answers = answers.into_iter().filter_map(|raw| self.answer(raw)).flatten().collect();
+                let answers = answers
+                    .into_iter()
+                    .filter_map(|raw| self.answer(raw))
+                    .flatten()
+                    .collect();
                 scripts.push(Script {
                     step: step_key.name.clone(),
                     operation: operation_key.name,
@@ -261,7 +276,11 @@ impl<'a> Validator<'a> {
                     .error(
                         ErrorKind::InvalidValue {
                             what: "answer".into(),
-                            value: if raw.span == span { "{}".into() } else { "output and error".into() },
+                            value: if raw.span == span {
+                                "{}".into()
+                            } else {
+                                "output and error".into()
+                            },
                         },
                         span,
                     )
@@ -290,7 +309,12 @@ impl<'a> Validator<'a> {
             };
             if step.effect() != StepEffect::Approval {
                 self.cx
-                    .error(ErrorKind::NotAGate { step: key.name.clone() }, key_span(&key))
+                    .error(
+                        ErrorKind::NotAGate {
+                            step: key.name.clone(),
+                        },
+                        key_span(&key),
+                    )
                     .set_hint("only steps with `approve:` take a decision");
                 continue;
             }
@@ -300,7 +324,9 @@ impl<'a> Validator<'a> {
     }
 
     fn expect(&mut self, raw: RawExpect) -> Expectations {
-        let status = raw.status.and_then(|status| self.one_of(status, RUN_STATUSES, "run status"));
+        let status = raw
+            .status
+            .and_then(|status| self.one_of(status, RUN_STATUSES, "run status"));
         let mut steps = Vec::new();
         for (key, status) in raw.steps.unwrap_or_default().0 {
             if self.step(&key.name, key_span(&key)).is_some()
@@ -320,7 +346,7 @@ impl<'a> Validator<'a> {
                     let operation = match write.operation {
                         Some(operation) if allowed.contains(&operation.value) => operation.value,
                         Some(operation) => {
-                            let action = step.action().map(|a| a.spec.name).unwrap_or("-").to_string();
+                            let action = step.action().map(|a| a.shape.name).unwrap_or("-").to_string();
                             self.cx
                                 .error(
                                     ErrorKind::UnknownOperation {
@@ -333,7 +359,7 @@ impl<'a> Validator<'a> {
                                 .set_hint(format!("it calls {}", allowed.join(", ")));
                             return None;
                         }
-                        None => step.action()?.spec.name.to_string(),
+                        None => step.action()?.shape.name.to_string(),
                     };
                     if !is_write {
                         self.cx
@@ -356,7 +382,12 @@ impl<'a> Validator<'a> {
             };
             if step.effect() != StepEffect::Write {
                 self.cx
-                    .error(ErrorKind::NotAWrite { step: step_name.value.clone() }, step_name.span)
+                    .error(
+                        ErrorKind::NotAWrite {
+                            step: step_name.value.clone(),
+                        },
+                        step_name.span,
+                    )
                     .set_hint("`not_sent` names write steps");
                 continue;
             }
@@ -369,12 +400,24 @@ impl<'a> Validator<'a> {
             };
             let declared: Vec<String> = step
                 .action()
-                .map(|action| action.outputs.iter().map(|(name, _)| name.clone()).collect())
+                .map(|action| {
+                    action
+                        .outputs
+                        .iter()
+                        .map(|(name, _)| name.clone())
+                        .collect()
+                })
                 .unwrap_or_default();
             for (name_key, value) in names.0 {
                 if !declared.contains(&name_key.name) && name_key.name != "output" {
-                    let hint = suggest::did_you_mean(&name_key.name, declared.iter().map(String::as_str))
-                        .unwrap_or_else(|| format!("its outputs: {}, and `output` (the response)", declared.join(", ")));
+                    let hint =
+                        suggest::did_you_mean(&name_key.name, declared.iter().map(String::as_str))
+                            .unwrap_or_else(|| {
+                                format!(
+                                    "its outputs: {}, and `output` (the response)",
+                                    declared.join(", ")
+                                )
+                            });
                     self.cx
                         .error(
                             ErrorKind::UnknownOutput {
@@ -391,12 +434,27 @@ impl<'a> Validator<'a> {
         }
         let mut success_criteria = Vec::new();
         for (key, held) in raw.success_criteria.unwrap_or_default().0 {
-            let names = self.runbook.success_criteria.iter().map(|c| c.name.as_str());
-            if !self.runbook.success_criteria.iter().any(|c| c.name == key.name) {
-                let hint = suggest::did_you_mean(&key.name, names)
-                    .unwrap_or_else(|| "name a criterion of the runbook's `success_criteria`".into());
+            let names = self
+                .runbook
+                .success_criteria
+                .iter()
+                .map(|c| c.name.as_str());
+            if !self
+                .runbook
+                .success_criteria
+                .iter()
+                .any(|c| c.name == key.name)
+            {
+                let hint = suggest::did_you_mean(&key.name, names).unwrap_or_else(|| {
+                    "name a criterion of the runbook's `success_criteria`".into()
+                });
                 self.cx
-                    .error(ErrorKind::UnknownCriterion { name: key.name.clone() }, key_span(&key))
+                    .error(
+                        ErrorKind::UnknownCriterion {
+                            name: key.name.clone(),
+                        },
+                        key_span(&key),
+                    )
                     .set_hint(hint);
                 continue;
             }
