@@ -160,8 +160,6 @@ pub enum ErrorKind {
     UnknownCriterion { name: String },
     #[error("the case name `{name}` is used twice")]
     DuplicateCase { name: String },
-    #[error("no runbook `{name}` for the test file `{file}`")]
-    NoRunbookForTests { name: String, file: String },
 }
 
 impl ErrorKind {
@@ -228,7 +226,6 @@ impl ErrorKind {
             NotAWrite { .. } => "not-a-write",
             UnknownCriterion { .. } => "unknown-criterion",
             DuplicateCase { .. } => "duplicate-case",
-            NoRunbookForTests { .. } => "no-runbook-for-tests",
         }
     }
 }

@@ -135,6 +135,11 @@ cases:
     expect:
       status: succeded
       outcome: ok
+  - name: typos
+    approvals: {move_alias: approve}
+    expect:
+      writes: [{step: current_alias, request: {}}]
+      success_criteria: {the alias moved: true}
 "#;
     let dir = folder("rollback-lambda", None, tests);
     let ran = Cli::new()
@@ -150,6 +155,10 @@ cases:
         .stderr_has("error[invalid-value]: `succeded` is not a valid run status")
         .stderr_has("error[unknown-key]: unknown key `outcome` in `expect`")
         .stderr_has("= hint: use `status`")
+        .stderr_has("error[duplicate-case]: the case name `typos` is used twice")
+        .stderr_has("error[not-a-gate]: step `move_alias` is not an approval gate")
+        .stderr_has("error[not-a-write]: step `current_alias` sends no write")
+        .stderr_has("error[unknown-criterion]: the runbook has no success criterion named `the alias moved`")
         .run();
     assert!(!ran.stdout.contains("test "), "{}", ran.stdout);
 }
