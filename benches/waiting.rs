@@ -16,11 +16,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use runbook::actions::{ActionSpec, Effect, Execute, MemberType, Reach, RunContext, Table, req};
 use runbook::aws::{BoxFuture, CallError};
 use runbook::engine::{Approval, Approver, Decision, Mode, Options, Outcome, Silent, execute};
 use runbook::foundation::source::SourceFile;
 use runbook::language::runbook::Runbook;
-use runbook::registry::{ActionSpec, Effect, Execute, MemberType, Reach, RunContext, Table, req};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 

@@ -29,7 +29,7 @@ pub fn needs(
     if !is_denial(message) {
         return None;
     }
-    let spec = crate::registry::lookup(operation);
+    let spec = crate::actions::lookup(operation);
     // A row lists its own operation's IAM action first; an operation without a row is named as IAM names most.
     let action = after(message, "perform: ")
         .or_else(|| {
@@ -74,10 +74,10 @@ fn after(message: &str, marker: &str) -> Option<String> {
 
 /// A resource pattern with `{region}`, `{account}` and `{Member}` filled; anything else stays `*`.
 fn fill(pattern: &str, request: &Map<String, Value>, region: &str, account: &str) -> String {
-    crate::registry::fill_placeholders(pattern, |name| match name {
+    crate::actions::fill_placeholders(pattern, |name| match name {
         "region" => Some(region.to_string()),
         "account" => Some(account.to_string()),
-        _ => Some(crate::registry::request_member(request, name).unwrap_or_else(|| "*".into())),
+        _ => Some(crate::actions::request_member(request, name).unwrap_or_else(|| "*".into())),
     })
 }
 

@@ -10,7 +10,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
     ("foundation", &["foundation"]),
     ("language", &["language"]),
     ("aws transport", &["aws"]),
-    ("actions", &["registry", "access_denied", "policy"]),
+    ("actions", &["actions", "access_denied", "policy"]),
     (
         "engine",
         &[

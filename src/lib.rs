@@ -2,10 +2,11 @@
 //!
 //! The crate is in layers, bottom to top, and a module imports only from its own layer and those below
 //! (docs/architecture.md; `layers.rs` holds the test): [`foundation`] (source text, diagnostics, YAML nodes,
-//! templates) → [`language`] (raw model → validator → validated runbook) → [`aws`] (transport) → actions
-//! ([`registry`]) → [`engine`] with [`journal`], [`lock`] and [`redact`] → [`commands`] → [`cli`].
+//! templates) → [`language`] (raw model → validator → validated runbook) → [`aws`] (transport) →
+//! [`actions`] → [`engine`] with [`journal`], [`lock`] and [`redact`] → [`commands`] → [`cli`].
 
 pub mod access_denied;
+pub mod actions;
 pub mod aws;
 pub mod cli;
 pub mod cli_approver;
@@ -22,6 +23,5 @@ pub mod plan_view;
 pub mod policy;
 pub mod progress;
 pub mod redact;
-pub mod registry;
 pub mod run_summary;
 pub mod test_runner;

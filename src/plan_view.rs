@@ -30,7 +30,7 @@ fn counts(report: &RunReport) -> String {
                 && matches!(s.status, StepStatus::Succeeded | StepStatus::Failed)
                 && s.action
                     .as_deref()
-                    .and_then(crate::registry::lookup)
+                    .and_then(crate::actions::lookup)
                     .is_none_or(|spec| spec.reach.sends())
         })
         .count();
@@ -92,15 +92,15 @@ fn calls(step: &StepReport) -> Option<String> {
     if step.status != StepStatus::Planned || step.effect != StepEffect::Write {
         return None;
     }
-    let spec = crate::registry::lookup(step.action.as_deref()?)?;
+    let spec = crate::actions::lookup(step.action.as_deref()?)?;
     let mut parts = Vec::new();
-    if matches!(spec.execute, crate::registry::Execute::Run(_)) && !spec.iam.is_empty() {
+    if matches!(spec.execute, crate::actions::Execute::Run(_)) && !spec.iam.is_empty() {
         parts.push(spec.iam.join(", "));
     }
-    if let Some(crate::registry::Observed {
-        how: crate::registry::How::Read { read, .. },
+    if let Some(crate::actions::Observed {
+        how: crate::actions::How::Read { read, .. },
         ..
-    }) = crate::registry::observed(spec.name)
+    }) = crate::actions::observed(spec.name)
     {
         parts.push(format!("{read} before and after, to show the change"));
     }

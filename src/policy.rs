@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use crate::actions::{ActionSpec, Effect};
 use crate::language::runbook::{Runbook, Step};
 use crate::language::value_pattern::{Known, Pattern};
-use crate::registry::{ActionSpec, Effect};
 
 /// The IAM policy document's version; the only current one.
 pub const VERSION: &str = "2012-10-17";
@@ -91,15 +91,15 @@ pub fn build(
             continue;
         };
         if !plan_only || action.shape.effect == Effect::Read {
-            let row = crate::registry::TABLE.row(&action.shape);
+            let row = crate::actions::TABLE.row(&action.shape);
             needs.extend(step_needs(&known, row, &action.with, &step.id));
         }
         // The read that shows what a write changes runs before it (in plans too) and after it.
-        if let Some(crate::registry::Observed {
-            how: crate::registry::How::Read { read, with, .. },
+        if let Some(crate::actions::Observed {
+            how: crate::actions::How::Read { read, with, .. },
             ..
-        }) = crate::registry::observed(action.shape.name)
-            && let Some(read) = crate::registry::lookup(read)
+        }) = crate::actions::observed(action.shape.name)
+            && let Some(read) = crate::actions::lookup(read)
         {
             let copied: serde_json::Map<String, Value> = with
                 .iter()
@@ -114,7 +114,7 @@ pub fn build(
         }
         // `runbook resume` runs a write's verify read to learn whether the write took effect.
         if !plan_only && let Some(verify) = &action.verify {
-            let row = crate::registry::TABLE.row(&verify.shape);
+            let row = crate::actions::TABLE.row(&verify.shape);
             needs.extend(step_needs(&known, row, &verify.with, &step.id));
         }
     }

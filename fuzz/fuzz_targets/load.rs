@@ -21,7 +21,7 @@ fuzz_target!(|bytes: &[u8]| {
         Err(other) => panic!("decode only fails on encoding: {other}"),
     };
     let file = SourceFile::new("fuzz.yaml", text);
-    let actions = &runbook::registry::TABLE;
+    let actions = &runbook::actions::TABLE;
     if let Err(diagnostics) = runbook::language::validator::load(&file, &RESERVED, actions) {
         assert!(!diagnostics.is_empty());
         for diagnostic in &diagnostics {

@@ -1,22 +1,22 @@
 //! `runbook actions [NAME]`: the registry as documentation, like `ansible-doc`.
 
+use crate::actions::{self, ActionSpec};
 use crate::commands::exit::ExitStatus;
 use crate::commands::output::{TextOrJson, print};
 use crate::foundation::suggest;
 use crate::foundation::table;
-use crate::registry::{self, ActionSpec};
 
 pub fn run(name: Option<&str>, format: TextOrJson) -> ExitStatus {
     let selected: Vec<&'static ActionSpec> = match name {
-        None => registry::all().collect(),
-        Some(name) => match registry::lookup(name) {
+        None => actions::all().collect(),
+        Some(name) => match actions::lookup(name) {
             Some(spec) => vec![spec],
             None => {
-                let service: Vec<_> = registry::all()
+                let service: Vec<_> = actions::all()
                     .filter(|s| s.name.split('.').next() == Some(name))
                     .collect();
                 if service.is_empty() {
-                    let hint = suggest::did_you_mean(name, registry::all().map(|s| s.name))
+                    let hint = suggest::did_you_mean(name, actions::all().map(|s| s.name))
                         .unwrap_or_else(|| "`runbook actions` lists them all".to_string());
                     crate::say!("runbook: no action or service `{name}`; {hint}");
                     return ExitStatus::Usage;

@@ -70,7 +70,7 @@ pub fn load_named(context: &Context, name: &str) -> Result<Runbook, ExitStatus> 
 pub const MAX_PRINTED_DIAGNOSTICS: usize = 50;
 /// Validates one runbook file as the commands run it: no parameter may take the name of a flag of theirs.
 pub fn load_source(file: &Arc<SourceFile>) -> Result<Runbook, Vec<Diagnostic>> {
-    validator::load(file, &run::reserved_param_names(), &crate::registry::TABLE)
+    validator::load(file, &run::reserved_param_names(), &crate::actions::TABLE)
 }
 
 /// Flags every command takes, before or after its name.

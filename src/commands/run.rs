@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value};
 
+use crate::actions::Reach;
 use crate::aws::{Aws, AwsSettings};
 use crate::cli_approver::CliApprover;
 use crate::commands::Context;
@@ -25,7 +26,6 @@ use crate::param_flags;
 use crate::plan_view;
 use crate::progress::{Progress, Style};
 use crate::redact::{Redacting, Redactor};
-use crate::registry::Reach;
 use crate::run_summary;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -445,7 +445,7 @@ pub(super) fn needs_aws(runbook: &Runbook) -> bool {
         .iter()
         .chain(&runbook.on_failure)
         .filter_map(|step| step.action())
-        .any(|action| crate::registry::TABLE.row(&action.shape).reach == Reach::Aws)
+        .any(|action| crate::actions::TABLE.row(&action.shape).reach == Reach::Aws)
 }
 
 /// Sortable by time and short enough to type: `20261129T163012Z-3f9a`.
@@ -756,7 +756,7 @@ pub(super) fn options(
         started_at,
         default_attempt_timeout: Duration::from_secs(60),
         secrets: Default::default(),
-        actions: crate::registry::TABLE,
+        actions: crate::actions::TABLE,
     };
     (options, sender)
 }

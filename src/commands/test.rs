@@ -10,6 +10,7 @@ use std::time::Instant;
 use clap::Command;
 use serde_json::{Map, Value};
 
+use crate::actions::{self, Execute};
 use crate::commands::exit::ExitStatus;
 use crate::commands::output::print;
 use crate::commands::{Context, load_source, print_diagnostics};
@@ -18,7 +19,6 @@ use crate::language::catalog::{self, Location};
 use crate::language::runbook::Runbook;
 use crate::language::test_file::{self, Case, TestFile};
 use crate::param_flags;
-use crate::registry::{self, Execute};
 use crate::test_runner::{self, CaseResult};
 
 pub fn run(context: &Context, names: &[String]) -> ExitStatus {
@@ -166,19 +166,19 @@ fn load(
 
 /// The operations a step of `action` may send: its one operation, or for a composite every operation its IAM
 /// actions name (`glue:GetTable` is `glue.GetTable`), and for a write whose change is seen by a read before and
-/// after it ([`registry::Observed`]), that read's.
+/// after it ([`actions::Observed`]), that read's.
 pub fn operations_of(action: &str) -> Vec<String> {
-    let Some(spec) = registry::lookup(action) else {
+    let Some(spec) = actions::lookup(action) else {
         return Vec::new();
     };
     let mut operations = own_operations(spec);
-    if let Some(registry::Observed {
-        how: registry::How::Read { read, .. },
+    if let Some(actions::Observed {
+        how: actions::How::Read { read, .. },
         ..
-    }) = registry::observed(action)
+    }) = actions::observed(action)
     {
         operations.extend(
-            registry::lookup(read)
+            actions::lookup(read)
                 .map(own_operations)
                 .unwrap_or_default(),
         );
@@ -186,10 +186,10 @@ pub fn operations_of(action: &str) -> Vec<String> {
     operations
 }
 
-fn own_operations(spec: &registry::ActionSpec) -> Vec<String> {
+fn own_operations(spec: &actions::ActionSpec) -> Vec<String> {
     match spec.execute {
         Execute::Call(op) | Execute::Paged(op, _) => vec![op.name()],
-        Execute::Run(_) if spec.reach == registry::Reach::Aws => spec
+        Execute::Run(_) if spec.reach == actions::Reach::Aws => spec
             .iam
             .iter()
             .filter_map(|iam| iam.split_once(':'))

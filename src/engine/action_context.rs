@@ -8,9 +8,9 @@ use serde_json::{Map, Value};
 use super::backoff::Backoff;
 use super::event::{AttemptOutcome, Event, Observer};
 use super::halt::Emit;
+use crate::actions::{Attempt, Effect, RunContext};
 use crate::aws::{self, Aws, AwsOp, BoxFuture, CallError};
 use crate::language::runbook::Retry;
-use crate::registry::{Attempt, Effect, RunContext};
 
 /// A write that timed out, lost its connection or got a 5xx may have taken effect: repeating it could restore a
 /// table twice or send a message twice. Only failures whose kind says the request was not processed (turned away
@@ -284,7 +284,7 @@ impl ActionContext {
     }
 }
 
-/// The executors' view of a run ([`crate::registry::RunContext`]), which they name without knowing the engine.
+/// The executors' view of a run ([`crate::actions::RunContext`]), which they name without knowing the engine.
 impl RunContext for ActionContext {
     fn call<'a>(
         &'a self,

@@ -1,13 +1,13 @@
 //! What a write changed, as before -> after (`alias live of f: version 3 -> 2`), or what its output says it did
 //! (`moved 50 of 50`): read before the write and again after it as the registry declares
-//! ([`crate::registry::observed`]), journaled with the step, and shown by the run summary, `audit timeline` and
+//! ([`crate::actions::observed`]), journaled with the step, and shown by the run summary, `audit timeline` and
 //! the plan ("will change ... from 3 to 2").
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
 use super::action_context::ActionContext;
-use crate::registry::{self, How, Observed};
+use crate::actions::{self, How, Observed};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
@@ -80,7 +80,7 @@ fn at<'a>(value: &'a Json, path: &str) -> Option<&'a Json> {
 
 /// `moved {Moved} of {Received}` with the output's values (`?` where the output has none).
 fn fill_from_output(text: &str, output: &Json) -> String {
-    registry::fill_placeholders(text, |path| {
+    actions::fill_placeholders(text, |path| {
         Some(at(output, path).map(shown).unwrap_or_else(|| "?".into()))
     })
 }
@@ -88,7 +88,7 @@ fn fill_from_output(text: &str, output: &Json) -> String {
 /// One field as read: its label (filled), its declaration, and its value now, or why there is none.
 type SeenField = (
     String,
-    &'static registry::Field,
+    &'static actions::Field,
     Result<Option<Json>, String>,
 );
 
@@ -106,8 +106,8 @@ pub(super) async fn read(
     let How::Read { read, with, fields } = &observed.how else {
         return None;
     };
-    let spec = registry::lookup(read)?;
-    let wanted: Vec<&'static registry::Field> = fields
+    let spec = actions::lookup(read)?;
+    let wanted: Vec<&'static actions::Field> = fields
         .iter()
         .filter(|field| {
             field

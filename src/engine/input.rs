@@ -6,8 +6,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::actions::{ActionSpec, MemberType};
 use crate::aws::Protocol;
-use crate::registry::{ActionSpec, MemberType};
 
 pub fn coerce(
     spec: &ActionSpec,
@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn numbers_become_text_and_times_epoch_seconds_for_json_protocols() {
-        let spec = crate::registry::lookup("dynamodb.RestoreTableToPointInTime").unwrap();
+        let spec = crate::actions::lookup("dynamodb.RestoreTableToPointInTime").unwrap();
         let input = json!({"SourceTableName": 7, "TargetTableName": null, "RestoreDateTime": "2025-12-30T13:55:00Z"});
         let out = coerce(
             spec,

@@ -25,7 +25,7 @@ mod tests;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use crate::registry::{RunContext, RunFn};
+pub use crate::actions::{RunContext, RunFn};
 pub use action_context::ActionContext;
 pub use approval::{Approval, Approver, ApproverIdentity, Decision};
 pub use backoff::Backoff;
@@ -84,5 +84,5 @@ pub struct Options {
     /// from them is added here before any event carries it.
     pub secrets: crate::foundation::secrets::Secrets,
     /// Where each step's executor is found, by its action's name: the table the runbook was validated against.
-    pub actions: crate::registry::Table,
+    pub actions: crate::actions::Table,
 }

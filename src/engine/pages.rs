@@ -11,8 +11,8 @@ use std::future::Future;
 use serde_json::{Map, Value};
 
 use super::action_context::ActionContext;
+use crate::actions::Pages;
 use crate::aws::{AwsOp, CallError};
-use crate::registry::Pages;
 
 /// More pages than this is a listing no runbook should read in one step (100,000 DynamoDB tables, a million
 /// stack events at 100 a page): the step fails and says so.

@@ -5,8 +5,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::actions::Table;
 use crate::language::runbook::{Runbook, Step, StepEffect};
-use crate::registry::Table;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -215,7 +215,7 @@ pub struct Leftover {
     pub step: String,
     /// What the write did, with its values (`Restore ... into new table ...`).
     pub summary: String,
-    /// A command that removes what it made, when the action has one ([`crate::registry::undo`]).
+    /// A command that removes what it made, when the action has one ([`crate::actions::undo`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remove: Option<String>,
 }

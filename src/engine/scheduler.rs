@@ -281,7 +281,7 @@ fn leftovers(runbook: &Runbook, steps: &[StepReport], region: Option<&str>) -> V
                 .step(&report.id)
                 .and_then(|step| step.action())
                 .and_then(|action| {
-                    crate::registry::undo::command(
+                    crate::actions::undo::command(
                         action.shape.name,
                         report.request.as_ref(),
                         report.output.as_ref(),

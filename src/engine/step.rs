@@ -18,10 +18,10 @@ use super::halt::Emit;
 use super::report::{StepReport, StepStatus};
 use super::scope::{ItemScope, Scope, Slot};
 use super::{Mode, Options};
+use crate::actions::{ActionSpec, Effect, Execute, Reach, Table};
 use crate::aws::CallError;
 use crate::foundation::template;
 use crate::language::runbook::{ActionStep, Runbook, Step, StepKind, Text};
-use crate::registry::{ActionSpec, Effect, Execute, Reach, Table};
 
 /// What every step task shares.
 pub(super) struct Shared {
@@ -846,7 +846,7 @@ async fn run_item(
     outcome.request = Some(Json::Object(request.clone()));
 
     let after_write = shared.results.write_upstream(&step.needs);
-    let observed = crate::registry::observed(spec.name);
+    let observed = crate::actions::observed(spec.name);
     // The step's calls go through a context of their own per use, so the reads that show what a write changes
     // are counted as calls of the step (journaled with it) and not as its attempts.
     let new_context = |allow_writes: bool| ActionContext {

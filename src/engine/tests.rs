@@ -11,10 +11,10 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::*;
+use crate::actions::{ActionSpec, Effect, Execute, MemberType, Reach, Table, opt, req};
 use crate::aws::{BoxFuture, CallError, Reply};
 use crate::foundation::source::SourceFile;
 use crate::language::runbook::Runbook;
-use crate::registry::{ActionSpec, Effect, Execute, MemberType, Reach, Table, opt, req};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Test actions. Each keeps its state under the request's `key`, so tests running side by side never share any.
@@ -60,7 +60,7 @@ const fn spec(
     name: &'static str,
     effect: Effect,
     run: RunFn,
-    members: &'static [crate::registry::Member],
+    members: &'static [crate::actions::Member],
 ) -> ActionSpec {
     ActionSpec {
         name,

@@ -32,7 +32,7 @@ impl JournalObserver {
             .iter()
             .chain(&runbook.on_failure)
             .filter_map(|step| {
-                let row = crate::registry::TABLE.lookup(step.action()?.shape.name)?;
+                let row = crate::actions::TABLE.lookup(step.action()?.shape.name)?;
                 Some((step.id.clone(), row.resource))
             })
             .filter(|(_, resource)| !matches!(*resource, "*" | "-" | ""))
@@ -66,8 +66,8 @@ impl Observer for JournalObserver {
             && let Some(pattern) = self.resources.get(step.as_str())
         {
             // `{region}` and `{account}` are left for the reader, who has them from the run_started record.
-            *resource = Some(crate::registry::fill_placeholders(pattern, |name| {
-                crate::registry::request_member(request, name)
+            *resource = Some(crate::actions::fill_placeholders(pattern, |name| {
+                crate::actions::request_member(request, name)
             }));
         }
         let effect = match event {

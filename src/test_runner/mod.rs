@@ -55,7 +55,7 @@ pub fn run_case(runbook: Arc<Runbook>, params: Map<String, Value>, case: &Case) 
         started_at: jiff::Timestamp::now(),
         default_attempt_timeout: Duration::from_secs(60),
         secrets: Default::default(),
-        actions: crate::registry::TABLE,
+        actions: crate::actions::TABLE,
     };
     let report = runtime.block_on(engine::execute(runbook, params, options));
     let sent = scripted.sent();

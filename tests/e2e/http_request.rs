@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 async fn action(name: &str, input: Value) -> (Result<Value, runbook::aws::CallError>, u32) {
     let context = ActionContext::standalone(None, true, Arc::new(Silent));
-    let spec = runbook::registry::lookup(name).expect("registered");
+    let spec = runbook::actions::lookup(name).expect("registered");
     let result = invoke(&context, spec, input.as_object().unwrap()).await;
     (result, context.attempts())
 }
@@ -141,12 +141,12 @@ async fn request_is_a_read_and_send_writes() {
     assert_eq!(refused.code, "InvalidRequest");
     assert!(refused.message.contains("use http.send"), "{refused}");
     assert_eq!(
-        runbook::registry::lookup("http.request").unwrap().effect,
-        runbook::registry::Effect::Read
+        runbook::actions::lookup("http.request").unwrap().effect,
+        runbook::actions::Effect::Read
     );
     assert_eq!(
-        runbook::registry::lookup("http.send").unwrap().effect,
-        runbook::registry::Effect::Write
+        runbook::actions::lookup("http.send").unwrap().effect,
+        runbook::actions::Effect::Write
     );
 
     let (sent, _) = action(

@@ -156,8 +156,8 @@ async fn snapshot(moto: &Moto) -> Value {
 
 /// Operations of the registry that change state, by the name the proxy logs (`X-Amz-Target` suffix or `Action`).
 fn write_operations() -> BTreeSet<String> {
-    runbook::registry::all()
-        .filter(|spec| spec.effect == runbook::registry::Effect::Write)
+    runbook::actions::all()
+        .filter(|spec| spec.effect == runbook::actions::Effect::Write)
         .filter_map(|spec| spec.name.split_once('.').map(|(_, op)| op.to_string()))
         .filter(|op| op.chars().next().is_some_and(char::is_uppercase))
         .collect()

@@ -676,7 +676,7 @@ fn iam_action_of(action: &str, service: &str, operation: &str) -> String {
             _ => "s3tables:PutTableData".into(),
         };
     }
-    match runbook::registry::lookup(&format!("{service}.{operation}")) {
+    match runbook::actions::lookup(&format!("{service}.{operation}")) {
         Some(spec) => spec.iam[0].to_string(),
         None => format!("{service}:{}", operation.trim_end_matches("Batch")),
     }
@@ -791,7 +791,7 @@ async fn every_composite_declares_exactly_the_iam_actions_of_the_calls_it_makes(
             .extend(calls.iter().cloned());
     }
     for (action, calls) in &by_action {
-        let spec = runbook::registry::lookup(action).unwrap();
+        let spec = runbook::actions::lookup(action).unwrap();
         let needed: BTreeSet<String> = calls
             .iter()
             .map(|call| {

@@ -67,7 +67,7 @@ async fn action(
     let observer = Arc::new(Attempts::default());
     let context =
         ActionContext::standalone(Some(aws.clone()), true, observer.clone()).with_retry(retry);
-    let spec = runbook::registry::lookup(name).expect("registered");
+    let spec = runbook::actions::lookup(name).expect("registered");
     let result = invoke(&context, spec, input.as_object().unwrap()).await;
     (result, context.attempts(), observer.seen())
 }

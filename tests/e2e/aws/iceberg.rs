@@ -298,7 +298,7 @@ async fn glue_snapshots_and_rollback() {
     rollback["SnapshotId"] = json!(S2);
     let refused = invoke(
         &plan,
-        runbook::registry::lookup("glue.iceberg_rollback").unwrap(),
+        runbook::actions::lookup("glue.iceberg_rollback").unwrap(),
         rollback.as_object().unwrap(),
     )
     .await

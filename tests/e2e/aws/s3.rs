@@ -320,7 +320,7 @@ async fn put_and_copy_write_objects() {
 
     // A plan never writes: the executor refuses before anything is sent.
     let plan = ActionContext::standalone(Some(aws), false, Arc::new(Silent));
-    let spec = runbook::registry::lookup("s3.PutObject").unwrap();
+    let spec = runbook::actions::lookup("s3.PutObject").unwrap();
     let error = invoke(
         &plan,
         spec,

@@ -23,7 +23,7 @@ async fn action_observed(
     observer: Arc<dyn Observer>,
 ) -> Result<Value, runbook::aws::CallError> {
     let context = ActionContext::standalone(Some(aws), true, observer);
-    let spec = runbook::registry::lookup(name).expect("registered");
+    let spec = runbook::actions::lookup(name).expect("registered");
     invoke(&context, spec, input.as_object().unwrap()).await
 }
 

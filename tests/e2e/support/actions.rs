@@ -10,6 +10,6 @@ use serde_json::Value;
 /// Runs the registered action `name` with `input` (a JSON object) against `aws`, writes allowed.
 pub async fn action(aws: Arc<Aws>, name: &str, input: Value) -> Result<Value, CallError> {
     let context = ActionContext::standalone(Some(aws), true, Arc::new(Silent));
-    let spec = runbook::registry::lookup(name).expect("registered");
+    let spec = runbook::actions::lookup(name).expect("registered");
     invoke(&context, spec, input.as_object().expect("a JSON object")).await
 }

@@ -4,8 +4,8 @@ use super::MemberType::*;
 use serde_json::{Map, Value};
 
 use super::{ActionSpec, Effect, Execute, LiteralRule, Reach, req};
+use crate::actions::RunContext;
 use crate::aws::{BoxFuture, CallError};
-use crate::registry::RunContext;
 
 pub const ACTIONS: &[ActionSpec] = &[
     ActionSpec {

@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value};
 
+use crate::actions::RunContext;
 use crate::aws::sns::PUBLISH;
 use crate::aws::{BoxFuture, CallError};
-use crate::registry::RunContext;
 
 /// `sns.Publish`: one Publish call. `MessageAttributes` is a map whose awsQuery form names its entries
 /// `MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue` (not the generic `key`/`value`),

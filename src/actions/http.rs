@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, LiteralRule, Member, Reach, opt, req};
+use crate::actions::RunContext;
 use crate::aws::{BoxFuture, CallError, Reply};
-use crate::registry::RunContext;
 
 /// The members both actions take, `method` as given.
 const fn members(method: Member) -> [Member; 6] {

@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::actions::RunContext;
 use crate::aws::dynamodb::{QUERY, SCAN};
 use crate::aws::{BoxFuture, CallError};
-use crate::registry::RunContext;
 
 /// `dynamodb.count_items`: the exact number of items (matching `FilterExpression`, within
 /// `KeyConditionExpression` when given), by `Select: COUNT` pages followed through `LastEvaluatedKey`. A Query

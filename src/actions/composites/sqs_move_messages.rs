@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
+use crate::actions::RunContext;
 use crate::aws::sqs::*;
 use crate::aws::{BoxFuture, CallError};
-use crate::registry::RunContext;
 
 /// SendMessageBatch refuses a batch whose messages (bodies and attributes) total more than this; SQS has since
 /// raised the limit, but 256 KiB holds on every queue and only costs an extra call for very large messages.

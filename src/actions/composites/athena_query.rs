@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+use crate::actions::RunContext;
 use crate::aws::athena::*;
 use crate::aws::{BoxFuture, CallError};
-use crate::registry::RunContext;
 
 const DEFAULT_MAX_ROWS: u64 = 1000;
 /// GetQueryResults' own page limit.

@@ -19,8 +19,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::actions::RunContext;
 use crate::aws::{BoxFuture, CallError, glue, s3, s3tables};
-use crate::registry::RunContext;
 
 /// `glue.iceberg_snapshots`: `{DatabaseName, Name, CatalogId?}`.
 pub fn glue_snapshots(

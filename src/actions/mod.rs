@@ -29,7 +29,7 @@ macro_rules! call {
      $(grants: $grants:expr,)?
      summary: $summary:expr,
      example: $example:expr $(,)?) => {
-        $crate::registry::ActionSpec {
+        $crate::actions::ActionSpec {
             name: concat!($service, ".", $operation),
             execute: execute!(
                 {
@@ -42,7 +42,7 @@ macro_rules! call {
                 $($pages)?
             ),
             effect: $crate::aws::Effect::$effect,
-            reach: $crate::registry::Reach::Aws,
+            reach: $crate::actions::Reach::Aws,
             members: $members,
             iam: given_or!($($iam)?; &[concat!($service, ":", $operation)]),
             resource: $resource,
@@ -66,10 +66,10 @@ macro_rules! given_or {
 /// A single call, or a paged one when the row says how its pages continue.
 macro_rules! execute {
     ($op:expr;) => {
-        $crate::registry::Execute::Call($op)
+        $crate::actions::Execute::Call($op)
     };
     ($op:expr; $pages:expr) => {
-        $crate::registry::Execute::Paged($op, $pages)
+        $crate::actions::Execute::Paged($op, $pages)
     };
 }
 
