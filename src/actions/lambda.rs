@@ -2,67 +2,51 @@
 
 use super::MemberType::*;
 use super::observed::{How, Observed, same};
-use super::{ActionSpec, Effect, Execute, Pages, Reach, opt, req};
-use crate::aws;
+use super::{ActionSpec, Pages, opt, req};
 
 const FUNCTION: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}";
 const ALIAS: &str = "arn:aws:lambda:{region}:{account}:function:{FunctionName}:{Name}";
 
 pub const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "lambda.ListVersionsByFunction",
-        execute: Execute::Paged(
-            &aws::lambda::LIST_VERSIONS_BY_FUNCTION,
-            Pages::markers(&["Versions"]),
-        ),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    call!(
+        lambda.list_versions_by_function { set_function_name: str("FunctionName"), set_marker: str("Marker"), set_max_items: i32("MaxItems") },
+        "lambda", "ListVersionsByFunction", Read, RestJson { body: false };
+        pages: Pages::markers(&["Versions"]),
         members: &[
             req("FunctionName", String),
             opt("Marker", String),
             opt("MaxItems", Integer),
         ],
-        iam: &["lambda:ListVersionsByFunction"],
         resource: FUNCTION,
-        grants: &[],
         summary: "List published versions of {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator",
-    },
-    ActionSpec {
-        name: "lambda.ListAliases",
-        execute: Execute::Paged(&aws::lambda::LIST_ALIASES, Pages::markers(&["Aliases"])),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    ),
+    call!(
+        lambda.list_aliases { set_function_name: str("FunctionName"), set_function_version: str("FunctionVersion"), set_marker: str("Marker"), set_max_items: i32("MaxItems") },
+        "lambda", "ListAliases", Read, RestJson { body: false };
+        pages: Pages::markers(&["Aliases"]),
         members: &[
             req("FunctionName", String),
             opt("FunctionVersion", String),
             opt("Marker", String),
             opt("MaxItems", Integer),
         ],
-        iam: &["lambda:ListAliases"],
         resource: FUNCTION,
-        grants: &[],
         summary: "List aliases of {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator",
-    },
-    ActionSpec {
-        name: "lambda.GetAlias",
-        execute: Execute::Call(&aws::lambda::GET_ALIAS),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    ),
+    call!(
+        lambda.get_alias { set_function_name: str("FunctionName"), set_name: str("Name") },
+        "lambda", "GetAlias", Read, RestJson { body: false };
         members: &[req("FunctionName", String), req("Name", String)],
-        iam: &["lambda:GetAlias"],
         resource: ALIAS,
-        grants: &[],
         summary: "Show which version alias {Name} of {FunctionName} points at",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Name: live",
-    },
-    ActionSpec {
-        name: "lambda.UpdateAlias",
-        execute: Execute::Call(&aws::lambda::UPDATE_ALIAS),
-        effect: Effect::Write,
-        reach: Reach::Aws,
+    ),
+    call!(
+        lambda.update_alias { set_function_name: str("FunctionName"), set_name: str("Name") },
+        "lambda", "UpdateAlias", Write, RestJson { body: true };
         members: &[
             req("FunctionName", String),
             req("Name", String),
@@ -71,44 +55,32 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("RoutingConfig", Structure),
             opt("RevisionId", String),
         ],
-        iam: &["lambda:UpdateAlias"],
         resource: ALIAS,
-        grants: &[],
         summary: "Point alias {Name} of {FunctionName} at version {FunctionVersion}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Name: live\n\
                   FunctionVersion: \"42\"",
-    },
-    ActionSpec {
-        name: "lambda.GetFunction",
-        execute: Execute::Call(&aws::lambda::GET_FUNCTION),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    ),
+    call!(
+        lambda.get_function { set_function_name: str("FunctionName"), set_qualifier: str("Qualifier") },
+        "lambda", "GetFunction", Read, RestJson { body: false };
         members: &[req("FunctionName", String), opt("Qualifier", String)],
-        iam: &["lambda:GetFunction"],
         resource: FUNCTION,
-        grants: &[],
         summary: "Describe function {FunctionName} and its code location",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Qualifier: live",
-    },
-    ActionSpec {
-        name: "lambda.GetFunctionConfiguration",
-        execute: Execute::Call(&aws::lambda::GET_FUNCTION_CONFIGURATION),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    ),
+    call!(
+        lambda.get_function_configuration { set_function_name: str("FunctionName"), set_qualifier: str("Qualifier") },
+        "lambda", "GetFunctionConfiguration", Read, RestJson { body: false };
         members: &[req("FunctionName", String), opt("Qualifier", String)],
-        iam: &["lambda:GetFunctionConfiguration"],
         resource: FUNCTION,
-        grants: &[],
         summary: "Show the configuration of {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator",
-    },
-    ActionSpec {
-        name: "lambda.UpdateFunctionConfiguration",
-        execute: Execute::Call(&aws::lambda::UPDATE_FUNCTION_CONFIGURATION),
-        effect: Effect::Write,
-        reach: Reach::Aws,
+    ),
+    call!(
+        lambda.update_function_configuration { set_function_name: str("FunctionName") },
+        "lambda", "UpdateFunctionConfiguration", Write, RestJson { body: true };
         members: &[
             req("FunctionName", String),
             opt("Role", String),
@@ -132,13 +104,11 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("CapacityProviderConfig", Structure),
             opt("DurableConfig", Structure),
         ],
-        iam: &["lambda:UpdateFunctionConfiguration"],
         resource: FUNCTION,
-        grants: &[],
         summary: "Update the configuration of {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Timeout: 900",
-    },
+    ),
     call!(
         lambda.invoke { set_function_name: str("FunctionName"), set_qualifier: str("Qualifier"), set_invocation_type: enum_value("InvocationType"), set_log_type: enum_value("LogType"), set_client_context: str("ClientContext"), set_durable_execution_name: str("DurableExecutionName"), set_tenant_id: str("TenantId") },
         "lambda", "Invoke", Write, crate::aws::lambda::RAW_PAYLOAD;
@@ -159,11 +129,9 @@ pub const ACTIONS: &[ActionSpec] = &[
                   InvocationType: RequestResponse\n\
                   Payload: {source: manual-trigger}",
     ),
-    ActionSpec {
-        name: "lambda.PublishVersion",
-        execute: Execute::Call(&aws::lambda::PUBLISH_VERSION),
-        effect: Effect::Write,
-        reach: Reach::Aws,
+    call!(
+        lambda.publish_version { set_function_name: str("FunctionName") },
+        "lambda", "PublishVersion", Write, RestJson { body: true };
         members: &[
             req("FunctionName", String),
             opt("CodeSha256", String),
@@ -171,13 +139,11 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("RevisionId", String),
             opt("PublishTo", String),
         ],
-        iam: &["lambda:PublishVersion"],
         resource: FUNCTION,
-        grants: &[],
         summary: "Publish a new version of {FunctionName}",
         example: "FunctionName: bg-remover-dev-s3TablesDataValidator\n\
                   Description: Timeout raised to 900s",
-    },
+    ),
 ];
 
 /// What the writes above change, read back before and after ([`super::observed`]).

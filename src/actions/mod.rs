@@ -19,7 +19,20 @@
 ///     example: "TableName: orders\nBillingMode: PAY_PER_REQUEST",
 /// )
 /// ```
+///
+/// A restJson operation writes its protocol as `RestJson { body: true }` (or `false`, for one without a body):
+/// its URI members (path, query string, headers) are the members its setters name, so they are not written twice.
 macro_rules! call {
+    ($client:ident . $method:ident $({ $($setter:ident : $kind:ident ( $member:literal )),* $(,)? })?,
+     $service:literal, $operation:literal, $effect:ident, RestJson { body: $body:literal };
+     $($row:tt)*) => {
+        call!(
+            $client.$method $({ $($setter: $kind($member)),* })?,
+            $service, $operation, $effect,
+            $crate::aws::Protocol::RestJson { uri: &[$($($member),*)?], body: $body };
+            $($row)*
+        )
+    };
     ($client:ident . $method:ident $({ $($setter:ident : $kind:ident ( $member:literal )),* $(,)? })?,
      $service:literal, $operation:literal, $effect:ident, $protocol:expr;
      $(pages: $pages:expr,)?

@@ -2,16 +2,24 @@
 
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, Reach, opt, req};
+use crate::aws::Protocol;
+use crate::aws::protocol::Payload;
+use crate::aws::s3::{BUCKET_HEADERS, COPY_HEADERS, OBJECT_HEADERS};
 
 const BUCKET: &str = "arn:aws:s3:::{Bucket}";
 const OBJECT: &str = "arn:aws:s3:::{Bucket}/{Key}";
 
 pub const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "s3.ListBuckets",
-        execute: Execute::Call(&crate::aws::s3::LIST_BUCKETS),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    call!(
+        s3.list_buckets {
+            set_max_buckets: i32("MaxBuckets"),
+            set_continuation_token: str("ContinuationToken"),
+            set_prefix: str("Prefix"),
+            set_bucket_region: str("BucketRegion"),
+        },
+        "s3", "ListBuckets", Read, Protocol::RestXml { lists: &["Buckets/Bucket"] };
+        // `Buckets` is a wrapped list (`<Buckets><Bucket/>…`); the lists of the object listings below are
+        // flattened ones, repeated directly in the result.
         members: &[
             opt("MaxBuckets", Integer),
             opt("ContinuationToken", String),
@@ -20,16 +28,25 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3:ListAllMyBuckets"],
         resource: "*",
-        grants: &[],
         summary: "List buckets",
         example: "Prefix: carousel-labs-\n\
                   BucketRegion: eu-west-1",
-    },
-    ActionSpec {
-        name: "s3.ListObjectsV2",
-        execute: Execute::Call(&crate::aws::s3::LIST_OBJECTS_V2),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    ),
+    call!(
+        s3.list_objects_v2 {
+            set_bucket: str("Bucket"),
+            set_delimiter: str("Delimiter"),
+            set_encoding_type: enum_value("EncodingType"),
+            set_max_keys: i32("MaxKeys"),
+            set_prefix: str("Prefix"),
+            set_continuation_token: str("ContinuationToken"),
+            set_fetch_owner: bool("FetchOwner"),
+            set_start_after: str("StartAfter"),
+            set_request_payer: enum_value("RequestPayer"),
+            set_expected_bucket_owner: str("ExpectedBucketOwner"),
+            set_optional_object_attributes: list_as("OptionalObjectAttributes"),
+        },
+        "s3", "ListObjectsV2", Read, Protocol::RestXml { lists: &["Contents", "CommonPrefixes", "ChecksumAlgorithm"] };
         members: &[
             req("Bucket", String),
             opt("Delimiter", String),
@@ -45,17 +62,25 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3:ListBucket"],
         resource: BUCKET,
-        grants: &[],
         summary: "List one page of objects in s3://{Bucket}/{Prefix}",
         example: "Bucket: carousel-labs-analytics-dev\n\
                   Prefix: pricing-intelligence/\n\
                   MaxKeys: 20",
-    },
-    ActionSpec {
-        name: "s3.ListObjectVersions",
-        execute: Execute::Call(&crate::aws::s3::LIST_OBJECT_VERSIONS),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    ),
+    call!(
+        s3.list_object_versions {
+            set_bucket: str("Bucket"),
+            set_delimiter: str("Delimiter"),
+            set_encoding_type: enum_value("EncodingType"),
+            set_key_marker: str("KeyMarker"),
+            set_max_keys: i32("MaxKeys"),
+            set_prefix: str("Prefix"),
+            set_version_id_marker: str("VersionIdMarker"),
+            set_expected_bucket_owner: str("ExpectedBucketOwner"),
+            set_request_payer: enum_value("RequestPayer"),
+            set_optional_object_attributes: list_as("OptionalObjectAttributes"),
+        },
+        "s3", "ListObjectVersions", Read, Protocol::RestXml { lists: &["Version", "DeleteMarker", "CommonPrefixes", "ChecksumAlgorithm"] };
         members: &[
             req("Bucket", String),
             opt("Delimiter", String),
@@ -70,29 +95,48 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3:ListBucketVersions"],
         resource: BUCKET,
-        grants: &[],
         summary: "List one page of object versions in s3://{Bucket}/{Prefix}",
         example: "Bucket: carousel-labs-analytics-dev\n\
                   Prefix: pricing-intelligence/\n\
                   MaxKeys: 5",
-    },
-    ActionSpec {
-        name: "s3.HeadBucket",
-        execute: Execute::Call(&crate::aws::s3::HEAD_BUCKET),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    ),
+    call!(
+        s3.head_bucket {
+            set_bucket: str("Bucket"),
+            set_expected_bucket_owner: str("ExpectedBucketOwner"),
+        },
+        "s3", "HeadBucket", Read, Protocol::RestXmlHeaders { headers: BUCKET_HEADERS, payload: Payload::Empty };
         members: &[req("Bucket", String), opt("ExpectedBucketOwner", String)],
         iam: &["s3:ListBucket"],
         resource: BUCKET,
-        grants: &[],
         summary: "Check that bucket {Bucket} exists and is reachable",
         example: "Bucket: carousel-labs-analytics-dev",
-    },
-    ActionSpec {
-        name: "s3.HeadObject",
-        execute: Execute::Call(&crate::aws::s3::HEAD_OBJECT),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    ),
+    call!(
+        s3.head_object {
+            set_bucket: str("Bucket"),
+            set_key: str("Key"),
+            set_if_match: str("IfMatch"),
+            set_if_modified_since: timestamp("IfModifiedSince"),
+            set_if_none_match: str("IfNoneMatch"),
+            set_if_unmodified_since: timestamp("IfUnmodifiedSince"),
+            set_range: str("Range"),
+            set_response_cache_control: str("ResponseCacheControl"),
+            set_response_content_disposition: str("ResponseContentDisposition"),
+            set_response_content_encoding: str("ResponseContentEncoding"),
+            set_response_content_language: str("ResponseContentLanguage"),
+            set_response_content_type: str("ResponseContentType"),
+            set_response_expires: timestamp("ResponseExpires"),
+            set_version_id: str("VersionId"),
+            set_sse_customer_algorithm: str("SSECustomerAlgorithm"),
+            set_sse_customer_key: str("SSECustomerKey"),
+            set_sse_customer_key_md5: str("SSECustomerKeyMD5"),
+            set_request_payer: enum_value("RequestPayer"),
+            set_part_number: i32("PartNumber"),
+            set_expected_bucket_owner: str("ExpectedBucketOwner"),
+            set_checksum_mode: enum_value("ChecksumMode"),
+        },
+        "s3", "HeadObject", Read, Protocol::RestXmlHeaders { headers: OBJECT_HEADERS, payload: Payload::Empty };
         members: &[
             req("Bucket", String),
             req("Key", String),
@@ -118,11 +162,10 @@ pub const ACTIONS: &[ActionSpec] = &[
         ],
         iam: &["s3:GetObject"],
         resource: OBJECT,
-        grants: &[],
         summary: "Read the metadata of s3://{Bucket}/{Key}",
         example: "Bucket: carousel-labs-analytics-dev\n\
                   Key: pricing-intelligence/metadata/snap-1234567890123456789.avro",
-    },
+    ),
     ActionSpec {
         name: "s3.GetObject",
         execute: Execute::Call(&crate::aws::s3::GET_OBJECT),
@@ -221,11 +264,54 @@ pub const ACTIONS: &[ActionSpec] = &[
                   Body: '{\"restored_to\":\"2025-12-30T13:55:00Z\"}'\n\
                   ContentType: application/json",
     },
-    ActionSpec {
-        name: "s3.CopyObject",
-        execute: Execute::Call(&crate::aws::s3::COPY_OBJECT),
-        effect: Effect::Write,
-        reach: Reach::Aws,
+    call!(
+        s3.copy_object {
+            set_bucket: str("Bucket"),
+            set_copy_source: str("CopySource"),
+            set_key: str("Key"),
+            set_acl: enum_value("ACL"),
+            set_cache_control: str("CacheControl"),
+            set_checksum_algorithm: enum_value("ChecksumAlgorithm"),
+            set_content_disposition: str("ContentDisposition"),
+            set_content_encoding: str("ContentEncoding"),
+            set_content_language: str("ContentLanguage"),
+            set_content_type: str("ContentType"),
+            set_copy_source_if_match: str("CopySourceIfMatch"),
+            set_copy_source_if_modified_since: timestamp("CopySourceIfModifiedSince"),
+            set_copy_source_if_none_match: str("CopySourceIfNoneMatch"),
+            set_copy_source_if_unmodified_since: timestamp("CopySourceIfUnmodifiedSince"),
+            set_expires: timestamp("Expires"),
+            set_grant_full_control: str("GrantFullControl"),
+            set_grant_read: str("GrantRead"),
+            set_grant_read_acp: str("GrantReadACP"),
+            set_grant_write_acp: str("GrantWriteACP"),
+            set_if_match: str("IfMatch"),
+            set_if_none_match: str("IfNoneMatch"),
+            set_metadata: string_map("Metadata"),
+            set_metadata_directive: enum_value("MetadataDirective"),
+            set_tagging_directive: enum_value("TaggingDirective"),
+            set_server_side_encryption: enum_value("ServerSideEncryption"),
+            set_storage_class: enum_value("StorageClass"),
+            set_website_redirect_location: str("WebsiteRedirectLocation"),
+            set_sse_customer_algorithm: str("SSECustomerAlgorithm"),
+            set_sse_customer_key: str("SSECustomerKey"),
+            set_sse_customer_key_md5: str("SSECustomerKeyMD5"),
+            set_ssekms_key_id: str("SSEKMSKeyId"),
+            set_ssekms_encryption_context: str("SSEKMSEncryptionContext"),
+            set_bucket_key_enabled: bool("BucketKeyEnabled"),
+            set_copy_source_sse_customer_algorithm: str("CopySourceSSECustomerAlgorithm"),
+            set_copy_source_sse_customer_key: str("CopySourceSSECustomerKey"),
+            set_copy_source_sse_customer_key_md5: str("CopySourceSSECustomerKeyMD5"),
+            set_request_payer: enum_value("RequestPayer"),
+            set_tagging: str("Tagging"),
+            set_object_lock_mode: enum_value("ObjectLockMode"),
+            set_object_lock_retain_until_date: timestamp("ObjectLockRetainUntilDate"),
+            set_object_lock_legal_hold_status: enum_value("ObjectLockLegalHoldStatus"),
+            set_expected_bucket_owner: str("ExpectedBucketOwner"),
+            set_expected_source_bucket_owner: str("ExpectedSourceBucketOwner"),
+        },
+        "s3", "CopyObject", Write, Protocol::RestXmlHeaders { headers: COPY_HEADERS, payload: Payload::Xml("CopyObjectResult") };
+        // s3:GetObject on the source, s3:PutObject on the destination.
         members: &[
             req("Bucket", String),
             req("CopySource", String),
@@ -271,13 +357,11 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("ExpectedBucketOwner", String),
             opt("ExpectedSourceBucketOwner", String),
         ],
-        // s3:GetObject on the source, s3:PutObject on the destination.
         iam: &["s3:GetObject", "s3:PutObject"],
         resource: OBJECT,
-        grants: &[],
         summary: "Copy {CopySource} to s3://{Bucket}/{Key}",
         example: "Bucket: carousel-labs-analytics-dev\n\
                   Key: backups/pricing-intelligence/metadata/00042-8f1c.metadata.json\n\
                   CopySource: carousel-labs-analytics-dev/pricing-intelligence/metadata/00042-8f1c.metadata.json",
-    },
+    ),
 ];

@@ -70,18 +70,14 @@ pub const ACTIONS: &[ActionSpec] = &[
                   versionToken: 4a1d0b7e9c2f\n\
                   metadataLocation: \"s3://63a8e430-6e0b-46f5-k833abtwr6s8--table-s3/metadata/00041-3d2e.metadata.json\"",
     },
-    ActionSpec {
-        name: "s3tables.ListTables",
-        execute: Execute::Paged(
-            &aws::s3tables::LIST_TABLES,
-            Pages {
-                request_token: "continuationToken",
-                response_token: "continuationToken",
-                lists: &["tables"],
-            },
-        ),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    call!(
+        s3tables.list_tables { set_table_bucket_arn: str("tableBucketARN"), set_namespace: str("namespace"), set_prefix: str("prefix"), set_continuation_token: str("continuationToken"), set_max_tables: i32("maxTables") },
+        "s3tables", "ListTables", Read, RestJson { body: false };
+        pages: Pages {
+            request_token: "continuationToken",
+            response_token: "continuationToken",
+            lists: &["tables"],
+        },
         members: &[
             req("tableBucketARN", String),
             opt("namespace", String),
@@ -89,37 +85,29 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("continuationToken", String),
             opt("maxTables", Integer),
         ],
-        iam: &["s3tables:ListTables"],
         resource: "{tableBucketARN}",
-        grants: &[],
         summary: "List tables in table bucket {tableBucketARN}",
         example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
                   namespace: pricing_intelligence_dev",
-    },
-    ActionSpec {
-        name: "s3tables.ListNamespaces",
-        execute: Execute::Paged(
-            &aws::s3tables::LIST_NAMESPACES,
-            Pages {
-                request_token: "continuationToken",
-                response_token: "continuationToken",
-                lists: &["namespaces"],
-            },
-        ),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    ),
+    call!(
+        s3tables.list_namespaces { set_table_bucket_arn: str("tableBucketARN"), set_prefix: str("prefix"), set_continuation_token: str("continuationToken"), set_max_namespaces: i32("maxNamespaces") },
+        "s3tables", "ListNamespaces", Read, RestJson { body: false };
+        pages: Pages {
+            request_token: "continuationToken",
+            response_token: "continuationToken",
+            lists: &["namespaces"],
+        },
         members: &[
             req("tableBucketARN", String),
             opt("prefix", String),
             opt("continuationToken", String),
             opt("maxNamespaces", Integer),
         ],
-        iam: &["s3tables:ListNamespaces"],
         resource: "{tableBucketARN}",
-        grants: &[],
         summary: "List namespaces in table bucket {tableBucketARN}",
         example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"",
-    },
+    ),
     ActionSpec {
         name: "s3tables.iceberg_snapshots",
         execute: Execute::Run(super::composites::iceberg_rollback::s3tables_snapshots),

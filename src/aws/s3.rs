@@ -18,12 +18,11 @@ use aws_smithy_types::config_bag::ConfigBag;
 use super::Effect;
 use super::protocol::{HeaderKind, HeaderKind::*, Payload};
 use super::{AwsOp, CallError, Exchange, Protocol};
-use crate::aws_op;
 
 /// GetObject reads the whole object into the step's output; beyond this it refuses (read a `Range`).
 pub const MAX_OBJECT_BYTES: i64 = 64 * 1024 * 1024;
 
-type Headers = &'static [(&'static str, &'static str, HeaderKind)];
+pub type Headers = &'static [(&'static str, &'static str, HeaderKind)];
 
 const CHECKSUMS: [(&str, &str, HeaderKind); 6] = [
     ("x-amz-checksum-crc32", "ChecksumCRC32", Text),
@@ -60,7 +59,7 @@ const ENCRYPTION: [(&str, &str, HeaderKind); 6] = [
 ];
 
 /// HeadObject and GetObject.
-const OBJECT_HEADERS: Headers = &[
+pub const OBJECT_HEADERS: Headers = &[
     ("content-type", "ContentType", Text),
     ("content-length", "ContentLength", Integer),
     ("etag", "ETag", Text),
@@ -112,7 +111,7 @@ const OBJECT_HEADERS: Headers = &[
     ENCRYPTION[5],
 ];
 
-const BUCKET_HEADERS: Headers = &[
+pub const BUCKET_HEADERS: Headers = &[
     ("x-amz-bucket-region", "BucketRegion", Text),
     ("x-amz-bucket-arn", "BucketArn", Text),
     ("x-amz-access-point-alias", "AccessPointAlias", Boolean),
@@ -144,7 +143,7 @@ const PUT_HEADERS: Headers = &[
     ENCRYPTION[5],
 ];
 
-const COPY_HEADERS: Headers = &[
+pub const COPY_HEADERS: Headers = &[
     ("x-amz-version-id", "VersionId", Text),
     ("x-amz-copy-source-version-id", "CopySourceVersionId", Text),
     ("x-amz-expiration", "Expiration", Text),
@@ -160,118 +159,6 @@ const COPY_HEADERS: Headers = &[
     ENCRYPTION[4],
     ENCRYPTION[5],
 ];
-
-/// `Buckets` is a wrapped list (`<Buckets><Bucket/>…`); `Contents`, `Version`, `DeleteMarker` and
-/// `CommonPrefixes` are flattened ones, repeated directly in the result.
-pub const LIST_BUCKETS: AwsOp = aws_op!(
-    s3.list_buckets {
-        set_max_buckets: i32("MaxBuckets"),
-        set_continuation_token: str("ContinuationToken"),
-        set_prefix: str("Prefix"),
-        set_bucket_region: str("BucketRegion"),
-    },
-    "s3",
-    "ListBuckets",
-    Read,
-    Protocol::RestXml {
-        lists: &["Buckets/Bucket"]
-    }
-);
-
-pub const LIST_OBJECTS_V2: AwsOp = aws_op!(
-    s3.list_objects_v2 {
-        set_bucket: str("Bucket"),
-        set_delimiter: str("Delimiter"),
-        set_encoding_type: enum_value("EncodingType"),
-        set_max_keys: i32("MaxKeys"),
-        set_prefix: str("Prefix"),
-        set_continuation_token: str("ContinuationToken"),
-        set_fetch_owner: bool("FetchOwner"),
-        set_start_after: str("StartAfter"),
-        set_request_payer: enum_value("RequestPayer"),
-        set_expected_bucket_owner: str("ExpectedBucketOwner"),
-        set_optional_object_attributes: list_as("OptionalObjectAttributes"),
-    },
-    "s3",
-    "ListObjectsV2",
-    Read,
-    Protocol::RestXml {
-        lists: &["Contents", "CommonPrefixes", "ChecksumAlgorithm"]
-    }
-);
-
-pub const LIST_OBJECT_VERSIONS: AwsOp = aws_op!(
-    s3.list_object_versions {
-        set_bucket: str("Bucket"),
-        set_delimiter: str("Delimiter"),
-        set_encoding_type: enum_value("EncodingType"),
-        set_key_marker: str("KeyMarker"),
-        set_max_keys: i32("MaxKeys"),
-        set_prefix: str("Prefix"),
-        set_version_id_marker: str("VersionIdMarker"),
-        set_expected_bucket_owner: str("ExpectedBucketOwner"),
-        set_request_payer: enum_value("RequestPayer"),
-        set_optional_object_attributes: list_as("OptionalObjectAttributes"),
-    },
-    "s3",
-    "ListObjectVersions",
-    Read,
-    Protocol::RestXml {
-        lists: &[
-            "Version",
-            "DeleteMarker",
-            "CommonPrefixes",
-            "ChecksumAlgorithm"
-        ]
-    }
-);
-
-pub const HEAD_BUCKET: AwsOp = aws_op!(
-    s3.head_bucket {
-        set_bucket: str("Bucket"),
-        set_expected_bucket_owner: str("ExpectedBucketOwner"),
-    },
-    "s3",
-    "HeadBucket",
-    Read,
-    Protocol::RestXmlHeaders {
-        headers: BUCKET_HEADERS,
-        payload: Payload::Empty
-    }
-);
-
-pub const HEAD_OBJECT: AwsOp = aws_op!(
-    s3.head_object {
-        set_bucket: str("Bucket"),
-        set_key: str("Key"),
-        set_if_match: str("IfMatch"),
-        set_if_modified_since: timestamp("IfModifiedSince"),
-        set_if_none_match: str("IfNoneMatch"),
-        set_if_unmodified_since: timestamp("IfUnmodifiedSince"),
-        set_range: str("Range"),
-        set_response_cache_control: str("ResponseCacheControl"),
-        set_response_content_disposition: str("ResponseContentDisposition"),
-        set_response_content_encoding: str("ResponseContentEncoding"),
-        set_response_content_language: str("ResponseContentLanguage"),
-        set_response_content_type: str("ResponseContentType"),
-        set_response_expires: timestamp("ResponseExpires"),
-        set_version_id: str("VersionId"),
-        set_sse_customer_algorithm: str("SSECustomerAlgorithm"),
-        set_sse_customer_key: str("SSECustomerKey"),
-        set_sse_customer_key_md5: str("SSECustomerKeyMD5"),
-        set_request_payer: enum_value("RequestPayer"),
-        set_part_number: i32("PartNumber"),
-        set_expected_bucket_owner: str("ExpectedBucketOwner"),
-        set_checksum_mode: enum_value("ChecksumMode"),
-    },
-    "s3",
-    "HeadObject",
-    Read,
-    Protocol::RestXmlHeaders {
-        headers: OBJECT_HEADERS,
-        payload: Payload::Empty
-    }
-);
 
 /// GetObject's body is a stream the response capture never sees: this send function reads it (up to
 /// [`MAX_OBJECT_BYTES`]) and stores the exchange itself; [`Payload::Body`] turns it into `Body`.
@@ -432,61 +319,6 @@ pub const PUT_OBJECT: AwsOp = AwsOp::new(
                 .map_err(CallError::from)
         })
     },
-);
-
-pub const COPY_OBJECT: AwsOp = aws_op!(
-    s3.copy_object {
-        set_bucket: str("Bucket"),
-        set_copy_source: str("CopySource"),
-        set_key: str("Key"),
-        set_acl: enum_value("ACL"),
-        set_cache_control: str("CacheControl"),
-        set_checksum_algorithm: enum_value("ChecksumAlgorithm"),
-        set_content_disposition: str("ContentDisposition"),
-        set_content_encoding: str("ContentEncoding"),
-        set_content_language: str("ContentLanguage"),
-        set_content_type: str("ContentType"),
-        set_copy_source_if_match: str("CopySourceIfMatch"),
-        set_copy_source_if_modified_since: timestamp("CopySourceIfModifiedSince"),
-        set_copy_source_if_none_match: str("CopySourceIfNoneMatch"),
-        set_copy_source_if_unmodified_since: timestamp("CopySourceIfUnmodifiedSince"),
-        set_expires: timestamp("Expires"),
-        set_grant_full_control: str("GrantFullControl"),
-        set_grant_read: str("GrantRead"),
-        set_grant_read_acp: str("GrantReadACP"),
-        set_grant_write_acp: str("GrantWriteACP"),
-        set_if_match: str("IfMatch"),
-        set_if_none_match: str("IfNoneMatch"),
-        set_metadata: string_map("Metadata"),
-        set_metadata_directive: enum_value("MetadataDirective"),
-        set_tagging_directive: enum_value("TaggingDirective"),
-        set_server_side_encryption: enum_value("ServerSideEncryption"),
-        set_storage_class: enum_value("StorageClass"),
-        set_website_redirect_location: str("WebsiteRedirectLocation"),
-        set_sse_customer_algorithm: str("SSECustomerAlgorithm"),
-        set_sse_customer_key: str("SSECustomerKey"),
-        set_sse_customer_key_md5: str("SSECustomerKeyMD5"),
-        set_ssekms_key_id: str("SSEKMSKeyId"),
-        set_ssekms_encryption_context: str("SSEKMSEncryptionContext"),
-        set_bucket_key_enabled: bool("BucketKeyEnabled"),
-        set_copy_source_sse_customer_algorithm: str("CopySourceSSECustomerAlgorithm"),
-        set_copy_source_sse_customer_key: str("CopySourceSSECustomerKey"),
-        set_copy_source_sse_customer_key_md5: str("CopySourceSSECustomerKeyMD5"),
-        set_request_payer: enum_value("RequestPayer"),
-        set_tagging: str("Tagging"),
-        set_object_lock_mode: enum_value("ObjectLockMode"),
-        set_object_lock_retain_until_date: timestamp("ObjectLockRetainUntilDate"),
-        set_object_lock_legal_hold_status: enum_value("ObjectLockLegalHoldStatus"),
-        set_expected_bucket_owner: str("ExpectedBucketOwner"),
-        set_expected_source_bucket_owner: str("ExpectedSourceBucketOwner"),
-    },
-    "s3",
-    "CopyObject",
-    Write,
-    Protocol::RestXmlHeaders {
-        headers: COPY_HEADERS,
-        payload: Payload::Xml("CopyObjectResult")
-    }
 );
 
 /// The status and headers of a response whose body is streamed (GetObject), which [`super::Capture`] skips.
