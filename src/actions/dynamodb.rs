@@ -7,6 +7,66 @@ use crate::aws;
 
 const TABLE: &str = "arn:aws:dynamodb:{region}:{account}:table/{TableName}";
 
+pub const SCAN: ActionSpec = call!(
+    dynamodb.scan { set_table_name: str("TableName") },
+    "dynamodb", "Scan", Read, crate::aws::dynamodb::JSON;
+    members: &[
+        req("TableName", String),
+        opt("IndexName", String),
+        opt("AttributesToGet", List),
+        opt("Limit", Integer),
+        opt("Select", String),
+        opt("ScanFilter", Map),
+        opt("ConditionalOperator", String),
+        opt("ExclusiveStartKey", Map),
+        opt("ReturnConsumedCapacity", String),
+        opt("TotalSegments", Integer),
+        opt("Segment", Integer),
+        opt("ProjectionExpression", String),
+        opt("FilterExpression", String),
+        opt("ExpressionAttributeNames", Map),
+        opt("ExpressionAttributeValues", Map),
+        opt("ConsistentRead", Boolean),
+    ],
+    resource: TABLE,
+    summary: "Scan one page of {TableName}",
+    example: "TableName: bg-remover-dev-sales-intelligence\n\
+              Select: COUNT",
+);
+
+pub const QUERY: ActionSpec = call!(
+    dynamodb.query { set_table_name: str("TableName") },
+    "dynamodb", "Query", Read, crate::aws::dynamodb::JSON;
+    members: &[
+        req("TableName", String),
+        opt("IndexName", String),
+        opt("Select", String),
+        opt("AttributesToGet", List),
+        opt("Limit", Integer),
+        opt("ConsistentRead", Boolean),
+        opt("KeyConditions", Map),
+        opt("QueryFilter", Map),
+        opt("ConditionalOperator", String),
+        opt("ScanIndexForward", Boolean),
+        opt("ExclusiveStartKey", Map),
+        opt("ReturnConsumedCapacity", String),
+        opt("ProjectionExpression", String),
+        opt("FilterExpression", String),
+        opt("KeyConditionExpression", String),
+        opt("ExpressionAttributeNames", Map),
+        opt("ExpressionAttributeValues", Map),
+    ],
+    resource: TABLE,
+    summary: "Query one page of {TableName} {IndexName}",
+    example: "TableName: bg-remover-dev-sales-intelligence\n\
+              IndexName: GSI2\n\
+              KeyConditionExpression: \"GSI2PK = :pk AND #t > :since\"\n\
+              ExpressionAttributeNames: {\"#t\": CreatedAt}\n\
+              ExpressionAttributeValues: {\":pk\": {S: \"TENANT#carousel-labs#EMBEDTYPE#MEM0\"}, \":since\": {N: \"1767103200000\"}}\n\
+              ScanIndexForward: false\n\
+              Limit: 5",
+);
+
 pub const ACTIONS: &[ActionSpec] = &[
     call!(
         dynamodb.describe_table { set_table_name: str("TableName") },
@@ -193,72 +253,8 @@ pub const ACTIONS: &[ActionSpec] = &[
         summary: "Delete table {TableName} and all its items",
         example: "TableName: bg-remover-dev-sales-intelligence-restore",
     ),
-    ActionSpec {
-        name: "dynamodb.Scan",
-        execute: Execute::Call(&aws::dynamodb::SCAN),
-        effect: Effect::Read,
-        reach: Reach::Aws,
-        members: &[
-            req("TableName", String),
-            opt("IndexName", String),
-            opt("AttributesToGet", List),
-            opt("Limit", Integer),
-            opt("Select", String),
-            opt("ScanFilter", Map),
-            opt("ConditionalOperator", String),
-            opt("ExclusiveStartKey", Map),
-            opt("ReturnConsumedCapacity", String),
-            opt("TotalSegments", Integer),
-            opt("Segment", Integer),
-            opt("ProjectionExpression", String),
-            opt("FilterExpression", String),
-            opt("ExpressionAttributeNames", Map),
-            opt("ExpressionAttributeValues", Map),
-            opt("ConsistentRead", Boolean),
-        ],
-        iam: &["dynamodb:Scan"],
-        resource: TABLE,
-        grants: &[],
-        summary: "Scan one page of {TableName}",
-        example: "TableName: bg-remover-dev-sales-intelligence\n\
-                  Select: COUNT",
-    },
-    ActionSpec {
-        name: "dynamodb.Query",
-        execute: Execute::Call(&aws::dynamodb::QUERY),
-        effect: Effect::Read,
-        reach: Reach::Aws,
-        members: &[
-            req("TableName", String),
-            opt("IndexName", String),
-            opt("Select", String),
-            opt("AttributesToGet", List),
-            opt("Limit", Integer),
-            opt("ConsistentRead", Boolean),
-            opt("KeyConditions", Map),
-            opt("QueryFilter", Map),
-            opt("ConditionalOperator", String),
-            opt("ScanIndexForward", Boolean),
-            opt("ExclusiveStartKey", Map),
-            opt("ReturnConsumedCapacity", String),
-            opt("ProjectionExpression", String),
-            opt("FilterExpression", String),
-            opt("KeyConditionExpression", String),
-            opt("ExpressionAttributeNames", Map),
-            opt("ExpressionAttributeValues", Map),
-        ],
-        iam: &["dynamodb:Query"],
-        resource: TABLE,
-        grants: &[],
-        summary: "Query one page of {TableName} {IndexName}",
-        example: "TableName: bg-remover-dev-sales-intelligence\n\
-                  IndexName: GSI2\n\
-                  KeyConditionExpression: \"GSI2PK = :pk AND #t > :since\"\n\
-                  ExpressionAttributeNames: {\"#t\": CreatedAt}\n\
-                  ExpressionAttributeValues: {\":pk\": {S: \"TENANT#carousel-labs#EMBEDTYPE#MEM0\"}, \":since\": {N: \"1767103200000\"}}\n\
-                  ScanIndexForward: false\n\
-                  Limit: 5",
-    },
+    SCAN,
+    QUERY,
     ActionSpec {
         name: "dynamodb.GetItem",
         execute: Execute::Call(&aws::dynamodb::GET_ITEM),

@@ -3,7 +3,6 @@
 use super::MemberType::*;
 use super::observed::{Field, How, Observed};
 use super::{ActionSpec, Effect, Execute, Grant, Pages, Reach, opt, req};
-use crate::aws;
 
 const TABLE: &str = "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{Name}";
 const CATALOG: &str = "arn:aws:glue:{region}:{account}:catalog";
@@ -16,32 +15,60 @@ const TABLE_PATH: &[&str] = &[CATALOG, DATABASE, TABLE];
 /// catalog, so `runbook policy` widens it to any bucket and says so.
 const METADATA: &str = "arn:aws:s3:::{metadata bucket}/*";
 
-pub const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "glue.GetTable",
-        execute: Execute::Call(&aws::glue::GET_TABLE),
-        effect: Effect::Read,
-        reach: Reach::Aws,
-        members: &[
-            req("DatabaseName", String),
-            req("Name", String),
-            opt("CatalogId", String),
-            opt("TransactionId", String),
-            opt("QueryAsOfTime", Timestamp),
-            opt("AuditContext", Structure),
-            opt("IncludeStatusDetails", Boolean),
-            opt("AttributesToGet", List),
+pub const GET_TABLE: ActionSpec = call!(
+    glue.get_table,
+    "glue", "GetTable", Read, crate::aws::glue::JSON;
+    members: &[
+        req("DatabaseName", String),
+        req("Name", String),
+        opt("CatalogId", String),
+        opt("TransactionId", String),
+        opt("QueryAsOfTime", Timestamp),
+        opt("AuditContext", Structure),
+        opt("IncludeStatusDetails", Boolean),
+        opt("AttributesToGet", List),
+    ],
+    resource: TABLE,
+    grants: &[Grant {
+        actions: &["glue:GetTable"],
+        resources: TABLE_PATH,
+    }],
+    summary: "Describe Glue table {DatabaseName}.{Name}",
+    example: "DatabaseName: pricing_intelligence_dev\n\
+              Name: sales_history",
+);
+
+pub const UPDATE_TABLE: ActionSpec = call!(
+    glue.update_table,
+    "glue", "UpdateTable", Write, crate::aws::glue::JSON;
+    members: &[
+        req("DatabaseName", String),
+        opt("CatalogId", String),
+        opt("Name", String),
+        opt("TableInput", Structure),
+        opt("SkipArchive", Boolean),
+        opt("TransactionId", String),
+        opt("VersionId", String),
+        opt("ViewUpdateAction", String),
+        opt("Force", Boolean),
+        opt("UpdateOpenTableFormatInput", Structure),
+    ],
+    resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/*",
+    grants: &[Grant {
+        actions: &["glue:UpdateTable"],
+        resources: &[
+            CATALOG,
+            DATABASE,
+            "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{TableInput.Name}",
         ],
-        iam: &["glue:GetTable"],
-        resource: TABLE,
-        grants: &[Grant {
-            actions: &["glue:GetTable"],
-            resources: TABLE_PATH,
-        }],
-        summary: "Describe Glue table {DatabaseName}.{Name}",
-        example: "DatabaseName: pricing_intelligence_dev\n\
-                  Name: sales_history",
-    },
+    }],
+    summary: "Replace the definition of a Glue table in {DatabaseName}",
+    example: "DatabaseName: pricing_intelligence_dev\n\
+              TableInput: {Name: sales_history, TableType: EXTERNAL_TABLE, Parameters: {table_type: ICEBERG, metadata_location: \"s3://carousel-labs-analytics-dev/pricing-intelligence/metadata/00042-8f1c.metadata.json\"}}",
+);
+
+pub const ACTIONS: &[ActionSpec] = &[
+    GET_TABLE,
     call!(
         glue.get_tables,
         "glue", "GetTables", Read, crate::aws::glue::JSON;
@@ -83,37 +110,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         summary: "Describe Glue database {Name}",
         example: "Name: pricing_intelligence_dev",
     ),
-    ActionSpec {
-        name: "glue.UpdateTable",
-        execute: Execute::Call(&aws::glue::UPDATE_TABLE),
-        effect: Effect::Write,
-        reach: Reach::Aws,
-        members: &[
-            req("DatabaseName", String),
-            opt("CatalogId", String),
-            opt("Name", String),
-            opt("TableInput", Structure),
-            opt("SkipArchive", Boolean),
-            opt("TransactionId", String),
-            opt("VersionId", String),
-            opt("ViewUpdateAction", String),
-            opt("Force", Boolean),
-            opt("UpdateOpenTableFormatInput", Structure),
-        ],
-        iam: &["glue:UpdateTable"],
-        resource: "arn:aws:glue:{region}:{account}:table/{DatabaseName}/*",
-        grants: &[Grant {
-            actions: &["glue:UpdateTable"],
-            resources: &[
-                CATALOG,
-                DATABASE,
-                "arn:aws:glue:{region}:{account}:table/{DatabaseName}/{TableInput.Name}",
-            ],
-        }],
-        summary: "Replace the definition of a Glue table in {DatabaseName}",
-        example: "DatabaseName: pricing_intelligence_dev\n\
-                  TableInput: {Name: sales_history, TableType: EXTERNAL_TABLE, Parameters: {table_type: ICEBERG, metadata_location: \"s3://carousel-labs-analytics-dev/pricing-intelligence/metadata/00042-8f1c.metadata.json\"}}",
-    },
+    UPDATE_TABLE,
     call!(
         glue.get_table_versions,
         "glue", "GetTableVersions", Read, crate::aws::glue::JSON;

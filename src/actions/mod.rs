@@ -254,6 +254,15 @@ impl ActionSpec {
         }
     }
 
+    /// The one call a single-call row sends, for a composite that sends it too. Taken in a const
+    /// (`const GET_TABLE: &AwsOp = glue::GET_TABLE.sent();`), a row of another kind fails the build.
+    pub const fn sent(&self) -> &'static crate::aws::AwsOp {
+        match self.execute {
+            Execute::Call(op) | Execute::Paged(op, _) => op,
+            Execute::Run(_) => panic!("a composite or built-in row sends no single call"),
+        }
+    }
+
     /// How the action's results continue on later pages, when they do.
     pub fn pages(&self) -> Option<&Pages> {
         match &self.execute {

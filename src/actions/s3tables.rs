@@ -4,72 +4,65 @@
 use super::MemberType::*;
 use super::observed::{How, Observed};
 use super::{ActionSpec, Effect, Execute, Pages, Reach, opt, req};
-use crate::aws;
 
 /// Table ARNs end in a table ID the request does not carry, so table-level rows name every table in the bucket.
 const TABLES: &str = "{tableBucketARN}/table/*";
 
+pub const GET_TABLE: ActionSpec = call!(
+    s3tables.get_table { set_table_bucket_arn: str("tableBucketARN"), set_namespace: str("namespace"), set_name: str("name"), set_table_arn: str("tableArn") },
+    "s3tables", "GetTable", Read, RestJson { body: false };
+    // Either tableArn, or tableBucketARN + namespace + name.
+    members: &[
+        opt("tableBucketARN", String),
+        opt("namespace", String),
+        opt("name", String),
+        opt("tableArn", String),
+    ],
+    resource: TABLES,
+    summary: "Describe S3 table {namespace}.{name}",
+    example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
+              namespace: pricing_intelligence_dev\n\
+              name: sales_history",
+);
+
+pub const GET_TABLE_METADATA_LOCATION: ActionSpec = call!(
+    s3tables.get_table_metadata_location { set_table_bucket_arn: str("tableBucketARN"), set_namespace: str("namespace"), set_name: str("name") },
+    "s3tables", "GetTableMetadataLocation", Read, RestJson { body: false };
+    members: &[
+        req("tableBucketARN", String),
+        req("namespace", String),
+        req("name", String),
+    ],
+    resource: TABLES,
+    summary: "Show the current Iceberg metadata file of {namespace}.{name}",
+    example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
+              namespace: pricing_intelligence_dev\n\
+              name: sales_history",
+);
+
+pub const UPDATE_TABLE_METADATA_LOCATION: ActionSpec = call!(
+    s3tables.update_table_metadata_location { set_table_bucket_arn: str("tableBucketARN"), set_namespace: str("namespace"), set_name: str("name") },
+    "s3tables", "UpdateTableMetadataLocation", Write, RestJson { body: true };
+    members: &[
+        req("tableBucketARN", String),
+        req("namespace", String),
+        req("name", String),
+        req("versionToken", String),
+        req("metadataLocation", String),
+    ],
+    resource: TABLES,
+    summary: "Point {namespace}.{name} at metadata file {metadataLocation}",
+    example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
+              namespace: pricing_intelligence_dev\n\
+              name: sales_history\n\
+              versionToken: 4a1d0b7e9c2f\n\
+              metadataLocation: \"s3://63a8e430-6e0b-46f5-k833abtwr6s8--table-s3/metadata/00041-3d2e.metadata.json\"",
+);
+
 pub const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "s3tables.GetTable",
-        execute: Execute::Call(&aws::s3tables::GET_TABLE),
-        effect: Effect::Read,
-        reach: Reach::Aws,
-        // Either tableArn, or tableBucketARN + namespace + name.
-        members: &[
-            opt("tableBucketARN", String),
-            opt("namespace", String),
-            opt("name", String),
-            opt("tableArn", String),
-        ],
-        iam: &["s3tables:GetTable"],
-        resource: TABLES,
-        grants: &[],
-        summary: "Describe S3 table {namespace}.{name}",
-        example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
-                  namespace: pricing_intelligence_dev\n\
-                  name: sales_history",
-    },
-    ActionSpec {
-        name: "s3tables.GetTableMetadataLocation",
-        execute: Execute::Call(&aws::s3tables::GET_TABLE_METADATA_LOCATION),
-        effect: Effect::Read,
-        reach: Reach::Aws,
-        members: &[
-            req("tableBucketARN", String),
-            req("namespace", String),
-            req("name", String),
-        ],
-        iam: &["s3tables:GetTableMetadataLocation"],
-        resource: TABLES,
-        grants: &[],
-        summary: "Show the current Iceberg metadata file of {namespace}.{name}",
-        example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
-                  namespace: pricing_intelligence_dev\n\
-                  name: sales_history",
-    },
-    ActionSpec {
-        name: "s3tables.UpdateTableMetadataLocation",
-        execute: Execute::Call(&aws::s3tables::UPDATE_TABLE_METADATA_LOCATION),
-        effect: Effect::Write,
-        reach: Reach::Aws,
-        members: &[
-            req("tableBucketARN", String),
-            req("namespace", String),
-            req("name", String),
-            req("versionToken", String),
-            req("metadataLocation", String),
-        ],
-        iam: &["s3tables:UpdateTableMetadataLocation"],
-        resource: TABLES,
-        grants: &[],
-        summary: "Point {namespace}.{name} at metadata file {metadataLocation}",
-        example: "tableBucketARN: \"arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev\"\n\
-                  namespace: pricing_intelligence_dev\n\
-                  name: sales_history\n\
-                  versionToken: 4a1d0b7e9c2f\n\
-                  metadataLocation: \"s3://63a8e430-6e0b-46f5-k833abtwr6s8--table-s3/metadata/00041-3d2e.metadata.json\"",
-    },
+    GET_TABLE,
+    GET_TABLE_METADATA_LOCATION,
+    UPDATE_TABLE_METADATA_LOCATION,
     call!(
         s3tables.list_tables { set_table_bucket_arn: str("tableBucketARN"), set_namespace: str("namespace"), set_prefix: str("prefix"), set_continuation_token: str("continuationToken"), set_max_tables: i32("maxTables") },
         "s3tables", "ListTables", Read, RestJson { body: false };

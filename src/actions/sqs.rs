@@ -3,7 +3,52 @@
 use super::MemberType::*;
 use super::observed::{How, Observed};
 use super::{ActionSpec, Effect, Execute, Grant, Pages, Reach, opt, req};
-use crate::aws;
+
+pub const RECEIVE_MESSAGE: ActionSpec = call!(
+    sqs.receive_message,
+    "sqs", "ReceiveMessage", Write, crate::aws::sqs::JSON;
+    // Received messages become invisible to other consumers for the visibility timeout.
+    members: &[
+        req("QueueUrl", String),
+        opt("AttributeNames", List),
+        opt("MessageSystemAttributeNames", List),
+        opt("MessageAttributeNames", List),
+        opt("MaxNumberOfMessages", Integer),
+        opt("VisibilityTimeout", Integer),
+        opt("WaitTimeSeconds", Integer),
+        opt("ReceiveRequestAttemptId", String),
+    ],
+    resource: "{QueueUrl}",
+    summary: "Receive up to {MaxNumberOfMessages} messages from {QueueUrl} (hides them for the visibility timeout)",
+    example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
+              MaxNumberOfMessages: 1\n\
+              VisibilityTimeout: 0\n\
+              MessageSystemAttributeNames: [All]",
+);
+
+pub const SEND_MESSAGE_BATCH: ActionSpec = call!(
+    sqs.send_message_batch,
+    "sqs", "SendMessageBatch", Write, crate::aws::sqs::JSON;
+    // There is no separate IAM action for the batch form.
+    members: &[req("QueueUrl", String), req("Entries", List)],
+    iam: &["sqs:SendMessage"],
+    resource: "{QueueUrl}",
+    summary: "Send a batch of messages to {QueueUrl}",
+    example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-main\"\n\
+              Entries: [{Id: \"1\", MessageBody: '{\"source\":\"dlq-redrive\"}'}]",
+);
+
+pub const DELETE_MESSAGE_BATCH: ActionSpec = call!(
+    sqs.delete_message_batch,
+    "sqs", "DeleteMessageBatch", Write, crate::aws::sqs::JSON;
+    // There is no separate IAM action for the batch form.
+    members: &[req("QueueUrl", String), req("Entries", List)],
+    iam: &["sqs:DeleteMessage"],
+    resource: "{QueueUrl}",
+    summary: "Delete a batch of received messages from {QueueUrl}",
+    example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
+              Entries: [{Id: \"1\", ReceiptHandle: AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...}]",
+);
 
 pub const ACTIONS: &[ActionSpec] = &[
     call!(
@@ -26,31 +71,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
                   AttributeNames: [ApproximateNumberOfMessages, ApproximateNumberOfMessagesNotVisible]",
     ),
-    ActionSpec {
-        name: "sqs.ReceiveMessage",
-        execute: Execute::Call(&aws::sqs::RECEIVE_MESSAGE),
-        // Received messages become invisible to other consumers for the visibility timeout.
-        effect: Effect::Write,
-        reach: Reach::Aws,
-        members: &[
-            req("QueueUrl", String),
-            opt("AttributeNames", List),
-            opt("MessageSystemAttributeNames", List),
-            opt("MessageAttributeNames", List),
-            opt("MaxNumberOfMessages", Integer),
-            opt("VisibilityTimeout", Integer),
-            opt("WaitTimeSeconds", Integer),
-            opt("ReceiveRequestAttemptId", String),
-        ],
-        iam: &["sqs:ReceiveMessage"],
-        resource: "{QueueUrl}",
-        grants: &[],
-        summary: "Receive up to {MaxNumberOfMessages} messages from {QueueUrl} (hides them for the visibility timeout)",
-        example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
-                  MaxNumberOfMessages: 1\n\
-                  VisibilityTimeout: 0\n\
-                  MessageSystemAttributeNames: [All]",
-    },
+    RECEIVE_MESSAGE,
     call!(
         sqs.send_message,
         "sqs", "SendMessage", Write, crate::aws::sqs::JSON;
@@ -68,20 +89,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-main\"\n\
                   MessageBody: '{\"source\":\"runbook\",\"tenant_id\":\"carousel-labs\"}'",
     ),
-    ActionSpec {
-        name: "sqs.SendMessageBatch",
-        execute: Execute::Call(&aws::sqs::SEND_MESSAGE_BATCH),
-        effect: Effect::Write,
-        reach: Reach::Aws,
-        members: &[req("QueueUrl", String), req("Entries", List)],
-        // There is no separate IAM action for the batch form.
-        iam: &["sqs:SendMessage"],
-        resource: "{QueueUrl}",
-        grants: &[],
-        summary: "Send a batch of messages to {QueueUrl}",
-        example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-main\"\n\
-                  Entries: [{Id: \"1\", MessageBody: '{\"source\":\"dlq-redrive\"}'}]",
-    },
+    SEND_MESSAGE_BATCH,
     call!(
         sqs.delete_message,
         "sqs", "DeleteMessage", Write, crate::aws::sqs::JSON;
@@ -91,20 +99,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
                   ReceiptHandle: AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...",
     ),
-    ActionSpec {
-        name: "sqs.DeleteMessageBatch",
-        execute: Execute::Call(&aws::sqs::DELETE_MESSAGE_BATCH),
-        effect: Effect::Write,
-        reach: Reach::Aws,
-        members: &[req("QueueUrl", String), req("Entries", List)],
-        // There is no separate IAM action for the batch form.
-        iam: &["sqs:DeleteMessage"],
-        resource: "{QueueUrl}",
-        grants: &[],
-        summary: "Delete a batch of received messages from {QueueUrl}",
-        example: "QueueUrl: \"https://sqs.eu-west-1.amazonaws.com/123456789012/bg-remover-dev-dlq\"\n\
-                  Entries: [{Id: \"1\", ReceiptHandle: AQEBzWwaftRI0KuVm4tP+/7q1rGgNqicHq...}]",
-    },
+    DELETE_MESSAGE_BATCH,
     call!(
         sqs.purge_queue,
         "sqs", "PurgeQueue", Write, crate::aws::sqs::JSON;

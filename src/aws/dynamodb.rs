@@ -8,9 +8,6 @@ use crate::aws_op;
 
 pub const JSON: Protocol = Protocol::AwsJson { version: "1.0" };
 
-pub const SCAN: AwsOp =
-    aws_op!(dynamodb.scan { set_table_name: str("TableName") }, "dynamodb", "Scan", Read, JSON);
-pub const QUERY: AwsOp =
-    aws_op!(dynamodb.query { set_table_name: str("TableName") }, "dynamodb", "Query", Read, JSON);
+// The lock's table is read and written with these, besides their rows.
 pub const GET_ITEM: AwsOp = aws_op!(dynamodb.get_item { set_table_name: str("TableName") }, "dynamodb", "GetItem", Read, JSON);
 pub const PUT_ITEM: AwsOp = aws_op!(dynamodb.put_item { set_table_name: str("TableName") }, "dynamodb", "PutItem", Write, JSON);

@@ -1,9 +1,6 @@
-//! AWS Glue Data Catalog operations (awsJson 1.1).
+//! AWS Glue Data Catalog's protocol (awsJson 1.1); its operations are declared in their rows
+//! (`src/actions/glue.rs`).
 
-use super::{AwsOp, Protocol};
-use crate::aws_op;
+use super::Protocol;
 
 pub const JSON: Protocol = Protocol::AwsJson { version: "1.1" };
-
-pub const GET_TABLE: AwsOp = aws_op!(glue.get_table, "glue", "GetTable", Read, JSON);
-pub const UPDATE_TABLE: AwsOp = aws_op!(glue.update_table, "glue", "UpdateTable", Write, JSON);

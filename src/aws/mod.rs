@@ -25,7 +25,6 @@ pub mod lambda;
 pub mod logs;
 pub mod protocol;
 pub mod s3;
-pub mod s3tables;
 pub mod sns;
 pub mod sqs;
 pub mod sts;

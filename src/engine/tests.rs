@@ -1,5 +1,5 @@
-//! The engine against an in-memory registry: test-only actions (`test.*`) swapped into validated runbooks, a
-//! collecting observer, a scripted approver and tokio's paused clock, so hours of waiting take microseconds and
+//! The engine against the registry plus test-only actions (`test.*`) that runbooks are validated against and run
+//! from, a collecting observer, a scripted approver and tokio's paused clock, so hours of waiting take microseconds and
 //! every timing below is exact.
 
 use std::collections::{BTreeMap, HashMap};

@@ -4,9 +4,14 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use crate::actions::RunContext;
-use crate::aws::athena::*;
-use crate::aws::{BoxFuture, CallError};
+use crate::actions::{RunContext, athena};
+use crate::aws::{AwsOp, BoxFuture, CallError};
+
+/// The calls a query makes, as their rows declare them.
+const START_QUERY_EXECUTION: &AwsOp = athena::START_QUERY_EXECUTION.sent();
+const GET_QUERY_EXECUTION: &AwsOp = athena::GET_QUERY_EXECUTION.sent();
+const GET_QUERY_RESULTS: &AwsOp = athena::GET_QUERY_RESULTS.sent();
+const STOP_QUERY_EXECUTION: &AwsOp = athena::STOP_QUERY_EXECUTION.sent();
 
 const DEFAULT_MAX_ROWS: u64 = 1000;
 /// GetQueryResults' own page limit.
@@ -46,7 +51,7 @@ pub fn query(
         };
         // Retries of a start that reached Athena must not start the query twice.
         input.insert("ClientRequestToken".into(), json!(request_token()));
-        let started = context.call(&START_QUERY_EXECUTION, input).await?;
+        let started = context.call(START_QUERY_EXECUTION, input).await?;
         let id = started
             .get("QueryExecutionId")
             .and_then(Value::as_str)
@@ -60,7 +65,7 @@ pub fn query(
 
         let mut delay = FIRST_POLL;
         let execution = loop {
-            let reply = context.call(&GET_QUERY_EXECUTION, by_id.clone()).await?;
+            let reply = context.call(GET_QUERY_EXECUTION, by_id.clone()).await?;
             let execution = reply.get("QueryExecution").cloned().unwrap_or(Value::Null);
             let status = execution.get("Status").cloned().unwrap_or(Value::Null);
             let state = status.get("State").and_then(Value::as_str).unwrap_or("");
@@ -85,7 +90,7 @@ pub fn query(
                 _ => {}
             }
             if !context.sleep(delay).await {
-                let stopped = context.call(&STOP_QUERY_EXECUTION, by_id.clone()).await;
+                let stopped = context.call(STOP_QUERY_EXECUTION, by_id.clone()).await;
                 let note = match stopped {
                     Ok(_) => "stopped it".to_string(),
                     Err(error) => format!("could not stop it: {error}"),
@@ -109,7 +114,7 @@ pub fn query(
             if let Some(token) = &next_token {
                 request.insert("NextToken".into(), json!(token));
             }
-            let page = context.call(&GET_QUERY_RESULTS, request).await?;
+            let page = context.call(GET_QUERY_RESULTS, request).await?;
             let result_set = page.get("ResultSet").cloned().unwrap_or(Value::Null);
             if first_page {
                 columns = result_set

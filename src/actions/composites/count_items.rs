@@ -2,9 +2,12 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::actions::RunContext;
-use crate::aws::dynamodb::{QUERY, SCAN};
-use crate::aws::{BoxFuture, CallError};
+use crate::actions::{RunContext, dynamodb};
+use crate::aws::{AwsOp, BoxFuture, CallError};
+
+/// The calls a count makes, as their rows declare them.
+const QUERY: &AwsOp = dynamodb::QUERY.sent();
+const SCAN: &AwsOp = dynamodb::SCAN.sent();
 
 /// `dynamodb.count_items`: the exact number of items (matching `FilterExpression`, within
 /// `KeyConditionExpression` when given), by `Select: COUNT` pages followed through `LastEvaluatedKey`. A Query
@@ -17,9 +20,9 @@ pub fn count_items(
 ) -> BoxFuture<'_, Result<Value, CallError>> {
     Box::pin(async move {
         let op = if input.contains_key("KeyConditionExpression") {
-            &QUERY
+            QUERY
         } else {
-            &SCAN
+            SCAN
         };
         let mut request = input;
         request.insert("Select".into(), json!("COUNT"));

@@ -19,8 +19,14 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::actions::RunContext;
-use crate::aws::{BoxFuture, CallError, glue, s3, s3tables};
+use crate::actions::{RunContext, glue, s3tables};
+use crate::aws::{AwsOp, BoxFuture, CallError, s3};
+
+/// The catalog calls a rollback makes, as their rows declare them.
+const GLUE_GET_TABLE: &AwsOp = glue::GET_TABLE.sent();
+const GLUE_UPDATE_TABLE: &AwsOp = glue::UPDATE_TABLE.sent();
+const GET_TABLE_METADATA_LOCATION: &AwsOp = s3tables::GET_TABLE_METADATA_LOCATION.sent();
+const UPDATE_TABLE_METADATA_LOCATION: &AwsOp = s3tables::UPDATE_TABLE_METADATA_LOCATION.sent();
 
 /// `glue.iceberg_snapshots`: `{DatabaseName, Name, CatalogId?}`.
 pub fn glue_snapshots(
@@ -61,7 +67,7 @@ pub fn glue_rollback(
         if let Some(version) = table.table.get("VersionId") {
             update.insert("VersionId".into(), version.clone());
         }
-        context.call(&glue::UPDATE_TABLE, update).await?;
+        context.call(GLUE_UPDATE_TABLE, update).await?;
         Ok(rollback.output(&table.location))
     })
 }
@@ -95,7 +101,7 @@ pub fn s3tables_rollback(
         write_metadata(context, &rollback.location, &rollback.metadata).await?;
         context
             .call(
-                &s3tables::UPDATE_TABLE_METADATA_LOCATION,
+                UPDATE_TABLE_METADATA_LOCATION,
                 table.address(json!({
                     "versionToken": table.version_token,
                     "metadataLocation": rollback.location,
@@ -123,7 +129,7 @@ impl GlueTable {
                 request.insert(member.into(), value.clone());
             }
         }
-        let output = context.call(&glue::GET_TABLE, request).await?;
+        let output = context.call(GLUE_GET_TABLE, request).await?;
         let Some(Value::Object(table)) = output.get("Table").cloned() else {
             return Err(CallError::malformed("GetTable answered without a Table"));
         };
@@ -221,10 +227,7 @@ impl S3Table {
             version_token: String::new(),
         };
         let output = context
-            .call(
-                &s3tables::GET_TABLE_METADATA_LOCATION,
-                table.address(json!({})),
-            )
+            .call(GET_TABLE_METADATA_LOCATION, table.address(json!({})))
             .await?;
         table.location = output
             .get("metadataLocation")

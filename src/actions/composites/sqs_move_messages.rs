@@ -8,9 +8,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use crate::actions::RunContext;
-use crate::aws::sqs::*;
-use crate::aws::{BoxFuture, CallError};
+use crate::actions::{RunContext, sqs};
+use crate::aws::sqs::CHANGE_MESSAGE_VISIBILITY_BATCH;
+use crate::aws::{AwsOp, BoxFuture, CallError};
+
+/// The calls a move makes that are actions of their own too, as their rows declare them.
+const RECEIVE_MESSAGE: &AwsOp = sqs::RECEIVE_MESSAGE.sent();
+const SEND_MESSAGE_BATCH: &AwsOp = sqs::SEND_MESSAGE_BATCH.sent();
+const DELETE_MESSAGE_BATCH: &AwsOp = sqs::DELETE_MESSAGE_BATCH.sent();
 
 /// SendMessageBatch refuses a batch whose messages (bodies and attributes) total more than this; SQS has since
 /// raised the limit, but 256 KiB holds on every queue and only costs an extra call for very large messages.
@@ -353,7 +358,7 @@ impl Mover<'_> {
         if !system.is_empty() {
             receive.insert("MessageSystemAttributeNames".into(), json!(system));
         }
-        let reply = self.context.call(&RECEIVE_MESSAGE, receive).await?;
+        let reply = self.context.call(RECEIVE_MESSAGE, receive).await?;
         let messages = match reply.get("Messages") {
             Some(Value::Array(messages)) => messages.as_slice(),
             _ => &[],
@@ -480,7 +485,7 @@ impl Mover<'_> {
         let sent = self
             .context
             .call(
-                &SEND_MESSAGE_BATCH,
+                SEND_MESSAGE_BATCH,
                 json!({"QueueUrl": self.destination, "Entries": entries})
                     .as_object()
                     .cloned()
@@ -570,7 +575,7 @@ impl Mover<'_> {
             let reply = self
                 .context
                 .call(
-                    &DELETE_MESSAGE_BATCH,
+                    DELETE_MESSAGE_BATCH,
                     json!({"QueueUrl": self.source, "Entries": entries})
                         .as_object()
                         .cloned()
