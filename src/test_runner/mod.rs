@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 use crate::aws::Aws;
-use crate::engine::{self, Mode, Options, Silent};
+use crate::engine::{self, Mode, Options, Silent, StepStatus};
 use crate::language::runbook::Runbook;
 use crate::language::test_file::Case;
 
@@ -61,7 +61,11 @@ pub fn run_case(runbook: Arc<Runbook>, params: Map<String, Value>, case: &Case) 
     let sent = scripted.sent();
     let mut failures = scripted.unscripted();
     failures.extend(verdict::mismatches(&case.expect, &report, &sent));
-    failures.extend(scripted.unused());
+    failures.extend(scripted.unused(|step| {
+        report.step(step).is_some_and(|step| {
+            matches!(step.status, StepStatus::Succeeded | StepStatus::Failed)
+        })
+    }));
     CaseResult {
         failures,
         elapsed: started.elapsed(),

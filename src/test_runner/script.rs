@@ -59,13 +59,14 @@ impl ScriptedAws {
         self.state.lock().expect("script lock").unscripted.clone()
     }
 
-    /// One line per (step, operation) whose answers were not all asked for.
-    pub fn unused(&self) -> Vec<String> {
+    /// One line per (step, operation) whose answers were not all asked for, of the steps for which `ran` holds.
+    /// A step that never ran may keep its answers: cases share them through YAML anchors.
+    pub fn unused(&self, ran: impl Fn(&str) -> bool) -> Vec<String> {
         let state = self.state.lock().expect("script lock");
         let mut unused: Vec<String> = state
             .queues
             .iter()
-            .filter(|(_, answers)| !answers.is_empty())
+            .filter(|((step, _), answers)| !answers.is_empty() && ran(step))
             .map(|((step, operation), answers)| {
                 format!(
                     "step `{step}`: {} scripted answer(s) to {operation} never asked for",
