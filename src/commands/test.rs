@@ -192,12 +192,30 @@ fn own_operations(spec: &actions::ActionSpec) -> Vec<String> {
         Execute::Run(_) if spec.reach == actions::Reach::Aws => spec
             .iam
             .iter()
-            .filter_map(|iam| iam.split_once(':'))
-            .map(|(service, operation)| format!("{service}.{operation}"))
+            .flat_map(|iam| {
+                let named = iam
+                    .split_once(':')
+                    .map(|(service, operation)| format!("{service}.{operation}"));
+                let covered = IAM_COVERS
+                    .iter()
+                    .filter(move |(action, _)| action == iam)
+                    .flat_map(|(_, operations)| operations.iter().map(|op| op.to_string()));
+                named.into_iter().chain(covered)
+            })
             .collect(),
         Execute::Run(_) => Vec::new(),
     }
 }
+
+/// API operations that an IAM action of another name authorizes (AWS's own rules, as the service authorization
+/// reference states them), for composites, which list their IAM actions rather than their operations.
+const IAM_COVERS: &[(&str, &[&str])] = &[
+    ("sqs:SendMessage", &["sqs.SendMessageBatch"]),
+    ("sqs:DeleteMessage", &["sqs.DeleteMessageBatch"]),
+    ("sqs:ChangeMessageVisibility", &["sqs.ChangeMessageVisibilityBatch"]),
+    ("s3:GetObject", &["s3.HeadObject"]),
+    ("s3:ListBucket", &["s3.ListObjectsV2", "s3.HeadBucket"]),
+];
 
 fn run_one(runbook: &Arc<Runbook>, case: &Case) -> CaseResult {
     match params(runbook, case) {
