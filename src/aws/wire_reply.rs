@@ -16,6 +16,13 @@ pub struct WireReply {
 }
 
 impl WireReply {
+    /// Sets a header, replacing one of the same name (HTTP names are case-insensitive): a response member that
+    /// travels as `Content-Type` takes the place of the default one.
+    fn set_header(&mut self, name: &str, value: String) {
+        self.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_string(), value));
+    }
+
     fn new(status: u16, content_type: &str, body: Vec<u8>) -> WireReply {
         WireReply {
             status,
@@ -60,7 +67,7 @@ impl Protocol {
                 let mut reply = WireReply::new(code, "application/json", body);
                 for (header, member) in *headers {
                     if let Some(value) = members.get(*member) {
-                        reply.headers.push((header.to_string(), text_of(value)));
+                        reply.set_header(header, text_of(value));
                     }
                 }
                 reply
@@ -87,9 +94,7 @@ impl Protocol {
                 let mut reply = WireReply::new(200, "application/xml", Vec::new());
                 for (header, member, kind) in *headers {
                     if let Some(value) = members.get(*member) {
-                        reply
-                            .headers
-                            .push((header.to_string(), header_text(value, *kind)));
+                        reply.set_header(header, header_text(value, *kind));
                     }
                 }
                 if let Some(Value::Object(metadata)) = members.get("Metadata") {
@@ -108,13 +113,13 @@ impl Protocol {
                             reply.body = xml.into_bytes();
                         }
                     }
+                    // A body given as JSON is sent as JSON, unless the output names its own content type.
                     Payload::Body => match members.get("Body") {
-                        Some(Value::String(text)) => {
-                            reply.headers[0].1 = "text/plain".into();
-                            reply.body = text.clone().into_bytes();
-                        }
+                        Some(Value::String(text)) => reply.body = text.clone().into_bytes(),
                         Some(value) => {
-                            reply.headers[0].1 = "application/json".into();
+                            if !members.contains_key("ContentType") {
+                                reply.set_header("content-type", "application/json".into());
+                            }
                             reply.body = serde_json::to_vec(value).unwrap_or_default();
                         }
                         None => {}

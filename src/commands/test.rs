@@ -215,6 +215,8 @@ const IAM_COVERS: &[(&str, &[&str])] = &[
     ("sqs:ChangeMessageVisibility", &["sqs.ChangeMessageVisibilityBatch"]),
     ("s3:GetObject", &["s3.HeadObject"]),
     ("s3:ListBucket", &["s3.ListObjectsV2", "s3.HeadBucket"]),
+    ("s3tables:GetTableData", &["s3.GetObject", "s3.HeadObject"]),
+    ("s3tables:PutTableData", &["s3.PutObject"]),
 ];
 
 fn run_one(runbook: &Arc<Runbook>, case: &Case) -> CaseResult {
