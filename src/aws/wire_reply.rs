@@ -19,7 +19,8 @@ impl WireReply {
     /// Sets a header, replacing one of the same name (HTTP names are case-insensitive): a response member that
     /// travels as `Content-Type` takes the place of the default one.
     fn set_header(&mut self, name: &str, value: String) {
-        self.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
+        self.headers
+            .retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
         self.headers.push((name.to_string(), value));
     }
 

@@ -212,7 +212,10 @@ fn own_operations(spec: &actions::ActionSpec) -> Vec<String> {
 const IAM_COVERS: &[(&str, &[&str])] = &[
     ("sqs:SendMessage", &["sqs.SendMessageBatch"]),
     ("sqs:DeleteMessage", &["sqs.DeleteMessageBatch"]),
-    ("sqs:ChangeMessageVisibility", &["sqs.ChangeMessageVisibilityBatch"]),
+    (
+        "sqs:ChangeMessageVisibility",
+        &["sqs.ChangeMessageVisibilityBatch"],
+    ),
     ("s3:GetObject", &["s3.HeadObject"]),
     ("s3:ListBucket", &["s3.ListObjectsV2", "s3.HeadBucket"]),
     ("s3tables:GetTableData", &["s3.GetObject", "s3.HeadObject"]),

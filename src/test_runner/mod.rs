@@ -62,9 +62,9 @@ pub fn run_case(runbook: Arc<Runbook>, params: Map<String, Value>, case: &Case) 
     let mut failures = scripted.unscripted();
     failures.extend(verdict::mismatches(&case.expect, &report, &sent));
     failures.extend(scripted.unused(|step| {
-        report.step(step).is_some_and(|step| {
-            matches!(step.status, StepStatus::Succeeded | StepStatus::Failed)
-        })
+        report
+            .step(step)
+            .is_some_and(|step| matches!(step.status, StepStatus::Succeeded | StepStatus::Failed))
     }));
     CaseResult {
         failures,
