@@ -60,7 +60,8 @@ impl ScriptedAws {
     }
 
     /// One line per (step, operation) whose answers were not all asked for, of the steps for which `ran` holds.
-    /// A step that never ran may keep its answers: cases share them through YAML anchors.
+    /// A step that never ran may keep its answers (cases share them through YAML anchors), and one that failed
+    /// stopped asking.
     pub fn unused(&self, ran: impl Fn(&str) -> bool) -> Vec<String> {
         let state = self.state.lock().expect("script lock");
         let mut unused: Vec<String> = state
