@@ -1,14 +1,12 @@
 //! Amazon CloudWatch (metrics and alarms).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, Reach, opt, req};
+use super::{ActionSpec, opt, req};
 
 pub const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "cloudwatch.GetMetricStatistics",
-        execute: Execute::Call(&crate::aws::cloudwatch::GET_METRIC_STATISTICS),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    call!(
+        cloudwatch.get_metric_statistics,
+        "cloudwatch", "GetMetricStatistics", Read, Query;
         members: &[
             req("Namespace", String),
             req("MetricName", String),
@@ -20,9 +18,7 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("ExtendedStatistics", List),
             opt("Unit", String),
         ],
-        iam: &["cloudwatch:GetMetricStatistics"],
         resource: "*",
-        grants: &[],
         summary: "Get {Namespace} {MetricName} from {StartTime} to {EndTime}",
         example: "Namespace: AWS/Lambda\n\
                   MetricName: Invocations\n\
@@ -31,12 +27,10 @@ pub const ACTIONS: &[ActionSpec] = &[
                   EndTime: \"2025-12-30T14:00:00Z\"\n\
                   Period: 300\n\
                   Statistics: [Sum]",
-    },
-    ActionSpec {
-        name: "cloudwatch.GetMetricData",
-        execute: Execute::Call(&crate::aws::cloudwatch::GET_METRIC_DATA),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    ),
+    call!(
+        cloudwatch.get_metric_data,
+        "cloudwatch", "GetMetricData", Read, Query;
         members: &[
             req("MetricDataQueries", List),
             req("StartTime", Timestamp),
@@ -46,19 +40,15 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("MaxDatapoints", Integer),
             opt("LabelOptions", Structure),
         ],
-        iam: &["cloudwatch:GetMetricData"],
         resource: "*",
-        grants: &[],
         summary: "Get metric data from {StartTime} to {EndTime}",
         example: "MetricDataQueries: [{Id: errors, MetricStat: {Metric: {Namespace: AWS/DynamoDB, MetricName: UserErrors, Dimensions: [{Name: TableName, Value: bg-remover-dev-sales-intelligence}]}, Period: 60, Stat: Sum}}]\n\
                   StartTime: \"2025-12-30T13:00:00Z\"\n\
                   EndTime: \"2025-12-30T14:00:00Z\"",
-    },
-    ActionSpec {
-        name: "cloudwatch.DescribeAlarms",
-        execute: Execute::Call(&crate::aws::cloudwatch::DESCRIBE_ALARMS),
-        effect: Effect::Read,
-        reach: Reach::Aws,
+    ),
+    call!(
+        cloudwatch.describe_alarms,
+        "cloudwatch", "DescribeAlarms", Read, Query;
         members: &[
             opt("AlarmNames", List),
             opt("AlarmNamePrefix", String),
@@ -70,18 +60,14 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("MaxRecords", Integer),
             opt("NextToken", String),
         ],
-        iam: &["cloudwatch:DescribeAlarms"],
         resource: "arn:aws:cloudwatch:{region}:{account}:alarm:*",
-        grants: &[],
         summary: "List alarms named {AlarmNamePrefix}*",
         example: "AlarmNamePrefix: bg-remover-dev\n\
                   StateValue: ALARM",
-    },
-    ActionSpec {
-        name: "cloudwatch.PutMetricAlarm",
-        execute: Execute::Call(&crate::aws::cloudwatch::PUT_METRIC_ALARM),
-        effect: Effect::Write,
-        reach: Reach::Aws,
+    ),
+    call!(
+        cloudwatch.put_metric_alarm,
+        "cloudwatch", "PutMetricAlarm", Write, Query;
         // Only AlarmName is required since PromQL alarms, which have no EvaluationPeriods or ComparisonOperator.
         members: &[
             req("AlarmName", String),
@@ -111,9 +97,7 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("EvaluationWindow", Structure),
             opt("ActionConfiguration", Structure),
         ],
-        iam: &["cloudwatch:PutMetricAlarm"],
         resource: "arn:aws:cloudwatch:{region}:{account}:alarm:{AlarmName}",
-        grants: &[],
         summary: "Create or replace alarm {AlarmName}",
         example: "AlarmName: bg-remover-high-cost\n\
                   AlarmDescription: Daily cost exceeds $0.20\n\
@@ -126,5 +110,5 @@ pub const ACTIONS: &[ActionSpec] = &[
                   Threshold: 0.20\n\
                   ComparisonOperator: GreaterThanThreshold\n\
                   AlarmActions: [\"arn:aws:sns:eu-west-1:123456789012:bg-remover-cost-alerts\"]",
-    },
+    ),
 ];

@@ -22,19 +22,10 @@
 ///
 /// A restJson operation writes its protocol as `RestJson { body: true }` (or `false`, for one without a body):
 /// its URI members (path, query string, headers) are the members its setters name, so they are not written twice.
+/// A CloudWatch operation writes `Query`: it is sent as awsQuery ([`crate::aws::cloudwatch`]).
 macro_rules! call {
-    ($client:ident . $method:ident $({ $($setter:ident : $kind:ident ( $member:literal )),* $(,)? })?,
-     $service:literal, $operation:literal, $effect:ident, RestJson { body: $body:literal };
-     $($row:tt)*) => {
-        call!(
-            $client.$method $({ $($setter: $kind($member)),* })?,
-            $service, $operation, $effect,
-            $crate::aws::Protocol::RestJson { uri: &[$($($member),*)?], body: $body };
-            $($row)*
-        )
-    };
-    ($client:ident . $method:ident $({ $($setter:ident : $kind:ident ( $member:literal )),* $(,)? })?,
-     $service:literal, $operation:literal, $effect:ident, $protocol:expr;
+    // The row itself, once the call is built.
+    (@row $op:block, $service:literal, $operation:literal, $effect:ident;
      $(pages: $pages:expr,)?
      members: $members:expr,
      $(iam: $iam:expr,)?
@@ -46,10 +37,7 @@ macro_rules! call {
             name: concat!($service, ".", $operation),
             execute: execute!(
                 {
-                    const OP: $crate::aws::AwsOp = $crate::aws_op!(
-                        $client.$method $({ $($setter: $kind($member)),* })?,
-                        $service, $operation, $effect, $protocol
-                    );
+                    const OP: $crate::aws::AwsOp = $op;
                     &OP
                 };
                 $($pages)?
@@ -63,6 +51,38 @@ macro_rules! call {
             summary: $summary,
             example: $example,
         }
+    };
+    ($client:ident . $method:ident $({ $($setter:ident : $kind:ident ( $member:literal )),* $(,)? })?,
+     $service:literal, $operation:literal, $effect:ident, RestJson { body: $body:literal };
+     $($row:tt)*) => {
+        call!(
+            $client.$method $({ $($setter: $kind($member)),* })?,
+            $service, $operation, $effect,
+            $crate::aws::Protocol::RestJson { uri: &[$($($member),*)?], body: $body };
+            $($row)*
+        )
+    };
+    // CloudWatch is sent as awsQuery through a client that speaks CBOR (src/aws/cloudwatch.rs).
+    (cloudwatch . $method:ident, "cloudwatch", $operation:literal, $effect:ident, Query; $($row:tt)*) => {
+        call!(
+            @row { $crate::aws::cloudwatch::query_op!($method, $operation, $effect) },
+            "cloudwatch", $operation, $effect;
+            $($row)*
+        )
+    };
+    ($client:ident . $method:ident $({ $($setter:ident : $kind:ident ( $member:literal )),* $(,)? })?,
+     $service:literal, $operation:literal, $effect:ident, $protocol:expr;
+     $($row:tt)*) => {
+        call!(
+            @row {
+                $crate::aws_op!(
+                    $client.$method $({ $($setter: $kind($member)),* })?,
+                    $service, $operation, $effect, $protocol
+                )
+            },
+            $service, $operation, $effect;
+            $($row)*
+        )
     };
 }
 

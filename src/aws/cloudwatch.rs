@@ -9,10 +9,10 @@
 //! body, no `smithy-protocol` or CBOR `accept` header. The client then fails to read the XML answer as CBOR,
 //! which does not matter: the raw response is captured and decoded as awsQuery.
 
-use super::{AwsOp, Protocol};
+use super::Protocol;
 
 /// List members of the outputs, kept as arrays even when empty.
-const QUERY: Protocol = Protocol::Query {
+pub const QUERY: Protocol = Protocol::Query {
     version: "2010-08-01",
     lists: &[
         "Datapoints",
@@ -31,16 +31,17 @@ const QUERY: Protocol = Protocol::Query {
 };
 
 /// Headers of the crate's own protocol that must not reach an awsQuery endpoint.
-const RPCV2_HEADERS: &[&str] = &["smithy-protocol", "accept"];
+pub const RPCV2_HEADERS: &[&str] = &["smithy-protocol", "accept"];
 
-/// An operation of the CloudWatch client, sent as awsQuery (see the module docs).
+/// An operation of the CloudWatch client, sent as awsQuery (see the module docs). The rows
+/// (`src/actions/cloudwatch.rs`) declare theirs through `call!`, which uses this for a `Query` row.
 macro_rules! query_op {
     ($method:ident, $operation:literal, $effect:ident) => {
-        AwsOp::new(
+        $crate::aws::AwsOp::new(
             "cloudwatch",
             $operation,
             $crate::aws::Effect::$effect,
-            QUERY,
+            $crate::aws::cloudwatch::QUERY,
             |aws, request, capture| {
                 Box::pin(async move {
                     aws.cloudwatch()
@@ -50,21 +51,17 @@ macro_rules! query_op {
                             request
                                 .replace_body()
                                 .with_path("/")
-                                .without_headers(RPCV2_HEADERS),
+                                .without_headers($crate::aws::cloudwatch::RPCV2_HEADERS),
                         )
                         .interceptor(capture)
                         .send()
                         .await
                         .map(|_| ())
-                        .map_err(super::CallError::from)
+                        .map_err($crate::aws::CallError::from)
                 })
             },
         )
     };
 }
 
-pub const GET_METRIC_STATISTICS: AwsOp =
-    query_op!(get_metric_statistics, "GetMetricStatistics", Read);
-pub const GET_METRIC_DATA: AwsOp = query_op!(get_metric_data, "GetMetricData", Read);
-pub const DESCRIBE_ALARMS: AwsOp = query_op!(describe_alarms, "DescribeAlarms", Read);
-pub const PUT_METRIC_ALARM: AwsOp = query_op!(put_metric_alarm, "PutMetricAlarm", Write);
+pub(crate) use query_op;
