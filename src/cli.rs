@@ -110,6 +110,10 @@ pub enum Command {
     Test {
         /// Runbooks to test (default: every runbook with a test file).
         names: Vec<String>,
+        /// Print a real run's journal as a test case instead (its answers, decisions and results; secrets
+        /// redacted): `runbook test --record last >> runbooks/NAME.test.yaml`.
+        #[arg(long, value_name = "RUN_ID", conflicts_with = "names")]
+        record: Option<String>,
     },
     /// Print the shell's completion script: subcommands, options, runbook names and each runbook's parameter flags.
     /// Bash: `source <(runbook completions bash)` in ~/.bashrc (README has the other shells).
@@ -153,7 +157,10 @@ fn dispatch() -> ExitStatus {
         Command::Run { args } => commands::run::run(&context, &args, commands::run::Verb::Run),
         Command::Policy { args } => commands::policy::run(&context, &args),
         Command::Plan { args } => commands::run::run(&context, &args, commands::run::Verb::Plan),
-        Command::Test { names } => commands::test::run(&context, &names),
+        Command::Test { names, record } => match record {
+            Some(run) => commands::test::record(&context, &run),
+            None => commands::test::run(&context, &names),
+        },
         Command::Completions { shell } => commands::completions::run(shell),
         Command::Man => commands::man::run(Cli::command()),
     }

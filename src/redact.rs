@@ -125,8 +125,9 @@ impl Redactor {
                 outcome, operation, ..
             } => {
                 *operation = self.text(operation);
-                if let AttemptOutcome::Err { message, .. } = outcome {
-                    *message = self.text(message);
+                match outcome {
+                    AttemptOutcome::Err { message, .. } => *message = self.text(message),
+                    AttemptOutcome::Ok { response, .. } => *response = self.value(response),
                 }
             }
             Event::RetryScheduled {

@@ -15,6 +15,7 @@ use crate::commands::exit::ExitStatus;
 use crate::commands::output::print;
 use crate::commands::{Context, load_source, print_diagnostics};
 use crate::foundation::terminal_text;
+use crate::journal::{Record, StateDir};
 use crate::language::catalog::{self, Location};
 use crate::language::runbook::Runbook;
 use crate::language::test_file::{self, Case, TestFile};
@@ -81,6 +82,38 @@ pub fn run(context: &Context, names: &[String]) -> ExitStatus {
         ExitStatus::Ok
     } else {
         ExitStatus::Failed
+    }
+}
+
+/// `runbook test --record RUN_ID`: the run's journal as a test case on stdout, to append to the runbook's test file.
+pub fn record(context: &Context, wanted: &str) -> ExitStatus {
+    let state = StateDir::resolve(context.state_dir.as_deref());
+    let run_id = match state.find_run(wanted) {
+        Ok(id) => id,
+        Err(message) => {
+            crate::say!("runbook test --record: {message}");
+            return ExitStatus::Usage;
+        }
+    };
+    let records: Vec<Record> = match crate::journal::store::read_entries(&state.journal(&run_id)) {
+        Ok(entries) => entries
+            .into_iter()
+            .filter_map(|entry| entry.record)
+            .collect(),
+        Err(error) => {
+            crate::say!("runbook test --record: cannot read the journal of {run_id}: {error}");
+            return ExitStatus::Usage;
+        }
+    };
+    match test_runner::record::case_text(&run_id, &records) {
+        Ok(text) => {
+            print(&text);
+            ExitStatus::Ok
+        }
+        Err(message) => {
+            crate::say!("runbook test --record: {message}");
+            ExitStatus::Usage
+        }
     }
 }
 

@@ -200,6 +200,7 @@ impl ActionContext {
                 Ok(reply) => AttemptOutcome::Ok {
                     status: reply.status,
                     request_id: reply.request_id.clone(),
+                    response: reply.output.clone(),
                 },
                 Err(error) => AttemptOutcome::Err {
                     code: error.code.clone(),

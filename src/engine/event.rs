@@ -112,6 +112,9 @@ pub enum AttemptOutcome {
     Ok {
         status: Option<u16>,
         request_id: Option<String>,
+        /// The answer as the action got it (`null` for calls that are not AWS operations' answers): journaled so
+        /// that `runbook test --record` can answer a replay as AWS answered the run.
+        response: serde_json::Value,
     },
     Err {
         code: String,

@@ -117,6 +117,10 @@ pub enum Record {
         error_code: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
+        /// The answer of a call that succeeded, redacted like the request (absent in journals written before it
+        /// was kept, and for calls that answer nothing worth keeping).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        response: Option<Value>,
     },
     RetryScheduled {
         step: String,
@@ -299,15 +303,25 @@ impl Record {
                 outcome,
             } => {
                 let (service, operation) = split_operation(&operation);
-                let (http_status, request_id, error_code, error) = match outcome {
-                    AttemptOutcome::Ok { status, request_id } => (status, request_id, None, None),
+                let (http_status, request_id, error_code, error, response) = match outcome {
+                    AttemptOutcome::Ok {
+                        status,
+                        request_id,
+                        response,
+                    } => (
+                        status,
+                        request_id,
+                        None,
+                        None,
+                        Some(response).filter(|response| !response.is_null()),
+                    ),
                     AttemptOutcome::Err {
                         code,
                         message,
                         status,
                         request_id,
                         ..
-                    } => (status, request_id, Some(code), Some(message)),
+                    } => (status, request_id, Some(code), Some(message), None),
                 };
                 Record::CallFinished {
                     step,
@@ -320,6 +334,7 @@ impl Record {
                     request_id,
                     error_code,
                     error,
+                    response,
                 }
             }
             Event::RetryScheduled {

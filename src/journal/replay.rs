@@ -350,6 +350,7 @@ mod tests {
             request_id: Some("r-1".into()),
             error_code: code.map(str::to_string),
             error: code.map(str::to_string),
+            response: None,
         }
     }
 

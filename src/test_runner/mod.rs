@@ -3,6 +3,7 @@
 //! retry delays of hours take no time. The [`verdict`] compares what the run did with what the case expects.
 
 pub mod gates;
+pub mod record;
 pub mod script;
 pub mod verdict;
 

@@ -248,6 +248,66 @@ fn masked(text: &str) -> String {
 
 /// What the operator sees of a rollback: the plan says what will change and the gate shows its evidence; the run
 /// summary (text and Markdown) and `audit timeline` say what changed, before -> after. Snapshots of each.
+/// `runbook test --record`: a real run on the emulator, recorded from its journal, is a test case that passes
+/// offline, and one whose recorded write is then changed fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recorded_rollback_lambda_run_replays_as_a_passing_test_case() {
+    let (moto, _world) = sandbox("lambda,cloudformation").await;
+    let folder = tempfile::tempdir().unwrap();
+    in_folder(folder.path())
+        .aws(&moto)
+        .args(["run", "rollback-lambda", "--yes"])
+        .status(0)
+        .run();
+    let recorded = in_folder(folder.path())
+        .args(["test", "--record", "last"])
+        .status(0)
+        .run()
+        .stdout;
+    assert!(recorded.contains("\"lambda.UpdateAlias\""), "{recorded}");
+    assert!(recorded.contains("\"confirm\": \"approve\""), "{recorded}");
+    let tests = folder.path().join("tests");
+    std::fs::create_dir(&tests).unwrap();
+    std::fs::copy(
+        repo().join("runbooks/rollback-lambda.yaml"),
+        tests.join("rollback-lambda.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        tests.join("rollback-lambda.test.yaml"),
+        format!("cases:\n{recorded}"),
+    )
+    .unwrap();
+    Cli::new()
+        .dir(&tests)
+        .args(["test", "rollback-lambda"])
+        .status(0)
+        .stdout_has("test rollback-lambda::recorded_")
+        .stdout_has("1 passed, 0 failed")
+        .run();
+    // The recording pins the request the run sent: another version in it is a failing case.
+    let (answers, expected) = recorded
+        .split_once("\"writes\": [")
+        .expect("the recording's writes");
+    let changed = expected.replacen(
+        "\"FunctionVersion\": \"2\"",
+        "\"FunctionVersion\": \"1\"",
+        1,
+    );
+    assert_ne!(changed, expected, "{recorded}");
+    std::fs::write(
+        tests.join("rollback-lambda.test.yaml"),
+        format!("cases:\n{answers}\"writes\": [{changed}"),
+    )
+    .unwrap();
+    Cli::new()
+        .dir(&tests)
+        .args(["test", "rollback-lambda"])
+        .status(1)
+        .stdout_has("writes sent differ")
+        .run();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn rollback_lambda_shows_the_alias_before_and_after_in_plan_summary_and_timeline() {
     let (moto, _world) = sandbox("lambda,cloudformation").await;
