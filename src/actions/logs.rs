@@ -2,8 +2,7 @@
 //! times are epoch milliseconds, except StartQuery's, which are epoch seconds.
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, Pages, Reach, opt, req};
-use crate::aws;
+use super::{ActionSpec, Pages, opt, req};
 
 const LOG_GROUP: &str = "arn:aws:logs:{region}:{account}:log-group:{logGroupName}:*";
 
@@ -104,12 +103,10 @@ pub const ACTIONS: &[ActionSpec] = &[
                   logStreamName: 2025/12/30/[$LATEST]0123456789abcdef0123456789abcdef\n\
                   limit: 100",
     ),
-    ActionSpec {
-        name: "logs.StartQuery",
-        execute: Execute::Call(&aws::logs::START_QUERY),
+    call!(
+        logs.start_query,
+        "logs", "StartQuery", Read, crate::aws::logs::JSON;
         // Only reads logs, but Logs Insights bills per GB scanned: bound the time range.
-        effect: Effect::Read,
-        reach: Reach::Aws,
         members: &[
             req("startTime", Integer),
             req("endTime", Integer),
@@ -120,15 +117,13 @@ pub const ACTIONS: &[ActionSpec] = &[
             opt("logGroupIdentifiers", List),
             opt("limit", Integer),
         ],
-        iam: &["logs:StartQuery"],
         resource: LOG_GROUP,
-        grants: &[],
         summary: "Start Logs Insights query on {logGroupName}: {queryString}",
         example: "logGroupName: /aws/lambda/bg-remover-dev-s3TablesDataValidator\n\
                   startTime: 1767052800\n\
                   endTime: 1767139200\n\
                   queryString: \"fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc | limit 20\"",
-    },
+    ),
     call!(
         logs.get_query_results,
         "logs", "GetQueryResults", Read, crate::aws::logs::JSON;

@@ -1,8 +1,6 @@
-//! Amazon CloudWatch Logs operations (awsJson 1.1). Members are camelCase, as in the API.
+//! Amazon CloudWatch Logs' protocol (awsJson 1.1); its operations are declared in their rows
+//! (`src/actions/logs.rs`), whose members are camelCase, as in the API.
 
-use super::{AwsOp, Protocol};
-use crate::aws_op;
+use super::Protocol;
 
 pub const JSON: Protocol = Protocol::AwsJson { version: "1.1" };
-
-pub const START_QUERY: AwsOp = aws_op!(logs.start_query, "logs", "StartQuery", Read, JSON);
