@@ -103,6 +103,9 @@ pub enum Command {
         )]
         args: Vec<String>,
     },
+    /// Print a runbook as an AWS Step Functions state machine (Amazon States Language, JSONPath), or every
+    /// construct that has no faithful translation, each at its file:line:col with the reason (exit 2).
+    Export(commands::export::ExportArgs),
     /// Run runbooks' unit tests offline: the cases of NAME.test.yaml beside each NAME.yaml (every runbook found
     /// that has one, or those named), each a run of the engine against scripted AWS answers on a paused clock.
     /// One line per case, a diff of expected and actual requests for each failure, then `N passed, N failed`;
@@ -157,6 +160,7 @@ fn dispatch() -> ExitStatus {
         Command::Run { args } => commands::run::run(&context, &args, commands::run::Verb::Run),
         Command::Policy { args } => commands::policy::run(&context, &args),
         Command::Plan { args } => commands::run::run(&context, &args, commands::run::Verb::Plan),
+        Command::Export(args) => commands::export::run(&context, &args),
         Command::Test { names, record } => match record {
             Some(run) => commands::test::record(&context, &run),
             None => commands::test::run(&context, &names),

@@ -19,6 +19,7 @@ pub const LAYERS: &[(&str, &[&str])] = &[
             "lock",
             "notify",
             "redact",
+            "step_functions",
             "test_runner",
         ],
     ),

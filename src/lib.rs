@@ -24,4 +24,5 @@ pub mod policy;
 pub mod progress;
 pub mod redact;
 pub mod run_summary;
+pub mod step_functions;
 pub mod test_runner;

@@ -252,6 +252,16 @@ pub fn is_refused_connection(error: &(dyn std::error::Error + 'static)) -> bool 
     false
 }
 
+/// The codes a step retries: every transient one for a read, the throttling ones only for a write (a write that
+/// met any other may have taken effect). For exports that name them instead of asking [`is_transient_code`].
+pub fn retried_codes(write: bool) -> Vec<&'static str> {
+    TRANSIENT_CODES
+        .iter()
+        .filter(|(_, why)| !write || *why == Transient::Throttled)
+        .map(|(code, _)| *code)
+        .collect()
+}
+
 /// Codes that say the request was turned away before it was processed, so even a write may be sent again.
 pub fn is_throttling_code(code: &str) -> bool {
     transient_reason(code) == Some(Transient::Throttled)

@@ -53,7 +53,7 @@ use serde_json::{Map, Value};
 pub use crate::foundation::effect::Effect;
 pub use call_error::{
     CONNECTION_REFUSED, CallError, CallErrorKind, is_refused_connection, is_throttling_code,
-    is_transient_code, was_not_processed,
+    is_transient_code, retried_codes, was_not_processed,
 };
 pub use protocol::Protocol;
 

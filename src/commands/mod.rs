@@ -8,6 +8,7 @@ pub mod actions;
 pub mod audit;
 pub mod completions;
 pub mod exit;
+pub mod export;
 pub mod graph;
 pub mod list;
 pub mod man;

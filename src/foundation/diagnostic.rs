@@ -160,6 +160,8 @@ pub enum ErrorKind {
     UnknownCriterion { name: String },
     #[error("the case name `{name}` is used twice")]
     DuplicateCase { name: String },
+    #[error("{what} cannot be exported to Step Functions: {reason}")]
+    NotExportable { what: String, reason: String },
 }
 
 impl ErrorKind {
@@ -226,6 +228,7 @@ impl ErrorKind {
             NotAWrite { .. } => "not-a-write",
             UnknownCriterion { .. } => "unknown-criterion",
             DuplicateCase { .. } => "duplicate-case",
+            NotExportable { .. } => "not-exportable",
         }
     }
 }

@@ -9,6 +9,7 @@ mod aws;
 mod cli;
 mod diagnostics;
 mod emulators;
+mod export;
 mod hostile;
 mod http_request;
 mod journal;
