@@ -37,7 +37,8 @@ pub fn run(context: &Context, args: &ExportArgs) -> ExitStatus {
     };
     match step_functions::export(&runbook, &options) {
         Ok(definition) => {
-            let mut text = serde_json::to_string_pretty(&definition).expect("JSON values serialize");
+            let mut text =
+                serde_json::to_string_pretty(&definition).expect("JSON values serialize");
             text.push('\n');
             print_json(&text);
             ExitStatus::Ok

@@ -134,7 +134,9 @@ fn compare(
     }
     let operator = |kind: &str, suffix: &str| format!("{kind}{}{suffix}", op_name(op));
     Ok(match other {
-        Expr::Literal(Value::String(text)) => json!({"Variable": variable, operator("String", ""): text}),
+        Expr::Literal(Value::String(text)) => {
+            json!({"Variable": variable, operator("String", ""): text})
+        }
         Expr::Literal(Value::Number(number)) => {
             json!({"Variable": variable, operator("Numeric", ""): number})
         }
@@ -218,7 +220,8 @@ enum Token {
 }
 
 const SYMBOLS: &[&str] = &[
-    "==", "!=", "<=", ">=", "<", ">", "(", ")", "[", "]", ".", "|", ",", "+", "-", "*", "/", "%", "~",
+    "==", "!=", "<=", ">=", "<", ">", "(", ")", "[", "]", ".", "|", ",", "+", "-", "*", "/", "%",
+    "~",
 ];
 
 fn tokens(source: &str) -> Result<Vec<(Token, std::ops::Range<usize>)>, Untranslatable> {
@@ -269,7 +272,10 @@ fn tokens(source: &str) -> Result<Vec<(Token, std::ops::Range<usize>)>, Untransl
             at += symbol.len();
             found.push((Token::Symbol(symbol), start..at));
         } else {
-            let end = source[at..].chars().next().map_or(at + 1, |c| at + c.len_utf8());
+            let end = source[at..]
+                .chars()
+                .next()
+                .map_or(at + 1, |c| at + c.len_utf8());
             return Err(Untranslatable {
                 at: start..end,
                 reason: format!("`{}` has no JSONPath translation", &source[start..end]),
@@ -296,13 +302,13 @@ impl Parser<'_> {
 
     fn refuse_at(&self, (token, at): &(Token, std::ops::Range<usize>)) -> Untranslatable {
         let reason = match token {
-            Token::Symbol("|") => "filters (`|`) have no JSONPath translation; JSONata could, and is not used \
+            Token::Symbol("|") => {
+                "filters (`|`) have no JSONPath translation; JSONata could, and is not used \
                                    (see the module docs of step_functions)"
-                .to_string(),
-            Token::Symbol("(") => "function calls have no JSONPath translation".to_string(),
-            Token::Name(name) if name == "in" => {
-                "`in` has no JSONPath Choice rule".to_string()
+                    .to_string()
             }
+            Token::Symbol("(") => "function calls have no JSONPath translation".to_string(),
+            Token::Name(name) if name == "in" => "`in` has no JSONPath Choice rule".to_string(),
             _ => format!(
                 "`{}` has no JSONPath translation here",
                 &self.source[at.clone()]
@@ -364,7 +370,10 @@ impl Parser<'_> {
         let at = self.tokens[self.next].1.clone();
         self.next += 1;
         let right = self.operand()?;
-        if !matches!((&left, &right), (Expr::Reference(_), _) | (_, Expr::Reference(_))) {
+        if !matches!(
+            (&left, &right),
+            (Expr::Reference(_), _) | (_, Expr::Reference(_))
+        ) {
             return Err(Untranslatable {
                 at,
                 reason: "a comparison needs a reference on one side".into(),
@@ -406,7 +415,11 @@ impl Parser<'_> {
         }
     }
 
-    fn reference(&mut self, root: String, at: std::ops::Range<usize>) -> Result<Expr, Untranslatable> {
+    fn reference(
+        &mut self,
+        root: String,
+        at: std::ops::Range<usize>,
+    ) -> Result<Expr, Untranslatable> {
         let mut segments = vec![Segment::Name(root)];
         let mut end = at.end;
         loop {
@@ -425,7 +438,9 @@ impl Parser<'_> {
                 Some(Token::Symbol("[")) => {
                     self.next += 1;
                     let segment = match self.tokens.get(self.next).cloned() {
-                        Some((Token::Number(number), _)) if number.as_i64().is_some_and(|n| n >= 0) => {
+                        Some((Token::Number(number), _))
+                            if number.as_i64().is_some_and(|n| n >= 0) =>
+                        {
                             Segment::Index(number.as_i64().unwrap_or_default())
                         }
                         Some((Token::Str(name), _)) => Segment::Name(name),

@@ -53,7 +53,10 @@ pub fn export(runbook: &Runbook, options: &Options) -> Result<Value, Vec<Diagnos
     };
     export.refuse_unsupported_runbook_keys();
     let order = topological_order(runbook);
-    let entries: Vec<String> = order.iter().map(|&i| entry_name(&runbook.steps[i])).collect();
+    let entries: Vec<String> = order
+        .iter()
+        .map(|&i| entry_name(&runbook.steps[i]))
+        .collect();
     export.start(entries.first().map_or(FINISH, String::as_str));
     for (position, &index) in order.iter().enumerate() {
         let next = entries.get(position + 1).map_or(FINISH, String::as_str);
@@ -292,7 +295,13 @@ impl Export<'_> {
                 .iter()
                 .map(|check| (&check.that, check.message.as_ref()))
                 .collect();
-            self.assertions(&after_task, &format!("{}.failed", step.id), &checks, Some(&step.id), next);
+            self.assertions(
+                &after_task,
+                &format!("{}.failed", step.id),
+                &checks,
+                Some(&step.id),
+                next,
+            );
         }
     }
 
@@ -301,7 +310,13 @@ impl Export<'_> {
         let name = action.shape.name;
         let result_path = format!("$.steps.{}", step.id);
         let resolve = Scope::new(self.runbook, Some(&step.id));
-        let string_member = |member: &str| action.with.get(member).and_then(Value::as_str).unwrap_or_default();
+        let string_member = |member: &str| {
+            action
+                .with
+                .get(member)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
         let calls_aws = !name.starts_with("core.");
         // A call's outputs are selected from its response; a built-in's are computed from the carried state.
         let output_scope = if calls_aws {
@@ -323,22 +338,37 @@ impl Export<'_> {
             }
         }
         if !calls_aws {
-            let state = self.built_in(step, name, string_member("message"), string_member("duration"), outputs, &result_path, next);
+            let state = self.built_in(
+                step,
+                name,
+                string_member("message"),
+                string_member("duration"),
+                outputs,
+                &result_path,
+                next,
+            );
             return state.filter(|_| outputs_translate);
         }
         let spec = crate::actions::lookup(name)?;
         let parameters = match template::parameters(&action.with, &resolve) {
             Ok(parameters) => Some(parameters),
             Err(error) => {
-                let text = Text { source: String::new(), span: step.span };
+                let text = Text {
+                    source: String::new(),
+                    span: step.span,
+                };
                 self.refuse_in("`with`", &text, error);
                 None
             }
         };
         let Execute::Call(_) = spec.execute else {
             let reason = match spec.execute {
-                Execute::Paged(..) => "it reads every page of a list; an aws-sdk task returns the first page only",
-                _ => "it makes several calls, each retried and journaled by the engine; expanding it into states is not done yet",
+                Execute::Paged(..) => {
+                    "it reads every page of a list; an aws-sdk task returns the first page only"
+                }
+                _ => {
+                    "it makes several calls, each retried and journaled by the engine; expanding it into states is not done yet"
+                }
             };
             self.refuse(format!("`{name}`"), reason, step.span);
             return None;
@@ -397,10 +427,17 @@ impl Export<'_> {
         let resolve = Scope::new(self.runbook, None);
         let mut result = json!({"status": "succeeded", "output": {}});
         if matches!(name, "core.log" | "core.fail") {
-            let text = Text { source: message.to_string(), span: step.span };
+            let text = Text {
+                source: message.to_string(),
+                span: step.span,
+            };
             match template::translate(message, &resolve) {
-                Ok(template::Translated::Literal(text)) => result["output"]["message"] = json!(text),
-                Ok(template::Translated::Dynamic(path)) => result["output"]["message.$"] = json!(path),
+                Ok(template::Translated::Literal(text)) => {
+                    result["output"]["message"] = json!(text)
+                }
+                Ok(template::Translated::Dynamic(path)) => {
+                    result["output"]["message.$"] = json!(path)
+                }
                 Err(error) => {
                     self.refuse_in(&format!("the message of `{name}`"), &text, error);
                     return None;
@@ -424,10 +461,16 @@ impl Export<'_> {
                 if let Value::Object(fields) = &mut result {
                     fields.extend(outputs);
                 }
-                Some(json!({"Type": "Pass", "Parameters": result, "ResultPath": result_path, "Next": next}))
+                Some(
+                    json!({"Type": "Pass", "Parameters": result, "ResultPath": result_path, "Next": next}),
+                )
             }
             other => {
-                self.refuse(format!("`{other}`"), "a built-in without a translation", step.span);
+                self.refuse(
+                    format!("`{other}`"),
+                    "a built-in without a translation",
+                    step.span,
+                );
                 None
             }
         }
@@ -435,7 +478,14 @@ impl Export<'_> {
 
     /// A Choice that goes on to `next` when every assertion holds, else to a Fail with the first failing one's
     /// message.
-    fn assertions(&mut self, name: &str, failed: &str, assertions: &[(&Text, Option<&Text>)], step: Option<&str>, next: &str) {
+    fn assertions(
+        &mut self,
+        name: &str,
+        failed: &str,
+        assertions: &[(&Text, Option<&Text>)],
+        step: Option<&str>,
+        next: &str,
+    ) {
         let resolve = Scope::new(self.runbook, step);
         let mut choices = Vec::new();
         for (number, (that, message)) in assertions.iter().enumerate() {
@@ -448,7 +498,10 @@ impl Export<'_> {
             };
             let fail_name = format!("{failed}.{}", number + 1);
             let mut fail = json!({"Type": "Fail", "Error": "runbook.CheckFailed"});
-            let message_text = message.map_or_else(|| format!("not true: {}", that.source), |m| m.source.clone());
+            let message_text = message.map_or_else(
+                || format!("not true: {}", that.source),
+                |m| m.source.clone(),
+            );
             match template::translate(&message_text, &resolve) {
                 Ok(template::Translated::Literal(text)) => fail["Cause"] = json!(text),
                 Ok(template::Translated::Dynamic(path)) => fail["CausePath"] = json!(path),
@@ -463,9 +516,13 @@ impl Export<'_> {
             choices.push(json!({"Not": rule, "Next": fail_name}));
         }
         if !choices.is_empty() {
-            self.states.insert(name.into(), json!({"Type": "Choice", "Choices": choices, "Default": next}));
+            self.states.insert(
+                name.into(),
+                json!({"Type": "Choice", "Choices": choices, "Default": next}),
+            );
         } else {
-            self.states.insert(name.into(), json!({"Type": "Pass", "Next": next}));
+            self.states
+                .insert(name.into(), json!({"Type": "Pass", "Next": next}));
         }
     }
 
@@ -484,9 +541,13 @@ impl Export<'_> {
                 )
             })
             .collect();
-        let pairs: Vec<(&Text, Option<&Text>)> = owned.iter().map(|(that, message)| (that, Some(message))).collect();
+        let pairs: Vec<(&Text, Option<&Text>)> = owned
+            .iter()
+            .map(|(that, message)| (that, Some(message)))
+            .collect();
         self.assertions(FINISH, "success_criteria.failed", &pairs, None, "succeeded");
-        self.states.insert("succeeded".into(), json!({"Type": "Succeed"}));
+        self.states
+            .insert("succeeded".into(), json!({"Type": "Succeed"}));
     }
 }
 
@@ -500,17 +561,27 @@ struct Scope<'a> {
 
 impl<'a> Scope<'a> {
     fn new(runbook: &'a Runbook, step: Option<&'a str>) -> Scope<'a> {
-        Scope { runbook, step, selecting: false }
+        Scope {
+            runbook,
+            step,
+            selecting: false,
+        }
     }
 
     fn selecting_from_result(self) -> Scope<'a> {
-        Scope { selecting: true, ..self }
+        Scope {
+            selecting: true,
+            ..self
+        }
     }
 }
 
 impl Resolve for Scope<'_> {
     fn path(&self, reference: &Reference) -> Result<String, Untranslatable> {
-        let refused = |reason: String| Untranslatable { at: reference.at.clone(), reason };
+        let refused = |reason: String| Untranslatable {
+            at: reference.at.clone(),
+            reason,
+        };
         let Some(Segment::Name(root)) = reference.segments.first() else {
             return Err(refused("not a reference".into()));
         };
@@ -541,7 +612,11 @@ impl Resolve for Scope<'_> {
 
 /// The span of `range` (bytes of `text.source`) in the file, when the source stands there as written; else the
 /// whole text's span.
-fn inner_span(file: &crate::foundation::source::SourceFile, text: &Text, range: &std::ops::Range<usize>) -> Span {
+fn inner_span(
+    file: &crate::foundation::source::SourceFile,
+    text: &Text,
+    range: &std::ops::Range<usize>,
+) -> Span {
     if !text.span.is_known() || text.source.is_empty() {
         return text.span;
     }

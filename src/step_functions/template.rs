@@ -27,10 +27,13 @@ pub fn translate(source: &str, resolve: &dyn Resolve) -> Result<Translated, Untr
     let mut arguments = Vec::new();
     let mut rest = 0;
     while let Some(open) = source[rest..].find("{{").map(|n| rest + n) {
-        let close = source[open..].find("}}").map(|n| open + n).ok_or(Untranslatable {
-            at: open..open + 2,
-            reason: "`{{` without its `}}`".into(),
-        })?;
+        let close = source[open..]
+            .find("}}")
+            .map(|n| open + n)
+            .ok_or(Untranslatable {
+                at: open..open + 2,
+                reason: "`{{` without its `}}`".into(),
+            })?;
         text.push_str(&escaped(&source[rest..open]));
         text.push_str("{}");
         let inner = &source[open + 2..close];

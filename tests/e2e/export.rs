@@ -10,7 +10,14 @@ fn a_runbook_within_the_subset_exports_as_a_jsonpath_state_machine() {
     let output = Cli::new()
         .current_dir(repo())
         .dir(repo().join("tests/fixtures/export"))
-        .args(["export", "move-alias", "--to", "step-functions", "--approval-topic", TOPIC])
+        .args([
+            "export",
+            "move-alias",
+            "--to",
+            "step-functions",
+            "--approval-topic",
+            TOPIC,
+        ])
         .status(0)
         .run();
     let definition = output.json();
@@ -30,7 +37,10 @@ fn a_runbook_within_the_subset_exports_as_a_jsonpath_state_machine() {
     );
     // A write retries on throttling only.
     let retried = states["move_alias"]["Retry"][0]["ErrorEquals"].to_string();
-    assert!(retried.contains("Lambda.TooManyRequestsException"), "{retried}");
+    assert!(
+        retried.contains("Lambda.TooManyRequestsException"),
+        "{retried}"
+    );
     assert!(!retried.contains("ServiceUnavailable"), "{retried}");
     assert_eq!(states["confirm"]["TimeoutSeconds"], 1800);
     insta::assert_snapshot!("export_move_alias", output.stdout);
@@ -40,7 +50,13 @@ fn a_runbook_within_the_subset_exports_as_a_jsonpath_state_machine() {
 fn rollback_lambda_is_refused_at_each_construct_without_a_translation() {
     let output = Cli::new()
         .current_dir(repo())
-        .args(["--no-color", "export", "rollback-lambda", "--to", "step-functions"])
+        .args([
+            "--no-color",
+            "export",
+            "rollback-lambda",
+            "--to",
+            "step-functions",
+        ])
         .status(2)
         .run();
     assert!(output.stdout.is_empty(), "{}", output.stdout);
@@ -53,7 +69,9 @@ fn rollback_lambda_is_refused_at_each_construct_without_a_translation() {
         output.stderr
     );
     assert!(
-        output.stderr.contains("runbooks/rollback-lambda.yaml:69:18"),
+        output
+            .stderr
+            .contains("runbooks/rollback-lambda.yaml:69:18"),
         "{}",
         output.stderr
     );
