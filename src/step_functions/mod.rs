@@ -250,7 +250,7 @@ impl Export<'_> {
                     },
                     step.span,
                 )
-                .set_hint("pass --approval-topic ARN; answer with `runbook approve TOKEN` or `runbook reject TOKEN`");
+                .set_hint("pass --approval-topic ARN; the gate is answered with SendTaskSuccess or SendTaskFailure and the token");
         }
         let (Some(prompt), Some(topic)) = (prompt, topic) else {
             return;
@@ -259,11 +259,11 @@ impl Export<'_> {
             step.id.clone(),
             json!({
                 "Type": "Task",
-                "Comment": "Waits for `runbook approve TOKEN` (SendTaskSuccess) or `runbook reject TOKEN` (SendTaskFailure)",
+                "Comment": "Waits for SendTaskSuccess (approved) or SendTaskFailure (refused) with the task token in the message",
                 "Resource": "arn:aws:states:::sns:publish.waitForTaskToken",
                 "Parameters": {
                     "TopicArn": topic,
-                    "Message.$": format!("States.Format('{{}}\n\nAnswer with: runbook approve {{}} (or runbook reject with the same token)', {prompt}, $$.Task.Token)"),
+                    "Message.$": format!("States.Format('{{}}\n\nTask token (SendTaskSuccess to approve, SendTaskFailure to refuse): {{}}', {prompt}, $$.Task.Token)"),
                 },
                 "TimeoutSeconds": seconds(approval.timeout),
                 "ResultSelector": {"status": "succeeded", "output.$": "$"},

@@ -76,6 +76,8 @@ impl Moto {
         let child = tethered_command()
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_ALLOW_NONEXISTENT_REGION", "true")
+            // Where moto's Step Functions interpreter sends the service calls of the state machines it executes.
+            .env("MOTO_PORT", port.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
