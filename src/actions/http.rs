@@ -14,6 +14,10 @@ use serde_json::{Map, Value, json};
 use super::MemberType::*;
 use super::{ActionSpec, Effect, Execute, LiteralRule, Member, Reach, opt, req};
 use crate::actions::RunContext;
+use crate::aws::http_stub::{
+    ConnectionFailure, HttpAnswer, HttpSending, HttpTransport, UNSCRIPTED,
+};
+use crate::aws::stub::{Responder, current_step};
 use crate::aws::{BoxFuture, CallError, Reply};
 
 /// The members both actions take, `method` as given.
@@ -100,6 +104,8 @@ struct Prepared {
     body: Option<Vec<u8>>,
     timeout: Option<Duration>,
     expect_status: Option<u16>,
+    /// `http.request` reads, `http.send` writes, whatever the method.
+    effect: Effect,
 }
 
 async fn perform(
@@ -111,15 +117,10 @@ async fn perform(
     // Service `http`, operation the method; the URL goes with the request, where the redactor sees it.
     let operation = format!("http.{}", prepared.method);
     let request = json!({"method": prepared.method.as_str(), "url": prepared.url.as_str()});
-    let effect = if read_only {
-        Effect::Read
-    } else {
-        Effect::Write
-    };
-    let client = context.http();
+    let transport = context.http();
     context
-        .retried(&operation, request, effect, &|| {
-            Box::pin(attempt(client, &prepared))
+        .retried(&operation, request, prepared.effect, &|| {
+            Box::pin(attempt(&transport, &prepared))
         })
         .await
         .map(|reply| reply.output)
@@ -217,11 +218,31 @@ fn prepare(
         body,
         timeout,
         expect_status,
+        effect: if read_only {
+            Effect::Read
+        } else {
+            Effect::Write
+        },
     })
 }
 
-async fn attempt(client: &reqwest::Client, request: &Prepared) -> Result<Reply, CallError> {
+/// A response's parts, from the network or from a `runbook test` case.
+struct Received {
+    status: u16,
+    headers: Map<std::string::String, Value>,
+    bytes: Vec<u8>,
+}
+
+async fn attempt(transport: &HttpTransport, request: &Prepared) -> Result<Reply, CallError> {
     let started = Instant::now();
+    let received = match transport {
+        HttpTransport::Network(client) => exchange(client, request).await?,
+        HttpTransport::Scripted(responder) => scripted(responder.as_ref(), request)?,
+    };
+    read_response(request, received, started)
+}
+
+async fn exchange(client: &reqwest::Client, request: &Prepared) -> Result<Received, CallError> {
     let mut builder = client.request(request.method.clone(), request.url.clone());
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
@@ -237,21 +258,99 @@ async fn attempt(client: &reqwest::Client, request: &Prepared) -> Result<Reply, 
     let mut headers = Map::new();
     for (name, value) in response.headers() {
         let value = std::string::String::from_utf8_lossy(value.as_bytes()).into_owned();
-        match headers.get_mut(name.as_str()) {
-            Some(Value::String(existing)) => {
-                existing.push_str(", ");
-                existing.push_str(&value);
-            }
-            _ => {
-                headers.insert(name.as_str().to_string(), Value::String(value));
-            }
+        add_header(&mut headers, name.as_str(), value);
+    }
+    let bytes = response.bytes().await.map_err(transport_error)?.to_vec();
+    Ok(Received {
+        status,
+        headers,
+        bytes,
+    })
+}
+
+/// Repeated headers joined with `, `, as one value.
+fn add_header(
+    headers: &mut Map<std::string::String, Value>,
+    name: &str,
+    value: std::string::String,
+) {
+    match headers.get_mut(name) {
+        Some(Value::String(existing)) => {
+            existing.push_str(", ");
+            existing.push_str(&value);
+        }
+        _ => {
+            headers.insert(name.to_string(), Value::String(value));
         }
     }
+}
+
+/// The case's answer, turned into what the network would have given: a response, or the error a failed
+/// connection makes.
+fn scripted(responder: &dyn Responder, request: &Prepared) -> Result<Received, CallError> {
+    let sending = HttpSending {
+        step: current_step(),
+        method: request.method.to_string(),
+        url: request.url.to_string(),
+        effect: request.effect,
+    };
+    match responder.answer_http(&sending) {
+        HttpAnswer::Response {
+            status,
+            headers: given,
+            body: bytes,
+        } => {
+            let mut headers = Map::new();
+            for (name, value) in given {
+                add_header(&mut headers, &name.to_ascii_lowercase(), value);
+            }
+            Ok(Received {
+                status,
+                headers,
+                bytes,
+            })
+        }
+        HttpAnswer::Failed(ConnectionFailure::Refused) => {
+            Err(CallError::refused_connection(format!(
+                "{} {}: connection refused (scripted)",
+                request.method, request.url
+            )))
+        }
+        HttpAnswer::Failed(ConnectionFailure::Timeout) => Err(CallError::transport(
+            "Timeout",
+            format!(
+                "{} {}: operation timed out (scripted)",
+                request.method, request.url
+            ),
+        )
+        .transient()),
+        HttpAnswer::Failed(ConnectionFailure::Reset) => Err(CallError::transport(
+            "ConnectionError",
+            format!(
+                "{} {}: connection reset (scripted)",
+                request.method, request.url
+            ),
+        )
+        .transient()),
+        HttpAnswer::Unscripted { message } => Err(CallError::stopped(UNSCRIPTED, message)),
+    }
+}
+
+/// The action's answer, or its failure, from a response however it was received.
+fn read_response(
+    request: &Prepared,
+    received: Received,
+    started: Instant,
+) -> Result<Reply, CallError> {
+    let Received {
+        status,
+        headers,
+        bytes,
+    } = received;
     let request_id = ["x-amzn-requestid", "x-amz-request-id", "x-request-id"]
         .iter()
         .find_map(|name| headers.get(*name).and_then(Value::as_str))
         .map(str::to_string);
-    let bytes = response.bytes().await.map_err(transport_error)?;
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let text = std::string::String::from_utf8_lossy(&bytes).into_owned();
     let body = serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::String(text.clone()));

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::aws::http_stub::HttpTransport;
 use crate::aws::{AwsOp, BoxFuture, CallError, Effect, Reply};
 
 /// A built-in or composite action: `input` is the rendered `with:` block.
@@ -48,6 +49,7 @@ pub trait RunContext: Sync {
     /// Whether the run was interrupted: a long action stops at its next safe point.
     fn cancelled(&self) -> bool;
 
-    /// The process's HTTP client (one connection pool, TLS roots loaded once).
-    fn http(&self) -> &'static reqwest::Client;
+    /// Where HTTP requests go: the process's client (one connection pool, TLS roots loaded once), or in
+    /// `runbook test` the case's script.
+    fn http(&self) -> HttpTransport;
 }

@@ -20,6 +20,7 @@ pub mod dynamodb;
 pub mod dynamodbstreams;
 pub mod eventbridge;
 pub mod glue;
+pub mod http_stub;
 pub mod kms;
 pub mod lambda;
 pub mod logs;
@@ -71,6 +72,8 @@ pub struct Aws {
     config: aws_types::SdkConfig,
     clients: Clients,
     s3: OnceLock<aws_sdk_s3::Client>,
+    /// `runbook test`'s script, which answers plain HTTP requests too ([`Aws::stubbed`]).
+    responder: Option<Arc<dyn stub::Responder>>,
 }
 
 macro_rules! clients {
@@ -136,6 +139,7 @@ impl Aws {
             config,
             clients: Clients::default(),
             s3: OnceLock::new(),
+            responder: None,
         })
     }
 
@@ -149,6 +153,7 @@ impl Aws {
             config,
             clients: Clients::default(),
             s3: OnceLock::new(),
+            responder: None,
         }
     }
 

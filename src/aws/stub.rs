@@ -19,6 +19,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use serde_json::{Map, Value};
 
+use super::http_stub::{HttpAnswer, HttpSending};
 use super::wire_reply::WireReply;
 use super::{Aws, AwsOp, Effect, Protocol};
 
@@ -63,6 +64,14 @@ pub enum Answer {
 /// Answers each request the SDK sends: `runbook test`'s script.
 pub trait Responder: Send + Sync + std::fmt::Debug {
     fn answer(&self, sending: &Sending) -> Answer;
+
+    /// Answers a plain HTTP request (`http.request`, `http.send`), which does not go through the SDK.
+    fn answer_http(&self, sending: &HttpSending) -> HttpAnswer;
+}
+
+/// The step whose call is being made, when the engine labelled it ([`for_step`]).
+pub fn current_step() -> Option<String> {
+    STEP.try_with(Clone::clone).ok()
 }
 
 /// Runs `future` with every AWS call it makes labelled as `step`'s.
@@ -105,9 +114,18 @@ impl Aws {
                 credentials,
             ))
             .sleep_impl(TokioSleep)
-            .http_client(StubHttp { responder })
+            .http_client(StubHttp {
+                responder: Arc::clone(&responder),
+            })
             .build();
-        Aws::from_sdk_config(config)
+        let mut aws = Aws::from_sdk_config(config);
+        aws.responder = Some(responder);
+        aws
+    }
+
+    /// The script answering this configuration's calls, when it is [`Aws::stubbed`].
+    pub fn responder(&self) -> Option<&Arc<dyn Responder>> {
+        self.responder.as_ref()
     }
 }
 

@@ -9,6 +9,7 @@ use super::backoff::Backoff;
 use super::event::{AttemptOutcome, Event, Observer};
 use super::halt::Emit;
 use crate::actions::{Attempt, Effect, RunContext};
+use crate::aws::http_stub::HttpTransport;
 use crate::aws::{self, Aws, AwsOp, BoxFuture, CallError};
 use crate::language::runbook::Retry;
 
@@ -273,15 +274,19 @@ impl ActionContext {
         *self.cancel.borrow()
     }
 
-    /// One HTTP client per process (connection pool, TLS roots loaded once).
-    pub fn http(&self) -> &'static reqwest::Client {
+    /// Where HTTP requests go: the case's script when the run is a `runbook test` case (its AWS is stubbed),
+    /// else the network through one client per process (connection pool, TLS roots loaded once).
+    pub fn http(&self) -> HttpTransport {
+        if let Some(responder) = self.aws.as_ref().and_then(|aws| aws.responder()) {
+            return HttpTransport::Scripted(Arc::clone(responder));
+        }
         static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-        CLIENT.get_or_init(|| {
+        HttpTransport::Network(CLIENT.get_or_init(|| {
             reqwest::Client::builder()
                 .user_agent(concat!("runbook/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .expect("an HTTP client with default settings")
-        })
+        }))
     }
 }
 
@@ -321,7 +326,7 @@ impl RunContext for ActionContext {
         ActionContext::cancelled(self)
     }
 
-    fn http(&self) -> &'static reqwest::Client {
+    fn http(&self) -> HttpTransport {
         ActionContext::http(self)
     }
 }

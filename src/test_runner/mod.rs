@@ -41,7 +41,7 @@ pub fn run_case(runbook: Arc<Runbook>, params: Map<String, Value>, case: &Case) 
         .start_paused(true)
         .build()
         .expect("a tokio runtime");
-    let scripted = Arc::new(script::ScriptedAws::new(&case.scripts));
+    let scripted = Arc::new(script::ScriptedAws::new(&case.scripts, &case.http));
     let aws = Arc::new(Aws::stubbed(scripted.clone()));
     let (_interrupt, cancel) = tokio::sync::watch::channel(false);
     let options = Options {

@@ -1,5 +1,6 @@
-//! A case's scripted AWS: answers each call from the case's script for (step, operation), in call order, and
-//! keeps every request that reached the stub transport, for the verdict.
+//! A case's scripted AWS and HTTP: answers each AWS call from the case's script for (step, operation), and each
+//! plain HTTP request from the script of its step, in call order, and keeps every request that reached the stub
+//! transports, for the verdict.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -7,11 +8,12 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 use crate::aws::Effect;
+use crate::aws::http_stub::{HttpAnswer, HttpSending};
 use crate::aws::stub::{self, Responder, Sending};
-use crate::language::test_file::{Answer, Script};
+use crate::language::test_file::{Answer, HttpReply, HttpScript, Script};
 
 /// The code of the error a call the case does not answer gets: not transient, so the step fails at once.
-pub const UNSCRIPTED: &str = "UnscriptedCall";
+pub const UNSCRIPTED: &str = crate::aws::http_stub::UNSCRIPTED;
 
 /// One request that reached the (stub) wire.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,13 +32,22 @@ pub struct ScriptedAws {
 #[derive(Debug, Default)]
 struct State {
     queues: HashMap<(String, String), VecDeque<Answer>>,
+    /// By step id.
+    http_queues: HashMap<String, VecDeque<HttpReply>>,
     sent: Vec<Sent>,
     unscripted: Vec<String>,
 }
 
 impl ScriptedAws {
-    pub fn new(scripts: &[Script]) -> ScriptedAws {
+    pub fn new(scripts: &[Script], http: &[HttpScript]) -> ScriptedAws {
         let mut state = State::default();
+        for script in http {
+            state
+                .http_queues
+                .entry(script.step.clone())
+                .or_default()
+                .extend(script.answers.iter().cloned());
+        }
         for script in scripts {
             state
                 .queues
@@ -75,12 +86,28 @@ impl ScriptedAws {
                 )
             })
             .collect();
+        unused.extend(
+            state
+                .http_queues
+                .iter()
+                .filter(|(step, answers)| !answers.is_empty() && ran(step))
+                .map(|(step, answers)| {
+                    format!(
+                        "step `{step}`: {} scripted HTTP answer(s) never asked for",
+                        answers.len()
+                    )
+                }),
+        );
         unused.sort();
         unused
     }
 }
 
 impl Responder for ScriptedAws {
+    fn answer_http(&self, sending: &HttpSending) -> HttpAnswer {
+        self.next_http(sending)
+    }
+
     fn answer(&self, sending: &Sending) -> stub::Answer {
         let step = sending.step.clone().unwrap_or_else(|| "?".into());
         let operation = sending.name();
@@ -121,6 +148,54 @@ impl Responder for ScriptedAws {
                     message,
                     status: 400,
                 }
+            }
+        }
+    }
+}
+
+impl ScriptedAws {
+    fn next_http(&self, sending: &HttpSending) -> HttpAnswer {
+        let step = sending.step.clone().unwrap_or_else(|| "?".into());
+        // As test files name it: an expected write defaults to its step's action.
+        let operation = match sending.effect {
+            Effect::Read => "http.request",
+            Effect::Write => "http.send",
+        }
+        .to_string();
+        let mut state = self.state.lock().expect("script lock");
+        state.sent.push(Sent {
+            step: step.clone(),
+            operation: operation.clone(),
+            effect: sending.effect,
+            request: serde_json::json!({"method": sending.method, "url": sending.url}),
+        });
+        match state
+            .http_queues
+            .get_mut(&step)
+            .and_then(VecDeque::pop_front)
+        {
+            Some(HttpReply::Response {
+                status,
+                headers,
+                body,
+            }) => HttpAnswer::Response {
+                status,
+                headers,
+                body,
+            },
+            Some(HttpReply::Failed(failure)) => HttpAnswer::Failed(failure),
+            None => {
+                let calls = state
+                    .sent
+                    .iter()
+                    .filter(|sent| sent.step == step && sent.operation == operation)
+                    .count();
+                let message = format!(
+                    "step `{step}` sent {} {} (request {calls}), which the case does not answer: add an answer under `http: {{{step}: [...]}}`",
+                    sending.method, sending.url
+                );
+                state.unscripted.push(message.clone());
+                HttpAnswer::Unscripted { message }
             }
         }
     }

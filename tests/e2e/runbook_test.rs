@@ -1,6 +1,6 @@
 //! `runbook test`: the shipped test files pass offline, and a case fails, with the message that says why, on a
-//! wrong expectation, a wrong member name in a runbook's request and a call the case does not answer; an invalid
-//! test file is refused with its position (exit 2) before any case runs.
+//! wrong expectation, a wrong member name in a runbook's request and a call or HTTP request the case does not
+//! answer; an invalid test file is refused with its position (exit 2) before any case runs.
 
 use std::path::Path;
 
@@ -178,4 +178,125 @@ fn a_runbook_without_a_test_file_is_named() {
         .stderr_has("has no test file: write its cases in")
         .run();
     assert!(!Path::new(&dir.path().join("rollback-lambda.test.yaml")).exists());
+}
+
+/// A health check's request goes to the case, never the network: one the case does not answer fails the case,
+/// naming the step and the request, as an unanswered AWS call does.
+#[test]
+fn an_http_request_the_case_does_not_answer_fails_it_naming_the_step() {
+    let tests = shipped_tests("smoke-test");
+    let unanswered = tests.replacen(
+        "    http: &healthy_endpoint\n      health: [{status: 200, headers: {content-type: application/json}, body: {status: healthy}}]\n",
+        "",
+        1,
+    );
+    assert_ne!(tests, unanswered, "the first case answers the health check");
+    let unanswered = unanswered.replace("http: *healthy_endpoint", "http: {}");
+    let dir = folder("smoke-test", None, &unanswered);
+    let ran = Cli::new()
+        .dir(dir.path())
+        .args(["test", "smoke-test"])
+        .status(1)
+        .stdout_has("test smoke-test::every_check_passes ... FAILED")
+        .stdout_has(
+            "step `health` sent GET https://api.dev.carousellabs.co/bg-remover/health (request 1), which the case does not answer",
+        )
+        .stdout_has("add an answer under `http: {health: [...]}`")
+        .run();
+    // Not retried: an unanswered request is the case's fault, not a transient failure.
+    assert!(!ran.stdout.contains("(request 2)"), "{}", ran.stdout);
+    assert!(
+        ran.stdout
+            .contains("test smoke-test::health_down_fails_4_1_only ... ok"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn an_invalid_http_answer_is_refused_with_its_position() {
+    let tests = r#"
+cases:
+  - name: typos
+    http:
+      helth: [{status: 200}]
+      dlq_url: [{status: 200}]
+      health:
+        - {status: 700}
+        - {error: timed_out}
+        - {status: 200, error: reset}
+        - {output: {}}
+    expect: {status: succeeded}
+"#;
+    let dir = folder("smoke-test", None, tests);
+    let ran = Cli::new()
+        .dir(dir.path())
+        .args(["test", "smoke-test"])
+        .status(2)
+        .stderr_has("error[unknown-step]: unknown step `helth`")
+        .stderr_has("smoke-test.test.yaml:5:7")
+        .stderr_has("did you mean `health`?")
+        .stderr_has("error[invalid-value]: `dlq_url` is not a valid step for `http` (an http.request or http.send step)")
+        .stderr_has("its action is sqs.GetQueueUrl: answer its calls under `aws`")
+        .stderr_has("error[out-of-range]: an HTTP answer's `status` must be from 100 to 599")
+        .stderr_has("smoke-test.test.yaml:8:20")
+        .stderr_has("error[invalid-value]: `timed_out` is not a valid connection failure")
+        .stderr_has("did you mean `timeout`?")
+        .stderr_has("error[invalid-value]: `a response and an error` is not a valid HTTP answer")
+        .stderr_has("error[unknown-key]: unknown key `output` in an HTTP answer")
+        .stderr_has("use `status`, `headers` and `body`")
+        .run();
+    assert!(!ran.stdout.contains("test "), "{}", ran.stdout);
+}
+
+/// An `http.send` is a write: the case expects its request (method and URL, as the journal records it) among the
+/// writes, and a different one fails the case.
+#[test]
+fn an_http_send_is_among_the_writes_a_case_expects() {
+    let runbook = r#"
+name: flush
+description: Flush the service's cache
+steps:
+  - id: flush
+    action: http.send
+    with: {url: "https://api.example.test/cache/flush", method: POST, expect_status: 202}
+"#;
+    let tests = |url: &str| {
+        format!(
+            r#"
+cases:
+  - name: flushed
+    http:
+      flush: [{{error: refused}}, {{status: 202}}]
+    expect:
+      status: succeeded
+      writes:
+        - {{step: flush, request: {{method: POST, url: "{url}"}}}}
+        - {{step: flush, request: {{method: POST, url: "{url}"}}}}
+"#
+        )
+    };
+    let dir = folder(
+        "flush",
+        Some(runbook),
+        &tests("https://api.example.test/cache/flush"),
+    );
+    Cli::new()
+        .dir(dir.path())
+        .args(["test", "flush"])
+        .status(0)
+        .stdout_has("test flush::flushed ... ok")
+        .run();
+    let dir = folder(
+        "flush",
+        Some(runbook),
+        &tests("https://api.example.test/cache/drop"),
+    );
+    Cli::new()
+        .dir(dir.path())
+        .args(["test", "flush"])
+        .status(1)
+        .stdout_has("writes sent differ (- expected, + actual):")
+        .stdout_has("+     \"url\": \"https://api.example.test/cache/flush\"")
+        .run();
 }

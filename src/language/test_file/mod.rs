@@ -7,7 +7,10 @@ pub mod model;
 pub mod raw;
 pub mod validator;
 
-pub use model::{Answer, Case, Expectations, ExpectedWrite, Script, TestFile};
+pub use model::{
+    Answer, Case, ConnectionFailure, Expectations, ExpectedWrite, HttpReply, HttpScript, Script,
+    TestFile,
+};
 pub use validator::load;
 
 /// `rollback-lambda.test.yaml` tests `rollback-lambda`.

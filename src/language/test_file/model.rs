@@ -21,6 +21,8 @@ pub struct Case {
     pub params: Vec<(String, String)>,
     /// The scripted answers, one script per (step, operation).
     pub scripts: Vec<Script>,
+    /// The scripted answers to plain HTTP requests, one script per step.
+    pub http: Vec<HttpScript>,
     /// Gate decisions by step id: true approves, false refuses.
     pub approvals: Vec<(String, bool)>,
     pub expect: Expectations,
@@ -34,6 +36,51 @@ pub struct Script {
     /// `service.Operation`.
     pub operation: String,
     pub answers: Vec<Answer>,
+}
+
+/// The answers one `http.request` or `http.send` step's requests get, in request order.
+#[derive(Debug, Clone)]
+pub struct HttpScript {
+    pub step: String,
+    pub answers: Vec<HttpReply>,
+}
+
+/// One scripted answer to an HTTP request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HttpReply {
+    Response {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    Failed(ConnectionFailure),
+}
+
+/// How a request can fail without an answer, as a case scripts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionFailure {
+    /// Nothing was sent (even a write may be sent again).
+    Refused,
+    /// No answer in time.
+    Timeout,
+    /// The connection broke after the request may have been sent.
+    Reset,
+}
+
+impl ConnectionFailure {
+    /// The names test files use, for the validator and its hint.
+    pub const NAMES: &'static [(&'static str, ConnectionFailure)] = &[
+        ("refused", ConnectionFailure::Refused),
+        ("timeout", ConnectionFailure::Timeout),
+        ("reset", ConnectionFailure::Reset),
+    ];
+
+    pub fn named(name: &str) -> Option<ConnectionFailure> {
+        Self::NAMES
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, failure)| *failure)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

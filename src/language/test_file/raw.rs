@@ -30,6 +30,9 @@ pub struct RawCase {
     /// What AWS answers, by step id, then by operation (`lambda.GetAlias`): the answers in call order. A call
     /// the case does not answer fails the case.
     pub aws: Option<Entries<Entries<Vec<RawAnswer>>>>,
+    /// What plain HTTP requests get, by the id of an `http.request` or `http.send` step: the answers in request
+    /// order. A request the case does not answer fails the case.
+    pub http: Option<Entries<Vec<RawHttpAnswer>>>,
     /// Each approval gate's decision by step id: `approve` or `refuse`. A gate reached without one stops the run
     /// there (`awaiting_approval`).
     pub approvals: Option<Entries<Spanned<Decision>>>,
@@ -57,6 +60,28 @@ pub struct RawAnswer {
     /// An error answer.
     pub error: Option<RawError>,
     /// The same answer to this many calls in a row (polls, retries). Default 1.
+    pub times: Option<Spanned<u64>>,
+    #[schemars(skip)]
+    pub span: crate::foundation::source::Span,
+}
+
+/// One answer to one HTTP request: a response (`status`, `headers`, `body`) or `error`, a connection that failed.
+#[derive(Debug, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawHttpAnswer {
+    /// The response's status, 100 to 599.
+    #[schemars(example = &200)]
+    pub status: Option<Spanned<u64>>,
+    /// The response's headers by name.
+    #[schemars(with = "Option<std::collections::BTreeMap<String, String>>")]
+    pub headers: Option<Entries<Node>>,
+    /// The response's body: a string is sent as it is, anything else as JSON. Default: empty.
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub body: Option<Node>,
+    /// No response: `refused` (nothing was sent), `timeout` or `reset` (the connection broke).
+    #[schemars(example = &"timeout")]
+    pub error: Option<Spanned<String>>,
+    /// The same answer to this many requests in a row (retries). Default 1.
     pub times: Option<Spanned<u64>>,
     #[schemars(skip)]
     pub span: crate::foundation::source::Span,
@@ -113,8 +138,9 @@ pub struct RawWrite {
 }
 
 pub(super) const FILE_KEYS: &[&str] = &["cases"];
-pub(super) const CASE_KEYS: &[&str] = &["name", "params", "aws", "approvals", "expect"];
+pub(super) const CASE_KEYS: &[&str] = &["name", "params", "aws", "http", "approvals", "expect"];
 const ANSWER_KEYS: &[&str] = &["output", "error", "times"];
+const HTTP_ANSWER_KEYS: &[&str] = &["status", "headers", "body", "error", "times"];
 const ERROR_KEYS: &[&str] = &["code", "message", "status"];
 pub(super) const EXPECT_KEYS: &[&str] = &[
     "status",
@@ -163,6 +189,7 @@ impl FromNode for RawCase {
             name: f.require("name", "healthy_path", cx),
             params: f.get("params", cx),
             aws: f.get("aws", cx),
+            http: f.get("http", cx),
             approvals: f.get("approvals", cx),
             expect: f.require("expect", "{status: succeeded}", cx),
         })
@@ -204,6 +231,26 @@ impl FromNode for RawAnswer {
         )?;
         Some(RawAnswer {
             output: f.node("output").cloned(),
+            error: f.get("error", cx),
+            times: f.get("times", cx),
+            span: node.span,
+        })
+    }
+}
+
+impl FromNode for RawHttpAnswer {
+    fn from_node(node: &Node, _what: &str, cx: &mut Diagnostics) -> Option<RawHttpAnswer> {
+        let f = Fields::new(
+            node,
+            "an HTTP answer",
+            HTTP_ANSWER_KEYS,
+            &[("output", "use `status`, `headers` and `body`")],
+            cx,
+        )?;
+        Some(RawHttpAnswer {
+            status: f.get("status", cx),
+            headers: f.get("headers", cx),
+            body: f.node("body").cloned(),
             error: f.get("error", cx),
             times: f.get("times", cx),
             span: node.span,
@@ -291,11 +338,12 @@ mod tests {
     #[test]
     fn known_keys_match_the_schema() {
         let schema = json_schema();
-        let tables: [(&str, &[&str]); 6] = [
+        let tables: [(&str, &[&str]); 7] = [
             ("/properties", FILE_KEYS),
             ("/definitions/RawCase/properties", CASE_KEYS),
             ("/definitions/RawAnswer/properties", ANSWER_KEYS),
             ("/definitions/RawError/properties", ERROR_KEYS),
+            ("/definitions/RawHttpAnswer/properties", HTTP_ANSWER_KEYS),
             (
                 "/definitions/RawCase/properties/expect/properties",
                 EXPECT_KEYS,

@@ -7,8 +7,11 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use super::model::{Answer, Case, Expectations, ExpectedWrite, Script, TestFile};
-use super::raw::{Decision, RawAnswer, RawCase, RawExpect, RawTestFile};
+use super::model::{
+    Answer, Case, ConnectionFailure, Expectations, ExpectedWrite, HttpReply, HttpScript, Script,
+    TestFile,
+};
+use super::raw::{Decision, RawAnswer, RawCase, RawExpect, RawHttpAnswer, RawTestFile};
 use crate::foundation::diagnostic::{Diagnostic, Diagnostics, ErrorKind};
 use crate::foundation::node::{self, Key, Node};
 use crate::foundation::source::{SourceFile, Span};
@@ -18,6 +21,9 @@ use crate::language::param_value;
 use crate::language::runbook::{Runbook, Step, StepEffect};
 
 static CASE_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9][a-z0-9_-]*$").unwrap());
+
+/// The actions whose requests a case answers under `http`.
+const HTTP_ACTIONS: &[&str] = &["http.request", "http.send"];
 
 const RUN_STATUSES: &[&str] = &["succeeded", "failed", "refused", "awaiting_approval"];
 const STEP_STATUSES: &[&str] = &[
@@ -103,12 +109,14 @@ impl<'a> Validator<'a> {
         }
         let params = self.params(raw.params.unwrap_or_default());
         let scripts = self.scripts(raw.aws.unwrap_or_default());
+        let http = self.http_scripts(raw.http.unwrap_or_default());
         let approvals = self.approvals(raw.approvals.unwrap_or_default());
         let expect = self.expect(raw.expect.unwrap_or_default());
         Some(Case {
             name: name.value,
             params,
             scripts,
+            http,
             approvals,
             expect,
             span: name.span,
@@ -299,6 +307,139 @@ impl<'a> Validator<'a> {
             return None;
         }
         Some(vec![answer; times as usize])
+    }
+
+    fn http_scripts(&mut self, raw: Entries<Vec<RawHttpAnswer>>) -> Vec<HttpScript> {
+        let mut scripts = Vec::new();
+        for (step_key, answers) in raw.0 {
+            let Some(step) = self.step(&step_key.name, key_span(&step_key)) else {
+                continue;
+            };
+            let action = step.action().map(|action| action.shape.name).unwrap_or("");
+            if !HTTP_ACTIONS.contains(&action) {
+                self.cx
+                    .error(
+                        ErrorKind::InvalidValue {
+                            what: "step for `http` (an http.request or http.send step)".into(),
+                            value: step_key.name.clone(),
+                        },
+                        key_span(&step_key),
+                    )
+                    .set_hint(match action {
+                        "" => "an approval gate sends nothing".to_string(),
+                        action => format!("its action is {action}: answer its calls under `aws`"),
+                    });
+                continue;
+            }
+            let answers = answers
+                .into_iter()
+                .filter_map(|raw| self.http_answer(raw))
+                .flatten()
+                .collect();
+            scripts.push(HttpScript {
+                step: step_key.name,
+                answers,
+            });
+        }
+        scripts
+    }
+
+    /// One HTTP answer, repeated `times`.
+    fn http_answer(&mut self, raw: RawHttpAnswer) -> Option<Vec<HttpReply>> {
+        let has_response = raw.status.is_some() || raw.headers.is_some() || raw.body.is_some();
+        let reply = match (raw.status, raw.error) {
+            (Some(status), None) => {
+                if !(100..600).contains(&status.value) {
+                    self.cx
+                        .error(
+                            ErrorKind::OutOfRange {
+                                what: "an HTTP answer's `status`".into(),
+                                bound: "from 100 to 599".into(),
+                            },
+                            status.span,
+                        )
+                        .set_hint("200 for a healthy endpoint, 429 when throttled, 503 when down");
+                    return None;
+                }
+                let headers = raw
+                    .headers
+                    .unwrap_or_default()
+                    .0
+                    .into_iter()
+                    .map(|(key, value)| {
+                        let text = match value.to_json() {
+                            serde_json::Value::String(text) => text,
+                            other => other.to_string(),
+                        };
+                        (key.name, text)
+                    })
+                    .collect();
+                let body = match raw.body.map(|body| body.to_json()) {
+                    None | Some(serde_json::Value::Null) => Vec::new(),
+                    Some(serde_json::Value::String(text)) => text.into_bytes(),
+                    Some(json) => json.to_string().into_bytes(),
+                };
+                HttpReply::Response {
+                    status: status.value as u16,
+                    headers,
+                    body,
+                }
+            }
+            (None, Some(error)) if !has_response => match ConnectionFailure::named(&error.value) {
+                Some(failure) => HttpReply::Failed(failure),
+                None => {
+                    let names = ConnectionFailure::NAMES.iter().map(|(name, _)| *name);
+                    let hint =
+                        suggest::did_you_mean(&error.value, names.clone()).unwrap_or_else(|| {
+                            format!("one of: {}", names.collect::<Vec<_>>().join(", "))
+                        });
+                    self.cx
+                        .error(
+                            ErrorKind::InvalidValue {
+                                what: "connection failure".into(),
+                                value: error.value.clone(),
+                            },
+                            error.span,
+                        )
+                        .set_hint(hint);
+                    return None;
+                }
+            },
+            (_, error) => {
+                self.cx
+                    .error(
+                        ErrorKind::InvalidValue {
+                            what: "HTTP answer".into(),
+                            value: if error.is_some() {
+                                "a response and an error".into()
+                            } else {
+                                "a response without a status".into()
+                            },
+                        },
+                        error.map(|error| error.span).unwrap_or(raw.span),
+                    )
+                    .set_hint("an HTTP answer is either `status: 200` (with `headers` and `body`) or `error: refused|timeout|reset`");
+                return None;
+            }
+        };
+        let times = self.times(raw.times, raw.span)?;
+        Some(vec![reply; times])
+    }
+
+    /// How often an answer is given: `times`, default 1.
+    fn times(&mut self, times: Option<Spanned<u64>>, answer: Span) -> Option<usize> {
+        let count = times.as_ref().map(|times| times.value).unwrap_or(1);
+        if count == 0 || count > 10_000 {
+            self.cx.error(
+                ErrorKind::OutOfRange {
+                    what: "`times`".into(),
+                    bound: "from 1 to 10000".into(),
+                },
+                times.map(|t| t.span).unwrap_or(answer),
+            );
+            return None;
+        }
+        Some(count as usize)
     }
 
     fn approvals(&mut self, raw: Entries<Spanned<Decision>>) -> Vec<(String, bool)> {
