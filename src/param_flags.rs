@@ -4,8 +4,6 @@
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use jiff::Timestamp;
 
-use crate::foundation::datetime::{self, DateTimeSpec};
-use crate::foundation::template;
 use crate::language::param_value;
 use crate::language::raw::ParamTypeName;
 use crate::language::runbook::{Param, ParamDefault, Runbook};
@@ -106,56 +104,23 @@ pub fn resolve(
     matches: &ArgMatches,
     now: Timestamp,
 ) -> Result<serde_json::Map<String, serde_json::Value>, ParamError> {
-    let mut values = serde_json::Map::new();
-    for param in &runbook.params {
-        let error = |message: String| ParamError {
-            param: param.name.clone(),
-            message,
-        };
-        let given = if param.ty == ParamTypeName::Boolean && matches.get_flag(&negated_id(param)) {
-            Some(serde_json::Value::Bool(false))
-        } else {
-            matches.get_one::<serde_json::Value>(&param.name).cloned()
-        };
-        let given = match given {
-            Some(serde_json::Value::String(text)) if param.secret => {
-                Some(secret_value(param, &text).map_err(error)?)
+    param_value::resolve(
+        &runbook.params,
+        |param| {
+            let given =
+                if param.ty == ParamTypeName::Boolean && matches.get_flag(&negated_id(param)) {
+                    Some(serde_json::Value::Bool(false))
+                } else {
+                    matches.get_one::<serde_json::Value>(&param.name).cloned()
+                };
+            match given {
+                Some(serde_json::Value::String(text)) if param.secret => {
+                    secret_value(param, &text).map(Some)
+                }
+                other => Ok(other),
             }
-            other => other,
-        };
-        let value = match (given, &param.default) {
-            (Some(value), _) => value,
-            (None, Some(ParamDefault::Value(value))) => value.clone(),
-            (None, Some(ParamDefault::Template(text))) => {
-                let context = template::from_json_value(&serde_json::json!({ "params": values }));
-                let rendered =
-                    template::render(&text.source, &context).map_err(|e| error(e.to_string()))?;
-                let rendered =
-                    template::to_json_value(&rendered).map_err(|e| error(e.to_string()))?;
-                param_value::check(param.ty, &param.constraints, &rendered).map_err(|reason| {
-                    error(format!("the default renders to an invalid value: {reason}"))
-                })?;
-                rendered
-            }
-            // An unset switch is off, so `when: params.verify` needs no `is not none` guard.
-            (None, None) if param.ty == ParamTypeName::Boolean => serde_json::Value::Bool(false),
-            (None, None) => serde_json::Value::Null,
-        };
-        let value = match (&value, param.ty) {
-            (serde_json::Value::String(text), ParamTypeName::Datetime) => {
-                let at = DateTimeSpec::parse(text)
-                    .and_then(|spec| spec.resolve(now))
-                    .ok_or_else(|| {
-                        error(format!(
-                            "`{text}` is not a date and time; {}",
-                            datetime::HINT
-                        ))
-                    })?;
-                serde_json::Value::String(datetime::format_rfc3339(at))
-            }
-            _ => value,
-        };
-        values.insert(param.name.clone(), value);
-    }
-    Ok(values)
+        },
+        now,
+    )
+    .map_err(|(param, message)| ParamError { param, message })
 }

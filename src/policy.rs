@@ -69,7 +69,22 @@ pub fn build(
     plan_only: bool,
     engine: &EngineNeeds,
 ) -> Policy {
-    let known = Known::new(runbook, params, region.to_string(), account.to_string());
+    let root = Known::new(runbook, params, region.to_string(), account.to_string());
+    // Frames come after the frame of the step that runs them, so each parent is known before its children.
+    let mut frames: Vec<(Known, bool)> = Vec::with_capacity(runbook.frames.len());
+    for frame in &runbook.frames {
+        let (parent, parent_off) = match frame.parent {
+            None => (&root, false),
+            Some(parent) => (&frames[parent].0, frames[parent].1),
+        };
+        let off = parent_off
+            || frame
+                .when
+                .as_ref()
+                .is_some_and(|when| parent.condition(&when.source) == Some(false));
+        let known = parent.nested(frame);
+        frames.push((known, off));
+    }
     let mut needs = Vec::new();
     let steps: Vec<&Step> = if plan_only {
         runbook.steps.iter().collect()
@@ -82,6 +97,12 @@ pub fn build(
         if plan_only && deferred[index] {
             continue;
         }
+        let known = match step.frame {
+            None => &root,
+            // A nested runbook whose `runbook:` step is ruled out asks for nothing.
+            Some(frame) if frames[frame].1 => continue,
+            Some(frame) => &frames[frame].0,
+        };
         if let Some(when) = &step.when
             && known.condition(&when.source) == Some(false)
         {
@@ -118,7 +139,7 @@ pub fn build(
             needs.extend(step_needs(&known, row, &verify.with, &step.id));
         }
     }
-    needs.extend(engine_needs(&known, engine, plan_only));
+    needs.extend(engine_needs(&root, engine, plan_only));
     Policy {
         runbook: runbook.name.clone(),
         region: region.to_string(),

@@ -84,7 +84,7 @@ fn completing_command(base: Command) -> Command {
         .into_values()
         .filter_map(|location| {
             let file = location.read().ok()?;
-            super::load_source(&file).ok()
+            super::load_source(&catalog, &file).ok()
         })
         .collect();
     let names: Vec<String> = catalog.names();

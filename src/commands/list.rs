@@ -18,7 +18,7 @@ pub fn run(context: &Context, format: TextOrJson) -> ExitStatus {
             .read()
             .map_err(|d| d.kind.to_string())
             .and_then(|file| {
-                super::load_source(&file).map_err(|diagnostics| {
+                super::load_source(&context.catalog, &file).map_err(|diagnostics| {
                     format!(
                         "invalid: {} errors, see `runbook validate`",
                         diagnostics.len()

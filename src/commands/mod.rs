@@ -60,7 +60,7 @@ pub fn load_named(context: &Context, name: &str) -> Result<Runbook, ExitStatus> 
         print_diagnostics(context, &[diagnostic]);
         ExitStatus::Usage
     })?;
-    load_source(&file).map_err(|diagnostics| {
+    load_source(&context.catalog, &file).map_err(|diagnostics| {
         print_diagnostics(context, &diagnostics);
         ExitStatus::Usage
     })
@@ -69,9 +69,15 @@ pub fn load_named(context: &Context, name: &str) -> Result<Runbook, ExitStatus> 
 /// Most diagnostics printed for one file: a generated file with 100,000 mistakes needs the first few fixed, not a
 /// screenful per mistake (`--format json` lists them all).
 pub const MAX_PRINTED_DIAGNOSTICS: usize = 50;
-/// Validates one runbook file as the commands run it: no parameter may take the name of a flag of theirs.
-pub fn load_source(file: &Arc<SourceFile>) -> Result<Runbook, Vec<Diagnostic>> {
-    validator::load(file, &run::reserved_param_names(), &crate::actions::TABLE)
+/// Validates one runbook file as the commands run it: no parameter may take the name of a flag of theirs, steps
+/// name the actions of the table, and the runbooks its `runbook:` steps run are found in `catalog`.
+pub fn load_source(catalog: &Catalog, file: &Arc<SourceFile>) -> Result<Runbook, Vec<Diagnostic>> {
+    validator::load_in(
+        file,
+        &run::reserved_param_names(),
+        &crate::actions::TABLE,
+        catalog,
+    )
 }
 
 /// Flags every command takes, before or after its name.

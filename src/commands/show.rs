@@ -97,7 +97,9 @@ fn steps_table(runbook: &Runbook, steps: &[Step], with_needs: bool) -> String {
                 .iter()
                 .map(|&n| runbook.steps[n].id.as_str())
                 .collect();
-            let action = step.action().map_or("(approval gate)", |a| a.shape.name);
+            let action = runbook
+                .step_doing(step)
+                .unwrap_or_else(|| "(approval gate)".into());
             let mut notes = Vec::new();
             if let Some(title) = &step.title {
                 notes.push(title.clone());

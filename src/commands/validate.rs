@@ -25,7 +25,7 @@ pub fn run(context: &Context, paths: &[PathBuf], format: TextOrJson) -> ExitStat
         let loaded = location
             .read()
             .map_err(|d| vec![d])
-            .and_then(|file| super::load_source(&file));
+            .and_then(|file| super::load_source(&context.catalog, &file));
         match loaded {
             Ok(runbook) => {
                 reports.push((location.display(), Some(runbook.steps.len()), Vec::new()))

@@ -13,6 +13,7 @@ mod deferred;
 mod event;
 mod halt;
 mod input;
+mod nested;
 mod pages;
 mod prior;
 mod report;

@@ -111,7 +111,7 @@ impl StepReport {
         StepReport {
             id: step.id.clone(),
             title: step.title.clone(),
-            action: step.action().map(|action| action.shape.name.to_string()),
+            action: runbook.step_doing(step),
             effect: step.effect(),
             status: StepStatus::NotRun,
             summary: step

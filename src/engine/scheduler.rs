@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 use super::deferred::watch;
 use super::event::Event;
 use super::halt::{Emit, Halting};
+use super::nested::{self, Frames, Start};
 use super::prior::Prior;
 use super::report::{Criterion, Leftover, Outcome, RunReport, StepReport, StepStatus};
 use super::scope::{Results, Scope};
@@ -103,8 +104,8 @@ fn render_before_steps(
 ) -> Result<(Result<minijinja::Value, minijinja::Error>, bool), String> {
     let run_value = run_value(runbook, run_id, started_at);
     let secrets = crate::foundation::secrets::Secrets::default();
-    let params_value = params_value(runbook, params, &[], &secrets);
-    let vars = evaluate_vars(runbook, &params_value, &run_value, &secrets)?;
+    let params_value = params_value(&runbook.params, params, &[], &secrets);
+    let vars = evaluate_vars(&runbook.vars, &params_value, &run_value, &secrets)?;
     let context = minijinja::Value::from_pairs([
         ("params", params_value),
         ("vars", vars),
@@ -117,14 +118,13 @@ fn render_before_steps(
 
 /// `params` as templates see them: secret ones read through [`crate::foundation::taint::map`]; in an offline plan, the
 /// required ones not given (`unknown`) are deferred.
-fn params_value(
-    runbook: &Runbook,
+pub(super) fn params_value(
+    declared: &[crate::language::runbook::Param],
     params: &Map<String, Json>,
     unknown: &[String],
     secrets: &crate::foundation::secrets::Secrets,
 ) -> minijinja::Value {
-    let secret_names: std::collections::HashSet<String> = runbook
-        .params
+    let secret_names: std::collections::HashSet<String> = declared
         .iter()
         .filter(|param| param.secret)
         .map(|param| param.name.clone())
@@ -178,8 +178,8 @@ async fn execute_inner(
     };
 
     let run_value = run_value(&runbook, &options.run_id, options.started_at);
-    let params_value = params_value(&runbook, &params, unknown, &options.secrets);
-    let vars = match evaluate_vars(&runbook, &params_value, &run_value, &options.secrets) {
+    let params_value = params_value(&runbook.params, &params, unknown, &options.secrets);
+    let vars = match evaluate_vars(&runbook.vars, &params_value, &run_value, &options.secrets) {
         Ok(vars) => vars,
         Err(error) => {
             report.outcome = Outcome::Failed;
@@ -316,8 +316,8 @@ fn redact_params(runbook: &Runbook, params: &Map<String, Json>) -> Map<String, J
 
 /// `vars`, in order, each seeing the ones above it; one computed from a secret is read through
 /// [`crate::foundation::taint::map`] like the secret itself.
-fn evaluate_vars(
-    runbook: &Runbook,
+pub(super) fn evaluate_vars(
+    declared: &[crate::language::runbook::Var],
     params: &minijinja::Value,
     run: &minijinja::Value,
     secrets: &crate::foundation::secrets::Secrets,
@@ -336,7 +336,7 @@ fn evaluate_vars(
             secrets,
         )
     };
-    for var in &runbook.vars {
+    for var in declared {
         let context = minijinja::Value::from_pairs([
             ("params", params.clone()),
             ("run", run.clone()),
@@ -376,6 +376,7 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
     let parallelism = shared.options.parallelism.max(1);
     let mut outcome = Outcome::Succeeded;
     let mut first_error: Option<String> = None;
+    let mut frames = Frames::new(shared);
 
     loop {
         let stopping =
@@ -392,8 +393,20 @@ async fn walk(shared: &Arc<Shared>, scope: &Scope) -> Walk {
                 running.spawn(async move { (index, ended) });
                 continue;
             }
+            let scope = match frames.start(shared, scope, &steps[index]) {
+                Start::Run(scope) => scope,
+                Start::Finish(child) => {
+                    let ended = nested::finish(shared, &steps[index], &child);
+                    running.spawn(async move { (index, ended) });
+                    continue;
+                }
+                Start::Closed(closed) => {
+                    let ended = nested::closed(shared, &steps[index], closed);
+                    running.spawn(async move { (index, ended) });
+                    continue;
+                }
+            };
             let shared = shared.clone();
-            let scope = scope.clone();
             running.spawn(async move {
                 let step = &shared.runbook.steps[index];
                 let ended = if shared.prior.verify_first.contains(&step.id) {

@@ -56,9 +56,13 @@ impl Results {
     }
 }
 
-/// `steps` as templates see it: looked up on access, so building a context costs nothing per step.
+/// `steps` as templates see it: looked up on access, so building a context costs nothing per step. The steps of a
+/// nested runbook see their siblings by the ids written in its file: `prefix` is their place in the whole run.
 #[derive(Debug)]
-struct StepsView(Arc<Results>);
+struct StepsView {
+    results: Arc<Results>,
+    prefix: String,
+}
 
 impl Object for StepsView {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
@@ -66,11 +70,12 @@ impl Object for StepsView {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let id = key.as_str()?;
-        let index = *self.0.index.get(id)?;
-        match self.0.slots.read().expect("results lock")[index].clone()? {
+        let written = key.as_str()?;
+        let id = format!("{}{written}", self.prefix);
+        let index = *self.results.index.get(&id)?;
+        match self.results.slots.read().expect("results lock")[index].clone()? {
             Slot::Known(value) => Some(value),
-            Slot::Deferred => Some(Deferred::step(id)),
+            Slot::Deferred => Some(Deferred::step(&id)),
         }
     }
 }
@@ -94,11 +99,23 @@ impl Scope {
         results: Arc<Results>,
         secrets: crate::foundation::secrets::Secrets,
     ) -> Scope {
+        Scope::nested(params, vars, run, results, String::new(), secrets)
+    }
+
+    /// The names the steps of a nested runbook see: its own parameters and vars, and its steps under `prefix`.
+    pub fn nested(
+        params: Value,
+        vars: Value,
+        run: Value,
+        results: Arc<Results>,
+        prefix: String,
+        secrets: crate::foundation::secrets::Secrets,
+    ) -> Scope {
         Scope {
             params,
             vars,
             run,
-            steps: Value::from_object(StepsView(results)),
+            steps: Value::from_object(StepsView { results, prefix }),
             secrets,
         }
     }

@@ -66,6 +66,13 @@ pub(super) async fn run_step(
                 run_approval(&shared, step, approval, scope, &mut report).await
             }
             StepKind::Action(action) => run_action(&shared, step, action, scope, &mut report).await,
+            // The scheduler ends a `runbook:` step itself (engine::nested), in the child's scope; the validator
+            // keeps them out of `on_failure`, the only other way here.
+            StepKind::Runbook(_) => {
+                report.status = StepStatus::Failed;
+                report.error = Some("a `runbook:` step cannot run here".into());
+                known(StepStatus::Failed, None, &Map::new())
+            }
         },
         When::Skip => {
             report.status = StepStatus::Skipped;
@@ -90,6 +97,11 @@ pub(super) async fn run_step(
         // Waiting for a human is not the engine's time.
         report.busy = report.duration;
     }
+    emit_finished(options, step, &report);
+    Ended { report, slot }
+}
+
+pub(super) fn emit_finished(options: &Options, step: &Step, report: &StepReport) {
     options.observer.emit(&Event::StepFinished {
         step: step.id.clone(),
         status: report.status,
@@ -103,7 +115,6 @@ pub(super) async fn run_step(
         reason: report.reason.clone(),
         changes: report.changes.clone(),
     });
-    Ended { report, slot }
 }
 
 /// What a step is about to do, for progress: its summary with the request's values (`Move messages from <url> to
@@ -282,7 +293,7 @@ fn text_of(text: Option<&Text>) -> &str {
     text.map(|t| t.source.as_str()).unwrap_or("")
 }
 
-fn describe_origins(origins: &[String]) -> String {
+pub(super) fn describe_origins(origins: &[String]) -> String {
     let (params, steps): (Vec<&String>, Vec<&String>) = origins
         .iter()
         .partition(|o| o.starts_with(super::deferred::PARAM_ORIGIN));
@@ -388,7 +399,11 @@ pub(super) fn error_text(error: &minijinja::Error) -> String {
 }
 
 /// `{status, output, <named outputs>}` for downstream templates.
-fn known(status: StepStatus, output: Option<&Json>, outputs: &Map<String, Json>) -> Slot {
+pub(super) fn known(
+    status: StepStatus,
+    output: Option<&Json>,
+    outputs: &Map<String, Json>,
+) -> Slot {
     known_tainted(
         status,
         output,
@@ -399,7 +414,7 @@ fn known(status: StepStatus, output: Option<&Json>, outputs: &Map<String, Json>)
 }
 
 /// [`known`], with the named outputs computed from a secret read as secrets ([`crate::foundation::taint`]).
-fn known_tainted(
+pub(super) fn known_tainted(
     status: StepStatus,
     output: Option<&Json>,
     outputs: &Map<String, Json>,

@@ -162,6 +162,30 @@ pub enum ErrorKind {
     DuplicateCase { name: String },
     #[error("{what} cannot be exported to Step Functions: {reason}")]
     NotExportable { what: String, reason: String },
+    #[error("unknown runbook `{name}`")]
+    UnknownRunbook { name: String },
+    #[error("the runbooks run each other in a cycle: {chain}")]
+    RunbookRecursion { chain: String },
+    #[error("runbooks nest deeper than {limit} levels: {chain}")]
+    RunbookTooDeep { chain: String, limit: usize },
+    #[error("runbook `{name}` is invalid ({count} errors in {file})")]
+    InvalidChildRunbook {
+        name: String,
+        count: usize,
+        file: String,
+    },
+    #[error("runbook `{runbook}` has no parameter `{name}`")]
+    UnknownRunbookParam { runbook: String, name: String },
+    #[error("runbook `{runbook}` needs the parameter `{name}`")]
+    MissingRunbookParam { runbook: String, name: String },
+    #[error("parameter `{name}` of runbook `{runbook}`: {reason}")]
+    InvalidRunbookParam {
+        runbook: String,
+        name: String,
+        reason: String,
+    },
+    #[error("`{key}` does not apply to a step that runs a runbook")]
+    NotForRunbookStep { key: &'static str },
 }
 
 impl ErrorKind {
@@ -229,6 +253,14 @@ impl ErrorKind {
             UnknownCriterion { .. } => "unknown-criterion",
             DuplicateCase { .. } => "duplicate-case",
             NotExportable { .. } => "not-exportable",
+            UnknownRunbook { .. } => "unknown-runbook",
+            RunbookRecursion { .. } => "runbook-recursion",
+            RunbookTooDeep { .. } => "runbook-too-deep",
+            InvalidChildRunbook { .. } => "invalid-child-runbook",
+            UnknownRunbookParam { .. } => "unknown-runbook-param",
+            MissingRunbookParam { .. } => "missing-runbook-param",
+            InvalidRunbookParam { .. } => "invalid-runbook-param",
+            NotForRunbookStep { .. } => "not-for-runbook-step",
         }
     }
 }

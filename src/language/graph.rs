@@ -5,11 +5,10 @@ use std::fmt::Write as _;
 
 use crate::language::runbook::{Runbook, Step, StepEffect};
 
-fn label(step: &Step) -> String {
-    let what = match step.action() {
-        Some(action) => action.shape.name.to_string(),
-        None => "approval".to_string(),
-    };
+fn label(runbook: &Runbook, step: &Step) -> String {
+    let what = runbook
+        .step_doing(step)
+        .unwrap_or_else(|| "approval".to_string());
     let mut label = format!("{}\n{what}", step.id);
     if let Some(for_each) = &step.for_each {
         let _ = write!(label, "\nfor each: {}", for_each.items.source);
@@ -25,7 +24,7 @@ pub fn mermaid(runbook: &Runbook) -> String {
     let mut out = String::from("flowchart TD\n");
     let escape = |text: &str| text.replace('"', "#quot;").replace('\n', "<br/>");
     let node = |out: &mut String, key: &str, step: &Step| {
-        let text = escape(&label(step));
+        let text = escape(&label(runbook, step));
         let _ = match step.effect() {
             StepEffect::Read => writeln!(out, "  {key}[\"{text}\"]"),
             StepEffect::Write => writeln!(out, "  {key}[/\"{text}\"/]:::write"),
@@ -73,7 +72,7 @@ pub fn dot(runbook: &Runbook) -> String {
             .replace('\n', "\\n")
     };
     let node = |out: &mut String, key: &str, step: &Step| {
-        let text = escape(&label(step));
+        let text = escape(&label(runbook, step));
         let style = match step.effect() {
             StepEffect::Read => "",
             StepEffect::Write => {

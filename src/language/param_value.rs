@@ -4,8 +4,57 @@
 
 use crate::foundation::datetime::{self, DateTimeSpec};
 use crate::foundation::duration;
+use crate::foundation::template;
 use crate::language::raw::ParamTypeName;
-use crate::language::runbook::Constraints;
+use crate::language::runbook::{Constraints, Param, ParamDefault};
+
+/// Parameter values in declaration order: what `given` says for each (an error names the parameter), else the
+/// default (a template rendered over the earlier parameters), else false for a boolean and null for the rest.
+/// Relative datetimes are resolved against `now`, the run's start.
+pub fn resolve(
+    params: &[Param],
+    mut given: impl FnMut(&Param) -> Result<Option<serde_json::Value>, String>,
+    now: jiff::Timestamp,
+) -> Result<serde_json::Map<String, serde_json::Value>, (String, String)> {
+    let mut values = serde_json::Map::new();
+    for param in params {
+        let error = |message: String| (param.name.clone(), message);
+        let value = match (given(param).map_err(error)?, &param.default) {
+            (Some(value), _) => value,
+            (None, Some(ParamDefault::Value(value))) => value.clone(),
+            (None, Some(ParamDefault::Template(text))) => {
+                let context = template::from_json_value(&serde_json::json!({ "params": values }));
+                let rendered =
+                    template::render(&text.source, &context).map_err(|e| error(e.to_string()))?;
+                let rendered =
+                    template::to_json_value(&rendered).map_err(|e| error(e.to_string()))?;
+                check(param.ty, &param.constraints, &rendered).map_err(|reason| {
+                    error(format!("the default renders to an invalid value: {reason}"))
+                })?;
+                rendered
+            }
+            // An unset switch is off, so `when: params.verify` needs no `is not none` guard.
+            (None, None) if param.ty == ParamTypeName::Boolean => serde_json::Value::Bool(false),
+            (None, None) => serde_json::Value::Null,
+        };
+        let value = match (&value, param.ty) {
+            (serde_json::Value::String(text), ParamTypeName::Datetime) => {
+                let at = DateTimeSpec::parse(text)
+                    .and_then(|spec| spec.resolve(now))
+                    .ok_or_else(|| {
+                        error(format!(
+                            "`{text}` is not a date and time; {}",
+                            datetime::HINT
+                        ))
+                    })?;
+                serde_json::Value::String(datetime::format_rfc3339(at))
+            }
+            _ => value,
+        };
+        values.insert(param.name.clone(), value);
+    }
+    Ok(values)
+}
 
 /// Parses a command-line string as a value of type `ty`, then checks the constraints.
 pub fn parse_cli(
@@ -42,6 +91,36 @@ pub fn parse_cli(
     };
     check(ty, constraints, &value)?;
     Ok(value)
+}
+
+/// A value given to a runbook by the runbook that runs it (its `with:`, literal or rendered): text is read as the
+/// command line would read it (`"5"` for an integer), a number or a boolean for a string parameter becomes its
+/// text, and the result is checked as [`check`] does.
+pub fn coerce(
+    ty: ParamTypeName,
+    constraints: &Constraints,
+    value: &serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    use serde_json::Value as J;
+    match (ty, value) {
+        (
+            ParamTypeName::String | ParamTypeName::Datetime | ParamTypeName::Duration,
+            J::Number(_) | J::Bool(_),
+        ) => {
+            let text = J::String(value.to_string());
+            check(ty, constraints, &text)?;
+            Ok(text)
+        }
+        (
+            ParamTypeName::Integer
+            | ParamTypeName::Number
+            | ParamTypeName::Boolean
+            | ParamTypeName::List
+            | ParamTypeName::Map,
+            J::String(text),
+        ) => parse_cli(ty, constraints, text),
+        _ => check(ty, constraints, value).map(|()| value.clone()),
+    }
 }
 
 /// Checks a value (a default or a parsed flag) against the type and the constraints.

@@ -42,6 +42,9 @@ pub struct RawRunbook {
     pub steps: Option<Vec<RawStep>>,
     /// Conditions evaluated after the steps; the run succeeds only if every one holds.
     pub success_criteria: Option<Vec<RawCriterion>>,
+    /// Named expressions over params, vars and steps, evaluated after the steps: what a parent runbook that runs
+    /// this one (a `runbook:` step) reads as `steps.<id>.<name>`.
+    pub outputs: Option<Entries<Spanned<ExpressionText>>>,
     /// Steps run in order, best effort, when the run fails. `run.error` holds the first error.
     pub on_failure: Option<Vec<RawStep>>,
 }
@@ -142,7 +145,7 @@ impl ParamTypeName {
     }
 }
 
-/// A step: one AWS action (or built-in action), or a human approval gate.
+/// A step: one AWS action (or built-in action), a human approval gate, or another runbook.
 #[derive(Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct RawStep {
@@ -154,7 +157,12 @@ pub struct RawStep {
     /// `<service>.<Operation>`, exactly as in the AWS API reference, or a built-in such as `core.sleep`.
     #[schemars(example = &"dynamodb.DescribeTable")]
     pub action: Option<Spanned<String>>,
-    /// The request, with the AWS API's own member names; every string is a template.
+    /// Another runbook to run here, by name, found as `runbook run` finds it. Its steps join this run under
+    /// `<id>.`, its parameters come from `with`, and its `outputs` are read as `steps.<id>.<name>`.
+    #[schemars(example = &"rollback-lambda")]
+    pub runbook: Option<Spanned<String>>,
+    /// The request, with the AWS API's own member names (for a `runbook:` step, the child's parameters); every
+    /// string is a template.
     #[serde(rename = "with")]
     #[schemars(with = "Option<std::collections::BTreeMap<String, serde_json::Value>>")]
     pub with: Option<Node>,
@@ -293,6 +301,7 @@ pub const RUNBOOK_KEYS: &[&str] = &[
     "vars",
     "steps",
     "success_criteria",
+    "outputs",
     "on_failure",
 ];
 pub const PARAM_KEYS: &[&str] = &[
@@ -312,6 +321,7 @@ pub const STEP_KEYS: &[&str] = &[
     "id",
     "title",
     "action",
+    "runbook",
     "with",
     "needs",
     "when",
@@ -467,6 +477,7 @@ impl FromNode for RawRunbook {
             vars: f.get("vars", cx),
             steps: f.require("steps", "[{id: first, action: core.noop}]", cx),
             success_criteria: f.get("success_criteria", cx),
+            outputs: f.get("outputs", cx),
             on_failure: f.get("on_failure", cx),
         })
     }
@@ -508,6 +519,7 @@ impl FromNode for RawStep {
             id: f.require("id", "my_step", cx),
             title: f.get("title", cx),
             action: f.get("action", cx),
+            runbook: f.get("runbook", cx),
             with: f.node("with").cloned(),
             needs: f.get("needs", cx),
             when: f.get("when", cx),

@@ -23,9 +23,14 @@ pub struct Runbook {
     pub notify: Option<Text>,
     pub params: Vec<Param>,
     pub vars: Vec<Var>,
-    /// In file order; `needs` hold indexes into this list.
+    /// In file order; `needs` hold indexes into this list. The steps of a runbook run by a `runbook:` step are
+    /// in it too, just before that step, with ids under `<its id>.` (see [`Frame`]).
     pub steps: Vec<Step>,
+    /// The runbooks its `runbook:` steps run, nested ones included; a step's `frame` indexes this list.
+    pub frames: Vec<Frame>,
     pub success_criteria: Vec<Criterion>,
+    /// Named expressions evaluated after the steps, for a parent runbook that runs this one.
+    pub outputs: Vec<(String, Text)>,
     pub on_failure: Vec<Step>,
     pub source: Arc<SourceFile>,
 }
@@ -37,6 +42,25 @@ impl Runbook {
 
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|param| param.name == name)
+    }
+
+    /// The runbook a `runbook:` step runs.
+    pub fn child_of(&self, step: &Step) -> Option<&Frame> {
+        match &step.kind {
+            StepKind::Runbook(call) => self.frames.get(call.frame),
+            _ => None,
+        }
+    }
+
+    /// What a step does, for tables and plans: its action's name, or `runbook NAME`; `None` for a gate.
+    pub fn step_doing(&self, step: &Step) -> Option<String> {
+        match &step.kind {
+            StepKind::Action(action) => Some(action.shape.name.to_string()),
+            StepKind::Approval(_) => None,
+            StepKind::Runbook(_) => self
+                .child_of(step)
+                .map(|frame| format!("runbook {}", frame.runbook)),
+        }
     }
 
     /// Whether any step (failure handling included) changes state.
@@ -107,6 +131,9 @@ pub struct Step {
     pub for_each: Option<ForEach>,
     pub on_error: OnError,
     pub span: Span,
+    /// The runbook this step belongs to: `None` for the runbook's own steps, else an index into
+    /// [`Runbook::frames`]. Its templates read that runbook's `params`, `vars` and `steps`.
+    pub frame: Option<usize>,
 }
 
 impl Step {
@@ -117,13 +144,15 @@ impl Step {
                 Effect::Write => StepEffect::Write,
             },
             StepKind::Approval(_) => StepEffect::Approval,
+            // What the child does is in its own steps, beside this one: this step only gathers its outputs.
+            StepKind::Runbook(_) => StepEffect::Read,
         }
     }
 
     pub fn action(&self) -> Option<&ActionStep> {
         match &self.kind {
             StepKind::Action(action) => Some(action),
-            StepKind::Approval(_) => None,
+            StepKind::Approval(_) | StepKind::Runbook(_) => None,
         }
     }
 }
@@ -151,6 +180,41 @@ impl StepEffect {
 pub enum StepKind {
     Action(ActionStep),
     Approval(Approval),
+    /// The end of a nested runbook: it runs after every step of the child and gives the child's `outputs`.
+    Runbook(RunbookCall),
+}
+
+/// A `runbook:` step, once its child's steps are in the graph.
+#[derive(Debug)]
+pub struct RunbookCall {
+    /// The child's index in [`Runbook::frames`].
+    pub frame: usize,
+}
+
+/// A runbook run by a `runbook:` step: what its own steps need besides themselves. Its steps are expanded into
+/// the parent's graph (ids under [`Frame::prefix`]); the first of them wait for the `runbook:` step's `needs`, and
+/// the `runbook:` step waits for the last of them.
+#[derive(Debug)]
+pub struct Frame {
+    /// The child runbook's name.
+    pub runbook: String,
+    /// Its steps' ids begin with this, e.g. `rollback.` (`a.b.` for a runbook nested twice).
+    pub prefix: String,
+    /// The frame of the `runbook:` step, whose templates `with` and `when` read: `None` for the runbook's own.
+    pub parent: Option<usize>,
+    /// The `runbook:` step, an index into [`Runbook::steps`].
+    pub step: usize,
+    /// The child's parameter values as templates over the parent frame (its `with:`).
+    pub with: serde_json::Map<String, serde_json::Value>,
+    /// The `runbook:` step's `when`: false skips every step of the child.
+    pub when: Option<Text>,
+    pub params: Vec<Param>,
+    pub vars: Vec<Var>,
+    /// The child's lock, taken with the run's own.
+    pub lock: Option<Text>,
+    pub success_criteria: Vec<Criterion>,
+    pub outputs: Vec<(String, Text)>,
+    pub source: Arc<SourceFile>,
 }
 
 #[derive(Debug)]

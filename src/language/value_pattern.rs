@@ -2,12 +2,12 @@
 //! known, step outputs, `run.id`, `now()` and loop items are not. Unknown parts become `*`, each with the reason,
 //! so `runbook policy` widens a resource only where the run decides it, and can say what decided it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
 use crate::foundation::template;
-use crate::language::runbook::{Runbook, Step};
+use crate::language::runbook::{Frame, ParamDefault, Runbook, Step, Var};
 
 /// A value with `*` where the run decides.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,13 +82,17 @@ const OUTPUT_NAMES: &[OutputNames] = &[
     },
 ];
 
-/// Everything known before a run: parameter values (null when not given), variables, region and account.
+/// Everything known before a run: parameter values (null when not given), variables, region and account. A
+/// runbook run by a `runbook:` step has its own ([`Known::nested`]): its parameters are what the parent's `with:`
+/// is known to render.
 pub struct Known<'a> {
     runbook: &'a Runbook,
+    /// Where the steps of a nested runbook are in [`Runbook::steps`]: their ids begin with this.
+    prefix: String,
     params: Map<String, Value>,
-    /// Required parameters not given: unlike an optional one left out (null at run time too), their value is
-    /// not known.
-    missing: BTreeSet<String>,
+    /// Parameters whose value is not known, and why: required ones not given (unlike an optional one left out,
+    /// null at run time too), secret ones, and a nested runbook's parameters that the run renders.
+    unknown: BTreeMap<String, Pattern>,
     vars: Vec<(String, Pattern, Option<Value>)>,
     pub region: String,
     pub account: String,
@@ -101,37 +105,118 @@ impl<'a> Known<'a> {
         region: String,
         account: String,
     ) -> Known<'a> {
-        let missing = runbook
+        let unknown = runbook
             .params
             .iter()
             .filter(|p| (p.required || p.secret) && params.get(&p.name).is_none_or(Value::is_null))
-            .map(|p| p.name.clone())
+            .map(|p| {
+                let reason = if p.secret {
+                    format!("--{} (secret, never shown)", p.flag)
+                } else {
+                    format!("--{} (not given)", p.flag)
+                };
+                (p.name.clone(), Pattern::unknown(reason))
+            })
             .collect();
-        let mut known = Known {
+        Known {
             runbook,
+            prefix: String::new(),
             params,
-            missing,
+            unknown,
             vars: Vec::new(),
             region,
             account,
-        };
-        for var in &runbook.vars {
+        }
+        .with_vars(&runbook.vars)
+    }
+
+    /// What is known in the runbook of `frame`, run from the one this describes.
+    pub fn nested(&self, frame: &'a Frame) -> Known<'a> {
+        let mut params = Map::new();
+        let mut unknown = BTreeMap::new();
+        for param in &frame.params {
+            let value = match frame.with.get(&param.name) {
+                Some(Value::String(text)) if template::is_template(text) => {
+                    let pattern = self.template(text);
+                    if !pattern.is_exact() {
+                        unknown.insert(
+                            param.name.clone(),
+                            Pattern {
+                                text: "*".into(),
+                                ..pattern
+                            },
+                        );
+                        continue;
+                    }
+                    Value::String(pattern.text)
+                }
+                Some(literal) => literal.clone(),
+                None => match &param.default {
+                    Some(ParamDefault::Value(value)) => value.clone(),
+                    Some(ParamDefault::Template(text)) => {
+                        let context =
+                            template::from_json_value(&serde_json::json!({ "params": params }));
+                        match template::render(&text.source, &context) {
+                            Ok(value) => Value::String(value.to_string()),
+                            Err(_) => {
+                                unknown.insert(
+                                    param.name.clone(),
+                                    Pattern::unknown(format!("the default of {}", param.name)),
+                                );
+                                continue;
+                            }
+                        }
+                    }
+                    None if param.ty == crate::language::raw::ParamTypeName::Boolean => {
+                        Value::Bool(false)
+                    }
+                    None => Value::Null,
+                },
+            };
+            let value = crate::language::param_value::coerce(param.ty, &param.constraints, &value)
+                .unwrap_or(value);
+            if param.secret {
+                unknown.insert(
+                    param.name.clone(),
+                    Pattern::unknown(format!(
+                        "{} of runbook {} (secret, never shown)",
+                        param.name, frame.runbook
+                    )),
+                );
+                continue;
+            }
+            params.insert(param.name.clone(), value);
+        }
+        Known {
+            runbook: self.runbook,
+            prefix: frame.prefix.clone(),
+            params,
+            unknown,
+            vars: Vec::new(),
+            region: self.region.clone(),
+            account: self.account.clone(),
+        }
+        .with_vars(&frame.vars)
+    }
+
+    fn with_vars(mut self, vars: &[Var]) -> Known<'a> {
+        for var in vars {
             let (pattern, value) = match &var.value {
                 Value::String(text) => {
-                    let pattern = known.template(text);
+                    let pattern = self.template(text);
                     let value = pattern
                         .is_exact()
                         .then(|| Value::String(pattern.text.clone()));
                     (pattern, value)
                 }
-                other => match known.evaluate_json(other) {
+                other => match self.evaluate_json(other) {
                     Some(value) => (Pattern::known(value.to_string()), Some(value)),
                     None => (Pattern::unknown(format!("vars.{}", var.name)), None),
                 },
             };
-            known.vars.push((var.name.clone(), pattern, value));
+            self.vars.push((var.name.clone(), pattern, value));
         }
-        known
+        self
     }
 
     fn context(&self) -> minijinja::Value {
@@ -149,15 +234,7 @@ impl<'a> Known<'a> {
         let root = parts.next().unwrap_or_default();
         let name = parts.next().unwrap_or_default();
         match root {
-            "params" if self.missing.contains(name) => {
-                let param = self.runbook.param(name);
-                let flag = param.map_or(name.to_string(), |p| p.flag.clone());
-                Some(Pattern::unknown(if param.is_some_and(|p| p.secret) {
-                    format!("--{flag} (secret, never shown)")
-                } else {
-                    format!("--{flag} (not given)")
-                }))
-            }
+            "params" if self.unknown.contains_key(name) => self.unknown.get(name).cloned(),
             "params" => None,
             "vars" => match self.vars.iter().find(|(var, _, _)| var == name) {
                 Some((_, _, Some(_))) => None,
@@ -167,7 +244,7 @@ impl<'a> Known<'a> {
                 }),
                 None => Some(Pattern::unknown(format!("vars.{name}"))),
             },
-            "steps" => Some(Pattern::from_step(name)),
+            "steps" => Some(Pattern::from_step(&format!("{}{name}", self.prefix))),
             "run" => Some(Pattern::unknown(format!(
                 "run.{name}, known when the run starts"
             ))),
@@ -226,7 +303,7 @@ impl<'a> Known<'a> {
     fn step_output(&self, expression: &str) -> Option<Pattern> {
         let rest = expression.strip_prefix("steps.")?;
         let (step_id, path) = rest.split_once('.')?;
-        let step = self.runbook.step(step_id)?;
+        let step = self.runbook.step(&format!("{}{step_id}", self.prefix))?;
         let action = step.action()?;
         let names = OUTPUT_NAMES
             .iter()

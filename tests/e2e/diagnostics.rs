@@ -20,6 +20,8 @@ use runbook::foundation::diagnostic::Diagnostic;
 use runbook::language::validator;
 
 const INVALID_DIR: &str = "tests/fixtures/invalid";
+/// Runbooks that fixtures run through `runbook:` steps without being fixtures themselves.
+const NESTED_DIR: &str = "tests/fixtures/nested";
 const VALID_DIR: &str = "tests/fixtures/valid";
 
 /// The fixture with many different errors; its stem names no code.
@@ -204,7 +206,12 @@ fn load(relative: &Path) -> Result<runbook::language::runbook::Runbook, Vec<Diag
     );
     let file = runbook::foundation::input_file::read_source(relative)
         .map_err(|diagnostic| vec![diagnostic])?;
-    runbook::commands::load_source(&file)
+    runbook::commands::load_source(&catalog(), &file)
+}
+
+/// Where fixtures find the runbooks they run: the fixtures themselves, then [`NESTED_DIR`], then the shipped ones.
+fn catalog() -> runbook::language::catalog::Catalog {
+    runbook::language::catalog::Catalog::new(Some(Path::new(INVALID_DIR)), Some(NESTED_DIR))
 }
 
 fn render(diagnostics: &[Diagnostic]) -> String {
@@ -474,7 +481,7 @@ fn load_generated(name: &str, text: &str) -> Vec<Diagnostic> {
     std::fs::write(&path, text).expect("write the generated runbook");
     let loaded = runbook::foundation::input_file::read_source(&path)
         .map_err(|diagnostic| vec![diagnostic])
-        .and_then(|file| runbook::commands::load_source(&file));
+        .and_then(|file| runbook::commands::load_source(&catalog(), &file));
     match loaded {
         Ok(runbook) => panic!("{name} loads with {} steps", runbook.steps.len()),
         Err(diagnostics) => diagnostics,
@@ -616,9 +623,10 @@ fn a_parameter_may_not_take_the_name_of_a_flag_of_run() {
         let text = format!(
             "name: t\ndescription: t\nparams:\n  {name}: {{type: string, default: x}}\nsteps:\n  - id: a\n    action: core.noop\n"
         );
-        runbook::commands::load_source(&runbook::foundation::source::SourceFile::new(
-            "t.yaml", text,
-        ))
+        runbook::commands::load_source(
+            &catalog(),
+            &runbook::foundation::source::SourceFile::new("t.yaml", text),
+        )
     };
     // `region` is declared by runbooks on purpose: it then selects the AWS region instead of `--region`; so is
     // `format` (a report's format), which `plan` then takes instead of its own `--format`.

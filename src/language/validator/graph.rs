@@ -41,11 +41,15 @@ impl Validator<'_> {
         }
         self.step_outputs = steps
             .iter()
-            .map(|step| {
-                step.outputs
+            .enumerate()
+            .map(|(index, step)| match self.children.get(&index) {
+                // A `runbook:` step gives its child's outputs.
+                Some(child) => child.outputs.iter().map(|(name, _)| name.clone()).collect(),
+                None => step
+                    .outputs
                     .as_ref()
                     .map(|o| o.0.iter().map(|(k, _)| k.name.clone()).collect())
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
             })
             .collect();
     }

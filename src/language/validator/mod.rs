@@ -12,18 +12,21 @@ use crate::foundation::diagnostic::{Diagnostic, Diagnostics, ErrorKind};
 use crate::foundation::node::{self, Value};
 use crate::foundation::source::{SourceFile, Span};
 use crate::language::action_shape::ActionTable;
+use crate::language::catalog::Catalog;
 use crate::language::from_node::{FromNode, Spanned};
 use crate::language::raw::RawRunbook;
 use crate::language::runbook::{Criterion, Param, Runbook, Step, Text, Var};
 
 mod graph;
 mod limits;
+mod nested;
 mod params;
 mod references;
 mod steps;
 mod templates;
 
 pub use limits::MAX_DURATION;
+pub use nested::MAX_NESTING;
 
 use limits::SuggestionKind;
 
@@ -39,11 +42,33 @@ static OUTPUT_NAME: LazyLock<Regex> =
 /// Reads, parses and validates one runbook file. Each parameter becomes a flag of `runbook run`, so none may take
 /// one of `reserved`, the names of the command's own flags (the commands know them; `region` is not among them: a
 /// runbook may declare it, and then it also selects the AWS region). Steps may name the actions of `actions` (the
-/// registry hands its table down).
+/// registry hands its table down). The runbooks its `runbook:` steps run are found in the built-in ones and
+/// `./runbooks`; [`load_in`] names the search path.
 pub fn load(
     file: &Arc<SourceFile>,
     reserved: &[String],
     actions: &dyn ActionTable,
+) -> Result<Runbook, Vec<Diagnostic>> {
+    load_in(file, reserved, actions, &Catalog::new(None, None))
+}
+
+/// [`load`], finding the runbooks that `runbook:` steps run in `catalog`.
+pub fn load_in(
+    file: &Arc<SourceFile>,
+    reserved: &[String],
+    actions: &dyn ActionTable,
+    catalog: &Catalog,
+) -> Result<Runbook, Vec<Diagnostic>> {
+    load_nested(file, reserved, actions, catalog, &[])
+}
+
+/// [`load_in`] for a runbook run by the runbooks of `chain`, outermost first, which it must not run again.
+fn load_nested(
+    file: &Arc<SourceFile>,
+    reserved: &[String],
+    actions: &dyn ActionTable,
+    catalog: &Catalog,
+    chain: &[String],
 ) -> Result<Runbook, Vec<Diagnostic>> {
     crate::language::yaml_screen::screen(file)?;
     let root = node::parse(file).map_err(|diagnostic| vec![diagnostic])?;
@@ -67,8 +92,11 @@ pub fn load(
         return Err(cx.into_sorted());
     }
     let raw = RawRunbook::from_node(&root, "the runbook", &mut cx);
-    let runbook =
-        raw.and_then(|raw| Validator::new(file, reserved, actions, &mut cx).validate(raw));
+    let runbook = raw.and_then(|raw| {
+        Validator::new(file, reserved, actions, &mut cx)
+            .nested_in(catalog, chain)
+            .validate(raw)
+    });
     match runbook {
         Some(runbook) if cx.is_empty() => Ok(runbook),
         _ => Err(cx.into_sorted()),
@@ -126,6 +154,13 @@ struct Validator<'a> {
     needs: Vec<Vec<usize>>,
     /// "Did you mean" searches done so far, per [`SuggestionKind`].
     suggestions: [usize; limits::SUGGESTION_KINDS],
+    /// Where the runbooks of `runbook:` steps are found, and the runbooks that run this one.
+    catalog: Option<&'a Catalog>,
+    chain: &'a [String],
+    /// The runbook each `runbook:` step runs, by the step's index in `steps`, once validated.
+    children: HashMap<usize, Runbook>,
+    /// The `with:` of each `runbook:` step, by the same index.
+    child_with: HashMap<usize, serde_json::Map<String, serde_json::Value>>,
 }
 
 impl<'a> Validator<'a> {
@@ -146,7 +181,17 @@ impl<'a> Validator<'a> {
             step_outputs: Vec::new(),
             needs: Vec::new(),
             suggestions: [0; limits::SUGGESTION_KINDS],
+            catalog: None,
+            chain: &[],
+            children: HashMap::new(),
+            child_with: HashMap::new(),
         }
+    }
+
+    fn nested_in(mut self, catalog: &'a Catalog, chain: &'a [String]) -> Validator<'a> {
+        self.catalog = Some(catalog);
+        self.chain = chain;
+        self
     }
 
     fn error(&mut self, kind: ErrorKind, span: Span) -> &mut Diagnostic {
@@ -171,6 +216,7 @@ impl<'a> Validator<'a> {
             .collect();
         let raw_steps = raw.steps.unwrap_or_default();
         let raw_on_failure = raw.on_failure.unwrap_or_default();
+        self.load_children(&name, &raw_steps);
         self.index_steps(&raw_steps, &raw_on_failure);
 
         let params = raw.params.unwrap_or_default();
@@ -276,6 +322,9 @@ impl<'a> Validator<'a> {
             }
         }
 
+        let outputs = self.runbook_outputs(raw.outputs.as_ref());
+        let (steps, frames) = self.expand_children(steps);
+
         Some(Runbook {
             name,
             description,
@@ -292,7 +341,9 @@ impl<'a> Validator<'a> {
             params,
             vars,
             steps,
+            frames,
             success_criteria,
+            outputs,
             on_failure,
             source: Arc::clone(&self.file),
         })

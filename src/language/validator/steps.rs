@@ -92,6 +92,7 @@ impl Validator<'_> {
         }
 
         let kind = match (&raw.action, &raw.approve) {
+            _ if raw.runbook.is_some() => self.runbook_step(raw, base, context, index),
             (Some(_), Some(approve)) => {
                 let span = if approve.key_span.is_known() {
                     approve.key_span
@@ -138,6 +139,7 @@ impl Validator<'_> {
             for_each,
             on_error: raw.on_error.as_ref().map_or(OnError::Fail, |o| o.value),
             span: id.span,
+            frame: None,
         })
     }
 

@@ -1,0 +1,464 @@
+//! Steps that run another runbook (`runbook: NAME`): the child is found through the catalog as `runbook run` finds
+//! it and validated on its own; a runbook that would run itself again (directly or through others) and nesting
+//! deeper than [`MAX_NESTING`] are refused with the whole chain; `with:` is checked against the child's
+//! parameters; and once everything is valid, the child's steps are expanded into this runbook's graph.
+//!
+//! The expansion is what makes a child behave exactly as the parent's own steps do (its gates, writes, locks,
+//! journal records and resume): the engine walks one graph. A child's step `x` becomes `<id>.x`; the child's first
+//! steps wait for what the `runbook:` step `needs`; the `runbook:` step itself comes after the child's last steps
+//! and gives its `outputs`, so whatever `needs` it waits for the whole child. Each child step keeps its own
+//! [`Frame`]: the child's `params` (the `with:` values), `vars` and `steps` names, which the engine binds.
+
+use std::collections::HashSet;
+
+use crate::foundation::diagnostic::ErrorKind;
+use crate::foundation::source::Span;
+use crate::foundation::suggest;
+use crate::foundation::template;
+use crate::language::from_node::{Entries, ExpressionText};
+use crate::language::param_value;
+use crate::language::raw::RawStep;
+use crate::language::runbook::{Frame, RunbookCall, Step, StepKind, Text};
+
+use super::*;
+
+/// How many runbooks deep a `runbook:` step may reach below the runbook that is run: enough for a procedure that
+/// runs a procedure that runs a check, shallow enough that a plan stays readable.
+pub const MAX_NESTING: usize = 4;
+
+impl Validator<'_> {
+    /// Finds and validates the runbook of every `runbook:` step, before any template is checked: the parent's
+    /// templates read the child's outputs.
+    pub(super) fn load_children(&mut self, name: &str, raw_steps: &[RawStep]) {
+        for (index, raw) in raw_steps.iter().enumerate() {
+            let Some(child) = &raw.runbook else { continue };
+            if let Some(runbook) = self.child(name, &child.value, child.span) {
+                self.children.insert(index, runbook);
+            }
+        }
+    }
+
+    fn child(&mut self, parent: &str, name: &str, at: Span) -> Option<Runbook> {
+        let mut chain: Vec<String> = self.chain.to_vec();
+        chain.push(parent.to_string());
+        if let Some(from) = chain.iter().position(|above| above == name) {
+            let mut cycle = chain[from..].to_vec();
+            cycle.push(name.to_string());
+            self.error(
+                ErrorKind::RunbookRecursion {
+                    chain: cycle.join(" -> "),
+                },
+                at,
+            )
+            .set_hint("a runbook cannot run itself, directly or through the runbooks it runs; `a -> b` reads \"a runs b\"");
+            return None;
+        }
+        if chain.len() > MAX_NESTING {
+            chain.push(name.to_string());
+            self.error(
+                ErrorKind::RunbookTooDeep {
+                    chain: chain.join(" -> "),
+                    limit: MAX_NESTING,
+                },
+                at,
+            )
+            .set_hint(
+                "run the innermost runbooks as steps of a shallower one, or one after another",
+            );
+            return None;
+        }
+        let catalog = self.catalog?;
+        let Some(location) = catalog.find(name) else {
+            let names = catalog.names();
+            let hint = suggest::did_you_mean(name, names.iter().map(String::as_str))
+                .unwrap_or_else(|| {
+                    "`runbook list` shows the runbooks found in --dir, RUNBOOK_PATH, ./runbooks and built in"
+                        .to_string()
+                });
+            self.error(
+                ErrorKind::UnknownRunbook {
+                    name: name.to_string(),
+                },
+                at,
+            )
+            .set_hint(hint);
+            return None;
+        };
+        let loaded = location
+            .read()
+            .map_err(|diagnostic| vec![diagnostic])
+            .and_then(|file| load_nested(&file, self.reserved, self.actions, catalog, &chain));
+        match loaded {
+            Ok(runbook) => Some(runbook),
+            Err(diagnostics) => {
+                self.child_errors(name, &location.display(), &diagnostics, at);
+                None
+            }
+        }
+    }
+
+    /// A child that does not validate is an error here too, where it is run. A cycle or a chain too deep found
+    /// below is this runbook's as much as the child's: it is said again here, with the child's place in the hint.
+    fn child_errors(&mut self, name: &str, path: &str, diagnostics: &[Diagnostic], at: Span) {
+        let nesting = diagnostics.iter().find(|d| {
+            matches!(
+                d.kind,
+                ErrorKind::RunbookRecursion { .. } | ErrorKind::RunbookTooDeep { .. }
+            )
+        });
+        if let Some(found) = nesting {
+            let hint = format!("found at {}", found.location());
+            self.error(found.kind.clone(), at).set_hint(hint);
+            return;
+        }
+        let first = &diagnostics[0];
+        let hint = format!(
+            "the first: {}: {}; `runbook validate {path}` lists them all",
+            first.location(),
+            first.kind
+        );
+        self.error(
+            ErrorKind::InvalidChildRunbook {
+                name: name.to_string(),
+                count: diagnostics.len(),
+                file: path.to_string(),
+            },
+            at,
+        )
+        .set_hint(hint);
+    }
+
+    /// A `runbook:` step: its `with:` against the child's parameters. Its kind holds the step's own index until
+    /// [`Validator::expand_children`] gives it its frame.
+    pub(super) fn runbook_step(
+        &mut self,
+        raw: &RawStep,
+        base: Scope,
+        context: Option<&str>,
+        index: Option<usize>,
+    ) -> Option<StepKind> {
+        let name = raw.runbook.as_ref()?;
+        self.reject_for_runbook_step(raw);
+        let Some(index) = index else {
+            self.error(
+                ErrorKind::NotInOnFailure {
+                    key: "runbook",
+                    reason: "failure handling runs single steps in order",
+                },
+                name.span,
+            )
+            .set_hint("move the step into `steps`, or put the child's steps here");
+            return None;
+        };
+        let given: Vec<(crate::foundation::node::Key, crate::foundation::node::Node)> = match &raw
+            .with
+        {
+            None => Vec::new(),
+            Some(node) => {
+                match node.as_map() {
+                    Some(entries) => entries.to_vec(),
+                    None => {
+                        self.error(
+                            ErrorKind::WrongType {
+                                what: "`with` of a `runbook:` step".into(),
+                                expected: "a mapping of the runbook's parameters",
+                                found: node.type_name(),
+                            },
+                            node.span,
+                        )
+                        .set_hint(format!("write `with: {{param: value}}`; `runbook show {}` lists the parameters", name.value));
+                        Vec::new()
+                    }
+                }
+            }
+        };
+        for (_, value) in &given {
+            self.templates_in(value, base, context);
+        }
+        let child = self.children.get(&index)?;
+        let child_name = child.name.clone();
+        let child_file = Arc::clone(&child.source);
+        let params: Vec<(
+            String,
+            bool,
+            Span,
+            crate::language::raw::ParamTypeName,
+            crate::language::runbook::Constraints,
+        )> = child
+            .params
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.required,
+                    p.span,
+                    p.ty,
+                    p.constraints.clone(),
+                )
+            })
+            .collect();
+        let mut with = serde_json::Map::new();
+        for (key, value) in &given {
+            let key_span = Span {
+                len: key.name.len(),
+                ..key.span
+            };
+            let Some((_, _, declared, ty, constraints)) =
+                params.iter().find(|(param, ..)| *param == key.name)
+            else {
+                let hint =
+                    suggest::did_you_mean(&key.name, params.iter().map(|(p, ..)| p.as_str()))
+                        .unwrap_or_else(|| {
+                            format!(
+                                "`{child_name}` takes: {}",
+                                params
+                                    .iter()
+                                    .map(|(p, ..)| p.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        });
+                self.error(
+                    ErrorKind::UnknownRunbookParam {
+                        runbook: child_name.clone(),
+                        name: key.name.clone(),
+                    },
+                    key_span,
+                )
+                .set_hint(hint);
+                continue;
+            };
+            let json = value.to_json();
+            if !contains_template(&json)
+                && let Err(reason) = param_value::coerce(*ty, constraints, &json)
+            {
+                let at = SourceLocation(&child_file, *declared);
+                self.error(
+                    ErrorKind::InvalidRunbookParam {
+                        runbook: child_name.clone(),
+                        name: key.name.clone(),
+                        reason,
+                    },
+                    value.span,
+                )
+                .set_hint(format!("the parameter is declared at {at}"));
+            }
+            with.insert(key.name.clone(), json);
+        }
+        for (param, required, ..) in &params {
+            if *required && !with.contains_key(param) {
+                self.error(
+                    ErrorKind::MissingRunbookParam {
+                        runbook: child_name.clone(),
+                        name: param.clone(),
+                    },
+                    name.span,
+                )
+                .set_hint(format!(
+                    "add `with: {{{param}: ...}}`; `runbook show {child_name}` lists its parameters"
+                ));
+            }
+        }
+        self.child_with.insert(index, with);
+        Some(StepKind::Runbook(RunbookCall { frame: index }))
+    }
+
+    fn reject_for_runbook_step(&mut self, raw: &RawStep) {
+        let spans: [(&'static str, Option<Span>); 12] = [
+            ("action", raw.action.as_ref().map(|a| a.span)),
+            (
+                "approve",
+                raw.approve
+                    .as_ref()
+                    .and_then(|a| a.prompt.as_ref())
+                    .map(|p| p.span),
+            ),
+            (
+                "check",
+                raw.check
+                    .as_ref()
+                    .and_then(|c| c.first())
+                    .and_then(|c| c.that.as_ref())
+                    .map(|t| t.span),
+            ),
+            (
+                "outputs",
+                raw.outputs
+                    .as_ref()
+                    .and_then(|o| o.0.first())
+                    .map(|(k, _)| k.span),
+            ),
+            ("outcome", raw.outcome.as_ref().map(|o| o.span)),
+            (
+                "retry",
+                raw.retry
+                    .as_ref()
+                    .and_then(|r| r.attempts.as_ref())
+                    .map(|a| a.span),
+            ),
+            ("timeout", raw.timeout.as_ref().map(|t| t.span)),
+            ("on_error", raw.on_error.as_ref().map(|o| o.span)),
+            (
+                "wait",
+                raw.wait
+                    .as_ref()
+                    .and_then(|w| w.until.as_ref())
+                    .map(|u| u.span),
+            ),
+            (
+                "verify",
+                raw.verify
+                    .as_ref()
+                    .and_then(|v| v.action.as_ref())
+                    .map(|a| a.span),
+            ),
+            ("for_each", raw.for_each.as_ref().map(|f| f.span)),
+            ("concurrency", raw.concurrency.as_ref().map(|c| c.span)),
+        ];
+        for (key, span) in spans {
+            if let Some(span) = span {
+                self.error(ErrorKind::NotForRunbookStep { key }, span).set_hint(match key {
+                    "outputs" => "the step gives the child's own `outputs`; declare them in the child runbook",
+                    _ => "a `runbook:` step runs the child's steps as they are written; put this in the child, or in a step that `needs` this one",
+                });
+            }
+        }
+    }
+
+    /// The runbook's `outputs:`, read after its steps by a parent that runs it.
+    pub(super) fn runbook_outputs(
+        &mut self,
+        outputs: Option<&Entries<crate::language::from_node::Spanned<ExpressionText>>>,
+    ) -> Vec<(String, Text)> {
+        let scope = Scope {
+            params: usize::MAX,
+            vars: usize::MAX,
+            steps: StepsVisible::All,
+            output: false,
+            item: false,
+            run_error: false,
+            in_default: false,
+        };
+        let mut found = Vec::new();
+        for (key, expression) in outputs.iter().flat_map(|o| o.0.iter()) {
+            let name_span = Span {
+                len: key.name.len(),
+                ..key.span
+            };
+            if references::names_reserved(&key.name) {
+                self.error(ErrorKind::ReservedOutputName { name: key.name.clone() }, name_span)
+                    .set_hint("`steps.<id>.output` and `steps.<id>.status` are set by the engine; choose another name");
+            } else if !OUTPUT_NAME.is_match(&key.name) {
+                self.error(ErrorKind::InvalidValue { what: "output name".into(), value: key.name.clone() }, name_span)
+                    .set_hint("output names are letters, digits and underscores, so a parent reads them as `steps.<id>.<name>`");
+            }
+            found.push((key.name.clone(), self.expression(expression, scope, None)));
+        }
+        found
+    }
+
+    /// Puts every child's steps into the graph (see the module's docs). Only a runbook without errors is
+    /// expanded: until then indexes may point at steps that did not validate.
+    pub(super) fn expand_children(&mut self, steps: Vec<Step>) -> (Vec<Step>, Vec<Frame>) {
+        if self.children.is_empty() || !self.cx.is_empty() {
+            return (steps, Vec::new());
+        }
+        let mut new_index = Vec::with_capacity(steps.len());
+        let mut child_start = vec![0; steps.len()];
+        let mut position = 0;
+        for (index, step) in steps.iter().enumerate() {
+            if matches!(step.kind, StepKind::Runbook(_)) {
+                child_start[index] = position;
+                position += self.children.get(&index).map_or(0, |c| c.steps.len());
+            }
+            new_index.push(position);
+            position += 1;
+        }
+        let mut expanded: Vec<Step> = Vec::with_capacity(position);
+        let mut frames: Vec<Frame> = Vec::new();
+        for (index, mut step) in steps.into_iter().enumerate() {
+            step.needs = step.needs.iter().map(|&need| new_index[need]).collect();
+            let StepKind::Runbook(_) = step.kind else {
+                expanded.push(step);
+                continue;
+            };
+            let Some(child) = self.children.remove(&index) else {
+                continue;
+            };
+            let start = child_start[index];
+            let frame = frames.len();
+            let prefix = format!("{}.", step.id);
+            frames.push(Frame {
+                runbook: child.name.clone(),
+                prefix: prefix.clone(),
+                parent: None,
+                step: new_index[index],
+                with: self.child_with.remove(&index).unwrap_or_default(),
+                when: step.when.clone(),
+                params: child.params,
+                vars: child.vars,
+                lock: child.lock,
+                success_criteria: child.success_criteria,
+                outputs: child.outputs,
+                source: child.source,
+            });
+            let below = frames.len();
+            for inner in child.frames {
+                frames.push(Frame {
+                    prefix: format!("{prefix}{}", inner.prefix),
+                    parent: Some(inner.parent.map_or(frame, |p| p + below)),
+                    step: inner.step + start,
+                    ..inner
+                });
+            }
+            let needed: HashSet<usize> = child
+                .steps
+                .iter()
+                .flat_map(|s| s.needs.iter().copied())
+                .collect();
+            let last: Vec<usize> = (0..child.steps.len())
+                .filter(|i| !needed.contains(i))
+                .map(|i| i + start)
+                .collect();
+            for mut inner in child.steps {
+                inner.id = format!("{prefix}{}", inner.id);
+                inner.needs = if inner.needs.is_empty() {
+                    step.needs.clone()
+                } else {
+                    inner.needs.iter().map(|need| need + start).collect()
+                };
+                inner.frame = Some(inner.frame.map_or(frame, |f| f + below));
+                expanded.push(inner);
+            }
+            step.kind = StepKind::Runbook(RunbookCall { frame });
+            step.needs = last;
+            expanded.push(step);
+        }
+        (expanded, frames)
+    }
+}
+
+/// Whether a `with:` value is rendered at run time: its type is then checked when it is known.
+fn contains_template(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => template::is_template(text),
+        serde_json::Value::Array(items) => items.iter().any(contains_template),
+        serde_json::Value::Object(map) => map.values().any(contains_template),
+        _ => false,
+    }
+}
+
+/// `file:line:col` of a place in another runbook's file, for hints.
+struct SourceLocation<'a>(&'a Arc<SourceFile>, Span);
+
+impl std::fmt::Display for SourceLocation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}",
+            self.0.display_path(),
+            self.1.line,
+            self.1.column
+        )
+    }
+}
