@@ -136,6 +136,34 @@ pub async fn take_lock(
     }
 }
 
+/// The locks of the runbooks a run runs through `runbook:` steps, besides its own, taken after it. When one is
+/// held elsewhere, those taken so far are released and the refusal returned.
+pub async fn take_child_locks(
+    recording: &Recording,
+    aws: Option<&Arc<Aws>>,
+    keys: &[String],
+    run_id: &str,
+) -> Result<Vec<Held>, LockError> {
+    let mut held = Vec::new();
+    for key in keys {
+        match take_lock(recording, aws, key, run_id).await {
+            Ok(lock) => held.push(lock),
+            Err(error) => {
+                release_all(held).await;
+                return Err(error);
+            }
+        }
+    }
+    Ok(held)
+}
+
+/// Releases locks taken with [`take_child_locks`].
+pub async fn release_all(held: Vec<Held>) {
+    for lock in held {
+        lock.release().await;
+    }
+}
+
 /// Watches the run's lock while the engine works: when it is taken away, the loss is journaled and shown, and
 /// the run starts no further step (as after an interrupt); [`LockWatch::settle`] then marks the report.
 pub fn watch_lock(

@@ -394,17 +394,26 @@ async fn execute(
         aws_principal: operator.aws_principal.clone(),
     };
     let operator_name = operator.to_string();
-    let lock_key = match lock_key {
-        Some(key) => key,
-        None => match engine::render_lock_key(&runbook, &params, &run_id, started_at) {
-            Ok(key) => key,
-            Err(error) => return fail(error),
-        },
+    let mut lock_keys = match engine::render_lock_keys(&runbook, &params, &run_id, started_at) {
+        Ok(keys) => keys,
+        Err(error) => return fail(error),
     };
+    let rendered_key = lock_keys.remove(0);
+    // The key the run took, as journaled, even if the runbook's `lock:` would render another now.
+    let lock_key = lock_key.unwrap_or(rendered_key);
     let mut lock =
         match recorded::take_lock(&flags.recording, aws.as_ref(), &lock_key, &run_id).await {
             Ok(lock) => lock,
             Err(error) => return run::lock_refused(&error),
+        };
+    let child_locks =
+        match recorded::take_child_locks(&flags.recording, aws.as_ref(), &lock_keys, &run_id).await
+        {
+            Ok(children) => children,
+            Err(error) => {
+                lock.release().await;
+                return run::lock_refused(&error);
+            }
         };
     let path = flags.recording.state.journal(&run_id);
     let (journal, discarded_bytes) = match Journal::append_to(&path) {
@@ -485,6 +494,7 @@ async fn execute(
         &redactor,
     )
     .await;
+    recorded::release_all(child_locks).await;
     redactor.report(&mut report);
     run::print_result(&flags, &report);
     run::exit_code(&report)

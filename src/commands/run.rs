@@ -506,13 +506,22 @@ async fn execute(
 
     // Writes are confirmed before anything runs, as `terraform apply` does: on a terminal by answering `yes`
     // to the plan, elsewhere only by `--yes`.
-    if flags.mode == Mode::Run && runbook.has_writes() && !flags.yes {
-        let writes: Vec<&str> = runbook
-            .steps
-            .iter()
-            .filter(|s| s.effect() == crate::language::runbook::StepEffect::Write)
-            .map(|s| s.id.as_str())
-            .collect();
+    // The writes of a runbook that a `runbook:` step runs count only when the parameters do not rule it out.
+    let ruled_out: Vec<bool> = engine::nested_before_run(&runbook, &params, &run_id, started_at)
+        .map(|frames| frames.into_iter().map(|f| f.ruled_out).collect())
+        .unwrap_or_default();
+    let writes: Vec<&str> = runbook
+        .steps
+        .iter()
+        .filter(|s| s.effect() == crate::language::runbook::StepEffect::Write)
+        .filter(|s| !s.frame.is_some_and(|f| ruled_out.get(f) == Some(&true)))
+        .map(|s| s.id.as_str())
+        .collect();
+    let failure_writes = runbook
+        .on_failure
+        .iter()
+        .any(|s| s.effect() == crate::language::runbook::StepEffect::Write);
+    if flags.mode == Mode::Run && (!writes.is_empty() || failure_writes) && !flags.yes {
         if !interactive {
             crate::say!(
                 "runbook run: {} writes (steps: {}); pass --yes to run it without a terminal, or review it first with `runbook plan {}`",
@@ -547,21 +556,31 @@ async fn execute(
     };
     let operator_name = operator.to_string();
 
-    let lock_key = match engine::render_lock_key(&runbook, &params, &run_id, started_at) {
-        Ok(key) => key,
+    let mut lock_keys = match engine::render_lock_keys(&runbook, &params, &run_id, started_at) {
+        Ok(keys) => keys,
         Err(error) => {
             crate::say!("runbook {}: {error}", flags.mode.as_str());
             return ExitStatus::Usage;
         }
     };
+    let lock_key = lock_keys.remove(0);
     // Plans send no write, so two of them (or a plan beside a run) never conflict.
-    let mut lock = if flags.mode == Mode::Run {
-        match recorded::take_lock(&flags.recording, aws.as_ref(), &lock_key, &run_id).await {
-            Ok(lock) => Some(lock),
-            Err(error) => return lock_refused(&error),
+    let (mut lock, child_locks) = if flags.mode == Mode::Run {
+        let lock =
+            match recorded::take_lock(&flags.recording, aws.as_ref(), &lock_key, &run_id).await {
+                Ok(lock) => lock,
+                Err(error) => return lock_refused(&error),
+            };
+        match recorded::take_child_locks(&flags.recording, aws.as_ref(), &lock_keys, &run_id).await
+        {
+            Ok(children) => (Some(lock), children),
+            Err(error) => {
+                lock.release().await;
+                return lock_refused(&error);
+            }
         }
     } else {
-        None
+        (None, Vec::new())
     };
 
     let signer = match recorded::signer(&flags.recording, aws.as_ref(), &run_id).await {
@@ -662,6 +681,7 @@ async fn execute(
         &redactor,
     )
     .await;
+    recorded::release_all(child_locks).await;
     redactor.report(&mut report);
     print_result(&flags, &report);
     exit_code(&report)

@@ -33,11 +33,13 @@ pub use backoff::Backoff;
 pub use change::Change;
 pub use event::{AttemptOutcome, Event, Fanout, Observer, Silent};
 pub use halt::Halt;
+pub use nested::Before;
 pub use pages::MAX_PAGES;
 pub use prior::{Prior, PriorStep};
 pub use report::{Criterion, Leftover, Outcome, RunReport, StepReport, StepStatus};
 pub use scheduler::{
-    execute, execute_with_unknown_params, render_lock_key, render_notify_topic, resume,
+    execute, execute_with_unknown_params, nested_before_run, render_lock_key, render_lock_keys,
+    render_notify_topic, resume,
 };
 pub use step::invoke;
 

@@ -9,6 +9,7 @@
 //! `outputs`, which the parent reads as `steps.<id>.<name>`.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{Map, Value as Json};
@@ -17,11 +18,11 @@ use super::deferred::watch;
 use super::event::Event;
 use super::halt::Emit;
 use super::report::{StepReport, StepStatus};
-use super::scope::{Scope, Slot};
+use super::scope::{Results, Scope, Slot};
 use super::step::{Ended, Shared, describe_origins, emit_finished, error_text, known_tainted};
 use crate::foundation::template;
 use crate::language::param_value;
-use crate::language::runbook::{Frame, Step, StepKind};
+use crate::language::runbook::{Frame, Runbook, Step, StepKind};
 
 /// What a child's steps find when they are about to start.
 #[derive(Clone)]
@@ -91,7 +92,13 @@ impl Frames {
             Some(parent) => self.state(shared, root, parent),
         };
         let state = match outer {
-            FrameState::Bound(outer) => bind(shared, declared, &outer),
+            FrameState::Bound(outer) => bind(
+                declared,
+                &shared.runbook.steps[declared.step].id,
+                &outer,
+                Gate::When,
+                (shared.options.started_at, shared.results.clone()),
+            ),
             // A runbook inside one that does not run does not run either, for the same reason.
             FrameState::Closed(closed) => FrameState::Closed(closed),
         };
@@ -102,9 +109,22 @@ impl Frames {
 
 /// The child's names, from the parent's: `when`, then each `with:` value rendered and read as the child's
 /// parameter type, then defaults for the rest, then the child's vars.
-fn bind(shared: &Shared, frame: &Frame, outer: &Scope) -> FrameState {
+/// How binding a frame reads its `when`: a run decides it; before the run (locks, the confirmation of writes)
+/// only a `when` that parameters and vars already rule out counts, and one that reads steps may run.
+#[derive(Clone, Copy, PartialEq)]
+enum Gate {
+    When,
+    BeforeSteps,
+}
+
+fn bind(
+    frame: &Frame,
+    step_id: &str,
+    outer: &Scope,
+    gate: Gate,
+    (started_at, results): (jiff::Timestamp, Arc<Results>),
+) -> FrameState {
     let context = outer.base();
-    let step_id = &shared.runbook.steps[frame.step].id;
     if let Some(when) = &frame.when {
         let (result, touched) = watch(|| template::evaluate(&when.source, &context));
         if !touched.is_empty() {
@@ -112,6 +132,7 @@ fn bind(shared: &Shared, frame: &Frame, outer: &Scope) -> FrameState {
         }
         match result {
             Ok(value) if value.is_true() => {}
+            Err(_) if gate == Gate::BeforeSteps => {}
             Ok(_) => {
                 return FrameState::Closed(Closed::Off(format!(
                     "`when: {}` of `{step_id}` is false",
@@ -157,15 +178,16 @@ fn bind(shared: &Shared, frame: &Frame, outer: &Scope) -> FrameState {
     let values = param_value::resolve(
         &frame.params,
         |param| match given.get(&param.name) {
+            // `{{ params.x }}` of a parameter not given passes nothing on: the child's default applies.
+            Some(Json::Null) | None => Ok(None),
             Some(value) => param_value::coerce(param.ty, &param.constraints, value).map(Some),
-            None => Ok(None),
         },
-        shared.options.started_at,
+        started_at,
     );
     let values = match values {
         Ok(values) => values,
         Err((param, message)) => {
-            let message = shared.options.secrets.redact(&message);
+            let message = outer.secrets.redact(&message);
             return failed(format!(
                 "parameter `{param}` of runbook `{}` (from `{step_id}`): {message}",
                 frame.runbook
@@ -190,7 +212,7 @@ fn bind(shared: &Shared, frame: &Frame, outer: &Scope) -> FrameState {
         params,
         vars,
         outer.run.clone(),
-        shared.results.clone(),
+        results,
         frame.prefix.clone(),
         outer.secrets.clone(),
     ))
@@ -349,4 +371,94 @@ fn start_event(shared: &Shared, step: &Step) {
         item: None,
         summary,
     });
+}
+
+/// What is known of a nested runbook before the run starts.
+pub struct Before {
+    /// Its `runbook:` step's `when` is false on the parameters and vars alone: none of its steps will run.
+    pub ruled_out: bool,
+    /// The lock it takes (its `lock:`, or its name), unless ruled out.
+    pub lock: Option<String>,
+}
+
+/// Each frame of `runbook` before its run, in the order of [`Runbook::frames`]. A child's lock reads its
+/// parameters as `with:` gives them, and locks are taken before the first step: the `with` values it reads may
+/// read the parent's parameters and vars, not its steps. A child whose `when` reads steps may run, and is locked.
+pub(super) fn before_run(
+    root: &Scope,
+    runbook: &Runbook,
+    started_at: jiff::Timestamp,
+) -> Result<Vec<Before>, String> {
+    let results = Arc::new(Results::new(Vec::new()));
+    let mut scopes: Vec<Option<Scope>> = Vec::with_capacity(runbook.frames.len());
+    let mut found = Vec::new();
+    for frame in &runbook.frames {
+        let step_id = &runbook.steps[frame.step].id;
+        let outer = match frame.parent {
+            None => Some(root),
+            Some(parent) => scopes[parent].as_ref(),
+        };
+        let Some(outer) = outer else {
+            scopes.push(None);
+            found.push(Before {
+                ruled_out: true,
+                lock: None,
+            });
+            continue;
+        };
+        let cannot = |why: String| {
+            format!(
+                "the lock of runbook `{}` (run by `{step_id}`) cannot be known before the run: {why}",
+                frame.runbook
+            )
+        };
+        let scope = match bind(
+            frame,
+            step_id,
+            outer,
+            Gate::BeforeSteps,
+            (started_at, results.clone()),
+        ) {
+            FrameState::Bound(scope) => scope,
+            FrameState::Closed(Closed::Off(_)) => {
+                scopes.push(None);
+                found.push(Before {
+                    ruled_out: true,
+                    lock: None,
+                });
+                continue;
+            }
+            FrameState::Closed(Closed::Failed(error)) => return Err(cannot(error)),
+            FrameState::Closed(Closed::Deferred(_)) => {
+                return Err(cannot("its `with` reads what only the run finds".into()));
+            }
+        };
+        let lock = match &frame.lock {
+            None => frame.runbook.clone(),
+            Some(lock) => {
+                let (key, read_secret) = crate::foundation::taint::watch(|| {
+                    template::render(&lock.source, &scope.base())
+                });
+                if read_secret {
+                    return Err(cannot(format!(
+                        "`{}` reads a secret, and a lock key is never secret",
+                        lock.source
+                    )));
+                }
+                key.map(|value| value.to_string()).map_err(|error| {
+                    cannot(format!(
+                        "`{}`: {}; the `with` values a lock reads may read parameters and vars only",
+                        lock.source,
+                        error_text(&error)
+                    ))
+                })?
+            }
+        };
+        found.push(Before {
+            ruled_out: false,
+            lock: Some(lock),
+        });
+        scopes.push(Some(scope));
+    }
+    Ok(found)
 }

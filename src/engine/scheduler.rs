@@ -76,6 +76,50 @@ pub fn render_lock_key(
         .map_err(|error| format!("lock `{}`: {}", lock.source, error_text(&error)))
 }
 
+/// Every lock a run of `runbook` takes: its own key first ([`render_lock_key`]), then those of the runbooks its
+/// `runbook:` steps may run, each once.
+pub fn render_lock_keys(
+    runbook: &Runbook,
+    params: &Map<String, Json>,
+    run_id: &str,
+    started_at: jiff::Timestamp,
+) -> Result<Vec<String>, String> {
+    let mut keys = vec![render_lock_key(runbook, params, run_id, started_at)?];
+    for before in nested_before_run(runbook, params, run_id, started_at)? {
+        if let Some(key) = before.lock
+            && !keys.contains(&key)
+        {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
+/// What is known before the run of each runbook `runbook:` steps run ([`Runbook::frames`]): whether the
+/// parameters rule it out, and its lock.
+pub fn nested_before_run(
+    runbook: &Runbook,
+    params: &Map<String, Json>,
+    run_id: &str,
+    started_at: jiff::Timestamp,
+) -> Result<Vec<super::nested::Before>, String> {
+    if runbook.frames.is_empty() {
+        return Ok(Vec::new());
+    }
+    let run_value = run_value(runbook, run_id, started_at);
+    let secrets = crate::foundation::secrets::Secrets::default();
+    let params_value = params_value(&runbook.params, params, &[], &secrets);
+    let vars = evaluate_vars(&runbook.vars, &params_value, &run_value, &secrets)?;
+    let root = Scope::new(
+        params_value,
+        vars,
+        run_value,
+        Arc::new(Results::new(Vec::new())),
+        secrets,
+    );
+    super::nested::before_run(&root, runbook, started_at)
+}
+
 /// The SNS topic of the runbook's `notify:`, rendered as the lock is (over parameters and vars), when it has one.
 pub fn render_notify_topic(
     runbook: &Runbook,

@@ -168,7 +168,7 @@ pub enum ErrorKind {
     RunbookRecursion { chain: String },
     #[error("runbooks nest deeper than {limit} levels: {chain}")]
     RunbookTooDeep { chain: String, limit: usize },
-    #[error("runbook `{name}` is invalid ({count} errors in {file})")]
+    #[error("runbook `{name}` is invalid: {count} error{} in {file}", if *count == 1 { "" } else { "s" })]
     InvalidChildRunbook {
         name: String,
         count: usize,
@@ -253,7 +253,7 @@ impl ErrorKind {
             UnknownCriterion { .. } => "unknown-criterion",
             DuplicateCase { .. } => "duplicate-case",
             NotExportable { .. } => "not-exportable",
-            UnknownRunbook { .. } => "unknown-runbook",
+            UnknownRunbook { .. } => "runbook-not-found",
             RunbookRecursion { .. } => "runbook-recursion",
             RunbookTooDeep { .. } => "runbook-too-deep",
             InvalidChildRunbook { .. } => "invalid-child-runbook",

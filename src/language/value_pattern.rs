@@ -150,8 +150,8 @@ impl<'a> Known<'a> {
                     }
                     Value::String(pattern.text)
                 }
-                Some(literal) => literal.clone(),
-                None => match &param.default {
+                Some(literal) if !literal.is_null() => literal.clone(),
+                _ => match &param.default {
                     Some(ParamDefault::Value(value)) => value.clone(),
                     Some(ParamDefault::Template(text)) => {
                         let context =

@@ -90,6 +90,14 @@ const ALL_CODES: &[&str] = &[
     "unknown-criterion",
     "duplicate-case",
     "not-exportable",
+    "runbook-not-found",
+    "runbook-recursion",
+    "runbook-too-deep",
+    "invalid-child-runbook",
+    "unknown-runbook-param",
+    "missing-runbook-param",
+    "invalid-runbook-param",
+    "not-for-runbook-step",
 ];
 
 /// Codes of `runbook export`, for valid runbooks it cannot translate: tests/e2e/export.rs shows them.

@@ -26,6 +26,9 @@ use super::*;
 /// runs a procedure that runs a check, shallow enough that a plan stays readable.
 pub const MAX_NESTING: usize = 4;
 
+/// How the hint of a cycle or a chain too deep begins when it was found in a runbook below.
+const FOUND_AT: &str = "found at ";
+
 impl Validator<'_> {
     /// Finds and validates the runbook of every `runbook:` step, before any template is checked: the parent's
     /// templates read the child's outputs.
@@ -107,7 +110,12 @@ impl Validator<'_> {
             )
         });
         if let Some(found) = nesting {
-            let hint = format!("found at {}", found.location());
+            // Said at each level on the way up; the hint keeps the place where it was found.
+            let hint = found
+                .hint
+                .clone()
+                .filter(|hint| hint.starts_with(FOUND_AT))
+                .unwrap_or_else(|| format!("{FOUND_AT}{}", found.location()));
             self.error(found.kind.clone(), at).set_hint(hint);
             return;
         }
@@ -460,5 +468,212 @@ impl std::fmt::Display for SourceLocation<'_> {
             self.1.line,
             self.1.column
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder of runbooks, each given as (name, steps and params below `description`).
+    fn folder(runbooks: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in runbooks {
+            std::fs::write(
+                dir.path().join(format!("{name}.yaml")),
+                format!("name: {name}\ndescription: {name}\n{body}"),
+            )
+            .unwrap();
+        }
+        dir
+    }
+
+    fn load_from(dir: &tempfile::TempDir, name: &str) -> Result<Runbook, Vec<Diagnostic>> {
+        let catalog = Catalog::new(Some(dir.path()), None);
+        let file = catalog.find(name).unwrap().read().unwrap();
+        load_in(&file, &[], &catalog)
+    }
+
+    fn errors(dir: &tempfile::TempDir, name: &str) -> Vec<(&'static str, u32, u32)> {
+        match load_from(dir, name) {
+            Ok(_) => Vec::new(),
+            Err(diagnostics) => diagnostics
+                .iter()
+                .map(|d| (d.kind.code(), d.span.line, d.span.column))
+                .collect(),
+        }
+    }
+
+    const CHILD: &str = "params:\n  table: {type: string, required: true}\n  limit: {type: integer, default: 5}\nvars:\n  label: \"t-{{ params.table }}\"\nsteps:\n  - id: first\n    action: core.log\n    with: {message: \"{{ vars.label }}\"}\n  - id: second\n    action: core.noop\n  - id: last\n    needs: [first, second]\n    action: core.noop\noutputs:\n  label: steps.first.output.message\n";
+
+    #[test]
+    fn the_childs_steps_join_the_graph_under_the_steps_id() {
+        let dir = folder(&[
+            ("child", CHILD),
+            (
+                "parent",
+                "steps:\n  - id: before\n    action: core.noop\n  - id: run\n    runbook: child\n    needs: [before]\n    with: {table: orders}\n  - id: after\n    needs: [run]\n    action: core.log\n    with: {message: \"{{ steps.run.label }}\"}\n",
+            ),
+        ]);
+        let runbook = load_from(&dir, "parent").unwrap();
+        let ids: Vec<&str> = runbook.steps.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "before",
+                "run.first",
+                "run.second",
+                "run.last",
+                "run",
+                "after"
+            ]
+        );
+        let needs = |id: &str| -> Vec<&str> {
+            runbook
+                .step(id)
+                .unwrap()
+                .needs
+                .iter()
+                .map(|&n| runbook.steps[n].id.as_str())
+                .collect()
+        };
+        assert_eq!(
+            needs("run.first"),
+            ["before"],
+            "the child's first steps wait for the step's needs"
+        );
+        assert_eq!(needs("run.second"), ["before"]);
+        assert_eq!(
+            needs("run.last"),
+            ["run.first", "run.second"],
+            "the child's own needs are kept"
+        );
+        assert_eq!(
+            needs("run"),
+            ["run.last"],
+            "the step ends after the child's last steps"
+        );
+        assert_eq!(needs("after"), ["run"]);
+        assert_eq!(runbook.frames.len(), 1);
+        let frame = &runbook.frames[0];
+        assert_eq!(
+            (frame.runbook.as_str(), frame.prefix.as_str(), frame.parent),
+            ("child", "run.", None)
+        );
+        assert_eq!(frame.step, 4);
+        assert_eq!(frame.with["table"], "orders");
+        assert!(runbook.steps[1..4].iter().all(|s| s.frame == Some(0)));
+        assert_eq!(runbook.step("before").unwrap().frame, None);
+    }
+
+    #[test]
+    fn a_runbook_nested_twice_has_its_frame_inside_its_parents() {
+        let dir = folder(&[
+            ("child", CHILD),
+            (
+                "middle",
+                "steps:\n  - id: inner\n    runbook: child\n    with: {table: t}\noutputs:\n  label: steps.inner.label\n",
+            ),
+            ("top", "steps:\n  - id: outer\n    runbook: middle\n"),
+        ]);
+        let runbook = load_from(&dir, "top").unwrap();
+        let ids: Vec<&str> = runbook.steps.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "outer.inner.first",
+                "outer.inner.second",
+                "outer.inner.last",
+                "outer.inner",
+                "outer"
+            ]
+        );
+        let prefixes: Vec<(&str, Option<usize>)> = runbook
+            .frames
+            .iter()
+            .map(|f| (f.prefix.as_str(), f.parent))
+            .collect();
+        assert_eq!(prefixes, [("outer.", None), ("outer.inner.", Some(0))]);
+        assert_eq!(runbook.step("outer.inner").unwrap().frame, Some(0));
+        assert_eq!(runbook.step("outer.inner.first").unwrap().frame, Some(1));
+        assert_eq!(runbook.frames[1].step, 3);
+    }
+
+    #[test]
+    fn with_is_checked_against_the_childs_parameters() {
+        let dir = folder(&[
+            ("child", CHILD),
+            (
+                "parent",
+                "steps:\n  - id: run\n    runbook: child\n    with: {tabel: x, limit: many}\n",
+            ),
+        ]);
+        assert_eq!(
+            errors(&dir, "parent"),
+            [
+                ("missing-runbook-param", 5, 14),
+                ("unknown-runbook-param", 6, 12),
+                ("invalid-runbook-param", 6, 29)
+            ]
+        );
+        let templated = folder(&[
+            ("child", CHILD),
+            (
+                "parent",
+                "params:\n  n: {type: integer, default: 3}\nsteps:\n  - id: run\n    runbook: child\n    with: {table: x, limit: \"{{ params.n }}\"}\n  - id: after\n    needs: [run]\n    action: core.log\n    with: {message: \"{{ steps.run.lable }}\"}\n",
+            ),
+        ]);
+        assert_eq!(
+            errors(&templated, "parent"),
+            [("unknown-output", 10, 25)],
+            "a template's type is the run's to check; the child's outputs are the step's"
+        );
+    }
+
+    #[test]
+    fn recursion_is_refused_with_the_chain() {
+        let dir = folder(&[
+            ("a", "steps:\n  - id: to_b\n    runbook: b\n"),
+            ("b", "steps:\n  - id: to_a\n    runbook: a\n"),
+        ]);
+        let diagnostics = load_from(&dir, "a").unwrap_err();
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(
+            diagnostics[0].kind,
+            ErrorKind::RunbookRecursion {
+                chain: "a -> b -> a".into()
+            }
+        );
+        assert_eq!(
+            (diagnostics[0].span.line, diagnostics[0].span.column),
+            (5, 14)
+        );
+        assert!(
+            diagnostics[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .ends_with("b.yaml:5:14"),
+            "{:?}",
+            diagnostics[0].hint
+        );
+    }
+
+    #[test]
+    fn a_runbook_step_takes_no_action_keys_and_is_not_failure_handling() {
+        let dir = folder(&[
+            ("child", CHILD),
+            (
+                "parent",
+                "steps:\n  - id: run\n    runbook: child\n    with: {table: x}\n    timeout: 5m\non_failure:\n  - id: again\n    runbook: child\n    with: {table: x}\n",
+            ),
+        ]);
+        assert_eq!(
+            errors(&dir, "parent"),
+            [
+                ("not-for-runbook-step", 7, 14),
+                ("not-in-on-failure", 10, 14)
+            ]
+        );
     }
 }
