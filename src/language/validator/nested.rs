@@ -625,7 +625,7 @@ mod tests {
         ]);
         assert_eq!(
             errors(&templated, "parent"),
-            [("unknown-output", 10, 25)],
+            [("unknown-output", 12, 25)],
             "a template's type is the run's to check; the child's outputs are the step's"
         );
     }
