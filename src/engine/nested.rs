@@ -155,6 +155,8 @@ fn bind(
         .filter(|param| param.secret)
         .map(|param| param.name.clone())
         .collect();
+    // Before the run, a `with:` value that reads steps is not known: what reads it (a lock) learns so.
+    let mut unknown = Vec::new();
     for (name, value) in &frame.with {
         let ((rendered, read_secret), touched) =
             watch(|| crate::foundation::taint::watch(|| template::render_json(value, &context)));
@@ -163,6 +165,10 @@ fn bind(
         }
         let rendered = match rendered {
             Ok(rendered) => rendered,
+            Err(_) if gate == Gate::BeforeSteps => {
+                unknown.push(name.clone());
+                continue;
+            }
             Err(error) => {
                 return failed(format!(
                     "`with: {name}` of `{step_id}`: {}",
@@ -195,9 +201,14 @@ fn bind(
         }
     };
     let params = crate::foundation::taint::map(
-        values
-            .iter()
-            .map(|(name, value)| (name.clone(), template::from_json_value(value))),
+        values.iter().map(|(name, value)| {
+            let value = if unknown.contains(name) {
+                super::deferred::Deferred::param(name)
+            } else {
+                template::from_json_value(value)
+            };
+            (name.clone(), value)
+        }),
         &secret,
         &outer.secrets,
     );
@@ -436,9 +447,18 @@ pub(super) fn before_run(
         let lock = match &frame.lock {
             None => frame.runbook.clone(),
             Some(lock) => {
-                let (key, read_secret) = crate::foundation::taint::watch(|| {
-                    template::render(&lock.source, &scope.base())
+                let ((key, read_secret), touched) = watch(|| {
+                    crate::foundation::taint::watch(|| {
+                        template::render(&lock.source, &scope.base())
+                    })
                 });
+                if !touched.is_empty() {
+                    return Err(cannot(format!(
+                        "`{}` reads a parameter whose `with` value reads steps; locks are taken before the \
+                         first step, so the `with` values a lock reads may read parameters and vars only",
+                        lock.source
+                    )));
+                }
                 if read_secret {
                     return Err(cannot(format!(
                         "`{}` reads a secret, and a lock key is never secret",

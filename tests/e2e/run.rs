@@ -12,7 +12,7 @@ use serde_json::Value;
 
 /// The binary on this test's runbook folder, its journals and locks beside them (tests run one runbook at
 /// once), against the emulator.
-fn cli(dir: &Path, moto: &Moto) -> Cli {
+pub(crate) fn cli(dir: &Path, moto: &Moto) -> Cli {
     Cli::new()
         .dir(dir)
         .state_dir(dir.join(".runbook"))
@@ -315,7 +315,12 @@ steps:
 }
 
 /// The binary on a pseudo-terminal with this test's runbook folder and the emulator, typing `input`.
-fn on_a_terminal(dir: &Path, moto: &Moto, args: &[&str], input: &str) -> (Option<i32>, String) {
+pub(crate) fn on_a_terminal(
+    dir: &Path,
+    moto: &Moto,
+    args: &[&str],
+    input: &str,
+) -> (Option<i32>, String) {
     let mut all = vec!["--dir", dir.to_str().unwrap()];
     all.extend(args);
     let mut env = moto.env();
