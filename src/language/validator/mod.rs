@@ -404,7 +404,7 @@ mod tests {
     };
 
     /// The actions these tests name, shaped as the registry shapes them: the validator is tested on its own.
-    struct TestActions;
+    pub(super) struct TestActions;
 
     const TEST_ACTIONS: &[ActionShape] = &[
         shape("core.noop", Effect::Read, &[]),

@@ -491,7 +491,12 @@ mod tests {
     fn load_from(dir: &tempfile::TempDir, name: &str) -> Result<Runbook, Vec<Diagnostic>> {
         let catalog = Catalog::new(Some(dir.path()), None);
         let file = catalog.find(name).unwrap().read().unwrap();
-        load_in(&file, &[], &catalog)
+        load_in(
+            &file,
+            &[],
+            &crate::language::validator::tests::TestActions,
+            &catalog,
+        )
     }
 
     fn errors(dir: &tempfile::TempDir, name: &str) -> Vec<(&'static str, u32, u32)> {
