@@ -2802,12 +2802,15 @@ async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
         step(&report, "report")["outputs"]["command"],
         format!("runbook run smoke-test --function {FUNCTION} --health-url {health}")
     );
+    // Its only writes are rollback-lambda's, run as its step `rollback` with --rollback alone: skipped here.
     assert!(
         report["steps"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|s| s["effect"] != "write")
+            .filter(|s| s["effect"] == "write")
+            .all(|s| s["status"] == "skipped"
+                && s["id"].as_str().unwrap().starts_with("rollback."))
     );
 
     // Broken: errors in most invocations, 12 messages in the DLQ, and the table gone.
@@ -2913,6 +2916,87 @@ async fn triage_classifies_by_the_seed_table_and_names_the_next_runbook() {
     }
     // Nothing was changed: the DLQ still holds its messages.
     assert_eq!(queue_depth(&moto, DLQ).await, 12);
+}
+
+/// 2.3's decision point taken by triage itself when asked (`--rollback`): a failing release is rolled back through
+/// rollback-lambda, run as triage's step `rollback`, behind that runbook's own gate, in the same run and journal.
+#[tokio::test(flavor = "multi_thread")]
+async fn triage_rolls_the_function_back_through_rollback_lambda_only_when_asked_and_recommended() {
+    let moto = triage_world("dynamodb,sqs,lambda,cloudformation", 0).await;
+    let health = support::health::server();
+    let state = tempfile::tempdir().unwrap();
+    let triage = |args: &[&str], status: i32| {
+        Cli::new()
+            .shipped()
+            .aws(&moto)
+            .state_dir(state.path())
+            .args(["run", "triage", "--health-url", &health, "--output", "json"])
+            .args(args)
+            .status(status)
+            .run()
+            .json()
+    };
+
+    // Healthy: the smoke test is next, so --rollback changes nothing.
+    let report = triage(&["--rollback", "--yes"], 0);
+    assert_eq!(step(&report, "rollback")["status"], "skipped");
+    assert_eq!(step(&report, "rollback.move_alias")["status"], "skipped");
+    assert_eq!(alias_version(&moto).await, "3");
+
+    // Three of the four invocations failing: a rollback is recommended. Without --rollback triage only names it,
+    // and needs no --yes: the parameters rule the child out.
+    support::world::put_metric(
+        &moto,
+        "AWS/Lambda",
+        "Errors",
+        ("FunctionName", FUNCTION),
+        &[(20, 1.0), (5, 2.0)],
+    )
+    .await;
+    let report = triage(&[], 0);
+    assert_eq!(step(&report, "report")["outputs"]["severity"], "P2");
+    assert_eq!(
+        step(&report, "report")["outputs"]["command"],
+        format!("runbook run rollback-lambda --function {FUNCTION}")
+    );
+    assert_eq!(step(&report, "rollback")["status"], "skipped");
+    assert_eq!(alias_version(&moto).await, "3");
+
+    // Asked, off a terminal: the child's write needs --yes, its gate an approval.
+    let refused = Cli::new()
+        .shipped()
+        .aws(&moto)
+        .state_dir(state.path())
+        .args(["run", "triage", "--health-url", &health, "--rollback"])
+        .status(2)
+        .stderr_has("rollback.move_alias")
+        .run();
+    assert!(refused.stdout.is_empty());
+    let report = triage(&["--rollback", "--yes"], 0);
+    assert_eq!(step(&report, "rollback.confirm")["status"], "succeeded");
+    assert_eq!(step(&report, "rollback.move_alias")["status"], "succeeded");
+    assert_eq!(alias_version(&moto).await, "2");
+    assert_eq!(step(&report, "rollback")["outputs"]["from_version"], "3");
+    assert_eq!(step(&report, "rollback")["outputs"]["to_version"], "2");
+    assert_eq!(
+        step(&report, "rolled_back")["output"]["message"],
+        format!("rolled {FUNCTION} back: alias live 3 -> 2")
+    );
+
+    // One journal, chained, its timeline naming the child's steps under `rollback.`.
+    Cli::new()
+        .state_dir(state.path())
+        .args(["audit", "verify", "last"])
+        .status(0)
+        .run();
+    let timeline = Cli::new()
+        .state_dir(state.path())
+        .args(["audit", "timeline", "last", "--format", "text"])
+        .status(0)
+        .run()
+        .stdout;
+    assert!(timeline.contains("rollback.move_alias"), "{timeline}");
+    assert!(timeline.contains("rollback.confirm"), "{timeline}");
 }
 
 /// A runbook that declares `format` (its report's format) gets the flag on `run`; `plan` takes it as the plan's
