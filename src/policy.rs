@@ -113,7 +113,7 @@ pub fn build(
         };
         if !plan_only || action.shape.effect == Effect::Read {
             let row = crate::actions::TABLE.row(&action.shape);
-            needs.extend(step_needs(&known, row, &action.with, &step.id));
+            needs.extend(step_needs(known, row, &action.with, &step.id));
         }
         // The read that shows what a write changes runs before it (in plans too) and after it.
         if let Some(crate::actions::Observed {
@@ -131,12 +131,12 @@ pub fn build(
                     ))
                 })
                 .collect();
-            needs.extend(step_needs(&known, read, &Value::Object(copied), &step.id));
+            needs.extend(step_needs(known, read, &Value::Object(copied), &step.id));
         }
         // `runbook resume` runs a write's verify read to learn whether the write took effect.
         if !plan_only && let Some(verify) = &action.verify {
             let row = crate::actions::TABLE.row(&verify.shape);
-            needs.extend(step_needs(&known, row, &verify.with, &step.id));
+            needs.extend(step_needs(known, row, &verify.with, &step.id));
         }
     }
     needs.extend(engine_needs(&root, engine, plan_only));

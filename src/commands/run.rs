@@ -514,7 +514,7 @@ async fn execute(
         .steps
         .iter()
         .filter(|s| s.effect() == crate::language::runbook::StepEffect::Write)
-        .filter(|s| !s.frame.is_some_and(|f| ruled_out.get(f) == Some(&true)))
+        .filter(|s| s.frame.is_none_or(|f| ruled_out.get(f) != Some(&true)))
         .map(|s| s.id.as_str())
         .collect();
     let failure_writes = runbook

@@ -177,7 +177,7 @@ fn load(
     let runbook = runbook_file
         .read()
         .map_err(|diagnostic| vec![diagnostic])
-        .and_then(|file| load_source(&file));
+        .and_then(|file| load_source(&context.catalog, &file));
     let runbook = match runbook {
         Ok(runbook) => runbook,
         Err(diagnostics) => {
