@@ -19,6 +19,12 @@ fn label(runbook: &Runbook, step: &Step) -> String {
     label
 }
 
+/// A step's id as a Mermaid node id, which may not hold a `.`: a nested runbook's `rollback.confirm` becomes
+/// `rollback-confirm` (no step id has a `-`, so no two steps meet).
+fn mermaid_key(id: &str) -> String {
+    id.replace('.', "-")
+}
+
 /// A Mermaid flowchart: reads as rectangles, writes as red parallelograms, approvals as yellow hexagons.
 pub fn mermaid(runbook: &Runbook) -> String {
     let mut out = String::from("flowchart TD\n");
@@ -32,11 +38,16 @@ pub fn mermaid(runbook: &Runbook) -> String {
         };
     };
     for step in &runbook.steps {
-        node(&mut out, &step.id, step);
+        node(&mut out, &mermaid_key(&step.id), step);
     }
     for step in &runbook.steps {
         for &need in &step.needs {
-            let _ = writeln!(out, "  {} --> {}", runbook.steps[need].id, step.id);
+            let _ = writeln!(
+                out,
+                "  {} --> {}",
+                mermaid_key(&runbook.steps[need].id),
+                mermaid_key(&step.id)
+            );
         }
     }
     if !runbook.on_failure.is_empty() {

@@ -159,6 +159,17 @@ async fn the_parent_plans_and_runs_the_childs_steps_behind_the_childs_gate() {
         .run()
         .stdout;
     assert!(markdown.contains("write.put"), "{markdown}");
+    // Mermaid ids take no `.`: the node is `write-put`, labelled with the step's id.
+    let graph = cli(dir.path(), moto)
+        .args(["graph", "nest-parent", "--format", "mermaid"])
+        .status(0)
+        .run()
+        .stdout;
+    assert!(
+        graph.contains("  write-put[/\"write.put<br/>dynamodb.PutItem\"/]:::write"),
+        "{graph}"
+    );
+    assert!(graph.contains("  write-confirm --> write-put"), "{graph}");
     assert!(
         moto.get_item(table, &key).await.is_none(),
         "a plan never writes"
