@@ -1515,3 +1515,147 @@ on_failure:
     // Nothing reached the journal after the lost record: a later one would hide the gap.
     assert_eq!(*observer.offered_after.lock().unwrap(), 0);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Nested runbooks (`runbook:` steps).
+
+/// Validates `body` as a runbook whose `runbook:` steps find `child` (everything after its `name` and
+/// `description`) as the runbook `child`.
+fn with_child(child: &str, body: &str) -> Runbook {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("child.yaml"),
+        format!("name: child\ndescription: nested\n{child}"),
+    )
+    .unwrap();
+    let file = SourceFile::new(
+        "t.yaml",
+        format!("name: t\ndescription: engine test\n{body}"),
+    );
+    let catalog = crate::language::catalog::Catalog::new(Some(dir.path()), None);
+    crate::language::validator::load_in(&file, &[], &ACTIONS, &catalog).unwrap_or_else(
+        |diagnostics| {
+            let kinds: Vec<String> = diagnostics
+                .iter()
+                .map(|d| format!("{:?}", d.kind))
+                .collect();
+            panic!("test runbook does not validate: {kinds:#?}")
+        },
+    )
+}
+
+const CHILD: &str = r#"
+params:
+  n: {type: integer, required: true}
+  label: {type: string, default: "x-{{ params.n }}"}
+vars:
+  double: "{{ params.n * 2 }}"
+steps:
+  - id: a
+    action: test.echo
+    with: {key: nested-a, value: "{{ vars.double }}"}
+  - id: b
+    needs: [a]
+    action: test.echo
+    with: {key: nested-b, value: "{{ steps.a.output.value }} {{ params.label }}"}
+outputs:
+  said: steps.b.output.value
+"#;
+
+#[tokio::test(start_paused = true)]
+async fn a_nested_runbook_reads_its_own_names_and_gives_its_outputs() {
+    let runbook = with_child(
+        CHILD,
+        r#"
+vars:
+  base: 3
+steps:
+  - {id: first, action: core.noop}
+  - id: kid
+    runbook: child
+    needs: [first]
+    with: {n: "{{ vars.base + 1 }}"}
+  - id: after
+    needs: [kid]
+    action: test.echo
+    with: {key: nested-after, value: "{{ steps.kid.said }}"}
+"#,
+    );
+    let harness = Harness::new(Mode::Run);
+    let report = harness.run(runbook).await;
+    assert_eq!(report.outcome, Outcome::Succeeded, "{:?}", report.error);
+    assert_eq!(
+        statuses(&report),
+        [
+            ("first", StepStatus::Succeeded),
+            ("kid.a", StepStatus::Succeeded),
+            ("kid.b", StepStatus::Succeeded),
+            ("kid", StepStatus::Succeeded),
+            ("after", StepStatus::Succeeded),
+        ]
+    );
+    // `n` is the parent's 3 + 1; the child's default and var are computed from it.
+    assert_eq!(
+        step(&report, "kid.a").output,
+        Some(json!({"key": "nested-a", "value": 8}))
+    );
+    assert_eq!(step(&report, "kid").outputs["said"], json!("8 x-4"));
+    assert_eq!(
+        step(&report, "after").output,
+        Some(json!({"key": "nested-after", "value": "8 x-4"}))
+    );
+    let observer = &harness.observer;
+    assert!(observer.finished("first").unwrap().0 < observer.started("kid.a").unwrap().0);
+    assert!(observer.finished("kid.b").unwrap().0 < observer.started("kid").unwrap().0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_false_when_skips_every_step_of_the_nested_runbook() {
+    let runbook = with_child(
+        CHILD,
+        r#"
+steps:
+  - id: kid
+    runbook: child
+    when: "1 == 2"
+    with: {n: 1}
+  - {id: after, needs: [kid], when: "steps.kid.status == 'skipped'", action: core.noop}
+"#,
+    );
+    let report = Harness::new(Mode::Run).run(runbook).await;
+    assert_eq!(report.outcome, Outcome::Succeeded);
+    assert_eq!(
+        statuses(&report),
+        [
+            ("kid.a", StepStatus::Skipped),
+            ("kid.b", StepStatus::Skipped),
+            ("kid", StepStatus::Skipped),
+            ("after", StepStatus::Succeeded),
+        ]
+    );
+    assert_eq!(
+        step(&report, "kid.a").reason.as_deref(),
+        Some("`when: 1 == 2` of `kid` is false")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_with_value_the_child_refuses_fails_its_first_step_and_the_run() {
+    let runbook = with_child(
+        CHILD,
+        r#"
+steps:
+  - id: kid
+    runbook: child
+    with: {n: "{{ 'many' }}"}
+"#,
+    );
+    let report = Harness::new(Mode::Run).run(runbook).await;
+    assert_eq!(report.outcome, Outcome::Failed);
+    assert_eq!(step(&report, "kid.a").status, StepStatus::Failed);
+    assert_eq!(
+        step(&report, "kid.a").error.as_deref(),
+        Some("parameter `n` of runbook `child` (from `kid`): `many` is not a whole number")
+    );
+    assert_eq!(step(&report, "kid").status, StepStatus::NotRun);
+}

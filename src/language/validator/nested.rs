@@ -33,11 +33,38 @@ impl Validator<'_> {
     /// Finds and validates the runbook of every `runbook:` step, before any template is checked: the parent's
     /// templates read the child's outputs.
     pub(super) fn load_children(&mut self, name: &str, raw_steps: &[RawStep]) {
+        // The steps of every child count towards [`MAX_STEPS`] with the runbook's own: a thousand steps that each
+        // run a large runbook must be refused, not expanded. No child is read once the count is past it.
+        let mut total = raw_steps.len();
         for (index, raw) in raw_steps.iter().enumerate() {
             let Some(child) = &raw.runbook else { continue };
+            if total > MAX_STEPS {
+                self.error(
+                    ErrorKind::TooManySteps {
+                        count: total,
+                        limit: MAX_STEPS,
+                    },
+                    child.span,
+                )
+                .set_hint("the runbooks that `runbook:` steps run count with it; run fewer of them, or smaller ones");
+                return;
+            }
             if let Some(runbook) = self.child(name, &child.value, child.span) {
+                total += runbook.steps.len();
                 self.children.insert(index, runbook);
             }
+        }
+        if total > MAX_STEPS
+            && let Some(last) = raw_steps.iter().rev().find_map(|raw| raw.runbook.as_ref())
+        {
+            self.error(
+                ErrorKind::TooManySteps {
+                    count: total,
+                    limit: MAX_STEPS,
+                },
+                last.span,
+            )
+            .set_hint("the runbooks that `runbook:` steps run count with it; run fewer of them, or smaller ones");
         }
     }
 
@@ -633,6 +660,21 @@ mod tests {
             [("unknown-output", 12, 25)],
             "a template's type is the run's to check; the child's outputs are the step's"
         );
+    }
+
+    #[test]
+    fn the_childs_steps_count_towards_the_limit() {
+        let big: String = (0..MAX_STEPS / 2)
+            .map(|i| format!("  - {{id: s{i}, action: core.noop}}\n"))
+            .collect();
+        let dir = folder(&[
+            ("big", &format!("steps:\n{big}")),
+            (
+                "parent",
+                "steps:\n  - {id: a, runbook: big}\n  - {id: b, runbook: big}\n  - {id: c, runbook: big}\n",
+            ),
+        ]);
+        assert_eq!(errors(&dir, "parent"), [("too-many-steps", 6, 22)]);
     }
 
     #[test]
