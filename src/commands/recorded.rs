@@ -108,10 +108,19 @@ pub const SECRET: &str = "<secret>";
 
 /// Where the runbook came from and the SHA-256 of its text, which `resume` compares.
 pub fn fingerprint(runbook: &Runbook) -> (String, String) {
-    (
-        runbook.source.path.display().to_string(),
-        crate::journal::chain::sha256_hex(runbook.source.text.as_bytes()),
-    )
+    // The runbooks its `runbook:` steps run are part of what it runs: a resume must notice one that changed.
+    // Without any, the digest is the file's own, as it always was.
+    let digest = if runbook.frames.is_empty() {
+        crate::journal::chain::sha256_hex(runbook.source.text.as_bytes())
+    } else {
+        let mut all = runbook.source.text.clone();
+        for frame in &runbook.frames {
+            all.push('\0');
+            all.push_str(&frame.source.text);
+        }
+        crate::journal::chain::sha256_hex(all.as_bytes())
+    };
+    (runbook.source.path.display().to_string(), digest)
 }
 
 /// Takes the run's lock: the DynamoDB table's when `--lock-table` is given, else the state dir's.

@@ -182,6 +182,10 @@ async fn the_parent_plans_and_runs_the_childs_steps_behind_the_childs_gate() {
         screen.contains(&format!("Write {key} into {table}?")),
         "the child's gate asks with the child's names: {screen}"
     );
+    assert!(
+        screen.contains("write.put"),
+        "progress names the child's steps: {screen}"
+    );
     assert!(moto.get_item(table, &key).await.is_some(), "{screen}");
 
     // One journal for the run: the child's steps prefixed, its outputs read by the parent, the chain intact.
@@ -285,6 +289,16 @@ steps:
         .status(3)
         .stdout_has("--approve child.ask")
         .run();
+    // The child is part of what the run runs: a change to it is a change to the runbook.
+    let child = dir.path().join("look-then-ask.yaml");
+    let original = std::fs::read_to_string(&child).unwrap();
+    std::fs::write(&child, format!("{original}# edited\n")).unwrap();
+    cli(dir.path(), moto)
+        .args(["resume", "last", "--approve", "child.ask"])
+        .status(2)
+        .stderr_has("changed since run")
+        .run();
+    std::fs::write(&child, original).unwrap();
     cli(dir.path(), moto)
         .args([
             "resume",
