@@ -226,6 +226,13 @@ impl Export<'_> {
         match &step.kind {
             StepKind::Approval(approval) => self.approval(step, approval, next),
             StepKind::Action(action) => self.action(step, action, next),
+            // The child's steps are in the graph with the child's own params and vars; translating them needs a
+            // scope per frame (or a nested state machine), so the whole export is refused rather than approximated.
+            StepKind::Runbook(_) => self.refuse(
+                "a `runbook:` step",
+                "a nested runbook (its own params, vars and outputs) is not translated yet",
+                step.span,
+            ),
         }
     }
 
