@@ -67,7 +67,9 @@ pub fn export(runbook: &Runbook, options: &Options) -> Result<Value, Vec<Diagnos
         return Err(export.problems.into_sorted());
     }
     Ok(json!({
-        "Comment": format!("{} (exported by runbook from {})", runbook.description, runbook.source.display_path()),
+        // The runbook's name, not its path: a path names the exporting machine's folders and changes the
+        // definition (and the deployed state machine) with every checkout.
+        "Comment": format!("{} (exported from runbook {})", runbook.description, runbook.name),
         "QueryLanguage": "JSONPath",
         "StartAt": "parameters",
         "States": export.states,
