@@ -1,7 +1,7 @@
 //! `runbook export --to step-functions`: the definition a runbook within the translated subset becomes, and the
 //! diagnostics of one outside it.
 
-use crate::support::cli::{Cli, repo};
+use crate::support::cli::{Cli, Ran, repo};
 use crate::support::moto::{Moto, venv_bin};
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
@@ -56,9 +56,9 @@ fn asl_validator(definition: &str) -> Result<(), String> {
     }
 }
 
-#[test]
-fn every_export_passes_asl_validator_and_every_refusal_is_listed() {
-    let fixture = Cli::new()
+/// The fixture runbook within the subset, exported with its gate published to `topic`.
+fn export_move_alias(topic: &str) -> Ran {
+    Cli::new()
         .current_dir(repo())
         .dir(repo().join("tests/fixtures/export"))
         .args([
@@ -67,10 +67,15 @@ fn every_export_passes_asl_validator_and_every_refusal_is_listed() {
             "--to",
             "step-functions",
             "--approval-topic",
-            TOPIC,
+            topic,
         ])
         .status(0)
-        .run();
+        .run()
+}
+
+#[test]
+fn every_export_passes_asl_validator_and_every_refusal_is_listed() {
+    let fixture = export_move_alias(TOPIC);
     asl_validator(&fixture.stdout).unwrap();
     // A definition with a dangling state is caught, so the check above can fail.
     let mut broken = fixture.json();
@@ -130,19 +135,7 @@ fn every_export_passes_asl_validator_and_every_refusal_is_listed() {
 
 #[test]
 fn a_runbook_within_the_subset_exports_as_a_jsonpath_state_machine() {
-    let output = Cli::new()
-        .current_dir(repo())
-        .dir(repo().join("tests/fixtures/export"))
-        .args([
-            "export",
-            "move-alias",
-            "--to",
-            "step-functions",
-            "--approval-topic",
-            TOPIC,
-        ])
-        .status(0)
-        .run();
+    let output = export_move_alias(TOPIC);
     let definition = output.json();
     let states = definition["States"].as_object().unwrap();
     assert_eq!(definition["StartAt"], "parameters");
@@ -217,19 +210,7 @@ async fn move_alias_s_export_moves_the_alias_when_executed_on_the_emulator() {
     let function = world["lambda"]["function"].as_str().unwrap().to_string();
 
     let topic = "arn:aws:sns:eu-west-1:123456789012:runbook-approvals";
-    let exported = Cli::new()
-        .current_dir(repo())
-        .dir(repo().join("tests/fixtures/export"))
-        .args([
-            "export",
-            "move-alias",
-            "--to",
-            "step-functions",
-            "--approval-topic",
-            topic,
-        ])
-        .status(0)
-        .run();
+    let exported = export_move_alias(topic);
     let folder = tempfile::tempdir().unwrap();
     let definition = folder.path().join("definition.json");
     std::fs::write(&definition, &exported.stdout).unwrap();
