@@ -1,13 +1,38 @@
 //! Amazon S3 (member names as in the REST API reference).
 
 use super::MemberType::*;
-use super::{ActionSpec, Effect, Execute, Reach, opt, req};
+use super::{ActionSpec, Effect, Execute, Member, Reach, opt, req};
 use crate::aws::Protocol;
 use crate::aws::protocol::Payload;
 use crate::aws::s3::{BUCKET_HEADERS, COPY_HEADERS, OBJECT_HEADERS};
 
 const BUCKET: &str = "arn:aws:s3:::{Bucket}";
 const OBJECT: &str = "arn:aws:s3:::{Bucket}/{Key}";
+
+/// HeadObject and GetObject take the same request members: one list, so the two rows cannot drift apart.
+const OBJECT_READ_MEMBERS: &[Member] = &[
+    req("Bucket", String),
+    req("Key", String),
+    opt("IfMatch", String),
+    opt("IfModifiedSince", Timestamp),
+    opt("IfNoneMatch", String),
+    opt("IfUnmodifiedSince", Timestamp),
+    opt("Range", String),
+    opt("ResponseCacheControl", String),
+    opt("ResponseContentDisposition", String),
+    opt("ResponseContentEncoding", String),
+    opt("ResponseContentLanguage", String),
+    opt("ResponseContentType", String),
+    opt("ResponseExpires", Timestamp),
+    opt("VersionId", String),
+    opt("SSECustomerAlgorithm", String),
+    opt("SSECustomerKey", String),
+    opt("SSECustomerKeyMD5", String),
+    opt("RequestPayer", String),
+    opt("PartNumber", Integer),
+    opt("ExpectedBucketOwner", String),
+    opt("ChecksumMode", String),
+];
 
 pub const ACTIONS: &[ActionSpec] = &[
     call!(
@@ -137,29 +162,7 @@ pub const ACTIONS: &[ActionSpec] = &[
             set_checksum_mode: enum_value("ChecksumMode"),
         },
         "s3", "HeadObject", Read, Protocol::RestXmlHeaders { headers: OBJECT_HEADERS, payload: Payload::Empty };
-        members: &[
-            req("Bucket", String),
-            req("Key", String),
-            opt("IfMatch", String),
-            opt("IfModifiedSince", Timestamp),
-            opt("IfNoneMatch", String),
-            opt("IfUnmodifiedSince", Timestamp),
-            opt("Range", String),
-            opt("ResponseCacheControl", String),
-            opt("ResponseContentDisposition", String),
-            opt("ResponseContentEncoding", String),
-            opt("ResponseContentLanguage", String),
-            opt("ResponseContentType", String),
-            opt("ResponseExpires", Timestamp),
-            opt("VersionId", String),
-            opt("SSECustomerAlgorithm", String),
-            opt("SSECustomerKey", String),
-            opt("SSECustomerKeyMD5", String),
-            opt("RequestPayer", String),
-            opt("PartNumber", Integer),
-            opt("ExpectedBucketOwner", String),
-            opt("ChecksumMode", String),
-        ],
+        members: OBJECT_READ_MEMBERS,
         iam: &["s3:GetObject"],
         resource: OBJECT,
         summary: "Read the metadata of s3://{Bucket}/{Key}",
@@ -171,29 +174,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         execute: Execute::Call(&crate::aws::s3::GET_OBJECT),
         effect: Effect::Read,
         reach: Reach::Aws,
-        members: &[
-            req("Bucket", String),
-            req("Key", String),
-            opt("IfMatch", String),
-            opt("IfModifiedSince", Timestamp),
-            opt("IfNoneMatch", String),
-            opt("IfUnmodifiedSince", Timestamp),
-            opt("Range", String),
-            opt("ResponseCacheControl", String),
-            opt("ResponseContentDisposition", String),
-            opt("ResponseContentEncoding", String),
-            opt("ResponseContentLanguage", String),
-            opt("ResponseContentType", String),
-            opt("ResponseExpires", Timestamp),
-            opt("VersionId", String),
-            opt("SSECustomerAlgorithm", String),
-            opt("SSECustomerKey", String),
-            opt("SSECustomerKeyMD5", String),
-            opt("RequestPayer", String),
-            opt("PartNumber", Integer),
-            opt("ExpectedBucketOwner", String),
-            opt("ChecksumMode", String),
-        ],
+        members: OBJECT_READ_MEMBERS,
         // Reading a specific VersionId additionally needs s3:GetObjectVersion.
         iam: &["s3:GetObject"],
         resource: OBJECT,
