@@ -106,6 +106,16 @@ pub enum Command {
     /// Print a runbook as an AWS Step Functions state machine (Amazon States Language, JSONPath), or every
     /// construct that has no faithful translation, each at its file:line:col with the reason (exit 2).
     Export(commands::export::ExportArgs),
+    /// Create or update the runbook's state machine on AWS Step Functions (named after the runbook) from its
+    /// export: a no-op when the deployed definition and role are the export's, else the diff (old -> new) shown
+    /// and confirmed like any write (`--yes`, or `yes` on a terminal).
+    Deploy(commands::deploy::DeployArgs),
+    /// Approve a gate of a run on Step Functions: SendTaskSuccess with the task token from the gate's message,
+    /// recording who approved (OS user, host, AWS caller identity).
+    Approve(commands::answer::ApproveArgs),
+    /// Refuse a gate of a run on Step Functions: SendTaskFailure (error runbook.Refused) with the task token,
+    /// recording who refused and why; the run ends refused (exit 6).
+    Reject(commands::answer::RejectArgs),
     /// Run runbooks' unit tests offline: the cases of NAME.test.yaml beside each NAME.yaml (every runbook found
     /// that has one, or those named), each a run of the engine against scripted AWS answers on a paused clock.
     /// One line per case, a diff of expected and actual requests for each failure, then `N passed, N failed`;
@@ -161,6 +171,9 @@ fn dispatch() -> ExitStatus {
         Command::Policy { args } => commands::policy::run(&context, &args),
         Command::Plan { args } => commands::run::run(&context, &args, commands::run::Verb::Plan),
         Command::Export(args) => commands::export::run(&context, &args),
+        Command::Deploy(args) => commands::deploy::run(&context, &args),
+        Command::Approve(args) => commands::answer::approve(&args),
+        Command::Reject(args) => commands::answer::reject(&args),
         Command::Test { names, record } => match record {
             Some(run) => commands::test::record(&context, &run),
             None => commands::test::run(&context, &names),

@@ -26,6 +26,7 @@ pub mod lambda;
 pub mod logs;
 pub mod protocol;
 pub mod s3;
+pub mod sfn;
 pub mod sns;
 pub mod sqs;
 pub mod sts;
@@ -104,6 +105,7 @@ clients! {
     kms: aws_sdk_kms,
     lambda: aws_sdk_lambda,
     sns: aws_sdk_sns,
+    sfn: aws_sdk_sfn,
     sqs: aws_sdk_sqs,
     sts: aws_sdk_sts,
     s3tables: aws_sdk_s3tables,

@@ -5,8 +5,10 @@
 //! dispatches; the engine, journal and locks below them are told, never asked.
 
 pub mod actions;
+pub mod answer;
 pub mod audit;
 pub mod completions;
+pub mod deploy;
 pub mod exit;
 pub mod export;
 pub mod graph;
@@ -19,6 +21,7 @@ pub mod resume;
 pub mod run;
 pub mod schema;
 pub mod show;
+pub mod state_machine;
 pub mod test;
 pub mod unlock;
 pub mod validate;

@@ -41,7 +41,7 @@ pub use scheduler::{
     execute, execute_with_unknown_params, nested_before_run, render_lock_key, render_lock_keys,
     render_notify_topic, resume,
 };
-pub use step::invoke;
+pub use step::{fill_summary, invoke};
 
 use crate::aws::Aws;
 

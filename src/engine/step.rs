@@ -1255,7 +1255,7 @@ fn observe(expression: &str, context: &Value) -> String {
 }
 
 /// `Describe table {TableName}` with the request's values.
-pub(super) fn fill_summary(summary: &str, request: &Map<String, Json>) -> String {
+pub fn fill_summary(summary: &str, request: &Map<String, Json>) -> String {
     let mut out = String::with_capacity(summary.len());
     let mut rest = summary;
     while let Some(open) = rest.find('{') {

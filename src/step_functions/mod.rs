@@ -22,6 +22,7 @@
 //! [`expression`]'s subset.
 
 mod expression;
+pub mod history;
 mod service;
 mod template;
 

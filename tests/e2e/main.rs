@@ -23,4 +23,5 @@ mod runbook_test;
 mod runbooks;
 mod sandbox;
 mod secrets;
+mod step_functions;
 mod support;

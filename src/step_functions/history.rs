@@ -1,0 +1,533 @@
+//! An execution's history (GetExecutionHistory's events) read back as the engine's own events, so that
+//! `runbook run --on step-functions` shows the progress a local run shows and journals the same records: a step
+//! started when its state is entered (a task's once its first call is scheduled, to show the request's values),
+//! each scheduled task a call with its parameters, each task's end the call's answer or error, the state's exit
+//! the step's end with its output. Approval tasks become the gate's request and its answer.
+//!
+//! States are matched to steps by name, as the export names them: a step's own state is its id, the states
+//! around it are `ID.<what>` (`ID.when`, `ID.skipped`, `ID.check`, `ID.failed.N`); `success_criteria` and
+//! `success_criteria.failed.N` are the criteria. States that match no step (the parameter defaults) are the
+//! export's plumbing and leave no record.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::engine::{
+    AttemptOutcome, Criterion, Event, Mode, Outcome, RunReport, StepReport, StepStatus,
+};
+use crate::language::runbook::{Runbook, Step, StepKind};
+
+/// The error a refused gate fails its task with (`runbook reject`); an execution that fails with it was refused.
+pub const REFUSED_ERROR: &str = "runbook.Refused";
+
+/// Where a history event leaves the execution: still running, or ended as the report says.
+pub struct Follower<'a> {
+    runbook: &'a Runbook,
+    report: RunReport,
+    steps: HashMap<String, Open>,
+    /// The step (or `success_criteria`) whose assertions a Choice just evaluated: the next state entered tells
+    /// whether they held.
+    deciding: Option<String>,
+    /// The time of the event being read, epoch seconds.
+    now: f64,
+    ended: bool,
+}
+
+#[derive(Default)]
+struct Open {
+    entered_at: f64,
+    started: bool,
+    attempts: u32,
+    scheduled_at: f64,
+    request: Option<Value>,
+}
+
+impl<'a> Follower<'a> {
+    pub fn new(runbook: &'a Runbook, run_id: &str, params: Map<String, Value>) -> Follower<'a> {
+        let report = RunReport {
+            runbook: runbook.name.clone(),
+            run_id: run_id.to_string(),
+            mode: Mode::Run,
+            outcome: Outcome::Failed,
+            started_at: jiff::Timestamp::now().to_string(),
+            duration: Duration::ZERO,
+            params,
+            steps: runbook
+                .steps
+                .iter()
+                .map(|step| StepReport::not_run(&crate::actions::TABLE, step, runbook, false))
+                .collect(),
+            success_criteria: runbook
+                .success_criteria
+                .iter()
+                .map(|criterion| Criterion {
+                    name: criterion.name.clone(),
+                    expression: criterion.that.source.clone(),
+                    held: None,
+                    detail: None,
+                })
+                .collect(),
+            on_failure: Vec::new(),
+            error: None,
+            leftovers: Vec::new(),
+        };
+        Follower {
+            runbook,
+            report,
+            steps: HashMap::new(),
+            deciding: None,
+            now: 0.0,
+            ended: false,
+        }
+    }
+
+    /// Whether an execution-ending event has been read.
+    pub fn ended(&self) -> bool {
+        self.ended
+    }
+
+    /// The run as read so far; its outcome is final once [`Follower::ended`].
+    pub fn report(&self) -> &RunReport {
+        &self.report
+    }
+
+    pub fn into_report(self) -> RunReport {
+        self.report
+    }
+
+    /// The engine events one history event stands for (none for the export's plumbing).
+    pub fn read(&mut self, event: &Value) -> Vec<Event> {
+        let kind = event["type"].as_str().unwrap_or_default();
+        let at = timestamp(&event["timestamp"]);
+        self.now = at;
+        let mut events = Vec::new();
+        if let Some(details) = event.get("stateEnteredEventDetails") {
+            self.entered(
+                details["name"].as_str().unwrap_or_default(),
+                at,
+                &mut events,
+            );
+        } else if let Some(details) = event.get("stateExitedEventDetails") {
+            self.exited(details, &mut events);
+        } else if let Some(details) = event.get("taskScheduledEventDetails") {
+            self.scheduled(details, at, &mut events);
+        } else if let Some(details) = event.get("taskSucceededEventDetails") {
+            self.task_ended(Ok(parse(&details["output"])), at, &mut events);
+        } else if let Some(details) = event
+            .get("taskFailedEventDetails")
+            .or_else(|| event.get("taskTimedOutEventDetails"))
+        {
+            let error = text(&details["error"]).unwrap_or_else(|| "States.Timeout".into());
+            let cause = text(&details["cause"]).unwrap_or_default();
+            self.task_ended(Err((error, cause)), at, &mut events);
+        } else {
+            match kind {
+                "ExecutionSucceeded" => self.execution_ended(Outcome::Succeeded, None, &mut events),
+                "ExecutionFailed" | "ExecutionAborted" | "ExecutionTimedOut" => {
+                    let details = event
+                        .get("executionFailedEventDetails")
+                        .or_else(|| event.get("executionAbortedEventDetails"))
+                        .or_else(|| event.get("executionTimedOutEventDetails"));
+                    let error = details
+                        .and_then(|d| text(&d["error"]))
+                        .unwrap_or_else(|| kind.trim_start_matches("Execution").to_string());
+                    let cause = details.and_then(|d| text(&d["cause"])).unwrap_or_default();
+                    let outcome = if error == REFUSED_ERROR {
+                        Outcome::Refused
+                    } else {
+                        Outcome::Failed
+                    };
+                    self.execution_ended(outcome, Some((error, cause)), &mut events);
+                }
+                _ => {}
+            }
+        }
+        for event in &events {
+            self.note(event);
+        }
+        events
+    }
+
+    /// The step a state belongs to, and what the state is to it (`""` for the step's own state).
+    fn step_of<'s>(&self, state: &'s str) -> Option<(&'a Step, &'s str)> {
+        let (id, role) = state.split_once('.').unwrap_or((state, ""));
+        self.runbook.step(id).map(|step| (step, role))
+    }
+
+    fn entered(&mut self, state: &str, at: f64, events: &mut Vec<Event>) {
+        if let Some(deciding) = self.deciding.take() {
+            let failed = state
+                .strip_prefix(&format!("{deciding}.failed."))
+                .and_then(|n| n.parse::<usize>().ok());
+            self.decided(&deciding, failed, events);
+        }
+        let Some((step, role)) = self.step_of(state) else {
+            return;
+        };
+        if !role.is_empty() {
+            return;
+        }
+        let open = self.steps.entry(step.id.clone()).or_default();
+        open.entered_at = at;
+        let is_task = matches!(&step.kind, StepKind::Action(action) if !action.shape.name.starts_with("core."))
+            || matches!(step.kind, StepKind::Approval(_));
+        if !is_task {
+            open.started = true;
+            events.push(Event::StepStarted {
+                step: step.id.clone(),
+                item: None,
+                summary: summary(step, &Map::new()),
+            });
+        }
+    }
+
+    /// A Choice over assertions was left for `failed` (the number of the one that failed) or for what follows.
+    fn decided(&mut self, owner: &str, failed: Option<usize>, events: &mut Vec<Event>) {
+        if owner == super::FINISH {
+            for (number, criterion) in self.runbook.success_criteria.iter().enumerate() {
+                let held = failed != Some(number + 1);
+                events.push(Event::CriterionEvaluated(Criterion {
+                    name: criterion.name.clone(),
+                    expression: criterion.that.source.clone(),
+                    held: Some(held),
+                    detail: None,
+                }));
+                if !held {
+                    break;
+                }
+            }
+            return;
+        }
+        let Some(step) = self.runbook.step(owner) else {
+            return;
+        };
+        let StepKind::Action(action) = &step.kind else {
+            return;
+        };
+        for (number, check) in action.check.iter().enumerate() {
+            let held = failed != Some(number + 1);
+            events.push(Event::CheckEvaluated {
+                step: step.id.clone(),
+                item: None,
+                expression: check.that.source.clone(),
+                held,
+                observed: String::new(),
+            });
+            if !held {
+                // The step ends with the execution, with the cause of the Fail state it went to.
+                return;
+            }
+        }
+        events.push(self.finished(step, StepStatus::Succeeded, None));
+    }
+
+    fn scheduled(&mut self, details: &Value, at: f64, events: &mut Vec<Event>) {
+        let Some(step) = self.running_task() else {
+            return;
+        };
+        let parameters = parse(&details["parameters"]);
+        let open = self.steps.entry(step.id.clone()).or_default();
+        open.attempts += 1;
+        open.scheduled_at = at;
+        open.request = Some(parameters.clone());
+        let attempt = open.attempts;
+        if !open.started {
+            open.started = true;
+            let request = parameters.as_object().cloned().unwrap_or_default();
+            events.push(Event::StepStarted {
+                step: step.id.clone(),
+                item: None,
+                summary: summary(step, &request),
+            });
+        }
+        match &step.kind {
+            StepKind::Approval(_) => {
+                let message = parameters["Message"].as_str().unwrap_or_default();
+                // The token answers the gate: whoever reads the journal must not be able to.
+                let prompt = message.split("Task token").next().unwrap_or_default();
+                events.push(Event::ApprovalRequested {
+                    step: step.id.clone(),
+                    prompt: prompt.trim().to_string(),
+                });
+            }
+            StepKind::Action(action) => events.push(Event::CallStarted {
+                step: step.id.clone(),
+                item: None,
+                operation: action.shape.name.to_string(),
+                attempt,
+                request: parameters,
+            }),
+            StepKind::Runbook(_) => {}
+        }
+    }
+
+    /// The step whose state was entered last and has not ended: the one a task event belongs to.
+    fn running_task(&self) -> Option<&'a Step> {
+        self.steps
+            .iter()
+            .filter(|(id, _)| {
+                self.report
+                    .steps
+                    .iter()
+                    .any(|s| &s.id == *id && s.status == StepStatus::NotRun)
+            })
+            .max_by(|a, b| a.1.entered_at.total_cmp(&b.1.entered_at))
+            .and_then(|(id, _)| self.runbook.step(id))
+    }
+
+    fn task_ended(
+        &mut self,
+        result: Result<Value, (String, String)>,
+        at: f64,
+        events: &mut Vec<Event>,
+    ) {
+        let Some(step) = self.running_task() else {
+            return;
+        };
+        let open = self.steps.entry(step.id.clone()).or_default();
+        let elapsed = seconds(at - open.scheduled_at);
+        let attempt = open.attempts;
+        match (&step.kind, result) {
+            (StepKind::Approval(_), Ok(answer)) => events.push(Event::Approved {
+                step: step.id.clone(),
+                by: text(&answer["approved_by"]).unwrap_or_else(|| "unknown".into()),
+                how: text(&answer["how"]).unwrap_or_else(|| "SendTaskSuccess".into()),
+            }),
+            (StepKind::Approval(_), Err(_)) => {}
+            (StepKind::Action(action), result) => events.push(Event::Attempt {
+                step: step.id.clone(),
+                item: None,
+                operation: action.shape.name.to_string(),
+                attempt,
+                elapsed,
+                outcome: match result {
+                    Ok(response) => AttemptOutcome::Ok {
+                        status: None,
+                        request_id: None,
+                        response,
+                    },
+                    Err((code, message)) => AttemptOutcome::Err {
+                        code,
+                        message,
+                        status: None,
+                        request_id: None,
+                        transient: false,
+                    },
+                },
+            }),
+            (StepKind::Runbook(_), _) => {}
+        }
+    }
+
+    fn exited(&mut self, details: &Value, events: &mut Vec<Event>) {
+        let state = details["name"].as_str().unwrap_or_default();
+        if state == super::FINISH {
+            self.deciding = Some(state.to_string());
+            return;
+        }
+        let Some((step, role)) = self.step_of(state) else {
+            return;
+        };
+        match role {
+            "" => {
+                let output = parse(&details["output"]);
+                let result = &output["steps"][&step.id];
+                if let Some(report) = self.report_mut(&step.id) {
+                    report.output = result.get("output").cloned().filter(|o| !o.is_null());
+                    report.outputs = result
+                        .as_object()
+                        .map(|fields| {
+                            fields
+                                .iter()
+                                .filter(|(name, _)| !matches!(name.as_str(), "status" | "output"))
+                                .map(|(name, value)| (name.clone(), value.clone()))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                }
+                let checked =
+                    matches!(&step.kind, StepKind::Action(action) if !action.check.is_empty());
+                if !checked {
+                    events.push(self.finished(step, StepStatus::Succeeded, None));
+                }
+            }
+            // The checks' Choice: the state entered next says whether they held.
+            "check" => self.deciding = Some(step.id.clone()),
+            "skipped" => {
+                let mut finished = self.finished(step, StepStatus::Skipped, None);
+                if let Event::StepFinished { reason, .. } = &mut finished {
+                    *reason = step
+                        .when
+                        .as_ref()
+                        .map(|when| format!("`when: {}` is false", when.source));
+                }
+                events.push(finished);
+            }
+            _ => {}
+        }
+    }
+
+    fn execution_ended(
+        &mut self,
+        outcome: Outcome,
+        failure: Option<(String, String)>,
+        events: &mut Vec<Event>,
+    ) {
+        self.ended = true;
+        self.report.outcome = outcome;
+        let Some((error, cause)) = failure else {
+            if let Some(deciding) = self.deciding.take() {
+                self.decided(&deciding, None, events);
+            }
+            return;
+        };
+        self.report.error = Some(if cause.is_empty() {
+            error.clone()
+        } else {
+            format!("{error}: {cause}")
+        });
+        if let Some(deciding) = self.deciding.take() {
+            // The Fail state a failed assertion leads to was entered; its number was read there.
+            self.decided(&deciding, None, events);
+        }
+        let unfinished: Vec<&'a Step> = self
+            .steps
+            .keys()
+            .filter(|id| {
+                self.report
+                    .steps
+                    .iter()
+                    .any(|s| &s.id == *id && s.status == StepStatus::NotRun)
+            })
+            .filter_map(|id| self.runbook.step(id))
+            .collect();
+        for step in unfinished {
+            let status =
+                if outcome == Outcome::Refused && matches!(step.kind, StepKind::Approval(_)) {
+                    StepStatus::Refused
+                } else {
+                    StepStatus::Failed
+                };
+            let message = if cause.is_empty() {
+                error.clone()
+            } else {
+                cause.clone()
+            };
+            events.push(self.finished(step, status, Some(message)));
+        }
+    }
+
+    fn finished(&self, step: &Step, status: StepStatus, error: Option<String>) -> Event {
+        let open = self.steps.get(&step.id);
+        let report = self.report.steps.iter().find(|s| s.id == step.id);
+        let request = open.and_then(|open| open.request.clone());
+        let summary = summary(
+            step,
+            request
+                .as_ref()
+                .and_then(Value::as_object)
+                .unwrap_or(&Map::new()),
+        );
+        Event::StepFinished {
+            step: step.id.clone(),
+            status,
+            duration: seconds(self.now - open.map_or(self.now, |open| open.entered_at)),
+            attempts: open.map_or(0, |open| open.attempts),
+            error,
+            output: report.and_then(|r| r.output.clone()),
+            summary,
+            request: request.filter(|_| matches!(step.kind, StepKind::Action(_))),
+            outputs: report.map(|r| r.outputs.clone()).unwrap_or_default(),
+            reason: None,
+            changes: Vec::new(),
+        }
+    }
+
+    fn report_mut(&mut self, id: &str) -> Option<&mut StepReport> {
+        self.report.steps.iter_mut().find(|s| s.id == id)
+    }
+
+    /// Keeps the report in step with what was emitted.
+    fn note(&mut self, event: &Event) {
+        match event {
+            Event::StepFinished {
+                step,
+                status,
+                duration,
+                attempts,
+                error,
+                summary,
+                request,
+                reason,
+                ..
+            } => {
+                if let Some(report) = self.report_mut(step) {
+                    report.duration = *duration;
+                    report.status = *status;
+                    report.attempts = *attempts;
+                    report.calls = *attempts;
+                    report.error = error.clone();
+                    report.summary = summary.clone();
+                    report.request = request.clone();
+                    report.reason = reason.clone();
+                }
+            }
+            Event::Approved { step, by, .. } => {
+                if let Some(report) = self.report_mut(step) {
+                    report.approved_by = Some(by.clone());
+                }
+            }
+            Event::CriterionEvaluated(criterion) => {
+                if let Some(kept) = self
+                    .report
+                    .success_criteria
+                    .iter_mut()
+                    .find(|c| c.name == criterion.name)
+                {
+                    kept.held = criterion.held;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The step's summary with the request's values, as a local run shows it.
+fn summary(step: &Step, request: &Map<String, Value>) -> String {
+    match step.action() {
+        Some(action) => {
+            crate::engine::fill_summary(crate::actions::TABLE.row(&action.shape).summary, request)
+        }
+        None => "approval".into(),
+    }
+}
+
+/// Inputs, outputs and parameters travel as JSON text; a text that is not JSON stays text.
+fn parse(value: &Value) -> Value {
+    match value {
+        Value::String(text) => serde_json::from_str(text).unwrap_or_else(|_| value.clone()),
+        Value::Null => Value::Null,
+        other => other.clone(),
+    }
+}
+
+fn text(value: &Value) -> Option<String> {
+    value.as_str().map(str::to_string)
+}
+
+/// Epoch seconds, as the JSON protocol sends timestamps (an RFC 3339 text is read too).
+fn timestamp(value: &Value) -> f64 {
+    match value {
+        Value::String(text) => text
+            .parse::<jiff::Timestamp>()
+            .map(|t| t.as_millisecond() as f64 / 1000.0)
+            .unwrap_or_default(),
+        other => other.as_f64().unwrap_or_default(),
+    }
+}
+
+fn seconds(elapsed: f64) -> Duration {
+    Duration::from_secs_f64(elapsed.max(0.0))
+}

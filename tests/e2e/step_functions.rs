@@ -1,0 +1,325 @@
+//! `runbook deploy --to step-functions`, `runbook run --on step-functions`, `runbook approve` and `runbook reject`
+//! against the emulator's own Step Functions interpreter, with the move-alias fixture (tests/fixtures/export) on
+//! the sandbox's Lambda function: what AWS ends up as, and what our journal says.
+//!
+//! Each test starts an emulator of its own: executions call back into it, and a definition it refused can spoil
+//! later ones in the same server (issue 15).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::cli::{Cli, repo};
+use crate::support::moto::Moto;
+use crate::support::world::topic_with_subscriber;
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/runbook-step-functions";
+const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/runbook-step-functions-2";
+
+/// The emulator with Step Functions executing definitions, the sandbox's Lambda function (alias `live` on version
+/// 3), and an approval topic whose messages land in a queue: (moto, function, topic ARN, queue URL).
+async fn world() -> (Moto, String, String, String) {
+    let moto = Moto::start();
+    moto.lambda_without_docker().await;
+    moto.moto_api(
+        "/moto-api/config",
+        json!({"stepfunctions": {"execute_state_machine": true}}),
+    )
+    .await;
+    let world = moto.seed(&["--only", "lambda"]);
+    assert_eq!(world["lambda"]["alias_version"], "3");
+    let function = world["lambda"]["function"].as_str().unwrap().to_string();
+    let (topic, queue) = topic_with_subscriber(&moto, "runbook-approvals").await;
+    (moto, function, topic, queue)
+}
+
+fn fixture() -> PathBuf {
+    repo().join("tests/fixtures/export")
+}
+
+fn cli(moto: &Moto, state: &Path) -> Cli {
+    Cli::new()
+        .dir(fixture())
+        .aws(moto)
+        .env("RUNBOOK_STATE_DIR", state)
+}
+
+fn deploy(moto: &Moto, topic: &str, role: &str, yes: bool) -> Cli {
+    let mut args = vec![
+        "deploy",
+        "move-alias",
+        "--to",
+        "step-functions",
+        "--role-arn",
+        role,
+        "--approval-topic",
+        topic,
+    ];
+    if yes {
+        args.push("--yes");
+    }
+    Cli::new().dir(fixture()).aws(moto).args(args)
+}
+
+async fn described(
+    moto: &Moto,
+) -> Option<aws_sdk_sfn::operation::describe_state_machine::DescribeStateMachineOutput> {
+    let sfn = aws_sdk_sfn::Client::new(&moto.sdk_config().await);
+    let machines = sfn.list_state_machines().send().await.unwrap();
+    let arn = machines
+        .state_machines()
+        .iter()
+        .find(|machine| machine.name() == "move-alias")?
+        .state_machine_arn()
+        .to_string();
+    Some(
+        sfn.describe_state_machine()
+            .state_machine_arn(arn)
+            .send()
+            .await
+            .unwrap(),
+    )
+}
+
+async fn alias_version(moto: &Moto, function: &str) -> String {
+    let lambda = aws_sdk_lambda::Client::new(&moto.sdk_config().await);
+    lambda
+        .get_alias()
+        .function_name(function)
+        .name("live")
+        .send()
+        .await
+        .unwrap()
+        .function_version()
+        .unwrap()
+        .to_string()
+}
+
+/// The task token of the next gate message published to the topic (read from its subscribed queue).
+async fn next_token(moto: &Moto, queue: &str) -> (String, String) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let envelopes = crate::support::world::published(moto, queue).await;
+        if let Some(envelope) = envelopes.first() {
+            let message = envelope["Message"].as_str().unwrap().to_string();
+            let token = message
+                .split_whitespace()
+                .last()
+                .expect("a token at the end of the message")
+                .to_string();
+            return (message, token);
+        }
+        assert!(Instant::now() < deadline, "no gate message within 60 s");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_creates_then_does_nothing_then_shows_the_diff_and_updates_and_a_refusal_changes_nothing()
+ {
+    let (moto, _, topic, _) = world().await;
+    let created = deploy(&moto, &topic, ROLE, true)
+        .status(0)
+        .stdout_has("created state machine move-alias")
+        .run();
+    let first = described(&moto).await.expect("created");
+    assert_eq!(first.role_arn(), ROLE);
+    let definition: Value = serde_json::from_str(first.definition()).unwrap();
+    assert!(
+        definition["States"].as_object().unwrap().len() > 5,
+        "{created:?}",
+        created = created.stdout
+    );
+
+    deploy(&moto, &topic, ROLE, true)
+        .status(0)
+        .stdout_has("is up to date")
+        .run();
+    let second = described(&moto).await.unwrap();
+    assert_eq!(second.definition(), first.definition());
+
+    // Another topic changes the definition: off a terminal without --yes nothing is sent (exit 2)...
+    let other_topic = topic.replace("runbook-approvals", "runbook-approvals-2");
+    deploy(&moto, &other_topic, OTHER_ROLE, false)
+        .status(2)
+        .stderr_has("pass --yes")
+        .run();
+    // ... on a terminal anything but `yes` refuses it (exit 4, as a run's declined writes) ...
+    let (code, screen) = crate::support::terminal::on_a_terminal(
+        Path::new(env!("CARGO_BIN_EXE_runbook")),
+        &[
+            "--dir",
+            fixture().to_str().unwrap(),
+            "deploy",
+            "move-alias",
+            "--to",
+            "step-functions",
+            "--role-arn",
+            OTHER_ROLE,
+            "--approval-topic",
+            &other_topic,
+        ],
+        &repo(),
+        &moto.env(),
+        "no\n",
+    );
+    assert_eq!(code, Some(4), "{screen}");
+    assert!(
+        screen.contains(&format!("role: {ROLE} -> {OTHER_ROLE}")),
+        "{screen}"
+    );
+    assert!(screen.contains(&other_topic), "{screen}");
+    let refused = described(&moto).await.unwrap();
+    assert_eq!(refused.definition(), first.definition());
+    assert_eq!(refused.role_arn(), ROLE);
+
+    // ... and with --yes the diff is shown and the state machine updated.
+    let updated = deploy(&moto, &other_topic, OTHER_ROLE, true)
+        .status(0)
+        .stdout_has("updated state machine move-alias")
+        .run();
+    let diff_lines: Vec<&str> = updated.stderr.lines().collect();
+    assert!(
+        diff_lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("- ") && l.contains(&topic)),
+        "{}",
+        updated.stderr
+    );
+    assert!(
+        diff_lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("+ ") && l.contains(&other_topic)),
+        "{}",
+        updated.stderr
+    );
+    let after = described(&moto).await.unwrap();
+    assert_eq!(after.role_arn(), OTHER_ROLE);
+    assert!(after.definition().contains(&other_topic));
+    assert!(!after.definition().contains(&format!("{topic}\"")));
+}
+
+/// Starts the deployed state machine through the SDK (as the console or a schedule would), for the answers.
+async fn start_through_the_sdk(moto: &Moto, function: &str, name: &str) -> String {
+    let sfn = aws_sdk_sfn::Client::new(&moto.sdk_config().await);
+    let machines = sfn.list_state_machines().send().await.unwrap();
+    let machine = machines.state_machines()[0].state_machine_arn().to_string();
+    sfn.start_execution()
+        .state_machine_arn(machine)
+        .name(name)
+        .input(json!({"function": function, "to_version": "2"}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_string()
+}
+
+async fn finished_execution(
+    moto: &Moto,
+    execution: &str,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    let sfn = aws_sdk_sfn::Client::new(&moto.sdk_config().await);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let described = sfn
+            .describe_execution()
+            .execution_arn(execution)
+            .send()
+            .await
+            .unwrap();
+        if described.status().as_str() != "RUNNING" {
+            return described;
+        }
+        assert!(Instant::now() < deadline, "still running after 60 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn approve_answers_the_gate_with_who_approved_and_the_alias_moves() {
+    let (moto, function, topic, queue) = world().await;
+    deploy(&moto, &topic, ROLE, true).status(0).run();
+    let execution = start_through_the_sdk(&moto, &function, "approved").await;
+    let (message, token) = next_token(&moto, &queue).await;
+    assert!(
+        message.starts_with(&format!(
+            "Point alias live of {function} from version 3 to 2?"
+        )),
+        "{message}"
+    );
+
+    let state = tempfile::tempdir().unwrap();
+    let answered = cli(&moto, state.path())
+        .args(["approve", &token, "--comment", "checked the canary"])
+        .status(0)
+        .stdout_has("approved by ")
+        .run();
+    // The caller identity STS gives the emulator's default user.
+    assert!(answered.stdout.contains("arn:aws:"), "{}", answered.stdout);
+
+    let done = finished_execution(&moto, &execution).await;
+    assert_eq!(done.status().as_str(), "SUCCEEDED", "{done:?}");
+    assert_eq!(alias_version(&moto, &function).await, "2");
+    let sfn = aws_sdk_sfn::Client::new(&moto.sdk_config().await);
+    let history = sfn
+        .get_execution_history()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .unwrap();
+    let answer: Value = history
+        .events()
+        .iter()
+        .filter_map(|event| event.task_succeeded_event_details())
+        .filter_map(|details| details.output())
+        .map(|output| serde_json::from_str(output).unwrap())
+        .find(|output: &Value| output.get("approved_by").is_some())
+        .expect("the approval's output in the history");
+    assert_eq!(answer["how"], "runbook approve");
+    assert_eq!(answer["comment"], "checked the canary");
+    assert!(
+        answer["aws_principal"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:"),
+        "{answer}"
+    );
+
+    // The same token again: the gate has moved on, which is the operator's mistake (exit 2), said plainly.
+    let again = cli(&moto, state.path()).args(["approve", &token]).run();
+    assert_eq!(again.code(), Some(2), "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("Step Functions did not take the answer"),
+        "{}",
+        again.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reject_fails_the_gate_with_the_reason_and_the_alias_stays() {
+    let (moto, function, topic, queue) = world().await;
+    deploy(&moto, &topic, ROLE, true).status(0).run();
+    let execution = start_through_the_sdk(&moto, &function, "rejected").await;
+    let (_, token) = next_token(&moto, &queue).await;
+    let state = tempfile::tempdir().unwrap();
+
+    let bad = cli(&moto, state.path())
+        .args(["reject", "not-a-token"])
+        .run();
+    assert_eq!(bad.code(), Some(2), "{}", bad.stderr);
+    assert!(bad.stderr.contains("hint:"), "{}", bad.stderr);
+
+    cli(&moto, state.path())
+        .args(["reject", &token, "--reason", "error rate is fine"])
+        .status(0)
+        .stdout_has("refused by ")
+        .stdout_has("error rate is fine")
+        .run();
+    let done = finished_execution(&moto, &execution).await;
+    assert_eq!(done.status().as_str(), "FAILED");
+    assert_eq!(done.error(), Some("runbook.Refused"));
+    assert_eq!(alias_version(&moto, &function).await, "3");
+}
