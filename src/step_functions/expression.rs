@@ -6,12 +6,7 @@
 
 use serde_json::{Value, json};
 
-/// Why a piece of an expression has no translation, and where it starts (bytes of the expression's text).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Untranslatable {
-    pub at: std::ops::Range<usize>,
-    pub reason: String,
-}
+pub use super::jsonata::Untranslatable;
 
 /// A reference as written: `params.table`, `steps.versions.output.Versions[0]`, `output.State`.
 #[derive(Debug, Clone, PartialEq)]

@@ -23,6 +23,7 @@
 
 mod expression;
 pub mod history;
+pub mod jsonata;
 mod service;
 mod template;
 

@@ -1,0 +1,27 @@
+//! Our expression and template language as JSONata, for the `QueryLanguage: JSONata` definitions `export`
+//! writes. Input is parsed by minijinja's own parser (`minijinja::machinery`), so the translation reads exactly the
+//! syntax tree the engine evaluates.
+//!
+//! The promise: wherever the engine gives a value, the JSONata expression gives the same value on the same data
+//! (tests/e2e/jsonata.rs evaluates both on a table of cases). Where Jinja and JSONata differ (truthiness of
+//! lists, `in` on strings and mappings, `%` on negatives, how `True`, `None` and numbers print, list literals
+//! that JSONata would splice) the text reproduces Jinja's rule, at run time when only then the type is known.
+//! What cannot be reproduced is refused at its byte range with a reason, never approximated. Where the engine
+//! stops with an error (an undefined name, a comparison JSONata cannot order) the JSONata side stops too or gives
+//! something else: the promise covers values, not error messages.
+//!
+//! Known limits of the promise, both from JSON numbers having no integer/float distinction in Step Functions: a
+//! whole number written as a float in the input (`2.0`) prints as `2`, and a number read from the input with more
+//! than 15 significant digits prints rounded to 15.
+
+mod expression;
+mod scope;
+mod semantics;
+mod template;
+mod translated;
+mod untranslatable;
+
+pub use expression::expression;
+pub use scope::Scope;
+pub use template::template;
+pub use untranslatable::Untranslatable;
