@@ -19,6 +19,7 @@ pub mod policy;
 pub mod recorded;
 pub mod resume;
 pub mod run;
+pub mod run_on_step_functions;
 pub mod schema;
 pub mod show;
 pub mod state_machine;

@@ -178,6 +178,14 @@ pub(crate) fn add_engine_flags(command: Command, verb: Verb, runbook: Option<&Ru
                     .help("Take the run's lock in this DynamoDB table (team-wide) instead of the state dir"),
             )
             .arg(
+                Arg::new("on")
+                    .long("on")
+                    .value_name("ENGINE")
+                    .value_parser(["local", "step-functions"])
+                    .default_value("local")
+                    .help("Where the run executes: here, or as an execution of the runbook's state machine on AWS Step Functions (`runbook deploy` it first; gates are answered with `runbook approve`/`reject`)"),
+            )
+            .arg(
                 Arg::new("dry_run")
                     .long("dry-run")
                     .action(ArgAction::SetTrue)
@@ -397,6 +405,30 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> ExitStatus {
         .filter(|p| p.required && params.get(&p.name).is_none_or(Value::is_null))
         .map(|p| p.name.clone())
         .collect();
+    if verb == Verb::Run
+        && matches
+            .get_one::<String>("on")
+            .is_some_and(|on| on == "step-functions")
+    {
+        if let Some(flag) = local_only_flags(&matches).first() {
+            crate::say!(
+                "runbook run: --{flag} applies to a local run, not to one on Step Functions"
+            );
+            return ExitStatus::Usage;
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let run_id = new_run_id(started_at);
+        return runtime.block_on(super::run_on_step_functions::run(
+            color,
+            runbook,
+            params,
+            flags,
+            (run_id, started_at),
+        ));
+    }
     let mut params = params;
     for name in &unknown {
         params.insert(name.clone(), Value::String("<not given>".into()));
@@ -412,6 +444,24 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> ExitStatus {
         flags,
         started_at,
     ))
+}
+
+/// The flags given on the command line that only the local engine acts on.
+fn local_only_flags(matches: &ArgMatches) -> Vec<&'static str> {
+    let given = |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    [
+        ("dry_run", "dry-run"),
+        ("offline", "offline"),
+        ("approve", "approve"),
+        ("notify", "notify"),
+        ("lock_table", "lock-table"),
+        ("audit_kms_key", "audit-kms-key"),
+        ("parallelism", "parallelism"),
+    ]
+    .into_iter()
+    .filter(|(id, _)| given(id))
+    .map(|(_, flag)| flag)
+    .collect()
 }
 
 /// `runbook run` or `runbook plan` before a runbook adds its parameters: only the command's own flags.

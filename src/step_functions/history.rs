@@ -30,6 +30,11 @@ pub struct Follower<'a> {
     /// The step (or `success_criteria`) whose assertions a Choice just evaluated: the next state entered tells
     /// whether they held.
     deciding: Option<String>,
+    /// The step each event belongs to, by id: a state's entry names it, the task events after it inherit it
+    /// through `previousEventId` (which keeps tasks apart when states run side by side).
+    owners: HashMap<u64, String>,
+    /// The last error of each step's task, for the step's end when the execution fails there.
+    task_errors: HashMap<String, String>,
     /// The time of the event being read, epoch seconds.
     now: f64,
     ended: bool,
@@ -45,13 +50,17 @@ struct Open {
 }
 
 impl<'a> Follower<'a> {
-    pub fn new(runbook: &'a Runbook, run_id: &str, params: Map<String, Value>) -> Follower<'a> {
+    pub fn new(
+        runbook: &'a Runbook,
+        (run_id, started_at): (&str, jiff::Timestamp),
+        params: Map<String, Value>,
+    ) -> Follower<'a> {
         let report = RunReport {
             runbook: runbook.name.clone(),
             run_id: run_id.to_string(),
             mode: Mode::Run,
             outcome: Outcome::Failed,
-            started_at: jiff::Timestamp::now().to_string(),
+            started_at: started_at.to_string(),
             duration: Duration::ZERO,
             params,
             steps: runbook
@@ -78,6 +87,8 @@ impl<'a> Follower<'a> {
             report,
             steps: HashMap::new(),
             deciding: None,
+            owners: HashMap::new(),
+            task_errors: HashMap::new(),
             now: 0.0,
             ended: false,
         }
@@ -102,26 +113,38 @@ impl<'a> Follower<'a> {
         let kind = event["type"].as_str().unwrap_or_default();
         let at = timestamp(&event["timestamp"]);
         self.now = at;
+        let id = event["id"].as_u64();
+        let task = kind.starts_with("Task") && !kind.starts_with("TaskState");
+        let owner = event["previousEventId"]
+            .as_u64()
+            .and_then(|previous| self.owners.get(&previous).cloned())
+            .filter(|_| task);
+        if let (Some(id), Some(owner)) = (id, &owner) {
+            self.owners.insert(id, owner.clone());
+        }
+        let task_step = owner
+            .and_then(|owner| self.runbook.step(&owner))
+            .or_else(|| self.running_task());
         let mut events = Vec::new();
         if let Some(details) = event.get("stateEnteredEventDetails") {
-            self.entered(
-                details["name"].as_str().unwrap_or_default(),
-                at,
-                &mut events,
-            );
+            let state = details["name"].as_str().unwrap_or_default();
+            if let (Some(id), Some((step, ""))) = (id, self.step_of(state)) {
+                self.owners.insert(id, step.id.clone());
+            }
+            self.entered(state, at, &mut events);
         } else if let Some(details) = event.get("stateExitedEventDetails") {
             self.exited(details, &mut events);
         } else if let Some(details) = event.get("taskScheduledEventDetails") {
-            self.scheduled(details, at, &mut events);
+            self.scheduled(task_step, details, at, &mut events);
         } else if let Some(details) = event.get("taskSucceededEventDetails") {
-            self.task_ended(Ok(parse(&details["output"])), at, &mut events);
+            self.task_ended(task_step, Ok(parse(&details["output"])), at, &mut events);
         } else if let Some(details) = event
             .get("taskFailedEventDetails")
             .or_else(|| event.get("taskTimedOutEventDetails"))
         {
             let error = text(&details["error"]).unwrap_or_else(|| "States.Timeout".into());
             let cause = text(&details["cause"]).unwrap_or_default();
-            self.task_ended(Err((error, cause)), at, &mut events);
+            self.task_ended(task_step, Err((error, cause)), at, &mut events);
         } else {
             match kind {
                 "ExecutionSucceeded" => self.execution_ended(Outcome::Succeeded, None, &mut events),
@@ -223,8 +246,14 @@ impl<'a> Follower<'a> {
         events.push(self.finished(step, StepStatus::Succeeded, None));
     }
 
-    fn scheduled(&mut self, details: &Value, at: f64, events: &mut Vec<Event>) {
-        let Some(step) = self.running_task() else {
+    fn scheduled(
+        &mut self,
+        step: Option<&'a Step>,
+        details: &Value,
+        at: f64,
+        events: &mut Vec<Event>,
+    ) {
+        let Some(step) = step else {
             return;
         };
         let parameters = parse(&details["parameters"]);
@@ -263,7 +292,8 @@ impl<'a> Follower<'a> {
         }
     }
 
-    /// The step whose state was entered last and has not ended: the one a task event belongs to.
+    /// The step whose state was entered last and has not ended: the one a task event belongs to when the history
+    /// does not link it to its state.
     fn running_task(&self) -> Option<&'a Step> {
         self.steps
             .iter()
@@ -279,11 +309,12 @@ impl<'a> Follower<'a> {
 
     fn task_ended(
         &mut self,
+        step: Option<&'a Step>,
         result: Result<Value, (String, String)>,
         at: f64,
         events: &mut Vec<Event>,
     ) {
-        let Some(step) = self.running_task() else {
+        let Some(step) = step else {
             return;
         };
         let open = self.steps.entry(step.id.clone()).or_default();
@@ -295,28 +326,40 @@ impl<'a> Follower<'a> {
                 by: text(&answer["approved_by"]).unwrap_or_else(|| "unknown".into()),
                 how: text(&answer["how"]).unwrap_or_else(|| "SendTaskSuccess".into()),
             }),
-            (StepKind::Approval(_), Err(_)) => {}
-            (StepKind::Action(action), result) => events.push(Event::Attempt {
-                step: step.id.clone(),
-                item: None,
-                operation: action.shape.name.to_string(),
-                attempt,
-                elapsed,
-                outcome: match result {
-                    Ok(response) => AttemptOutcome::Ok {
-                        status: None,
-                        request_id: None,
-                        response,
+            (StepKind::Approval(_), Err((error, cause))) => {
+                // What the execution's end reports may be the task's error alone; the step keeps who refused.
+                self.task_errors.insert(
+                    step.id.clone(),
+                    if cause.is_empty() { error } else { cause },
+                );
+            }
+            (StepKind::Action(action), result) => {
+                if let Err((code, message)) = &result {
+                    self.task_errors
+                        .insert(step.id.clone(), format!("{code}: {message}"));
+                }
+                events.push(Event::Attempt {
+                    step: step.id.clone(),
+                    item: None,
+                    operation: action.shape.name.to_string(),
+                    attempt,
+                    elapsed,
+                    outcome: match result {
+                        Ok(response) => AttemptOutcome::Ok {
+                            status: None,
+                            request_id: None,
+                            response,
+                        },
+                        Err((code, message)) => AttemptOutcome::Err {
+                            code,
+                            message,
+                            status: None,
+                            request_id: None,
+                            transient: false,
+                        },
                     },
-                    Err((code, message)) => AttemptOutcome::Err {
-                        code,
-                        message,
-                        status: None,
-                        request_id: None,
-                        transient: false,
-                    },
-                },
-            }),
+                })
+            }
             (StepKind::Runbook(_), _) => {}
         }
     }
@@ -346,6 +389,26 @@ impl<'a> Follower<'a> {
                                 .collect()
                         })
                         .unwrap_or_default();
+                }
+                // A built-in's request is what it was given, which its Pass state carries as its output.
+                if step
+                    .action()
+                    .is_some_and(|action| action.shape.name.starts_with("core."))
+                    && let (Some(open), Some(given)) =
+                        (self.steps.get_mut(&step.id), result.get("output"))
+                {
+                    open.request = Some(given.clone()).filter(Value::is_object);
+                }
+                // A `core.log` note is part of the story, as in a local run's journal.
+                if step
+                    .action()
+                    .is_some_and(|action| action.shape.name == "core.log")
+                    && let Some(message) = result["output"]["message"].as_str()
+                {
+                    events.push(Event::Log {
+                        step: step.id.clone(),
+                        message: message.to_string(),
+                    });
                 }
                 let checked =
                     matches!(&step.kind, StepKind::Action(action) if !action.check.is_empty());
