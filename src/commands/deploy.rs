@@ -43,13 +43,14 @@ pub fn run(context: &Context, args: &DeployArgs) -> ExitStatus {
     let options = Options {
         approval_topic: args.approval_topic.clone(),
     };
-    let definition = match step_functions::export(&runbook, &options) {
+    let mut definition = match step_functions::export(&runbook, &options) {
         Ok(definition) => definition,
         Err(diagnostics) => {
             print_diagnostics(context, &diagnostics);
             return ExitStatus::Usage;
         }
     };
+    state_machine::mark(&mut definition, &runbook);
     state_machine::runtime().block_on(deploy(&runbook.name, &definition, args))
 }
 

@@ -103,6 +103,13 @@ pub fn run(context: &Context, args: ResumeArgs) -> ExitStatus {
             started.mode
         ));
     }
+    if let Some(machine) = &started.state_machine {
+        return fail(format!(
+            "{run_id} ran on AWS Step Functions ({machine}), and a resume here would run its remaining steps on \
+             this machine; start a new execution with `runbook run {} --on step-functions`",
+            started.runbook
+        ));
+    }
     if replay.outcome.as_deref() == Some("succeeded") {
         return fail(format!("{run_id} already succeeded; nothing to resume"));
     }

@@ -667,6 +667,7 @@ async fn execute(
         lock: (flags.mode == Mode::Run).then(|| lock_key.clone()),
         signing_key: signer.as_ref().map(|signer| signer.key().to_string()),
         notify: topic.clone(),
+        state_machine: None,
     };
     if let Err(error) = recorded::write_or_fail(&journal, &started) {
         crate::say!("runbook: {error}");

@@ -72,6 +72,22 @@ pub(super) async fn run(
             return ExitStatus::Failed;
         }
     };
+    match deployed_definition(&aws, &machine).await {
+        Ok(definition) if state_machine::marked_with(&definition, &runbook) => {}
+        Ok(_) => {
+            crate::say!(
+                "runbook run: state machine {0} was not deployed from {0} as it is now (the runbook changed since, \
+                 or it was deployed another way); deploy it again first: `runbook deploy {0} --to step-functions \
+                 --role-arn ARN`",
+                runbook.name
+            );
+            return ExitStatus::Usage;
+        }
+        Err(error) => {
+            crate::say!("runbook run: {error}");
+            return ExitStatus::Failed;
+        }
+    }
 
     let operator = recorded::operator(Some(&aws)).await;
     let redactor = Redactor::for_params(&runbook, &params);
@@ -100,6 +116,7 @@ pub(super) async fn run(
         lock: None,
         signing_key: None,
         notify: None,
+        state_machine: Some(machine.clone()),
     };
     if let Err(error) = recorded::write_or_fail(&journal, &started) {
         crate::say!("runbook: {error}");
@@ -145,6 +162,17 @@ pub(super) async fn run(
         report.error = Some(why);
     }
     end(&journal, report, clock, &flags, &aws, &redactor).await
+}
+
+async fn deployed_definition(aws: &Aws, machine: &str) -> Result<Value, aws::CallError> {
+    let described = state_machine::call(
+        aws,
+        &aws::sfn::DESCRIBE_STATE_MACHINE,
+        json!({"stateMachineArn": machine}),
+    )
+    .await?;
+    let text = described["definition"].as_str().unwrap_or_default();
+    Ok(serde_json::from_str(text).unwrap_or_default())
 }
 
 /// Reads the history until the execution ends; `Some(why)` when the following stopped before that.

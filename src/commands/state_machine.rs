@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::aws::{self, Aws, AwsOp, AwsSettings, CallError};
+use crate::language::runbook::Runbook;
 
 /// `--profile`, `--region` and `--endpoint-url`, each falling back to the SDK's standard chain.
 #[derive(Debug, Default, clap::Args)]
@@ -63,6 +64,29 @@ pub async fn find(aws: &Aws, name: &str) -> Result<Option<String>, CallError> {
             _ => return Ok(None),
         }
     }
+}
+
+/// Marks a definition with the runbook it was exported from (the SHA-256 `resume` compares too), in its
+/// `Comment`: a run on Step Functions checks it, so that its journal cannot name one runbook while AWS ran another.
+pub fn mark(definition: &mut Value, runbook: &Runbook) {
+    let (_, sha256) = crate::commands::recorded::fingerprint(runbook);
+    let comment = definition["Comment"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    definition["Comment"] = Value::String(format!("{comment} [{}]", marker(&sha256)));
+}
+
+/// Whether a deployed definition carries the mark of `runbook` as it is now.
+pub fn marked_with(definition: &Value, runbook: &Runbook) -> bool {
+    let (_, sha256) = crate::commands::recorded::fingerprint(runbook);
+    definition["Comment"]
+        .as_str()
+        .is_some_and(|comment| comment.contains(&marker(&sha256)))
+}
+
+fn marker(sha256: &str) -> String {
+    format!("runbook sha256 {sha256}")
 }
 
 /// A tokio runtime for one command.

@@ -65,6 +65,10 @@ pub enum Record {
         /// too unless given another.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         notify: Option<String>,
+        /// `run --on step-functions`: the run was an execution of this state machine, journaled from its
+        /// history; `resume` does not continue it here.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        state_machine: Option<String>,
     },
     /// `runbook resume` continued the run from here on.
     Resumed {

@@ -21,6 +21,8 @@ pub struct Started {
     pub lock: Option<String>,
     /// The topic the run notifies, which a resume keeps.
     pub notify: Option<String>,
+    /// The Step Functions state machine the run executed on, if it did.
+    pub state_machine: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -105,6 +107,7 @@ pub fn replay(entries: &[Entry]) -> Replay {
                 operator,
                 lock,
                 notify,
+                state_machine,
                 ..
             } => {
                 replay.started = Some(Started {
@@ -117,6 +120,7 @@ pub fn replay(entries: &[Entry]) -> Replay {
                     operator: operator.clone(),
                     lock: lock.clone(),
                     notify: notify.clone(),
+                    state_machine: state_machine.clone(),
                 });
             }
             Record::Resumed { skip, operator, .. } => {

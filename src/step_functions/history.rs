@@ -594,3 +594,197 @@ fn timestamp(value: &Value) -> f64 {
 fn seconds(elapsed: f64) -> Duration {
     Duration::from_secs_f64(elapsed.max(0.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::foundation::source::SourceFile;
+
+    fn runbook() -> Runbook {
+        let text = r#"name: t
+description: history test
+params:
+  function: {type: string, default: f}
+steps:
+  - id: get
+    action: lambda.GetAlias
+    with: {FunctionName: "{{ params.function }}", Name: live}
+    check:
+      - that: "output.FunctionVersion != '1'"
+        message: too old
+  - id: put
+    needs: [get]
+    action: lambda.UpdateAlias
+    with: {FunctionName: "{{ params.function }}", Name: live, FunctionVersion: "2"}
+    retry: {attempts: 3, delay: 1s}
+success_criteria:
+  - name: moved
+    that: "steps.put.output.FunctionVersion == '2'"
+"#;
+        let file = SourceFile::new("t.yaml", text.to_string());
+        crate::language::validator::load(&file, &[], &crate::actions::TABLE)
+            .unwrap_or_else(|_| panic!("the test runbook validates"))
+    }
+
+    /// History events numbered from 1, each linked to the one before it, a second apart.
+    fn history(events: &[(&str, Value)]) -> Vec<Value> {
+        events
+            .iter()
+            .enumerate()
+            .map(|(index, (kind, details))| {
+                let mut event = json!({
+                    "id": index + 1,
+                    "previousEventId": index,
+                    "type": kind,
+                    "timestamp": 1_800_000_000.0 + index as f64,
+                });
+                if let (Value::Object(event), Value::Object(details)) = (&mut event, details) {
+                    event.extend(details.clone());
+                }
+                event
+            })
+            .collect()
+    }
+
+    fn read_all(runbook: &Runbook, events: &[Value]) -> (Vec<Event>, RunReport) {
+        let mut follower = Follower::new(runbook, ("run", jiff::Timestamp::UNIX_EPOCH), Map::new());
+        let read: Vec<Event> = events
+            .iter()
+            .flat_map(|event| follower.read(event))
+            .collect();
+        assert!(follower.ended());
+        (read, follower.into_report())
+    }
+
+    fn entered(state: &str) -> Value {
+        json!({"stateEnteredEventDetails": {"name": state, "input": "{}"}})
+    }
+
+    fn exited(state: &str, output: Value) -> Value {
+        json!({"stateExitedEventDetails": {"name": state, "output": output.to_string()}})
+    }
+
+    fn scheduled(parameters: Value) -> Value {
+        json!({"taskScheduledEventDetails": {"resourceType": "aws-sdk:lambda", "resource": "x", "parameters": parameters.to_string()}})
+    }
+
+    #[test]
+    fn a_failed_check_fails_its_step_with_the_fail_states_cause() {
+        let runbook = runbook();
+        let events = history(&[
+            ("TaskStateEntered", entered("get")),
+            (
+                "TaskScheduled",
+                scheduled(json!({"FunctionName": "f", "Name": "live"})),
+            ),
+            ("TaskStarted", json!({})),
+            (
+                "TaskSucceeded",
+                json!({"taskSucceededEventDetails": {"output": "{\"FunctionVersion\":\"1\"}"}}),
+            ),
+            (
+                "TaskStateExited",
+                exited(
+                    "get",
+                    json!({"steps": {"get": {"status": "succeeded", "output": {"FunctionVersion": "1"}}}}),
+                ),
+            ),
+            ("ChoiceStateEntered", entered("get.check")),
+            ("ChoiceStateExited", exited("get.check", json!({}))),
+            ("FailStateEntered", entered("get.failed.1")),
+            (
+                "ExecutionFailed",
+                json!({"executionFailedEventDetails": {"error": "runbook.CheckFailed", "cause": "too old"}}),
+            ),
+        ]);
+        let (read, report) = read_all(&runbook, &events);
+        assert!(
+            read.iter()
+                .any(|event| matches!(event, Event::CheckEvaluated { held: false, .. }))
+        );
+        let get = report.step("get").unwrap();
+        assert_eq!(get.status, StepStatus::Failed);
+        assert_eq!(get.error.as_deref(), Some("too old"));
+        assert_eq!(get.output, Some(json!({"FunctionVersion": "1"})));
+        assert_eq!(report.step("put").unwrap().status, StepStatus::NotRun);
+        assert_eq!(report.outcome, Outcome::Failed);
+    }
+
+    #[test]
+    fn a_retried_task_is_one_step_with_a_call_per_attempt_and_the_criteria_are_read() {
+        let runbook = runbook();
+        let ok =
+            json!({"steps": {"get": {"status": "succeeded", "output": {"FunctionVersion": "3"}}}});
+        let done =
+            json!({"steps": {"put": {"status": "succeeded", "output": {"FunctionVersion": "2"}}}});
+        let events = history(&[
+            ("TaskStateEntered", entered("get")),
+            ("TaskScheduled", scheduled(json!({}))),
+            (
+                "TaskSucceeded",
+                json!({"taskSucceededEventDetails": {"output": "{}"}}),
+            ),
+            ("TaskStateExited", exited("get", ok)),
+            ("ChoiceStateEntered", entered("get.check")),
+            ("ChoiceStateExited", exited("get.check", json!({}))),
+            ("TaskStateEntered", entered("put")),
+            ("TaskScheduled", scheduled(json!({"FunctionVersion": "2"}))),
+            (
+                "TaskFailed",
+                json!({"taskFailedEventDetails": {"error": "Lambda.TooManyRequestsException", "cause": "slow down"}}),
+            ),
+            ("TaskScheduled", scheduled(json!({"FunctionVersion": "2"}))),
+            (
+                "TaskSucceeded",
+                json!({"taskSucceededEventDetails": {"output": "{\"FunctionVersion\":\"2\"}"}}),
+            ),
+            ("TaskStateExited", exited("put", done)),
+            ("ChoiceStateEntered", entered("success_criteria")),
+            ("ChoiceStateExited", exited("success_criteria", json!({}))),
+            ("SucceedStateEntered", entered("succeeded")),
+            (
+                "ExecutionSucceeded",
+                json!({"executionSucceededEventDetails": {"output": "{}"}}),
+            ),
+        ]);
+        let (read, report) = read_all(&runbook, &events);
+        let attempts: Vec<u32> = read
+            .iter()
+            .filter_map(|event| match event {
+                Event::CallStarted { step, attempt, .. } if step == "put" => Some(*attempt),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(attempts, [1, 2]);
+        let started = read
+            .iter()
+            .filter(|event| matches!(event, Event::StepStarted { step, .. } if step == "put"))
+            .count();
+        assert_eq!(started, 1);
+        let put = report.step("put").unwrap();
+        assert_eq!((put.status, put.attempts), (StepStatus::Succeeded, 2));
+        assert_eq!(report.step("get").unwrap().status, StepStatus::Succeeded);
+        assert_eq!(report.success_criteria[0].held, Some(true));
+        assert_eq!(report.outcome, Outcome::Succeeded);
+    }
+
+    #[test]
+    fn a_criterion_that_fails_is_read_from_the_fail_state_it_leads_to() {
+        let runbook = runbook();
+        let events = history(&[
+            ("ChoiceStateEntered", entered("success_criteria")),
+            ("ChoiceStateExited", exited("success_criteria", json!({}))),
+            ("FailStateEntered", entered("success_criteria.failed.1")),
+            (
+                "ExecutionFailed",
+                json!({"executionFailedEventDetails": {"error": "runbook.CheckFailed", "cause": "success criterion not met: moved"}}),
+            ),
+        ]);
+        let (_, report) = read_all(&runbook, &events);
+        assert_eq!(report.success_criteria[0].held, Some(false));
+        assert_eq!(report.outcome, Outcome::Failed);
+        assert!(report.error.as_deref().unwrap().contains("moved"));
+    }
+}

@@ -463,6 +463,33 @@ async fn a_run_on_step_functions_refused_at_its_gate_ends_refused_and_moves_noth
         .stderr_has("runbook deploy move-alias --to step-functions")
         .run();
     deploy(&moto, &topic, ROLE, true).status(0).run();
+    // A runbook changed since it was deployed is not run: the journal would name a runbook AWS did not run.
+    let changed = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture().join("move-alias.yaml")).unwrap();
+    std::fs::write(
+        changed.path().join("move-alias.yaml"),
+        text.replace("timeout: 30m", "timeout: 20m"),
+    )
+    .unwrap();
+    Cli::new()
+        .dir(changed.path())
+        .aws(&moto)
+        .env("RUNBOOK_STATE_DIR", state.path())
+        .args([
+            "run",
+            "move-alias",
+            "--on",
+            "step-functions",
+            "--function",
+            &function,
+            "--to-version",
+            "2",
+            "--yes",
+        ])
+        .status(2)
+        .stderr_has("was not deployed from move-alias as it is now")
+        .run();
+    assert!(!state.path().join("runs").exists(), "nothing was journaled");
     // Its writes need --yes off a terminal, as a local run's do.
     cli(&moto, state.path())
         .args([
@@ -500,6 +527,18 @@ async fn a_run_on_step_functions_refused_at_its_gate_ends_refused_and_moves_noth
     );
     assert!(of_kind(&records, "step_started", "move_alias").is_empty());
     assert_eq!(records.last().unwrap()["outcome"], "refused");
+    assert!(
+        records[0]["state_machine"]
+            .as_str()
+            .unwrap()
+            .ends_with(":stateMachine:move-alias")
+    );
+    // Its remaining steps are not run here by a resume.
+    cli(&moto, state.path())
+        .args(["resume", "last", "--yes"])
+        .status(2)
+        .stderr_has("ran on AWS Step Functions")
+        .run();
     cli(&moto, state.path())
         .args(["audit", "verify", "last"])
         .status(0)
