@@ -13,6 +13,7 @@ mod export;
 mod hostile;
 mod http_request;
 mod journal;
+mod jsonata;
 mod nested;
 mod operator;
 mod plan_never_writes;

@@ -13,7 +13,7 @@ use super::translated::{Kind, Translated};
 pub fn expression(source: &str, scope: &Scope) -> Result<String, Untranslatable> {
     let parsed =
         minijinja::machinery::parse_expr(source).map_err(|error| syntax(source, &error))?;
-    Ok(Translator { scope }.expr(&parsed)?.text)
+    Ok(Translator::new(scope).expr(&parsed)?.text)
 }
 
 /// A fault minijinja's parser found; the validator reports these first, so this is rarely seen.
@@ -49,15 +49,45 @@ pub(super) fn full_range(expr: &Expr<'_>) -> std::ops::Range<usize> {
 
 pub(super) struct Translator<'a> {
     pub scope: &'a Scope,
+    /// Names a template binds (`{% set %}`, a `for` loop's variables), innermost last, with the JSONata variable
+    /// that holds each and what is known of its kind.
+    pub locals: Vec<(String, Translated)>,
+    /// The innermost `for` loop's index and list variables, for `loop.index0` and the like.
+    pub current_loop: Option<(String, String)>,
 }
 
-impl Translator<'_> {
+impl<'a> Translator<'a> {
+    pub(super) fn new(scope: &'a Scope) -> Translator<'a> {
+        Translator {
+            scope,
+            locals: Vec::new(),
+            current_loop: None,
+        }
+    }
+
+    /// The same translator with `name` bound to `value` for what follows.
+    pub(super) fn with_local(&self, name: &str, value: Translated) -> Translator<'a> {
+        let mut locals = self.locals.clone();
+        locals.push((name.to_string(), value));
+        Translator {
+            scope: self.scope,
+            locals,
+            current_loop: self.current_loop.clone(),
+        }
+    }
+
     pub(super) fn expr(&self, expr: &Expr<'_>) -> Result<Translated, Untranslatable> {
         let at = full_range(expr);
         match expr {
             Expr::Var(var) => self.variable(var.id, at),
             Expr::Const(constant) => literal(&constant.value, at),
             Expr::GetAttr(attribute) => {
+                if let (Expr::Var(var), Some((index, list))) = (&attribute.expr, &self.current_loop)
+                    && var.id == "loop"
+                    && !self.locals.iter().any(|(name, _)| name == "loop")
+                {
+                    return loop_attribute(attribute.name, index, list, at);
+                }
                 let base = self.expr(&attribute.expr)?;
                 Ok(member(&base, attribute.name, at)?)
             }
@@ -116,17 +146,8 @@ impl Translator<'_> {
             Expr::List(list) => self.list(&list.items),
             Expr::Tuple(tuple) => self.list(&tuple.items),
             Expr::Map(map) => self.map(map),
-            Expr::Filter(filter) => Err(Untranslatable::new(
-                range(expr.span()),
-                format!(
-                    "the filter `{}` has no JSONata translation; compute the value in an earlier step's outputs",
-                    filter.name
-                ),
-            )),
-            Expr::Call(_) => Err(Untranslatable::new(
-                at,
-                "this call has no JSONata translation; compute the value in an earlier step's outputs",
-            )),
+            Expr::Filter(filter) => self.filter(filter, range(expr.span())),
+            Expr::Call(call) => self.call(call, at),
             Expr::Slice(_) => Err(Untranslatable::new(
                 at,
                 "slices (`x[a:b]`) have no JSONata translation; compute the value in an earlier step's outputs",
@@ -139,6 +160,16 @@ impl Translator<'_> {
         name: &str,
         at: std::ops::Range<usize>,
     ) -> Result<Translated, Untranslatable> {
+        if let Some((_, value)) = self.locals.iter().rev().find(|(local, _)| local == name) {
+            return Ok(value.clone());
+        }
+        if name == "loop" && self.current_loop.is_some() {
+            return Err(Untranslatable::new(
+                at,
+                "of `loop`, only `loop.index0`, `loop.index`, `loop.first`, `loop.last` and `loop.length` are \
+                 translated",
+            ));
+        }
         match self.scope.get(name) {
             Some(text) => Ok(Translated::atom(text, Kind::Unknown)),
             None => {
@@ -341,35 +372,6 @@ impl Translator<'_> {
         }
     }
 
-    fn test(
-        &self,
-        test: &ast::Test<'_>,
-        at: std::ops::Range<usize>,
-    ) -> Result<Translated, Untranslatable> {
-        if !test.args.is_empty() {
-            return Err(Untranslatable::new(
-                at,
-                format!(
-                    "the test `{}` with arguments has no JSONata translation",
-                    test.name
-                ),
-            ));
-        }
-        let value = self.expr(&test.expr)?;
-        let text = match test.name {
-            "none" => format!("{} = null", value.operand()),
-            "defined" => format!("$exists({})", value.text),
-            "undefined" => format!("$not($exists({}))", value.text),
-            other => {
-                return Err(Untranslatable::new(
-                    at,
-                    format!("the test `{other}` has no JSONata translation"),
-                ));
-            }
-        };
-        Ok(Translated::new(text, Kind::Bool))
-    }
-
     fn list(&self, items: &[Expr<'_>]) -> Result<Translated, Untranslatable> {
         let items = items
             .iter()
@@ -409,8 +411,32 @@ impl Translator<'_> {
     }
 }
 
+/// `loop.index0` and its kin, from the loop's index and list variables.
+fn loop_attribute(
+    name: &str,
+    index: &str,
+    list: &str,
+    at: std::ops::Range<usize>,
+) -> Result<Translated, Untranslatable> {
+    Ok(match name {
+        "index0" => Translated::atom(index, Kind::Int),
+        "index" => Translated::new(format!("{index} + 1"), Kind::Int),
+        "first" => Translated::new(format!("{index} = 0"), Kind::Bool),
+        "last" => Translated::new(format!("{index} = $count({list}) - 1"), Kind::Bool),
+        "length" => Translated::atom(format!("$count({list})"), Kind::Int),
+        _ => {
+            return Err(Untranslatable::new(
+                at,
+                format!(
+                    "`loop.{name}` is not translated; use loop.index0, index, first, last or length"
+                ),
+            ));
+        }
+    })
+}
+
 /// `base.name`, with the name quoted where JSONata would read it as something else.
-fn member(
+pub(super) fn member(
     base: &Translated,
     name: &str,
     at: std::ops::Range<usize>,

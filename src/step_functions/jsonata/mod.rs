@@ -10,11 +10,19 @@
 //! stops with an error (an undefined name, a comparison JSONata cannot order) the JSONata side stops too or gives
 //! something else: the promise covers values, not error messages.
 //!
+//! Covered: references, literals, comparisons, `and`/`or`/`not`, `in`, `x if c else y`, `~`, arithmetic, the tests
+//! and filters in [`filters`] (minijinja's built-ins our runbooks use and our own: `to_epoch`, `pick`, ...; not
+//! `jmespath`, whose queries are written with `selectattr` and `map`), `now()`, and in templates `{% if %}`,
+//! `{% for %}` with `loop.index0`/`index`/`first`/`last`/`length`, `{% set %}` and whitespace control (which
+//! minijinja's parser applies to the text between tags). Lists are built with `$reduce` and `$append`, never with
+//! JSONata's `[…]` or `$map`, which splice list-valued members and give a lone value for a one-member result.
+//!
 //! Known limits of the promise, both from JSON numbers having no integer/float distinction in Step Functions: a
 //! whole number written as a float in the input (`2.0`) prints as `2`, and a number read from the input with more
-//! than 15 significant digits prints rounded to 15.
+//! than 15 significant digits prints rounded to 15. `now()` has milliseconds where the engine has nanoseconds.
 
 mod expression;
+mod filters;
 mod scope;
 mod semantics;
 mod template;

@@ -28,6 +28,9 @@ pub(super) fn truthy(value: &Translated) -> String {
 /// they are. Lists and mappings print in a syntax JSONata has no function for, so they stop the execution with a
 /// message; `None` when the kind says a value can never print the same (a float).
 pub(super) fn text(value: &Translated) -> Option<String> {
+    if let Some(printed) = &value.printed {
+        return Some(printed.clone());
+    }
     let operand = value.operand();
     Some(match value.kind {
         Kind::String => value.text.clone(),
@@ -39,9 +42,9 @@ pub(super) fn text(value: &Translated) -> Option<String> {
             "function($jinjaValue){{$type($jinjaValue) = \"string\" ? $jinjaValue : \
              $type($jinjaValue) = \"number\" ? $string($jinjaValue) : \
              $type($jinjaValue) = \"boolean\" ? ($jinjaValue ? \"True\" : \"False\") : \
-             $type($jinjaValue) = \"null\" ? \"None\" : \
+             $type($jinjaValue) = \"null\" ? \"None\" : $exists($jinjaValue) ? \
              $error(\"a list or a mapping is printed into text, which the local engine writes in its own syntax; \
-             print its members or use to_json\")}}({})",
+             print its members or use to_json\") : $error(\"an undefined value is printed into text\")}}({})",
             value.text
         ),
     })
@@ -100,5 +103,46 @@ pub(super) fn short_circuit(left: &Translated, right: &Translated, and: bool) ->
         "function($jinjaLeft){{{} ? {when_true} : {when_false}}}({})",
         truthy(&probe),
         left.text
+    )
+}
+
+/// The members Jinja iterates over, as a JSONata array: a list's items, a mapping's keys, a string's characters.
+pub(super) fn iterable(value: &Translated) -> String {
+    match value.kind {
+        Kind::List => value.text.clone(),
+        _ => format!(
+            "function($jinjaValue){{$type($jinjaValue) = \"array\" ? $jinjaValue : $type($jinjaValue) = \"object\" ? \
+             $append([], $keys($jinjaValue)) : $type($jinjaValue) = \"string\" ? $split($jinjaValue, \"\") : \
+             $error(\"only a list, a mapping or a string can be iterated\")}}({})",
+            value.text
+        ),
+    }
+}
+
+/// The list of `body` for each member of `list` (an array), the member bound to `$jinjaItem`. `$reduce` with
+/// `$append` rather than `$map`, which gives a lone value for a one-member result and nothing for none.
+pub(super) fn collect(list: &str, body: &Translated) -> String {
+    format!(
+        "$reduce({list}, function($jinjaList, $jinjaItem){{$append($jinjaList, {})}}, [])",
+        singleton_list(body)
+    )
+}
+
+/// The members of `list` (an array) for which `condition` (over `$jinjaItem`) is true.
+pub(super) fn keep(list: &str, condition: &str) -> String {
+    let item = Translated::atom("$jinjaItem", Kind::Unknown);
+    format!(
+        "$reduce({list}, function($jinjaList, $jinjaItem){{({condition}) ? $append($jinjaList, {}) : $jinjaList}}, [])",
+        singleton_list(&item)
+    )
+}
+
+/// JSON text of a value, as `to_json` writes it (compact, keys in order). JSONata's `$string` gives a string
+/// itself rather than its JSON; inside a one-member array it is quoted and escaped, and the brackets are cut off.
+pub(super) fn json_text(value: &Translated) -> String {
+    format!(
+        "function($jinjaValue){{$type($jinjaValue) = \"string\" ? function($jinjaJson){{$substring($jinjaJson, 1, \
+         $length($jinjaJson) - 2)}}($string([$jinjaValue])) : $string($jinjaValue)}}({})",
+        value.text
     )
 }

@@ -1,7 +1,7 @@
 //! A template (a `with` value, a message) as one JSONata expression whose value equals what the engine's
 //! `render` gives: a string that is exactly one `{{ e }}` keeps e's value and type, anything else is text.
 
-use minijinja::machinery::ast::Stmt;
+use minijinja::machinery::ast::{Expr, Stmt};
 
 use super::Untranslatable;
 use super::expression::{
@@ -9,6 +9,7 @@ use super::expression::{
 };
 use super::scope::Scope;
 use super::semantics;
+use super::translated::{Kind, Translated};
 use crate::foundation::template::{environment, is_template, single_expression};
 
 /// A JSONata expression whose value equals what `foundation::template::render` gives for `source`.
@@ -27,33 +28,154 @@ pub fn template(source: &str, scope: &Scope) -> Result<String, Untranslatable> {
     let Stmt::Template(root) = &parsed else {
         return Err(Untranslatable::new(0..source.len(), "not a template"));
     };
-    let translator = Translator { scope };
-    let mut pieces = Vec::new();
-    for statement in &root.children {
-        match statement {
-            Stmt::EmitRaw(raw) => pieces.push(string_literal(raw.raw)),
-            Stmt::EmitExpr(emit) => {
-                let value = translator.expr(&emit.expr)?;
-                let text = semantics::text(&value)
-                    .ok_or_else(|| unprintable(value.kind, full_range(&emit.expr)))?;
-                pieces.push(format!("({text})"));
+    Blocks { source, depth: 0 }.text(&Translator::new(scope), &root.children)
+}
+
+/// The statements of a template, as a JSONata expression giving the text they render.
+struct Blocks<'s> {
+    source: &'s str,
+    /// How many `for` loops and `set`s enclose the statements, to name their JSONata variables apart.
+    depth: usize,
+}
+
+impl Blocks<'_> {
+    fn nested(&self) -> Blocks<'_> {
+        Blocks {
+            source: self.source,
+            depth: self.depth + 1,
+        }
+    }
+
+    fn text(
+        &self,
+        translator: &Translator<'_>,
+        statements: &[Stmt<'_>],
+    ) -> Result<String, Untranslatable> {
+        let mut pieces = Vec::new();
+        for (position, statement) in statements.iter().enumerate() {
+            match statement {
+                Stmt::EmitRaw(raw) => pieces.push(string_literal(raw.raw)),
+                Stmt::EmitExpr(emit) => {
+                    let value = translator.expr(&emit.expr)?;
+                    let text = semantics::text(&value)
+                        .ok_or_else(|| unprintable(value.kind, full_range(&emit.expr)))?;
+                    pieces.push(format!("({text})"));
+                }
+                Stmt::IfCond(condition) => {
+                    let test = translator.expr(&condition.expr)?;
+                    let when_true = self.text(translator, &condition.true_body)?;
+                    let when_false = self.text(translator, &condition.false_body)?;
+                    pieces.push(format!(
+                        "({} ? {when_true} : {when_false})",
+                        semantics::truthy(&test)
+                    ));
+                }
+                Stmt::ForLoop(for_loop) => {
+                    pieces.push(self.for_loop(translator, statement, for_loop)?)
+                }
+                Stmt::Set(set) => {
+                    // What follows the `set` sees the name: a JSONata block binds it for the rest of this body.
+                    let Expr::Var(target) = &set.target else {
+                        return Err(Untranslatable::new(
+                            statement_range(self.source, statement),
+                            "only `{% set name = ... %}` is translated",
+                        ));
+                    };
+                    let value = translator.expr(&set.expr)?;
+                    let variable = format!("$jinjaSet{}{}", self.depth, target.id);
+                    let held = Translated {
+                        text: variable.clone(),
+                        atomic: true,
+                        ..value.clone()
+                    };
+                    let rest = self.nested().text(
+                        &translator.with_local(target.id, held),
+                        &statements[position + 1..],
+                    )?;
+                    pieces.push(format!("({variable} := {}; {rest})", value.text));
+                    break;
+                }
+                other => {
+                    return Err(Untranslatable::new(
+                        statement_range(self.source, other),
+                        "this template block has no JSONata translation; compute the value in an earlier step's \
+                         outputs",
+                    ));
+                }
+            }
+        }
+        Ok(match pieces.len() {
+            0 => "\"\"".to_string(),
+            1 => pieces.remove(0),
+            _ => format!("({})", pieces.join(" & ")),
+        })
+    }
+
+    /// `{% for x in xs %}…{% else %}…{% endfor %}`: the body's text for each member, joined.
+    fn for_loop(
+        &self,
+        translator: &Translator<'_>,
+        statement: &Stmt<'_>,
+        for_loop: &minijinja::machinery::ast::ForLoop<'_>,
+    ) -> Result<String, Untranslatable> {
+        if for_loop.filter_expr.is_some() || for_loop.recursive {
+            return Err(Untranslatable::new(
+                statement_range(self.source, statement),
+                "a `for` with `if` or `recursive` is not translated; filter the list with `select` or `selectattr`",
+            ));
+        }
+        let list = semantics::iterable(&translator.expr(&for_loop.iter)?);
+        let depth = self.depth;
+        let (item, index, members) = (
+            format!("$jinjaFor{depth}"),
+            format!("$jinjaIndex{depth}"),
+            format!("$jinjaList{depth}"),
+        );
+        let mut body_translator = match &for_loop.target {
+            Expr::Var(var) => {
+                translator.with_local(var.id, Translated::atom(item.clone(), Kind::Unknown))
+            }
+            // `for name, value in ...` unpacks each member: the parser writes the names as a list.
+            Expr::List(names) => {
+                let mut bound = translator.with_local("", Translated::atom("", Kind::Unknown));
+                for (position, name) in names.items.iter().enumerate() {
+                    let Expr::Var(var) = name else {
+                        return Err(Untranslatable::new(
+                            full_range(name),
+                            "only names are unpacked",
+                        ));
+                    };
+                    bound = bound.with_local(
+                        var.id,
+                        Translated::atom(format!("{item}[{position}]"), Kind::Unknown),
+                    );
+                }
+                bound
             }
             other => {
                 return Err(Untranslatable::new(
-                    statement_range(source, other),
-                    "template blocks have no JSONata translation yet; compute the value in an earlier step's \
-                     outputs",
+                    full_range(other),
+                    "only names are bound by `for`",
                 ));
             }
-        }
+        };
+        body_translator.current_loop = Some((index.clone(), members.clone()));
+        let body = self.nested().text(&body_translator, &for_loop.body)?;
+        let joined = format!(
+            "$reduce({members}, function($jinjaText, {item}, {index}){{$jinjaText & {body}}}, \"\")"
+        );
+        let otherwise = if for_loop.else_body.is_empty() {
+            "\"\"".to_string()
+        } else {
+            self.text(translator, &for_loop.else_body)?
+        };
+        Ok(format!(
+            "function({members}){{$count({members}) = 0 ? {otherwise} : {joined}}}({list})"
+        ))
     }
-    Ok(match pieces.len() {
-        0 => "\"\"".to_string(),
-        _ => pieces.join(" & "),
-    })
 }
 
-/// From the `{%` that opens a statement to the end of what the parser spans.
+/// The tag that opens a statement, from its `{%` to its `%}`.
 fn statement_range(source: &str, statement: &Stmt<'_>) -> std::ops::Range<usize> {
     let span = match statement {
         Stmt::ForLoop(s) => s.span(),
@@ -77,7 +199,10 @@ fn statement_range(source: &str, statement: &Stmt<'_>) -> std::ops::Range<usize>
     };
     let at = range(span);
     let start = source[..at.start].rfind("{%").unwrap_or(at.start);
-    start..at.end
+    let end = source[at.start..]
+        .find("%}")
+        .map_or(at.end, |close| at.start + close + 2);
+    start..end
 }
 
 #[cfg(test)]
@@ -97,7 +222,7 @@ mod tests {
         );
         assert_eq!(
             template("n={{ 1 + 2 }}!", &scope()).unwrap(),
-            r#""n=" & ($string(1 + 2)) & "!""#
+            r#"("n=" & ($string(1 + 2)) & "!")"#
         );
     }
 
@@ -106,9 +231,9 @@ mod tests {
         let source = "{{ vars.x }}";
         let error = template(source, &scope()).unwrap_err();
         assert_eq!(&source[error.at], "vars");
-        let source = "a {% if params.x %}b{% endif %}";
+        let source = "a {% for x in params.xs if x %}b{% endfor %}";
         let error = template(source, &scope()).unwrap_err();
-        assert!(source[error.at].starts_with("{% if"), "{source}");
+        assert!(source[error.at].starts_with("{% for"), "{source}");
         let source = "avg {{ params.a / 2 }}";
         let error = template(source, &scope()).unwrap_err();
         assert_eq!(&source[error.at], "params.a / 2");

@@ -33,6 +33,8 @@ pub(super) struct Translated {
     /// Whether the text can take a postfix (`.name`, `[0]`) or be an operand without parentheses: a variable, a
     /// path, a call, a literal or something already in parentheses.
     pub atomic: bool,
+    /// How the value prints into text, where that needs more than its kind tells (a rounded number).
+    pub printed: Option<String>,
 }
 
 impl Translated {
@@ -41,6 +43,7 @@ impl Translated {
             text: text.into(),
             kind,
             atomic: false,
+            printed: None,
         }
     }
 
@@ -49,6 +52,7 @@ impl Translated {
             text: text.into(),
             kind,
             atomic: true,
+            printed: None,
         }
     }
 

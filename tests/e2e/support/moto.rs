@@ -45,19 +45,20 @@ pub fn venv_bin(name: &str) -> PathBuf {
     executable().with_file_name(name)
 }
 
-/// moto's server through `scripts/moto_tethered.py`, which exits when this test process is gone, so that an
-/// emulator held in a static (whose destructor never runs) or left by a panicking or killed test does not outlive
-/// the binary (`tests/e2e/emulators.rs` proves it). A `RUNBOOK_MOTO_SERVER` outside a virtualenv has no Python
-/// beside it to import moto from, and runs as it is.
+/// moto's server through `scripts/moto_server.py`, every emulator the tests start: it gives moto's Step Functions
+/// its JSONata evaluator, and with `--tethered` exits when this test process is gone, so that an emulator held in a
+/// static (whose destructor never runs) or left by a panicking or killed test does not outlive the binary
+/// (`tests/e2e/emulators.rs` proves it). A `RUNBOOK_MOTO_SERVER` outside a virtualenv has no Python beside it to
+/// import moto from, and runs as it is (without JSONata).
 fn tethered_command() -> Command {
     let server = executable();
     let python = server.with_file_name("python");
     if !python.exists() {
         return Command::new(server);
     }
-    let launcher = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/moto_tethered.py");
+    let launcher = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/moto_server.py");
     let mut command = Command::new(python);
-    command.arg(launcher);
+    command.arg(launcher).arg("--tethered");
     command
 }
 

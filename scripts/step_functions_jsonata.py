@@ -1,0 +1,29 @@
+"""Step Functions' JSONata for moto's emulator, which ships without an evaluator (its `_eval_jsonata` is left
+unset, so every JSONata state fails with "'NoneType' object is not callable"). Used by scripts/moto_server.py and
+by the test that checks our translation to JSONata (tests/e2e/jsonata.rs), so both run the same evaluator.
+
+The evaluator is PyPI's jsonata-python, pinned in scripts/emulator: a port of the reference implementation (the
+one Step Functions runs), pure Python, where moto's own bridge wants a JVM.
+"""
+
+import json
+
+import jsonata
+
+
+def _parse(text):
+    """Step Functions' `$parse`: the value a JSON text holds. moto declares it (as `$eval`) only in some states."""
+    return json.loads(text)
+
+
+# The Step Functions functions the JSONata reference lacks and our export uses (src/step_functions/jsonata/).
+# moto declares $partition, $range, $hash, $randomSeeded and $uuid itself where an expression names them.
+_STEP_FUNCTIONS_FUNCTIONS = {"parse": _parse}
+
+
+def evaluate(expression, bindings=None):
+    """The value of a JSONata expression with `bindings` as its `$` variables."""
+    compiled = jsonata.Jsonata(expression)
+    for name, function in _STEP_FUNCTIONS_FUNCTIONS.items():
+        compiled.register_lambda(name, function)
+    return compiled.evaluate(None, bindings)

@@ -1,0 +1,638 @@
+//! Filters (`x | int`), tests (`x is none`) and functions (`now()`) of our language as JSONata: minijinja's
+//! built-ins our runbooks use and our own (`to_epoch`, `pick`, `add_duration`, ...), each reproducing the
+//! engine's result, or refused with the reason.
+
+use std::ops::Range;
+
+use minijinja::machinery::ast::{self, CallArg, Expr};
+
+use super::Untranslatable;
+use super::expression::{Translator, full_range, unprintable};
+use super::semantics;
+use super::translated::{Kind, Translated};
+
+/// How `foundation::datetime::format_rfc3339` writes an instant, up to its fraction of a second.
+const RFC3339_SECONDS: &str = "\"[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01]\"";
+
+/// A filter's or a test's arguments, split as minijinja passes them.
+struct Arguments<'x, 'a> {
+    positional: Vec<&'x Expr<'a>>,
+    named: Vec<(&'a str, &'x Expr<'a>)>,
+}
+
+impl<'x, 'a> Arguments<'x, 'a> {
+    fn read(args: &'x [CallArg<'a>], at: &Range<usize>) -> Result<Self, Untranslatable> {
+        let mut read = Arguments {
+            positional: Vec::new(),
+            named: Vec::new(),
+        };
+        for arg in args {
+            match arg {
+                CallArg::Pos(expr) => read.positional.push(expr),
+                CallArg::Kwarg(name, expr) => read.named.push((name, expr)),
+                CallArg::PosSplat(_) | CallArg::KwargSplat(_) => {
+                    return Err(Untranslatable::new(
+                        at.clone(),
+                        "`*args` and `**kwargs` are not translated",
+                    ));
+                }
+            }
+        }
+        Ok(read)
+    }
+
+    /// Refuses any argument past the first `positional` ones, or any named one but `allowed`.
+    fn at_most(
+        &self,
+        positional: usize,
+        allowed: &[&str],
+        what: &str,
+        at: &Range<usize>,
+    ) -> Result<(), Untranslatable> {
+        let extra_named = self.named.iter().find(|(name, _)| !allowed.contains(name));
+        if self.positional.len() > positional || extra_named.is_some() {
+            return Err(Untranslatable::new(
+                at.clone(),
+                format!("`{what}` with these arguments has no JSONata translation"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn named(&self, name: &str) -> Option<&'x Expr<'a>> {
+        self.named.iter().find(|(n, _)| *n == name).map(|(_, e)| *e)
+    }
+}
+
+/// A constant string argument (a test's or a filter's name, an attribute).
+fn constant_string(expr: &Expr<'_>, what: &str) -> Result<String, Untranslatable> {
+    expr.as_const()
+        .and_then(|value| value.as_str().map(str::to_string))
+        .ok_or_else(|| {
+            Untranslatable::new(
+                full_range(expr),
+                format!("{what} must be a constant string to be translated"),
+            )
+        })
+}
+
+fn refuse(at: &Range<usize>, reason: impl Into<String>) -> Untranslatable {
+    Untranslatable::new(at.clone(), reason)
+}
+
+impl Translator<'_> {
+    pub(super) fn filter(
+        &self,
+        filter: &ast::Filter<'_>,
+        at: Range<usize>,
+    ) -> Result<Translated, Untranslatable> {
+        let Some(input) = &filter.expr else {
+            return Err(refuse(&at, "a filter block has no JSONata translation"));
+        };
+        let value = self.expr(input)?;
+        let args = Arguments::read(&filter.args, &at)?;
+        self.apply_filter(filter.name, &value, &args, at)
+    }
+
+    fn apply_filter(
+        &self,
+        name: &str,
+        value: &Translated,
+        args: &Arguments<'_, '_>,
+        at: Range<usize>,
+    ) -> Result<Translated, Untranslatable> {
+        let v = &value.text;
+        let lambda = |body: &str| format!("function($jinjaValue){{{body}}}({v})");
+        let simple = |what: &str| args.at_most(0, &[], what, &at);
+        Ok(match name {
+            "int" => {
+                simple("int")?;
+                let truncate = "($jinjaNumber < 0 ? $ceil($jinjaNumber) : $floor($jinjaNumber))";
+                let text = match value.kind {
+                    Kind::Int => v.clone(),
+                    _ => lambda(&format!(
+                        "$type($jinjaValue) = \"boolean\" ? ($jinjaValue ? 1 : 0) : $type($jinjaValue) = \"null\" ? 0 : \
+                         function($jinjaNumber){{{truncate}}}($type($jinjaValue) = \"string\" ? $number($jinjaValue) : \
+                         $jinjaValue)"
+                    )),
+                };
+                Translated::atom(text, Kind::Int)
+            }
+            "float" => {
+                simple("float")?;
+                let text = lambda(
+                    "$type($jinjaValue) = \"boolean\" ? ($jinjaValue ? 1 : 0) : $type($jinjaValue) = \"null\" ? 0 : \
+                     $type($jinjaValue) = \"string\" ? $number($jinjaValue) : $jinjaValue",
+                );
+                Translated::atom(text, Kind::Float)
+            }
+            "string" => {
+                simple("string")?;
+                let text =
+                    semantics::text(value).ok_or_else(|| unprintable(value.kind, at.clone()))?;
+                Translated::atom(format!("({text})"), Kind::String)
+            }
+            "length" | "count" => {
+                simple(name)?;
+                let text = match value.kind {
+                    Kind::String => format!("$length({v})"),
+                    Kind::List => format!("$count({v})"),
+                    Kind::Map => format!("$count($keys({v}))"),
+                    _ => lambda(
+                        "$type($jinjaValue) = \"string\" ? $length($jinjaValue) : $type($jinjaValue) = \"object\" ? \
+                         $count($keys($jinjaValue)) : $type($jinjaValue) = \"array\" ? $count($jinjaValue) : \
+                         $error(\"length of a value that is not a list, a mapping or a string\")",
+                    ),
+                };
+                Translated::atom(text, Kind::Int)
+            }
+            "first" | "last" => {
+                simple(name)?;
+                let index = if name == "first" { 0 } else { -1 };
+                let text = match value.kind {
+                    Kind::List => format!("{}[{index}]", value.operand()),
+                    _ => lambda(&format!(
+                        "$type($jinjaValue) = \"string\" ? {} : $type($jinjaValue) = \"object\" ? \
+                         $keys($jinjaValue)[{index}] : $jinjaValue[{index}]",
+                        if index == 0 {
+                            "$substring($jinjaValue, 0, 1)"
+                        } else {
+                            "$substring($jinjaValue, -1)"
+                        }
+                    )),
+                };
+                Translated::atom(text, Kind::Unknown)
+            }
+            "list" => {
+                simple("list")?;
+                Translated::atom(semantics::iterable(value), Kind::List)
+            }
+            "abs" => {
+                simple("abs")?;
+                Translated::atom(
+                    format!("$abs({v})"),
+                    if value.kind.is_number() {
+                        value.kind
+                    } else {
+                        Kind::Unknown
+                    },
+                )
+            }
+            "round" => self.round(value, args, &at)?,
+            "max" | "min" => {
+                simple(name)?;
+                // JSONata's `$max` takes numbers only; minijinja also orders strings (ignoring case), which
+                // JSONata refuses rather than answers differently.
+                Translated::atom(
+                    format!("${name}({})", semantics::iterable(value)),
+                    Kind::Unknown,
+                )
+            }
+            "sum" => {
+                simple("sum")?;
+                Translated::atom(
+                    format!("$sum({})", semantics::iterable(value)),
+                    Kind::Unknown,
+                )
+            }
+            "join" => {
+                args.at_most(1, &[], "join", &at)?;
+                let separator = match args.positional.first() {
+                    Some(expr) => self.expr(expr)?.text,
+                    None => "\"\"".into(),
+                };
+                let item = Translated::atom("$jinjaItem", Kind::Unknown);
+                let printed = semantics::text(&item).unwrap_or_default();
+                Translated::atom(
+                    format!(
+                        "$reduce({}, function($jinjaText, $jinjaItem, $jinjaIndex){{$jinjaText & ($jinjaIndex > 0 ? \
+                         {separator} : \"\") & ({printed})}}, \"\")",
+                        semantics::iterable(value)
+                    ),
+                    Kind::String,
+                )
+            }
+            "default" | "d" => {
+                args.at_most(2, &[], "default", &at)?;
+                let fallback = match args.positional.first() {
+                    Some(expr) => self.expr(expr)?,
+                    None => Translated::atom("\"\"", Kind::String),
+                };
+                let lax = match args.positional.get(1) {
+                    None => false,
+                    Some(flag) => flag.as_const().map(|c| c.is_true()).ok_or_else(|| {
+                        refuse(
+                            &full_range(flag),
+                            "default's second argument must be a constant",
+                        )
+                    })?,
+                };
+                let keep = if lax {
+                    format!("$exists({v}) and ({})", semantics::truthy(value))
+                } else {
+                    format!("$exists({v})")
+                };
+                Translated::atom(
+                    format!("({keep} ? {v} : {})", fallback.text),
+                    value.kind.either(fallback.kind),
+                )
+            }
+            "map" => self.map_filter(value, args, &at)?,
+            "select" | "reject" => {
+                let list = semantics::iterable(value);
+                let item = Translated::atom("$jinjaItem", Kind::Unknown);
+                let condition = match args.positional.first() {
+                    None => semantics::truthy(&item),
+                    Some(test) => {
+                        let test = constant_string(test, "the test's name")?;
+                        let test_args = args.positional[1..]
+                            .iter()
+                            .map(|e| self.expr(e))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        test_text(&test, &item, &test_args, &at)?
+                    }
+                };
+                args.at_most(args.positional.len(), &[], name, &at)?;
+                let condition = if name == "reject" {
+                    format!("$not({condition})")
+                } else {
+                    condition
+                };
+                Translated::atom(semantics::keep(&list, &condition), Kind::List)
+            }
+            "selectattr" | "rejectattr" => {
+                args.at_most(args.positional.len(), &[], name, &at)?;
+                let Some(attribute) = args.positional.first() else {
+                    return Err(refuse(&at, format!("`{name}` needs an attribute")));
+                };
+                let attribute = constant_string(attribute, "the attribute")?;
+                let item = attribute_of(&attribute, &at)?;
+                let condition = match args.positional.get(1) {
+                    None => semantics::truthy(&item),
+                    Some(test) => {
+                        let test = constant_string(test, "the test's name")?;
+                        let test_args = args.positional[2..]
+                            .iter()
+                            .map(|e| self.expr(e))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        test_text(&test, &item, &test_args, &at)?
+                    }
+                };
+                let condition = if name == "rejectattr" {
+                    format!("$not({condition})")
+                } else {
+                    condition
+                };
+                Translated::atom(
+                    semantics::keep(&semantics::iterable(value), &condition),
+                    Kind::List,
+                )
+            }
+            "items" => {
+                simple("items")?;
+                let pair = Translated::atom(
+                    format!(
+                        "$append([$jinjaItem], {})",
+                        semantics::singleton_list(&Translated::atom(
+                            "$lookup($jinjaValue, $jinjaItem)",
+                            Kind::Unknown
+                        ))
+                    ),
+                    Kind::List,
+                );
+                Translated::atom(
+                    lambda(&format!(
+                        "$type($jinjaValue) = \"object\" ? {} : $error(\"items of a value that is not a mapping\")",
+                        semantics::collect("$append([], $keys($jinjaValue))", &pair)
+                    )),
+                    Kind::List,
+                )
+            }
+            "to_json" | "tojson" => {
+                simple(name)?;
+                if value.kind == Kind::Float {
+                    return Err(unprintable(Kind::Float, at));
+                }
+                Translated::atom(semantics::json_text(value), Kind::String)
+            }
+            "from_json" => {
+                simple("from_json")?;
+                // `$parse` is a Step Functions function (JSON text to its value).
+                Translated::atom(format!("$parse({v})"), Kind::Unknown)
+            }
+            "pick" => {
+                args.at_most(1, &[], "pick", &at)?;
+                let Some(names) = args.positional.first() else {
+                    return Err(refuse(&at, "`pick` needs the list of keys"));
+                };
+                let names = self.expr(names)?;
+                Translated::atom(
+                    lambda(&format!(
+                        "$reduce({}, function($jinjaPicked, $jinjaItem){{$exists($lookup($jinjaValue, $jinjaItem)) ? \
+                         $merge([$jinjaPicked, {{$jinjaItem: $lookup($jinjaValue, $jinjaItem)}}]) : $jinjaPicked}}, {{}})",
+                        semantics::iterable(&names)
+                    )),
+                    Kind::Map,
+                )
+            }
+            "to_epoch" => {
+                simple("to_epoch")?;
+                Translated::atom(
+                    lambda(
+                        "$type($jinjaValue) = \"number\" ? $jinjaValue : $floor($toMillis($jinjaValue) / 1000)",
+                    ),
+                    Kind::Int,
+                )
+            }
+            "from_epoch" => {
+                simple("from_epoch")?;
+                Translated::atom(
+                    timestamp_text(&lambda(
+                        "$type($jinjaValue) = \"number\" ? $jinjaValue * 1000 : $toMillis($jinjaValue)",
+                    )),
+                    Kind::String,
+                )
+            }
+            "add_duration" => {
+                args.at_most(1, &[], "add_duration", &at)?;
+                let amount = args
+                    .positional
+                    .first()
+                    .ok_or_else(|| refuse(&at, "`add_duration` needs a duration"))?;
+                let text = constant_string(amount, "the duration")?;
+                let (negative, duration) = crate::foundation::duration::parse_signed(&text)
+                    .ok_or_else(|| {
+                        refuse(
+                            &full_range(amount),
+                            format!(
+                                "`{text}` is not a duration; {}",
+                                crate::foundation::duration::HINT
+                            ),
+                        )
+                    })?;
+                let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+                let millis = if negative { -millis } else { millis };
+                Translated::atom(
+                    timestamp_text(&lambda(&format!(
+                        "($type($jinjaValue) = \"number\" ? $jinjaValue * 1000 : $toMillis($jinjaValue)) + {millis}"
+                    ))),
+                    Kind::String,
+                )
+            }
+            "lower" | "upper" => {
+                simple(name)?;
+                let function = if name == "lower" {
+                    "$lowercase"
+                } else {
+                    "$uppercase"
+                };
+                Translated::atom(format!("{function}({v})"), Kind::String)
+            }
+            "replace" => {
+                args.at_most(2, &[], "replace", &at)?;
+                if args.positional.len() != 2 {
+                    return Err(refuse(
+                        &at,
+                        "`replace` needs the text to find and its replacement",
+                    ));
+                }
+                let find = self.expr(args.positional[0])?;
+                let by = self.expr(args.positional[1])?;
+                if find.kind != Kind::String || !matches!(args.positional[0], Expr::Const(_)) {
+                    return Err(refuse(
+                        &at,
+                        "`replace` is translated with a constant text to find",
+                    ));
+                }
+                if find.text == "\"\"" {
+                    return Err(refuse(
+                        &at,
+                        "`replace` of the empty string has no JSONata translation",
+                    ));
+                }
+                Translated::atom(
+                    format!("$replace({v}, {}, {})", find.text, by.text),
+                    Kind::String,
+                )
+            }
+            "split" => {
+                args.at_most(1, &[], "split", &at)?;
+                let Some(separator) = args.positional.first() else {
+                    return Err(refuse(
+                        &at,
+                        "`split` without a separator splits on any whitespace; give the separator",
+                    ));
+                };
+                let separator = self.expr(separator)?;
+                Translated::atom(format!("$split({v}, {})", separator.text), Kind::List)
+            }
+            "jmespath" => {
+                return Err(refuse(
+                    &at,
+                    "`jmespath` has no JSONata translation; write the query with `selectattr`, `map(attribute=...)`, \
+                     `first` or `last`",
+                ));
+            }
+            other => {
+                return Err(refuse(
+                    &at,
+                    format!(
+                        "the filter `{other}` has no JSONata translation; compute the value in an earlier step's outputs"
+                    ),
+                ));
+            }
+        })
+    }
+
+    fn round(
+        &self,
+        value: &Translated,
+        args: &Arguments<'_, '_>,
+        at: &Range<usize>,
+    ) -> Result<Translated, Untranslatable> {
+        args.at_most(1, &["precision"], "round", at)?;
+        let precision = match args
+            .positional
+            .first()
+            .copied()
+            .or_else(|| args.named("precision"))
+        {
+            None => 0,
+            Some(expr) => expr
+                .as_const()
+                .and_then(|c| c.as_i64())
+                .filter(|p| (0..=15).contains(p))
+                .ok_or_else(|| {
+                    refuse(
+                        &full_range(expr),
+                        "round's precision must be a constant from 0 to 15",
+                    )
+                })?,
+        };
+        // minijinja leaves an integer as it is and rounds a float half to even, as JSONata's `$round` does.
+        Ok(match value.kind {
+            Kind::Int => value.clone(),
+            Kind::Float => Translated {
+                text: format!("$round({}, {precision})", value.text),
+                kind: Kind::Float,
+                atomic: true,
+                printed: Some(format!(
+                    "function($jinjaRounded){{$jinjaRounded = $floor($jinjaRounded) ? $string($jinjaRounded) & \".0\" : \
+                     $string($jinjaRounded)}}($round({}, {precision}))",
+                    value.text
+                )),
+            },
+            _ => Translated {
+                text: format!("$round({}, {precision})", value.text),
+                kind: Kind::Unknown,
+                atomic: true,
+                // A float that was not whole (so certainly a float) stays a float and prints `.0` when rounded to
+                // a whole number; a whole input prints as JSONata prints it (see the module docs).
+                printed: Some(format!(
+                    "function($jinjaValue){{function($jinjaRounded){{$jinjaRounded = $floor($jinjaRounded) and \
+                     $jinjaValue != $floor($jinjaValue) ? $string($jinjaRounded) & \".0\" : \
+                     $string($jinjaRounded)}}($round($jinjaValue, {precision}))}}({})",
+                    value.text
+                )),
+            },
+        })
+    }
+
+    fn map_filter(
+        &self,
+        value: &Translated,
+        args: &Arguments<'_, '_>,
+        at: &Range<usize>,
+    ) -> Result<Translated, Untranslatable> {
+        let list = semantics::iterable(value);
+        let item = Translated::atom("$jinjaItem", Kind::Unknown);
+        if let Some(attribute) = args.named("attribute") {
+            args.at_most(0, &["attribute"], "map", at)?;
+            let attribute = constant_string(attribute, "the attribute")?;
+            let mapped = attribute_of(&attribute, at)?;
+            return Ok(Translated::atom(
+                semantics::collect(&list, &mapped),
+                Kind::List,
+            ));
+        }
+        let Some(filter) = args.positional.first() else {
+            return Err(refuse(at, "`map` needs a filter's name or `attribute=`"));
+        };
+        let filter = constant_string(filter, "the filter's name")?;
+        let rest = Arguments {
+            positional: args.positional[1..].to_vec(),
+            named: args.named.clone(),
+        };
+        let mapped = self.apply_filter(&filter, &item, &rest, at.clone())?;
+        Ok(Translated::atom(
+            semantics::collect(&list, &mapped),
+            Kind::List,
+        ))
+    }
+
+    pub(super) fn call(
+        &self,
+        call: &ast::Call<'_>,
+        at: Range<usize>,
+    ) -> Result<Translated, Untranslatable> {
+        match (&call.expr, call.args.len()) {
+            // The current instant, as an RFC 3339 string in UTC (milliseconds, where the engine writes
+            // nanoseconds).
+            (Expr::Var(var), 0) if var.id == "now" && self.scope.get("now").is_none() => {
+                Ok(Translated::atom("$now()", Kind::String))
+            }
+            _ => Err(refuse(
+                &at,
+                "this call has no JSONata translation; compute the value in an earlier step's outputs",
+            )),
+        }
+    }
+
+    pub(super) fn test(
+        &self,
+        test: &ast::Test<'_>,
+        at: Range<usize>,
+    ) -> Result<Translated, Untranslatable> {
+        let args = Arguments::read(&test.args, &at)?;
+        args.at_most(args.positional.len(), &[], test.name, &at)?;
+        let value = self.expr(&test.expr)?;
+        let test_args = args
+            .positional
+            .iter()
+            .map(|e| self.expr(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Translated::new(
+            test_text(test.name, &value, &test_args, &at)?,
+            Kind::Bool,
+        ))
+    }
+}
+
+/// `$jinjaItem.a.b`: the attribute (a dotted path, as minijinja reads it) of the member being looked at.
+fn attribute_of(attribute: &str, at: &Range<usize>) -> Result<Translated, Untranslatable> {
+    let mut path = Translated::atom("$jinjaItem", Kind::Unknown);
+    for part in attribute.split('.') {
+        path = match part.parse::<i64>() {
+            Ok(index) => Translated::atom(format!("{}[{index}]", path.text), Kind::Unknown),
+            Err(_) => super::expression::member(&path, part, at.clone())?,
+        };
+    }
+    Ok(path)
+}
+
+/// The JSONata condition for Jinja's test `name` of `value` with `args`.
+fn test_text(
+    name: &str,
+    value: &Translated,
+    args: &[Translated],
+    at: &Range<usize>,
+) -> Result<String, Untranslatable> {
+    let v = value.operand();
+    let one = |symbol: &str| -> Result<String, Untranslatable> {
+        match args {
+            [other] => Ok(format!("{v} {symbol} {}", other.operand())),
+            _ => Err(refuse(at, format!("the test `{name}` takes one argument"))),
+        }
+    };
+    let none = |text: String| -> Result<String, Untranslatable> {
+        if args.is_empty() {
+            Ok(text)
+        } else {
+            Err(refuse(at, format!("the test `{name}` takes no argument")))
+        }
+    };
+    match name {
+        "none" => none(format!("{v} = null")),
+        "defined" => none(format!("$exists({})", value.text)),
+        "undefined" => none(format!("$not($exists({}))", value.text)),
+        "string" => none(format!("$type({}) = \"string\"", value.text)),
+        "number" => none(format!("$type({}) = \"number\"", value.text)),
+        "boolean" => none(format!("$type({}) = \"boolean\"", value.text)),
+        "mapping" => none(format!("$type({}) = \"object\"", value.text)),
+        "true" => none(format!("{v} = true")),
+        "false" => none(format!("{v} = false")),
+        "eq" | "equalto" | "==" => one("="),
+        "ne" | "!=" => one("!="),
+        "lt" | "lessthan" | "<" => one("<"),
+        "le" | "<=" => one("<="),
+        "gt" | "greaterthan" | ">" => one(">"),
+        "ge" | ">=" => one(">="),
+        "in" => match args {
+            [container] => Ok(semantics::contains(value, container)),
+            _ => Err(refuse(at, "the test `in` takes one argument")),
+        },
+        other => Err(refuse(
+            at,
+            format!("the test `{other}` has no JSONata translation"),
+        )),
+    }
+}
+
+/// An instant in milliseconds as `format_rfc3339` writes it: seconds, then the fraction only when there is one,
+/// without trailing zeros.
+fn timestamp_text(millis: &str) -> String {
+    format!(
+        "function($jinjaMillis){{$fromMillis($jinjaMillis, {RFC3339_SECONDS}) & ($jinjaMillis % 1000 = 0 ? \"\" : \
+         \".\" & $replace($formatNumber($jinjaMillis % 1000, \"000\"), /0+$/, \"\")) & \"Z\"}}({millis})"
+    )
+}
