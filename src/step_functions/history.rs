@@ -1,15 +1,17 @@
 //! An execution's history (GetExecutionHistory's events) read back as the engine's own events, so that
 //! `runbook run --on step-functions` shows the progress a local run shows and journals the same records: a step
-//! started when its state is entered (a task's once its first call is scheduled, to show the request's values),
-//! each scheduled task a call with its parameters, each task's end the call's answer or error, the state's exit
-//! the step's end with its output. Approval tasks become the gate's request and its answer.
+//! started when its first state is entered (a task's once its first call is scheduled, to show the request's
+//! values), each scheduled task a call with its parameters, each task's end the call's answer or error, and the
+//! step's end when the execution moves on to another step's state (or ends), with the result its states recorded
+//! (under `steps.ID` in the state's output, or in the `$steps` variable a JSONata state assigns). Approval tasks
+//! become the gate's request and its answer.
 //!
-//! States are matched to steps by name, as the export names them: a step's own state is its id, the states
-//! around it are `ID.<what>` (`ID.when`, `ID.skipped`, `ID.check`, `ID.failed.N`); `success_criteria` and
-//! `success_criteria.failed.N` are the criteria. States that match no step (the parameter defaults) are the
-//! export's plumbing and leave no record.
+//! States are matched to steps by name, as the export names them: a step's states are its id and `ID.<what>`
+//! (`ID.when` and `ID.skipped` for its `when`, `ID.check` and `ID.failed.N` for its checks, and whatever else an
+//! expansion of it names `ID.…`); `success_criteria` and `success_criteria.failed.N` are the criteria. States that
+//! match no step (the parameter defaults) are the export's plumbing and leave no record.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -30,11 +32,17 @@ pub struct Follower<'a> {
     /// The step (or `success_criteria`) whose assertions a Choice just evaluated: the next state entered tells
     /// whether they held.
     deciding: Option<String>,
+    /// The step whose states are running: it ends when a state of another step (or of none) is entered.
+    current: Option<String>,
+    /// The steps whose end has been told.
+    done: HashSet<String>,
     /// The step each event belongs to, by id: a state's entry names it, the task events after it inherit it
     /// through `previousEventId` (which keeps tasks apart when states run side by side).
     owners: HashMap<u64, String>,
     /// The last error of each step's task, for the step's end when the execution fails there.
     task_errors: HashMap<String, String>,
+    /// The gate refused, if one was (`runbook reject`): the run ends refused, whatever failure it ends with.
+    refused: Option<String>,
     /// The time of the event being read, epoch seconds.
     now: f64,
     ended: bool,
@@ -87,8 +95,11 @@ impl<'a> Follower<'a> {
             report,
             steps: HashMap::new(),
             deciding: None,
+            current: None,
+            done: HashSet::new(),
             owners: HashMap::new(),
             task_errors: HashMap::new(),
+            refused: None,
             now: 0.0,
             ended: false,
         }
@@ -131,7 +142,7 @@ impl<'a> Follower<'a> {
             if let (Some(id), Some((step, ""))) = (id, self.step_of(state)) {
                 self.owners.insert(id, step.id.clone());
             }
-            self.entered(state, at, &mut events);
+            self.entered(state, kind == "TaskStateEntered", at, &mut events);
         } else if let Some(details) = event.get("stateExitedEventDetails") {
             self.exited(details, &mut events);
         } else if let Some(details) = event.get("taskScheduledEventDetails") {
@@ -179,7 +190,7 @@ impl<'a> Follower<'a> {
         self.runbook.step(id).map(|step| (step, role))
     }
 
-    fn entered(&mut self, state: &str, at: f64, events: &mut Vec<Event>) {
+    fn entered(&mut self, state: &str, task_state: bool, at: f64, events: &mut Vec<Event>) {
         if let Some(deciding) = self.deciding.take() {
             let failed = state
                 .strip_prefix(&format!("{deciding}.failed."))
@@ -187,22 +198,41 @@ impl<'a> Follower<'a> {
             self.decided(&deciding, failed, events);
         }
         let Some((step, role)) = self.step_of(state) else {
+            self.close_current(events);
             return;
         };
-        if !role.is_empty() {
+        if self.current.as_deref() != Some(step.id.as_str()) {
+            self.close_current(events);
+        }
+        // A `when` and its skip, and the checks' Choice and Fail states, are around the step, not its work.
+        let around = matches!(role, "when" | "skipped" | "check") || role.starts_with("failed");
+        if around || self.done.contains(&step.id) {
             return;
         }
+        self.current = Some(step.id.clone());
         let open = self.steps.entry(step.id.clone()).or_default();
+        if open.started {
+            return;
+        }
         open.entered_at = at;
-        let is_task = matches!(&step.kind, StepKind::Action(action) if !action.shape.name.starts_with("core."))
-            || matches!(step.kind, StepKind::Approval(_));
-        if !is_task {
+        // A task's start waits for its request, to show its values.
+        if !task_state {
             open.started = true;
             events.push(Event::StepStarted {
                 step: step.id.clone(),
                 item: None,
                 summary: summary(step, &Map::new()),
             });
+        }
+    }
+
+    /// The running step ended well when the execution moved on from it (a failure ends the execution first).
+    fn close_current(&mut self, events: &mut Vec<Event>) {
+        let Some(id) = self.current.take() else {
+            return;
+        };
+        if let Some(step) = self.runbook.step(&id) {
+            self.finish(step, (StepStatus::Succeeded, None, None), events);
         }
     }
 
@@ -243,7 +273,7 @@ impl<'a> Follower<'a> {
                 return;
             }
         }
-        events.push(self.finished(step, StepStatus::Succeeded, None));
+        self.finish(step, (StepStatus::Succeeded, None, None), events);
     }
 
     fn scheduled(
@@ -297,12 +327,7 @@ impl<'a> Follower<'a> {
     fn running_task(&self) -> Option<&'a Step> {
         self.steps
             .iter()
-            .filter(|(id, _)| {
-                self.report
-                    .steps
-                    .iter()
-                    .any(|s| &s.id == *id && s.status == StepStatus::NotRun)
-            })
+            .filter(|(id, _)| !self.done.contains(*id))
             .max_by(|a, b| a.1.entered_at.total_cmp(&b.1.entered_at))
             .and_then(|(id, _)| self.runbook.step(id))
     }
@@ -327,6 +352,9 @@ impl<'a> Follower<'a> {
                 how: text(&answer["how"]).unwrap_or_else(|| "SendTaskSuccess".into()),
             }),
             (StepKind::Approval(_), Err((error, cause))) => {
+                if error == REFUSED_ERROR {
+                    self.refused = Some(step.id.clone());
+                }
                 // What the execution's end reports may be the task's error alone; the step keeps who refused.
                 self.task_errors.insert(
                     step.id.clone(),
@@ -374,9 +402,20 @@ impl<'a> Follower<'a> {
             return;
         };
         match role {
-            "" => {
-                let output = parse(&details["output"]);
-                let result = &output["steps"][&step.id];
+            // The checks' Choice: the state entered next says whether they held.
+            "check" => self.deciding = Some(step.id.clone()),
+            "skipped" => {
+                let reason = step
+                    .when
+                    .as_ref()
+                    .map(|when| format!("`when: {}` is false", when.source));
+                self.finish(step, (StepStatus::Skipped, None, reason), events);
+            }
+            "when" => {}
+            _ => {
+                let Some(result) = recorded_result(details, &step.id) else {
+                    return;
+                };
                 if let Some(report) = self.report_mut(&step.id) {
                     report.output = result.get("output").cloned().filter(|o| !o.is_null());
                     report.outputs = result
@@ -384,25 +423,26 @@ impl<'a> Follower<'a> {
                         .map(|fields| {
                             fields
                                 .iter()
-                                .filter(|(name, _)| !matches!(name.as_str(), "status" | "output"))
+                                .filter(|(name, _)| {
+                                    !matches!(name.as_str(), "status" | "output" | "error")
+                                })
                                 .map(|(name, value)| (name.clone(), value.clone()))
                                 .collect()
                         })
                         .unwrap_or_default();
                 }
-                // A built-in's request is what it was given, which its Pass state carries as its output.
-                if step
+                let built_in = step
                     .action()
-                    .is_some_and(|action| action.shape.name.starts_with("core."))
+                    .filter(|action| action.shape.name.starts_with("core."));
+                // A built-in's request is what it was given, which its Pass state records as its output.
+                if built_in.is_some()
                     && let (Some(open), Some(given)) =
                         (self.steps.get_mut(&step.id), result.get("output"))
                 {
                     open.request = Some(given.clone()).filter(Value::is_object);
                 }
                 // A `core.log` note is part of the story, as in a local run's journal.
-                if step
-                    .action()
-                    .is_some_and(|action| action.shape.name == "core.log")
+                if built_in.is_some_and(|action| action.shape.name == "core.log")
                     && let Some(message) = result["output"]["message"].as_str()
                 {
                     events.push(Event::Log {
@@ -410,25 +450,7 @@ impl<'a> Follower<'a> {
                         message: message.to_string(),
                     });
                 }
-                let checked =
-                    matches!(&step.kind, StepKind::Action(action) if !action.check.is_empty());
-                if !checked {
-                    events.push(self.finished(step, StepStatus::Succeeded, None));
-                }
             }
-            // The checks' Choice: the state entered next says whether they held.
-            "check" => self.deciding = Some(step.id.clone()),
-            "skipped" => {
-                let mut finished = self.finished(step, StepStatus::Skipped, None);
-                if let Event::StepFinished { reason, .. } = &mut finished {
-                    *reason = step
-                        .when
-                        .as_ref()
-                        .map(|when| format!("`when: {}` is false", when.source));
-                }
-                events.push(finished);
-            }
-            _ => {}
         }
     }
 
@@ -439,11 +461,17 @@ impl<'a> Follower<'a> {
         events: &mut Vec<Event>,
     ) {
         self.ended = true;
+        // A Catch (`on_failure`) may end the execution with an error of its own after a gate was refused.
+        let outcome = match (&self.refused, outcome) {
+            (Some(_), Outcome::Failed) => Outcome::Refused,
+            (_, outcome) => outcome,
+        };
         self.report.outcome = outcome;
         let Some((error, cause)) = failure else {
             if let Some(deciding) = self.deciding.take() {
                 self.decided(&deciding, None, events);
             }
+            self.close_current(events);
             return;
         };
         self.report.error = Some(if cause.is_empty() {
@@ -455,15 +483,11 @@ impl<'a> Follower<'a> {
             // The Fail state a failed assertion leads to was entered; its number was read there.
             self.decided(&deciding, None, events);
         }
+        self.current = None;
         let unfinished: Vec<&'a Step> = self
             .steps
             .keys()
-            .filter(|id| {
-                self.report
-                    .steps
-                    .iter()
-                    .any(|s| &s.id == *id && s.status == StepStatus::NotRun)
-            })
+            .filter(|id| !self.done.contains(*id))
             .filter_map(|id| self.runbook.step(id))
             .collect();
         for step in unfinished {
@@ -478,11 +502,29 @@ impl<'a> Follower<'a> {
             } else {
                 cause.clone()
             };
-            events.push(self.finished(step, status, Some(message)));
+            self.finish(step, (status, Some(message), None), events);
         }
     }
 
-    fn finished(&self, step: &Step, status: StepStatus, error: Option<String>) -> Event {
+    /// Tells the step's end (its status, error and the reason it was skipped), once.
+    fn finish(
+        &mut self,
+        step: &Step,
+        (status, error, reason): (StepStatus, Option<String>, Option<String>),
+        events: &mut Vec<Event>,
+    ) {
+        if self.done.insert(step.id.clone()) {
+            events.push(self.finished(step, status, error, reason));
+        }
+    }
+
+    fn finished(
+        &self,
+        step: &Step,
+        status: StepStatus,
+        error: Option<String>,
+        reason: Option<String>,
+    ) -> Event {
         let open = self.steps.get(&step.id);
         let report = self.report.steps.iter().find(|s| s.id == step.id);
         let request = open.and_then(|open| open.request.clone());
@@ -503,7 +545,7 @@ impl<'a> Follower<'a> {
             summary,
             request: request.filter(|_| matches!(step.kind, StepKind::Action(_))),
             outputs: report.map(|r| r.outputs.clone()).unwrap_or_default(),
-            reason: None,
+            reason,
             changes: Vec::new(),
         }
     }
@@ -555,6 +597,18 @@ impl<'a> Follower<'a> {
             _ => {}
         }
     }
+}
+
+/// What a step's states recorded as its result by the time `details`' state was left: `steps.ID` in the state's
+/// output (JSONPath), or in the `$steps` variable the state assigned (JSONata).
+fn recorded_result(details: &Value, id: &str) -> Option<Value> {
+    let assigned = parse(&details["assignedVariables"]["steps"]);
+    let output = parse(&details["output"]);
+    [&assigned, &output["steps"]]
+        .into_iter()
+        .map(|steps| &steps[id])
+        .find(|result| result.is_object())
+        .cloned()
 }
 
 /// The step's summary with the request's values, as a local run shows it.
@@ -786,5 +840,46 @@ success_criteria:
         assert_eq!(report.success_criteria[0].held, Some(false));
         assert_eq!(report.outcome, Outcome::Failed);
         assert!(report.error.as_deref().unwrap().contains("moved"));
+    }
+
+    #[test]
+    fn a_jsonata_states_assigned_steps_give_the_result_and_an_expansions_states_stay_in_their_step()
+    {
+        let runbook = runbook();
+        let assigned = |steps: Value| {
+            json!({"stateExitedEventDetails": {
+                "name": "put.poll",
+                "output": "{}",
+                "assignedVariables": {"steps": steps.to_string()},
+            }})
+        };
+        let events = history(&[
+            ("TaskStateEntered", entered("put")),
+            ("TaskScheduled", scheduled(json!({"FunctionVersion": "2"}))),
+            (
+                "TaskSucceeded",
+                json!({"taskSucceededEventDetails": {"output": "{}"}}),
+            ),
+            ("TaskStateExited", exited("put", json!({}))),
+            ("ChoiceStateEntered", entered("put.poll")),
+            (
+                "ChoiceStateExited",
+                assigned(
+                    json!({"put": {"status": "succeeded", "output": {"FunctionVersion": "2"}, "moved": true}}),
+                ),
+            ),
+            ("PassStateEntered", entered("parameters")),
+            ("ExecutionSucceeded", json!({})),
+        ]);
+        let (read, report) = read_all(&runbook, &events);
+        let finished: Vec<&Event> = read
+            .iter()
+            .filter(|event| matches!(event, Event::StepFinished { step, .. } if step == "put"))
+            .collect();
+        assert_eq!(finished.len(), 1, "{read:#?}");
+        let put = report.step("put").unwrap();
+        assert_eq!(put.status, StepStatus::Succeeded);
+        assert_eq!(put.output, Some(json!({"FunctionVersion": "2"})));
+        assert_eq!(put.outputs.get("moved"), Some(&json!(true)));
     }
 }
