@@ -142,7 +142,7 @@ impl<'a> Follower<'a> {
             if let (Some(id), Some((step, ""))) = (id, self.step_of(state)) {
                 self.owners.insert(id, step.id.clone());
             }
-            self.entered(state, kind == "TaskStateEntered", at, &mut events);
+            self.entered(state, at, &mut events);
         } else if let Some(details) = event.get("stateExitedEventDetails") {
             self.exited(details, &mut events);
         } else if let Some(details) = event.get("taskScheduledEventDetails") {
@@ -190,7 +190,7 @@ impl<'a> Follower<'a> {
         self.runbook.step(id).map(|step| (step, role))
     }
 
-    fn entered(&mut self, state: &str, task_state: bool, at: f64, events: &mut Vec<Event>) {
+    fn entered(&mut self, state: &str, at: f64, events: &mut Vec<Event>) {
         if let Some(deciding) = self.deciding.take() {
             let failed = state
                 .strip_prefix(&format!("{deciding}.failed."))
@@ -215,8 +215,11 @@ impl<'a> Follower<'a> {
             return;
         }
         open.entered_at = at;
-        // A task's start waits for its request, to show its values.
-        if !task_state {
+        // A step that calls AWS (or asks) starts with its first task, whose request its summary shows; a
+        // built-in starts with its state.
+        let calls = matches!(&step.kind, StepKind::Action(action) if !action.shape.name.starts_with("core."))
+            || matches!(step.kind, StepKind::Approval(_));
+        if !calls {
             open.started = true;
             events.push(Event::StepStarted {
                 step: step.id.clone(),
@@ -513,9 +516,22 @@ impl<'a> Follower<'a> {
         (status, error, reason): (StepStatus, Option<String>, Option<String>),
         events: &mut Vec<Event>,
     ) {
-        if self.done.insert(step.id.clone()) {
-            events.push(self.finished(step, status, error, reason));
+        if !self.done.insert(step.id.clone()) {
+            return;
         }
+        // A step that ended before its first task (a failure in a state before it) has started all the same.
+        if status != StepStatus::Skipped
+            && let Some(open) = self.steps.get_mut(&step.id)
+            && !open.started
+        {
+            open.started = true;
+            events.push(Event::StepStarted {
+                step: step.id.clone(),
+                item: None,
+                summary: summary(step, &Map::new()),
+            });
+        }
+        events.push(self.finished(step, status, error, reason));
     }
 
     fn finished(
