@@ -16,7 +16,7 @@ fn data() -> Value {
             "table": "sales", "n": 7, "neg": -7, "half": 2.5, "third": 0.333_333_333_3, "flag": true, "off": false,
             "none": null, "empty": [], "zeros": [0], "s": "Hello World", "quote": "it's \"q\"\n\\",
             "map": {"k": 1, "j": [2]}, "list": [3, 1, 2], "nested": [[1, 2], [3]], "names": ["a", "b"],
-            "to_version": null, "count_text": "42", "when": "2025-12-30T14:00:00Z",
+            "to_version": null, "count_text": "42", "key": "j", "when": "2025-12-30T14:00:00Z",
             "lambda_time": "2025-12-30T14:00:00.000+0000", "epoch": 1_767_103_200, "json": "{\"a\": [1, 2.5]}"
         },
         "steps": {
@@ -52,6 +52,15 @@ const EXPRESSIONS: &[&str] = &[
     "steps.versions.output.Versions[1].Version",
     "params.nested[0]",
     "params.map.j",
+    "params.map[params.key]",
+    "params.list[params.n - 6]",
+    "params.map[params.count_text] is defined",
+    "params.list[1:]",
+    "params.list[:-1]",
+    "params.list[-2:]",
+    "params.list[5:]",
+    "params.s[1:4]",
+    "params.s[-5:]",
     // literals
     r#"'it\'s "q"'"#,
     "42",
@@ -192,6 +201,8 @@ const EXPRESSIONS: &[&str] = &[
     "params.names | join(',') | split(',')",
     "steps.versions.published | select('lt', steps.current_alias.version | int) | list | last",
     "(now() | to_epoch) > 1700000000",
+    "'%-8s|%5s|%s%%' | format(params.table, params.n, params.flag)",
+    "'  %-20s  %s' | format(params.none, 'x')",
 ];
 
 /// Templates: text, `{{ }}` printing, and blocks.
@@ -222,12 +233,6 @@ const TEMPLATES: &[&str] = &[
 const REFUSED: &[(&str, bool, &str, &str)] = &[
     ("vars.x == 1", false, "vars", "earlier step's outputs"),
     (
-        "output.Snapshots[params.n]",
-        false,
-        "params.n",
-        "computed subscript",
-    ),
-    (
         "params.n if params.flag",
         false,
         "params.n if params.flag",
@@ -246,12 +251,25 @@ const REFUSED: &[(&str, bool, &str, &str)] = &[
         "jmespath('[0]')",
         "selectattr",
     ),
-    ("params.list[1:]", false, "params.list[1:]", "slices"),
+    ("params.list[::2]", false, "params.list[::2]", "step"),
+    (
+        "params.list[params.n:]",
+        false,
+        "params.n",
+        "constant integers",
+    ),
+    ("'%d' | format(params.n)", false, "'%d'", "`%s`"),
     ("1 < 'a'", false, "1 < 'a'", "two numbers or two strings"),
     (
         "params.s | format(1)",
         false,
-        "format(1)",
+        "params.s",
+        "constant format text",
+    ),
+    (
+        "params.s | center(9)",
+        false,
+        "center(9)",
         "no JSONata translation",
     ),
     (

@@ -148,10 +148,7 @@ impl<'a> Translator<'a> {
             Expr::Map(map) => self.map(map),
             Expr::Filter(filter) => self.filter(filter, range(expr.span())),
             Expr::Call(call) => self.call(call, at),
-            Expr::Slice(_) => Err(Untranslatable::new(
-                at,
-                "slices (`x[a:b]`) have no JSONata translation; compute the value in an earlier step's outputs",
-            )),
+            Expr::Slice(slice) => self.slice(slice, at),
         }
     }
 
@@ -198,11 +195,25 @@ impl<'a> Translator<'a> {
         let base = self.expr(&item.expr)?;
         // `[-1]` is a negation of a constant to the parser.
         let Some(subscript) = item.subscript_expr.as_const() else {
-            return Err(Untranslatable::new(
-                full_range(&item.subscript_expr),
-                "a computed subscript has no JSONata translation (JSONata reads a string in `[]` as a \
-                 condition); use a constant index or key",
-            ));
+            // A computed key or index: JSONata's `[]` would read a string as a condition, so a key is looked up
+            // with `$lookup` and only a number indexes.
+            let key = self.expr(&item.subscript_expr)?;
+            let text = match key.kind {
+                Kind::Int => format!("{}[{}]", base.operand(), key.text),
+                Kind::String => format!("$lookup({}, {})", base.text, key.text),
+                Kind::Unknown => format!(
+                    "function($jinjaValue, $jinjaKey){{$type($jinjaKey) = \"string\" ? $lookup($jinjaValue, $jinjaKey) \
+                     : $jinjaValue[$jinjaKey]}}({}, {})",
+                    base.text, key.text
+                ),
+                _ => {
+                    return Err(Untranslatable::new(
+                        full_range(&item.subscript_expr),
+                        "a subscript is a string key or an integer index",
+                    ));
+                }
+            };
+            return Ok(Translated::atom(text, Kind::Unknown));
         };
         if let Some(key) = subscript.as_str() {
             return member(&base, key, at);
@@ -225,6 +236,61 @@ impl<'a> Translator<'a> {
                 "a subscript is a string key or an integer index",
             )),
         }
+    }
+
+    /// `x[a:b]` with constant bounds (or none) and no step: the members (or characters) from a to before b,
+    /// negative bounds counting from the end, as Python slices.
+    fn slice(
+        &self,
+        slice: &ast::Slice<'_>,
+        at: std::ops::Range<usize>,
+    ) -> Result<Translated, Untranslatable> {
+        let bound = |expr: &Option<Expr<'_>>| -> Result<Option<i64>, Untranslatable> {
+            match expr {
+                None => Ok(None),
+                Some(expr) => expr
+                    .as_const()
+                    .filter(|c| c.is_integer())
+                    .and_then(|c| c.as_i64())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        Untranslatable::new(
+                            full_range(expr),
+                            "a slice's bounds must be constant integers",
+                        )
+                    }),
+            }
+        };
+        if slice.step.is_some() {
+            return Err(Untranslatable::new(
+                at,
+                "a slice with a step has no JSONata translation",
+            ));
+        }
+        let (start, stop) = (bound(&slice.start)?, bound(&slice.stop)?);
+        let value = self.expr(&slice.expr)?;
+        // Python's rule: a negative bound counts from the end, and both are clamped to the length.
+        let clamp = |bound: Option<i64>, default: &str| match bound {
+            None => default.to_string(),
+            Some(n) if n < 0 => format!("$max([0, $jinjaLength - {}])", -n),
+            Some(n) => format!("$min([$jinjaLength, {n}])"),
+        };
+        let (from, to) = (clamp(start, "0"), clamp(stop, "$jinjaLength"));
+        let item = Translated::atom("$jinjaItem", Kind::Unknown);
+        let text = format!(
+            "function($jinjaValue){{$type($jinjaValue) = \"string\" ? function($jinjaLength){{$substring($jinjaValue, \
+             {from}, $max([0, {to} - {from}]))}}($length($jinjaValue)) : function($jinjaLength){{$reduce($jinjaValue, \
+             function($jinjaList, $jinjaItem, $jinjaIndex){{$jinjaIndex >= {from} and $jinjaIndex < {to} ? \
+             $append($jinjaList, {}) : $jinjaList}}, [])}}($count($jinjaValue))}}({})",
+            semantics::singleton_list(&item),
+            value.text
+        );
+        let kind = match value.kind {
+            Kind::String => Kind::String,
+            Kind::List => Kind::List,
+            _ => Kind::Unknown,
+        };
+        Ok(Translated::atom(text, kind))
     }
 
     fn binary(
@@ -733,7 +799,7 @@ mod tests {
         let (at, reason) = refused("params.a if params.b");
         assert_eq!(at, "params.a if params.b");
         assert!(reason.contains("else"), "{reason}");
-        let (at, _) = refused("output.Items[params.i]");
+        let (at, _) = refused("output.Items[params.i:]");
         assert_eq!(at, "params.i");
         let (at, reason) = refused("1 < 'a'");
         assert_eq!(at, "1 < 'a'");
@@ -743,8 +809,8 @@ mod tests {
         assert!(reason.contains("15"), "{reason}");
         let (at, _) = refused("'x=' ~ [1]");
         assert_eq!(at, "[1]");
-        let (at, _) = refused("output.Items[1:]");
-        assert_eq!(at, "output.Items[1:]");
+        let (at, _) = refused("output.Items[1::2]");
+        assert_eq!(at, "output.Items[1::2]");
         let (_, reason) = refused("params.a ==");
         assert!(reason.starts_with("it does not parse"), "{reason}");
     }

@@ -7,7 +7,7 @@ use std::ops::Range;
 use minijinja::machinery::ast::{self, CallArg, Expr};
 
 use super::Untranslatable;
-use super::expression::{Translator, full_range, unprintable};
+use super::expression::{Translator, full_range, string_literal, unprintable};
 use super::semantics;
 use super::translated::{Kind, Translated};
 
@@ -89,9 +89,84 @@ impl Translator<'_> {
         let Some(input) = &filter.expr else {
             return Err(refuse(&at, "a filter block has no JSONata translation"));
         };
-        let value = self.expr(input)?;
         let args = Arguments::read(&filter.args, &at)?;
+        if filter.name == "format" {
+            return self.format(input, &args, at);
+        }
+        let value = self.expr(input)?;
         self.apply_filter(filter.name, &value, &args, at)
+    }
+
+    /// `"%-20s %s" | format(a, b)`: printf's `%s` with an optional width (`-` to pad on the right) and `%%`.
+    fn format(
+        &self,
+        input: &Expr<'_>,
+        args: &Arguments<'_, '_>,
+        at: Range<usize>,
+    ) -> Result<Translated, Untranslatable> {
+        args.at_most(args.positional.len(), &[], "format", &at)?;
+        let Some(pattern) = input
+            .as_const()
+            .and_then(|c| c.as_str().map(str::to_string))
+        else {
+            return Err(refuse(
+                &full_range(input),
+                "`format` is translated for a constant format text",
+            ));
+        };
+        let mut values = args.positional.iter();
+        let mut pieces = Vec::new();
+        let mut literal = String::new();
+        let mut chars = pattern.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                literal.push(c);
+                continue;
+            }
+            if chars.peek() == Some(&'%') {
+                chars.next();
+                literal.push('%');
+                continue;
+            }
+            let left = chars.next_if_eq(&'-').is_some();
+            let mut width = String::new();
+            while let Some(digit) = chars.next_if(char::is_ascii_digit) {
+                width.push(digit);
+            }
+            if chars.next() != Some('s') {
+                return Err(refuse(
+                    &full_range(input),
+                    "of printf's conversions only `%s`, `%Ns` and `%-Ns` are translated",
+                ));
+            }
+            let Some(value) = values.next() else {
+                return Err(refuse(
+                    &at,
+                    "`format` has fewer values than its text has `%s`",
+                ));
+            };
+            let value = self.expr(value)?;
+            let text =
+                semantics::text(&value).ok_or_else(|| unprintable(value.kind, at.clone()))?;
+            if !literal.is_empty() {
+                pieces.push(string_literal(&std::mem::take(&mut literal)));
+            }
+            pieces.push(match width.parse::<u32>() {
+                Ok(width) if left => format!("$pad({text}, {width})"),
+                Ok(width) => format!("$pad({text}, -{width})"),
+                Err(_) => format!("({text})"),
+            });
+        }
+        if values.next().is_some() {
+            return Err(refuse(
+                &at,
+                "`format` has more values than its text has `%s`",
+            ));
+        }
+        if !literal.is_empty() || pieces.is_empty() {
+            pieces.push(string_literal(&literal));
+        }
+        Ok(Translated::new(pieces.join(" & "), Kind::String))
     }
 
     fn apply_filter(

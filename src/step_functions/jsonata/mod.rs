@@ -10,9 +10,9 @@
 //! stops with an error (an undefined name, a comparison JSONata cannot order) the JSONata side stops too or gives
 //! something else: the promise covers values, not error messages.
 //!
-//! Covered: references, literals, comparisons, `and`/`or`/`not`, `in`, `x if c else y`, `~`, arithmetic, the tests
+//! Covered: references (with computed keys and indexes), slices with constant bounds, literals, comparisons, `and`/`or`/`not`, `in`, `x if c else y`, `~`, arithmetic, the tests
 //! and filters in [`filters`] (minijinja's built-ins our runbooks use and our own: `to_epoch`, `pick`, ...; not
-//! `jmespath`, whose queries are written with `selectattr` and `map`), `now()`, and in templates `{% if %}`,
+//! `jmespath`, whose queries are written with `selectattr` and `map`; `format` with `%s` only), `now()`, and in templates `{% if %}`,
 //! `{% for %}` with `loop.index0`/`index`/`first`/`last`/`length`, `{% set %}` and whitespace control (which
 //! minijinja's parser applies to the text between tags). Lists are built with `$reduce` and `$append`, never with
 //! JSONata's `[…]` or `$map`, which splice list-valued members and give a lone value for a one-member result.
