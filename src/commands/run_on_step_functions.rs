@@ -5,7 +5,8 @@
 //! are those of a local run. Approval gates wait on AWS for `runbook approve` or `runbook reject`.
 //!
 //! The journal is written as the history is read, a poll behind the execution: each record's time is when it was
-//! read, within [`POLL`] of when it happened. An interrupt stops the following, not the execution.
+//! read, within [`POLL`] of when it happened while the execution moves (within [`QUIET_POLL`] after a long
+//! quiet, such as a gate waiting). An interrupt stops the following, not the execution.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
@@ -25,8 +26,12 @@ use crate::progress::Progress;
 use crate::redact::Redactor;
 use crate::step_functions::history::Follower;
 
-/// How often the execution's history is read.
+/// How often the execution's history is read while it moves; each read that finds nothing new doubles the pause
+/// up to [`QUIET_POLL`] (a gate may wait for hours, and GetExecutionHistory is throttled per account).
 const POLL: Duration = Duration::from_millis(500);
+const QUIET_POLL: Duration = Duration::from_secs(8);
+/// Reads in a row that may fail transiently (throttling, a dropped connection) before the following gives up.
+const READ_ATTEMPTS: u32 = 5;
 
 pub(super) async fn run(
     color: bool,
@@ -183,15 +188,32 @@ async fn follow(
     observer: &dyn Observer,
 ) -> Option<String> {
     let mut seen = 0;
+    let mut pause = POLL;
+    let mut failed_reads = 0;
     loop {
         let events = match history(aws, execution).await {
-            Ok(events) => events,
+            Ok(events) => {
+                failed_reads = 0;
+                events
+            }
+            Err(error) if error.transient && failed_reads + 1 < READ_ATTEMPTS => {
+                failed_reads += 1;
+                pause = QUIET_POLL;
+                Vec::new()
+            }
             Err(error) => {
                 return Some(format!(
                     "the execution's history could not be read ({error}); it goes on: {execution}"
                 ));
             }
         };
+        if failed_reads == 0 {
+            pause = if events.len() > seen {
+                POLL
+            } else {
+                (pause * 2).min(QUIET_POLL)
+            };
+        }
         for event in events.iter().skip(seen) {
             for engine_event in follower.read(event) {
                 if observer.on_event(&engine_event).is_err() {
@@ -201,12 +223,12 @@ async fn follow(
                 }
             }
         }
-        seen = events.len();
+        seen = seen.max(events.len());
         if follower.ended() {
             return None;
         }
         tokio::select! {
-            _ = tokio::time::sleep(POLL) => {}
+            _ = tokio::time::sleep(pause) => {}
             _ = tokio::signal::ctrl_c() => {
                 return Some(format!(
                     "interrupted: no longer followed here, the execution goes on on Step Functions: {execution}"
