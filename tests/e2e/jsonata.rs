@@ -16,7 +16,9 @@ fn data() -> Value {
             "table": "sales", "n": 7, "neg": -7, "half": 2.5, "third": 0.333_333_333_3, "flag": true, "off": false,
             "none": null, "empty": [], "zeros": [0], "s": "Hello World", "quote": "it's \"q\"\n\\",
             "map": {"k": 1, "j": [2]}, "list": [3, 1, 2], "nested": [[1, 2], [3]], "names": ["a", "b"],
-            "to_version": null, "count_text": "42", "key": "j", "when": "2025-12-30T14:00:00Z",
+            "to_version": null, "count_text": "42", "key": "j", "window": "1h30m",
+            "words": ["beta", "Alpha", "alpha", "Beta", "gamma", "a"],
+            "records": [{"n": 2, "name": "b"}, {"n": 1, "name": "a"}, {"n": 2, "name": "A"}], "when": "2025-12-30T14:00:00Z",
             "lambda_time": "2025-12-30T14:00:00.000+0000", "epoch": 1_767_103_200, "json": "{\"a\": [1, 2.5]}"
         },
         "steps": {
@@ -195,6 +197,17 @@ const EXPRESSIONS: &[&str] = &[
     "params.epoch | from_epoch",
     "params.when | add_duration('-5m')",
     "params.when | add_duration('1h30m')",
+    "params.when | add_duration('-' ~ params.window)",
+    "params.lambda_time | add_duration(params.window)",
+    "params.when | format_datetime('%Y-%m-%d [%H:%M:%S] 100%%')",
+    "params.epoch | format_datetime('%Y%m%d')",
+    "params.words | sort | list",
+    "params.list | sort",
+    "params.records | sort(attribute='n') | map(attribute='name') | list",
+    "params.words | unique | list",
+    "params.words | select('startingwith', 'b') | list",
+    "params.words | select('endingwith', 'a') | list",
+    "output.Snapshots | selectattr('Summary.total-records', 'defined') | selectattr('Summary.total-records', 'startingwith', '1') | list",
     "params.s | lower",
     "params.s | upper",
     "params.s | replace('o', '0')",
@@ -227,6 +240,7 @@ const TEMPLATES: &[&str] = &[
     "{% set previous = steps.versions.published | select('lt', steps.current_alias.version | int) | list %}alias serves {{ steps.current_alias.version }}; rolling back to {{ params.to_version or (previous | last if previous else 'no earlier version') }}",
     "line1\n{%- if params.flag %}\n  yes\n{%- endif %}\nend\n",
     "{% set avg = params.n / 2 %}{{ avg | round(1) }} {{ avg | int }}",
+    "{% for x in params.names %}{{ x }}{{ ', ' if not loop.last }}{% endfor %}.{{ 'never' if params.off }}",
 ];
 
 /// What is refused, where (the text at the refusal's range), and a part of the reason.
@@ -273,10 +287,16 @@ const REFUSED: &[(&str, bool, &str, &str)] = &[
         "no JSONata translation",
     ),
     (
-        "params.list | sort",
+        "params.list | sort(reverse=true)",
         false,
-        "sort",
-        "no JSONata translation",
+        "sort(reverse=true)",
+        "these arguments",
+    ),
+    (
+        "params.when | format_datetime('%b')",
+        false,
+        "format_datetime('%b')",
+        "%Y",
     ),
     ("range(3)", false, "range(3)", "call"),
     (

@@ -434,25 +434,100 @@ impl Translator<'_> {
                     .positional
                     .first()
                     .ok_or_else(|| refuse(&at, "`add_duration` needs a duration"))?;
-                let text = constant_string(amount, "the duration")?;
-                let (negative, duration) = crate::foundation::duration::parse_signed(&text)
-                    .ok_or_else(|| {
-                        refuse(
-                            &full_range(amount),
-                            format!(
-                                "`{text}` is not a duration; {}",
-                                crate::foundation::duration::HINT
-                            ),
-                        )
-                    })?;
-                let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
-                let millis = if negative { -millis } else { millis };
+                let millis = match amount
+                    .as_const()
+                    .and_then(|c| c.as_str().map(str::to_string))
+                {
+                    Some(text) => {
+                        let (negative, duration) = crate::foundation::duration::parse_signed(&text)
+                            .ok_or_else(|| {
+                                refuse(
+                                    &full_range(amount),
+                                    format!(
+                                        "`{text}` is not a duration; {}",
+                                        crate::foundation::duration::HINT
+                                    ),
+                                )
+                            })?;
+                        let millis = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+                        (if negative { -millis } else { millis }).to_string()
+                    }
+                    None => duration_millis(&self.expr(amount)?.text),
+                };
                 Translated::atom(
                     timestamp_text(&lambda(&format!(
                         "($type($jinjaValue) = \"number\" ? $jinjaValue * 1000 : $toMillis($jinjaValue)) + {millis}"
                     ))),
                     Kind::String,
                 )
+            }
+            "format_datetime" => {
+                args.at_most(1, &[], "format_datetime", &at)?;
+                let Some(format) = args.positional.first() else {
+                    return Err(refuse(&at, "`format_datetime` needs a format"));
+                };
+                let format = constant_string(format, "the format")?;
+                let picture = picture(&format).ok_or_else(|| {
+                    refuse(
+                        &at,
+                        "of strftime's fields only %Y, %m, %d, %H, %M, %S and %% are translated",
+                    )
+                })?;
+                Translated::atom(
+                    lambda(&format!(
+                        "$fromMillis($type($jinjaValue) = \"number\" ? $jinjaValue * 1000 : $toMillis($jinjaValue), {})",
+                        string_literal(&picture)
+                    )),
+                    Kind::String,
+                )
+            }
+            "sort" | "unique" => {
+                args.at_most(0, &["attribute"], name, &at)?;
+                let key_of = |item: &str| -> Result<String, Untranslatable> {
+                    let member = match args.named("attribute") {
+                        Some(attribute) => {
+                            let attribute = constant_string(attribute, "the attribute")?;
+                            attribute_of(&attribute, &at)?
+                                .text
+                                .replacen("$jinjaItem", item, 1)
+                        }
+                        None => item.to_string(),
+                    };
+                    // minijinja compares strings ignoring case unless asked otherwise.
+                    Ok(format!(
+                        "function($jinjaKey){{$type($jinjaKey) = \"string\" ? $lowercase($jinjaKey) : $jinjaKey}}({member})"
+                    ))
+                };
+                let list = semantics::iterable(value);
+                let text = if name == "sort" {
+                    // minijinja's sort is stable; `$sort` is not in every JSONata, so equal keys keep their
+                    // positions by comparing them too.
+                    let positioned =
+                        Translated::atom("{\"at\": $jinjaIndex, \"value\": $jinjaItem}", Kind::Map);
+                    format!(
+                        "$reduce($sort($reduce({list}, function($jinjaList, $jinjaItem, $jinjaIndex){{$append($jinjaList, \
+                         {})}}, []), function($jinjaA, $jinjaB){{function($jinjaLeft, $jinjaRight){{$jinjaLeft > $jinjaRight \
+                         or ($jinjaLeft = $jinjaRight and $jinjaA.at > $jinjaB.at)}}({}, {})}}), \
+                         function($jinjaList, $jinjaItem){{$append($jinjaList, {})}}, [])",
+                        semantics::singleton_list(&positioned),
+                        key_of("$jinjaA.value")?,
+                        key_of("$jinjaB.value")?,
+                        semantics::singleton_list(&Translated::atom(
+                            "$jinjaItem.value",
+                            Kind::Unknown
+                        )),
+                    )
+                } else {
+                    let item = Translated::atom("$jinjaItem", Kind::Unknown);
+                    format!(
+                        "$reduce({list}, function($jinjaList, $jinjaItem){{$count($filter($jinjaList, \
+                         function($jinjaA){{{} = {}}})) > 0 ? $jinjaList : $append($jinjaList, {})}}, [])",
+                        key_of("$jinjaA")?,
+                        key_of("$jinjaItem")?,
+                        semantics::singleton_list(&item)
+                    )
+                };
+                Translated::atom(text, Kind::List)
             }
             "lower" | "upper" => {
                 simple(name)?;
@@ -692,6 +767,21 @@ fn test_text(
         "le" | "<=" => one("<="),
         "gt" | "greaterthan" | ">" => one(">"),
         "ge" | ">=" => one(">="),
+        "startingwith" => match args {
+            [prefix] => Ok(format!(
+                "$substring({}, 0, $length({})) = {}",
+                value.text, prefix.text, prefix.text
+            )),
+            _ => Err(refuse(at, "the test `startingwith` takes one argument")),
+        },
+        "endingwith" => match args {
+            [suffix] => Ok(format!(
+                "function($jinjaValue, $jinjaSuffix){{$length($jinjaValue) >= $length($jinjaSuffix) and \
+                 $substring($jinjaValue, $length($jinjaValue) - $length($jinjaSuffix)) = $jinjaSuffix}}({}, {})",
+                value.text, suffix.text
+            )),
+            _ => Err(refuse(at, "the test `endingwith` takes one argument")),
+        },
         "in" => match args {
             [container] => Ok(semantics::contains(value, container)),
             _ => Err(refuse(at, "the test `in` takes one argument")),
@@ -710,4 +800,102 @@ fn timestamp_text(millis: &str) -> String {
         "function($jinjaMillis){{$fromMillis($jinjaMillis, {RFC3339_SECONDS}) & ($jinjaMillis % 1000 = 0 ? \"\" : \
          \".\" & $replace($formatNumber($jinjaMillis % 1000, \"000\"), /0+$/, \"\")) & \"Z\"}}({millis})"
     )
+}
+
+/// A duration as runbooks write it (`-5m`, `1h30m`: foundation::duration) in milliseconds, read at run time.
+fn duration_millis(text: &str) -> String {
+    format!(
+        "function($jinjaDuration){{$contains($jinjaDuration, /^[-+]?([0-9]+(ms|s|m|h|d))+$/) ? \
+         ($substring($jinjaDuration, 0, 1) = \"-\" ? -1 : 1) * $sum($match($jinjaDuration, \
+         /([0-9]+)(ms|s|m|h|d)/).($number(groups[0]) * $lookup({{\"ms\": 1, \"s\": 1000, \"m\": 60000, \
+         \"h\": 3600000, \"d\": 86400000}}, groups[1]))) : $error(\"not a duration: \" & $jinjaDuration)}}($trim({text}))"
+    )
+}
+
+/// A strftime format as a picture of JSONata's `$fromMillis`, for the fields it has the same meaning for.
+fn picture(format: &str) -> Option<String> {
+    let mut picture = String::new();
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => picture.push_str(match chars.next()? {
+                'Y' => "[Y0001]",
+                'm' => "[M01]",
+                'd' => "[D01]",
+                'H' => "[H01]",
+                'M' => "[m01]",
+                'S' => "[s01]",
+                '%' => "%",
+                _ => return None,
+            }),
+            '[' => picture.push_str("[["),
+            ']' => picture.push_str("]]"),
+            other => picture.push(other),
+        }
+    }
+    Some(picture)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::step_functions::jsonata::{Scope, expression};
+
+    fn scope() -> Scope {
+        Scope::new().bind("params", "$params")
+    }
+
+    fn refused(source: &str) -> (String, String) {
+        let error = expression(source, &scope()).unwrap_err();
+        (source[error.at].to_string(), error.reason)
+    }
+
+    #[test]
+    fn strftime_fields_become_a_from_millis_picture_and_others_are_refused() {
+        assert_eq!(
+            picture("%Y-%m-%dT%H:%M:%SZ [%%]").as_deref(),
+            Some("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01]Z [[%]]")
+        );
+        assert_eq!(picture("%b %d"), None);
+        let (at, reason) = refused("params.at | format_datetime('%A')");
+        assert_eq!(at, "format_datetime('%A')");
+        assert!(reason.contains("%Y"), "{reason}");
+    }
+
+    #[test]
+    fn a_constant_duration_is_added_as_milliseconds_and_a_computed_one_is_read_at_run_time() {
+        let constant = expression("params.at | add_duration('-5m')", &scope()).unwrap();
+        assert!(
+            constant.contains("$toMillis($jinjaValue)) + -300000"),
+            "{constant}"
+        );
+        let computed = expression("params.at | add_duration(params.window)", &scope()).unwrap();
+        assert!(computed.contains("$trim($params.window)"), "{computed}");
+        let (at, reason) = refused("params.at | add_duration('5 minutes')");
+        assert_eq!(at, "'5 minutes'");
+        assert!(reason.contains("not a duration"), "{reason}");
+    }
+
+    #[test]
+    fn filters_without_a_faithful_translation_are_refused_at_the_filter() {
+        let (at, reason) = refused("params.xs | jmespath('[0]')");
+        assert_eq!(at, "jmespath('[0]')");
+        assert!(reason.contains("selectattr"), "{reason}");
+        let (at, _) = refused("params.xs | percentile(99)");
+        assert_eq!(at, "percentile(99)");
+        let (at, _) = refused("params.xs | join(', ', attribute='a')");
+        assert_eq!(at, "join(', ', attribute='a')");
+        let (at, reason) = refused("'%5.2f' | format(params.x)");
+        assert_eq!(at, "'%5.2f'");
+        assert!(reason.contains("`%s`"), "{reason}");
+        let (at, _) = refused("params.xs | select('divisibleby', 3)");
+        assert_eq!(at, "select('divisibleby', 3)");
+    }
+
+    #[test]
+    fn lists_are_built_with_reduce_not_map() {
+        let text = expression("params.xs | map(attribute='Name') | list", &scope()).unwrap();
+        assert!(text.starts_with("$reduce("), "{text}");
+        assert!(!text.contains("$map("), "{text}");
+    }
 }

@@ -55,6 +55,19 @@ impl Blocks<'_> {
         for (position, statement) in statements.iter().enumerate() {
             match statement {
                 Stmt::EmitRaw(raw) => pieces.push(string_literal(raw.raw)),
+                // `{{ x if c }}` prints nothing when c is false: what an `if` without `else` gives prints empty.
+                Stmt::EmitExpr(emit) if matches!(&emit.expr, Expr::IfExpr(e) if e.false_expr.is_none()) =>
+                {
+                    let Expr::IfExpr(conditional) = &emit.expr else {
+                        unreachable!()
+                    };
+                    let test = translator.expr(&conditional.test_expr)?;
+                    let value = translator.expr(&conditional.true_expr)?;
+                    let text = semantics::text(&value).ok_or_else(|| {
+                        unprintable(value.kind, full_range(&conditional.true_expr))
+                    })?;
+                    pieces.push(format!("({} ? ({text}) : \"\")", semantics::truthy(&test)));
+                }
                 Stmt::EmitExpr(emit) => {
                     let value = translator.expr(&emit.expr)?;
                     let text = semantics::text(&value)
@@ -224,6 +237,31 @@ mod tests {
             template("n={{ 1 + 2 }}!", &scope()).unwrap(),
             r#"("n=" & ($string(1 + 2)) & "!")"#
         );
+    }
+
+    #[test]
+    fn blocks_become_conditionals_reductions_and_bindings() {
+        let text = template(
+            "{% if params.a %}x{% elif params.b %}y{% endif %}",
+            &scope(),
+        )
+        .unwrap();
+        assert!(
+            text.contains(r#"? "x" : "#) && text.contains(r#"? "y" : """#),
+            "{text}"
+        );
+        let text = template(
+            "{% for x in params.xs %}{{ loop.index }}{% endfor %}",
+            &scope(),
+        )
+        .unwrap();
+        assert!(text.contains("$jinjaIndex0 + 1"), "{text}");
+        assert!(
+            text.contains("$reduce($jinjaList0, function($jinjaText, $jinjaFor0, $jinjaIndex0)"),
+            "{text}"
+        );
+        let text = template("{% set n = params.a %}{{ n }}", &scope()).unwrap();
+        assert!(text.starts_with("($jinjaSet0n := $params.a; "), "{text}");
     }
 
     #[test]
