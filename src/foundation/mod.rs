@@ -19,3 +19,4 @@ pub mod table;
 pub mod taint;
 pub mod template;
 pub mod terminal_text;
+pub mod yaml_text;

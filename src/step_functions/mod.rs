@@ -1,31 +1,43 @@
 //! `runbook export --to step-functions`: a validated runbook as an Amazon States Language definition, or the list
 //! of every construct that has no faithful translation, each at its `file:line:col` and saying why.
 //!
-//! The definition uses JSONPath, not JSONata: moto (our emulator) runs JSONPath definitions as they are, while
-//! JSONata needs its evaluator patched in by a launcher (issue 15); what JSONPath cannot say is refused, not
-//! approximated. The state the definition carries from state to state is `{"params": …, "steps": {ID: …}}`:
-//! execution input gives the parameters (defaults merged in by the first two states), each step's result lands
-//! under `$.steps.ID` as `{"status": "succeeded", "output": <response>, <each declared output>}`, a skipped step
-//! as `{"status": "skipped", "output": null}`.
+//! The definition is written in JSONata (`QueryLanguage: JSONata`): our templates and expressions translate to
+//! it (see [`jsonata`]), where JSONPath could say little beyond plain references. What the run knows lives in
+//! JSONata variables, assigned as states finish, so any state reads any earlier result:
+//! - `$params`: the execution input over the declared defaults; every declared parameter is there, `null` when
+//!   neither gives it, so a reference never meets JSONata's `undefined`;
+//! - `$run`: `id` (the execution's name), `name`, `started_at`, and `error` once the body failed;
+//! - `$vars`: the runbook's `vars`, each computed in file order over the ones above it;
+//! - `$steps`: per step id, `{"status": "succeeded", "output": <response>, <each declared output>}`,
+//!   `{"status": "skipped", "output": null}` for a step whose `when` was false, and `status: failed` with the
+//!   `error` for a step that failed with `on_error: continue`.
+//!
+//! The execution's output is `{"params": …, "steps": …}`.
 //!
 //! What maps: steps in an order that respects `needs` (one after another: independent steps do not overlap, so the
 //! run is slower but sees the same results), `when` (a Choice, else a Pass recording `skipped`), actions that are
-//! exactly one AWS call (an `aws-sdk` task), `retry` (Retry with doubling delays up to the step's maximum and full
-//! jitter, on throttling errors only for a write, as the engine does), a step's `timeout` (TimeoutSeconds),
-//! `check` and `success_criteria` (a Choice to a Fail carrying the message), `core.sleep` (Wait), `core.log`
-//! (Pass), `core.fail` (Fail), `core.noop` (Pass) and `approve` (an SNS message with the prompt and the task
-//! token, answered by SendTaskSuccess or SendTaskFailure, with the gate's timeout). `verify` and `outcome` serve
+//! exactly one AWS call (an `aws-sdk` task with `Arguments` from `with:`), paged list actions ([`pages`]), `wait`
+//! ([`polling`]), `for_each` ([`for_each`]), `dynamodb.count_items` ([`count_items`]), `sqs.move_messages`
+//! ([`move_messages`]), `retry` (Retry with doubling delays up to the step's maximum and full jitter, on
+//! throttling errors only for a write, as the engine does), a step's `timeout` (TimeoutSeconds), `check` and
+//! `success_criteria` (a Choice to a Fail carrying the message), `on_error: continue` and `on_failure` (a Catch on
+//! each task, see [`Failure`]), `outputs` (assigned with the step's result), `core.sleep` (Wait), `core.log` and
+//! `core.noop` (Pass), `core.fail` (Fail) and `approve` (an SNS message with the prompt and the task token,
+//! answered by SendTaskSuccess or SendTaskFailure, with the gate's timeout). `verify` and `outcome` serve
 //! `runbook resume` and the summary, which have no counterpart there, so they are left out.
 //!
-//! Refused, each with a reason: paged list actions and composites (more than one call), `wait`, `for_each`,
-//! `on_error: continue`, `on_failure`, `vars`, templated parameter defaults, and any expression beyond
-//! [`expression`]'s subset.
+//! Refused, each with a reason: nested runbooks, templated parameter defaults, a templated `core.sleep` duration,
+//! secret parameters (their values would be written into the execution's history), the composites without an
+//! expansion, and any expression [`jsonata`] cannot translate.
 
-mod expression;
+mod count_items;
+mod for_each;
 pub mod history;
 pub mod jsonata;
+mod move_messages;
+mod pages;
+mod polling;
 mod service;
-mod template;
 
 use std::time::Duration;
 
@@ -34,10 +46,11 @@ use serde_json::{Map, Value, json};
 use crate::actions::Execute;
 use crate::foundation::diagnostic::{Diagnostic, Diagnostics, ErrorKind};
 use crate::foundation::source::Span;
+use crate::foundation::template::{expression_references, is_template, template_references};
 use crate::language::action_shape::Effect;
 use crate::language::raw::OnError;
 use crate::language::runbook::{ActionStep, Approval, ParamDefault, Runbook, Step, StepKind, Text};
-use expression::{Reference, Resolve, Segment, Untranslatable, json_path};
+use jsonata::{Scope, Untranslatable};
 
 /// What the definition needs besides the runbook.
 pub struct Options {
@@ -59,10 +72,12 @@ pub fn export(runbook: &Runbook, options: &Options) -> Result<Value, Vec<Diagnos
         .iter()
         .map(|&i| entry_name(&runbook.steps[i]))
         .collect();
-    export.start(entries.first().map_or(FINISH, String::as_str));
+    let first = entries.first().map_or(FINISH, String::as_str);
+    export.start(first);
+    let failure = export.body_failure();
     for (position, &index) in order.iter().enumerate() {
         let next = entries.get(position + 1).map_or(FINISH, String::as_str);
-        export.step(&runbook.steps[index], next);
+        export.step(&runbook.steps[index], next, &failure);
     }
     export.finish();
     if !export.problems.is_empty() {
@@ -72,20 +87,26 @@ pub fn export(runbook: &Runbook, options: &Options) -> Result<Value, Vec<Diagnos
         // The runbook's name, not its path: a path names the exporting machine's folders and changes the
         // definition (and the deployed state machine) with every checkout.
         "Comment": format!("{} (exported from runbook {})", runbook.description, runbook.name),
-        "QueryLanguage": "JSONPath",
-        "StartAt": "parameters",
+        "QueryLanguage": "JSONata",
+        "StartAt": PARAMETERS,
         "States": export.states,
     }))
 }
 
+/// The first state: parameters and vars.
+const PARAMETERS: &str = "parameters";
 /// The state the last step hands on to: the success criteria.
 const FINISH: &str = "success_criteria";
+/// The last state of a run that succeeds.
+const SUCCEEDED: &str = "succeeded";
+/// The first state of the `on_failure` steps.
+const ON_FAILURE: &str = "on_failure";
 
 fn entry_name(step: &Step) -> String {
     if step.when.is_some() {
         format!("{}.when", step.id)
     } else {
-        step.id.clone()
+        body_entry(step)
     }
 }
 
@@ -103,6 +124,34 @@ fn topological_order(runbook: &Runbook) -> Vec<usize> {
         order.push(ready);
     }
     order
+}
+
+/// A JSONata expression as a field's value.
+fn jsonata_field(text: &str) -> Value {
+    Value::String(format!("{{% {text} %}}"))
+}
+
+/// A JSON value as JSONata text (JSON is JSONata), for literals inside a larger expression.
+fn literal(value: &Value) -> String {
+    value.to_string()
+}
+
+/// The names every expression may read: the variables the definition assigns.
+fn carried() -> Scope {
+    Scope::new()
+        .bind("run", "$run")
+        .bind("params", "$params")
+        .bind("vars", "$vars")
+        .bind("steps", "$steps")
+}
+
+/// `$steps` with one more step's record: `fields` are JSONata `"name": value` pairs.
+fn record_step(id: &str, fields: &[String]) -> Value {
+    jsonata_field(&format!(
+        "$merge([$steps, {{{}: {{{}}}}}])",
+        literal(&json!(id)),
+        fields.join(", ")
+    ))
 }
 
 struct Export<'a> {
@@ -129,22 +178,172 @@ impl Export<'_> {
         self.refuse(what, error.reason, span);
     }
 
+    /// A secret parameter read by `source`: its value would be written into the execution's history.
+    fn secret_read(&self, source: &str, expression: bool) -> Option<String> {
+        let references = if expression {
+            expression_references(source)
+        } else {
+            template_references(source)
+        }
+        .unwrap_or_default();
+        references.into_iter().find_map(|path| {
+            let name = path.strip_prefix("params.")?.split('.').next()?;
+            self.runbook
+                .param(name)
+                .filter(|param| param.secret)
+                .map(|param| param.name.clone())
+        })
+    }
+
+    fn refuse_secret(&mut self, what: &str, text: &Text, name: &str) {
+        let at = text.source.find(name).map_or(0..0, |at| at..at + name.len());
+        self.refuse_in(
+            what,
+            text,
+            Untranslatable {
+                at,
+                reason: format!(
+                    "`{name}` is secret, and its value would be written into the execution's history"
+                ),
+            },
+        );
+    }
+
+    /// The JSONata text of an expression, `None` (refused) when it has none.
+    fn expression(&mut self, what: &str, text: &Text, scope: &Scope) -> Option<String> {
+        if let Some(name) = self.secret_read(&text.source, true) {
+            self.refuse_secret(what, text, &name);
+            return None;
+        }
+        match jsonata::expression(&text.source, scope) {
+            Ok(translated) => Some(translated),
+            Err(error) => {
+                self.refuse_in(what, text, error);
+                None
+            }
+        }
+    }
+
+    /// A Choice `Condition` (without `{% %}`): true exactly when the expression is true by Jinja's truthiness
+    /// (where `[0]` is true and JSONata's `$boolean` says false), or when it is false with `negated`. Translated
+    /// as `not (…)`, whose value is a boolean by the engine's rule.
+    fn condition(&mut self, what: &str, text: &Text, scope: &Scope, negated: bool) -> Option<String> {
+        const WRAP: &str = "not (";
+        if let Some(name) = self.secret_read(&text.source, true) {
+            self.refuse_secret(what, text, &name);
+            return None;
+        }
+        match jsonata::expression(&format!("{WRAP}{})", text.source), scope) {
+            Ok(not) if negated => Some(not),
+            Ok(not) => Some(format!("$not({not})")),
+            Err(mut error) => {
+                let shift = |at: usize| at.saturating_sub(WRAP.len()).min(text.source.len());
+                error.at = shift(error.at.start)..shift(error.at.end);
+                self.refuse_in(what, text, error);
+                None
+            }
+        }
+    }
+
+    /// The JSONata text whose value is what rendering the template gives, `None` (refused) when it has none.
+    fn template(&mut self, what: &str, text: &Text, scope: &Scope) -> Option<String> {
+        if !is_template(&text.source) {
+            return Some(literal(&json!(text.source)));
+        }
+        if let Some(name) = self.secret_read(&text.source, false) {
+            self.refuse_secret(what, text, &name);
+            return None;
+        }
+        match jsonata::template(&text.source, scope) {
+            Ok(translated) => Some(translated),
+            Err(error) => {
+                self.refuse_in(what, text, error);
+                None
+            }
+        }
+    }
+
+    /// A template as a field's value: text without templates stays as it is.
+    fn template_field(&mut self, what: &str, text: &Text, scope: &Scope) -> Option<Value> {
+        if !is_template(&text.source) {
+            return Some(json!(text.source));
+        }
+        self.template(what, text, scope).map(|t| jsonata_field(&t))
+    }
+
+    /// A JSON value whose strings are templates (`with:`), as JSON whose templated strings are JSONata fields.
+    fn templated_json(&mut self, what: &str, value: &Value, span: Span, scope: &Scope) -> Option<Value> {
+        match value {
+            Value::String(source) => {
+                let text = Text {
+                    source: source.clone(),
+                    span,
+                };
+                self.template_field(what, &text, scope)
+            }
+            Value::Array(items) => {
+                let items: Vec<Option<Value>> = items
+                    .iter()
+                    .map(|item| self.templated_json(what, item, span, scope))
+                    .collect();
+                items.into_iter().collect::<Option<Vec<_>>>().map(Value::Array)
+            }
+            Value::Object(members) => {
+                let members: Vec<(String, Option<Value>)> = members
+                    .iter()
+                    .map(|(key, member)| (key.clone(), self.templated_json(what, member, span, scope)))
+                    .collect();
+                let mut out = Map::new();
+                let mut complete = true;
+                for (key, member) in members {
+                    match member {
+                        Some(member) => {
+                            out.insert(key, member);
+                        }
+                        None => complete = false,
+                    }
+                }
+                complete.then_some(Value::Object(out))
+            }
+            other => Some(other.clone()),
+        }
+    }
+
+    /// A JSON value whose strings are templates (`vars`), as one JSONata expression.
+    fn templated_expression(&mut self, what: &str, value: &Value, span: Span, scope: &Scope) -> Option<String> {
+        match value {
+            Value::String(source) => {
+                let text = Text {
+                    source: source.clone(),
+                    span,
+                };
+                self.template(what, &text, scope).map(|t| format!("({t})"))
+            }
+            Value::Array(items) => {
+                let items: Vec<Option<String>> = items
+                    .iter()
+                    .map(|item| self.templated_expression(what, item, span, scope))
+                    .collect();
+                let items = items.into_iter().collect::<Option<Vec<_>>>()?;
+                Some(format!("[{}]", items.join(", ")))
+            }
+            Value::Object(members) => {
+                let members: Vec<Option<String>> = members
+                    .iter()
+                    .map(|(key, member)| {
+                        self.templated_expression(what, member, span, scope)
+                            .map(|member| format!("{}: {member}", literal(&json!(key))))
+                    })
+                    .collect();
+                let members = members.into_iter().collect::<Option<Vec<_>>>()?;
+                Some(format!("{{{}}}", members.join(", ")))
+            }
+            other => Some(literal(other)),
+        }
+    }
+
     fn refuse_unsupported_runbook_keys(&mut self) {
         let runbook = self.runbook;
-        if let Some(var) = runbook.vars.first() {
-            self.refuse(
-                "`vars`",
-                "variables are templates computed during the run; not translated yet",
-                var.span,
-            );
-        }
-        if let Some(step) = runbook.on_failure.first() {
-            self.refuse(
-                "`on_failure`",
-                "a Catch around the whole body is not translated yet",
-                step.span,
-            );
-        }
         for param in &runbook.params {
             if let Some(ParamDefault::Template(text)) = &param.default {
                 self.refuse(
@@ -156,80 +355,118 @@ impl Export<'_> {
         }
     }
 
-    /// Parameter defaults merged under the execution input, and an empty map of step results.
+    /// `$params` (the execution input over every declared parameter's default or `null`), an empty `$steps`,
+    /// and `$vars`, each var computed over the ones above it as the engine does.
     fn start(&mut self, first: &str) {
-        let defaults: Map<String, Value> = self
+        let declared: Map<String, Value> = self
             .runbook
             .params
             .iter()
-            .filter_map(|param| match &param.default {
-                Some(ParamDefault::Value(value)) => Some((param.name.clone(), value.clone())),
-                _ => None,
+            .map(|param| {
+                let default = match &param.default {
+                    Some(ParamDefault::Value(value)) => value.clone(),
+                    _ => Value::Null,
+                };
+                (param.name.clone(), default)
             })
             .collect();
+        let mut assign = Map::new();
+        assign.insert(
+            "params".into(),
+            jsonata_field(&format!("$merge([{}, $states.input])", literal(&Value::Object(declared)))),
+        );
+        assign.insert("steps".into(), json!({}));
+        // The run is the execution: its name is the run's id (`runbook run --on step-functions` names it so).
+        assign.insert(
+            "run".into(),
+            jsonata_field(&format!(
+                "{{\"id\": $states.context.Execution.Name, \"name\": {}, \"started_at\": $states.context.Execution.StartTime}}",
+                literal(&json!(self.runbook.name))
+            )),
+        );
+        let vars_state = format!("{PARAMETERS}.vars");
+        let has_vars = !self.runbook.vars.is_empty();
         self.states.insert(
-            "parameters".into(),
+            PARAMETERS.into(),
             json!({
                 "Type": "Pass",
                 "Comment": "The execution input is the parameters; defaults fill the ones it leaves out",
-                "Parameters": {"defaults": defaults, "given.$": "$"},
-                "Next": "parameters.merged",
+                "Assign": assign,
+                "Next": if has_vars { vars_state.as_str() } else { first },
             }),
         );
-        self.states.insert(
-            "parameters.merged".into(),
-            json!({
-                "Type": "Pass",
-                "Parameters": {
-                    "params.$": "States.JsonMerge($.defaults, $.given, false)",
-                    "steps": {},
-                },
-                "Next": first,
-            }),
-        );
+        if !has_vars {
+            return;
+        }
+        // One block, so that each var reads the ones above it through the same `$vars`.
+        let mut block = vec!["$vars := {}".to_string()];
+        let mut complete = true;
+        for var in &self.runbook.vars {
+            let what = format!("var `{}`", var.name);
+            match self.templated_expression(&what, &var.value, var.span, &carried()) {
+                Some(value) => block.push(format!(
+                    "$vars := $merge([$vars, {{{}: {value}}}])",
+                    literal(&json!(var.name))
+                )),
+                None => complete = false,
+            }
+        }
+        block.push("$vars".into());
+        if complete {
+            self.states.insert(
+                vars_state,
+                json!({
+                    "Type": "Pass",
+                    "Assign": {"vars": jsonata_field(&format!("({})", block.join("; ")))},
+                    "Next": first,
+                }),
+            );
+        }
     }
 
-    fn step(&mut self, step: &Step, next: &str) {
-        if let Some(for_each) = &step.for_each {
-            self.refuse(
-                "`for_each`",
-                "an inline Map is not translated yet",
-                for_each.items.span,
-            );
-        }
-        if step.on_error == OnError::Continue {
-            self.refuse(
-                "`on_error: continue`",
-                "a Catch that records the failure and goes on is not translated yet",
-                step.span,
-            );
-        }
-        if let Some(when) = &step.when {
-            let resolve = Scope::new(self.runbook, None);
-            match expression::choice_rule(&when.source, &resolve) {
-                Ok(mut rule) => {
-                    rule["Next"] = json!(step.id);
-                    let skipped = format!("{}.skipped", step.id);
-                    self.states.insert(
-                        format!("{}.when", step.id),
-                        json!({"Type": "Choice", "Choices": [rule], "Default": skipped}),
-                    );
-                    self.states.insert(
-                        skipped,
-                        json!({
-                            "Type": "Pass",
-                            "Result": {"status": "skipped", "output": null},
-                            "ResultPath": format!("$.steps.{}", step.id),
-                            "Next": next,
-                        }),
-                    );
-                }
-                Err(error) => self.refuse_in("`when`", when, error),
+    fn step(&mut self, step: &Step, next: &str, failure: &Failure) {
+        let failure = match failure {
+            Failure::Fail | Failure::OnFailure if step.on_error == OnError::Continue => {
+                Failure::Continue(next.to_string())
             }
+            other => other.clone(),
+        };
+        let body = body_entry(step);
+        if let Some(when) = &step.when
+            && let Some(condition) = self.condition("`when`", when, &carried(), false)
+        {
+            let skipped = format!("{}.skipped", step.id);
+            self.states.insert(
+                format!("{}.when", step.id),
+                json!({
+                    "Type": "Choice",
+                    "Choices": [{"Condition": jsonata_field(&condition), "Next": body}],
+                    "Default": skipped,
+                }),
+            );
+            self.states.insert(
+                skipped,
+                json!({
+                    "Type": "Pass",
+                    "Assign": {"steps": record_step(&step.id, &["\"status\": \"skipped\"".into(), "\"output\": null".into()])},
+                    "Next": next,
+                }),
+            );
         }
         match &step.kind {
             StepKind::Approval(approval) => self.approval(step, approval, next),
-            StepKind::Action(action) => self.action(step, action, next),
+            StepKind::Action(action) if step.for_each.is_some() => {
+                self.for_each(step, action, next, &failure)
+            }
+            StepKind::Action(action) => {
+                let place = Place {
+                    step,
+                    name: step.id.clone(),
+                    item: false,
+                    failure,
+                };
+                self.action(action, &place, next);
+            }
             // The child's steps are in the graph with the child's own params and vars; translating them needs a
             // scope per frame (or a nested state machine), so the whole export is refused rather than approximated.
             StepKind::Runbook(_) => self.refuse(
@@ -241,15 +478,7 @@ impl Export<'_> {
     }
 
     fn approval(&mut self, step: &Step, approval: &Approval, next: &str) {
-        let resolve = Scope::new(self.runbook, None);
-        let prompt = match template::translate(&approval.prompt.source, &resolve) {
-            Ok(template::Translated::Literal(text)) => Some(format!("'{}'", intrinsic_text(&text))),
-            Ok(template::Translated::Dynamic(path)) => Some(path),
-            Err(error) => {
-                self.refuse_in("the approval prompt", &approval.prompt, error);
-                None
-            }
-        };
+        let prompt = self.template("the approval prompt", &approval.prompt, &carried());
         let topic = self.options.approval_topic.clone();
         if topic.is_none() {
             self.problems
@@ -266,138 +495,164 @@ impl Export<'_> {
         let (Some(prompt), Some(topic)) = (prompt, topic) else {
             return;
         };
+        let message = format!(
+            "$string({prompt}) & {} & $states.context.Task.Token",
+            literal(&json!(
+                "\n\nTask token (SendTaskSuccess to approve, SendTaskFailure to refuse): "
+            ))
+        );
+        // No Catch: a refusal is an operator's decision, not a failure, so `on_failure` does not run for it (as in
+        // the engine); the execution fails with the refusal's error.
         self.states.insert(
             step.id.clone(),
             json!({
                 "Type": "Task",
                 "Comment": "Waits for SendTaskSuccess (approved) or SendTaskFailure (refused) with the task token in the message",
                 "Resource": "arn:aws:states:::sns:publish.waitForTaskToken",
-                "Parameters": {
-                    "TopicArn": topic,
-                    "Message.$": format!("States.Format('{{}}\n\nTask token (SendTaskSuccess to approve, SendTaskFailure to refuse): {{}}', {prompt}, $$.Task.Token)"),
-                },
+                "Arguments": {"TopicArn": topic, "Message": jsonata_field(&message)},
                 "TimeoutSeconds": seconds(approval.timeout),
-                "ResultSelector": {"status": "succeeded", "output.$": "$"},
-                "ResultPath": format!("$.steps.{}", step.id),
+                "Assign": {"steps": record_step(&step.id, &["\"status\": \"succeeded\"".into(), "\"output\": $states.result".into()])},
                 "Next": next,
             }),
         );
     }
 
-    fn action(&mut self, step: &Step, action: &ActionStep, next: &str) {
-        if let Some(wait) = &action.wait {
-            self.refuse(
-                "`wait`",
-                "a Wait/Choice polling loop bounded by the timeout is not translated yet",
-                wait.until.span,
-            );
-        }
-        let after_task = if action.check.is_empty() {
+    /// An action's states: its call (every page of a paged list), the polling of its `wait`, its checks.
+    fn action(&mut self, action: &ActionStep, place: &Place, next: &str) {
+        let id = &place.name;
+        let after_wait = if action.check.is_empty() {
             next.to_string()
         } else {
-            format!("{}.check", step.id)
+            format!("{id}.check")
         };
-        if let Some(state) = self.task(step, action, &after_task) {
-            self.states.insert(step.id.clone(), state);
+        let after_call = if action.wait.is_some() {
+            format!("{id}.until")
+        } else {
+            after_wait.clone()
+        };
+        let call = self.call(action, place, &after_call);
+        if let (Some(wait), Some(call)) = (&action.wait, &call) {
+            self.polling(wait, place, call, &after_wait);
         }
         if !action.check.is_empty() {
+            let scope = place.scope().bind("output", place.output());
             let checks: Vec<(&Text, Option<&Text>)> = action
                 .check
                 .iter()
                 .map(|check| (&check.that, check.message.as_ref()))
                 .collect();
             self.assertions(
-                &after_task,
-                &format!("{}.failed", step.id),
+                &after_wait,
+                &format!("{id}.failed"),
+                &place.step.id,
                 &checks,
-                Some(&step.id),
+                &scope,
                 next,
+                &place.failure,
             );
         }
     }
 
-    /// The state of a step's action, `None` (with the reasons recorded) when it has none.
-    fn task(&mut self, step: &Step, action: &ActionStep, next: &str) -> Option<Value> {
-        let name = action.shape.name;
-        let result_path = format!("$.steps.{}", step.id);
-        let resolve = Scope::new(self.runbook, Some(&step.id));
-        let string_member = |member: &str| {
-            action
-                .with
-                .get(member)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-        };
-        let calls_aws = !name.starts_with("core.");
-        // A call's outputs are selected from its response; a built-in's are computed from the carried state.
-        let output_scope = if calls_aws {
-            Scope::new(self.runbook, Some(&step.id)).selecting_from_result()
+    /// What keeps a call's result: at the top level the step's record in `$steps`, the declared outputs computed
+    /// over it; in a for_each item, `$result` (the outputs are computed when the item ends).
+    fn keep_result(&mut self, action: &ActionStep, place: &Place, output: &str) -> Option<Map<String, Value>> {
+        let mut assign = Map::new();
+        if place.item {
+            assign.insert("result".into(), jsonata_field(output));
         } else {
-            Scope::new(self.runbook, None)
-        };
-        let mut outputs = Map::new();
-        let mut outputs_translate = true;
-        for (output, text) in &action.outputs {
-            match expression::reference_path(&text.source, &output_scope) {
-                Ok(path) => {
-                    outputs.insert(format!("{output}.$"), json!(path));
-                }
-                Err(error) => {
-                    outputs_translate = false;
-                    self.refuse_in(&format!("output `{output}`"), text, error);
-                }
+            assign.insert("steps".into(), self.record(place.step, action, output)?);
+        }
+        Some(assign)
+    }
+
+    /// The record of a step in `$steps`: its status, its `output` (the JSONata value `output`) and each declared
+    /// output computed over it.
+    fn record(&mut self, step: &Step, action: &ActionStep, output: &str) -> Option<Value> {
+        let fields = self.outputs(action, &carried().bind("output", "$output"))?;
+        let merged = format!(
+            "($output := {output}; $merge([$steps, {{{}: {{\"status\": \"succeeded\", \"output\": $output{}}}}}]))",
+            literal(&json!(step.id)),
+            fields.iter().map(|field| format!(", {field}")).collect::<String>(),
+        );
+        Some(jsonata_field(&merged))
+    }
+
+    /// Each declared output as a JSONata `"name": value` pair.
+    fn outputs(&mut self, action: &ActionStep, scope: &Scope) -> Option<Vec<String>> {
+        let mut fields = Vec::new();
+        let mut complete = true;
+        for (name, text) in &action.outputs {
+            match self.expression(&format!("output `{name}`"), text, scope) {
+                Some(value) => fields.push(format!("{}: {value}", literal(&json!(name)))),
+                None => complete = false,
             }
         }
-        if !calls_aws {
-            let state = self.built_in(
-                step,
-                name,
-                string_member("message"),
-                string_member("duration"),
-                outputs,
-                &result_path,
-                next,
-            );
-            return state.filter(|_| outputs_translate);
+        complete.then_some(fields)
+    }
+
+    /// The states of the action's call, going on to `next`; the name to enter them by, `None` when refused.
+    fn call(&mut self, action: &ActionStep, place: &Place, next: &str) -> Option<String> {
+        let step = place.step;
+        let name = action.shape.name;
+        if name.starts_with("core.") {
+            let state = self.built_in(action, place, next)?;
+            self.states.insert(place.name.clone(), state);
+            return Some(place.name.clone());
         }
         let spec = crate::actions::lookup(name)?;
-        let parameters = match template::parameters(&action.with, &resolve) {
-            Ok(parameters) => Some(parameters),
-            Err(error) => {
-                let text = Text {
-                    source: String::new(),
-                    span: step.span,
+        let (service, operation) = name.split_once('.')?;
+        let resource = format!(
+            "arn:aws:states:::aws-sdk:{}:{}",
+            service::integration_name(service),
+            lower_first(operation)
+        );
+        match spec.execute {
+            // The task takes the API's own `{Name: {DataType, StringValue}}` map of `sns.Publish` attributes.
+            Execute::Call(_) | Execute::Run(_) if is_one_call(spec, name) => {
+                let arguments = if name == "sns.Publish" && action.with.get("MessageAttributes").is_some() {
+                    self.templated_expression("`with`", &action.with, step.span, &place.scope())
+                        .map(|with| jsonata_field(&format!("($w := {with}; $merge([$w, {{\"MessageAttributes\": {}}}]))", ATTRIBUTES_AS_THE_API_TAKES_THEM)))
+                } else {
+                    self.templated_json("`with`", &action.with, step.span, &place.scope())
                 };
-                self.refuse_in("`with`", &text, error);
+                let assign = self.keep_result(action, place, "$states.result");
+                let (arguments, assign) = (arguments?, assign?);
+                let mut state = json!({
+                    "Type": "Task",
+                    "Resource": resource,
+                    "Arguments": arguments,
+                    "Assign": assign,
+                    "Next": next,
+                });
+                self.task_policies(&mut state, action, service, place);
+                self.states.insert(place.name.clone(), state);
+                Some(place.name.clone())
+            }
+            Execute::Paged(_, pages) => self.paged(action, place, &resource, &pages, next),
+            Execute::Call(_) => None, // Taken by the first arm.
+            Execute::Run(_) if name == "dynamodb.count_items" => self.count_items(action, place, next),
+            Execute::Run(_) if name == "sqs.move_messages" => self.move_messages(action, place, next),
+            Execute::Run(_) => {
+                let reason = match name {
+                    "http.request" | "http.send" => {
+                        "the engine sends it from the operator's machine; Step Functions' HTTP task needs an EventBridge connection the runbook does not name"
+                    }
+                    "glue.iceberg_snapshots" | "glue.iceberg_rollback" | "s3tables.iceberg_snapshots"
+                    | "s3tables.iceberg_rollback" => {
+                        "Iceberg snapshot ids are 64-bit integers and JSONata's numbers are doubles: reading the table's metadata file in the state machine would round ids above 2^53, and writing it back would point the table at a snapshot that does not exist"
+                    }
+                    _ => {
+                        "it makes several calls, each retried and journaled by the engine; expanding it into states is not done yet"
+                    }
+                };
+                self.refuse(format!("`{name}`"), reason, step.span);
                 None
             }
-        };
-        let Execute::Call(_) = spec.execute else {
-            let reason = match spec.execute {
-                Execute::Paged(..) => {
-                    "it reads every page of a list; an aws-sdk task returns the first page only"
-                }
-                _ => {
-                    "it makes several calls, each retried and journaled by the engine; expanding it into states is not done yet"
-                }
-            };
-            self.refuse(format!("`{name}`"), reason, step.span);
-            return None;
-        };
-        let parameters = parameters.filter(|_| outputs_translate)?;
-        let (service, operation) = name.split_once('.')?;
-        let mut selector = Map::new();
-        selector.insert("status".into(), json!("succeeded"));
-        selector.insert("output.$".into(), json!("$"));
-        selector.extend(outputs);
-        let mut state = json!({
-            "Type": "Task",
-            "Resource": format!("arn:aws:states:::aws-sdk:{}:{}", service::integration_name(service), lower_first(operation)),
-            "Parameters": parameters,
-            "ResultSelector": selector,
-            "ResultPath": result_path,
-            "Next": next,
-        });
+        }
+    }
+
+    /// Timeout, retries and the Catch of a task state.
+    fn task_policies(&mut self, state: &mut Value, action: &ActionStep, service: &str, place: &Place) {
         if let Some(timeout) = action.timeout {
             state["TimeoutSeconds"] = json!(seconds(timeout));
         }
@@ -420,61 +675,61 @@ impl Export<'_> {
                 "JitterStrategy": "FULL",
             }]);
         }
-        Some(state)
+        if !place.item
+            && let Some(catch) = catch(&place.step.id, &place.failure)
+        {
+            state["Catch"] = catch;
+        }
     }
 
     /// The `core.*` actions, which never leave the process: a Pass, a Wait or a Fail.
-    #[allow(clippy::too_many_arguments)]
-    fn built_in(
-        &mut self,
-        step: &Step,
-        name: &str,
-        message: &str,
-        duration: &str,
-        outputs: Map<String, Value>,
-        result_path: &str,
-        next: &str,
-    ) -> Option<Value> {
-        let resolve = Scope::new(self.runbook, None);
-        let mut result = json!({"status": "succeeded", "output": {}});
-        if matches!(name, "core.log" | "core.fail") {
-            let text = Text {
-                source: message.to_string(),
-                span: step.span,
-            };
-            match template::translate(message, &resolve) {
-                Ok(template::Translated::Literal(text)) => {
-                    result["output"]["message"] = json!(text)
-                }
-                Ok(template::Translated::Dynamic(path)) => {
-                    result["output"]["message.$"] = json!(path)
-                }
-                Err(error) => {
-                    self.refuse_in(&format!("the message of `{name}`"), &text, error);
-                    return None;
-                }
-            }
-        }
+    fn built_in(&mut self, action: &ActionStep, place: &Place, next: &str) -> Option<Value> {
+        let step = place.step;
+        let name = action.shape.name;
+        let member = |member: &str| Text {
+            source: action
+                .with
+                .get(member)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            span: step.span,
+        };
         match name {
             "core.sleep" => {
-                let duration = crate::foundation::duration::parse(duration).unwrap_or_default();
-                Some(json!({"Type": "Wait", "Seconds": seconds(duration), "Next": next}))
+                let duration = member("duration");
+                if is_template(&duration.source) {
+                    self.refuse(
+                        "a templated `duration`",
+                        "a Wait's seconds computed from a duration text is not translated",
+                        step.span,
+                    );
+                    return None;
+                }
+                let duration = crate::foundation::duration::parse(&duration.source)?;
+                let assign = self.keep_result(action, place, "{}")?;
+                Some(json!({
+                    "Type": "Wait",
+                    "Seconds": seconds(duration),
+                    "Assign": assign,
+                    "Next": next,
+                }))
             }
             "core.fail" => {
-                let mut fail = json!({"Type": "Fail", "Error": "runbook.Failed"});
-                match result["output"].get("message.$") {
-                    Some(path) => fail["CausePath"] = path.clone(),
-                    None => fail["Cause"] = result["output"]["message"].clone(),
-                }
-                Some(fail)
+                let cause = self.template("the message of `core.fail`", &member("message"), &place.scope())?;
+                let fail = format!("{}.fail", place.name);
+                self.failure(&fail, &place.step.id, "runbook.Failed", &cause, &place.failure);
+                Some(json!({"Type": "Pass", "Next": fail}))
             }
             "core.log" | "core.noop" => {
-                if let Value::Object(fields) = &mut result {
-                    fields.extend(outputs);
-                }
-                Some(
-                    json!({"Type": "Pass", "Parameters": result, "ResultPath": result_path, "Next": next}),
-                )
+                let output = if name == "core.log" {
+                    let message = self.template("the message of `core.log`", &member("message"), &place.scope())?;
+                    format!("{{\"message\": {message}}}")
+                } else {
+                    "{}".to_string()
+                };
+                let assign = self.keep_result(action, place, &output)?;
+                Some(json!({"Type": "Pass", "Assign": assign, "Next": next}))
             }
             other => {
                 self.refuse(
@@ -487,53 +742,67 @@ impl Export<'_> {
         }
     }
 
+    /// Where a failure found by a state (a check, a wait that timed out, `core.fail`) goes: a Fail, the
+    /// `on_failure` steps with `$run.error` set, or (`on_error: continue`) the step recorded as failed and on.
+    fn failure(&mut self, name: &str, step: &str, error: &str, cause: &str, failure: &Failure) {
+        let state = match failure {
+            Failure::Fail => json!({"Type": "Fail", "Error": error, "Cause": jsonata_field(cause)}),
+            Failure::OnFailure => json!({
+                "Type": "Pass",
+                "Assign": {"run": jsonata_field(&format!("$merge([$run, {{\"error\": {cause}}}])"))},
+                "Next": ON_FAILURE,
+            }),
+            Failure::Continue(next) => json!({
+                "Type": "Pass",
+                "Assign": {"steps": failed_record(step, cause)},
+                "Next": next,
+            }),
+        };
+        self.states.insert(name.into(), state);
+    }
+
     /// A Choice that goes on to `next` when every assertion holds, else to a Fail with the first failing one's
     /// message.
     fn assertions(
         &mut self,
         name: &str,
         failed: &str,
+        step: &str,
         assertions: &[(&Text, Option<&Text>)],
-        step: Option<&str>,
+        scope: &Scope,
         next: &str,
+        failure: &Failure,
     ) {
-        let resolve = Scope::new(self.runbook, step);
         let mut choices = Vec::new();
         for (number, (that, message)) in assertions.iter().enumerate() {
-            let rule = match expression::choice_rule(&that.source, &resolve) {
-                Ok(rule) => rule,
-                Err(error) => {
-                    self.refuse_in("the condition", that, error);
-                    continue;
-                }
+            let Some(does_not_hold) = self.condition("the condition", that, scope, true) else {
+                continue;
+            };
+            let message_text = message.map_or_else(
+                || Text {
+                    source: format!("not true: {}", that.source),
+                    span: that.span,
+                },
+                |m| (*m).clone(),
+            );
+            let Some(cause) = self.template("the message", &message_text, scope) else {
+                continue;
             };
             let fail_name = format!("{failed}.{}", number + 1);
-            let mut fail = json!({"Type": "Fail", "Error": "runbook.CheckFailed"});
-            let message_text = message.map_or_else(
-                || format!("not true: {}", that.source),
-                |m| m.source.clone(),
-            );
-            match template::translate(&message_text, &resolve) {
-                Ok(template::Translated::Literal(text)) => fail["Cause"] = json!(text),
-                Ok(template::Translated::Dynamic(path)) => fail["CausePath"] = json!(path),
-                Err(error) => {
-                    if let Some(message) = message {
-                        self.refuse_in("the message", message, error);
-                    }
-                    continue;
-                }
-            }
-            self.states.insert(fail_name.clone(), fail);
-            choices.push(json!({"Not": rule, "Next": fail_name}));
+            self.failure(&fail_name, step, "runbook.CheckFailed", &cause, failure);
+            choices.push(json!({
+                "Condition": jsonata_field(&does_not_hold),
+                "Next": fail_name,
+            }));
         }
-        if !choices.is_empty() {
+        if choices.is_empty() {
+            self.states
+                .insert(name.into(), json!({"Type": "Pass", "Next": next}));
+        } else {
             self.states.insert(
                 name.into(),
                 json!({"Type": "Choice", "Choices": choices, "Default": next}),
             );
-        } else {
-            self.states
-                .insert(name.into(), json!({"Type": "Pass", "Next": next}));
         }
     }
 
@@ -556,69 +825,181 @@ impl Export<'_> {
             .iter()
             .map(|(that, message)| (that, Some(message)))
             .collect();
-        self.assertions(FINISH, "success_criteria.failed", &pairs, None, "succeeded");
-        self.states
-            .insert("succeeded".into(), json!({"Type": "Succeed"}));
+        let failure = self.body_failure();
+        self.assertions(
+            FINISH,
+            "success_criteria.failed",
+            FINISH,
+            &pairs,
+            &carried(),
+            SUCCEEDED,
+            &failure,
+        );
+        self.states.insert(
+            SUCCEEDED.into(),
+            json!({
+                "Type": "Succeed",
+                "Output": jsonata_field("{\"params\": $params, \"steps\": $steps}"),
+            }),
+        );
+        self.on_failure();
     }
-}
 
-/// Where references of one expression point: `params` and `steps` in the carried state, `output` in the step's
-/// own result (or, for the step's declared outputs, in the raw response being selected from).
-struct Scope<'a> {
-    runbook: &'a Runbook,
-    step: Option<&'a str>,
-    selecting: bool,
-}
-
-impl<'a> Scope<'a> {
-    fn new(runbook: &'a Runbook, step: Option<&'a str>) -> Scope<'a> {
-        Scope {
-            runbook,
-            step,
-            selecting: false,
+    /// Where a failure in the body goes: to the `on_failure` steps when the runbook has some.
+    fn body_failure(&self) -> Failure {
+        if self.runbook.on_failure.is_empty() {
+            Failure::Fail
+        } else {
+            Failure::OnFailure
         }
     }
 
-    fn selecting_from_result(self) -> Scope<'a> {
-        Scope {
-            selecting: true,
-            ..self
+    /// The `on_failure` steps, one after another whatever each does (as in the engine: a failing notification
+    /// must not stop a cleanup), then a Fail with the error that started them.
+    fn on_failure(&mut self) {
+        let steps = &self.runbook.on_failure;
+        if steps.is_empty() {
+            return;
+        }
+        let entries: Vec<String> = steps.iter().map(entry_name).collect();
+        self.states.insert(
+            ON_FAILURE.into(),
+            json!({
+                "Type": "Pass",
+                "Comment": "The body failed: the on_failure steps run, then the execution fails with the body's error",
+                "Next": entries[0],
+            }),
+        );
+        let failed = format!("{ON_FAILURE}.failed");
+        for (position, step) in steps.iter().enumerate() {
+            let next = entries.get(position + 1).unwrap_or(&failed).clone();
+            self.step(step, &next, &Failure::Continue(next.clone()));
+        }
+        self.states.insert(
+            failed,
+            json!({"Type": "Fail", "Error": "runbook.Failed", "Cause": jsonata_field("$run.error")}),
+        );
+    }
+}
+
+/// Where the states of one step go and what they read.
+struct Place<'a> {
+    step: &'a Step,
+    /// What the names of its states begin with: the step's id, or inside a Map `<id>.each` (state names are
+    /// unique in the whole definition).
+    name: String,
+    /// Inside a for_each item (a Map iteration): `item` and `loop` are defined, the result is kept in `$result`,
+    /// and failures fail the iteration (the Map state's Catch handles them).
+    item: bool,
+    failure: Failure,
+}
+
+impl Place<'_> {
+    fn scope(&self) -> Scope {
+        if self.item {
+            carried().bind("item", "$item").bind("loop", "$loop")
+        } else {
+            carried()
+        }
+    }
+
+    /// The JSONata of the step's `output` once its call is done.
+    fn output(&self) -> String {
+        if self.item {
+            "$result".into()
+        } else {
+            format!("$steps.{}.output", quoted_name(&self.step.id))
+        }
+    }
+
+    /// An iteration's own variables have names no top-level state assigns: Step Functions refuses an inner
+    /// scope assigning a variable of its outer scope.
+    fn variable(&self, name: &str) -> String {
+        if self.item {
+            format!("item_{name}")
+        } else {
+            name.to_string()
         }
     }
 }
 
-impl Resolve for Scope<'_> {
-    fn path(&self, reference: &Reference) -> Result<String, Untranslatable> {
-        let refused = |reason: String| Untranslatable {
-            at: reference.at.clone(),
-            reason,
-        };
-        let Some(Segment::Name(root)) = reference.segments.first() else {
-            return Err(refused("not a reference".into()));
-        };
-        let rest = &reference.segments[1..];
-        match root.as_str() {
-            "output" if self.selecting => Ok(json_path("$", rest)),
-            "output" => match self.step {
-                Some(step) => Ok(json_path(&format!("$.steps.{step}.output"), rest)),
-                None => Err(refused("`output` is not defined here".into())),
-            },
-            _ if self.selecting => Err(refused(
-                "a declared output is selected from the response alone; one that reads anything but `output` is not translated"
-                    .into(),
-            )),
-            "params" => {
-                if let Some(Segment::Name(name)) = rest.first()
-                    && self.runbook.param(name).is_some_and(|param| param.secret)
-                {
-                    return Err(refused("a secret parameter would be written into the execution's history".into()));
-                }
-                Ok(json_path("$.params", rest))
-            }
-            "steps" => Ok(json_path("$.steps", rest)),
-            other => Err(refused(format!("`{other}` has no counterpart in the exported state"))),
-        }
+/// What a failure does.
+#[derive(Clone, Debug)]
+enum Failure {
+    /// The execution fails with the error.
+    Fail,
+    /// The runbook's `on_failure` steps run, then the execution fails.
+    OnFailure,
+    /// `on_error: continue`, or an `on_failure` step: the step is recorded as failed and the run goes on here.
+    Continue(String),
+}
+
+/// The Catch of a state that calls AWS, `None` when a failure just fails the execution.
+fn catch(step: &str, failure: &Failure) -> Option<Value> {
+    match failure {
+        Failure::Fail => None,
+        Failure::OnFailure => Some(json!([{
+            "ErrorEquals": ["States.ALL"],
+            "Assign": {"run": jsonata_field("$merge([$run, {\"error\": $states.errorOutput.Cause}])")},
+            "Next": ON_FAILURE,
+        }])),
+        Failure::Continue(next) => Some(json!([{
+            "ErrorEquals": ["States.ALL"],
+            "Assign": {"steps": failed_record(step, "$states.errorOutput.Cause")},
+            "Next": next,
+        }])),
     }
+}
+
+/// `$steps` with the step marked failed (its output kept when it had one), `error` saying why.
+fn failed_record(step: &str, error: &str) -> Value {
+    let id = literal(&json!(step));
+    jsonata_field(&format!(
+        "$merge([$steps, {{{id}: $merge([{{\"output\": null}}, $lookup($steps, {id}), {{\"status\": \"failed\", \"error\": {error}}}])}}])"
+    ))
+}
+
+/// The state a step's own states start at, after its `when`.
+fn body_entry(step: &Step) -> String {
+    match step.action() {
+        Some(action) if step.for_each.is_none() => action_entry(&step.id, action),
+        _ => step.id.clone(),
+    }
+}
+
+/// The state an action's states named `name` start at: its polling, its first page, or its call.
+fn action_entry(name: &str, action: &ActionStep) -> String {
+    if action.wait.is_some() {
+        format!("{name}.poll.start")
+    } else if is_paged(action) {
+        format!("{name}.pages.start")
+    } else if action.shape.name == "dynamodb.count_items" {
+        format!("{name}.count.start")
+    } else if action.shape.name == "sqs.move_messages" {
+        format!("{name}.move.start")
+    } else {
+        name.to_string()
+    }
+}
+
+fn is_paged(action: &ActionStep) -> bool {
+    crate::actions::lookup(action.shape.name)
+        .is_some_and(|spec| matches!(spec.execute, Execute::Paged(..)))
+}
+
+/// An action that makes exactly one call: a single call in the registry, or `sns.Publish`, whose composite only
+/// rewrites its attributes map for awsQuery.
+fn is_one_call(spec: &crate::actions::ActionSpec, name: &str) -> bool {
+    matches!(spec.execute, Execute::Call(_)) || name == "sns.Publish"
+}
+
+/// `$w.MessageAttributes` of `sns.Publish`, where a value may be a plain string (`DataType: String`) or number
+/// (`DataType: Number`), as Publish takes it: every value `{DataType, StringValue}`.
+const ATTRIBUTES_AS_THE_API_TAKES_THEM: &str = "$merge([{}, $each($w.MessageAttributes, function($v, $k) { {$k: $type($v) = \"string\" ? {\"DataType\": \"String\", \"StringValue\": $v} : $type($v) = \"number\" ? {\"DataType\": \"Number\", \"StringValue\": $string($v)} : $v} })])";
+
+/// A step id as a JSONata field name: backquoted, since ids may hold characters a bare name may not.
+fn quoted_name(id: &str) -> String {
+    format!("`{id}`")
 }
 
 /// The span of `range` (bytes of `text.source`) in the file, when the source stands there as written; else the
@@ -651,14 +1032,4 @@ fn lower_first(text: &str) -> String {
         .next()
         .map(|first| first.to_lowercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// Text inside an intrinsic function's string literal.
-fn intrinsic_text(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let escape = matches!(c, '\'' | '{' | '}' | '\\').then_some('\\');
-            escape.into_iter().chain(std::iter::once(c))
-        })
-        .collect()
 }

@@ -9,22 +9,27 @@ const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
 /// Shipped runbooks `export` refuses today: the code of their diagnostics and how many there are at most. A runbook
 /// leaves the list when it exports (its definition then has to pass asl-validator); a count only goes down.
 const REFUSED: &[(&str, &str, usize)] = &[
-    ("alarms", "not-exportable", 17),
-    ("cost-report", "not-exportable", 13),
-    ("dlq-replay", "not-exportable", 18),
-    ("dynamodb-throttling", "not-exportable", 23),
-    ("iceberg-rollback", "not-exportable", 26),
-    ("lambda-timeout", "not-exportable", 18),
-    ("pitr-restore", "not-exportable", 47),
-    ("rollback-lambda", "not-exportable", 13),
-    ("smoke-test", "not-exportable", 30),
-    ("sync-lag", "not-exportable", 23),
-    // 34 of its own, and since it runs rollback-lambda as a step: that step and the 13 of rollback-lambda.
-    ("triage", "not-exportable", 48),
+    ("alarms", "not-exportable", 14),
+    ("cost-report", "not-exportable", 12),
+    ("dlq-replay", "not-exportable", 8),
+    ("dynamodb-throttling", "not-exportable", 17),
+    ("iceberg-rollback", "not-exportable", 11),
+    ("lambda-timeout", "not-exportable", 6),
+    ("pitr-restore", "not-exportable", 14),
+    ("rollback-lambda", "not-exportable", 7),
+    ("smoke-test", "not-exportable", 19),
+    ("sync-lag", "not-exportable", 8),
+    // Its own, and since it runs rollback-lambda as a step: that step and those of rollback-lambda.
+    ("triage", "not-exportable", 24),
 ];
 
-/// asl-validator (npm, pinned in scripts/emulator) on a definition: `Err` with what it said when it refuses it.
+/// asl-validator (npm, pinned in scripts/emulator) on a JSON definition: `Err` with what it said when it refuses it.
 fn asl_validator(definition: &str) -> Result<(), String> {
+    asl_validator_on(definition, "--json-path")
+}
+
+/// asl-validator on a definition in JSON (`--json-path`) or YAML (`--yaml-path`).
+fn asl_validator_on(definition: &str, format_flag: &str) -> Result<(), String> {
     let validator = std::process::Command::new("bash")
         .arg(repo().join("scripts/emulator"))
         .arg("asl-validator")
@@ -38,10 +43,10 @@ fn asl_validator(definition: &str) -> Result<(), String> {
         validator.display()
     );
     let folder = tempfile::tempdir().unwrap();
-    let file = folder.path().join("definition.json");
+    let file = folder.path().join("definition");
     std::fs::write(&file, definition).unwrap();
     let output = std::process::Command::new(&validator)
-        .arg("--json-path")
+        .arg(format_flag)
         .arg(&file)
         .output()
         .expect("run asl-validator");
@@ -134,11 +139,12 @@ fn every_export_passes_asl_validator_and_every_refusal_is_listed() {
 }
 
 #[test]
-fn a_runbook_within_the_subset_exports_as_a_jsonpath_state_machine() {
+fn a_runbook_within_the_subset_exports_as_a_jsonata_state_machine() {
     let output = export_move_alias(TOPIC);
     let definition = output.json();
     let states = definition["States"].as_object().unwrap();
     assert_eq!(definition["StartAt"], "parameters");
+    assert_eq!(definition["QueryLanguage"], "JSONata");
     // Every `Next` and `Default` names a state of the definition.
     for (name, state) in states {
         for key in ["Next", "Default"] {
@@ -159,39 +165,385 @@ fn a_runbook_within_the_subset_exports_as_a_jsonpath_state_machine() {
     );
     assert!(!retried.contains("ServiceUnavailable"), "{retried}");
     assert_eq!(states["confirm"]["TimeoutSeconds"], 1800);
+    // `with:` templates are JSONata over the variables the definition assigns.
+    let version = states["move_alias"]["Arguments"]["FunctionVersion"]
+        .as_str()
+        .unwrap();
+    assert!(
+        version.starts_with("{%") && version.contains("$params"),
+        "{version}"
+    );
     insta::assert_snapshot!("export_move_alias", output.stdout);
 }
 
 #[test]
-fn rollback_lambda_is_refused_at_each_construct_without_a_translation() {
-    let output = Cli::new()
+fn the_definition_prints_as_yaml_and_with_the_role_policy_it_needs() {
+    let json = export_move_alias(TOPIC).json();
+    let yaml = Cli::new()
         .current_dir(repo())
+        .dir(repo().join("tests/fixtures/export"))
         .args([
-            "--no-color",
             "export",
-            "rollback-lambda",
+            "move-alias",
             "--to",
             "step-functions",
+            "--approval-topic",
+            TOPIC,
+            "--format",
+            "yaml",
         ])
+        .status(0)
+        .run();
+    asl_validator_on(&yaml.stdout, "--yaml-path").unwrap();
+    let read: serde_json::Value = serde_saphyr::from_str(&yaml.stdout).unwrap();
+    assert_eq!(read, json);
+
+    let with_role = Cli::new()
+        .current_dir(repo())
+        .dir(repo().join("tests/fixtures/export"))
+        .args([
+            "export",
+            "move-alias",
+            "--to",
+            "step-functions",
+            "--approval-topic",
+            TOPIC,
+            "--with-role",
+            "--region",
+            "us-east-1",
+            "--account",
+            "123456789012",
+        ])
+        .status(0)
+        .run()
+        .json();
+    assert_eq!(with_role["Definition"], json);
+    let statements = with_role["RolePolicy"]["Statement"].to_string();
+    for needed in [
+        "lambda:GetAlias",
+        "lambda:GetFunctionConfiguration",
+        "lambda:UpdateAlias",
+        "sns:Publish",
+        TOPIC,
+        "arn:aws:lambda:us-east-1:123456789012:function:",
+    ] {
+        assert!(statements.contains(needed), "{needed}: {statements}");
+    }
+}
+
+#[test]
+fn each_construct_without_a_translation_is_refused_at_its_place() {
+    let output = Cli::new()
+        .current_dir(repo())
+        .dir(repo().join("tests/fixtures/export"))
+        .args(["--no-color", "export", "refused", "--to", "step-functions"])
         .status(2)
         .run();
     assert!(output.stdout.is_empty(), "{}", output.stdout);
-    // The paged read, each filter, the gate without a topic, the wait and on_failure, each at its place.
+    // The computed default, the HTTP request, the secret, the computed pause and the gate without a topic, each
+    // at its place.
+    assert_eq!(output.stderr.matches("error[not-exportable]").count(), 5);
     assert!(
         output
             .stderr
-            .contains("`lambda.ListVersionsByFunction` cannot be exported to Step Functions: it reads every page"),
+            .contains("`token` is secret, and its value would be written into the execution's history"),
         "{}",
         output.stderr
     );
     assert!(
         output
             .stderr
-            .contains("runbooks/rollback-lambda.yaml:69:18"),
+            .contains("tests/fixtures/export/refused.yaml:29:49"),
         "{}",
         output.stderr
     );
-    insta::assert_snapshot!("export_rollback_lambda_refused", output.stderr);
+    insta::assert_snapshot!("export_refused", output.stderr);
+}
+
+/// `definition` executed on the emulator's Step Functions with `input`, as state machine and execution `name`:
+/// the execution's status, output and failures (tests/e2e/support/step_functions.py).
+fn execute(moto: &Moto, definition: &str, input: &serde_json::Value, name: &str) -> serde_json::Value {
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("definition.json");
+    std::fs::write(&file, definition).unwrap();
+    let output = std::process::Command::new(venv_bin("python"))
+        .arg(repo().join("tests/e2e/support/step_functions.py"))
+        .arg(&file)
+        .arg(input.to_string())
+        .arg("runbook-approvals")
+        .arg(name)
+        .envs(moto.env())
+        .output()
+        .expect("run step_functions.py");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The fixture `tables` (a paged list, a for_each over its pages, `on_error: continue`, a `wait`,
+/// `dynamodb.count_items`, vars, `run` and `on_failure`) executed on the emulator: once to the end, once with a wait that times out, which runs the
+/// `on_failure` step and fails the execution.
+#[tokio::test(flavor = "multi_thread")]
+async fn tables_s_export_pages_maps_polls_and_runs_on_failure_on_the_emulator() {
+    let moto = Moto::start();
+    moto.moto_api(
+        "/moto-api/config",
+        serde_json::json!({"stepfunctions": {"execute_state_machine": true}}),
+    )
+    .await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    for table in ["ledger", "orders", "users"] {
+        dynamodb
+            .create_table()
+            .table_name(table)
+            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+            .key_schema(
+                aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .attribute_definitions(
+                aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let exported = Cli::new()
+        .current_dir(repo())
+        .dir(repo().join("tests/fixtures/export"))
+        .args(["export", "tables", "--to", "step-functions"])
+        .status(0)
+        .run();
+    asl_validator(&exported.stdout).unwrap();
+    for pk in ["a", "b"] {
+        dynamodb
+            .put_item()
+            .table_name("ledger")
+            .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let item = |pk: &'static str| {
+        let dynamodb = dynamodb.clone();
+        async move {
+            dynamodb
+                .get_item()
+                .table_name("ledger")
+                .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
+                .send()
+                .await
+                .unwrap()
+                .item
+                .unwrap_or_default()
+        }
+    };
+
+    let done = execute(&moto, &exported.stdout, &serde_json::json!({"ledger": "ledger"}), "done");
+    assert_eq!(done["status"], "SUCCEEDED", "{done:#}");
+    let steps = &done["output"]["steps"];
+    // ListTables with Limit 1 answers one table a page: all three pages are joined, the token is gone.
+    assert_eq!(
+        steps["tables"]["output"],
+        serde_json::json!({"TableNames": ["ledger", "orders", "users"]})
+    );
+    assert_eq!(steps["describe"]["output"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        steps["describe"]["table_status"],
+        serde_json::json!(["ACTIVE", "ACTIVE", "ACTIVE"])
+    );
+    assert_eq!(steps["describe"]["position"], serde_json::json!([1, 2, 3]));
+    assert_eq!(steps["noted"]["status"], "succeeded", "{steps:#}");
+    assert_eq!(steps["noted"]["output"]["message"], "described 3 tables");
+    assert_eq!(steps["missing"]["status"], "failed");
+    let recorded = item("run of tables").await;
+    assert_eq!(
+        recorded["missing"],
+        aws_sdk_dynamodb::types::AttributeValue::S("failed".into())
+    );
+    assert!(item("failed").await.is_empty());
+    // Counted a page of one item at a time: the two items there before and the one recorded.
+    assert_eq!(steps["counted"]["output"]["Count"], 3, "{steps:#}");
+    assert!(steps["counted"]["output"]["Pages"].as_u64().unwrap() >= 3);
+
+    let started = std::time::Instant::now();
+    let timed_out = execute(
+        &moto,
+        &exported.stdout,
+        &serde_json::json!({"ledger": "ledger", "wait_for_items": 5}),
+        "timed-out",
+    );
+    assert_eq!(timed_out["status"], "FAILED", "{timed_out:#}");
+    // The wait polled until its 3 s timeout, then on_failure recorded the error before the execution failed.
+    assert!(started.elapsed() >= std::time::Duration::from_secs(3));
+    let failed = item("failed").await;
+    let error = failed["error"].as_s().unwrap();
+    assert!(error.contains("still does not hold"), "{error}");
+}
+
+/// The fixture `queues` (`sqs.move_messages` with a filter, batches and a rate, then `sns.Publish` with
+/// attributes) executed on the emulator: the messages the filter keeps reach the destination with their
+/// attributes, the poison one stays in the source, visible again; an execution capped by `max` moves no more.
+#[tokio::test(flavor = "multi_thread")]
+async fn queues_s_export_moves_what_the_filter_keeps_on_the_emulator() {
+    let moto = Moto::start();
+    moto.moto_api(
+        "/moto-api/config",
+        serde_json::json!({"stepfunctions": {"execute_state_machine": true}}),
+    )
+    .await;
+    let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
+    let mut urls = Vec::new();
+    for queue in ["dlq", "main"] {
+        let created = sqs.create_queue().queue_name(queue).send().await.unwrap();
+        urls.push(created.queue_url.unwrap());
+    }
+    let (dlq, main) = (urls[0].clone(), urls[1].clone());
+    // The announcements reach a queue of their own through the topic.
+    let sns = aws_sdk_sns::Client::new(&moto.sdk_config().await);
+    let topic = sns
+        .create_topic()
+        .name("moves")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let notes = sqs
+        .create_queue()
+        .queue_name("notes")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let notes_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&notes)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(notes_arn)
+        .send()
+        .await
+        .unwrap();
+    for body in ["m1", "m2", "poison", "m3", "m4"] {
+        sqs.send_message()
+            .queue_url(&dlq)
+            .message_body(body)
+            .message_attributes(
+                "origin",
+                aws_sdk_sqs::types::MessageAttributeValue::builder()
+                    .data_type("String")
+                    .string_value(format!("of {body}"))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let exported = Cli::new()
+        .current_dir(repo())
+        .dir(repo().join("tests/fixtures/export"))
+        .args(["export", "queues", "--to", "step-functions"])
+        .status(0)
+        .run();
+    asl_validator(&exported.stdout).unwrap();
+    let receive_all = |queue: String| {
+        let sqs = sqs.clone();
+        async move {
+            let mut bodies = Vec::new();
+            loop {
+                let received = sqs
+                    .receive_message()
+                    .queue_url(&queue)
+                    .max_number_of_messages(10)
+                    .message_attribute_names("All")
+                    .send()
+                    .await
+                    .unwrap();
+                let messages = received.messages.unwrap_or_default();
+                if messages.is_empty() {
+                    break;
+                }
+                for message in messages {
+                    let origin = message.message_attributes.unwrap_or_default()["origin"]
+                        .string_value
+                        .clone()
+                        .unwrap();
+                    bodies.push(format!("{} {origin}", message.body.unwrap()));
+                }
+            }
+            bodies.sort();
+            bodies
+        }
+    };
+
+    let capped = execute(
+        &moto,
+        &exported.stdout,
+        &serde_json::json!({"source": dlq, "destination": main, "max": 2, "topic": topic}),
+        "capped",
+    );
+    assert_eq!(capped["status"], "SUCCEEDED", "{capped:#}");
+    assert_eq!(capped["output"]["steps"]["replay"]["moved"], 2, "{capped:#}");
+
+    let all = execute(
+        &moto,
+        &exported.stdout,
+        &serde_json::json!({"source": dlq, "destination": main, "topic": topic}),
+        "all",
+    );
+    assert_eq!(all["status"], "SUCCEEDED", "{all:#}");
+    let output = &all["output"]["steps"]["replay"]["output"];
+    assert_eq!(output["Moved"], 2, "{output:#}");
+    assert_eq!(output["Skipped"], 1, "{output:#}");
+    assert_eq!(output["Failed"], 0, "{output:#}");
+    assert_eq!(
+        receive_all(main.clone()).await,
+        ["m1 of m1", "m2 of m2", "m3 of m3", "m4 of m4"]
+    );
+    // The poison message was skipped by both executions and made visible again each time.
+    assert_eq!(receive_all(dlq.clone()).await, ["poison of poison"]);
+    // sns.Publish's attribute shorthand (a number, a string) reached the topic as typed attributes.
+    let note = sqs
+        .receive_message()
+        .queue_url(&notes)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    let envelopes: Vec<serde_json::Value> = note
+        .iter()
+        .map(|message| serde_json::from_str(message.body.as_deref().unwrap()).unwrap())
+        .collect();
+    assert_eq!(envelopes.len(), 2, "{envelopes:#?}");
+    let last = envelopes
+        .iter()
+        .find(|envelope| envelope["Message"] == "moved 2" && envelope["MessageAttributes"]["moved"]["Type"] == "Number")
+        .unwrap_or_else(|| panic!("{envelopes:#?}"));
+    assert_eq!(last["MessageAttributes"]["moved"]["Value"], "2");
+    assert_eq!(last["MessageAttributes"]["kind"]["Value"], "replay");
 }
 
 /// The export executed by the emulator's own Step Functions interpreter on the sandbox's Lambda function, its

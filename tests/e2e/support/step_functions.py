@@ -1,7 +1,7 @@
 """Runs a state machine definition on the emulator's Step Functions and answers its approval gate, for
 tests/e2e/export.rs. Prints one JSON object: the execution's status and output, and the approval message sent.
 
-    python step_functions.py DEFINITION_FILE INPUT_JSON TOPIC_NAME
+    python step_functions.py DEFINITION_FILE INPUT_JSON TOPIC_NAME [NAME]
 
 The definition's approval task publishes its prompt and task token to TOPIC_NAME; the token is read back from the
 task's scheduled parameters in the execution history (moto delivers to no subscriber we could read without
@@ -16,17 +16,19 @@ import time
 import boto3
 
 definition_file, execution_input, topic_name = sys.argv[1:4]
+# The state machine's and the execution's name: one emulator can run several.
+name = sys.argv[4] if len(sys.argv) > 4 else "exported"
 sfn = boto3.client("stepfunctions")
 sns = boto3.client("sns")
 topic = sns.create_topic(Name=topic_name)["TopicArn"]
 with open(definition_file) as handle:
     definition = handle.read()
 machine = sfn.create_state_machine(
-    name="exported",
+    name=name,
     definition=definition,
     roleArn="arn:aws:iam::123456789012:role/exported-state-machine",
 )["stateMachineArn"]
-execution = sfn.start_execution(stateMachineArn=machine, name="first", input=execution_input)["executionArn"]
+execution = sfn.start_execution(stateMachineArn=machine, name=name, input=execution_input)["executionArn"]
 
 approval_message = None
 deadline = time.time() + 60
