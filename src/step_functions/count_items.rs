@@ -8,7 +8,12 @@ use crate::language::runbook::ActionStep;
 
 impl Export<'_> {
     /// The states of a count, entered at `<name>.count.start`, going on to `next`.
-    pub(super) fn count_items(&mut self, action: &ActionStep, place: &Place, next: &str) -> Option<String> {
+    pub(super) fn count_items(
+        &mut self,
+        action: &ActionStep,
+        place: &Place,
+        next: &str,
+    ) -> Option<String> {
         let name = &place.name;
         // Not `count`: a variable of that name would hide JSONata's `$count()`.
         let variable = place.variable("counted");
@@ -18,7 +23,8 @@ impl Export<'_> {
         } else {
             "scan"
         };
-        let with = self.templated_expression("`with`", &action.with, place.step.span, &place.scope());
+        let with =
+            self.templated_expression("`with`", &action.with, place.step.span, &place.scope());
         let keep = self.keep_result(
             action,
             place,

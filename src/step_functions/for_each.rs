@@ -9,7 +9,13 @@ use super::{Export, Failure, Place, carried, catch, jsonata_field, literal};
 use crate::language::runbook::{ActionStep, Step};
 
 impl Export<'_> {
-    pub(super) fn for_each(&mut self, step: &Step, action: &ActionStep, next: &str, failure: &Failure) {
+    pub(super) fn for_each(
+        &mut self,
+        step: &Step,
+        action: &ActionStep,
+        next: &str,
+        failure: &Failure,
+    ) {
         let Some(for_each) = &step.for_each else {
             return;
         };
@@ -24,10 +30,7 @@ impl Export<'_> {
         let done = format!("{}.done", place.name);
         self.action(action, &place, &done);
         let entry = super::action_entry(&place.name, action);
-        let outputs = self.outputs(
-            action,
-            &place.scope().bind("output", place.output()),
-        );
+        let outputs = self.outputs(action, &place.scope().bind("output", place.output()));
         let mut inner = std::mem::replace(&mut self.states, outer);
         let (Some(items), Some(outputs)) = (items, outputs) else {
             return;

@@ -196,7 +196,10 @@ impl Export<'_> {
     }
 
     fn refuse_secret(&mut self, what: &str, text: &Text, name: &str) {
-        let at = text.source.find(name).map_or(0..0, |at| at..at + name.len());
+        let at = text
+            .source
+            .find(name)
+            .map_or(0..0, |at| at..at + name.len());
         self.refuse_in(
             what,
             text,
@@ -227,7 +230,13 @@ impl Export<'_> {
     /// A Choice `Condition` (without `{% %}`): true exactly when the expression is true by Jinja's truthiness
     /// (where `[0]` is true and JSONata's `$boolean` says false), or when it is false with `negated`. Translated
     /// as `not (…)`, whose value is a boolean by the engine's rule.
-    fn condition(&mut self, what: &str, text: &Text, scope: &Scope, negated: bool) -> Option<String> {
+    fn condition(
+        &mut self,
+        what: &str,
+        text: &Text,
+        scope: &Scope,
+        negated: bool,
+    ) -> Option<String> {
         const WRAP: &str = "not (";
         if let Some(name) = self.secret_read(&text.source, true) {
             self.refuse_secret(what, text, &name);
@@ -272,7 +281,13 @@ impl Export<'_> {
     }
 
     /// A JSON value whose strings are templates (`with:`), as JSON whose templated strings are JSONata fields.
-    fn templated_json(&mut self, what: &str, value: &Value, span: Span, scope: &Scope) -> Option<Value> {
+    fn templated_json(
+        &mut self,
+        what: &str,
+        value: &Value,
+        span: Span,
+        scope: &Scope,
+    ) -> Option<Value> {
         match value {
             Value::String(source) => {
                 let text = Text {
@@ -286,12 +301,17 @@ impl Export<'_> {
                     .iter()
                     .map(|item| self.templated_json(what, item, span, scope))
                     .collect();
-                items.into_iter().collect::<Option<Vec<_>>>().map(Value::Array)
+                items
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()
+                    .map(Value::Array)
             }
             Value::Object(members) => {
                 let members: Vec<(String, Option<Value>)> = members
                     .iter()
-                    .map(|(key, member)| (key.clone(), self.templated_json(what, member, span, scope)))
+                    .map(|(key, member)| {
+                        (key.clone(), self.templated_json(what, member, span, scope))
+                    })
                     .collect();
                 let mut out = Map::new();
                 let mut complete = true;
@@ -310,7 +330,13 @@ impl Export<'_> {
     }
 
     /// A JSON value whose strings are templates (`vars`), as one JSONata expression.
-    fn templated_expression(&mut self, what: &str, value: &Value, span: Span, scope: &Scope) -> Option<String> {
+    fn templated_expression(
+        &mut self,
+        what: &str,
+        value: &Value,
+        span: Span,
+        scope: &Scope,
+    ) -> Option<String> {
         match value {
             Value::String(source) => {
                 let text = Text {
@@ -373,7 +399,10 @@ impl Export<'_> {
         let mut assign = Map::new();
         assign.insert(
             "params".into(),
-            jsonata_field(&format!("$merge([{}, $states.input])", literal(&Value::Object(declared)))),
+            jsonata_field(&format!(
+                "$merge([{}, $states.input])",
+                literal(&Value::Object(declared))
+            )),
         );
         assign.insert("steps".into(), json!({}));
         // The run is the execution: its name is the run's id (`runbook run --on step-functions` names it so).
@@ -426,7 +455,7 @@ impl Export<'_> {
 
     fn step(&mut self, step: &Step, next: &str, failure: &Failure) {
         let failure = match failure {
-            Failure::Fail | Failure::OnFailure if step.on_error == OnError::Continue => {
+            Failure::Fail | Failure::OnFailureSteps if step.on_error == OnError::Continue => {
                 Failure::Continue(next.to_string())
             }
             other => other.clone(),
@@ -555,7 +584,12 @@ impl Export<'_> {
 
     /// What keeps a call's result: at the top level the step's record in `$steps`, the declared outputs computed
     /// over it; in a for_each item, `$result` (the outputs are computed when the item ends).
-    fn keep_result(&mut self, action: &ActionStep, place: &Place, output: &str) -> Option<Map<String, Value>> {
+    fn keep_result(
+        &mut self,
+        action: &ActionStep,
+        place: &Place,
+        output: &str,
+    ) -> Option<Map<String, Value>> {
         let mut assign = Map::new();
         if place.item {
             assign.insert("result".into(), jsonata_field(output));
@@ -572,7 +606,10 @@ impl Export<'_> {
         let merged = format!(
             "($output := {output}; $merge([$steps, {{{}: {{\"status\": \"succeeded\", \"output\": $output{}}}}}]))",
             literal(&json!(step.id)),
-            fields.iter().map(|field| format!(", {field}")).collect::<String>(),
+            fields
+                .iter()
+                .map(|field| format!(", {field}"))
+                .collect::<String>(),
         );
         Some(jsonata_field(&merged))
     }
@@ -609,12 +646,18 @@ impl Export<'_> {
         match spec.execute {
             // The task takes the API's own `{Name: {DataType, StringValue}}` map of `sns.Publish` attributes.
             Execute::Call(_) | Execute::Run(_) if is_one_call(spec, name) => {
-                let arguments = if name == "sns.Publish" && action.with.get("MessageAttributes").is_some() {
-                    self.templated_expression("`with`", &action.with, step.span, &place.scope())
-                        .map(|with| jsonata_field(&format!("($w := {with}; $merge([$w, {{\"MessageAttributes\": {}}}]))", ATTRIBUTES_AS_THE_API_TAKES_THEM)))
-                } else {
-                    self.templated_json("`with`", &action.with, step.span, &place.scope())
-                };
+                let arguments =
+                    if name == "sns.Publish" && action.with.get("MessageAttributes").is_some() {
+                        self.templated_expression("`with`", &action.with, step.span, &place.scope())
+                            .map(|with| {
+                                jsonata_field(&format!(
+                                    "($w := {with}; $merge([$w, {{\"MessageAttributes\": {}}}]))",
+                                    ATTRIBUTES_AS_THE_API_TAKES_THEM
+                                ))
+                            })
+                    } else {
+                        self.templated_json("`with`", &action.with, step.span, &place.scope())
+                    };
                 let assign = self.keep_result(action, place, "$states.result");
                 let (arguments, assign) = (arguments?, assign?);
                 let mut state = json!({
@@ -630,14 +673,20 @@ impl Export<'_> {
             }
             Execute::Paged(_, pages) => self.paged(action, place, &resource, &pages, next),
             Execute::Call(_) => None, // Taken by the first arm.
-            Execute::Run(_) if name == "dynamodb.count_items" => self.count_items(action, place, next),
-            Execute::Run(_) if name == "sqs.move_messages" => self.move_messages(action, place, next),
+            Execute::Run(_) if name == "dynamodb.count_items" => {
+                self.count_items(action, place, next)
+            }
+            Execute::Run(_) if name == "sqs.move_messages" => {
+                self.move_messages(action, place, next)
+            }
             Execute::Run(_) => {
                 let reason = match name {
                     "http.request" | "http.send" => {
                         "the engine sends it from the operator's machine; Step Functions' HTTP task needs an EventBridge connection the runbook does not name"
                     }
-                    "glue.iceberg_snapshots" | "glue.iceberg_rollback" | "s3tables.iceberg_snapshots"
+                    "glue.iceberg_snapshots"
+                    | "glue.iceberg_rollback"
+                    | "s3tables.iceberg_snapshots"
                     | "s3tables.iceberg_rollback" => {
                         "Iceberg snapshot ids are 64-bit integers and JSONata's numbers are doubles: reading the table's metadata file in the state machine would round ids above 2^53, and writing it back would point the table at a snapshot that does not exist"
                     }
@@ -652,7 +701,13 @@ impl Export<'_> {
     }
 
     /// Timeout, retries and the Catch of a task state.
-    fn task_policies(&mut self, state: &mut Value, action: &ActionStep, service: &str, place: &Place) {
+    fn task_policies(
+        &mut self,
+        state: &mut Value,
+        action: &ActionStep,
+        service: &str,
+        place: &Place,
+    ) {
         if let Some(timeout) = action.timeout {
             state["TimeoutSeconds"] = json!(seconds(timeout));
         }
@@ -716,14 +771,28 @@ impl Export<'_> {
                 }))
             }
             "core.fail" => {
-                let cause = self.template("the message of `core.fail`", &member("message"), &place.scope())?;
+                let cause = self.template(
+                    "the message of `core.fail`",
+                    &member("message"),
+                    &place.scope(),
+                )?;
                 let fail = format!("{}.fail", place.name);
-                self.failure(&fail, &place.step.id, "runbook.Failed", &cause, &place.failure);
+                self.failure(
+                    &fail,
+                    &place.step.id,
+                    "runbook.Failed",
+                    &cause,
+                    &place.failure,
+                );
                 Some(json!({"Type": "Pass", "Next": fail}))
             }
             "core.log" | "core.noop" => {
                 let output = if name == "core.log" {
-                    let message = self.template("the message of `core.log`", &member("message"), &place.scope())?;
+                    let message = self.template(
+                        "the message of `core.log`",
+                        &member("message"),
+                        &place.scope(),
+                    )?;
                     format!("{{\"message\": {message}}}")
                 } else {
                     "{}".to_string()
@@ -747,7 +816,7 @@ impl Export<'_> {
     fn failure(&mut self, name: &str, step: &str, error: &str, cause: &str, failure: &Failure) {
         let state = match failure {
             Failure::Fail => json!({"Type": "Fail", "Error": error, "Cause": jsonata_field(cause)}),
-            Failure::OnFailure => json!({
+            Failure::OnFailureSteps => json!({
                 "Type": "Pass",
                 "Assign": {"run": jsonata_field(&format!("$merge([$run, {{\"error\": {cause}}}])"))},
                 "Next": ON_FAILURE,
@@ -763,6 +832,8 @@ impl Export<'_> {
 
     /// A Choice that goes on to `next` when every assertion holds, else to a Fail with the first failing one's
     /// message.
+    // The checks' states and the success criteria's differ in every name, hence the arguments.
+    #[allow(clippy::too_many_arguments)]
     fn assertions(
         &mut self,
         name: &str,
@@ -850,7 +921,7 @@ impl Export<'_> {
         if self.runbook.on_failure.is_empty() {
             Failure::Fail
         } else {
-            Failure::OnFailure
+            Failure::OnFailureSteps
         }
     }
 
@@ -929,7 +1000,7 @@ enum Failure {
     /// The execution fails with the error.
     Fail,
     /// The runbook's `on_failure` steps run, then the execution fails.
-    OnFailure,
+    OnFailureSteps,
     /// `on_error: continue`, or an `on_failure` step: the step is recorded as failed and the run goes on here.
     Continue(String),
 }
@@ -938,7 +1009,7 @@ enum Failure {
 fn catch(step: &str, failure: &Failure) -> Option<Value> {
     match failure {
         Failure::Fail => None,
-        Failure::OnFailure => Some(json!([{
+        Failure::OnFailureSteps => Some(json!([{
             "ErrorEquals": ["States.ALL"],
             "Assign": {"run": jsonata_field("$merge([$run, {\"error\": $states.errorOutput.Cause}])")},
             "Next": ON_FAILURE,

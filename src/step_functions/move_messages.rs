@@ -17,7 +17,12 @@ use crate::language::runbook::{ActionStep, Text};
 
 impl Export<'_> {
     /// The states of a move, entered at `<name>.move.start`, going on to `next`.
-    pub(super) fn move_messages(&mut self, action: &ActionStep, place: &Place, next: &str) -> Option<String> {
+    pub(super) fn move_messages(
+        &mut self,
+        action: &ActionStep,
+        place: &Place,
+        next: &str,
+    ) -> Option<String> {
         let n = &place.name;
         let variable = place.variable("move");
         let m = format!("${variable}");
@@ -25,17 +30,28 @@ impl Export<'_> {
         let filter = with.as_object_mut().and_then(|with| with.remove("Filter"));
         let filter = match filter {
             None | Some(Value::Null) => Some(None),
-            Some(Value::String(source)) if is_template(&source) => Some(Some(Filter::AtRunTime(source))),
+            Some(Value::String(source)) if is_template(&source) => {
+                Some(Some(Filter::AtRunTime(source)))
+            }
             Some(Value::String(source)) => {
                 let text = Text {
                     source,
                     span: place.step.span,
                 };
-                self.condition("`Filter`", &text, &place.scope().bind("message", "$message"), false)
-                    .map(|translated| Some(Filter::Translated(translated)))
+                self.condition(
+                    "`Filter`",
+                    &text,
+                    &place.scope().bind("message", "$message"),
+                    false,
+                )
+                .map(|translated| Some(Filter::Translated(translated)))
             }
             Some(other) => {
-                self.refuse("`Filter`", format!("an expression is a string, not {other}"), place.step.span);
+                self.refuse(
+                    "`Filter`",
+                    format!("an expression is a string, not {other}"),
+                    place.step.span,
+                );
                 None
             }
         };

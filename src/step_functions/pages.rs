@@ -24,7 +24,8 @@ impl Export<'_> {
         let start = format!("{name}.pages.start");
         let more = format!("{name}.pages");
         let joined = format!("{name}.paged");
-        let with = self.templated_expression("`with`", &action.with, place.step.span, &place.scope());
+        let with =
+            self.templated_expression("`with`", &action.with, place.step.span, &place.scope());
         let keep = self.keep_result(action, place, &format!("{page}.joined"));
         let (with, keep) = (with?, keep?);
         let response_token = literal(&json!(pages.response_token));
@@ -59,7 +60,11 @@ impl Export<'_> {
             "Assign": {variable: jsonata_field(&next_page)},
             "Next": more,
         });
-        let service = action.shape.name.split_once('.').map_or("", |(service, _)| service);
+        let service = action
+            .shape
+            .name
+            .split_once('.')
+            .map_or("", |(service, _)| service);
         self.task_policies(&mut task, action, service, place);
         self.states.insert(name.clone(), task);
         let token_given = format!("({page}.token != null and {page}.token != \"\")");
@@ -82,7 +87,9 @@ impl Export<'_> {
             &looped,
             &place.step.id,
             "runbook.PaginationLoop",
-            &literal(&json!(format!("{operation} answered the page token it was sent again"))),
+            &literal(&json!(format!(
+                "{operation} answered the page token it was sent again"
+            ))),
             &place.failure,
         );
         self.failure(

@@ -244,9 +244,9 @@ fn each_construct_without_a_translation_is_refused_at_its_place() {
     // at its place.
     assert_eq!(output.stderr.matches("error[not-exportable]").count(), 5);
     assert!(
-        output
-            .stderr
-            .contains("`token` is secret, and its value would be written into the execution's history"),
+        output.stderr.contains(
+            "`token` is secret, and its value would be written into the execution's history"
+        ),
         "{}",
         output.stderr
     );
@@ -262,7 +262,12 @@ fn each_construct_without_a_translation_is_refused_at_its_place() {
 
 /// `definition` executed on the emulator's Step Functions with `input`, as state machine and execution `name`:
 /// the execution's status, output and failures (tests/e2e/support/step_functions.py).
-fn execute(moto: &Moto, definition: &str, input: &serde_json::Value, name: &str) -> serde_json::Value {
+fn execute(
+    moto: &Moto,
+    definition: &str,
+    input: &serde_json::Value,
+    name: &str,
+) -> serde_json::Value {
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("definition.json");
     std::fs::write(&file, definition).unwrap();
@@ -349,7 +354,12 @@ async fn tables_s_export_pages_maps_polls_and_runs_on_failure_on_the_emulator() 
         }
     };
 
-    let done = execute(&moto, &exported.stdout, &serde_json::json!({"ledger": "ledger"}), "done");
+    let done = execute(
+        &moto,
+        &exported.stdout,
+        &serde_json::json!({"ledger": "ledger"}),
+        "done",
+    );
     assert_eq!(done["status"], "SUCCEEDED", "{done:#}");
     let steps = &done["output"]["steps"];
     // ListTables with Limit 1 answers one table a page: all three pages are joined, the token is gone.
@@ -504,7 +514,10 @@ async fn queues_s_export_moves_what_the_filter_keeps_on_the_emulator() {
         "capped",
     );
     assert_eq!(capped["status"], "SUCCEEDED", "{capped:#}");
-    assert_eq!(capped["output"]["steps"]["replay"]["moved"], 2, "{capped:#}");
+    assert_eq!(
+        capped["output"]["steps"]["replay"]["moved"], 2,
+        "{capped:#}"
+    );
 
     let all = execute(
         &moto,
@@ -540,7 +553,10 @@ async fn queues_s_export_moves_what_the_filter_keeps_on_the_emulator() {
     assert_eq!(envelopes.len(), 2, "{envelopes:#?}");
     let last = envelopes
         .iter()
-        .find(|envelope| envelope["Message"] == "moved 2" && envelope["MessageAttributes"]["moved"]["Type"] == "Number")
+        .find(|envelope| {
+            envelope["Message"] == "moved 2"
+                && envelope["MessageAttributes"]["moved"]["Type"] == "Number"
+        })
         .unwrap_or_else(|| panic!("{envelopes:#?}"));
     assert_eq!(last["MessageAttributes"]["moved"]["Value"], "2");
     assert_eq!(last["MessageAttributes"]["kind"]["Value"], "replay");
