@@ -9,7 +9,7 @@ use crate::language::raw::ParamTypeName;
 use crate::language::runbook::{Param, ParamDefault, Runbook};
 
 /// The id under which a boolean's `--no-NAME` flag is stored.
-fn negated_id(param: &Param) -> String {
+pub fn negated_id(param: &Param) -> String {
     format!("no-{}", param.name)
 }
 

@@ -42,6 +42,7 @@ pub fn run(context: &Context, args: &DeployArgs) -> ExitStatus {
     let Target::StepFunctions = args.to;
     let options = Options {
         approval_topic: args.approval_topic.clone(),
+        ..Options::default()
     };
     let mut definition = match step_functions::export(&runbook, &options) {
         Ok(definition) => definition,

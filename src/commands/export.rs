@@ -6,6 +6,7 @@ use clap::ValueEnum;
 use crate::commands::exit::ExitStatus;
 use crate::commands::output::print_json;
 use crate::commands::{Context, load_named, print_diagnostics};
+use crate::param_flags;
 use crate::policy::{self, EngineNeeds};
 use crate::step_functions::{self, Options};
 
@@ -38,6 +39,14 @@ pub struct ExportArgs {
     /// The account in the role policy's ARNs (`*` when not given).
     #[arg(long, requires = "with_role")]
     pub account: Option<String>,
+    /// The runbook's parameters as `runbook run` takes them (`--table orders`), after the options: their values
+    /// become the definition's defaults (an execution's input still overrides them), and narrow the role policy.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PARAMS"
+    )]
+    pub params: Vec<String>,
 }
 
 /// How the definition is printed.
@@ -53,8 +62,13 @@ pub fn run(context: &Context, args: &ExportArgs) -> ExitStatus {
         Err(code) => return code,
     };
     let Target::StepFunctions = args.to;
+    let defaults = match given_params(&runbook, &args.params) {
+        Ok(defaults) => defaults,
+        Err(code) => return code,
+    };
     let options = Options {
         approval_topic: args.approval_topic.clone(),
+        defaults,
     };
     match step_functions::export(&runbook, &options) {
         Ok(definition) => {
@@ -66,7 +80,10 @@ pub fn run(context: &Context, args: &ExportArgs) -> ExitStatus {
                 let params = runbook
                     .params
                     .iter()
-                    .map(|param| (param.name.clone(), serde_json::Value::Null))
+                    .map(|param| {
+                        let given = options.defaults.get(&param.name).cloned();
+                        (param.name.clone(), given.unwrap_or(serde_json::Value::Null))
+                    })
                     .collect();
                 let policy = policy::build(
                     &runbook,
@@ -97,4 +114,53 @@ pub fn run(context: &Context, args: &ExportArgs) -> ExitStatus {
             ExitStatus::Usage
         }
     }
+}
+
+/// The parameters given on the command line, parsed and checked as `runbook run` does; only those given (a
+/// default stays the runbook's, so a templated one is computed when the execution starts).
+fn given_params(
+    runbook: &crate::language::runbook::Runbook,
+    args: &[String],
+) -> Result<serde_json::Map<String, serde_json::Value>, ExitStatus> {
+    let mut command = param_flags::add_flags(
+        clap::Command::new(format!("runbook export {}", runbook.name)).no_binary_name(true),
+        runbook,
+    );
+    // A required parameter the export leaves out is given by each execution's input.
+    for param in runbook.params.iter().filter(|p| p.required) {
+        command = command.mut_arg(&param.name, |arg| arg.required(false));
+    }
+    let matches = command
+        .try_get_matches_from(args)
+        .map_err(|error| crate::commands::output::parse_failed(&error))?;
+    let resolved =
+        param_flags::resolve(runbook, &matches, jiff::Timestamp::now()).map_err(|error| {
+            crate::say!("runbook export: {error}");
+            ExitStatus::Usage
+        })?;
+    let mut given = serde_json::Map::new();
+    for param in &runbook.params {
+        let on_command_line = |id: &str| {
+            matches!(
+                matches.value_source(id),
+                Some(clap::parser::ValueSource::CommandLine)
+            )
+        };
+        let negated = param.ty == crate::language::raw::ParamTypeName::Boolean
+            && on_command_line(&param_flags::negated_id(param));
+        if !on_command_line(&param.name) && !negated {
+            continue;
+        }
+        if param.secret {
+            crate::say!(
+                "runbook export: --{} is secret, and a default is written into the definition for anyone who can read it; give it in each execution's input",
+                param.flag
+            );
+            return Err(ExitStatus::Usage);
+        }
+        if let Some(value) = resolved.get(&param.name) {
+            given.insert(param.name.clone(), value.clone());
+        }
+    }
+    Ok(given)
 }

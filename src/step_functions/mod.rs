@@ -53,9 +53,12 @@ use crate::language::runbook::{ActionStep, Approval, ParamDefault, Runbook, Step
 use jsonata::{Scope, Untranslatable};
 
 /// What the definition needs besides the runbook.
+#[derive(Default)]
 pub struct Options {
     /// The SNS topic approval prompts are published to, with the task token to answer them.
     pub approval_topic: Option<String>,
+    /// Parameter values given at export: the definition's defaults for them (an execution's input still wins).
+    pub defaults: Map<String, Value>,
 }
 
 /// The state machine definition, or every reason it cannot be written.
@@ -371,7 +374,9 @@ impl Export<'_> {
     fn refuse_unsupported_runbook_keys(&mut self) {
         let runbook = self.runbook;
         for param in &runbook.params {
-            if let Some(ParamDefault::Template(text)) = &param.default {
+            if let Some(ParamDefault::Template(text)) = &param.default
+                && !self.options.defaults.contains_key(&param.name)
+            {
                 self.refuse(
                     format!("the default of `{}`", param.name),
                     "a default computed from other parameters is not translated",
@@ -389,8 +394,9 @@ impl Export<'_> {
             .params
             .iter()
             .map(|param| {
-                let default = match &param.default {
-                    Some(ParamDefault::Value(value)) => value.clone(),
+                let default = match (self.options.defaults.get(&param.name), &param.default) {
+                    (Some(given), _) => given.clone(),
+                    (None, Some(ParamDefault::Value(value))) => value.clone(),
                     _ => Value::Null,
                 };
                 (param.name.clone(), default)

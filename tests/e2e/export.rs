@@ -15,7 +15,7 @@ const REFUSED: &[(&str, &str, usize)] = &[
     ("dynamodb-throttling", "not-exportable", 17),
     ("iceberg-rollback", "not-exportable", 11),
     ("lambda-timeout", "not-exportable", 6),
-    ("pitr-restore", "not-exportable", 14),
+    ("pitr-restore", "not-exportable", 15),
     ("rollback-lambda", "not-exportable", 7),
     ("smoke-test", "not-exportable", 19),
     ("sync-lag", "not-exportable", 8),
@@ -229,6 +229,73 @@ fn the_definition_prints_as_yaml_and_with_the_role_policy_it_needs() {
     ] {
         assert!(statements.contains(needed), "{needed}: {statements}");
     }
+}
+
+#[test]
+fn parameters_given_at_export_become_the_definition_s_defaults() {
+    let export = |params: &[&str]| {
+        Cli::new()
+            .current_dir(repo())
+            .dir(repo().join("tests/fixtures/export"))
+            .args([
+                "--no-color",
+                "export",
+                "move-alias",
+                "--to",
+                "step-functions",
+                "--approval-topic",
+                TOPIC,
+                "--with-role",
+            ])
+            .args(params)
+    };
+    let given = export(&["--function", "orders-api", "--settle", "short"])
+        .status(0)
+        .run()
+        .json();
+    let assigned = given["Definition"]["States"]["parameters"]["Assign"]["params"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Given values and the runbook's own defaults; a required one not given stays for the execution's input.
+    assert!(
+        assigned.contains(
+            r#"{"function":"orders-api","alias":"live","to_version":null,"settle":"short"}"#
+        ),
+        "{assigned}"
+    );
+    let policy = given["RolePolicy"].to_string();
+    assert!(policy.contains("function:orders-api"), "{policy}");
+
+    let refused = export(&["--settle", "long"]).status(2).run();
+    assert!(refused.stdout.is_empty());
+    assert!(
+        refused.stderr.contains("`long` is not one of"),
+        "{}",
+        refused.stderr
+    );
+
+    // A secret would be written into the definition for anyone who can read it.
+    let secret = Cli::new()
+        .current_dir(repo())
+        .dir(repo().join("tests/fixtures/export"))
+        .args([
+            "export",
+            "refused",
+            "--to",
+            "step-functions",
+            "--token",
+            "s3cr3t-value-long-enough",
+        ])
+        .status(2)
+        .run();
+    assert!(secret.stdout.is_empty());
+    assert!(
+        secret.stderr.contains("--token is secret"),
+        "{}",
+        secret.stderr
+    );
+    assert!(!secret.stderr.contains("s3cr3t"), "{}", secret.stderr);
 }
 
 #[test]
