@@ -549,7 +549,6 @@ async fn a_run_on_step_functions_refused_at_its_gate_ends_refused_and_moves_noth
 /// gate answered through `runbook approve`, ends as the local run does (alias `live` on version 2), and the
 /// journal imported from the execution's history passes `audit verify`.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "rollback-lambda does not export to Step Functions yet (REFUSED in tests/e2e/export.rs)"]
 async fn rollback_lambda_on_step_functions_moves_the_alias_as_the_local_run_does() {
     let moto = Moto::start();
     moto.lambda_without_docker().await;
