@@ -604,3 +604,239 @@ async fn rollback_lambda_on_step_functions_moves_the_alias_as_the_local_run_does
         .status(0)
         .run();
 }
+
+/// Issue 15's proof for dlq-replay: its export deployed on the seeded world (50 messages in the DLQ, the function
+/// at 300 s), run on Step Functions with `--raise-timeout 900` and the gate answered through `runbook approve`,
+/// ends as the local run does (tests/e2e/runbooks.rs, `dlq_replay_moves_every_message_...`): the timeout is
+/// 900 s, the DLQ is empty and the main queue holds every message once with its attributes; the journal imported
+/// from the execution's history passes `audit verify`.
+#[tokio::test(flavor = "multi_thread")]
+async fn dlq_replay_on_step_functions_moves_every_message_as_the_local_run_does() {
+    let moto = Moto::start();
+    moto.lambda_without_docker().await;
+    moto.moto_api(
+        "/moto-api/config",
+        json!({"stepfunctions": {"execute_state_machine": true}}),
+    )
+    .await;
+    moto.seed(&["--only", "sqs,lambda"]);
+    let (topic, queue) = topic_with_subscriber(&moto, "dlq-approvals").await;
+    let shipped = |state: &Path| {
+        Cli::new()
+            .shipped()
+            .aws(&moto)
+            .env("RUNBOOK_STATE_DIR", state)
+    };
+    let state = tempfile::tempdir().unwrap();
+    shipped(state.path())
+        .args([
+            "deploy",
+            "dlq-replay",
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+            "--approval-topic",
+            &topic,
+            "--yes",
+        ])
+        .status(0)
+        .run();
+    let run = shipped(state.path())
+        .args([
+            "run",
+            "dlq-replay",
+            "--on",
+            "step-functions",
+            "--raise-timeout",
+            "900",
+            "--yes",
+        ])
+        .spawn();
+    let (message, token) = next_token(&moto, &queue).await;
+    assert!(
+        message.contains("Move 50 messages from bg-remover-dev-dlq to bg-remover-dev-main?"),
+        "{message}"
+    );
+    shipped(state.path())
+        .args(["approve", &token])
+        .status(0)
+        .run();
+    let ran = Ran::from(run.wait_with_output().unwrap());
+    assert_eq!(ran.code(), Some(0), "{}\n{}", ran.stdout, ran.stderr);
+
+    let config = moto.sdk_config().await;
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let function = lambda
+        .get_function_configuration()
+        .function_name("bg-remover-dev-s3TablesDataValidator")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(function.timeout(), Some(900));
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let mut left = Vec::new();
+    for queue in ["bg-remover-dev-dlq", "bg-remover-dev-main"] {
+        let url = sqs
+            .get_queue_url()
+            .queue_name(queue)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let mut bodies = Vec::new();
+        loop {
+            let received = sqs
+                .receive_message()
+                .queue_url(&url)
+                .max_number_of_messages(10)
+                .message_attribute_names("All")
+                .send()
+                .await
+                .unwrap()
+                .messages
+                .unwrap_or_default();
+            if received.is_empty() {
+                break;
+            }
+            for message in received {
+                let tenant = message
+                    .message_attributes
+                    .unwrap_or_default()
+                    .get("tenant")
+                    .and_then(|value| value.string_value.clone());
+                bodies.push((message.body.unwrap_or_default(), tenant));
+            }
+        }
+        left.push(bodies);
+    }
+    assert!(left[0].is_empty(), "the DLQ still holds {:?}", left[0]);
+    let moved = &left[1];
+    assert_eq!(moved.len(), 50, "{moved:?}");
+    let distinct: std::collections::BTreeSet<&String> =
+        moved.iter().map(|(body, _)| body).collect();
+    assert_eq!(distinct.len(), 50, "a message arrived twice");
+    assert!(
+        moved
+            .iter()
+            .all(|(_, tenant)| tenant.as_deref() == Some("carousel-labs")),
+        "{moved:?}"
+    );
+    let records = records(state.path());
+    assert_eq!(
+        of_kind(&records, "step_finished", "replay")[0]["status"],
+        "succeeded",
+        "{records:#?}"
+    );
+    shipped(state.path())
+        .args(["audit", "verify", "last"])
+        .status(0)
+        .run();
+}
+
+/// Issue 15's proof for pitr-restore: its export deployed on the seeded world, run on Step Functions to the
+/// seed's latest restorable time with the gate answered through `runbook approve`, ends as the local run does
+/// (tests/e2e/runbooks.rs, `pitr_restore_swaps_the_verified_copy_in_...`): a new table under the original name,
+/// active, with every item; the journal imported from the execution's history passes `audit verify`.
+#[tokio::test(flavor = "multi_thread")]
+async fn pitr_restore_on_step_functions_swaps_the_copy_in_as_the_local_run_does() {
+    let moto = Moto::start();
+    moto.moto_api(
+        "/moto-api/config",
+        json!({"stepfunctions": {"execute_state_machine": true}}),
+    )
+    .await;
+    let world = moto.seed(&["--only", "dynamodb"]);
+    let table = "bg-remover-dev-sales-intelligence";
+    let items = world["dynamodb"]["items"].as_i64().unwrap() as i32;
+    let restore_time = world["dynamodb"]["latest_restorable"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    let created = |dynamodb: aws_sdk_dynamodb::Client| async move {
+        dynamodb
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .unwrap()
+            .table
+            .unwrap()
+    };
+    let before = created(dynamodb.clone()).await;
+    let (topic, queue) = topic_with_subscriber(&moto, "pitr-approvals").await;
+    let shipped = |state: &Path| {
+        Cli::new()
+            .shipped()
+            .aws(&moto)
+            .env("RUNBOOK_STATE_DIR", state)
+    };
+    let state = tempfile::tempdir().unwrap();
+    shipped(state.path())
+        .args([
+            "deploy",
+            "pitr-restore",
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+            "--approval-topic",
+            &topic,
+            "--yes",
+        ])
+        .status(0)
+        .run();
+    let run = shipped(state.path())
+        .args([
+            "run",
+            "pitr-restore",
+            "--on",
+            "step-functions",
+            "--restore-time",
+            &restore_time,
+            "--yes",
+        ])
+        .spawn();
+    let (message, token) = next_token(&moto, &queue).await;
+    assert!(
+        message.contains("Back up bg-remover-dev-sales-intelligence"),
+        "{message}"
+    );
+    shipped(state.path())
+        .args(["approve", &token])
+        .status(0)
+        .run();
+    let ran = Ran::from(run.wait_with_output().unwrap());
+    assert_eq!(ran.code(), Some(0), "{}\n{}", ran.stdout, ran.stderr);
+
+    let after = created(dynamodb.clone()).await;
+    assert_eq!(after.table_status().unwrap().as_str(), "ACTIVE");
+    assert!(
+        after.creation_date_time().unwrap() > before.creation_date_time().unwrap(),
+        "the table was not replaced"
+    );
+    let mut counted = 0;
+    let mut start = None;
+    loop {
+        let page = dynamodb
+            .scan()
+            .table_name(table)
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        counted += page.count;
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            break;
+        }
+    }
+    assert_eq!(counted, items);
+    shipped(state.path())
+        .args(["audit", "verify", "last"])
+        .status(0)
+        .run();
+}
