@@ -19,12 +19,13 @@ impl Export<'_> {
         let Some(for_each) = &step.for_each else {
             return;
         };
-        let items = self.expression("`for_each`", &for_each.items, &carried());
+        let items = self.expression("`for_each`", &for_each.items, &carried(self.steps));
         let place = Place {
             step,
             name: format!("{}.each", step.id),
             item: true,
             failure: Failure::Fail,
+            steps: self.steps,
         };
         let outer = std::mem::take(&mut self.states);
         let done = format!("{}.done", place.name);
@@ -64,7 +65,8 @@ impl Export<'_> {
             ));
         }
         let record = format!(
-            "($r := $states.result; $merge([$steps, {{{}: {{\"status\": \"succeeded\", {}}}}}]))",
+            "($r := $states.result; $merge([${}, {{{}: {{\"status\": \"succeeded\", {}}}}}]))",
+            self.steps,
             literal(&json!(step.id)),
             fields.join(", ")
         );
@@ -82,10 +84,10 @@ impl Export<'_> {
                 "StartAt": start,
                 "States": Value::Object(inner),
             },
-            "Assign": {"steps": jsonata_field(&record)},
+            "Assign": {self.steps: jsonata_field(&record)},
             "Next": next,
         });
-        if let Some(catch) = catch(&step.id, failure) {
+        if let Some(catch) = catch(self.steps, &step.id, failure) {
             map["Catch"] = catch;
         }
         self.states.insert(step.id.clone(), map);

@@ -6,9 +6,13 @@
 //! (under `steps.ID` in the state's output, or in the `$steps` variable a JSONata state assigns). Approval tasks
 //! become the gate's request and its answer.
 //!
+//! Steps that run side by side (a Parallel state, a branch per step) interleave their states: a branched step's
+//! states never end another step, it ends with its branch (`ID.recorded`), its checks are settled by its own next
+//! state, and its task events are tied to it through `previousEventId`, never by their order.
+//!
 //! States are matched to steps by name, as the export names them: a step's states are its id and `ID.<what>`
-//! (`ID.when` and `ID.skipped` for its `when`, `ID.check` and `ID.failed.N` for its checks, and whatever else an
-//! expansion of it names `ID.…`); `success_criteria` and `success_criteria.failed.N` are the criteria. States that
+//! (`ID.when` and `ID.skipped` for its `when`, `ID.check` and `ID.failed.N` for its checks, `ID.branch` and
+//! `ID.recorded` for the start and end of its Parallel branch, and whatever else an expansion of it names `ID.…`); `success_criteria` and `success_criteria.failed.N` are the criteria. States that
 //! match no step (the parameter defaults) are the export's plumbing and leave no record.
 
 use std::collections::{HashMap, HashSet};
@@ -29,11 +33,15 @@ pub struct Follower<'a> {
     runbook: &'a Runbook,
     report: RunReport,
     steps: HashMap<String, Open>,
-    /// The step (or `success_criteria`) whose assertions a Choice just evaluated: the next state entered tells
-    /// whether they held.
-    deciding: Option<String>,
-    /// The step whose states are running: it ends when a state of another step (or of none) is entered.
+    /// The steps (or `success_criteria`) whose assertions a Choice just evaluated: the next state entered (in a
+    /// Parallel branch, the next of the same step) tells whether they held.
+    deciding: Vec<String>,
+    /// The step whose states are running one after another: it ends when a state of another step (or of none)
+    /// is entered.
     current: Option<String>,
+    /// The steps running in a Parallel branch: their states interleave with other branches', so each ends with
+    /// its branch (`ID.recorded`), not when another state is entered.
+    branched: HashSet<String>,
     /// The steps whose end has been told.
     done: HashSet<String>,
     /// The step each event belongs to, by id: a state's entry names it, the task events after it inherit it
@@ -94,8 +102,9 @@ impl<'a> Follower<'a> {
             runbook,
             report,
             steps: HashMap::new(),
-            deciding: None,
+            deciding: Vec::new(),
             current: None,
+            branched: HashSet::new(),
             done: HashSet::new(),
             owners: HashMap::new(),
             task_errors: HashMap::new(),
@@ -139,7 +148,7 @@ impl<'a> Follower<'a> {
         let mut events = Vec::new();
         if let Some(details) = event.get("stateEnteredEventDetails") {
             let state = details["name"].as_str().unwrap_or_default();
-            if let (Some(id), Some((step, ""))) = (id, self.step_of(state)) {
+            if let (Some(id), Some((step, _))) = (id, self.step_of(state)) {
                 self.owners.insert(id, step.id.clone());
             }
             self.entered(state, at, &mut events);
@@ -191,7 +200,14 @@ impl<'a> Follower<'a> {
     }
 
     fn entered(&mut self, state: &str, at: f64, events: &mut Vec<Event>) {
-        if let Some(deciding) = self.deciding.take() {
+        let entered_step = self.step_of(state).map(|(step, _)| step.id.as_str());
+        let (settled, waiting): (Vec<String>, Vec<String>) = std::mem::take(&mut self.deciding)
+            .into_iter()
+            .partition(|deciding| {
+                !self.branched.contains(deciding) || entered_step == Some(deciding.as_str())
+            });
+        self.deciding = waiting;
+        for deciding in settled {
             let failed = state
                 .strip_prefix(&format!("{deciding}.failed."))
                 .and_then(|n| n.parse::<usize>().ok());
@@ -201,15 +217,26 @@ impl<'a> Follower<'a> {
             self.close_current(events);
             return;
         };
-        if self.current.as_deref() != Some(step.id.as_str()) {
+        if role == "branch" {
+            self.branched.insert(step.id.clone());
+        }
+        if role == "recorded" {
+            self.finish(step, (StepStatus::Succeeded, None, None), events);
+            return;
+        }
+        let branched = self.branched.contains(&step.id);
+        if !branched && self.current.as_deref() != Some(step.id.as_str()) {
             self.close_current(events);
         }
         // A `when` and its skip, and the checks' Choice and Fail states, are around the step, not its work.
-        let around = matches!(role, "when" | "skipped" | "check") || role.starts_with("failed");
+        let around =
+            matches!(role, "branch" | "when" | "skipped" | "check") || role.starts_with("failed");
         if around || self.done.contains(&step.id) {
             return;
         }
-        self.current = Some(step.id.clone());
+        if !branched {
+            self.current = Some(step.id.clone());
+        }
         let open = self.steps.entry(step.id.clone()).or_default();
         if open.started {
             return;
@@ -398,7 +425,7 @@ impl<'a> Follower<'a> {
     fn exited(&mut self, details: &Value, events: &mut Vec<Event>) {
         let state = details["name"].as_str().unwrap_or_default();
         if state == super::FINISH {
-            self.deciding = Some(state.to_string());
+            self.deciding.push(state.to_string());
             return;
         }
         let Some((step, role)) = self.step_of(state) else {
@@ -406,7 +433,7 @@ impl<'a> Follower<'a> {
         };
         match role {
             // The checks' Choice: the state entered next says whether they held.
-            "check" => self.deciding = Some(step.id.clone()),
+            "check" => self.deciding.push(step.id.clone()),
             "skipped" => {
                 let reason = step
                     .when
@@ -471,7 +498,7 @@ impl<'a> Follower<'a> {
         };
         self.report.outcome = outcome;
         let Some((error, cause)) = failure else {
-            if let Some(deciding) = self.deciding.take() {
+            for deciding in std::mem::take(&mut self.deciding) {
                 self.decided(&deciding, None, events);
             }
             self.close_current(events);
@@ -482,7 +509,7 @@ impl<'a> Follower<'a> {
         } else {
             format!("{error}: {cause}")
         });
-        if let Some(deciding) = self.deciding.take() {
+        for deciding in std::mem::take(&mut self.deciding) {
             // The Fail state a failed assertion leads to was entered; its number was read there.
             self.decided(&deciding, None, events);
         }
@@ -616,11 +643,13 @@ impl<'a> Follower<'a> {
 }
 
 /// What a step's states recorded as its result by the time `details`' state was left: `steps.ID` in the state's
-/// output (JSONPath), or in the `$steps` variable the state assigned (JSONata).
+/// output (JSONPath), or in the `$steps` variable the state assigned (JSONata; its Parallel branch's copy when it
+/// runs in one).
 fn recorded_result(details: &Value, id: &str) -> Option<Value> {
-    let assigned = parse(&details["assignedVariables"]["steps"]);
+    let assigned = parse(&details["assignedVariables"][super::STEPS]);
+    let in_branch = parse(&details["assignedVariables"][super::BRANCH_STEPS]);
     let output = parse(&details["output"]);
-    [&assigned, &output["steps"]]
+    [&assigned, &in_branch, &output["steps"]]
         .into_iter()
         .map(|steps| &steps[id])
         .find(|result| result.is_object())
@@ -897,5 +926,125 @@ success_criteria:
         assert_eq!(put.status, StepStatus::Succeeded);
         assert_eq!(put.output, Some(json!({"FunctionVersion": "2"})));
         assert_eq!(put.outputs.get("moved"), Some(&json!(true)));
+    }
+
+    /// Two branches of a Parallel whose states interleave: each task event is tied to its step through
+    /// `previousEventId`, each step ends with its own branch, and a check is settled by its own step's next state.
+    #[test]
+    fn interleaved_branch_states_are_read_by_step_name_and_link_not_by_order() {
+        let text = r#"name: t
+description: history test
+steps:
+  - id: left
+    action: lambda.GetAlias
+    with: {FunctionName: f, Name: live}
+    check:
+      - that: "output.FunctionVersion != '1'"
+  - id: right
+    action: lambda.GetAlias
+    with: {FunctionName: g, Name: live}
+"#;
+        let file = SourceFile::new("t.yaml", text.to_string());
+        let runbook = crate::language::validator::load(&file, &[], &crate::actions::TABLE)
+            .unwrap_or_else(|_| panic!("the test runbook validates"));
+        let record = |id: &str, version: &str| {
+            json!({"stateExitedEventDetails": {
+                "name": id,
+                "output": "{}",
+                "assignedVariables": {"branch_steps": json!({id: {"status": "succeeded", "output": {"FunctionVersion": version}}}).to_string()},
+            }})
+        };
+        // (id, previous id, type, details)
+        let events: Vec<Value> = [
+            (1, 0, "ParallelStateEntered", entered("parallel 1")),
+            (2, 1, "PassStateEntered", entered("left.branch")),
+            (3, 1, "PassStateEntered", entered("right.branch")),
+            (4, 2, "TaskStateEntered", entered("left")),
+            (5, 3, "TaskStateEntered", entered("right")),
+            (
+                6,
+                4,
+                "TaskScheduled",
+                scheduled(json!({"FunctionName": "f"})),
+            ),
+            (
+                7,
+                5,
+                "TaskScheduled",
+                scheduled(json!({"FunctionName": "g"})),
+            ),
+            (
+                8,
+                7,
+                "TaskSucceeded",
+                json!({"taskSucceededEventDetails": {"output": "{\"FunctionVersion\": \"4\"}"}}),
+            ),
+            (9, 8, "TaskStateExited", record("right", "4")),
+            (
+                10,
+                6,
+                "TaskSucceeded",
+                json!({"taskSucceededEventDetails": {"output": "{\"FunctionVersion\": \"3\"}"}}),
+            ),
+            (11, 10, "TaskStateExited", record("left", "3")),
+            (12, 11, "ChoiceStateEntered", entered("left.check")),
+            (13, 12, "ChoiceStateExited", exited("left.check", json!({}))),
+            (14, 9, "PassStateEntered", entered("right.recorded")),
+            (15, 13, "PassStateEntered", entered("left.recorded")),
+            (
+                16,
+                15,
+                "ParallelStateExited",
+                exited("parallel 1", json!({})),
+            ),
+            (17, 16, "ExecutionSucceeded", json!({})),
+        ]
+        .into_iter()
+        .map(|(id, previous, kind, details)| {
+            let mut event = json!({
+                "id": id,
+                "previousEventId": previous,
+                "type": kind,
+                "timestamp": 1_800_000_000.0 + f64::from(id),
+            });
+            if let (Value::Object(event), Value::Object(details)) = (&mut event, details) {
+                event.extend(details);
+            }
+            event
+        })
+        .collect();
+        let (read, report) = read_all(&runbook, &events);
+        let calls: Vec<(String, Value)> = read
+            .iter()
+            .filter_map(|event| match event {
+                Event::CallStarted { step, request, .. } => {
+                    Some((step.clone(), request["FunctionName"].clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            calls,
+            [("left".into(), json!("f")), ("right".into(), json!("g"))]
+        );
+        let finished: Vec<&str> = read
+            .iter()
+            .filter_map(|event| match event {
+                Event::StepFinished { step, .. } => Some(step.as_str()),
+                _ => None,
+            })
+            .collect();
+        // The right branch ended first; the left one only once its check held and its branch ended.
+        assert_eq!(finished, ["right", "left"], "{read:#?}");
+        assert!(read.iter().any(|event| matches!(event, Event::CheckEvaluated { step, held: true, .. } if step == "left")));
+        assert_eq!(
+            report.step("left").unwrap().output,
+            Some(json!({"FunctionVersion": "3"}))
+        );
+        assert_eq!(
+            report.step("right").unwrap().output,
+            Some(json!({"FunctionVersion": "4"}))
+        );
+        assert_eq!(report.outcome, Outcome::Succeeded);
     }
 }

@@ -14,8 +14,12 @@
 //!
 //! The execution's output is `{"params": …, "steps": …}`.
 //!
-//! What maps: steps in an order that respects `needs` (one after another: independent steps do not overlap, so the
-//! run is slower but sees the same results), `when` (a Choice, else a Pass recording `skipped`), actions that are
+//! What maps: steps in stages that respect `needs` ([`stages`]): a stage is one step, or steps none of which
+//! needs another, run side by side as a Parallel state with a branch per step. A Parallel is a barrier: the next
+//! stage starts when the slowest branch ends, where the engine starts a step as soon as its own `needs` are done.
+//! That only delays steps; the results are the same, since a step reads only the records of the steps it needs
+//! (directly or through others), and those are all recorded before its stage starts. An approval gate is always a stage of
+//! its own, and no step moves ahead of a gate it used to follow. `when` (a Choice, else a Pass recording `skipped`), actions that are
 //! exactly one AWS call (an `aws-sdk` task with `Arguments` from `with:`), paged list actions ([`pages`]), `wait`
 //! ([`polling`]), `for_each` ([`for_each`]), `dynamodb.count_items` ([`count_items`]), `sqs.move_messages`
 //! ([`move_messages`]), `retry` (Retry with doubling delays up to the step's maximum and full jitter, on
@@ -68,19 +72,27 @@ pub fn export(runbook: &Runbook, options: &Options) -> Result<Value, Vec<Diagnos
         options,
         states: Map::new(),
         problems: Diagnostics::new(&runbook.source),
+        steps: STEPS,
     };
     export.refuse_unsupported_runbook_keys();
-    let order = topological_order(runbook);
-    let entries: Vec<String> = order
+    let stages = stages(runbook, &topological_order(runbook));
+    let entries: Vec<String> = stages
         .iter()
-        .map(|&i| entry_name(&runbook.steps[i]))
+        .enumerate()
+        .map(|(position, stage)| match stage.as_slice() {
+            [alone] => entry_name(&runbook.steps[*alone]),
+            _ => parallel_name(position),
+        })
         .collect();
     let first = entries.first().map_or(FINISH, String::as_str);
     export.start(first);
     let failure = export.body_failure();
-    for (position, &index) in order.iter().enumerate() {
+    for (position, stage) in stages.iter().enumerate() {
         let next = entries.get(position + 1).map_or(FINISH, String::as_str);
-        export.step(&runbook.steps[index], next, &failure);
+        match stage.as_slice() {
+            [alone] => export.step(&runbook.steps[*alone], next, &failure),
+            _ => export.parallel(&entries[position], stage, next, &failure),
+        }
     }
     export.finish();
     if !export.problems.is_empty() {
@@ -95,6 +107,12 @@ pub fn export(runbook: &Runbook, options: &Options) -> Result<Value, Vec<Diagnos
         "States": export.states,
     }))
 }
+
+/// The variable the step records are kept in.
+const STEPS: &str = "steps";
+/// A Parallel branch's copy of the step records: a branch may read the variables of the states around it but
+/// not assign them, so its step writes its record here and the branch's output carries it out.
+const BRANCH_STEPS: &str = "branch_steps";
 
 /// The first state: parameters and vars.
 const PARAMETERS: &str = "parameters";
@@ -129,6 +147,53 @@ fn topological_order(runbook: &Runbook) -> Vec<usize> {
     order
 }
 
+/// The order cut into stages, each run after the one before: a stage is one step, or steps none of which needs
+/// another, which run side by side (a Parallel state, one branch per step). An approval gate is a stage of its
+/// own and stages never cross it: the steps before a gate are the ones the one-after-another order runs before
+/// it, so no write moves ahead of a gate it followed.
+fn stages(runbook: &Runbook, order: &[usize]) -> Vec<Vec<usize>> {
+    let mut stages = Vec::new();
+    let mut segment: Vec<usize> = Vec::new();
+    let close = |segment: &mut Vec<usize>, stages: &mut Vec<Vec<usize>>| {
+        // A step's level is one past the deepest step of the segment it needs: steps of one level are
+        // independent of each other, and each level needs only the levels before it.
+        let mut level = vec![0usize; runbook.steps.len()];
+        let mut levels: Vec<Vec<usize>> = Vec::new();
+        for &index in segment.iter() {
+            let depth = runbook.steps[index]
+                .needs
+                .iter()
+                .filter(|needed| segment.contains(needed))
+                .map(|&needed| level[needed] + 1)
+                .max()
+                .unwrap_or(0);
+            level[index] = depth;
+            if levels.len() <= depth {
+                levels.resize_with(depth + 1, Vec::new);
+            }
+            levels[depth].push(index);
+        }
+        stages.extend(levels);
+        segment.clear();
+    };
+    for &index in order {
+        if matches!(runbook.steps[index].kind, StepKind::Approval(_)) {
+            close(&mut segment, &mut stages);
+            stages.push(vec![index]);
+        } else {
+            segment.push(index);
+        }
+    }
+    close(&mut segment, &mut stages);
+    stages
+}
+
+/// The name of the Parallel state of the stage at `position`: a space, which no step id has, keeps it apart
+/// from every step's states.
+fn parallel_name(position: usize) -> String {
+    format!("parallel {}", position + 1)
+}
+
 /// A JSONata expression as a field's value.
 fn jsonata_field(text: &str) -> Value {
     Value::String(format!("{{% {text} %}}"))
@@ -139,19 +204,21 @@ fn literal(value: &Value) -> String {
     value.to_string()
 }
 
-/// The names every expression may read: the variables the definition assigns.
-fn carried() -> Scope {
+/// The names every expression may read: the variables the definition assigns, the step records in `steps`
+/// (`$steps`, or a Parallel branch's own copy, see [`BRANCH_STEPS`]).
+fn carried(steps: &str) -> Scope {
     Scope::new()
         .bind("run", "$run")
         .bind("params", "$params")
         .bind("vars", "$vars")
-        .bind("steps", "$steps")
+        .bind("steps", format!("${steps}"))
 }
 
-/// `$steps` with one more step's record: `fields` are JSONata `"name": value` pairs.
-fn record_step(id: &str, fields: &[String]) -> Value {
+/// The step records (`steps`, or [`BRANCH_STEPS`]) with one more step's record: `fields` are JSONata
+/// `"name": value` pairs.
+fn record_step(steps: &str, id: &str, fields: &[String]) -> Value {
     jsonata_field(&format!(
-        "$merge([$steps, {{{}: {{{}}}}}])",
+        "$merge([${steps}, {{{}: {{{}}}}}])",
         literal(&json!(id)),
         fields.join(", ")
     ))
@@ -162,6 +229,9 @@ struct Export<'a> {
     options: &'a Options,
     states: Map<String, Value>,
     problems: Diagnostics,
+    /// The variable the states being written keep the step records in: `steps`, or [`BRANCH_STEPS`] inside a
+    /// Parallel branch.
+    steps: &'static str,
 }
 
 impl Export<'_> {
@@ -438,7 +508,7 @@ impl Export<'_> {
         let mut complete = true;
         for var in &self.runbook.vars {
             let what = format!("var `{}`", var.name);
-            match self.templated_expression(&what, &var.value, var.span, &carried()) {
+            match self.templated_expression(&what, &var.value, var.span, &carried(self.steps)) {
                 Some(value) => block.push(format!(
                     "$vars := $merge([$vars, {{{}: {value}}}])",
                     literal(&json!(var.name))
@@ -468,7 +538,7 @@ impl Export<'_> {
         };
         let body = body_entry(step);
         if let Some(when) = &step.when
-            && let Some(condition) = self.condition("`when`", when, &carried(), false)
+            && let Some(condition) = self.condition("`when`", when, &carried(self.steps), false)
         {
             let skipped = format!("{}.skipped", step.id);
             self.states.insert(
@@ -483,7 +553,7 @@ impl Export<'_> {
                 skipped,
                 json!({
                     "Type": "Pass",
-                    "Assign": {"steps": record_step(&step.id, &["\"status\": \"skipped\"".into(), "\"output\": null".into()])},
+                    "Assign": {self.steps: record_step(self.steps, &step.id, &["\"status\": \"skipped\"".into(), "\"output\": null".into()])},
                     "Next": next,
                 }),
             );
@@ -499,6 +569,7 @@ impl Export<'_> {
                     name: step.id.clone(),
                     item: false,
                     failure,
+                    steps: self.steps,
                 };
                 self.action(action, &place, next);
             }
@@ -512,8 +583,62 @@ impl Export<'_> {
         }
     }
 
+    /// Independent steps side by side: a Parallel state with a branch per step. Each branch works on its copy
+    /// of the records and ends with its step's record; the Parallel merges them into `$steps`. A failure inside a
+    /// branch fails the branch with its error and cause, which fails the Parallel (and stops the other branches);
+    /// its Catch then does what the body's failure does. `on_error: continue` is handled inside the branch.
+    fn parallel(&mut self, name: &str, stage: &[usize], next: &str, failure: &Failure) {
+        let runbook = self.runbook;
+        let outer = std::mem::take(&mut self.states);
+        self.steps = BRANCH_STEPS;
+        let mut branches = Vec::new();
+        let mut records = Vec::new();
+        for (number, &index) in stage.iter().enumerate() {
+            let step = &runbook.steps[index];
+            let start = format!("{}.branch", step.id);
+            let recorded = format!("{}.recorded", step.id);
+            self.states.insert(
+                start.clone(),
+                json!({
+                    "Type": "Pass",
+                    "Assign": {BRANCH_STEPS: jsonata_field(&format!("${STEPS}"))},
+                    "Next": entry_name(step),
+                }),
+            );
+            self.step(step, &recorded, &Failure::Fail);
+            let id = literal(&json!(step.id));
+            self.states.insert(
+                recorded,
+                json!({
+                    "Type": "Pass",
+                    "Output": jsonata_field(&format!("$lookup(${BRANCH_STEPS}, {id})")),
+                    "End": true,
+                }),
+            );
+            branches.push(json!({"StartAt": start, "States": std::mem::take(&mut self.states)}));
+            records.push(format!("{id}: $states.result[{number}]"));
+        }
+        self.steps = STEPS;
+        self.states = outer;
+        let mut state = json!({
+            "Type": "Parallel",
+            "Comment": "Steps that do not need each other; the next stage waits for every branch",
+            "Branches": branches,
+            "Assign": {STEPS: jsonata_field(&format!("$merge([${STEPS}, {{{}}}])", records.join(", ")))},
+            "Next": next,
+        });
+        if let Some(catch) = catch(STEPS, name, failure) {
+            state["Catch"] = catch;
+        }
+        self.states.insert(name.to_string(), state);
+    }
+
     fn approval(&mut self, step: &Step, approval: &Approval, next: &str) {
-        let prompt = self.template("the approval prompt", &approval.prompt, &carried());
+        let prompt = self.template(
+            "the approval prompt",
+            &approval.prompt,
+            &carried(self.steps),
+        );
         let topic = self.options.approval_topic.clone();
         if topic.is_none() {
             self.problems
@@ -546,7 +671,7 @@ impl Export<'_> {
                 "Resource": "arn:aws:states:::sns:publish.waitForTaskToken",
                 "Arguments": {"TopicArn": topic, "Message": jsonata_field(&message)},
                 "TimeoutSeconds": seconds(approval.timeout),
-                "Assign": {"steps": record_step(&step.id, &["\"status\": \"succeeded\"".into(), "\"output\": $states.result".into()])},
+                "Assign": {self.steps: record_step(self.steps, &step.id, &["\"status\": \"succeeded\"".into(), "\"output\": $states.result".into()])},
                 "Next": next,
             }),
         );
@@ -600,7 +725,7 @@ impl Export<'_> {
         if place.item {
             assign.insert("result".into(), jsonata_field(output));
         } else {
-            assign.insert("steps".into(), self.record(place.step, action, output)?);
+            assign.insert(self.steps.into(), self.record(place.step, action, output)?);
         }
         Some(assign)
     }
@@ -608,9 +733,10 @@ impl Export<'_> {
     /// The record of a step in `$steps`: its status, its `output` (the JSONata value `output`) and each declared
     /// output computed over it.
     fn record(&mut self, step: &Step, action: &ActionStep, output: &str) -> Option<Value> {
-        let fields = self.outputs(action, &carried().bind("output", "$output"))?;
+        let fields = self.outputs(action, &carried(self.steps).bind("output", "$output"))?;
         let merged = format!(
-            "($output := {output}; $merge([$steps, {{{}: {{\"status\": \"succeeded\", \"output\": $output{}}}}}]))",
+            "($output := {output}; $merge([${}, {{{}: {{\"status\": \"succeeded\", \"output\": $output{}}}}}]))",
+            self.steps,
             literal(&json!(step.id)),
             fields
                 .iter()
@@ -737,7 +863,7 @@ impl Export<'_> {
             }]);
         }
         if !place.item
-            && let Some(catch) = catch(&place.step.id, &place.failure)
+            && let Some(catch) = catch(self.steps, &place.step.id, &place.failure)
         {
             state["Catch"] = catch;
         }
@@ -829,7 +955,7 @@ impl Export<'_> {
             }),
             Failure::Continue(next) => json!({
                 "Type": "Pass",
-                "Assign": {"steps": failed_record(step, cause)},
+                "Assign": {self.steps: failed_record(self.steps, step, cause)},
                 "Next": next,
             }),
         };
@@ -908,7 +1034,7 @@ impl Export<'_> {
             "success_criteria.failed",
             FINISH,
             &pairs,
-            &carried(),
+            &carried(self.steps),
             SUCCEEDED,
             &failure,
         );
@@ -969,14 +1095,18 @@ struct Place<'a> {
     /// and failures fail the iteration (the Map state's Catch handles them).
     item: bool,
     failure: Failure,
+    /// The variable the step records are kept in (see [`Export::steps`]).
+    steps: &'static str,
 }
 
 impl Place<'_> {
     fn scope(&self) -> Scope {
         if self.item {
-            carried().bind("item", "$item").bind("loop", "$loop")
+            carried(self.steps)
+                .bind("item", "$item")
+                .bind("loop", "$loop")
         } else {
-            carried()
+            carried(self.steps)
         }
     }
 
@@ -985,15 +1115,18 @@ impl Place<'_> {
         if self.item {
             "$result".into()
         } else {
-            format!("$steps.{}.output", quoted_name(&self.step.id))
+            format!("${}.{}.output", self.steps, quoted_name(&self.step.id))
         }
     }
 
     /// An iteration's own variables have names no top-level state assigns: Step Functions refuses an inner
     /// scope assigning a variable of its outer scope.
+    /// A Parallel branch's, likewise, names no top-level state or other branch assigns.
     fn variable(&self, name: &str) -> String {
         if self.item {
             format!("item_{name}")
+        } else if self.steps == BRANCH_STEPS {
+            format!("{}_{name}", self.step.id)
         } else {
             name.to_string()
         }
@@ -1012,7 +1145,7 @@ enum Failure {
 }
 
 /// The Catch of a state that calls AWS, `None` when a failure just fails the execution.
-fn catch(step: &str, failure: &Failure) -> Option<Value> {
+fn catch(steps: &str, step: &str, failure: &Failure) -> Option<Value> {
     match failure {
         Failure::Fail => None,
         Failure::OnFailureSteps => Some(json!([{
@@ -1022,17 +1155,17 @@ fn catch(step: &str, failure: &Failure) -> Option<Value> {
         }])),
         Failure::Continue(next) => Some(json!([{
             "ErrorEquals": ["States.ALL"],
-            "Assign": {"steps": failed_record(step, "$states.errorOutput.Cause")},
+            "Assign": {steps: failed_record(steps, step, "$states.errorOutput.Cause")},
             "Next": next,
         }])),
     }
 }
 
-/// `$steps` with the step marked failed (its output kept when it had one), `error` saying why.
-fn failed_record(step: &str, error: &str) -> Value {
+/// The step records (`steps`) with the step marked failed (its output kept when it had one), `error` saying why.
+fn failed_record(steps: &str, step: &str, error: &str) -> Value {
     let id = literal(&json!(step));
     jsonata_field(&format!(
-        "$merge([$steps, {{{id}: $merge([{{\"output\": null}}, $lookup($steps, {id}), {{\"status\": \"failed\", \"error\": {error}}}])}}])"
+        "$merge([${steps}, {{{id}: $merge([{{\"output\": null}}, $lookup(${steps}, {id}), {{\"status\": \"failed\", \"error\": {error}}}])}}])"
     ))
 }
 
@@ -1109,4 +1242,59 @@ fn lower_first(text: &str) -> String {
         .next()
         .map(|first| first.to_lowercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::foundation::source::SourceFile;
+
+    fn ids(runbook: &Runbook, stages: &[Vec<usize>]) -> Vec<Vec<String>> {
+        stages
+            .iter()
+            .map(|stage| stage.iter().map(|&i| runbook.steps[i].id.clone()).collect())
+            .collect()
+    }
+
+    /// Steps that do not need each other share a stage; a gate stands alone, and a write that follows it in the
+    /// one-after-another order stays after it even when it needs only a step before it.
+    #[test]
+    fn independent_steps_share_a_stage_and_no_write_moves_ahead_of_a_gate() {
+        let text = r#"name: t
+description: stages test
+steps:
+  - id: left
+    action: lambda.GetAlias
+    with: {FunctionName: f, Name: live}
+  - id: right
+    action: lambda.GetAlias
+    with: {FunctionName: g, Name: live}
+  - id: confirm
+    needs: [left]
+    approve: {prompt: "go?"}
+  - id: write
+    needs: [right]
+    action: lambda.UpdateAlias
+    with: {FunctionName: g, Name: live, FunctionVersion: "2"}
+  - id: after_left
+    needs: [left]
+    action: core.noop
+  - id: last
+    needs: [write, after_left]
+    action: core.noop
+"#;
+        let file = SourceFile::new("t.yaml", text.to_string());
+        let runbook = crate::language::validator::load(&file, &[], &crate::actions::TABLE)
+            .unwrap_or_else(|_| panic!("the test runbook validates"));
+        let stages = stages(&runbook, &topological_order(&runbook));
+        assert_eq!(
+            ids(&runbook, &stages),
+            [
+                vec!["left", "right"],
+                vec!["confirm"],
+                vec!["write", "after_left"],
+                vec!["last"],
+            ]
+        );
+    }
 }

@@ -321,7 +321,9 @@ fn each_construct_without_a_translation_is_refused_at_its_place() {
         "{}",
         output.stderr
     );
-    insta::assert_snapshot!("export_refused", output.stderr);
+    // The checkout's own path would tie the snapshot to one folder.
+    let checkout = repo().display().to_string();
+    insta::assert_snapshot!("export_refused", output.stderr.replace(&checkout, "[repo]"));
 }
 
 /// `definition` executed on the emulator's Step Functions with `input`, as state machine and execution `name`:
@@ -463,6 +465,129 @@ async fn tables_s_export_pages_maps_polls_and_runs_on_failure_on_the_emulator() 
     let failed = item("failed").await;
     let error = failed["error"].as_s().unwrap();
     assert!(error.contains("still does not hold"), "{error}");
+}
+
+/// The fixture `parallel` (two chains that do not need each other, each a pause then a write, then a count of
+/// both) executed on the emulator: the chains run side by side, each stage a Parallel whose branches are both
+/// entered before either ends, and the execution leaves the table and the records a local run leaves.
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_s_independent_steps_overlap_on_the_emulator_and_end_as_the_local_run_does() {
+    let moto = Moto::start();
+    moto.moto_api(
+        "/moto-api/config",
+        serde_json::json!({"stepfunctions": {"execute_state_machine": true}}),
+    )
+    .await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    for table in ["on-step-functions", "local"] {
+        dynamodb
+            .create_table()
+            .table_name(table)
+            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+            .key_schema(
+                aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .attribute_definitions(
+                aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let exported = Cli::new()
+        .current_dir(repo())
+        .dir(repo().join("tests/fixtures/export"))
+        .args(["export", "parallel", "--to", "step-functions"])
+        .status(0)
+        .run();
+    asl_validator(&exported.stdout).unwrap();
+    let definition: serde_json::Value = serde_json::from_str(&exported.stdout).unwrap();
+    let parallels: Vec<&serde_json::Value> = definition["States"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|state| state["Type"] == "Parallel")
+        .collect();
+    assert_eq!(parallels.len(), 2, "{definition:#}");
+
+    let ran = execute(
+        &moto,
+        &exported.stdout,
+        &serde_json::json!({"ledger": "on-step-functions"}),
+        "parallel",
+    );
+    assert_eq!(ran["status"], "SUCCEEDED", "{ran:#}");
+    let history = ran["history"].as_array().unwrap();
+    let position = |kind: &str, state: &str| {
+        history
+            .iter()
+            .position(|event| {
+                event["type"] == kind
+                    && (event["stateEnteredEventDetails"]["name"] == state
+                        || event["stateExitedEventDetails"]["name"] == state)
+            })
+            .unwrap_or_else(|| panic!("no {kind} of {state} in {history:#?}"))
+    };
+    // Both pauses (and both writes) began before either ended: the branches overlapped.
+    for (kind, left, right) in [
+        ("WaitState", "left_pause", "right_pause"),
+        ("TaskState", "left_write", "right_write"),
+    ] {
+        let (entered, exited) = (format!("{kind}Entered"), format!("{kind}Exited"));
+        let both_started = position(&entered, left).max(position(&entered, right));
+        let first_ended = position(&exited, left).min(position(&exited, right));
+        assert!(
+            both_started < first_ended,
+            "{left} and {right} did not overlap: {history:#?}"
+        );
+    }
+
+    Cli::new()
+        .current_dir(repo())
+        .dir(repo().join("tests/fixtures/export"))
+        .aws(&moto)
+        .args(["run", "parallel", "--ledger", "local", "--yes"])
+        .status(0)
+        .run();
+    let keys = |table: &'static str| {
+        let dynamodb = dynamodb.clone();
+        async move {
+            let mut keys: Vec<String> = dynamodb
+                .scan()
+                .table_name(table)
+                .send()
+                .await
+                .unwrap()
+                .items
+                .unwrap_or_default()
+                .iter()
+                .map(|item| item["pk"].as_s().unwrap().clone())
+                .collect();
+            keys.sort();
+            keys
+        }
+    };
+    assert_eq!(keys("on-step-functions").await, ["left", "right"]);
+    assert_eq!(keys("local").await, keys("on-step-functions").await);
+    let steps = &ran["output"]["steps"];
+    assert_eq!(steps["counted"]["items"], 2, "{steps:#}");
+    for id in [
+        "left_pause",
+        "right_pause",
+        "left_write",
+        "right_write",
+        "counted",
+    ] {
+        assert_eq!(steps[id]["status"], "succeeded", "{steps:#}");
+    }
 }
 
 /// The fixture `queues` (`sqs.move_messages` with a filter, batches and a rate, then `sns.Publish` with

@@ -1,5 +1,5 @@
 """Runs a state machine definition on the emulator's Step Functions and answers its approval gate, for
-tests/e2e/export.rs. Prints one JSON object: the execution's status and output, and the approval message sent.
+tests/e2e/export.rs. Prints one JSON object: the execution's status, output and history, and the approval message sent.
 
     python step_functions.py DEFINITION_FILE INPUT_JSON TOPIC_NAME [NAME]
 
@@ -52,6 +52,7 @@ print(
             "status": described["status"],
             "output": json.loads(described.get("output") or "null"),
             "approval_message": approval_message,
+            "history": history,
             "failures": [
                 event.get("executionFailedEventDetails") or event.get("taskFailedEventDetails")
                 for event in history
