@@ -588,6 +588,23 @@ async fn parallel_s_independent_steps_overlap_on_the_emulator_and_end_as_the_loc
     ] {
         assert_eq!(steps[id]["status"], "succeeded", "{steps:#}");
     }
+
+    // A write failing inside a branch fails the execution with the write's own error, as a failing step does.
+    let failed = execute(
+        &moto,
+        &exported.stdout,
+        &serde_json::json!({"ledger": "no-such-table"}),
+        "parallel-failing",
+    );
+    assert_eq!(failed["status"], "FAILED", "{failed:#}");
+    let ended = failed["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|event| event.get("executionFailedEventDetails"))
+        .unwrap_or_else(|| panic!("no ExecutionFailed in {failed:#}"));
+    let error = ended["error"].as_str().unwrap_or_default();
+    assert!(error.contains("ResourceNotFound"), "{ended:#}");
 }
 
 /// The fixture `queues` (`sqs.move_messages` with a filter, batches and a rate, then `sns.Publish` with
