@@ -32,6 +32,14 @@ pub struct DeployArgs {
     pub yes: bool,
     #[command(flatten)]
     pub aws: AwsArgs,
+    /// The runbook's parameters as `runbook run` takes them (`--function orders-api`), after the options: their
+    /// values become the deployed definition's defaults (an execution's input still overrides them).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PARAMS"
+    )]
+    pub params: Vec<String>,
 }
 
 pub fn run(context: &Context, args: &DeployArgs) -> ExitStatus {
@@ -40,9 +48,13 @@ pub fn run(context: &Context, args: &DeployArgs) -> ExitStatus {
         Err(code) => return code,
     };
     let Target::StepFunctions = args.to;
+    let defaults = match crate::commands::export::given_params(&runbook, &args.params) {
+        Ok(defaults) => defaults,
+        Err(code) => return code,
+    };
     let options = Options {
         approval_topic: args.approval_topic.clone(),
-        ..Options::default()
+        defaults,
     };
     let mut definition = match step_functions::export(&runbook, &options) {
         Ok(definition) => definition,

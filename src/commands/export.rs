@@ -118,7 +118,7 @@ pub fn run(context: &Context, args: &ExportArgs) -> ExitStatus {
 
 /// The parameters given on the command line, parsed and checked as `runbook run` does; only those given (a
 /// default stays the runbook's, so a templated one is computed when the execution starts).
-fn given_params(
+pub(super) fn given_params(
     runbook: &crate::language::runbook::Runbook,
     args: &[String],
 ) -> Result<serde_json::Map<String, serde_json::Value>, ExitStatus> {

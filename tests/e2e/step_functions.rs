@@ -840,3 +840,41 @@ async fn pitr_restore_on_step_functions_swaps_the_copy_in_as_the_local_run_does(
         .status(0)
         .run();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_bakes_the_parameters_given_into_the_definitions_defaults() {
+    let (moto, function, topic, queue) = world().await;
+    deploy(&moto, &topic, ROLE, true)
+        .args(["--function", &function])
+        .status(0)
+        .stdout_has("created state machine move-alias")
+        .run();
+    // The execution's input leaves the function out: the deployed default names it.
+    let sfn = aws_sdk_sfn::Client::new(&moto.sdk_config().await);
+    let machines = sfn.list_state_machines().send().await.unwrap();
+    let execution = sfn
+        .start_execution()
+        .state_machine_arn(machines.state_machines()[0].state_machine_arn())
+        .name("defaults")
+        .input(json!({"to_version": "2"}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_string();
+    let (message, token) = next_token(&moto, &queue).await;
+    assert!(message.contains(&function), "{message}");
+    let state = tempfile::tempdir().unwrap();
+    cli(&moto, state.path())
+        .args(["approve", &token])
+        .status(0)
+        .run();
+    let done = finished_execution(&moto, &execution).await;
+    assert_eq!(done.status().as_str(), "SUCCEEDED", "{done:?}");
+    assert_eq!(alias_version(&moto, &function).await, "2");
+    // A bad value is refused as `runbook run` refuses it, before anything is sent.
+    deploy(&moto, &topic, ROLE, true)
+        .args(["--settle", "long"])
+        .status(2)
+        .run();
+}
