@@ -199,12 +199,15 @@ impl<'a> Translator<'a> {
             // with `$lookup` and only a number indexes.
             let key = self.expr(&item.subscript_expr)?;
             let text = match key.kind {
-                Kind::Int => format!("{}[{}]", base.operand(), key.text),
+                Kind::Int if base.kind == Kind::List => format!("{}[{}]", base.operand(), key.text),
+                Kind::Int => by_position(&base.text, &key.text),
                 Kind::String => format!("$lookup({}, {})", base.text, key.text),
                 Kind::Unknown => format!(
                     "function($jinjaValue, $jinjaKey){{$type($jinjaKey) = \"string\" ? $lookup($jinjaValue, $jinjaKey) \
-                     : $jinjaValue[$jinjaKey]}}({}, {})",
-                    base.text, key.text
+                     : {}}}({}, {})",
+                    by_position("$jinjaValue", "$jinjaKey"),
+                    base.text,
+                    key.text
                 ),
                 _ => {
                     return Err(Untranslatable::new(
@@ -226,10 +229,12 @@ impl<'a> Translator<'a> {
                         "only a list is indexed by position in JSONata",
                     ));
                 }
-                Ok(Translated::atom(
-                    format!("{}[{index}]", base.operand()),
-                    Kind::Unknown,
-                ))
+                let text = if base.kind == Kind::List {
+                    format!("{}[{index}]", base.operand())
+                } else {
+                    by_position(&base.text, &index.to_string())
+                };
+                Ok(Translated::atom(text, Kind::Unknown))
             }
             _ => Err(Untranslatable::new(
                 full_range(&item.subscript_expr),
@@ -658,6 +663,15 @@ pub(super) fn unprintable(kind: Kind, at: std::ops::Range<usize>) -> Untranslata
     Untranslatable::new(at, reason)
 }
 
+/// `value[index]` where `value` may be a string: Jinja gives the character there (negative counts from the end),
+/// while JSONata's `[]` on a string gives the whole string, so a value not known to be a list is tested first.
+fn by_position(value: &str, index: &str) -> String {
+    format!(
+        "function($jinjaIndexed, $jinjaPosition){{$type($jinjaIndexed) = \"string\" ? \
+         $substring($jinjaIndexed, $jinjaPosition, 1) : $jinjaIndexed[$jinjaPosition]}}({value}, {index})"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -682,14 +696,16 @@ mod tests {
     #[test]
     fn references_follow_the_scope_and_quote_what_jsonata_would_misread() {
         assert_eq!(translated("params.table"), "$params.table");
+        // Not known to be a list, so a string is indexed by character as Jinja does.
         assert_eq!(
             translated("output.Versions[0].Version"),
-            "$states.result.Versions[0].Version"
+            format!("{}.Version", by_position("$states.result.Versions", "0"))
         );
         assert_eq!(
             translated("output.Versions[-1]"),
-            "$states.result.Versions[-1]"
+            by_position("$states.result.Versions", "-1")
         );
+        assert_eq!(translated("[1, 2][-1]"), "[1, 2][-1]");
         assert_eq!(translated("output['Max-Age']"), "$states.result.`Max-Age`");
         assert_eq!(translated("steps.a.output.in"), "$steps.a.output.`in`");
     }
