@@ -446,6 +446,13 @@ impl<'a> Follower<'a> {
                 let Some(result) = recorded_result(details, &step.id) else {
                     return;
                 };
+                // `on_error: continue`'s Catch records the step failed and the run goes on: the record, not the
+                // run going on, says how the step ended.
+                if result["status"] == "failed" {
+                    let error = result["error"].as_str().map(str::to_string);
+                    self.finish(step, (StepStatus::Failed, error, None), events);
+                    return;
+                }
                 if let Some(report) = self.report_mut(&step.id) {
                     report.output = result.get("output").cloned().filter(|o| !o.is_null());
                     report.outputs = result

@@ -878,3 +878,84 @@ async fn deploy_bakes_the_parameters_given_into_the_definitions_defaults() {
         .status(2)
         .run();
 }
+
+/// A step with `on_error: continue` that failed on Step Functions is journaled as failed, with the AWS error, and
+/// the run goes on past it: the journal tells what happened, not what the run's end suggests.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_that_failed_and_continued_on_step_functions_is_journaled_as_failed() {
+    let moto = Moto::start();
+    moto.moto_api(
+        "/moto-api/config",
+        json!({"stepfunctions": {"execute_state_machine": true}}),
+    )
+    .await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    // Three tables: the fixture's `noted` step reads the third one described.
+    for table in ["ledger", "orders", "users"] {
+        dynamodb
+            .create_table()
+            .table_name(table)
+            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+            .key_schema(
+                aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                    .build()
+                    .unwrap(),
+            )
+            .attribute_definitions(
+                aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let state = tempfile::tempdir().unwrap();
+    cli(&moto, state.path())
+        .args([
+            "deploy",
+            "tables",
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+            "--yes",
+        ])
+        .status(0)
+        .run();
+    cli(&moto, state.path())
+        .args([
+            "run",
+            "tables",
+            "--on",
+            "step-functions",
+            "--ledger",
+            "ledger",
+            "--yes",
+        ])
+        .status(0)
+        .run();
+
+    let records = records(state.path());
+    let missing = of_kind(&records, "step_finished", "missing");
+    assert_eq!(missing.len(), 1, "{records:#?}");
+    assert_eq!(missing[0]["status"], "failed", "{missing:#?}");
+    let error = missing[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("no-such-table") || error.contains("ResourceNotFound"),
+        "{missing:#?}"
+    );
+    assert_eq!(
+        of_kind(&records, "step_finished", "record")[0]["status"],
+        "succeeded"
+    );
+    assert_eq!(records.last().unwrap()["outcome"], "succeeded");
+    cli(&moto, state.path())
+        .args(["audit", "verify", "last"])
+        .status(0)
+        .run();
+}
