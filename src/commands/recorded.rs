@@ -260,6 +260,20 @@ pub fn observer(
     })
 }
 
+/// A new run's journal, or `None` once the operator is told why it cannot be created (nothing was sent yet).
+pub fn create_journal(state: &StateDir, run_id: &str) -> Option<Arc<Journal>> {
+    match Journal::create(&state.journal(run_id)) {
+        Ok(journal) => Some(Arc::new(journal)),
+        Err(error) => {
+            crate::say!(
+                "runbook: cannot create the audit journal in {}: {error}; nothing was sent",
+                state.runs().display()
+            );
+            None
+        }
+    }
+}
+
 /// Writes a record the run cannot go on without (its start, a resume): failing that, nothing is sent.
 pub fn write_or_fail(journal: &Journal, record: &Record) -> Result<(), String> {
     journal.write(record).map_err(|error| {

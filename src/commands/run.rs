@@ -20,7 +20,7 @@ use crate::commands::recorded::{self, Recording};
 use crate::engine::{
     self, ApproverIdentity, Mode, Observer, Options, Outcome, RunReport, StepStatus,
 };
-use crate::journal::{Journal, Record, StateDir};
+use crate::journal::{Record, StateDir};
 use crate::language::runbook::Runbook;
 use crate::param_flags;
 use crate::plan_view;
@@ -640,15 +640,8 @@ async fn execute(
             return ExitStatus::Usage;
         }
     };
-    let journal = match Journal::create(&flags.recording.state.journal(&run_id)) {
-        Ok(journal) => Arc::new(journal),
-        Err(error) => {
-            crate::say!(
-                "runbook: cannot create the audit journal in {}: {error}; nothing was sent",
-                flags.recording.state.runs().display()
-            );
-            return ExitStatus::Usage;
-        }
+    let Some(journal) = recorded::create_journal(&flags.recording.state, &run_id) else {
+        return ExitStatus::Usage;
     };
     let (runbook_file, runbook_sha256) = recorded::fingerprint(&runbook);
     let started = Record::RunStarted {

@@ -96,15 +96,8 @@ pub(super) async fn run(
 
     let operator = recorded::operator(Some(&aws)).await;
     let redactor = Redactor::for_params(&runbook, &params);
-    let journal = match Journal::create(&flags.recording.state.journal(&run_id)) {
-        Ok(journal) => Arc::new(journal),
-        Err(error) => {
-            crate::say!(
-                "runbook: cannot create the audit journal in {}: {error}; nothing was sent",
-                flags.recording.state.runs().display()
-            );
-            return ExitStatus::Usage;
-        }
+    let Some(journal) = recorded::create_journal(&flags.recording.state, &run_id) else {
+        return ExitStatus::Usage;
     };
     let (runbook_file, runbook_sha256) = recorded::fingerprint(&runbook);
     let started = Record::RunStarted {

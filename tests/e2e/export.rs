@@ -360,34 +360,10 @@ fn execute(
 #[tokio::test(flavor = "multi_thread")]
 async fn tables_s_export_pages_maps_polls_and_runs_on_failure_on_the_emulator() {
     let moto = Moto::start();
-    moto.moto_api(
-        "/moto-api/config",
-        serde_json::json!({"stepfunctions": {"execute_state_machine": true}}),
-    )
-    .await;
+    moto.execute_state_machines().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
     for table in ["ledger", "orders", "users"] {
-        dynamodb
-            .create_table()
-            .table_name(table)
-            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-            .key_schema(
-                aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                    .attribute_name("pk")
-                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .attribute_definitions(
-                aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        moto.create_table(table, "pk").await;
     }
     let exported = Cli::new()
         .current_dir(repo())
@@ -473,34 +449,10 @@ async fn tables_s_export_pages_maps_polls_and_runs_on_failure_on_the_emulator() 
 #[tokio::test(flavor = "multi_thread")]
 async fn parallel_s_independent_steps_overlap_on_the_emulator_and_end_as_the_local_run_does() {
     let moto = Moto::start();
-    moto.moto_api(
-        "/moto-api/config",
-        serde_json::json!({"stepfunctions": {"execute_state_machine": true}}),
-    )
-    .await;
+    moto.execute_state_machines().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
     for table in ["on-step-functions", "local"] {
-        dynamodb
-            .create_table()
-            .table_name(table)
-            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-            .key_schema(
-                aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                    .attribute_name("pk")
-                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .attribute_definitions(
-                aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        moto.create_table(table, "pk").await;
     }
     let exported = Cli::new()
         .current_dir(repo())
@@ -613,11 +565,7 @@ async fn parallel_s_independent_steps_overlap_on_the_emulator_and_end_as_the_loc
 #[tokio::test(flavor = "multi_thread")]
 async fn queues_s_export_moves_what_the_filter_keeps_on_the_emulator() {
     let moto = Moto::start();
-    moto.moto_api(
-        "/moto-api/config",
-        serde_json::json!({"stepfunctions": {"execute_state_machine": true}}),
-    )
-    .await;
+    moto.execute_state_machines().await;
     let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
     let mut urls = Vec::new();
     for queue in ["dlq", "main"] {
@@ -774,11 +722,7 @@ async fn queues_s_export_moves_what_the_filter_keeps_on_the_emulator() {
 async fn move_alias_s_export_moves_the_alias_when_executed_on_the_emulator() {
     let moto = Moto::start();
     moto.lambda_without_docker().await;
-    moto.moto_api(
-        "/moto-api/config",
-        serde_json::json!({"stepfunctions": {"execute_state_machine": true}}),
-    )
-    .await;
+    moto.execute_state_machines().await;
     let world = moto.seed(&["--only", "lambda"]);
     assert_eq!(world["lambda"]["alias_version"], "3");
     let function = world["lambda"]["function"].as_str().unwrap().to_string();

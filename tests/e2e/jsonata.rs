@@ -444,11 +444,7 @@ fn what_has_no_faithful_translation_is_refused_at_its_place_with_a_reason() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_emulator_executes_jsonata_states_written_from_our_translations() {
     let moto = crate::support::moto::Moto::start();
-    moto.moto_api(
-        "/moto-api/config",
-        json!({"stepfunctions": {"execute_state_machine": true}}),
-    )
-    .await;
+    moto.execute_state_machines().await;
     let config = moto.sdk_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     dynamodb

@@ -22,11 +22,7 @@ const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/runbook-step-functions-
 async fn world() -> (Moto, String, String, String) {
     let moto = Moto::start();
     moto.lambda_without_docker().await;
-    moto.moto_api(
-        "/moto-api/config",
-        json!({"stepfunctions": {"execute_state_machine": true}}),
-    )
-    .await;
+    moto.execute_state_machines().await;
     let world = moto.seed(&["--only", "lambda"]);
     assert_eq!(world["lambda"]["alias_version"], "3");
     let function = world["lambda"]["function"].as_str().unwrap().to_string();
@@ -552,11 +548,7 @@ async fn a_run_on_step_functions_refused_at_its_gate_ends_refused_and_moves_noth
 async fn rollback_lambda_on_step_functions_moves_the_alias_as_the_local_run_does() {
     let moto = Moto::start();
     moto.lambda_without_docker().await;
-    moto.moto_api(
-        "/moto-api/config",
-        json!({"stepfunctions": {"execute_state_machine": true}}),
-    )
-    .await;
+    moto.execute_state_machines().await;
     let world = moto.seed(&["--only", "lambda,cloudformation"]);
     assert_eq!(world["lambda"]["alias_version"], "3");
     let function = world["lambda"]["function"].as_str().unwrap().to_string();
@@ -614,11 +606,7 @@ async fn rollback_lambda_on_step_functions_moves_the_alias_as_the_local_run_does
 async fn dlq_replay_on_step_functions_moves_every_message_as_the_local_run_does() {
     let moto = Moto::start();
     moto.lambda_without_docker().await;
-    moto.moto_api(
-        "/moto-api/config",
-        json!({"stepfunctions": {"execute_state_machine": true}}),
-    )
-    .await;
+    moto.execute_state_machines().await;
     moto.seed(&["--only", "sqs,lambda"]);
     let (topic, queue) = topic_with_subscriber(&moto, "dlq-approvals").await;
     let shipped = |state: &Path| {
@@ -742,11 +730,7 @@ async fn dlq_replay_on_step_functions_moves_every_message_as_the_local_run_does(
 #[tokio::test(flavor = "multi_thread")]
 async fn pitr_restore_on_step_functions_swaps_the_copy_in_as_the_local_run_does() {
     let moto = Moto::start();
-    moto.moto_api(
-        "/moto-api/config",
-        json!({"stepfunctions": {"execute_state_machine": true}}),
-    )
-    .await;
+    moto.execute_state_machines().await;
     let world = moto.seed(&["--only", "dynamodb"]);
     let table = "bg-remover-dev-sales-intelligence";
     let items = world["dynamodb"]["items"].as_i64().unwrap() as i32;
@@ -884,35 +868,10 @@ async fn deploy_bakes_the_parameters_given_into_the_definitions_defaults() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_step_that_failed_and_continued_on_step_functions_is_journaled_as_failed() {
     let moto = Moto::start();
-    moto.moto_api(
-        "/moto-api/config",
-        json!({"stepfunctions": {"execute_state_machine": true}}),
-    )
-    .await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    moto.execute_state_machines().await;
     // Three tables: the fixture's `noted` step reads the third one described.
     for table in ["ledger", "orders", "users"] {
-        dynamodb
-            .create_table()
-            .table_name(table)
-            .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-            .key_schema(
-                aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                    .attribute_name("pk")
-                    .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .attribute_definitions(
-                aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                    .attribute_name("pk")
-                    .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        moto.create_table(table, "pk").await;
     }
     let state = tempfile::tempdir().unwrap();
     cli(&moto, state.path())

@@ -204,6 +204,16 @@ impl Moto {
 }
 
 impl Moto {
+    /// Step Functions executions run their definitions (moto only records them by default); the states' AWS calls
+    /// come back to this emulator (`MOTO_PORT`).
+    pub async fn execute_state_machines(&self) {
+        self.moto_api(
+            "/moto-api/config",
+            serde_json::json!({"stepfunctions": {"execute_state_machine": true}}),
+        )
+        .await;
+    }
+
     /// An on-demand table with a string hash key `key`, for tests that need somewhere to read and write.
     pub async fn create_table(&self, name: &str, key: &str) {
         Moto::create_table_at(&self.sdk_config().await, name, key).await;
