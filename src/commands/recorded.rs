@@ -123,6 +123,47 @@ pub fn fingerprint(runbook: &Runbook) -> (String, String) {
     (runbook.source.path.display().to_string(), digest)
 }
 
+/// What a run's start says about how it runs, beside what every run's start says (see [`run_started`]).
+#[derive(Default)]
+pub struct RunStart {
+    /// `run`, `plan` or `offline`.
+    pub mode: String,
+    pub lock: Option<String>,
+    pub signing_key: Option<String>,
+    pub notify: Option<String>,
+    /// The state machine the run is an execution of (`run --on step-functions`).
+    pub state_machine: Option<String>,
+}
+
+/// The first record of a run's journal, one way for every engine, so that `audit` reads a local run's and an
+/// execution's start alike.
+pub fn run_started(
+    runbook: &Runbook,
+    (run_id, params): (&str, &Map<String, Value>),
+    operator: Operator,
+    aws: Option<&Aws>,
+    redactor: &Redactor,
+    start: RunStart,
+) -> Record {
+    let (runbook_file, runbook_sha256) = fingerprint(runbook);
+    Record::RunStarted {
+        run_id: run_id.to_string(),
+        runbook: runbook.name.clone(),
+        runbook_file,
+        runbook_sha256,
+        params: journal_params(runbook, params, redactor),
+        mode: start.mode,
+        operator,
+        region: aws.map(|aws| aws.region().to_string()),
+        endpoint: aws.and_then(|aws| aws.endpoint_url().map(str::to_string)),
+        engine_version: env!("CARGO_PKG_VERSION").to_string(),
+        lock: start.lock,
+        signing_key: start.signing_key,
+        notify: start.notify,
+        state_machine: start.state_machine,
+    }
+}
+
 /// Takes the run's lock: the DynamoDB table's when `--lock-table` is given, else the state dir's.
 pub async fn take_lock(
     recording: &Recording,

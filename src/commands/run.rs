@@ -20,7 +20,7 @@ use crate::commands::recorded::{self, Recording};
 use crate::engine::{
     self, ApproverIdentity, Mode, Observer, Options, Outcome, RunReport, StepStatus,
 };
-use crate::journal::{Record, StateDir};
+use crate::journal::StateDir;
 use crate::language::runbook::Runbook;
 use crate::param_flags;
 use crate::plan_view;
@@ -643,25 +643,20 @@ async fn execute(
     let Some(journal) = recorded::create_journal(&flags.recording.state, &run_id) else {
         return ExitStatus::Usage;
     };
-    let (runbook_file, runbook_sha256) = recorded::fingerprint(&runbook);
-    let started = Record::RunStarted {
-        run_id: run_id.clone(),
-        runbook: runbook.name.clone(),
-        runbook_file,
-        runbook_sha256,
-        params: recorded::journal_params(&runbook, &params, &redactor),
-        mode: flags.mode.as_str().to_string(),
+    let started = recorded::run_started(
+        &runbook,
+        (&run_id, &params),
         operator,
-        region: aws.as_ref().map(|aws| aws.region().to_string()),
-        endpoint: aws
-            .as_ref()
-            .and_then(|aws| aws.endpoint_url().map(str::to_string)),
-        engine_version: env!("CARGO_PKG_VERSION").to_string(),
-        lock: (flags.mode == Mode::Run).then(|| lock_key.clone()),
-        signing_key: signer.as_ref().map(|signer| signer.key().to_string()),
-        notify: topic.clone(),
-        state_machine: None,
-    };
+        aws.as_deref(),
+        &redactor,
+        recorded::RunStart {
+            mode: flags.mode.as_str().to_string(),
+            lock: (flags.mode == Mode::Run).then(|| lock_key.clone()),
+            signing_key: signer.as_ref().map(|signer| signer.key().to_string()),
+            notify: topic.clone(),
+            state_machine: None,
+        },
+    );
     if let Err(error) = recorded::write_or_fail(&journal, &started) {
         crate::say!("runbook: {error}");
         return ExitStatus::Usage;

@@ -20,7 +20,7 @@ use crate::commands::recorded;
 use crate::commands::run::{Flags, exit_code, print_result, progress_style};
 use crate::commands::state_machine;
 use crate::engine::{Event, Observer, Outcome};
-use crate::journal::{Journal, Record};
+use crate::journal::Journal;
 use crate::language::runbook::{Runbook, StepEffect};
 use crate::progress::Progress;
 use crate::redact::Redactor;
@@ -99,23 +99,18 @@ pub(super) async fn run(
     let Some(journal) = recorded::create_journal(&flags.recording.state, &run_id) else {
         return ExitStatus::Usage;
     };
-    let (runbook_file, runbook_sha256) = recorded::fingerprint(&runbook);
-    let started = Record::RunStarted {
-        run_id: run_id.clone(),
-        runbook: runbook.name.clone(),
-        runbook_file,
-        runbook_sha256,
-        params: recorded::journal_params(&runbook, &params, &redactor),
-        mode: "run".into(),
+    let started = recorded::run_started(
+        &runbook,
+        (&run_id, &params),
         operator,
-        region: Some(aws.region().to_string()),
-        endpoint: aws.endpoint_url().map(str::to_string),
-        engine_version: env!("CARGO_PKG_VERSION").to_string(),
-        lock: None,
-        signing_key: None,
-        notify: None,
-        state_machine: Some(machine.clone()),
-    };
+        Some(&aws),
+        &redactor,
+        recorded::RunStart {
+            mode: "run".into(),
+            state_machine: Some(machine.clone()),
+            ..Default::default()
+        },
+    );
     if let Err(error) = recorded::write_or_fail(&journal, &started) {
         crate::say!("runbook: {error}");
         return ExitStatus::Usage;

@@ -10,10 +10,9 @@
 //! states never end another step, it ends with its branch (`ID.recorded`), its checks are settled by its own next
 //! state, and its task events are tied to it through `previousEventId`, never by their order.
 //!
-//! States are matched to steps by name, as the export names them: a step's states are its id and `ID.<what>`
-//! (`ID.when` and `ID.skipped` for its `when`, `ID.check` and `ID.failed.N` for its checks, `ID.branch` and
-//! `ID.recorded` for the start and end of its Parallel branch, and whatever else an expansion of it names `ID.…`); `success_criteria` and `success_criteria.failed.N` are the criteria. States that
-//! match no step (the parameter defaults) are the export's plumbing and leave no record.
+//! States are matched to steps by name, as the export names them ([`super::state_name`]); `success_criteria`
+//! and its failed states are the criteria. States that match no step (the parameter defaults) are the export's
+//! plumbing and leave no record.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -24,6 +23,8 @@ use crate::engine::{
     AttemptOutcome, Criterion, Event, Mode, Outcome, RunReport, StepReport, StepStatus,
 };
 use crate::language::runbook::{Runbook, Step, StepKind};
+
+use super::state_name::{self, FINISH, Role};
 
 /// The error a refused gate fails its task with (`runbook reject`); an execution that fails with it was refused.
 pub const REFUSED_ERROR: &str = "runbook.Refused";
@@ -193,9 +194,9 @@ impl<'a> Follower<'a> {
         events
     }
 
-    /// The step a state belongs to, and what the state is to it (`""` for the step's own state).
-    fn step_of<'s>(&self, state: &'s str) -> Option<(&'a Step, &'s str)> {
-        let (id, role) = state.split_once('.').unwrap_or((state, ""));
+    /// The step a state belongs to, and what the state is to it.
+    fn step_of<'s>(&self, state: &'s str) -> Option<(&'a Step, Role<'s>)> {
+        let (id, role) = state_name::parse(state);
         self.runbook.step(id).map(|step| (step, role))
     }
 
@@ -208,19 +209,20 @@ impl<'a> Follower<'a> {
             });
         self.deciding = waiting;
         for deciding in settled {
-            let failed = state
-                .strip_prefix(&format!("{deciding}.failed."))
-                .and_then(|n| n.parse::<usize>().ok());
+            let failed = match state_name::parse(state) {
+                (owner, Role::Failed(number)) if owner == deciding => Some(number),
+                _ => None,
+            };
             self.decided(&deciding, failed, events);
         }
         let Some((step, role)) = self.step_of(state) else {
             self.close_current(events);
             return;
         };
-        if role == "branch" {
+        if role == Role::Branch {
             self.branched.insert(step.id.clone());
         }
-        if role == "recorded" {
+        if role == Role::Recorded {
             self.finish(step, (StepStatus::Succeeded, None, None), events);
             return;
         }
@@ -229,8 +231,7 @@ impl<'a> Follower<'a> {
             self.close_current(events);
         }
         // A `when` and its skip, and the checks' Choice and Fail states, are around the step, not its work.
-        let around =
-            matches!(role, "branch" | "when" | "skipped" | "check") || role.starts_with("failed");
+        let around = !matches!(role, Role::Work(_));
         if around || self.done.contains(&step.id) {
             return;
         }
@@ -268,7 +269,7 @@ impl<'a> Follower<'a> {
 
     /// A Choice over assertions was left for `failed` (the number of the one that failed) or for what follows.
     fn decided(&mut self, owner: &str, failed: Option<usize>, events: &mut Vec<Event>) {
-        if owner == super::FINISH {
+        if owner == FINISH {
             for (number, criterion) in self.runbook.success_criteria.iter().enumerate() {
                 let held = failed != Some(number + 1);
                 events.push(Event::CriterionEvaluated(Criterion {
@@ -424,7 +425,7 @@ impl<'a> Follower<'a> {
 
     fn exited(&mut self, details: &Value, events: &mut Vec<Event>) {
         let state = details["name"].as_str().unwrap_or_default();
-        if state == super::FINISH {
+        if state == FINISH {
             self.deciding.push(state.to_string());
             return;
         }
@@ -433,15 +434,15 @@ impl<'a> Follower<'a> {
         };
         match role {
             // The checks' Choice: the state entered next says whether they held.
-            "check" => self.deciding.push(step.id.clone()),
-            "skipped" => {
+            Role::Check => self.deciding.push(step.id.clone()),
+            Role::Skipped => {
                 let reason = step
                     .when
                     .as_ref()
                     .map(|when| format!("`when: {}` is false", when.source));
                 self.finish(step, (StepStatus::Skipped, None, reason), events);
             }
-            "when" => {}
+            Role::When => {}
             _ => {
                 let Some(result) = recorded_result(details, &step.id) else {
                     return;
@@ -797,9 +798,12 @@ success_criteria:
                     json!({"steps": {"get": {"status": "succeeded", "output": {"FunctionVersion": "1"}}}}),
                 ),
             ),
-            ("ChoiceStateEntered", entered("get.check")),
-            ("ChoiceStateExited", exited("get.check", json!({}))),
-            ("FailStateEntered", entered("get.failed.1")),
+            ("ChoiceStateEntered", entered(&state_name::check("get"))),
+            (
+                "ChoiceStateExited",
+                exited(&state_name::check("get"), json!({})),
+            ),
+            ("FailStateEntered", entered(&state_name::failed("get", 1))),
             (
                 "ExecutionFailed",
                 json!({"executionFailedEventDetails": {"error": "runbook.CheckFailed", "cause": "too old"}}),
@@ -833,8 +837,11 @@ success_criteria:
                 json!({"taskSucceededEventDetails": {"output": "{}"}}),
             ),
             ("TaskStateExited", exited("get", ok)),
-            ("ChoiceStateEntered", entered("get.check")),
-            ("ChoiceStateExited", exited("get.check", json!({}))),
+            ("ChoiceStateEntered", entered(&state_name::check("get"))),
+            (
+                "ChoiceStateExited",
+                exited(&state_name::check("get"), json!({})),
+            ),
             ("TaskStateEntered", entered("put")),
             ("TaskScheduled", scheduled(json!({"FunctionVersion": "2"}))),
             (
@@ -847,9 +854,9 @@ success_criteria:
                 json!({"taskSucceededEventDetails": {"output": "{\"FunctionVersion\":\"2\"}"}}),
             ),
             ("TaskStateExited", exited("put", done)),
-            ("ChoiceStateEntered", entered("success_criteria")),
-            ("ChoiceStateExited", exited("success_criteria", json!({}))),
-            ("SucceedStateEntered", entered("succeeded")),
+            ("ChoiceStateEntered", entered(FINISH)),
+            ("ChoiceStateExited", exited(FINISH, json!({}))),
+            ("SucceedStateEntered", entered(state_name::SUCCEEDED)),
             (
                 "ExecutionSucceeded",
                 json!({"executionSucceededEventDetails": {"output": "{}"}}),
@@ -880,9 +887,9 @@ success_criteria:
     fn a_criterion_that_fails_is_read_from_the_fail_state_it_leads_to() {
         let runbook = runbook();
         let events = history(&[
-            ("ChoiceStateEntered", entered("success_criteria")),
-            ("ChoiceStateExited", exited("success_criteria", json!({}))),
-            ("FailStateEntered", entered("success_criteria.failed.1")),
+            ("ChoiceStateEntered", entered(FINISH)),
+            ("ChoiceStateExited", exited(FINISH, json!({}))),
+            ("FailStateEntered", entered(&state_name::failed(FINISH, 1))),
             (
                 "ExecutionFailed",
                 json!({"executionFailedEventDetails": {"error": "runbook.CheckFailed", "cause": "success criterion not met: moved"}}),
@@ -920,7 +927,7 @@ success_criteria:
                     json!({"put": {"status": "succeeded", "output": {"FunctionVersion": "2"}, "moved": true}}),
                 ),
             ),
-            ("PassStateEntered", entered("parameters")),
+            ("PassStateEntered", entered(state_name::PARAMETERS)),
             ("ExecutionSucceeded", json!({})),
         ]);
         let (read, report) = read_all(&runbook, &events);
@@ -963,9 +970,24 @@ steps:
         };
         // (id, previous id, type, details)
         let events: Vec<Value> = [
-            (1, 0, "ParallelStateEntered", entered("parallel 1")),
-            (2, 1, "PassStateEntered", entered("left.branch")),
-            (3, 1, "PassStateEntered", entered("right.branch")),
+            (
+                1,
+                0,
+                "ParallelStateEntered",
+                entered(&state_name::parallel(0)),
+            ),
+            (
+                2,
+                1,
+                "PassStateEntered",
+                entered(&state_name::branch("left")),
+            ),
+            (
+                3,
+                1,
+                "PassStateEntered",
+                entered(&state_name::branch("right")),
+            ),
             (4, 2, "TaskStateEntered", entered("left")),
             (5, 3, "TaskStateEntered", entered("right")),
             (
@@ -994,15 +1016,35 @@ steps:
                 json!({"taskSucceededEventDetails": {"output": "{\"FunctionVersion\": \"3\"}"}}),
             ),
             (11, 10, "TaskStateExited", record("left", "3")),
-            (12, 11, "ChoiceStateEntered", entered("left.check")),
-            (13, 12, "ChoiceStateExited", exited("left.check", json!({}))),
-            (14, 9, "PassStateEntered", entered("right.recorded")),
-            (15, 13, "PassStateEntered", entered("left.recorded")),
+            (
+                12,
+                11,
+                "ChoiceStateEntered",
+                entered(&state_name::check("left")),
+            ),
+            (
+                13,
+                12,
+                "ChoiceStateExited",
+                exited(&state_name::check("left"), json!({})),
+            ),
+            (
+                14,
+                9,
+                "PassStateEntered",
+                entered(&state_name::recorded("right")),
+            ),
+            (
+                15,
+                13,
+                "PassStateEntered",
+                entered(&state_name::recorded("left")),
+            ),
             (
                 16,
                 15,
                 "ParallelStateExited",
-                exited("parallel 1", json!({})),
+                exited(&state_name::parallel(0), json!({})),
             ),
             (17, 16, "ExecutionSucceeded", json!({})),
         ]

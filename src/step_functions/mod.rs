@@ -42,6 +42,7 @@ mod move_messages;
 mod pages;
 mod polling;
 mod service;
+pub mod state_name;
 
 use std::time::Duration;
 
@@ -55,6 +56,7 @@ use crate::language::action_shape::Effect;
 use crate::language::raw::OnError;
 use crate::language::runbook::{ActionStep, Approval, ParamDefault, Runbook, Step, StepKind, Text};
 use jsonata::{Scope, Untranslatable};
+use state_name::{FINISH, ON_FAILURE, PARAMETERS, SUCCEEDED};
 
 /// What the definition needs besides the runbook.
 #[derive(Default)]
@@ -81,7 +83,7 @@ pub fn export(runbook: &Runbook, options: &Options) -> Result<Value, Vec<Diagnos
         .enumerate()
         .map(|(position, stage)| match stage.as_slice() {
             [alone] => entry_name(&runbook.steps[*alone]),
-            _ => parallel_name(position),
+            _ => state_name::parallel(position),
         })
         .collect();
     let first = entries.first().map_or(FINISH, String::as_str);
@@ -114,18 +116,9 @@ const STEPS: &str = "steps";
 /// not assign them, so its step writes its record here and the branch's output carries it out.
 const BRANCH_STEPS: &str = "branch_steps";
 
-/// The first state: parameters and vars.
-const PARAMETERS: &str = "parameters";
-/// The state the last step hands on to: the success criteria.
-const FINISH: &str = "success_criteria";
-/// The last state of a run that succeeds.
-const SUCCEEDED: &str = "succeeded";
-/// The first state of the `on_failure` steps.
-const ON_FAILURE: &str = "on_failure";
-
 fn entry_name(step: &Step) -> String {
     if step.when.is_some() {
-        format!("{}.when", step.id)
+        state_name::when(&step.id)
     } else {
         body_entry(step)
     }
@@ -186,12 +179,6 @@ fn stages(runbook: &Runbook, order: &[usize]) -> Vec<Vec<usize>> {
     }
     close(&mut segment, &mut stages);
     stages
-}
-
-/// The name of the Parallel state of the stage at `position`: a space, which no step id has, keeps it apart
-/// from every step's states.
-fn parallel_name(position: usize) -> String {
-    format!("parallel {}", position + 1)
 }
 
 /// A JSONata expression as a field's value.
@@ -489,7 +476,7 @@ impl Export<'_> {
                 literal(&json!(self.runbook.name))
             )),
         );
-        let vars_state = format!("{PARAMETERS}.vars");
+        let vars_state = state_name::vars();
         let has_vars = !self.runbook.vars.is_empty();
         self.states.insert(
             PARAMETERS.into(),
@@ -540,9 +527,9 @@ impl Export<'_> {
         if let Some(when) = &step.when
             && let Some(condition) = self.condition("`when`", when, &carried(self.steps), false)
         {
-            let skipped = format!("{}.skipped", step.id);
+            let skipped = state_name::skipped(&step.id);
             self.states.insert(
-                format!("{}.when", step.id),
+                state_name::when(&step.id),
                 json!({
                     "Type": "Choice",
                     "Choices": [{"Condition": jsonata_field(&condition), "Next": body}],
@@ -595,8 +582,8 @@ impl Export<'_> {
         let mut records = Vec::new();
         for (number, &index) in stage.iter().enumerate() {
             let step = &runbook.steps[index];
-            let start = format!("{}.branch", step.id);
-            let recorded = format!("{}.recorded", step.id);
+            let start = state_name::branch(&step.id);
+            let recorded = state_name::recorded(&step.id);
             self.states.insert(
                 start.clone(),
                 json!({
@@ -683,7 +670,7 @@ impl Export<'_> {
         let after_wait = if action.check.is_empty() {
             next.to_string()
         } else {
-            format!("{id}.check")
+            state_name::check(id)
         };
         let after_call = if action.wait.is_some() {
             format!("{id}.until")
@@ -703,7 +690,7 @@ impl Export<'_> {
                 .collect();
             self.assertions(
                 &after_wait,
-                &format!("{id}.failed"),
+                id,
                 &place.step.id,
                 &checks,
                 &scope,
@@ -963,13 +950,13 @@ impl Export<'_> {
     }
 
     /// A Choice that goes on to `next` when every assertion holds, else to a Fail with the first failing one's
-    /// message.
+    /// message; the Fail states are `owner`'s (see [`state_name::failed`]).
     // The checks' states and the success criteria's differ in every name, hence the arguments.
     #[allow(clippy::too_many_arguments)]
     fn assertions(
         &mut self,
         name: &str,
-        failed: &str,
+        owner: &str,
         step: &str,
         assertions: &[(&Text, Option<&Text>)],
         scope: &Scope,
@@ -991,7 +978,7 @@ impl Export<'_> {
             let Some(cause) = self.template("the message", &message_text, scope) else {
                 continue;
             };
-            let fail_name = format!("{failed}.{}", number + 1);
+            let fail_name = state_name::failed(owner, number + 1);
             self.failure(&fail_name, step, "runbook.CheckFailed", &cause, failure);
             choices.push(json!({
                 "Condition": jsonata_field(&does_not_hold),
@@ -1031,7 +1018,7 @@ impl Export<'_> {
         let failure = self.body_failure();
         self.assertions(
             FINISH,
-            "success_criteria.failed",
+            FINISH,
             FINISH,
             &pairs,
             &carried(self.steps),
@@ -1073,7 +1060,7 @@ impl Export<'_> {
                 "Next": entries[0],
             }),
         );
-        let failed = format!("{ON_FAILURE}.failed");
+        let failed = state_name::on_failure_failed();
         for (position, step) in steps.iter().enumerate() {
             let next = entries.get(position + 1).unwrap_or(&failed).clone();
             self.step(step, &next, &Failure::Continue(next.clone()));

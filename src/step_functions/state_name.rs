@@ -1,0 +1,228 @@
+//! The names of the states an export writes, in one place: the export names its states with these builders and
+//! the history reader ([`super::history`]) tells them apart with [`parse`], so renaming one cannot silently
+//! break the import of an execution's history.
+//!
+//! A step's states are its id and `ID.<role>`: `ID.when` and `ID.skipped` for its `when`, `ID.check` and
+//! `ID.failed.N` for its checks, `ID.branch` and `ID.recorded` for the start and end of its Parallel branch;
+//! every other `ID.…` (an expansion's loop, a polling's pause) is part of the step's work. The run's own states
+//! ([`PARAMETERS`], [`FINISH`] with `success_criteria.failed.N`, [`SUCCEEDED`], [`ON_FAILURE`], and a
+//! [`parallel`] per stage of steps side by side) belong to no step.
+
+/// The first state: the parameters and vars.
+pub const PARAMETERS: &str = "parameters";
+/// The state the last step hands on to: the success criteria.
+pub const FINISH: &str = "success_criteria";
+/// The last state of a run that succeeds.
+pub const SUCCEEDED: &str = "succeeded";
+/// The first state of the `on_failure` steps.
+pub const ON_FAILURE: &str = "on_failure";
+
+const WHEN: &str = "when";
+const SKIPPED: &str = "skipped";
+const CHECK: &str = "check";
+const FAILED: &str = "failed";
+const BRANCH: &str = "branch";
+const RECORDED: &str = "recorded";
+
+/// What a state is to the step (or the run's part) whose name it starts with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role<'s> {
+    /// The step's own state (`""`), or another of its work (an expansion's `poll.start`, `pages`, …).
+    Work(&'s str),
+    /// The Choice on its `when`.
+    When,
+    /// The Pass that records it skipped.
+    Skipped,
+    /// The Choice on its checks (or on the success criteria).
+    Check,
+    /// The Fail (or the way to `on_failure`) of its check number N, counted from 1.
+    Failed(usize),
+    /// The first state of its Parallel branch.
+    Branch,
+    /// The last state of its Parallel branch, which carries its record out.
+    Recorded,
+}
+
+/// The Choice on a step's `when`.
+pub fn when(step: &str) -> String {
+    format!("{step}.{WHEN}")
+}
+
+/// The Pass recording a step skipped by its `when`.
+pub fn skipped(step: &str) -> String {
+    format!("{step}.{SKIPPED}")
+}
+
+/// The Choice on the checks of the states named `name` (a step's id, or its item's inside a for_each).
+pub fn check(name: &str) -> String {
+    format!("{name}.{CHECK}")
+}
+
+/// Where assertion `number` (from 1) of `owner`'s checks, or of [`FINISH`], goes when it does not hold.
+pub fn failed(owner: &str, number: usize) -> String {
+    format!("{owner}.{FAILED}.{number}")
+}
+
+/// The first state of a step's Parallel branch.
+pub fn branch(step: &str) -> String {
+    format!("{step}.{BRANCH}")
+}
+
+/// The last state of a step's Parallel branch.
+pub fn recorded(step: &str) -> String {
+    format!("{step}.{RECORDED}")
+}
+
+/// The Parallel state of the stage at `position`: a space, which no step id has, keeps it apart from every
+/// step's states.
+pub fn parallel(position: usize) -> String {
+    format!("parallel {}", position + 1)
+}
+
+/// The state computing the vars, after [`PARAMETERS`].
+pub fn vars() -> String {
+    format!("{PARAMETERS}.vars")
+}
+
+/// The Fail ending a run whose `on_failure` steps ran.
+pub fn on_failure_failed() -> String {
+    format!("{ON_FAILURE}.{FAILED}")
+}
+
+/// The name a state's owner has (a step's id, or one of the run's states) and what the state is to it.
+pub fn parse(state: &str) -> (&str, Role<'_>) {
+    let (owner, rest) = state.split_once('.').unwrap_or((state, ""));
+    let role = match rest {
+        WHEN => Role::When,
+        SKIPPED => Role::Skipped,
+        CHECK => Role::Check,
+        BRANCH => Role::Branch,
+        RECORDED => Role::Recorded,
+        _ => match rest
+            .strip_prefix(FAILED)
+            .and_then(|number| number.strip_prefix('.'))
+            .and_then(|number| number.parse().ok())
+        {
+            Some(number) => Role::Failed(number),
+            None => Role::Work(rest),
+        },
+    };
+    (owner, role)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::foundation::source::SourceFile;
+
+    #[test]
+    fn every_builder_is_read_back_as_its_role() {
+        assert_eq!(parse(&when("get")), ("get", Role::When));
+        assert_eq!(parse(&skipped("get")), ("get", Role::Skipped));
+        assert_eq!(parse(&check("get")), ("get", Role::Check));
+        assert_eq!(parse(&failed("get", 12)), ("get", Role::Failed(12)));
+        assert_eq!(parse(&failed(FINISH, 1)), (FINISH, Role::Failed(1)));
+        assert_eq!(parse(&branch("get")), ("get", Role::Branch));
+        assert_eq!(parse(&recorded("get")), ("get", Role::Recorded));
+        assert_eq!(parse("get"), ("get", Role::Work("")));
+        assert_eq!(parse("get.poll.start"), ("get", Role::Work("poll.start")));
+        // A for_each item's checks are the item's work, not the step's checks.
+        assert_eq!(parse("get.each.check"), ("get", Role::Work("each.check")));
+        assert_eq!(
+            parse(&on_failure_failed()),
+            (ON_FAILURE, Role::Work(FAILED))
+        );
+        assert_eq!(parse(&vars()), (PARAMETERS, Role::Work("vars")));
+    }
+
+    /// Every state of an export that uses every construct the reader tells apart (and the expansions, whose
+    /// states are their step's work) is owned by a step or by the run: none is read as some other step's.
+    #[test]
+    fn every_state_an_export_writes_is_owned_by_its_step_or_the_run() {
+        let text = r#"name: t
+description: names test
+params:
+  go: {type: boolean, default: true}
+steps:
+  - id: left
+    action: lambda.GetAlias
+    with: {FunctionName: f, Name: live}
+    when: "params.go"
+    check:
+      - that: "output.FunctionVersion != '1'"
+  - id: right
+    action: lambda.ListVersionsByFunction
+    with: {FunctionName: g}
+  - id: polled
+    needs: [left, right]
+    action: lambda.GetAlias
+    with: {FunctionName: f, Name: live}
+    wait: {until: "output.FunctionVersion == '2'", timeout: 5s, interval: 1s}
+  - id: each
+    needs: [polled]
+    for_each: "['a', 'b']"
+    action: lambda.GetAlias
+    with: {FunctionName: "{{ item }}", Name: live}
+    check:
+      - that: "output.Name == 'live'"
+success_criteria:
+  - name: moved
+    that: "steps.polled.output.FunctionVersion == '2'"
+on_failure:
+  - id: tell
+    action: core.log
+    with: {message: failed}
+"#;
+        let file = SourceFile::new("t.yaml", text.to_string());
+        let runbook = crate::language::validator::load(&file, &[], &crate::actions::TABLE)
+            .unwrap_or_else(|_| panic!("the test runbook validates"));
+        let definition = super::super::export(&runbook, &super::super::Options::default())
+            .unwrap_or_else(|problems| panic!("exports: {problems:?}"));
+        let mut names = Vec::new();
+        collect_names(&definition["States"], &mut names);
+        let owners: Vec<&str> = runbook
+            .steps
+            .iter()
+            .chain(&runbook.on_failure)
+            .map(|step| step.id.as_str())
+            .chain([PARAMETERS, FINISH, SUCCEEDED, ON_FAILURE])
+            .collect();
+        for name in &names {
+            let (owner, _) = parse(name);
+            assert!(
+                owners.contains(&owner) || name.starts_with("parallel "),
+                "state {name:?} is owned by no step"
+            );
+        }
+        for expected in [
+            when("left"),
+            skipped("left"),
+            check("left"),
+            failed("left", 1),
+            branch("right"),
+            recorded("right"),
+            failed(FINISH, 1),
+            parallel(0),
+            "polled.poll.start".into(),
+            "right.pages.start".into(),
+        ] {
+            assert!(names.contains(&expected), "{expected} not in {names:?}");
+        }
+    }
+
+    /// The names of the states of a `States` object and of every Parallel branch and Map inside it.
+    fn collect_names(states: &Value, names: &mut Vec<String>) {
+        let Some(states) = states.as_object() else {
+            return;
+        };
+        for (name, state) in states {
+            names.push(name.clone());
+            for branch in state["Branches"].as_array().into_iter().flatten() {
+                collect_names(&branch["States"], names);
+            }
+            collect_names(&state["ItemProcessor"]["States"], names);
+        }
+    }
+}
