@@ -39,6 +39,7 @@ fn build_environment() -> Environment<'static> {
     env.add_filter("table", table);
     env.add_filter("from_epoch", from_epoch);
     env.add_function("now", now);
+    env.add_test("containing", containing);
     // Every `{{ }}` passes here: what one prints after reading a secret is secret (crate::foundation::taint).
     env.set_formatter(|out, state, value| {
         crate::foundation::taint::output(value);
@@ -301,6 +302,16 @@ fn to_json(value: Value) -> Result<String, Error> {
     serde_json::to_string(&to_json_value(&value)?).map_err(|e| invalid(e.to_string()))
 }
 
+/// `message is containing('ERROR')`: `'ERROR' in message` as a test, so `select` and `selectattr` can keep the
+/// members that hold a text (a log line with a word), a key or a member; minijinja's own `in` tests the other way.
+fn containing(
+    state: &minijinja::State<'_, '_>,
+    value: &Value,
+    needle: &Value,
+) -> Result<bool, Error> {
+    minijinja::tests::is_in(state, needle, value)
+}
+
 /// `item | pick(['PK', 'SK'])`: the mapping with only the named keys it has, in that order (a DynamoDB key out
 /// of a whole item).
 fn pick(value: Value, names: Vec<String>) -> Result<Value, Error> {
@@ -528,6 +539,21 @@ mod tests {
         );
         assert!(render("{{ rows | table(['a'], 'html') }}", &context).is_err());
         assert!(render("{{ [1] | table(['a']) }}", &context).is_err());
+    }
+
+    #[test]
+    fn containing_is_in_turned_around() {
+        let context = from_json_value(&serde_json::json!({
+            "events": [{"message": "a COMPLETED"}, {"message": "an ERROR"}, {"message": "ERROR COMPLETED"}],
+        }));
+        let eval = |expr: &str| evaluate(expr, &context).unwrap().to_string();
+        assert_eq!(
+            eval("events | selectattr('message', 'containing', 'COMPLETED') | map(attribute='message') | list"),
+            "['a COMPLETED', 'ERROR COMPLETED']"
+        );
+        assert_eq!(eval("['a', 'b'] is containing('b')"), "True");
+        assert_eq!(eval("{'k': 1} is containing('k')"), "True");
+        assert_eq!(eval("'abc' is containing('d')"), "False");
     }
 
     #[test]

@@ -13,9 +13,8 @@ const REFUSED: &[(&str, &str, usize)] = &[
     ("cost-report", "not-exportable", 3),
     ("dynamodb-throttling", "not-exportable", 1),
     ("iceberg-rollback", "not-exportable", 6),
-    ("lambda-timeout", "not-exportable", 4),
-    ("smoke-test", "not-exportable", 3),
-    ("sync-lag", "not-exportable", 2),
+    ("lambda-timeout", "not-exportable", 3),
+    ("smoke-test", "not-exportable", 2),
     // Its own, and its `runbook:` step (nested runbooks are not translated; rollback-lambda alone exports).
     ("triage", "not-exportable", 6),
 ];

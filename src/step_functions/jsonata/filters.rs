@@ -579,7 +579,7 @@ impl Translator<'_> {
             "jmespath" => {
                 return Err(refuse(
                     &at,
-                    "`jmespath` has no JSONata translation; write the query with `selectattr`, `map(attribute=...)`, \
+                    "`jmespath` has no JSONata translation; write the query with `selectattr` (the test `containing` for `contains()`), `map(attribute=...)`, \
                      `first` or `last`",
                 ));
             }
@@ -785,6 +785,10 @@ fn test_text(
         "in" => match args {
             [container] => Ok(semantics::contains(value, container)),
             _ => Err(refuse(at, "the test `in` takes one argument")),
+        },
+        "containing" => match args {
+            [needle] => Ok(semantics::contains(needle, value)),
+            _ => Err(refuse(at, "the test `containing` takes one argument")),
         },
         other => Err(refuse(
             at,
