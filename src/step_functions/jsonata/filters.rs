@@ -14,6 +14,11 @@ use super::translated::{Kind, Translated};
 /// How `foundation::datetime::format_rfc3339` writes an instant, up to its fraction of a second.
 const RFC3339_SECONDS: &str = "\"[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01]\"";
 
+/// The characters Rust's `char::is_whitespace` accepts (Unicode's White_Space), as a regular expression's class
+/// that JavaScript's and Python's regular expressions read alike (their own `\\s` differ from it and each other).
+const UNICODE_WHITESPACE: &str =
+    r"[\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+
 /// A filter's or a test's arguments, split as minijinja passes them.
 struct Arguments<'x, 'a> {
     positional: Vec<&'x Expr<'a>>,
@@ -263,11 +268,25 @@ impl Translator<'_> {
                     Kind::Unknown,
                 )
             }
-            "sum" => {
-                simple("sum")?;
+            "sum" => self.sum(value, args, &at)?,
+            "percentile" => {
+                args.at_most(1, &[], "percentile", &at)?;
+                let Some(p) = args.positional.first() else {
+                    return Err(refuse(&at, "`percentile` needs the percentile"));
+                };
+                let p = self.expr(p)?;
+                // The nearest rank, as foundation::template's `percentile`: the smallest value with at least p% of
+                // the values at or below it; none for no values.
                 Translated::atom(
-                    format!("$sum({})", semantics::iterable(value)),
-                    Kind::Unknown,
+                    format!(
+                        "function($jinjaValues, $jinjaP){{$jinjaP > 0 and $jinjaP <= 100 ? ($count($jinjaValues) = 0 ? \
+                         null : function($jinjaSorted){{$jinjaSorted[$max([1, $min([$count($jinjaSorted), \
+                         $ceil($jinjaP / 100 * $count($jinjaSorted))])]) - 1]}}($sort($jinjaValues))) : \
+                         $error(\"percentile needs 0 < p <= 100\")}}({}, {})",
+                        semantics::iterable(value),
+                        p.text
+                    ),
+                    Kind::Float,
                 )
             }
             "join" => {
@@ -482,7 +501,16 @@ impl Translator<'_> {
                 )
             }
             "sort" | "unique" => {
-                args.at_most(0, &["attribute"], name, &at)?;
+                args.at_most(0, &["attribute", "case_sensitive"], name, &at)?;
+                let case_sensitive = match args.named("case_sensitive") {
+                    None => false,
+                    Some(flag) => flag.as_const().map(|c| c.is_true()).ok_or_else(|| {
+                        refuse(
+                            &full_range(flag),
+                            "case_sensitive must be a constant",
+                        )
+                    })?,
+                };
                 let key_of = |item: &str| -> Result<String, Untranslatable> {
                     let member = match args.named("attribute") {
                         Some(attribute) => {
@@ -493,6 +521,9 @@ impl Translator<'_> {
                         }
                         None => item.to_string(),
                     };
+                    if case_sensitive {
+                        return Ok(member);
+                    }
                     // minijinja compares strings ignoring case unless asked otherwise.
                     Ok(format!(
                         "function($jinjaKey){{$type($jinjaKey) = \"string\" ? $lowercase($jinjaKey) : $jinjaKey}}({member})"
@@ -568,9 +599,12 @@ impl Translator<'_> {
             "split" => {
                 args.at_most(1, &[], "split", &at)?;
                 let Some(separator) = args.positional.first() else {
-                    return Err(refuse(
-                        &at,
-                        "`split` without a separator splits on any whitespace; give the separator",
+                    // Rust's `split_whitespace` (minijinja's split without a separator): runs of Unicode
+                    // whitespace separate, and no word is empty.
+                    let words = format!("$split({v}, /{UNICODE_WHITESPACE}+/)");
+                    return Ok(Translated::atom(
+                        semantics::keep(&words, "$jinjaItem != \"\""),
+                        Kind::List,
                     ));
                 };
                 let separator = self.expr(separator)?;
@@ -589,6 +623,51 @@ impl Translator<'_> {
                     format!(
                         "the filter `{other}` has no JSONata translation; compute the value in an earlier step's outputs"
                     ),
+                ));
+            }
+        })
+    }
+
+    /// `sum`, `sum(attribute=…)`, `sum(start=…)`: numbers added to the start (0), or lists appended to a list
+    /// start; members without the attribute are skipped.
+    fn sum(
+        &self,
+        value: &Translated,
+        args: &Arguments<'_, '_>,
+        at: &Range<usize>,
+    ) -> Result<Translated, Untranslatable> {
+        args.at_most(2, &["attribute", "start"], "sum", at)?;
+        let attribute = args.positional.first().copied().or_else(|| args.named("attribute"));
+        let start = args.positional.get(1).copied().or_else(|| args.named("start"));
+        let list = semantics::iterable(value);
+        let values = match attribute {
+            None => list,
+            Some(attribute) => {
+                let attribute = constant_string(attribute, "the attribute")?;
+                semantics::collect(&list, &attribute_of(&attribute, at)?)
+            }
+        };
+        let Some(start) = start else {
+            return Ok(Translated::atom(format!("$sum({values})"), Kind::Unknown));
+        };
+        let start = self.expr(start)?;
+        Ok(match start.kind {
+            Kind::List => Translated::atom(
+                format!(
+                    "$reduce({values}, function($jinjaSum, $jinjaItem){{$type($jinjaItem) = \"array\" ? \
+                     $append($jinjaSum, $jinjaItem) : $error(\"only lists are added to a list\")}}, {})",
+                    start.text
+                ),
+                Kind::List,
+            ),
+            Kind::Int | Kind::Float => Translated::new(
+                format!("{} + $sum({values})", start.operand()),
+                if start.kind == Kind::Float { Kind::Float } else { Kind::Unknown },
+            ),
+            _ => {
+                return Err(refuse(
+                    at,
+                    "`sum` is translated with a number or a list as its start",
                 ));
             }
         })
@@ -690,6 +769,22 @@ impl Translator<'_> {
             // nanoseconds).
             (Expr::Var(var), 0) if var.id == "now" && self.scope.get("now").is_none() => {
                 Ok(Translated::atom("$now()", Kind::String))
+            }
+            // A namespace is a mapping the template changes attribute by attribute (template.rs carries it
+            // through blocks).
+            (Expr::Var(var), _) if var.id == "namespace" && self.scope.get("namespace").is_none() => {
+                let args = Arguments::read(&call.args, &at)?;
+                if !args.positional.is_empty() {
+                    return Err(refuse(
+                        &at,
+                        "`namespace()` is translated with named attributes only",
+                    ));
+                }
+                let mut members = Vec::with_capacity(args.named.len());
+                for (name, value) in &args.named {
+                    members.push(format!("{}: {}", string_literal(name), self.expr(value)?.text));
+                }
+                Ok(Translated::atom(format!("{{{}}}", members.join(", ")), Kind::Map))
             }
             _ => Err(refuse(
                 &at,
@@ -885,8 +980,8 @@ mod tests {
         let (at, reason) = refused("params.xs | jmespath('[0]')");
         assert_eq!(at, "jmespath('[0]')");
         assert!(reason.contains("selectattr"), "{reason}");
-        let (at, _) = refused("params.xs | percentile(99)");
-        assert_eq!(at, "percentile(99)");
+        let (at, _) = refused("params.xs | batch(2)");
+        assert_eq!(at, "batch(2)");
         let (at, _) = refused("params.xs | join(', ', attribute='a')");
         assert_eq!(at, "join(', ', attribute='a')");
         let (at, reason) = refused("'%5.2f' | format(params.x)");

@@ -13,7 +13,8 @@
 //! Covered: references (with computed keys and indexes), slices with constant bounds, literals, comparisons, `and`/`or`/`not`, `in`, `x if c else y`, `~`, arithmetic, the tests
 //! and filters in [`filters`] (minijinja's built-ins our runbooks use and our own: `to_epoch`, `pick`, ...; not
 //! `jmespath`, whose queries are written with `selectattr` and `map`; `format` with `%s` only), `now()`, and in templates `{% if %}`,
-//! `{% for %}` with `loop.index0`/`index`/`first`/`last`/`length`, `{% set %}` and whitespace control (which
+//! `{% for %}` with `loop.index0`/`index`/`first`/`last`/`length`, `{% set %}`, `namespace()` with `{% set ns.x = … %}`
+//! (the namespaces a loop or a condition changes travel out of it beside its text) and whitespace control (which
 //! minijinja's parser applies to the text between tags). Lists are built with `$reduce` and `$append`, never with
 //! JSONata's `[…]` or `$map`, which splice list-valued members and give a lone value for a one-member result.
 //!

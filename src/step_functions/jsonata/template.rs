@@ -28,7 +28,102 @@ pub fn template(source: &str, scope: &Scope) -> Result<String, Untranslatable> {
     let Stmt::Template(root) = &parsed else {
         return Err(Untranslatable::new(0..source.len(), "not a template"));
     };
-    Blocks { source, depth: 0 }.text(&Translator::new(scope), &root.children)
+    Blocks { source, depth: 0 }.text(&Translator::new(scope), &root.children, &Vec::new())
+}
+
+/// The JSONata variables that hold a `namespace()`: their names start so.
+const NAMESPACE_PREFIX: &str = "$jinjaNs";
+
+/// Namespaces a block changes that were made before it, so outlive it: each as the key it travels under beside the
+/// block's text and the variable that holds it.
+type Carried = Vec<(String, String)>;
+
+/// The JSONata variable holding the namespace `name`, when `name` is one.
+fn namespace_variable(translator: &Translator<'_>, name: &str) -> Option<String> {
+    translator
+        .locals
+        .iter()
+        .rev()
+        .find(|(local, _)| local == name)
+        .map(|(_, value)| value.text.clone())
+        .filter(|variable| variable.starts_with(NAMESPACE_PREFIX))
+}
+
+fn is_namespace_call(expr: &Expr<'_>) -> bool {
+    matches!(expr, Expr::Call(call) if matches!(&call.expr, Expr::Var(var) if var.id == "namespace"))
+}
+
+/// The namespaces, known to `translator`, that `bodies` set attributes of (in nested blocks too).
+fn carried_out<'x>(
+    translator: &Translator<'_>,
+    bodies: impl IntoIterator<Item = &'x Vec<Stmt<'x>>>,
+) -> Carried {
+    fn names<'a>(statements: &[Stmt<'a>], found: &mut Vec<&'a str>) {
+        for statement in statements {
+            match statement {
+                Stmt::Set(set) => {
+                    if let Expr::GetAttr(attribute) = &set.target
+                        && let Expr::Var(namespace) = &attribute.expr
+                    {
+                        found.push(namespace.id);
+                    }
+                }
+                Stmt::IfCond(condition) => {
+                    names(&condition.true_body, found);
+                    names(&condition.false_body, found);
+                }
+                Stmt::ForLoop(for_loop) => {
+                    names(&for_loop.body, found);
+                    names(&for_loop.else_body, found);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for body in bodies {
+        names(body, &mut found);
+    }
+    let mut carried: Carried = Vec::new();
+    for name in found {
+        if let Some(variable) = namespace_variable(translator, name)
+            && !carried.iter().any(|(_, known)| *known == variable)
+        {
+            carried.push((variable.trim_start_matches('$').to_string(), variable));
+        }
+    }
+    carried
+}
+
+/// `{"text": text, key: $variable, …}`: a body's text and the namespaces it carries out.
+fn carried_object(text: &str, carried: &Carried) -> String {
+    let members: Vec<String> = carried
+        .iter()
+        .map(|(key, variable)| format!(", \"{key}\": {variable}"))
+        .collect();
+    format!("{{\"text\": {text}{}}}", members.concat())
+}
+
+/// The namespaces' variables bound to their values in `object` (a carried object).
+fn rebind(carried: &Carried, object: &str) -> String {
+    carried
+        .iter()
+        .map(|(key, variable)| format!("{variable} := {object}.{key}; "))
+        .collect()
+}
+
+/// A carried object with `text` before its text; `text` is evaluated outside it, before its bindings.
+fn prefixed(text: &str, object: &str) -> String {
+    format!("function($jinjaRest){{$merge([$jinjaRest, {{\"text\": {text} & $jinjaRest.text}}])}}({object})")
+}
+
+/// Pieces of text as one JSONata expression.
+fn joined(mut pieces: Vec<String>) -> String {
+    match pieces.len() {
+        0 => "\"\"".to_string(),
+        1 => pieces.remove(0),
+        _ => format!("({})", pieces.join(" & ")),
+    }
 }
 
 /// The statements of a template, as a JSONata expression giving the text they render.
@@ -46,13 +141,19 @@ impl Blocks<'_> {
         }
     }
 
+    /// The text `statements` render, as a JSONata expression; when `carried` names namespaces the statements
+    /// change, an object instead: `{"text": …}` and each namespace's value after them under its key.
     fn text(
         &self,
         translator: &Translator<'_>,
         statements: &[Stmt<'_>],
+        carried: &Carried,
     ) -> Result<String, Untranslatable> {
         let mut pieces = Vec::new();
+        // What renders after a statement that binds a name (the rest of the body, inside the binding's block).
+        let mut tail = None;
         for (position, statement) in statements.iter().enumerate() {
+            let rest = &statements[position + 1..];
             match statement {
                 Stmt::EmitRaw(raw) => pieces.push(string_literal(raw.raw)),
                 // `{{ x if c }}` prints nothing when c is false: what an `if` without `else` gives prints empty.
@@ -75,37 +176,34 @@ impl Blocks<'_> {
                     pieces.push(format!("({text})"));
                 }
                 Stmt::IfCond(condition) => {
-                    let test = translator.expr(&condition.expr)?;
-                    let when_true = self.text(translator, &condition.true_body)?;
-                    let when_false = self.text(translator, &condition.false_body)?;
-                    pieces.push(format!(
-                        "({} ? {when_true} : {when_false})",
-                        semantics::truthy(&test)
-                    ));
+                    let changed = carried_out(
+                        translator,
+                        [&condition.true_body, &condition.false_body],
+                    );
+                    let test = semantics::truthy(&translator.expr(&condition.expr)?);
+                    let when_true = self.text(translator, &condition.true_body, &changed)?;
+                    let when_false = self.text(translator, &condition.false_body, &changed)?;
+                    let step = format!("({test} ? {when_true} : {when_false})");
+                    if changed.is_empty() {
+                        pieces.push(step);
+                    } else {
+                        tail = Some(self.after(translator, &step, &changed, rest, carried)?);
+                        break;
+                    }
                 }
                 Stmt::ForLoop(for_loop) => {
-                    pieces.push(self.for_loop(translator, statement, for_loop)?)
+                    let changed =
+                        carried_out(translator, [&for_loop.body, &for_loop.else_body]);
+                    let step = self.for_loop(translator, statement, for_loop, &changed)?;
+                    if changed.is_empty() {
+                        pieces.push(step);
+                    } else {
+                        tail = Some(self.after(translator, &step, &changed, rest, carried)?);
+                        break;
+                    }
                 }
                 Stmt::Set(set) => {
-                    // What follows the `set` sees the name: a JSONata block binds it for the rest of this body.
-                    let Expr::Var(target) = &set.target else {
-                        return Err(Untranslatable::new(
-                            statement_range(self.source, statement),
-                            "only `{% set name = ... %}` is translated",
-                        ));
-                    };
-                    let value = translator.expr(&set.expr)?;
-                    let variable = format!("$jinjaSet{}{}", self.depth, target.id);
-                    let held = Translated {
-                        text: variable.clone(),
-                        atomic: true,
-                        ..value.clone()
-                    };
-                    let rest = self.nested().text(
-                        &translator.with_local(target.id, held),
-                        &statements[position + 1..],
-                    )?;
-                    pieces.push(format!("({variable} := {}; {rest})", value.text));
+                    tail = Some(self.set(translator, statement, set, rest, carried)?);
                     break;
                 }
                 other => {
@@ -117,11 +215,87 @@ impl Blocks<'_> {
                 }
             }
         }
-        Ok(match pieces.len() {
-            0 => "\"\"".to_string(),
-            1 => pieces.remove(0),
-            _ => format!("({})", pieces.join(" & ")),
+        if carried.is_empty() {
+            pieces.extend(tail);
+            return Ok(joined(pieces));
+        }
+        Ok(match tail {
+            None => carried_object(&joined(pieces), carried),
+            Some(tail) if pieces.is_empty() => tail,
+            Some(tail) => prefixed(&joined(pieces), &tail),
         })
+    }
+
+    /// `{% set name = … %}` binds the name for the rest of the body; `{% set ns.name = … %}` gives the namespace
+    /// `ns` a new value with that attribute for the rest of the body.
+    fn set(
+        &self,
+        translator: &Translator<'_>,
+        statement: &Stmt<'_>,
+        set: &minijinja::machinery::ast::Set<'_>,
+        rest: &[Stmt<'_>],
+        carried: &Carried,
+    ) -> Result<String, Untranslatable> {
+        let value = translator.expr(&set.expr)?;
+        match &set.target {
+            Expr::Var(target) => {
+                let variable = if is_namespace_call(&set.expr) {
+                    format!("{NAMESPACE_PREFIX}{}{}", self.depth, target.id)
+                } else {
+                    format!("$jinjaSet{}{}", self.depth, target.id)
+                };
+                let held = Translated {
+                    text: variable.clone(),
+                    atomic: true,
+                    ..value.clone()
+                };
+                let rest =
+                    self.nested()
+                        .text(&translator.with_local(target.id, held), rest, carried)?;
+                Ok(format!("({variable} := {}; {rest})", value.text))
+            }
+            Expr::GetAttr(attribute) => {
+                let Some(variable) = (match &attribute.expr {
+                    Expr::Var(namespace) => namespace_variable(translator, namespace.id),
+                    _ => None,
+                }) else {
+                    return Err(Untranslatable::new(
+                        statement_range(self.source, statement),
+                        "an attribute is set only on a `namespace()`",
+                    ));
+                };
+                let rest = self.nested().text(translator, rest, carried)?;
+                Ok(format!(
+                    "({variable} := $merge([{variable}, {{{}: {}}}]); {rest})",
+                    string_literal(attribute.name),
+                    value.text
+                ))
+            }
+            _ => Err(Untranslatable::new(
+                statement_range(self.source, statement),
+                "only `{% set name = ... %}` and `{% set namespace.name = ... %}` are translated",
+            )),
+        }
+    }
+
+    /// The rest of a body after a block (`step`) that changed namespaces: they are bound to their new values, and
+    /// the block's text comes first.
+    fn after(
+        &self,
+        translator: &Translator<'_>,
+        step: &str,
+        changed: &Carried,
+        rest: &[Stmt<'_>],
+        carried: &Carried,
+    ) -> Result<String, Untranslatable> {
+        let rebound = rebind(changed, "$jinjaStep");
+        let rest = self.nested().text(translator, rest, carried)?;
+        let rest = if carried.is_empty() {
+            format!("$jinjaStep.text & {rest}")
+        } else {
+            prefixed("$jinjaStep.text", &rest)
+        };
+        Ok(format!("function($jinjaStep){{({rebound}{rest})}}({step})"))
     }
 
     /// `{% for x in xs %}…{% else %}…{% endfor %}`: the body's text for each member, joined.
@@ -130,6 +304,7 @@ impl Blocks<'_> {
         translator: &Translator<'_>,
         statement: &Stmt<'_>,
         for_loop: &minijinja::machinery::ast::ForLoop<'_>,
+        carried: &Carried,
     ) -> Result<String, Untranslatable> {
         if for_loop.filter_expr.is_some() || for_loop.recursive {
             return Err(Untranslatable::new(
@@ -173,14 +348,30 @@ impl Blocks<'_> {
             }
         };
         body_translator.current_loop = Some((index.clone(), members.clone()));
-        let body = self.nested().text(&body_translator, &for_loop.body)?;
-        let joined = format!(
-            "$reduce({members}, function($jinjaText, {item}, {index}){{$jinjaText & {body}}}, \"\")"
-        );
-        let otherwise = if for_loop.else_body.is_empty() {
-            "\"\"".to_string()
+        let body = self
+            .nested()
+            .text(&body_translator, &for_loop.body, carried)?;
+        // The namespaces the body changes travel from one member to the next beside the text.
+        let joined = if carried.is_empty() {
+            format!(
+                "$reduce({members}, function($jinjaText, {item}, {index}){{$jinjaText & {body}}}, \"\")"
+            )
         } else {
-            self.text(translator, &for_loop.else_body)?
+            format!(
+                "$reduce({members}, function($jinjaCarried, {item}, {index}){{({}{})}}, {})",
+                rebind(carried, "$jinjaCarried"),
+                prefixed("$jinjaCarried.text", &body),
+                carried_object("\"\"", carried)
+            )
+        };
+        let otherwise = if for_loop.else_body.is_empty() {
+            if carried.is_empty() {
+                "\"\"".to_string()
+            } else {
+                carried_object("\"\"", carried)
+            }
+        } else {
+            self.text(translator, &for_loop.else_body, carried)?
         };
         Ok(format!(
             "function({members}){{$count({members}) = 0 ? {otherwise} : {joined}}}({list})"
