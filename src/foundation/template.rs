@@ -548,7 +548,9 @@ mod tests {
         }));
         let eval = |expr: &str| evaluate(expr, &context).unwrap().to_string();
         assert_eq!(
-            eval("events | selectattr('message', 'containing', 'COMPLETED') | map(attribute='message') | list"),
+            eval(
+                "events | selectattr('message', 'containing', 'COMPLETED') | map(attribute='message') | list"
+            ),
             "['a COMPLETED', 'ERROR COMPLETED']"
         );
         assert_eq!(eval("['a', 'b'] is containing('b')"), "True");

@@ -505,10 +505,7 @@ impl Translator<'_> {
                 let case_sensitive = match args.named("case_sensitive") {
                     None => false,
                     Some(flag) => flag.as_const().map(|c| c.is_true()).ok_or_else(|| {
-                        refuse(
-                            &full_range(flag),
-                            "case_sensitive must be a constant",
-                        )
+                        refuse(&full_range(flag), "case_sensitive must be a constant")
                     })?,
                 };
                 let key_of = |item: &str| -> Result<String, Untranslatable> {
@@ -637,8 +634,16 @@ impl Translator<'_> {
         at: &Range<usize>,
     ) -> Result<Translated, Untranslatable> {
         args.at_most(2, &["attribute", "start"], "sum", at)?;
-        let attribute = args.positional.first().copied().or_else(|| args.named("attribute"));
-        let start = args.positional.get(1).copied().or_else(|| args.named("start"));
+        let attribute = args
+            .positional
+            .first()
+            .copied()
+            .or_else(|| args.named("attribute"));
+        let start = args
+            .positional
+            .get(1)
+            .copied()
+            .or_else(|| args.named("start"));
         let list = semantics::iterable(value);
         let values = match attribute {
             None => list,
@@ -662,7 +667,11 @@ impl Translator<'_> {
             ),
             Kind::Int | Kind::Float => Translated::new(
                 format!("{} + $sum({values})", start.operand()),
-                if start.kind == Kind::Float { Kind::Float } else { Kind::Unknown },
+                if start.kind == Kind::Float {
+                    Kind::Float
+                } else {
+                    Kind::Unknown
+                },
             ),
             _ => {
                 return Err(refuse(
@@ -772,7 +781,9 @@ impl Translator<'_> {
             }
             // A namespace is a mapping the template changes attribute by attribute (template.rs carries it
             // through blocks).
-            (Expr::Var(var), _) if var.id == "namespace" && self.scope.get("namespace").is_none() => {
+            (Expr::Var(var), _)
+                if var.id == "namespace" && self.scope.get("namespace").is_none() =>
+            {
                 let args = Arguments::read(&call.args, &at)?;
                 if !args.positional.is_empty() {
                     return Err(refuse(
@@ -782,9 +793,16 @@ impl Translator<'_> {
                 }
                 let mut members = Vec::with_capacity(args.named.len());
                 for (name, value) in &args.named {
-                    members.push(format!("{}: {}", string_literal(name), self.expr(value)?.text));
+                    members.push(format!(
+                        "{}: {}",
+                        string_literal(name),
+                        self.expr(value)?.text
+                    ));
                 }
-                Ok(Translated::atom(format!("{{{}}}", members.join(", ")), Kind::Map))
+                Ok(Translated::atom(
+                    format!("{{{}}}", members.join(", ")),
+                    Kind::Map,
+                ))
             }
             _ => Err(refuse(
                 &at,

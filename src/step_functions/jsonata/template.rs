@@ -114,7 +114,9 @@ fn rebind(carried: &Carried, object: &str) -> String {
 
 /// A carried object with `text` before its text; `text` is evaluated outside it, before its bindings.
 fn prefixed(text: &str, object: &str) -> String {
-    format!("function($jinjaRest){{$merge([$jinjaRest, {{\"text\": {text} & $jinjaRest.text}}])}}({object})")
+    format!(
+        "function($jinjaRest){{$merge([$jinjaRest, {{\"text\": {text} & $jinjaRest.text}}])}}({object})"
+    )
 }
 
 /// Pieces of text as one JSONata expression.
@@ -176,10 +178,8 @@ impl Blocks<'_> {
                     pieces.push(format!("({text})"));
                 }
                 Stmt::IfCond(condition) => {
-                    let changed = carried_out(
-                        translator,
-                        [&condition.true_body, &condition.false_body],
-                    );
+                    let changed =
+                        carried_out(translator, [&condition.true_body, &condition.false_body]);
                     let test = semantics::truthy(&translator.expr(&condition.expr)?);
                     let when_true = self.text(translator, &condition.true_body, &changed)?;
                     let when_false = self.text(translator, &condition.false_body, &changed)?;
@@ -192,8 +192,7 @@ impl Blocks<'_> {
                     }
                 }
                 Stmt::ForLoop(for_loop) => {
-                    let changed =
-                        carried_out(translator, [&for_loop.body, &for_loop.else_body]);
+                    let changed = carried_out(translator, [&for_loop.body, &for_loop.else_body]);
                     let step = self.for_loop(translator, statement, for_loop, &changed)?;
                     if changed.is_empty() {
                         pieces.push(step);
