@@ -10,6 +10,11 @@
 //! states never end another step, it ends with its branch (`ID.recorded`), its checks are settled by its own next
 //! state, and its task events are tied to it through `previousEventId`, never by their order.
 //!
+//! A failure of the body ends the steps still open when the execution ends or goes on to the `on_failure` steps
+//! (which are journaled as steps, as locally): the step that failed with the body's error; in a Parallel, a step
+//! beside it whose work was done ended well, and one still working was stopped (Step Functions stops every
+//! branch when one fails, where the engine lets running steps finish), which its error says.
+//!
 //! States are matched to steps by name, as the export names them ([`super::state_name`]); `success_criteria`
 //! and its failed states are the criteria. States that match no step (the parameter defaults) are the export's
 //! plumbing and leave no record.
@@ -24,7 +29,7 @@ use crate::engine::{
 };
 use crate::language::runbook::{Runbook, Step, StepKind};
 
-use super::state_name::{self, FINISH, Role};
+use super::state_name::{self, FINISH, ON_FAILURE, Role};
 
 /// The error a refused gate fails its task with (`runbook reject`); an execution that fails with it was refused.
 pub const REFUSED_ERROR: &str = "runbook.Refused";
@@ -52,6 +57,8 @@ pub struct Follower<'a> {
     task_errors: HashMap<String, String>,
     /// The gate refused, if one was (`runbook reject`): the run ends refused, whatever failure it ends with.
     refused: Option<String>,
+    /// The body's error as the state that failed it handed it to the `on_failure` steps (`$run.error`).
+    body_error: Option<String>,
     /// The time of the event being read, epoch seconds.
     now: f64,
     ended: bool,
@@ -64,6 +71,12 @@ struct Open {
     attempts: u32,
     scheduled_at: f64,
     request: Option<Value>,
+    /// Its work is done: its states recorded it succeeded (what is left is its checks, or its branch's end).
+    completed: bool,
+    /// It failed the run: its last task failed, a check of its did not hold, or it went to a Fail state.
+    failed: bool,
+    /// A task of its was scheduled and has not ended.
+    in_flight: bool,
 }
 
 impl<'a> Follower<'a> {
@@ -95,7 +108,17 @@ impl<'a> Follower<'a> {
                     detail: None,
                 })
                 .collect(),
-            on_failure: Vec::new(),
+            // As a local run reports them until they run.
+            on_failure: runbook
+                .on_failure
+                .iter()
+                .map(|step| {
+                    let mut report =
+                        StepReport::not_run(&crate::actions::TABLE, step, runbook, true);
+                    report.reason = Some("runs only when the run fails".into());
+                    report
+                })
+                .collect(),
             error: None,
             leftovers: Vec::new(),
         };
@@ -110,6 +133,7 @@ impl<'a> Follower<'a> {
             owners: HashMap::new(),
             task_errors: HashMap::new(),
             refused: None,
+            body_error: None,
             now: 0.0,
             ended: false,
         }
@@ -144,13 +168,19 @@ impl<'a> Follower<'a> {
             self.owners.insert(id, owner.clone());
         }
         let task_step = owner
-            .and_then(|owner| self.runbook.step(&owner))
+            .and_then(|owner| self.find(&owner))
             .or_else(|| self.running_task());
         let mut events = Vec::new();
         if let Some(details) = event.get("stateEnteredEventDetails") {
             let state = details["name"].as_str().unwrap_or_default();
-            if let (Some(id), Some((step, _))) = (id, self.step_of(state)) {
-                self.owners.insert(id, step.id.clone());
+            if let Some((step, _)) = self.step_of(state) {
+                if let Some(id) = id {
+                    self.owners.insert(id, step.id.clone());
+                }
+                // A check, a wait that timed out or `core.fail` fails the run through a Fail state of its step.
+                if kind == "FailStateEntered" {
+                    self.steps.entry(step.id.clone()).or_default().failed = true;
+                }
             }
             self.entered(state, at, &mut events);
         } else if let Some(details) = event.get("stateExitedEventDetails") {
@@ -197,7 +227,7 @@ impl<'a> Follower<'a> {
     /// The step a state belongs to, and what the state is to it.
     fn step_of<'s>(&self, state: &'s str) -> Option<(&'a Step, Role<'s>)> {
         let (id, role) = state_name::parse(state);
-        self.runbook.step(id).map(|step| (step, role))
+        self.find(id).map(|step| (step, role))
     }
 
     fn entered(&mut self, state: &str, at: f64, events: &mut Vec<Event>) {
@@ -214,6 +244,14 @@ impl<'a> Follower<'a> {
                 _ => None,
             };
             self.decided(&deciding, failed, events);
+        }
+        if state == ON_FAILURE {
+            let cause = self
+                .body_error
+                .clone()
+                .unwrap_or_else(|| "the run failed".into());
+            self.stop_body(&cause, events);
+            return;
         }
         let Some((step, role)) = self.step_of(state) else {
             self.close_current(events);
@@ -262,7 +300,7 @@ impl<'a> Follower<'a> {
         let Some(id) = self.current.take() else {
             return;
         };
-        if let Some(step) = self.runbook.step(&id) {
+        if let Some(step) = self.find(&id) {
             self.finish(step, (StepStatus::Succeeded, None, None), events);
         }
     }
@@ -284,7 +322,7 @@ impl<'a> Follower<'a> {
             }
             return;
         }
-        let Some(step) = self.runbook.step(owner) else {
+        let Some(step) = self.find(owner) else {
             return;
         };
         let StepKind::Action(action) = &step.kind else {
@@ -300,7 +338,9 @@ impl<'a> Follower<'a> {
                 observed: String::new(),
             });
             if !held {
-                // The step ends with the execution, with the cause of the Fail state it went to.
+                // The step ends when the body stops (the execution ends, or the `on_failure` steps start), with
+                // the message of the check.
+                self.steps.entry(step.id.clone()).or_default().failed = true;
                 return;
             }
         }
@@ -322,6 +362,7 @@ impl<'a> Follower<'a> {
         open.attempts += 1;
         open.scheduled_at = at;
         open.request = Some(parameters.clone());
+        open.in_flight = true;
         let attempt = open.attempts;
         if !open.started {
             open.started = true;
@@ -360,7 +401,7 @@ impl<'a> Follower<'a> {
             .iter()
             .filter(|(id, _)| !self.done.contains(*id))
             .max_by(|a, b| a.1.entered_at.total_cmp(&b.1.entered_at))
-            .and_then(|(id, _)| self.runbook.step(id))
+            .and_then(|(id, _)| self.find(id))
     }
 
     fn task_ended(
@@ -376,6 +417,8 @@ impl<'a> Follower<'a> {
         let open = self.steps.entry(step.id.clone()).or_default();
         let elapsed = seconds(at - open.scheduled_at);
         let attempt = open.attempts;
+        open.in_flight = false;
+        open.failed = result.is_err();
         match (&step.kind, result) {
             (StepKind::Approval(_), Ok(answer)) => events.push(Event::Approved {
                 step: step.id.clone(),
@@ -425,6 +468,15 @@ impl<'a> Follower<'a> {
 
     fn exited(&mut self, details: &Value, events: &mut Vec<Event>) {
         let state = details["name"].as_str().unwrap_or_default();
+        // The state that fails the body hands its error to the `on_failure` steps in `$run`: a step's Catch, its
+        // failed check, or the Catch of the Parallel it ran in.
+        let run = parse(&details["assignedVariables"]["run"]);
+        if let Some(error) = run["error"].as_str() {
+            self.body_error = Some(error.to_string());
+            if let Some((step, _)) = self.step_of(state) {
+                self.steps.entry(step.id.clone()).or_default().failed = true;
+            }
+        }
         if state == FINISH {
             self.deciding.push(state.to_string());
             return;
@@ -454,6 +506,7 @@ impl<'a> Follower<'a> {
                     self.finish(step, (StepStatus::Failed, error, None), events);
                     return;
                 }
+                self.steps.entry(step.id.clone()).or_default().completed = true;
                 if let Some(report) = self.report_mut(&step.id) {
                     report.output = result.get("output").cloned().filter(|o| !o.is_null());
                     report.outputs = result
@@ -521,26 +574,42 @@ impl<'a> Follower<'a> {
             // The Fail state a failed assertion leads to was entered; its number was read there.
             self.decided(&deciding, None, events);
         }
+        let message = if cause.is_empty() { error } else { cause };
+        self.stop_body(&message, events);
+    }
+
+    /// The body stopped on a failure (the execution ended, or went on to the `on_failure` steps): each step that
+    /// started and has not ended ends here, in the order they started. The one that failed fails with `cause`. In
+    /// a Parallel, a step beside it whose work was done ended well, as a local run lets a running step finish;
+    /// one still working was stopped, since Step Functions stops every branch of a Parallel when one fails.
+    fn stop_body(&mut self, cause: &str, events: &mut Vec<Event>) {
         self.current = None;
-        let unfinished: Vec<&'a Step> = self
+        let mut unfinished: Vec<(&'a Step, f64)> = self
             .steps
-            .keys()
-            .filter(|id| !self.done.contains(*id))
-            .filter_map(|id| self.runbook.step(id))
+            .iter()
+            .filter(|(id, _)| !self.done.contains(*id))
+            .filter_map(|(id, open)| self.find(id).map(|step| (step, open.entered_at)))
             .collect();
-        for step in unfinished {
-            let status =
-                if outcome == Outcome::Refused && matches!(step.kind, StepKind::Approval(_)) {
-                    StepStatus::Refused
-                } else {
-                    StepStatus::Failed
-                };
-            let message = if cause.is_empty() {
-                error.clone()
+        unfinished.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)));
+        let culprit = unfinished
+            .iter()
+            .find(|(step, _)| self.steps[&step.id].failed)
+            .map(|(step, _)| step.id.clone());
+        for (step, _) in unfinished {
+            let open = &self.steps[&step.id];
+            let ending = if self.refused.as_deref() == Some(step.id.as_str()) {
+                (StepStatus::Refused, Some(cause.to_string()))
+            } else if open.failed || !self.branched.contains(&step.id) {
+                (StepStatus::Failed, Some(cause.to_string()))
+            } else if open.completed {
+                (StepStatus::Succeeded, None)
             } else {
-                cause.clone()
+                (
+                    StepStatus::Failed,
+                    Some(stopped(culprit.as_deref(), open.in_flight)),
+                )
             };
-            self.finish(step, (status, Some(message), None), events);
+            self.finish(step, (ending.0, ending.1, None), events);
         }
     }
 
@@ -577,7 +646,7 @@ impl<'a> Follower<'a> {
         reason: Option<String>,
     ) -> Event {
         let open = self.steps.get(&step.id);
-        let report = self.report.steps.iter().find(|s| s.id == step.id);
+        let report = self.report_of(&step.id);
         let request = open.and_then(|open| open.request.clone());
         let summary = summary(
             step,
@@ -601,8 +670,28 @@ impl<'a> Follower<'a> {
         }
     }
 
+    /// A step of the body or of `on_failure` (the validator keeps their ids apart).
+    fn find(&self, id: &str) -> Option<&'a Step> {
+        let runbook = self.runbook;
+        runbook
+            .step(id)
+            .or_else(|| runbook.on_failure.iter().find(|step| step.id == id))
+    }
+
+    fn report_of(&self, id: &str) -> Option<&StepReport> {
+        self.report
+            .steps
+            .iter()
+            .chain(&self.report.on_failure)
+            .find(|s| s.id == id)
+    }
+
     fn report_mut(&mut self, id: &str) -> Option<&mut StepReport> {
-        self.report.steps.iter_mut().find(|s| s.id == id)
+        self.report
+            .steps
+            .iter_mut()
+            .chain(&mut self.report.on_failure)
+            .find(|s| s.id == id)
     }
 
     /// Keeps the report in step with what was emitted.
@@ -662,6 +751,22 @@ fn recorded_result(details: &Value, id: &str) -> Option<Value> {
         .map(|steps| &steps[id])
         .find(|result| result.is_object())
         .cloned()
+}
+
+/// Why a step beside the one that failed in a Parallel ended without finishing its work.
+fn stopped(culprit: Option<&str>, in_flight: bool) -> String {
+    let beside = culprit.map_or_else(
+        || "a step beside it failed".to_string(),
+        |id| format!("step `{id}` failed beside it"),
+    );
+    let call = if in_flight {
+        "; the call it had sent may have taken effect"
+    } else {
+        ""
+    };
+    format!(
+        "stopped before its work was done: {beside}, and Step Functions stops every branch of a Parallel when one fails{call}"
+    )
 }
 
 /// The step's summary with the request's values, as a local run shows it.
@@ -1049,18 +1154,7 @@ steps:
             (17, 16, "ExecutionSucceeded", json!({})),
         ]
         .into_iter()
-        .map(|(id, previous, kind, details)| {
-            let mut event = json!({
-                "id": id,
-                "previousEventId": previous,
-                "type": kind,
-                "timestamp": 1_800_000_000.0 + f64::from(id),
-            });
-            if let (Value::Object(event), Value::Object(details)) = (&mut event, details) {
-                event.extend(details);
-            }
-            event
-        })
+        .map(linked)
         .collect();
         let (read, report) = read_all(&runbook, &events);
         let calls: Vec<(String, Value)> = read
@@ -1095,5 +1189,383 @@ steps:
             Some(json!({"FunctionVersion": "4"}))
         );
         assert_eq!(report.outcome, Outcome::Succeeded);
+    }
+
+    /// A history event linked to the one before it by hand: (id, previous id, type, details).
+    fn linked((id, previous, kind, details): (u32, u32, &str, Value)) -> Value {
+        let mut event = json!({
+            "id": id,
+            "previousEventId": previous,
+            "type": kind,
+            "timestamp": 1_800_000_000.0 + f64::from(id),
+        });
+        if let (Value::Object(event), Value::Object(details)) = (&mut event, details) {
+            event.extend(details);
+        }
+        event
+    }
+
+    fn load(text: &str) -> Runbook {
+        let file = SourceFile::new("t.yaml", text.to_string());
+        crate::language::validator::load(&file, &[], &crate::actions::TABLE)
+            .unwrap_or_else(|_| panic!("the test runbook validates"))
+    }
+
+    fn finished(read: &[Event]) -> Vec<(String, StepStatus, Option<String>)> {
+        read.iter()
+            .filter_map(|event| match event {
+                Event::StepFinished {
+                    step,
+                    status,
+                    error,
+                    ..
+                } => Some((step.clone(), *status, error.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A state that records steps in `$steps` (or a branch's copy) as it is left.
+    fn exited_assigning(state: &str, variable: &str, steps: Value) -> Value {
+        json!({"stateExitedEventDetails": {
+            "name": state,
+            "output": "{}",
+            "assignedVariables": {variable: steps.to_string()},
+        }})
+    }
+
+    /// A state that hands the body's error to the `on_failure` steps as it is left.
+    fn exited_failing(state: &str, error: &str) -> Value {
+        json!({"stateExitedEventDetails": {
+            "name": state,
+            "output": "{}",
+            "assignedVariables": {"run": json!({"id": "run", "error": error}).to_string()},
+        }})
+    }
+
+    const ON_FAILURE_RUNBOOK: &str = r#"name: t
+description: history test
+steps:
+  - id: started
+    action: dynamodb.PutItem
+    with: {TableName: ledger, Item: {pk: {S: started}}}
+  - id: read
+    needs: [started]
+    action: dynamodb.DescribeTable
+    with: {TableName: missing}
+    check:
+      - that: "output.Table.ItemCount > 100"
+        message: too few items
+  - id: never
+    needs: [read]
+    action: core.noop
+on_failure:
+  - id: note_failure
+    action: dynamodb.PutItem
+    with: {TableName: ledger, Item: {pk: {S: failed}}}
+  - id: told
+    action: core.log
+    with: {message: the run failed}
+"#;
+
+    /// What follows the body's failure in an execution of [`ON_FAILURE_RUNBOOK`] (ids from 20): the
+    /// `on_failure` steps, then the Fail with the body's error.
+    fn on_failure_steps_then_fail(cause: &str) -> Vec<Value> {
+        [
+            (20, 19, "PassStateEntered", entered(ON_FAILURE)),
+            (21, 20, "PassStateExited", exited(ON_FAILURE, json!({}))),
+            (22, 21, "TaskStateEntered", entered("note_failure")),
+            (23, 22, "TaskScheduled", scheduled(json!({"TableName": "ledger"}))),
+            (
+                24,
+                23,
+                "TaskSucceeded",
+                json!({"taskSucceededEventDetails": {"output": "{}"}}),
+            ),
+            (
+                25,
+                24,
+                "TaskStateExited",
+                exited_assigning(
+                    "note_failure",
+                    "steps",
+                    json!({"note_failure": {"status": "succeeded", "output": {}}}),
+                ),
+            ),
+            (26, 25, "PassStateEntered", entered("told")),
+            (
+                27,
+                26,
+                "PassStateExited",
+                exited_assigning(
+                    "told",
+                    "steps",
+                    json!({"told": {"status": "succeeded", "output": {"message": "the run failed"}}}),
+                ),
+            ),
+            (
+                28,
+                27,
+                "FailStateEntered",
+                entered(&state_name::on_failure_failed()),
+            ),
+            (
+                29,
+                28,
+                "ExecutionFailed",
+                json!({"executionFailedEventDetails": {"error": "runbook.Failed", "cause": cause}}),
+            ),
+        ]
+        .into_iter()
+        .map(linked)
+        .collect()
+    }
+
+    fn the_started_step() -> Vec<Value> {
+        [
+            (1, 0, "TaskStateEntered", entered("started")),
+            (
+                2,
+                1,
+                "TaskScheduled",
+                scheduled(json!({"TableName": "ledger"})),
+            ),
+            (
+                3,
+                2,
+                "TaskSucceeded",
+                json!({"taskSucceededEventDetails": {"output": "{}"}}),
+            ),
+            (
+                4,
+                3,
+                "TaskStateExited",
+                exited_assigning(
+                    "started",
+                    "steps",
+                    json!({"started": {"status": "succeeded", "output": {}}}),
+                ),
+            ),
+        ]
+        .into_iter()
+        .map(linked)
+        .collect()
+    }
+
+    /// The step whose task failed ends failed when the `on_failure` steps start (not well, as if the run had
+    /// moved on), and each `on_failure` step is journaled as a step after it, as a local run journals them.
+    #[test]
+    fn a_task_that_fails_the_body_ends_failed_and_the_on_failure_steps_are_journaled_after_it() {
+        let runbook = load(ON_FAILURE_RUNBOOK);
+        let cause = "Table: missing not found";
+        let mut events = the_started_step();
+        events.extend(
+            [
+                (5, 4, "TaskStateEntered", entered("read")),
+                (6, 5, "TaskScheduled", scheduled(json!({"TableName": "missing"}))),
+                (
+                    7,
+                    6,
+                    "TaskFailed",
+                    json!({"taskFailedEventDetails": {"error": "DynamoDb.ResourceNotFoundException", "cause": cause}}),
+                ),
+                (8, 7, "TaskStateExited", exited_failing("read", cause)),
+            ]
+            .into_iter()
+            .map(linked),
+        );
+        events.extend(on_failure_steps_then_fail(cause));
+        let (read, report) = read_all(&runbook, &events);
+        assert_eq!(
+            finished(&read),
+            [
+                ("started".into(), StepStatus::Succeeded, None),
+                ("read".into(), StepStatus::Failed, Some(cause.into())),
+                ("note_failure".into(), StepStatus::Succeeded, None),
+                ("told".into(), StepStatus::Succeeded, None),
+            ],
+            "{read:#?}"
+        );
+        assert!(read.iter().any(
+            |event| matches!(event, Event::Log { step, message } if step == "told" && message == "the run failed")
+        ));
+        let on_failure: Vec<(&str, StepStatus)> = report
+            .on_failure
+            .iter()
+            .map(|step| (step.id.as_str(), step.status))
+            .collect();
+        assert_eq!(
+            on_failure,
+            [
+                ("note_failure", StepStatus::Succeeded),
+                ("told", StepStatus::Succeeded)
+            ]
+        );
+        assert_eq!(report.step("never").unwrap().status, StepStatus::NotRun);
+        assert_eq!(report.outcome, Outcome::Failed);
+    }
+
+    /// A check that fails the body hands its message to the `on_failure` steps: the step fails with it.
+    #[test]
+    fn a_check_that_fails_the_body_fails_its_step_with_its_message_before_the_on_failure_steps() {
+        let runbook = load(ON_FAILURE_RUNBOOK);
+        let mut events = the_started_step();
+        events.extend(
+            [
+                (5, 4, "TaskStateEntered", entered("read")),
+                (6, 5, "TaskScheduled", scheduled(json!({"TableName": "ledger"}))),
+                (
+                    7,
+                    6,
+                    "TaskSucceeded",
+                    json!({"taskSucceededEventDetails": {"output": "{\"Table\": {\"ItemCount\": 1}}"}}),
+                ),
+                (
+                    8,
+                    7,
+                    "TaskStateExited",
+                    exited_assigning(
+                        "read",
+                        "steps",
+                        json!({"read": {"status": "succeeded", "output": {"Table": {"ItemCount": 1}}}}),
+                    ),
+                ),
+                (9, 8, "ChoiceStateEntered", entered(&state_name::check("read"))),
+                (
+                    10,
+                    9,
+                    "ChoiceStateExited",
+                    exited(&state_name::check("read"), json!({})),
+                ),
+                (
+                    11,
+                    10,
+                    "PassStateEntered",
+                    entered(&state_name::failed("read", 1)),
+                ),
+                (
+                    19,
+                    11,
+                    "PassStateExited",
+                    exited_failing(&state_name::failed("read", 1), "too few items"),
+                ),
+            ]
+            .into_iter()
+            .map(linked),
+        );
+        events.extend(on_failure_steps_then_fail("too few items"));
+        let (read, report) = read_all(&runbook, &events);
+        assert!(read.iter().any(
+            |event| matches!(event, Event::CheckEvaluated { step, held: false, .. } if step == "read")
+        ));
+        let steps: Vec<(String, StepStatus)> = finished(&read)
+            .into_iter()
+            .map(|(step, status, _)| (step, status))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("started".into(), StepStatus::Succeeded),
+                ("read".into(), StepStatus::Failed),
+                ("note_failure".into(), StepStatus::Succeeded),
+                ("told".into(), StepStatus::Succeeded),
+            ],
+            "{read:#?}"
+        );
+        let read_step = report.step("read").unwrap();
+        assert_eq!(read_step.error.as_deref(), Some("too few items"));
+        assert_eq!(read_step.output, Some(json!({"Table": {"ItemCount": 1}})));
+    }
+
+    /// One branch of a Parallel fails: the step whose work was done ends well (its branch had not ended yet),
+    /// the one still pausing was stopped, and only the failing one carries the error.
+    #[test]
+    fn the_steps_beside_a_failed_branch_end_as_what_they_had_done_not_with_its_error() {
+        let runbook = load(
+            r#"name: t
+description: history test
+steps:
+  - id: quick
+    action: core.noop
+  - id: broken
+    action: dynamodb.DescribeTable
+    with: {TableName: missing}
+  - id: slow
+    action: core.sleep
+    with: {duration: 3s}
+  - id: writing
+    action: dynamodb.PutItem
+    with: {TableName: ledger, Item: {pk: {S: x}}}
+  - id: after
+    needs: [quick, broken, slow, writing]
+    action: core.noop
+"#,
+        );
+        let cause = "Table: missing not found";
+        let events: Vec<Value> = [
+            (1, 0, "ParallelStateEntered", entered(&state_name::parallel(0))),
+            (2, 1, "PassStateEntered", entered(&state_name::branch("quick"))),
+            (3, 1, "PassStateEntered", entered(&state_name::branch("broken"))),
+            (4, 1, "PassStateEntered", entered(&state_name::branch("slow"))),
+            (5, 1, "PassStateEntered", entered(&state_name::branch("writing"))),
+            (6, 2, "PassStateEntered", entered("quick")),
+            (
+                7,
+                6,
+                "PassStateExited",
+                exited_assigning(
+                    "quick",
+                    "branch_steps",
+                    json!({"quick": {"status": "succeeded", "output": {}}}),
+                ),
+            ),
+            (8, 3, "TaskStateEntered", entered("broken")),
+            (9, 8, "TaskScheduled", scheduled(json!({"TableName": "missing"}))),
+            (10, 4, "WaitStateEntered", entered("slow")),
+            (11, 5, "TaskStateEntered", entered("writing")),
+            (12, 11, "TaskScheduled", scheduled(json!({"TableName": "ledger"}))),
+            (
+                13,
+                9,
+                "TaskFailed",
+                json!({"taskFailedEventDetails": {"error": "DynamoDb.ResourceNotFoundException", "cause": cause}}),
+            ),
+            (14, 13, "ParallelStateFailed", json!({})),
+            (
+                15,
+                14,
+                "ExecutionFailed",
+                json!({"executionFailedEventDetails": {"error": "DynamoDb.ResourceNotFoundException", "cause": cause}}),
+            ),
+        ]
+        .into_iter()
+        .map(linked)
+        .collect();
+        let (read, report) = read_all(&runbook, &events);
+        let ended = finished(&read);
+        let status = |id: &str| {
+            ended
+                .iter()
+                .find(|(step, _, _)| step == id)
+                .map(|(_, status, error)| (*status, error.clone().unwrap_or_default()))
+                .unwrap_or_else(|| panic!("{id} did not end: {read:#?}"))
+        };
+        assert_eq!(status("quick"), (StepStatus::Succeeded, String::new()));
+        assert_eq!(status("broken"), (StepStatus::Failed, cause.to_string()));
+        let (slow, why) = status("slow");
+        assert_eq!(slow, StepStatus::Failed);
+        assert!(
+            why.starts_with("stopped before its work was done: step `broken` failed beside it"),
+            "{why}"
+        );
+        assert!(!why.contains("may have taken effect"), "{why}");
+        let (writing, why) = status("writing");
+        assert_eq!(writing, StepStatus::Failed);
+        assert!(
+            why.contains("step `broken` failed beside it") && why.contains("may have taken effect"),
+            "{why}"
+        );
+        assert_eq!(report.step("after").unwrap().status, StepStatus::NotRun);
+        assert_eq!(report.outcome, Outcome::Failed);
     }
 }

@@ -918,3 +918,184 @@ async fn a_step_that_failed_and_continued_on_step_functions_is_journaled_as_fail
         .status(0)
         .run();
 }
+
+/// Each step's start, end (with its status) and check, in the order the journal of the one run in `state` has them.
+fn step_story(state: &Path) -> Vec<String> {
+    records(state)
+        .iter()
+        .filter_map(|record| {
+            let step = record["step"].as_str().unwrap_or_default();
+            match record["kind"].as_str()? {
+                "step_started" => Some(format!("{step} started")),
+                "step_finished" => Some(format!("{step} {}", record["status"].as_str()?)),
+                "check_evaluated" => Some(format!("{step} check held: {}", record["held"])),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn error_of(state: &Path, step: &str) -> String {
+    let records = records(state);
+    let finished = of_kind(&records, "step_finished", step);
+    assert_eq!(finished.len(), 1, "{records:#?}");
+    finished[0]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Deploys the fixture `name` to the emulator's Step Functions.
+fn deploy_fixture(moto: &Moto, name: &str) {
+    Cli::new()
+        .dir(fixture())
+        .aws(moto)
+        .args([
+            "deploy",
+            name,
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+            "--yes",
+        ])
+        .status(0)
+        .run();
+}
+
+/// The fixture `on-failure` fails its body with a call (a table that is not there), then with a check (a table
+/// that is): run on Step Functions, the failing step is journaled failed and the `on_failure` steps after it,
+/// start to end, as the local run of the same runbook journals them.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_failure_steps_run_on_step_functions_are_journaled_as_the_local_run_journals_them() {
+    let moto = Moto::start();
+    moto.execute_state_machines().await;
+    moto.create_table("ledger", "PK").await;
+    deploy_fixture(&moto, "on-failure");
+    for (table, cause) in [
+        ("no-such-table", "no-such-table not found"),
+        ("ledger", "ledger holds too few items"),
+    ] {
+        let run = |state: &Path, on: &[&str]| {
+            cli(&moto, state)
+                .args([
+                    "run",
+                    "on-failure",
+                    "--ledger",
+                    "ledger",
+                    "--table",
+                    table,
+                    "--yes",
+                ])
+                .args(on)
+                .status(1)
+                .run()
+        };
+        let remote = tempfile::tempdir().unwrap();
+        run(remote.path(), &["--on", "step-functions"]);
+        // The on_failure step wrote the body's error on AWS.
+        let noted = moto
+            .get_item("ledger", "failed")
+            .await
+            .expect("on_failure wrote");
+        let error = noted["error"].as_s().unwrap();
+        assert!(error.contains(cause), "{error}");
+        let local = tempfile::tempdir().unwrap();
+        run(local.path(), &[]);
+
+        let story = step_story(remote.path());
+        assert_eq!(story, step_story(local.path()), "{table}");
+        for (step, status) in [
+            ("read", "failed"),
+            ("note_failure", "succeeded"),
+            ("told", "succeeded"),
+        ] {
+            assert!(
+                story.contains(&format!("{step} {status}")),
+                "{table}: {story:#?}"
+            );
+        }
+        assert!(
+            !story.iter().any(|line| line.starts_with("never")),
+            "{story:#?}"
+        );
+        assert!(error_of(remote.path(), "read").contains(cause));
+        let records = records(remote.path());
+        let finished = records.last().unwrap();
+        assert_eq!(finished["kind"], "run_finished");
+        assert_eq!(finished["outcome"], "failed");
+        cli(&moto, remote.path())
+            .args(["audit", "verify", "last"])
+            .status(0)
+            .run();
+        let timeline = cli(&moto, remote.path())
+            .args(["audit", "timeline", "last", "--format", "text"])
+            .status(0)
+            .run()
+            .stdout;
+        for expected in [
+            "note_failure     Write one item to ledger",
+            "told             Log: the run failed -> succeeded",
+        ] {
+            assert!(
+                timeline.contains(expected),
+                "no {expected:?} in\n{timeline}"
+            );
+        }
+    }
+}
+
+/// The fixture `parallel-failure` runs three steps side by side, one of which fails while another is pausing. On
+/// Step Functions the failing step alone carries the error; the one that had written ended well, as in the local
+/// run; the pause, which Step Functions stopped (a local run lets it finish), says it was stopped and why.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_branch_on_step_functions_fails_only_its_step_and_the_steps_beside_it_end_as_far_as_they_got()
+ {
+    let moto = Moto::start();
+    moto.execute_state_machines().await;
+    moto.create_table("ledger", "PK").await;
+    deploy_fixture(&moto, "parallel-failure");
+    let run = |state: &Path, on: &[&str]| {
+        cli(&moto, state)
+            .args(["run", "parallel-failure", "--ledger", "ledger", "--yes"])
+            .args(on)
+            .status(1)
+            .run()
+    };
+    let remote = tempfile::tempdir().unwrap();
+    run(remote.path(), &["--on", "step-functions"]);
+    assert!(moto.get_item("ledger", "quick").await.is_some());
+    let local = tempfile::tempdir().unwrap();
+    run(local.path(), &[]);
+
+    let (remote_story, local_story) = (step_story(remote.path()), step_story(local.path()));
+    for story in [&remote_story, &local_story] {
+        for ended in ["quick succeeded", "broken failed"] {
+            assert!(story.contains(&ended.to_string()), "{story:#?}");
+        }
+        assert!(
+            !story.iter().any(|line| line.starts_with("after")),
+            "{story:#?}"
+        );
+    }
+    assert!(
+        local_story.contains(&"slow succeeded".to_string()),
+        "{local_story:#?}"
+    );
+    assert!(
+        remote_story.contains(&"slow failed".to_string()),
+        "{remote_story:#?}"
+    );
+    let broken = error_of(remote.path(), "broken");
+    assert!(broken.contains("still does not hold"), "{broken}");
+    assert!(error_of(remote.path(), "quick").is_empty());
+    let slow = error_of(remote.path(), "slow");
+    assert!(
+        slow.starts_with("stopped before its work was done: step `broken` failed beside it"),
+        "{slow}"
+    );
+    cli(&moto, remote.path())
+        .args(["audit", "verify", "last"])
+        .status(0)
+        .run();
+}
