@@ -9,12 +9,9 @@ const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
 /// Shipped runbooks `export` refuses today: the code of their diagnostics and how many there are at most. A runbook
 /// leaves the list when it exports (its definition then has to pass asl-validator); a count only goes down.
 const REFUSED: &[(&str, &str, usize)] = &[
-    ("alarms", "not-exportable", 2),
     ("cost-report", "not-exportable", 1),
-    ("dynamodb-throttling", "not-exportable", 1),
     ("iceberg-rollback", "not-exportable", 6),
-    ("lambda-timeout", "not-exportable", 2),
-    ("smoke-test", "not-exportable", 2),
+    ("smoke-test", "not-exportable", 1),
     // Its own, and its `runbook:` step (nested runbooks are not translated; rollback-lambda alone exports).
     ("triage", "not-exportable", 5),
 ];

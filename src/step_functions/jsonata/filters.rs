@@ -359,8 +359,7 @@ impl Translator<'_> {
                 let Some(attribute) = args.positional.first() else {
                     return Err(refuse(&at, format!("`{name}` needs an attribute")));
                 };
-                let attribute = constant_string(attribute, "the attribute")?;
-                let item = attribute_of(&attribute, &at)?;
+                let item = self.attribute(attribute, &at)?;
                 let condition = match args.positional.get(1) {
                     None => semantics::truthy(&item),
                     Some(test) => {
@@ -501,61 +500,80 @@ impl Translator<'_> {
                 )
             }
             "sort" | "unique" => {
-                args.at_most(0, &["attribute", "case_sensitive"], name, &at)?;
-                let case_sensitive = match args.named("case_sensitive") {
-                    None => false,
-                    Some(flag) => flag.as_const().map(|c| c.is_true()).ok_or_else(|| {
-                        refuse(&full_range(flag), "case_sensitive must be a constant")
-                    })?,
+                let allowed: &[&str] = if name == "sort" {
+                    &["attribute", "case_sensitive", "reverse"]
+                } else {
+                    &["attribute", "case_sensitive"]
                 };
-                let key_of = |item: &str| -> Result<String, Untranslatable> {
-                    let member = match args.named("attribute") {
-                        Some(attribute) => {
-                            let attribute = constant_string(attribute, "the attribute")?;
-                            attribute_of(&attribute, &at)?
-                                .text
-                                .replacen("$jinjaItem", item, 1)
-                        }
-                        None => item.to_string(),
-                    };
-                    if case_sensitive {
-                        return Ok(member);
-                    }
-                    // minijinja compares strings ignoring case unless asked otherwise.
-                    Ok(format!(
-                        "function($jinjaKey){{$type($jinjaKey) = \"string\" ? $lowercase($jinjaKey) : $jinjaKey}}({member})"
-                    ))
+                args.at_most(0, allowed, name, &at)?;
+                let case_sensitive = constant_flag(args.named("case_sensitive"), "case_sensitive")?;
+                let reverse = constant_flag(args.named("reverse"), "reverse")?;
+                let key = match args.named("attribute") {
+                    Some(attribute) => self.attribute(attribute, &at)?,
+                    None => Translated::atom("$jinjaItem", Kind::Unknown),
                 };
+                let key_of =
+                    |item: &str| folded(&key.text.replacen("$jinjaItem", item, 1), case_sensitive);
                 let list = semantics::iterable(value);
                 let text = if name == "sort" {
-                    // minijinja's sort is stable; `$sort` is not in every JSONata, so equal keys keep their
-                    // positions by comparing them too.
-                    let positioned =
-                        Translated::atom("{\"at\": $jinjaIndex, \"value\": $jinjaItem}", Kind::Map);
-                    format!(
-                        "$reduce($sort($reduce({list}, function($jinjaList, $jinjaItem, $jinjaIndex){{$append($jinjaList, \
-                         {})}}, []), function($jinjaA, $jinjaB){{function($jinjaLeft, $jinjaRight){{$jinjaLeft > $jinjaRight \
-                         or ($jinjaLeft = $jinjaRight and $jinjaA.at > $jinjaB.at)}}({}, {})}}), \
-                         function($jinjaList, $jinjaItem){{$append($jinjaList, {})}}, [])",
-                        semantics::singleton_list(&positioned),
-                        key_of("$jinjaA.value")?,
-                        key_of("$jinjaB.value")?,
-                        semantics::singleton_list(&Translated::atom(
-                            "$jinjaItem.value",
-                            Kind::Unknown
-                        )),
-                    )
+                    stable_sort(&list, key_of, reverse)
                 } else {
                     let item = Translated::atom("$jinjaItem", Kind::Unknown);
                     format!(
                         "$reduce({list}, function($jinjaList, $jinjaItem){{$count($filter($jinjaList, \
                          function($jinjaA){{{} = {}}})) > 0 ? $jinjaList : $append($jinjaList, {})}}, [])",
-                        key_of("$jinjaA")?,
-                        key_of("$jinjaItem")?,
+                        key_of("$jinjaA"),
+                        key_of("$jinjaItem"),
                         semantics::singleton_list(&item)
                     )
                 };
                 Translated::atom(text, Kind::List)
+            }
+            "groupby" => {
+                args.at_most(
+                    1,
+                    &["attribute", "default", "case_sensitive"],
+                    "groupby",
+                    &at,
+                )?;
+                let Some(attribute) = args
+                    .positional
+                    .first()
+                    .copied()
+                    .or_else(|| args.named("attribute"))
+                else {
+                    return Err(refuse(&at, "`groupby` needs an attribute"));
+                };
+                let case_sensitive = constant_flag(args.named("case_sensitive"), "case_sensitive")?;
+                let default = match args.named("default") {
+                    Some(default) => self.expr(default)?.text,
+                    None => "null".to_string(),
+                };
+                // minijinja's groupby: members sorted (stably) by the attribute, a missing one read as `default`;
+                // each run of equal keys one group, labelled with its first member's key.
+                let key = format!(
+                    "function($jinjaKey){{$exists($jinjaKey) ? $jinjaKey : {default}}}({})",
+                    self.attribute(attribute, &at)?.text
+                );
+                let key_of =
+                    |item: &str| folded(&key.replacen("$jinjaItem", item, 1), case_sensitive);
+                let sorted = stable_sort(&semantics::iterable(value), key_of, false);
+                let member =
+                    semantics::singleton_list(&Translated::atom("$jinjaItem", Kind::Unknown));
+                let open = "{\"done\": $jinjaGroups.current ? $append($jinjaGroups.done, [$jinjaGroups.current]) : \
+                            $jinjaGroups.done";
+                Translated::atom(
+                    format!(
+                        "function($jinjaGroups){{$jinjaGroups.current ? $append($jinjaGroups.done, [$jinjaGroups.current]) \
+                         : $jinjaGroups.done}}($reduce({sorted}, function($jinjaGroups, $jinjaItem){{$jinjaGroups.current \
+                         and {} = {} ? {{\"done\": $jinjaGroups.done, \"current\": {{\"grouper\": $jinjaGroups.current.grouper, \
+                         \"list\": $append($jinjaGroups.current.list, {member})}}}} : {open}, \"current\": {{\"grouper\": {key}, \
+                         \"list\": {member}}}}}}}, {{\"done\": [], \"current\": null}}))",
+                        folded("$jinjaGroups.current.grouper", case_sensitive),
+                        key_of("$jinjaItem"),
+                    ),
+                    Kind::List,
+                )
             }
             "lower" | "upper" => {
                 simple(name)?;
@@ -647,10 +665,7 @@ impl Translator<'_> {
         let list = semantics::iterable(value);
         let values = match attribute {
             None => list,
-            Some(attribute) => {
-                let attribute = constant_string(attribute, "the attribute")?;
-                semantics::collect(&list, &attribute_of(&attribute, at)?)
-            }
+            Some(attribute) => semantics::collect(&list, &self.attribute(attribute, at)?),
         };
         let Some(start) = start else {
             return Ok(Translated::atom(format!("$sum({values})"), Kind::Unknown));
@@ -745,9 +760,20 @@ impl Translator<'_> {
         let list = semantics::iterable(value);
         let item = Translated::atom("$jinjaItem", Kind::Unknown);
         if let Some(attribute) = args.named("attribute") {
-            args.at_most(0, &["attribute"], "map", at)?;
-            let attribute = constant_string(attribute, "the attribute")?;
-            let mapped = attribute_of(&attribute, at)?;
+            args.at_most(0, &["attribute", "default"], "map", at)?;
+            // A member without the attribute maps to `default`, none unless given (JSON's null where the engine's
+            // list holds an undefined value).
+            let default = match args.named("default") {
+                Some(default) => self.expr(default)?.text,
+                None => "null".to_string(),
+            };
+            let mapped = Translated::atom(
+                format!(
+                    "function($jinjaMapped){{$exists($jinjaMapped) ? $jinjaMapped : {default}}}({})",
+                    self.attribute(attribute, at)?.text
+                ),
+                Kind::Unknown,
+            );
             return Ok(Translated::atom(
                 semantics::collect(&list, &mapped),
                 Kind::List,
@@ -778,6 +804,56 @@ impl Translator<'_> {
             // nanoseconds).
             (Expr::Var(var), 0) if var.id == "now" && self.scope.get("now").is_none() => {
                 Ok(Translated::atom("$now()", Kind::String))
+            }
+            (Expr::Var(var), _) if var.id == "range" && self.scope.get("range").is_none() => {
+                let args = Arguments::read(&call.args, &at)?;
+                args.at_most(2, &[], "range", &at)?;
+                let bounds = args
+                    .positional
+                    .iter()
+                    .map(|e| self.expr(e))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let (from, to) = match bounds.as_slice() {
+                    [to] => ("0".to_string(), to.text.clone()),
+                    [from, to] => (from.text.clone(), to.text.clone()),
+                    _ => return Err(refuse(&at, "`range` needs an end")),
+                };
+                Ok(Translated::atom(
+                    format!(
+                        "function($jinjaFrom, $jinjaTo){{$jinjaTo > $jinjaFrom ? [$jinjaFrom..$jinjaTo - 1] : []}}({from}, {to})"
+                    ),
+                    Kind::List,
+                ))
+            }
+            // `dict(mapping, name=value, ...)`: the mapping with those keys set.
+            (Expr::Var(var), _) if var.id == "dict" && self.scope.get("dict").is_none() => {
+                let args = Arguments::read(&call.args, &at)?;
+                args.at_most(
+                    1,
+                    &args.named.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                    "dict",
+                    &at,
+                )?;
+                let mut parts = Vec::new();
+                if let Some(base) = args.positional.first() {
+                    parts.push(format!(
+                        "function($jinjaValue){{$type($jinjaValue) = \"object\" ? $jinjaValue : $error(\"dict of a value that is not a mapping\")}}({})",
+                        self.expr(base)?.text
+                    ));
+                }
+                let mut members = Vec::with_capacity(args.named.len());
+                for (name, value) in &args.named {
+                    members.push(format!(
+                        "{}: {}",
+                        string_literal(name),
+                        self.expr(value)?.text
+                    ));
+                }
+                parts.push(format!("{{{}}}", members.join(", ")));
+                Ok(Translated::atom(
+                    format!("$merge([{}])", parts.join(", ")),
+                    Kind::Map,
+                ))
             }
             // A namespace is a mapping the template changes attribute by attribute (template.rs carries it
             // through blocks).
@@ -828,6 +904,81 @@ impl Translator<'_> {
             test_text(test.name, &value, &test_args, &at)?,
             Kind::Bool,
         ))
+    }
+}
+
+impl Translator<'_> {
+    /// The attribute `attribute` names (a dotted path, as minijinja reads it; an integer is an index) of the member
+    /// being looked at, `$jinjaItem`. A constant path is written out; a computed one is walked at run time.
+    fn attribute(
+        &self,
+        attribute: &Expr<'_>,
+        at: &Range<usize>,
+    ) -> Result<Translated, Untranslatable> {
+        if let Some(constant) = attribute.as_const() {
+            if let Some(text) = constant.as_str() {
+                return attribute_of(text, at);
+            }
+            if let Some(index) = constant.as_i64() {
+                return Ok(Translated::atom(
+                    format!("$jinjaItem[{index}]"),
+                    Kind::Unknown,
+                ));
+            }
+        }
+        let path = self.expr(attribute)?;
+        if !matches!(path.kind, Kind::String | Kind::Unknown) {
+            return Err(refuse(
+                at,
+                "the attribute must be a string or a constant integer",
+            ));
+        }
+        Ok(Translated::atom(
+            format!(
+                "$reduce($split({}, \".\"), function($jinjaPath, $jinjaPart){{$contains($jinjaPart, /^[0-9]+$/) ? \
+                 $jinjaPath[$number($jinjaPart)] : $type($jinjaPath) = \"object\" ? $lookup($jinjaPath, $jinjaPart) : \
+                 $lookup({{}}, $jinjaPart)}}, $jinjaItem)",
+                path.text
+            ),
+            Kind::Unknown,
+        ))
+    }
+}
+
+/// A list sorted by `key_of` each member, stably as minijinja sorts, in reverse when asked (`$sort` is not stable
+/// in every JSONata, so equal keys keep their positions by comparing them too; reversed too, as in minijinja).
+fn stable_sort(list: &str, key_of: impl Fn(&str) -> String, reverse: bool) -> String {
+    let after = if reverse { "<" } else { ">" };
+    let positioned = Translated::atom("{\"at\": $jinjaIndex, \"value\": $jinjaItem}", Kind::Map);
+    format!(
+        "$reduce($sort($reduce({list}, function($jinjaList, $jinjaItem, $jinjaIndex){{$append($jinjaList, \
+         {})}}, []), function($jinjaA, $jinjaB){{function($jinjaLeft, $jinjaRight){{$jinjaLeft {after} $jinjaRight \
+         or ($jinjaLeft = $jinjaRight and $jinjaA.at > $jinjaB.at)}}({}, {})}}), \
+         function($jinjaList, $jinjaItem){{$append($jinjaList, {})}}, [])",
+        semantics::singleton_list(&positioned),
+        key_of("$jinjaA.value"),
+        key_of("$jinjaB.value"),
+        semantics::singleton_list(&Translated::atom("$jinjaItem.value", Kind::Unknown)),
+    )
+}
+
+/// A sort key as minijinja compares it: strings ignoring case unless asked otherwise.
+fn folded(key: &str, case_sensitive: bool) -> String {
+    if case_sensitive {
+        return key.to_string();
+    }
+    format!(
+        "function($jinjaKey){{$type($jinjaKey) = \"string\" ? $lowercase($jinjaKey) : $jinjaKey}}({key})"
+    )
+}
+
+/// A constant flag argument (`case_sensitive=true`), false when not given.
+fn constant_flag(flag: Option<&Expr<'_>>, what: &str) -> Result<bool, Untranslatable> {
+    match flag {
+        None => Ok(false),
+        Some(flag) => flag.as_const().map(|c| c.is_true()).ok_or_else(|| {
+            Untranslatable::new(full_range(flag), format!("{what} must be a constant"))
+        }),
     }
 }
 

@@ -12,11 +12,15 @@
 //!
 //! Covered: references (with computed keys and indexes), slices with constant bounds, literals, comparisons, `and`/`or`/`not`, `in`, `x if c else y`, `~`, arithmetic, the tests
 //! and filters in [`filters`] (minijinja's built-ins our runbooks use and our own: `to_epoch`, `pick`, ...; not
-//! `jmespath`, whose queries are written with `selectattr` and `map`; `format` with `%s` only), `now()`, and in templates `{% if %}`,
+//! `jmespath`, whose queries are written with `selectattr` and `map`; `format` with `%s` only; attributes computed at run time walked as minijinja walks a dotted path; `groupby`'s
+//! groups read by `.grouper` and `.list`, not unpacked), `now()`, `range()`, `dict()`, and in templates `{% if %}`,
 //! `{% for %}` with `loop.index0`/`index`/`first`/`last`/`length`, `{% set %}`, `namespace()` with `{% set ns.x = … %}`
 //! (the namespaces a loop or a condition changes travel out of it beside its text) and whitespace control (which
 //! minijinja's parser applies to the text between tags). Lists are built with `$reduce` and `$append`, never with
 //! JSONata's `[…]` or `$map`, which splice list-valued members and give a lone value for a one-member result.
+//!
+//! Values of different types (none and a string, say) are not ordered by `sort` or `groupby` as minijinja orders
+//! them: JSONata stops with an error.
 //!
 //! Known limits of the promise, both from JSON numbers having no integer/float distinction in Step Functions: a
 //! whole number written as a float in the input (`2.0`) prints as `2`, and a number read from the input with more

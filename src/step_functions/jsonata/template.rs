@@ -322,6 +322,14 @@ impl Blocks<'_> {
             Expr::Var(var) => {
                 translator.with_local(var.id, Translated::atom(item.clone(), Kind::Unknown))
             }
+            // A group of `groupby` is a mapping in JSONata, read by `.grouper` and `.list` only.
+            Expr::List(_) if matches!(&for_loop.iter, Expr::Filter(filter) if filter.name == "groupby") =>
+            {
+                return Err(Untranslatable::new(
+                    full_range(&for_loop.target),
+                    "a group of `groupby` is not unpacked; read `group.grouper` and `group.list`",
+                ));
+            }
             // `for name, value in ...` unpacks each member: the parser writes the names as a list.
             Expr::List(names) => {
                 let mut bound = translator.with_local("", Translated::atom("", Kind::Unknown));
