@@ -1,8 +1,17 @@
 //! `runbook export --to step-functions`: the definition a runbook within the translated subset becomes, and the
 //! diagnostics of one outside it.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
 use crate::support::cli::{Cli, Ran, repo};
 use crate::support::moto::{Moto, venv_bin};
+use crate::support::world::{
+    billing_mode, provision_table, published, put_metric, topic_with_subscriber,
+};
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
 
@@ -767,4 +776,205 @@ async fn move_alias_s_export_moves_the_alias_when_executed_on_the_emulator() {
         .await
         .unwrap();
     assert_eq!(alias.function_version(), Some("2"));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shipped runbooks that export, executed on the emulator's Step Functions beside a local run on a world seeded alike
+
+/// The role deployed state machines are given (moto does not check it).
+const ROLE: &str = "arn:aws:iam::123456789012:role/runbook-step-functions";
+
+/// An emulator that executes state machines, seeded with `parts` of the sandbox's world (`seed.py --only`), as the
+/// runbook's test in tests/e2e/runbooks.rs seeds it.
+async fn seeded(parts: &str) -> Moto {
+    let moto = Moto::start();
+    moto.lambda_without_docker().await;
+    moto.execute_state_machines().await;
+    moto.seed(&["--only", parts]);
+    moto
+}
+
+/// `runbook run NAME --yes` on the engine of this machine, with its journal in `state`.
+fn run_locally(moto: &Moto, state: &Path, name: &str) -> Ran {
+    Cli::new()
+        .shipped()
+        .aws(moto)
+        .state_dir(state)
+        .args(["run", name, "--yes"])
+        .run()
+}
+
+/// The same run on Step Functions: the export deployed (`runbook deploy`) and run (`runbook run --on
+/// step-functions`) with its journal in `state`, each gate it reaches approved through `runbook approve` with the
+/// token its message carries.
+async fn run_on_step_functions(moto: &Moto, state: &Path, name: &str) -> Ran {
+    let (topic, queue) = topic_with_subscriber(moto, &format!("{name}-approvals")).await;
+    let cli = || Cli::new().shipped().aws(moto).state_dir(state);
+    cli()
+        .args(["deploy", name, "--to", "step-functions", "--role-arn", ROLE])
+        .args(["--approval-topic", &topic, "--yes"])
+        .status(0)
+        .run();
+    let mut run = cli()
+        .args(["run", name, "--on", "step-functions", "--yes"])
+        .spawn();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while run.try_wait().unwrap().is_none() {
+        for envelope in published(moto, &queue).await {
+            let message = envelope["Message"].as_str().unwrap_or_default();
+            let token = message
+                .split_whitespace()
+                .last()
+                .expect("a token ends the gate's message");
+            cli().args(["approve", token]).status(0).run();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name} still runs on Step Functions after 180 s"
+        );
+    }
+    Ran::from(run.wait_with_output().unwrap())
+}
+
+/// The records of the one run journaled in `state`.
+fn journal(state: &Path) -> Vec<Value> {
+    let runs: Vec<PathBuf> = std::fs::read_dir(state.join("runs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path().join("journal.jsonl"))
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    std::fs::read_to_string(&runs[0])
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+/// How each step ended (`succeeded`, `skipped`, ...), by step, as a journal says.
+fn step_statuses(records: &[Value]) -> BTreeMap<String, String> {
+    records
+        .iter()
+        .filter(|record| record["kind"] == "step_finished")
+        .map(|record| {
+            (
+                record["step"].as_str().unwrap_or_default().to_string(),
+                record["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// What each `core.log` step said, by step.
+fn logged(records: &[Value]) -> BTreeMap<String, String> {
+    records
+        .iter()
+        .filter(|record| record["kind"] == "log")
+        .map(|record| {
+            (
+                record["step"].as_str().unwrap_or_default().to_string(),
+                record["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn item_count(moto: &Moto, table: &str) -> i32 {
+    aws_sdk_dynamodb::Client::new(&moto.sdk_config().await)
+        .scan()
+        .table_name(table)
+        .select(aws_sdk_dynamodb::types::Select::Count)
+        .send()
+        .await
+        .unwrap()
+        .count
+}
+
+/// A message as it would read if whole floats printed as the engine prints them (`24` for `24.0`): JSON numbers in
+/// Step Functions have no float kind (the jsonata module's known limit), the rest must be the same.
+fn without_whole_floats(message: &str) -> String {
+    regex::Regex::new(r"\b(\d+)\.0\b")
+        .unwrap()
+        .replace_all(message, "$1")
+        .into_owned()
+}
+
+/// dynamodb-throttling on the world of its test in tests/e2e/runbooks.rs (the table provisioned at 5 units and
+/// throttled, as PutMetricData says), run locally and on Step Functions (the gate approved through `runbook
+/// approve`) on two emulators seeded alike: the same steps run and are skipped, the diagnosis says the same, and
+/// the table ends on demand with every item in both. Run again (still throttled, now on demand), both name the
+/// same hot keys (a namespace changed in a loop over groupby's groups) and change nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn dynamodb_throttling_on_step_functions_switches_the_table_and_names_hot_keys_as_the_local_run_does()
+ {
+    const TABLE: &str = "bg-remover-dev-sales-intelligence";
+    let throttled = || async {
+        let moto = seeded("dynamodb").await;
+        provision_table(&moto, TABLE, 5).await;
+        for (metric, value) in [
+            ("ThrottledRequests", 12.0),
+            ("ReadThrottleEvents", 9.0),
+            ("UserErrors", 12.0),
+            ("ConsumedReadCapacityUnits", 300.0),
+        ] {
+            put_metric(
+                &moto,
+                "AWS/DynamoDB",
+                metric,
+                ("TableName", TABLE),
+                &[(10, value), (3, value)],
+            )
+            .await;
+        }
+        moto
+    };
+    let (here, there) = (throttled().await, throttled().await);
+    let both_ways = || async {
+        let (local_state, remote_state) =
+            (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let local = run_locally(&here, local_state.path(), "dynamodb-throttling");
+        assert_eq!(local.code(), Some(0), "{}\n{}", local.stdout, local.stderr);
+        let remote =
+            run_on_step_functions(&there, remote_state.path(), "dynamodb-throttling").await;
+        assert_eq!(
+            remote.code(),
+            Some(0),
+            "{}\n{}",
+            remote.stdout,
+            remote.stderr
+        );
+        (journal(local_state.path()), journal(remote_state.path()))
+    };
+
+    let (local, remote) = both_ways().await;
+    let statuses = step_statuses(&remote);
+    assert_eq!(statuses, step_statuses(&local));
+    assert_eq!(statuses["switch"], "succeeded", "{statuses:?}");
+    assert_eq!(statuses["hot_keys"], "skipped", "{statuses:?}");
+    let (said_here, said_there) = (logged(&local), logged(&remote));
+    assert!(
+        said_there["diagnosis"].contains("Throttled on provisioned capacity: switch to on-demand."),
+        "{said_there:?}"
+    );
+    assert_eq!(
+        without_whole_floats(&said_here["diagnosis"]),
+        said_there["diagnosis"]
+    );
+    for moto in [&here, &there] {
+        assert_eq!(billing_mode(moto, TABLE).await, "PAY_PER_REQUEST");
+    }
+    assert_eq!(
+        item_count(&there, TABLE).await,
+        item_count(&here, TABLE).await
+    );
+
+    let (local, remote) = both_ways().await;
+    let statuses = step_statuses(&remote);
+    assert_eq!(statuses, step_statuses(&local));
+    assert_eq!(statuses["switch"], "skipped", "{statuses:?}");
+    let (said_here, said_there) = (logged(&local), logged(&remote));
+    assert!(
+        said_there["hot_keys"].contains("GSI1PK TENANT#carousel-labs holds"),
+        "{said_there:?}"
+    );
+    assert_eq!(said_here["hot_keys"], said_there["hot_keys"]);
 }
