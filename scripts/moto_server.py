@@ -16,6 +16,7 @@ on purpose, since the sandbox outlives the shell that brought it up.
 import datetime
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -81,6 +82,83 @@ def aws_sdk_timestamps_as_text() -> None:
     aws_sdk.StateTaskServiceAwsSdk._eval_service_task = eval_service_task
 
 
+def cloudwatch_logs_by_its_step_functions_name() -> None:
+    """Step Functions names CloudWatch Logs `cloudwatchlogs` in `aws-sdk:` resources; moto hands that name to boto3,
+    which knows the service as `logs`, so every such task failed. This fixes the emulator, not our export."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
+
+    state_task_service.StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES["cloudwatchlogs"] = "logs"
+
+
+def variable_references_read_past_divisions() -> None:
+    """moto finds the `$variables` an expression reads with a regular expression that takes every `/` for the
+    start of a regular expression literal: after a division (`$x / 1000`) it reads the text up to the next `/` as
+    one, so a later literal ending in `$/` yields a lone `$`, which it refuses ("IllegalJSONataVariableReference"),
+    and references in between are missed. This reads a `/` as a literal's start only where an operand is
+    expected, as JSONata's own parser does. It fixes the emulator, not our export."""
+    from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
+    from moto.stepfunctions.parser.asl.component.common.string import string_expression
+    from moto.stepfunctions.parser.asl.static_analyser import variable_references_static_analyser
+    from moto.stepfunctions.parser.asl.static_analyser.intrinsic import (
+        variable_names_intrinsic_static_analyser,
+    )
+
+    identifier = re.compile(r"\$\$|\$[A-Za-z0-9_$]+(?:\.[A-Za-z0-9_][A-Za-z0-9_$]*)*|\$")
+    operand_expected_after = set("([{,:?;=<>!+-*/%&|~^")
+
+    def references(expression):
+        if not expression:
+            return set()
+        found = set()
+        index, length, last = 0, len(expression), ""
+        while index < length:
+            c = expression[index]
+            if c in "\"'`":
+                index += 1
+                while index < length and expression[index] != c:
+                    index += 2 if expression[index] == "\\" else 1
+                index += 1
+                last = c
+            elif c == "/" and (last == "" or last in operand_expected_after):
+                index += 1
+                while index < length and expression[index] != "/":
+                    index += 2 if expression[index] == "\\" else 1
+                index += 1
+                while index < length and expression[index].isalpha():
+                    index += 1
+                last = "/regex"
+            elif c == "$":
+                match = identifier.match(expression, index)
+                found.add(match.group(0))
+                index = match.end()
+                last = "$"
+            elif c.isspace():
+                index += 1
+            else:
+                if c.isalnum() or c == "_":
+                    start = index
+                    while index < length and (expression[index].isalnum() or expression[index] == "_"):
+                        index += 1
+                    word = expression[start:index]
+                    # After `and`, `or` and `in` an operand follows; after a name or a number, an operator.
+                    last = "(" if word in ("and", "or", "in") else "1"
+                    continue
+                last = c
+                index += 1
+        for reference in found:
+            if reference in moto_jsonata._ILLEGAL_VARIABLE_REFERENCES:
+                raise moto_jsonata.IllegalJSONataVariableReference(variable_reference=reference)
+        return found
+
+    for module in (
+        moto_jsonata,
+        string_expression,
+        variable_references_static_analyser,
+        variable_names_intrinsic_static_analyser,
+    ):
+        module.extract_jsonata_variable_references = references
+
+
 def main() -> None:
     arguments = sys.argv[1:]
     if arguments[:1] == ["--tethered"]:
@@ -88,6 +166,8 @@ def main() -> None:
         threading.Thread(target=exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
     install_jsonata()
     aws_sdk_timestamps_as_text()
+    cloudwatch_logs_by_its_step_functions_name()
+    variable_references_read_past_divisions()
     from moto.server import main as moto_main
 
     moto_main(arguments)

@@ -10,7 +10,8 @@ use serde_json::Value;
 use crate::support::cli::{Cli, Ran, repo};
 use crate::support::moto::{Moto, venv_bin};
 use crate::support::world::{
-    billing_mode, provision_table, published, put_metric, topic_with_subscriber,
+    billing_mode, function_timeout, provision_table, published, put_metric, put_timed_out_runs,
+    topic_with_subscriber,
 };
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
@@ -794,20 +795,21 @@ async fn seeded(parts: &str) -> Moto {
     moto
 }
 
-/// `runbook run NAME --yes` on the engine of this machine, with its journal in `state`.
-fn run_locally(moto: &Moto, state: &Path, name: &str) -> Ran {
+/// `runbook run NAME --yes PARAMS` on the engine of this machine, with its journal in `state`.
+fn run_locally(moto: &Moto, state: &Path, name: &str, params: &[&str]) -> Ran {
     Cli::new()
         .shipped()
         .aws(moto)
         .state_dir(state)
         .args(["run", name, "--yes"])
+        .args(params)
         .run()
 }
 
 /// The same run on Step Functions: the export deployed (`runbook deploy`) and run (`runbook run --on
 /// step-functions`) with its journal in `state`, each gate it reaches approved through `runbook approve` with the
 /// token its message carries.
-async fn run_on_step_functions(moto: &Moto, state: &Path, name: &str) -> Ran {
+async fn run_on_step_functions(moto: &Moto, state: &Path, name: &str, params: &[&str]) -> Ran {
     let (topic, queue) = topic_with_subscriber(moto, &format!("{name}-approvals")).await;
     let cli = || Cli::new().shipped().aws(moto).state_dir(state);
     cli()
@@ -817,6 +819,7 @@ async fn run_on_step_functions(moto: &Moto, state: &Path, name: &str) -> Ran {
         .run();
     let mut run = cli()
         .args(["run", name, "--on", "step-functions", "--yes"])
+        .args(params)
         .spawn();
     let deadline = Instant::now() + Duration::from_secs(180);
     while run.try_wait().unwrap().is_none() {
@@ -834,6 +837,35 @@ async fn run_on_step_functions(moto: &Moto, state: &Path, name: &str) -> Ran {
         );
     }
     Ran::from(run.wait_with_output().unwrap())
+}
+
+/// `name` run with `params` locally on `here` and on Step Functions on `there` (two emulators seeded alike), each
+/// ending with exit code `code`: both journals, local first.
+async fn both_ways(
+    here: &Moto,
+    there: &Moto,
+    name: &str,
+    params: &[&str],
+    code: i32,
+) -> (Vec<Value>, Vec<Value>) {
+    let (local_state, remote_state) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let local = run_locally(here, local_state.path(), name, params);
+    assert_eq!(
+        local.code(),
+        Some(code),
+        "{}\n{}",
+        local.stdout,
+        local.stderr
+    );
+    let remote = run_on_step_functions(there, remote_state.path(), name, params).await;
+    assert_eq!(
+        remote.code(),
+        Some(code),
+        "{}\n{}",
+        remote.stdout,
+        remote.stderr
+    );
+    (journal(local_state.path()), journal(remote_state.path()))
 }
 
 /// The records of the one run journaled in `state`.
@@ -928,24 +960,7 @@ async fn dynamodb_throttling_on_step_functions_switches_the_table_and_names_hot_
         moto
     };
     let (here, there) = (throttled().await, throttled().await);
-    let both_ways = || async {
-        let (local_state, remote_state) =
-            (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let local = run_locally(&here, local_state.path(), "dynamodb-throttling");
-        assert_eq!(local.code(), Some(0), "{}\n{}", local.stdout, local.stderr);
-        let remote =
-            run_on_step_functions(&there, remote_state.path(), "dynamodb-throttling").await;
-        assert_eq!(
-            remote.code(),
-            Some(0),
-            "{}\n{}",
-            remote.stdout,
-            remote.stderr
-        );
-        (journal(local_state.path()), journal(remote_state.path()))
-    };
-
-    let (local, remote) = both_ways().await;
+    let (local, remote) = both_ways(&here, &there, "dynamodb-throttling", &[], 0).await;
     let statuses = step_statuses(&remote);
     assert_eq!(statuses, step_statuses(&local));
     assert_eq!(statuses["switch"], "succeeded", "{statuses:?}");
@@ -967,7 +982,7 @@ async fn dynamodb_throttling_on_step_functions_switches_the_table_and_names_hot_
         item_count(&here, TABLE).await
     );
 
-    let (local, remote) = both_ways().await;
+    let (local, remote) = both_ways(&here, &there, "dynamodb-throttling", &[], 0).await;
     let statuses = step_statuses(&remote);
     assert_eq!(statuses, step_statuses(&local));
     assert_eq!(statuses["switch"], "skipped", "{statuses:?}");
@@ -977,4 +992,61 @@ async fn dynamodb_throttling_on_step_functions_switches_the_table_and_names_hot_
         "{said_there:?}"
     );
     assert_eq!(said_here["hot_keys"], said_there["hot_keys"]);
+}
+
+/// lambda-timeout on the world of its test in tests/e2e/runbooks.rs, run locally and on Step Functions on two
+/// emulators seeded alike. Healthy: the same phases measured from the log lines (split on whitespace, a namespace
+/// carried through two loops over `range`) and the same diagnosis; nothing changed. Two runs timed out, with
+/// `--raise-timeout 600`: the same figures, and after the gate (approved through `runbook approve`) the function's
+/// timeout is 600 s in both.
+#[tokio::test(flavor = "multi_thread")]
+async fn lambda_timeout_on_step_functions_measures_the_phases_and_raises_the_timeout_as_the_local_run_does()
+ {
+    const FUNCTION: &str = "bg-remover-dev-s3TablesDataValidator";
+    let (here, there) = (seeded("lambda").await, seeded("lambda").await);
+    let same_logs = |local: &[Value], remote: &[Value]| {
+        let (said_here, said_there) = (logged(local), logged(remote));
+        for step in ["phases", "diagnosis"] {
+            assert_eq!(
+                without_whole_floats(&said_here[step]),
+                without_whole_floats(&said_there[step]),
+                "{step}"
+            );
+        }
+    };
+
+    let (local, remote) = both_ways(&here, &there, "lambda-timeout", &[], 0).await;
+    let statuses = step_statuses(&remote);
+    assert_eq!(statuses, step_statuses(&local));
+    assert_eq!(statuses["raise"], "skipped", "{statuses:?}");
+    same_logs(&local, &remote);
+    assert!(
+        logged(&remote)["phases"].contains("RowCountCheck"),
+        "{:?}",
+        logged(&remote)
+    );
+
+    for moto in [&here, &there] {
+        put_timed_out_runs(moto, FUNCTION).await;
+    }
+    let (local, remote) = both_ways(
+        &here,
+        &there,
+        "lambda-timeout",
+        &["--raise-timeout", "600"],
+        0,
+    )
+    .await;
+    let statuses = step_statuses(&remote);
+    assert_eq!(statuses, step_statuses(&local));
+    assert_eq!(statuses["raise"], "succeeded", "{statuses:?}");
+    same_logs(&local, &remote);
+    assert!(
+        logged(&remote)["diagnosis"].contains("2 timed out"),
+        "{:?}",
+        logged(&remote)
+    );
+    for moto in [&here, &there] {
+        assert_eq!(function_timeout(moto, FUNCTION).await, 600);
+    }
 }

@@ -1607,17 +1607,6 @@ async fn an_aws_error_names_the_resource_and_the_step() {
     assert!(failed.is_match(&summary), "{summary}");
 }
 
-async fn function_timeout(moto: &Moto) -> i32 {
-    aws_sdk_lambda::Client::new(&moto.sdk_config().await)
-        .get_function_configuration()
-        .function_name(FUNCTION)
-        .send()
-        .await
-        .unwrap()
-        .timeout()
-        .unwrap()
-}
-
 async fn queue_depth(moto: &Moto, queue: &str) -> u64 {
     let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config().await);
     let url = queue_url(&sqs, queue).await;
@@ -1639,7 +1628,10 @@ async fn dlq_replay_checks_the_new_timeout_before_anything_is_written_and_change
  {
     let (moto, world) = sandbox("sqs,lambda").await;
     let seeded = world["lambda"]["timeout"].as_i64().unwrap() as i32;
-    assert_eq!(function_timeout(&moto).await, seeded);
+    assert_eq!(
+        support::world::function_timeout(&moto, FUNCTION).await,
+        seeded
+    );
 
     // A lower value is refused unless asked for; section 6.1's 1200 is refused with Lambda's limit. Neither run
     // writes anything: the timeout is as seeded and every message is still in the DLQ, not even sampled.
@@ -1668,7 +1660,7 @@ async fn dlq_replay_checks_the_new_timeout_before_anything_is_written_and_change
             );
         }
         assert_eq!(
-            function_timeout(&moto).await,
+            support::world::function_timeout(&moto, FUNCTION).await,
             seeded,
             "--raise-timeout {value}"
         );
@@ -1716,7 +1708,7 @@ async fn dlq_replay_checks_the_new_timeout_before_anything_is_written_and_change
             .contains("300 s -> 60 s"),
         "{report:#}"
     );
-    assert_eq!(function_timeout(&moto).await, 60);
+    assert_eq!(support::world::function_timeout(&moto, FUNCTION).await, 60);
 }
 
 /// Ctrl-C in the middle of the move, then `runbook resume` with nothing else: the move's `verify:` sees messages
@@ -2132,37 +2124,6 @@ async fn dynamodb_throttling_switches_a_throttled_provisioned_table_to_on_demand
 // ---------------------------------------------------------------------------------------------------------------
 // 6.2 Lambda timeout
 
-/// Two runs of the validator that time out at the seeded 300 s, RowCountCheck taking most of each.
-async fn put_timed_out_runs(moto: &Moto) {
-    let group = format!("/aws/lambda/{FUNCTION}");
-    let mut lines = Vec::new();
-    for (start, row_count) in [(3600_u64, 250_u64), (1800, 262)] {
-        lines.push((
-            start,
-            format!("START RequestId: run-{start} Version: $LATEST"),
-        ));
-        lines.push((
-            start,
-            format!("2026-01-01T00:00:00.000Z\trun-{start}\tINFO\tRowCountCheck START"),
-        ));
-        lines.push((start - row_count, "RowCountCheck COMPLETED".to_string()));
-        lines.push((start - row_count, "EmbeddingCheck START".to_string()));
-        lines.push((
-            start - 300,
-            format!("2026-01-01T00:05:00.000Z run-{start} Task timed out after 300.00 seconds"),
-        ));
-        lines.push((
-            start - 300,
-            format!("REPORT RequestId: run-{start}\tDuration: 300000.00 ms\tBilled Duration: 300000 ms\tMemory Size: 512 MB\tMax Memory Used: 300 MB"),
-        ));
-    }
-    let lines: Vec<(u64, &str)> = lines
-        .iter()
-        .map(|(at, text)| (*at, text.as_str()))
-        .collect();
-    support::world::put_logs(moto, &group, "timed-out", &lines).await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_within_the_ceiling() {
     let (moto, _) = sandbox("lambda").await;
@@ -2177,10 +2138,10 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
         serde_json::json!({"phase": "RowCountCheck", "seconds": 40.0})
     );
     assert_eq!(step(&report, "raise")["status"], "skipped");
-    assert_eq!(function_timeout(&moto).await, 300);
+    assert_eq!(support::world::function_timeout(&moto, FUNCTION).await, 300);
 
     // Broken: two runs time out at 300 s. Found, and without --raise-timeout nothing changes and the run fails.
-    put_timed_out_runs(&moto).await;
+    support::world::put_timed_out_runs(&moto, FUNCTION).await;
     let output = run_failing(&moto, &["lambda-timeout"]);
     let report = output.json();
     let diagnosis = step(&report, "diagnosis");
@@ -2193,7 +2154,7 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
             && message.contains("slowest: RowCountCheck (262.0 s)"),
         "{message}"
     );
-    assert_eq!(function_timeout(&moto).await, 300);
+    assert_eq!(support::world::function_timeout(&moto, FUNCTION).await, 300);
 
     // More than Lambda's ceiling, or not more than now: refused with the reason, before the gate.
     for (asked, reason) in [
@@ -2205,7 +2166,7 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
         let error = step(&report, "new_timeout")["error"].as_str().unwrap();
         assert!(error.contains(reason), "{error}");
         assert_eq!(step(&report, "raise")["status"], "not_run");
-        assert_eq!(function_timeout(&moto).await, 300);
+        assert_eq!(support::world::function_timeout(&moto, FUNCTION).await, 300);
     }
 
     // Raised behind the gate, which shows the figures and before -> after.
@@ -2216,7 +2177,7 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
         "{prompt}"
     );
     assert_eq!(step(&report, "after")["outputs"]["timeout"], 600);
-    assert_eq!(function_timeout(&moto).await, 600);
+    assert_eq!(support::world::function_timeout(&moto, FUNCTION).await, 600);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

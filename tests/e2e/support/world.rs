@@ -200,3 +200,46 @@ pub async fn queue_costs(moto: &Moto, start: &str, end: &str, costs: &[(&str, &s
     )
     .await;
 }
+
+/// The function's timeout in seconds.
+pub async fn function_timeout(moto: &Moto, function: &str) -> i32 {
+    aws_sdk_lambda::Client::new(&moto.sdk_config().await)
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap()
+        .timeout()
+        .unwrap()
+}
+
+/// Two runs of the validator that time out at the seeded 300 s, RowCountCheck taking most of each.
+pub async fn put_timed_out_runs(moto: &Moto, function: &str) {
+    let group = format!("/aws/lambda/{function}");
+    let mut lines = Vec::new();
+    for (start, row_count) in [(3600_u64, 250_u64), (1800, 262)] {
+        lines.push((
+            start,
+            format!("START RequestId: run-{start} Version: $LATEST"),
+        ));
+        lines.push((
+            start,
+            format!("2026-01-01T00:00:00.000Z\trun-{start}\tINFO\tRowCountCheck START"),
+        ));
+        lines.push((start - row_count, "RowCountCheck COMPLETED".to_string()));
+        lines.push((start - row_count, "EmbeddingCheck START".to_string()));
+        lines.push((
+            start - 300,
+            format!("2026-01-01T00:05:00.000Z run-{start} Task timed out after 300.00 seconds"),
+        ));
+        lines.push((
+            start - 300,
+            format!("REPORT RequestId: run-{start}\tDuration: 300000.00 ms\tBilled Duration: 300000 ms\tMemory Size: 512 MB\tMax Memory Used: 300 MB"),
+        ));
+    }
+    let lines: Vec<(u64, &str)> = lines
+        .iter()
+        .map(|(at, text)| (*at, text.as_str()))
+        .collect();
+    put_logs(moto, &group, "timed-out", &lines).await;
+}
