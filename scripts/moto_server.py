@@ -159,6 +159,27 @@ def variable_references_read_past_divisions() -> None:
         module.extract_jsonata_variable_references = references
 
 
+def send_task_failure_keeps_its_cause() -> None:
+    """SendTaskFailure takes an `error` and a `cause`, and Step Functions records both in the task's TaskFailed
+    event (TaskFailedEventDetails `cause`) and, when nothing catches it, in the execution's failure. moto 5.2.5's
+    responses.py passes the error alone, so a refused gate lost who refused it and why (`runbook reject` sends them
+    as the cause). This fixes the emulator, not our code: its backend takes the cause, the response drops it."""
+    import inspect
+
+    from moto.stepfunctions import responses
+
+    def send_task_failure(self):
+        backend = self.stepfunction_backend
+        given = {"error": self._get_param("error")}
+        # The backend that does not execute definitions takes no cause (nor keeps anything).
+        if "cause" in inspect.signature(backend.send_task_failure).parameters:
+            given["cause"] = self._get_param("cause")
+        backend.send_task_failure(self._get_param("taskToken"), **given)
+        return responses.EmptyResult()
+
+    responses.StepFunctionResponse.send_task_failure = send_task_failure
+
+
 def main() -> None:
     arguments = sys.argv[1:]
     if arguments[:1] == ["--tethered"]:
@@ -168,6 +189,7 @@ def main() -> None:
     aws_sdk_timestamps_as_text()
     cloudwatch_logs_by_its_step_functions_name()
     variable_references_read_past_divisions()
+    send_task_failure_keeps_its_cause()
     from moto.server import main as moto_main
 
     moto_main(arguments)

@@ -53,8 +53,6 @@ pub struct Follower<'a> {
     /// The step each event belongs to, by id: a state's entry names it, the task events after it inherit it
     /// through `previousEventId` (which keeps tasks apart when states run side by side).
     owners: HashMap<u64, String>,
-    /// The last error of each step's task, for the step's end when the execution fails there.
-    task_errors: HashMap<String, String>,
     /// The gate refused, if one was (`runbook reject`): the run ends refused, whatever failure it ends with.
     refused: Option<String>,
     /// The body's error as the state that failed it handed it to the `on_failure` steps (`$run.error`).
@@ -131,7 +129,6 @@ impl<'a> Follower<'a> {
             branched: HashSet::new(),
             done: HashSet::new(),
             owners: HashMap::new(),
-            task_errors: HashMap::new(),
             refused: None,
             body_error: None,
             now: 0.0,
@@ -425,43 +422,33 @@ impl<'a> Follower<'a> {
                 by: text(&answer["approved_by"]).unwrap_or_else(|| "unknown".into()),
                 how: text(&answer["how"]).unwrap_or_else(|| "SendTaskSuccess".into()),
             }),
-            (StepKind::Approval(_), Err((error, cause))) => {
+            // Who refused and why are the task's cause, which the execution's failure carries to the step.
+            (StepKind::Approval(_), Err((error, _))) => {
                 if error == REFUSED_ERROR {
                     self.refused = Some(step.id.clone());
                 }
-                // What the execution's end reports may be the task's error alone; the step keeps who refused.
-                self.task_errors.insert(
-                    step.id.clone(),
-                    if cause.is_empty() { error } else { cause },
-                );
             }
-            (StepKind::Action(action), result) => {
-                if let Err((code, message)) = &result {
-                    self.task_errors
-                        .insert(step.id.clone(), format!("{code}: {message}"));
-                }
-                events.push(Event::Attempt {
-                    step: step.id.clone(),
-                    item: None,
-                    operation: action.shape.name.to_string(),
-                    attempt,
-                    elapsed,
-                    outcome: match result {
-                        Ok(response) => AttemptOutcome::Ok {
-                            status: None,
-                            request_id: None,
-                            response,
-                        },
-                        Err((code, message)) => AttemptOutcome::Err {
-                            code,
-                            message,
-                            status: None,
-                            request_id: None,
-                            transient: false,
-                        },
+            (StepKind::Action(action), result) => events.push(Event::Attempt {
+                step: step.id.clone(),
+                item: None,
+                operation: action.shape.name.to_string(),
+                attempt,
+                elapsed,
+                outcome: match result {
+                    Ok(response) => AttemptOutcome::Ok {
+                        status: None,
+                        request_id: None,
+                        response,
                     },
-                })
-            }
+                    Err((code, message)) => AttemptOutcome::Err {
+                        code,
+                        message,
+                        status: None,
+                        request_id: None,
+                        transient: false,
+                    },
+                },
+            }),
             (StepKind::Runbook(_), _) => {}
         }
     }
