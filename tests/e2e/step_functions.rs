@@ -924,16 +924,21 @@ async fn a_step_that_failed_and_continued_on_step_functions_is_journaled_as_fail
         .run();
 }
 
-/// Each step's start, end (with its status) and check, in the order the journal of the one run in `state` has them.
+/// Each step's start, calls, checks, notes and end (with its status), in the order the journal of the one run in
+/// `state` has them.
 fn step_story(state: &Path) -> Vec<String> {
     records(state)
         .iter()
         .filter_map(|record| {
-            let step = record["step"].as_str().unwrap_or_default();
+            let step = record["step"].as_str().filter(|step| !step.is_empty())?;
+            let operation = record["operation"].as_str().unwrap_or_default();
             match record["kind"].as_str()? {
                 "step_started" => Some(format!("{step} started")),
-                "step_finished" => Some(format!("{step} {}", record["status"].as_str()?)),
+                "call_started" => Some(format!("{step} calls {operation}")),
+                "call_finished" => Some(format!("{step} answered {operation}")),
                 "check_evaluated" => Some(format!("{step} check held: {}", record["held"])),
+                "log" => Some(format!("{step} says {}", record["message"])),
+                "step_finished" => Some(format!("{step} {}", record["status"].as_str()?)),
                 _ => None,
             }
         })
