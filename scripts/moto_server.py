@@ -57,7 +57,8 @@ def install_jsonata() -> None:
 def aws_sdk_timestamps_as_text() -> None:
     """An `aws-sdk:` task's result holds the timestamps of boto3's response as Python datetimes, which moto cannot
     write as JSON (DescribeExecution then answers 500). Step Functions returns them as ISO 8601 text in UTC with
-    milliseconds (`2013-08-23T01:02:15.422Z`), as this writes them. This fixes the emulator, not our export."""
+    milliseconds (`2013-08-23T01:02:15.422Z`), as this writes them. A streamed body (lambda Invoke's Payload) cannot
+    be kept either: it is read as text. This fixes the emulator, not our export."""
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_aws_sdk as aws_sdk,
     )
@@ -67,6 +68,10 @@ def aws_sdk_timestamps_as_text() -> None:
             if value.tzinfo is not None:
                 value = value.astimezone(datetime.timezone.utc)
             return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        # A streamed body (lambda Invoke's Payload) cannot be stored in the execution's history as boto3 gives it
+        # (moto fails with "cannot pickle"): it is read, as text.
+        if hasattr(value, "read") and callable(value.read):
+            return value.read().decode("utf-8", errors="replace")
         if isinstance(value, dict):
             return {key: as_text(item) for key, item in value.items()}
         if isinstance(value, list):

@@ -3,15 +3,18 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use runbook::aws::Aws;
 use serde_json::Value;
 
 use crate::support::cli::{Cli, Ran, repo};
 use crate::support::moto::{Moto, venv_bin};
 use crate::support::world::{
-    billing_mode, function_timeout, provision_table, published, put_metric, put_timed_out_runs,
-    topic_with_subscriber,
+    EXPORT_RULE, billing_mode, export_moves_the_table, function_timeout, provision_table,
+    published, put_metric, put_timed_out_runs, rule_state, s3tables_location, service_alarms,
+    stale_exports, topic_with_subscriber,
 };
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
@@ -19,11 +22,10 @@ const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
 /// Shipped runbooks `export` refuses today: the code of their diagnostics and how many there are at most. A runbook
 /// leaves the list when it exports (its definition then has to pass asl-validator); a count only goes down.
 const REFUSED: &[(&str, &str, usize)] = &[
-    ("cost-report", "not-exportable", 1),
     ("iceberg-rollback", "not-exportable", 6),
     ("smoke-test", "not-exportable", 1),
     // Its own, and its `runbook:` step (nested runbooks are not translated; rollback-lambda alone exports).
-    ("triage", "not-exportable", 5),
+    ("triage", "not-exportable", 4),
 ];
 
 /// asl-validator (npm, pinned in scripts/emulator) on a JSON definition: `Err` with what it said when it refuses it.
@@ -848,7 +850,38 @@ async fn both_ways(
     params: &[&str],
     code: i32,
 ) -> (Vec<Value>, Vec<Value>) {
+    both_ways_while(here, there, name, params, code, None).await
+}
+
+/// What the world does while a run goes on that moto cannot (an invoked function's work): started before each run
+/// with the emulator's configuration, our client of it, and the folder the run journals to.
+type Meanwhile = fn(aws_types::SdkConfig, Arc<Aws>, PathBuf) -> tokio::task::JoinHandle<()>;
+
+/// `meanwhile`, when there is one, started for a run on `moto` journaling to `state`.
+async fn start(
+    meanwhile: Option<Meanwhile>,
+    moto: &Moto,
+    state: &Path,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let meanwhile = meanwhile?;
+    Some(meanwhile(
+        moto.sdk_config().await,
+        Arc::new(moto.aws().await),
+        state.to_path_buf(),
+    ))
+}
+
+/// [`both_ways`], with `meanwhile` beside each run.
+async fn both_ways_while(
+    here: &Moto,
+    there: &Moto,
+    name: &str,
+    params: &[&str],
+    code: i32,
+    meanwhile: Option<Meanwhile>,
+) -> (Vec<Value>, Vec<Value>) {
     let (local_state, remote_state) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let beside = start(meanwhile, here, local_state.path()).await;
     let local = run_locally(here, local_state.path(), name, params);
     assert_eq!(
         local.code(),
@@ -857,6 +890,10 @@ async fn both_ways(
         local.stdout,
         local.stderr
     );
+    if let Some(beside) = beside {
+        beside.await.unwrap();
+    }
+    let beside = start(meanwhile, there, remote_state.path()).await;
     let remote = run_on_step_functions(there, remote_state.path(), name, params).await;
     assert_eq!(
         remote.code(),
@@ -865,6 +902,9 @@ async fn both_ways(
         remote.stdout,
         remote.stderr
     );
+    if let Some(beside) = beside {
+        beside.await.unwrap();
+    }
     (journal(local_state.path()), journal(remote_state.path()))
 }
 
@@ -1048,5 +1088,176 @@ async fn lambda_timeout_on_step_functions_measures_the_phases_and_raises_the_tim
     );
     for moto in [&here, &there] {
         assert_eq!(function_timeout(moto, FUNCTION).await, 600);
+    }
+}
+
+/// What an alarm is defined as, without what CloudWatch adds (its ARN, state, timestamps).
+fn alarm_definitions(alarms: &BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    alarms
+        .iter()
+        .map(|(name, alarm)| {
+            let defined: serde_json::Map<String, Value> = [
+                "AlarmDescription",
+                "Namespace",
+                "MetricName",
+                "Dimensions",
+                "Statistic",
+                "ExtendedStatistic",
+                "Period",
+                "EvaluationPeriods",
+                "Threshold",
+                "ComparisonOperator",
+                "TreatMissingData",
+                "AlarmActions",
+            ]
+            .into_iter()
+            .map(|field| (field.to_string(), alarm[field].clone()))
+            .collect();
+            (name.clone(), Value::Object(defined))
+        })
+        .collect()
+}
+
+/// alarms on the world of its test in tests/e2e/runbooks.rs, run locally and on Step Functions on two emulators
+/// seeded alike: the four alarms are created alike (the gate approved through `runbook approve`); after the DLQ
+/// alarm drifted to a threshold of 50 in both, only it is updated, back to 10, in both, and each run says so alike
+/// (a namespace changed in nested loops over dict()-merged definitions).
+#[tokio::test(flavor = "multi_thread")]
+async fn alarms_on_step_functions_creates_and_repairs_the_alarms_as_the_local_run_does() {
+    let (here, there) = (
+        seeded("cloudformation").await,
+        seeded("cloudformation").await,
+    );
+    let same_changes = |local: &[Value], remote: &[Value]| {
+        let (said_here, said_there) = (logged(local), logged(remote));
+        assert_eq!(
+            without_whole_floats(&said_here["changes"]),
+            said_there["changes"]
+        );
+    };
+
+    let (local, remote) = both_ways(&here, &there, "alarms", &[], 0).await;
+    assert_eq!(step_statuses(&remote), step_statuses(&local));
+    same_changes(&local, &remote);
+    assert!(
+        logged(&remote)["changes"].contains(": create"),
+        "{:?}",
+        logged(&remote)
+    );
+    let created = alarm_definitions(&service_alarms(&here).await);
+    assert_eq!(created.len(), 4);
+    assert_eq!(alarm_definitions(&service_alarms(&there).await), created);
+
+    for moto in [&here, &there] {
+        let mut drifted = created["bg-remover-dev-dlq-backlog"].clone();
+        let fields = drifted.as_object_mut().unwrap();
+        fields.retain(|_, value| !value.is_null());
+        fields.insert("AlarmName".into(), "bg-remover-dev-dlq-backlog".into());
+        fields.insert("Threshold".into(), 50.0.into());
+        for number in ["Period", "EvaluationPeriods"] {
+            let text = fields[number].as_str().map(str::to_string);
+            if let Some(text) = text {
+                fields.insert(number.into(), text.parse::<i64>().unwrap().into());
+            }
+        }
+        crate::support::actions::action(
+            std::sync::Arc::new(moto.aws().await),
+            "cloudwatch.PutMetricAlarm",
+            drifted,
+        )
+        .await
+        .unwrap();
+    }
+    let (local, remote) = both_ways(&here, &there, "alarms", &[], 0).await;
+    let statuses = step_statuses(&remote);
+    assert_eq!(statuses, step_statuses(&local));
+    assert_eq!(statuses["put"], "succeeded", "{statuses:?}");
+    same_changes(&local, &remote);
+    assert!(
+        logged(&remote)["changes"]
+            .contains("bg-remover-dev-dlq-backlog: update (Threshold 50 -> 10)"),
+        "{:?}",
+        logged(&remote)
+    );
+    assert_eq!(alarm_definitions(&service_alarms(&here).await), created);
+    assert_eq!(alarm_definitions(&service_alarms(&there).await), created);
+}
+
+/// The exporter's work once a run journals its invocation (in `state`): the synced table's metadata moves. A run
+/// that never invokes it is left to its own assertions.
+fn exporter_when_invoked(
+    config: aws_types::SdkConfig,
+    aws: Arc<Aws>,
+    state: PathBuf,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let invoked = |state: &Path| {
+            std::fs::read_dir(state.join("runs"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|run| std::fs::read_to_string(run.path().join("journal.jsonl")).ok())
+                .any(|journal| {
+                    journal
+                        .lines()
+                        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+                        .any(|r| r["kind"] == "call_started" && r["operation"] == "Invoke")
+                })
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !invoked(&state) {
+            if Instant::now() > deadline {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        export_moves_the_table(&config, aws).await;
+    })
+}
+
+/// sync-lag on the world of its test in tests/e2e/runbooks.rs, run locally and on Step Functions on two emulators
+/// seeded alike. Healthy: the same steps skipped, nothing changed. Stale (the schedule disabled, the last export
+/// three hours ago, errors since): both gates approved (through `runbook approve` on Step Functions), the rule is
+/// enabled, the exporter invoked and the table's move waited for in both; the same steps ran.
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_lag_on_step_functions_reenables_the_schedule_and_waits_for_the_export_as_the_local_run_does()
+ {
+    let (here, there) = (
+        seeded("iceberg,exporter").await,
+        seeded("iceberg,exporter").await,
+    );
+    let (local, remote) = both_ways(&here, &there, "sync-lag", &[], 0).await;
+    let statuses = step_statuses(&remote);
+    assert_eq!(statuses, step_statuses(&local));
+    assert_eq!(statuses["enable_rule"], "skipped", "{statuses:?}");
+    assert_eq!(statuses["invoke"], "skipped", "{statuses:?}");
+
+    for moto in [&here, &there] {
+        stale_exports(moto).await;
+    }
+    let (local, remote) = both_ways_while(
+        &here,
+        &there,
+        "sync-lag",
+        &[],
+        0,
+        Some(exporter_when_invoked),
+    )
+    .await;
+    let statuses = step_statuses(&remote);
+    assert_eq!(statuses, step_statuses(&local));
+    for step in ["enable_rule", "invoke", "wait_moved", "lag_after"] {
+        assert_eq!(statuses[step], "succeeded", "{step}: {statuses:?}");
+    }
+    let said = logged(&remote);
+    assert!(
+        said["diagnosis"].contains("2 ERROR lines, the latest: S3Export ERROR AccessDenied")
+            && said["diagnosis"].contains(&format!("rule {EXPORT_RULE} is DISABLED")),
+        "{said:?}"
+    );
+    for moto in [&here, &there] {
+        assert_eq!(rule_state(moto).await, "ENABLED");
+        let (location, _) = s3tables_location(&moto.sdk_config().await).await;
+        assert!(location.ends_with("-exported.metadata.json"), "{location}");
     }
 }

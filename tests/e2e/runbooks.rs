@@ -2183,43 +2183,10 @@ async fn lambda_timeout_names_the_slowest_phase_and_raises_the_timeout_only_with
 // ---------------------------------------------------------------------------------------------------------------
 // 6.4 S3 Tables sync lag
 
-const EXPORTER: &str = "bg-remover-dev-s3-exporter";
-const EXPORT_RULE: &str = "bg-remover-dev-s3-export-schedule";
-const TABLE_BUCKET: &str =
-    "arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev";
-
-async fn rule_state(moto: &Moto) -> String {
-    aws_sdk_eventbridge::Client::new(&moto.sdk_config().await)
-        .describe_rule()
-        .name(EXPORT_RULE)
-        .send()
-        .await
-        .unwrap()
-        .state()
-        .unwrap()
-        .as_str()
-        .to_string()
-}
-
-async fn s3tables_location(moto: &Moto) -> (String, String) {
-    let answer = aws_sdk_s3tables::Client::new(&moto.sdk_config().await)
-        .get_table_metadata_location()
-        .table_bucket_arn(TABLE_BUCKET)
-        .namespace(DATABASE)
-        .name(ICEBERG_TABLE)
-        .send()
-        .await
-        .unwrap();
-    (
-        answer.metadata_location().unwrap_or_default().to_string(),
-        answer.version_token().to_string(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn sync_lag_reenables_the_schedule_runs_the_exporter_and_waits_for_the_table_to_move() {
     let (moto, _) = sandbox("iceberg,exporter").await;
-    let (seeded_location, _) = s3tables_location(&moto).await;
+    let (seeded_location, _) = support::world::s3tables_location(&moto.sdk_config().await).await;
 
     // Healthy: an export a minute ago, the table fresh, the rule enabled. Reported; nothing changed.
     let report = run_ok(&moto, &["sync-lag"]);
@@ -2235,37 +2202,16 @@ async fn sync_lag_reenables_the_schedule_runs_the_exporter_and_waits_for_the_tab
     ] {
         assert_eq!(step(&report, id)["status"], "skipped", "{id}");
     }
-    assert_eq!(rule_state(&moto).await, "ENABLED");
-    assert_eq!(s3tables_location(&moto).await.0, seeded_location);
+    assert_eq!(support::world::rule_state(&moto).await, "ENABLED");
+    assert_eq!(
+        support::world::s3tables_location(&moto.sdk_config().await)
+            .await
+            .0,
+        seeded_location
+    );
 
     // Broken (section 6.4's causes 1 and 2): the schedule disabled, the last export three hours ago, errors since.
-    aws_sdk_eventbridge::Client::new(&moto.sdk_config().await)
-        .disable_rule()
-        .name(EXPORT_RULE)
-        .send()
-        .await
-        .unwrap();
-    let group = format!("/aws/lambda/{EXPORTER}");
-    aws_sdk_cloudwatchlogs::Client::new(&moto.sdk_config().await)
-        .delete_log_group()
-        .log_group_name(&group)
-        .send()
-        .await
-        .unwrap();
-    support::world::put_logs(
-        &moto,
-        &group,
-        "stale",
-        &[
-            (
-                3 * 3600,
-                r#"S3Export COMPLETED {"rows": 40, "table": "sales_history"}"#,
-            ),
-            (2 * 3600, "S3Export ERROR AccessDenied on the table bucket"),
-            (3600, "S3Export ERROR AccessDenied on the table bucket"),
-        ],
-    )
-    .await;
+    support::world::stale_exports(&moto).await;
 
     // The emulator's Lambda runs no code: this test is the exporter, and moves the table's metadata once the
     // invocation is journaled.
@@ -2285,22 +2231,11 @@ async fn sync_lag_reenables_the_schedule_runs_the_exporter_and_waits_for_the_tab
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let (location, token) = s3tables_location(&moto).await;
-    let exported = location.replace(".metadata.json", "-exported.metadata.json");
-    // Through our own action: the SDK crate cannot read moto's answer to this call (its `namespace` is a string).
-    support::actions::action(
+    let exported = support::world::export_moves_the_table(
+        &moto.sdk_config().await,
         std::sync::Arc::new(moto.aws().await),
-        "s3tables.UpdateTableMetadataLocation",
-        serde_json::json!({
-            "tableBucketARN": TABLE_BUCKET,
-            "namespace": DATABASE,
-            "name": ICEBERG_TABLE,
-            "versionToken": token,
-            "metadataLocation": exported,
-        }),
     )
-    .await
-    .unwrap();
+    .await;
     let output = Ran::from(child.wait_with_output().unwrap());
     let report = output.json();
     assert_eq!(output.status.code(), Some(0), "{report:#}");
@@ -2311,7 +2246,7 @@ async fn sync_lag_reenables_the_schedule_runs_the_exporter_and_waits_for_the_tab
     let message = diagnosis["output"]["message"].as_str().unwrap();
     assert!(
         message.contains("2 ERROR lines, the latest: S3Export ERROR AccessDenied")
-            && message.contains(&format!("rule {EXPORT_RULE} is DISABLED")),
+            && message.contains(&format!("rule {} is DISABLED", support::world::EXPORT_RULE)),
         "{message}"
     );
     let export_age = diagnosis["outputs"]["export_age"].as_i64().unwrap();
@@ -2337,35 +2272,17 @@ async fn sync_lag_reenables_the_schedule_runs_the_exporter_and_waits_for_the_tab
         .as_str()
         .unwrap();
     assert!(lag_after.contains(&format!("-> {exported}")), "{lag_after}");
-    assert_eq!(rule_state(&moto).await, "ENABLED");
-    assert_eq!(s3tables_location(&moto).await.0, exported);
+    assert_eq!(support::world::rule_state(&moto).await, "ENABLED");
+    assert_eq!(
+        support::world::s3tables_location(&moto.sdk_config().await)
+            .await
+            .0,
+        exported
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // 2.2 Detection alarms
-
-/// The service's alarms as CloudWatch describes them, by name (our awsQuery DescribeAlarms: the SDK crate speaks
-/// a protocol moto does not).
-async fn service_alarms(moto: &Moto) -> BTreeMap<String, Value> {
-    let output = support::actions::action(
-        std::sync::Arc::new(moto.aws().await),
-        "cloudwatch.DescribeAlarms",
-        serde_json::json!({"AlarmNamePrefix": "bg-remover-dev-"}),
-    )
-    .await
-    .unwrap();
-    output["MetricAlarms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|alarm| {
-            (
-                alarm["AlarmName"].as_str().unwrap().to_string(),
-                alarm.clone(),
-            )
-        })
-        .collect()
-}
 
 fn lines_of(report: &Value) -> Vec<String> {
     step(report, "changes")["outputs"]["lines"]
@@ -2397,7 +2314,7 @@ async fn alarms_creates_the_four_then_changes_nothing_then_updates_only_what_dri
             .len(),
         4
     );
-    assert!(service_alarms(&moto).await.is_empty());
+    assert!(support::world::service_alarms(&moto).await.is_empty());
 
     let report = run_ok(&moto, &["alarms"]);
     assert!(
@@ -2407,7 +2324,7 @@ async fn alarms_creates_the_four_then_changes_nothing_then_updates_only_what_dri
         "{:?}",
         lines_of(&report)
     );
-    let alarms = service_alarms(&moto).await;
+    let alarms = support::world::service_alarms(&moto).await;
     let expected = [
         ("bg-remover-dev-lambda-errors", "AWS/Lambda", "Errors", 5.0),
         (
@@ -2465,7 +2382,7 @@ async fn alarms_creates_the_four_then_changes_nothing_then_updates_only_what_dri
         lines_of(&report)
     );
     assert_eq!(step(&report, "put")["status"], "skipped");
-    assert_eq!(service_alarms(&moto).await, alarms);
+    assert_eq!(support::world::service_alarms(&moto).await, alarms);
 
     // Drifted: someone raised the DLQ alarm's threshold to 50. Only that alarm is updated, and the plan says which
     // field changes.
@@ -2506,7 +2423,7 @@ async fn alarms_creates_the_four_then_changes_nothing_then_updates_only_what_dri
         step(&report, "put")["request"][0]["AlarmName"],
         "bg-remover-dev-dlq-backlog"
     );
-    let now = service_alarms(&moto).await;
+    let now = support::world::service_alarms(&moto).await;
     assert_eq!(
         now["bg-remover-dev-dlq-backlog"]["Threshold"]
             .as_str()
@@ -2530,7 +2447,7 @@ async fn alarms_creates_the_four_then_changes_nothing_then_updates_only_what_dri
         "{:?}",
         lines_of(&report)
     );
-    for alarm in service_alarms(&moto).await.values() {
+    for alarm in support::world::service_alarms(&moto).await.values() {
         assert_eq!(alarm["AlarmActions"], serde_json::json!([other]));
     }
 }

@@ -269,6 +269,7 @@ impl Translator<'_> {
                 )
             }
             "sum" => self.sum(value, args, &at)?,
+            "table" => self.table(value, args, &at)?,
             "percentile" => {
                 args.at_most(1, &[], "percentile", &at)?;
                 let Some(p) = args.positional.first() else {
@@ -641,6 +642,86 @@ impl Translator<'_> {
                 ));
             }
         })
+    }
+
+    /// `rows | table(columns, format)` as foundation::template's `table` writes it: `text` (columns padded to their
+    /// widest cell, the last one not, lines without trailing spaces), `markdown` or `json`; a row is a list of
+    /// cells in column order or a mapping read by column; none and missing cells are empty; control characters
+    /// in a text or Markdown cell are escaped as foundation::terminal_text::line escapes them.
+    fn table(
+        &self,
+        value: &Translated,
+        args: &Arguments<'_, '_>,
+        at: &Range<usize>,
+    ) -> Result<Translated, Untranslatable> {
+        args.at_most(2, &[], "table", at)?;
+        let Some(columns) = args.positional.first() else {
+            return Err(refuse(at, "`table` needs its columns"));
+        };
+        let columns = self.expr(columns)?;
+        let format = match args.positional.get(1) {
+            Some(format) => self.expr(format)?.text,
+            None => "\"text\"".to_string(),
+        };
+        let cell = Translated::atom("$jinjaCell", Kind::Unknown);
+        let printed = semantics::text(&cell).unwrap_or_default();
+        let escapes: Vec<String> = (0u32..0x20)
+            .chain(0x7f..0xa0)
+            .filter(|code| *code != u32::from('\t'))
+            .map(|code| {
+                let escaped = match char::from_u32(code).unwrap_or_default() {
+                    '\n' => "\\n".to_string(),
+                    '\r' => "\\r".to_string(),
+                    '\x1b' => "\\e".to_string(),
+                    '\x07' => "\\a".to_string(),
+                    '\x08' => "\\b".to_string(),
+                    _ => format!("\\u{{{code:x}}}"),
+                };
+                format!("\"\\u{code:04x}\": {}", string_literal(&escaped))
+            })
+            .collect();
+        let line = format!(
+            "function($jinjaText){{$replace($jinjaText, /[\\u0000-\\u0008\\u000a-\\u001f\\u007f-\\u009f]/, \
+             function($jinjaMatch){{$lookup({{{}}}, $jinjaMatch.match)}})}}",
+            escapes.join(", ")
+        );
+        Ok(Translated::atom(
+            format!(
+                "function($jinjaRows, $jinjaColumns, $jinjaFormat){{(\
+                 $jinjaLine := {line}; \
+                 $jinjaCells := $reduce($jinjaRows, function($jinjaTable, $jinjaRow){{$append($jinjaTable, \
+                   [[$reduce($jinjaColumns, function($jinjaRowCells, $jinjaColumn, $jinjaIndex){{$append($jinjaRowCells, \
+                     function($jinjaCell){{$type($jinjaCell) = \"array\" ? [[$jinjaCell]] : [$exists($jinjaCell) ? $jinjaCell : null]}}(\
+                     $type($jinjaRow) = \"object\" ? $lookup($jinjaRow, $jinjaColumn) : $type($jinjaRow) = \"array\" ? \
+                     $jinjaRow[$jinjaIndex] : $error(\"table needs rows that are lists or mappings\")))}}, [])]])}}, []); \
+                 $jinjaFormat = \"json\" ? {json} : \
+                 ($jinjaTexts := $reduce($jinjaCells, function($jinjaTable, $jinjaRow){{$append($jinjaTable, \
+                   [[$reduce($jinjaRow, function($jinjaRowTexts, $jinjaCell){{$append($jinjaRowTexts, \
+                     [$jinjaCell = null ? \"\" : {printed}])}}, [])]])}}, []); \
+                 $jinjaFormat = \"markdown\" ? ( \
+                   $jinjaMarkdownCell := function($jinjaText){{$replace($jinjaLine($replace($jinjaText, \"\\n\", \" \")), \"|\", \"\\\\|\")}}; \
+                   $jinjaMarkdownLine := function($jinjaRow){{\"| \" & $join($reduce($jinjaRow, function($jinjaList, $jinjaText){{$append($jinjaList, [$jinjaMarkdownCell($jinjaText)])}}, []), \" | \") & \" |\\n\"}}; \
+                   $jinjaMarkdownLine($jinjaColumns) & \
+                   $jinjaMarkdownLine($reduce($jinjaColumns, function($jinjaList, $jinjaColumn){{$append($jinjaList, [\"---\"])}}, [])) & \
+                   $join($reduce($jinjaTexts, function($jinjaList, $jinjaRow){{$append($jinjaList, [$jinjaMarkdownLine($jinjaRow)])}}, []), \"\")) : \
+                 $jinjaFormat = \"text\" ? ( \
+                   $jinjaLines := $append([[$jinjaColumns]], $reduce($jinjaTexts, function($jinjaList, $jinjaRow){{$append($jinjaList, \
+                     [[$reduce($jinjaRow, function($jinjaRowTexts, $jinjaText){{$append($jinjaRowTexts, [$jinjaLine($jinjaText)])}}, [])]])}}, [])); \
+                   $jinjaWidths := $reduce($jinjaColumns, function($jinjaList, $jinjaColumn, $jinjaIndex){{$append($jinjaList, \
+                     [$max($reduce($jinjaLines, function($jinjaLengths, $jinjaRow){{$append($jinjaLengths, [$length($jinjaRow[$jinjaIndex])])}}, []))])}}, []); \
+                   $join($reduce($jinjaLines, function($jinjaList, $jinjaRow){{$append($jinjaList, \
+                     [$replace($join($reduce($jinjaRow, function($jinjaPadded, $jinjaText, $jinjaIndex){{$append($jinjaPadded, \
+                       [$jinjaIndex = $count($jinjaColumns) - 1 ? $jinjaText : $pad($jinjaText, $jinjaWidths[$jinjaIndex] + 2)])}}, []), \"\"), /\\s+$/, \"\") & \"\\n\"])}}, []), \"\")) : \
+                 $error(\"table formats are text, markdown and json, not \" & $string($jinjaFormat))))}}({}, {}, {format})",
+                semantics::iterable(value),
+                columns.text,
+                json = semantics::json_text(&Translated::atom(
+                    "$reduce($jinjaCells, function($jinjaObjects, $jinjaRow){$append($jinjaObjects, [$merge($reduce($jinjaColumns, function($jinjaPairs, $jinjaColumn, $jinjaIndex){$append($jinjaPairs, [{$jinjaColumn: $jinjaRow[$jinjaIndex]}])}, []))])}, [])",
+                    Kind::List
+                )),
+            ),
+            Kind::String,
+        ))
     }
 
     /// `sum`, `sum(attribute=…)`, `sum(start=…)`: numbers added to the start (0), or lists appended to a list

@@ -243,3 +243,121 @@ pub async fn put_timed_out_runs(moto: &Moto, function: &str) {
         .collect();
     put_logs(moto, &group, "timed-out", &lines).await;
 }
+
+/// The service's alarms as CloudWatch describes them, by name (our awsQuery DescribeAlarms: the SDK crate speaks
+/// a protocol moto does not).
+pub async fn service_alarms(moto: &Moto) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let output = super::actions::action(
+        std::sync::Arc::new(moto.aws().await),
+        "cloudwatch.DescribeAlarms",
+        serde_json::json!({"AlarmNamePrefix": "bg-remover-dev-"}),
+    )
+    .await
+    .unwrap();
+    output["MetricAlarms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|alarm| {
+            (
+                alarm["AlarmName"].as_str().unwrap().to_string(),
+                alarm.clone(),
+            )
+        })
+        .collect()
+}
+
+/// The sandbox's S3 Tables sync (section 6.4): the exporter function, the rule that schedules it, and the table
+/// bucket, namespace and table it keeps.
+pub const EXPORTER: &str = "bg-remover-dev-s3-exporter";
+pub const EXPORT_RULE: &str = "bg-remover-dev-s3-export-schedule";
+pub const TABLE_BUCKET: &str =
+    "arn:aws:s3tables:eu-west-1:123456789012:bucket/carousel-labs-analytics-dev";
+pub const SYNCED_NAMESPACE: &str = "pricing_intelligence_dev";
+pub const SYNCED_TABLE: &str = "sales_history";
+
+/// The export schedule's state (`ENABLED`, `DISABLED`).
+pub async fn rule_state(moto: &Moto) -> String {
+    aws_sdk_eventbridge::Client::new(&moto.sdk_config().await)
+        .describe_rule()
+        .name(EXPORT_RULE)
+        .send()
+        .await
+        .unwrap()
+        .state()
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+/// The synced table's current metadata file and version token.
+pub async fn s3tables_location(config: &aws_types::SdkConfig) -> (String, String) {
+    let answer = aws_sdk_s3tables::Client::new(config)
+        .get_table_metadata_location()
+        .table_bucket_arn(TABLE_BUCKET)
+        .namespace(SYNCED_NAMESPACE)
+        .name(SYNCED_TABLE)
+        .send()
+        .await
+        .unwrap();
+    (
+        answer.metadata_location().unwrap_or_default().to_string(),
+        answer.version_token().to_string(),
+    )
+}
+
+/// Section 6.4's causes 1 and 2: the schedule disabled, the last export three hours ago, errors since.
+pub async fn stale_exports(moto: &Moto) {
+    aws_sdk_eventbridge::Client::new(&moto.sdk_config().await)
+        .disable_rule()
+        .name(EXPORT_RULE)
+        .send()
+        .await
+        .unwrap();
+    let group = format!("/aws/lambda/{EXPORTER}");
+    aws_sdk_cloudwatchlogs::Client::new(&moto.sdk_config().await)
+        .delete_log_group()
+        .log_group_name(&group)
+        .send()
+        .await
+        .unwrap();
+    put_logs(
+        moto,
+        &group,
+        "stale",
+        &[
+            (
+                3 * 3600,
+                r#"S3Export COMPLETED {"rows": 40, "table": "sales_history"}"#,
+            ),
+            (2 * 3600, "S3Export ERROR AccessDenied on the table bucket"),
+            (3600, "S3Export ERROR AccessDenied on the table bucket"),
+        ],
+    )
+    .await;
+}
+
+/// What the exporter does when it runs, which moto's Lambda cannot (it runs no code): the table's metadata moves
+/// to a new file, whose location this returns.
+pub async fn export_moves_the_table(
+    config: &aws_types::SdkConfig,
+    aws: std::sync::Arc<runbook::aws::Aws>,
+) -> String {
+    let (location, token) = s3tables_location(config).await;
+    let exported = location.replace(".metadata.json", "-exported.metadata.json");
+    // Through our own action: the SDK crate cannot read moto's answer to this call (its `namespace` is a string).
+    super::actions::action(
+        aws,
+        "s3tables.UpdateTableMetadataLocation",
+        serde_json::json!({
+            "tableBucketARN": TABLE_BUCKET,
+            "namespace": SYNCED_NAMESPACE,
+            "name": SYNCED_TABLE,
+            "versionToken": token,
+            "metadataLocation": exported,
+        }),
+    )
+    .await
+    .unwrap();
+    exported
+}
