@@ -32,7 +32,8 @@
 //!
 //! Refused, each with a reason: nested runbooks, templated parameter defaults, a templated `core.sleep` duration,
 //! secret parameters (their values would be written into the execution's history), the composites without an
-//! expansion, and any expression [`jsonata`] cannot translate.
+//! expansion, a step id that is one of the run's own states' names ([`state_name::RUN_STATES`]), and any
+//! expression [`jsonata`] cannot translate.
 
 mod count_items;
 mod for_each;
@@ -430,6 +431,25 @@ impl Export<'_> {
 
     fn refuse_unsupported_runbook_keys(&mut self) {
         let runbook = self.runbook;
+        // Two states of one name would be one: the step's, or the run's, silently lost.
+        for step in runbook.steps.iter().chain(&runbook.on_failure) {
+            if state_name::RUN_STATES.contains(&step.id.as_str()) {
+                self.problems
+                    .error(
+                        ErrorKind::NotExportable {
+                            what: format!("step id `{}`", step.id),
+                            reason: "the definition names one of the run's own states so".into(),
+                        },
+                        step.span,
+                    )
+                    .set_hint(format!(
+                        "rename the step: {} name the run's own states",
+                        state_name::RUN_STATES
+                            .map(|name| format!("`{name}`"))
+                            .join(", ")
+                    ));
+            }
+        }
         for param in &runbook.params {
             if let Some(ParamDefault::Template(text)) = &param.default
                 && !self.options.defaults.contains_key(&param.name)
@@ -1283,5 +1303,36 @@ steps:
                 vec!["last"],
             ]
         );
+    }
+
+    /// A step may not take the name of one of the run's own states: the export refuses it at the step, where
+    /// it would have replaced that state (or been replaced by it) without a word.
+    #[test]
+    fn a_step_named_as_one_of_the_runs_own_states_is_refused_at_the_step() {
+        let text = r#"name: t
+description: names test
+steps:
+  - id: first
+    action: core.noop
+  - id: succeeded
+    needs: [first]
+    action: core.noop
+on_failure:
+  - id: parameters
+    action: core.noop
+"#;
+        let file = SourceFile::new("t.yaml", text.to_string());
+        let runbook = crate::language::validator::load(&file, &[], &crate::actions::TABLE)
+            .unwrap_or_else(|_| panic!("the test runbook validates"));
+        let problems = export(&runbook, &Options::default()).expect_err("the export is refused");
+        let refused: Vec<(u32, String)> = problems
+            .iter()
+            .map(|problem| (problem.span.line, problem.kind.to_string()))
+            .collect();
+        assert_eq!(refused.len(), 2, "{refused:?}");
+        assert_eq!(refused[0].0, 6, "{refused:?}");
+        assert!(refused[0].1.contains("`succeeded`"), "{refused:?}");
+        assert_eq!(refused[1].0, 10, "{refused:?}");
+        assert!(refused[1].1.contains("`parameters`"), "{refused:?}");
     }
 }

@@ -16,6 +16,8 @@ pub const FINISH: &str = "success_criteria";
 pub const SUCCEEDED: &str = "succeeded";
 /// The first state of the `on_failure` steps.
 pub const ON_FAILURE: &str = "on_failure";
+/// The run's own states whose names a step id could take (an id has no space, so no [`parallel`] name).
+pub const RUN_STATES: [&str; 4] = [PARAMETERS, FINISH, SUCCEEDED, ON_FAILURE];
 
 const WHEN: &str = "when";
 const SKIPPED: &str = "skipped";

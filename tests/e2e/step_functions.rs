@@ -1109,3 +1109,36 @@ async fn a_failed_branch_on_step_functions_fails_only_its_step_and_the_steps_bes
         .status(0)
         .run();
 }
+
+/// A step named as one of the run's own states (here `succeeded`) would replace that state in the definition: the
+/// export is refused at the step, with the way out, and nothing is deployed.
+#[test]
+fn a_step_named_as_one_of_the_runs_own_states_is_refused_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("named.yaml"),
+        "name: named\ndescription: a step named as a state of the run\nsteps:\n  - id: first\n    action: core.noop\n  - id: succeeded\n    needs: [first]\n    action: core.noop\n",
+    )
+    .unwrap();
+    let refused = Cli::new()
+        .dir(dir.path())
+        .args(["--no-color", "export", "named", "--to", "step-functions"])
+        .status(2)
+        .run();
+    assert!(
+        refused.stderr.contains("named.yaml:6:"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("step id `succeeded`"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("hint: rename the step"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+}
