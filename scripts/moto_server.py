@@ -87,12 +87,14 @@ def aws_sdk_timestamps_as_text() -> None:
     aws_sdk.StateTaskServiceAwsSdk._eval_service_task = eval_service_task
 
 
-def cloudwatch_logs_by_its_step_functions_name() -> None:
-    """Step Functions names CloudWatch Logs `cloudwatchlogs` in `aws-sdk:` resources; moto hands that name to boto3,
-    which knows the service as `logs`, so every such task failed. This fixes the emulator, not our export."""
+def services_by_their_step_functions_names() -> None:
+    """Step Functions names CloudWatch Logs `cloudwatchlogs` and Cost Explorer `costexplorer` in `aws-sdk:`
+    resources; moto hands those names to boto3, which knows the services as `logs` and `ce`, so every such task
+    failed. This fixes the emulator, not our export."""
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service
 
-    state_task_service.StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES["cloudwatchlogs"] = "logs"
+    overrides = state_task_service.StateTaskService._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES
+    overrides.update({"cloudwatchlogs": "logs", "costexplorer": "ce"})
 
 
 def variable_references_read_past_divisions() -> None:
@@ -192,7 +194,7 @@ def main() -> None:
         threading.Thread(target=exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
     install_jsonata()
     aws_sdk_timestamps_as_text()
-    cloudwatch_logs_by_its_step_functions_name()
+    services_by_their_step_functions_names()
     variable_references_read_past_divisions()
     send_task_failure_keeps_its_cause()
     from moto.server import main as moto_main

@@ -13,8 +13,8 @@ use crate::support::cli::{Cli, Ran, repo};
 use crate::support::moto::{Moto, venv_bin};
 use crate::support::world::{
     EXPORT_RULE, billing_mode, export_moves_the_table, function_timeout, provision_table,
-    published, put_metric, put_timed_out_runs, rule_state, s3tables_location, service_alarms,
-    stale_exports, topic_with_subscriber,
+    published, put_metric, put_timed_out_runs, queue_costs, rule_state, s3tables_location,
+    service_alarms, stale_exports, topic_with_subscriber,
 };
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
@@ -24,8 +24,8 @@ const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
 const REFUSED: &[(&str, &str, usize)] = &[
     ("iceberg-rollback", "not-exportable", 6),
     ("smoke-test", "not-exportable", 1),
-    // Its own, and its `runbook:` step (nested runbooks are not translated; rollback-lambda alone exports).
-    ("triage", "not-exportable", 4),
+    // Its `http.request`, and its `runbook:` step (nested runbooks are not translated; rollback-lambda alone exports).
+    ("triage", "not-exportable", 2),
 ];
 
 /// asl-validator (npm, pinned in scripts/emulator) on a JSON definition: `Err` with what it said when it refuses it.
@@ -1260,4 +1260,67 @@ async fn sync_lag_on_step_functions_reenables_the_schedule_and_waits_for_the_exp
         let (location, _) = s3tables_location(&moto.sdk_config().await).await;
         assert!(location.ends_with("-exported.metadata.json"), "{location}");
     }
+}
+
+/// cost-report on the world of its test in tests/e2e/runbooks.rs (the seeded baseline, then Lambda running away on
+/// 2025-12-30, queued as Cost Explorer's answer in both), run locally and on Step Functions on two emulators
+/// seeded alike: the same steps, the same report (its table padded alike) and, when a threshold is crossed, the
+/// same message published to the cost topic and the run failed in both.
+#[tokio::test(flavor = "multi_thread")]
+async fn cost_report_on_step_functions_reports_and_notifies_as_the_local_run_does() {
+    let (here, there) = (seeded("costs").await, seeded("costs").await);
+    let (topic, here_queue) = topic_with_subscriber(&here, "bg-remover-cost-alerts").await;
+    let (_, there_queue) = topic_with_subscriber(&there, "bg-remover-cost-alerts").await;
+    let same_report = |local: &[Value], remote: &[Value]| {
+        let (said_here, said_there) = (logged(local), logged(remote));
+        assert_eq!(
+            without_whole_floats(&said_here["report"]),
+            said_there["report"]
+        );
+    };
+
+    let (local, remote) = both_ways(&here, &there, "cost-report", &["--topic", &topic], 0).await;
+    assert_eq!(step_statuses(&remote), step_statuses(&local));
+    same_report(&local, &remote);
+    assert!(
+        logged(&remote)["report"].contains("Within every threshold."),
+        "{:?}",
+        logged(&remote)
+    );
+
+    for moto in [&here, &there] {
+        queue_costs(
+            moto,
+            "2025-12-30",
+            "2025-12-31",
+            &[
+                ("AWS Lambda", "0.45"),
+                ("Amazon DynamoDB", "0.01"),
+                ("Amazon Athena", "0.06"),
+            ],
+        )
+        .await;
+    }
+    let params = ["--date", "2025-12-30", "--topic", topic.as_str()];
+    let (local, remote) = both_ways(&here, &there, "cost-report", &params, 1).await;
+    let statuses = step_statuses(&remote);
+    assert_eq!(statuses, step_statuses(&local));
+    assert_eq!(statuses["notify"], "succeeded", "{statuses:?}");
+    same_report(&local, &remote);
+    let report = &logged(&remote)["report"];
+    assert!(
+        report.contains("THRESHOLD CROSSED: AWS Lambda, Amazon Athena, TOTAL")
+            && report.contains("AWS Lambda       0.45  0.1    OVER"),
+        "{report}"
+    );
+    let (here_said, there_said) = (
+        published(&here, &here_queue).await,
+        published(&there, &there_queue).await,
+    );
+    assert_eq!(there_said.len(), 1, "{there_said:?}");
+    assert_eq!(there_said[0]["Subject"], here_said[0]["Subject"]);
+    assert_eq!(
+        without_whole_floats(here_said[0]["Message"].as_str().unwrap()),
+        there_said[0]["Message"]
+    );
 }

@@ -250,45 +250,66 @@ impl<'a> Translator<'a> {
         slice: &ast::Slice<'_>,
         at: std::ops::Range<usize>,
     ) -> Result<Translated, Untranslatable> {
-        let bound = |expr: &Option<Expr<'_>>| -> Result<Option<i64>, Untranslatable> {
-            match expr {
-                None => Ok(None),
-                Some(expr) => expr
-                    .as_const()
-                    .filter(|c| c.is_integer())
-                    .and_then(|c| c.as_i64())
-                    .map(Some)
-                    .ok_or_else(|| {
-                        Untranslatable::new(
-                            full_range(expr),
-                            "a slice's bounds must be constant integers",
-                        )
-                    }),
-            }
-        };
         if slice.step.is_some() {
             return Err(Untranslatable::new(
                 at,
                 "a slice with a step has no JSONata translation",
             ));
         }
-        let (start, stop) = (bound(&slice.start)?, bound(&slice.stop)?);
-        let value = self.expr(&slice.expr)?;
-        // Python's rule: a negative bound counts from the end, and both are clamped to the length.
-        let clamp = |bound: Option<i64>, default: &str| match bound {
-            None => default.to_string(),
-            Some(n) if n < 0 => format!("$max([0, $jinjaLength - {}])", -n),
-            Some(n) => format!("$min([$jinjaLength, {n}])"),
+        // Python's rule: a negative bound counts from the end, and both are clamped to the length; none is the
+        // default. A computed bound is passed in beside the value (`$jinjaStart`, `$jinjaStop`) and read so when
+        // the slice is taken.
+        let mut computed = Vec::new();
+        let mut bound = |expr: &Option<Expr<'_>>,
+                         name: &str,
+                         default: &str|
+         -> Result<String, Untranslatable> {
+            let Some(expr) = expr else {
+                return Ok(default.to_string());
+            };
+            if let Some(n) = expr
+                .as_const()
+                .filter(|c| c.is_integer())
+                .and_then(|c| c.as_i64())
+            {
+                return Ok(if n < 0 {
+                    format!("$max([0, $jinjaLength - {}])", -n)
+                } else {
+                    format!("$min([$jinjaLength, {n}])")
+                });
+            }
+            let value = self.expr(expr)?;
+            if !matches!(value.kind, Kind::Int | Kind::Null | Kind::Unknown) {
+                return Err(Untranslatable::new(
+                    full_range(expr),
+                    "a slice's bounds must be integers",
+                ));
+            }
+            computed.push((name.to_string(), value.text));
+            Ok(format!(
+                "({name} = null ? {default} : {name} != $floor({name}) ? $error(\"a slice's bound must be an integer\") : \
+                 {name} < 0 ? $max([0, $jinjaLength + {name}]) : $min([$jinjaLength, {name}]))"
+            ))
         };
-        let (from, to) = (clamp(start, "0"), clamp(stop, "$jinjaLength"));
+        let from = bound(&slice.start, "$jinjaStart", "0")?;
+        let to = bound(&slice.stop, "$jinjaStop", "$jinjaLength")?;
+        let value = self.expr(&slice.expr)?;
         let item = Translated::atom("$jinjaItem", Kind::Unknown);
         let text = format!(
-            "function($jinjaValue){{$type($jinjaValue) = \"string\" ? function($jinjaLength){{$substring($jinjaValue, \
+            "function($jinjaValue{}){{$type($jinjaValue) = \"string\" ? function($jinjaLength){{$substring($jinjaValue, \
              {from}, $max([0, {to} - {from}]))}}($length($jinjaValue)) : function($jinjaLength){{$reduce($jinjaValue, \
              function($jinjaList, $jinjaItem, $jinjaIndex){{$jinjaIndex >= {from} and $jinjaIndex < {to} ? \
-             $append($jinjaList, {}) : $jinjaList}}, [])}}($count($jinjaValue))}}({})",
+             $append($jinjaList, {}) : $jinjaList}}, [])}}($count($jinjaValue))}}({}{})",
+            computed
+                .iter()
+                .map(|(name, _)| format!(", {name}"))
+                .collect::<String>(),
             semantics::singleton_list(&item),
-            value.text
+            value.text,
+            computed
+                .iter()
+                .map(|(_, text)| format!(", {text}"))
+                .collect::<String>(),
         );
         let kind = match value.kind {
             Kind::String => Kind::String,
@@ -815,8 +836,9 @@ mod tests {
         let (at, reason) = refused("params.a if params.b");
         assert_eq!(at, "params.a if params.b");
         assert!(reason.contains("else"), "{reason}");
-        let (at, _) = refused("output.Items[params.i:]");
-        assert_eq!(at, "params.i");
+        let (at, reason) = refused("output.Items[1.5:]");
+        assert_eq!(at, "1.5");
+        assert!(reason.contains("integers"), "{reason}");
         let (at, reason) = refused("1 < 'a'");
         assert_eq!(at, "1 < 'a'");
         assert!(reason.contains("two numbers or two strings"), "{reason}");

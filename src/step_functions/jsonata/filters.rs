@@ -270,6 +270,18 @@ impl Translator<'_> {
             }
             "sum" => self.sum(value, args, &at)?,
             "table" => self.table(value, args, &at)?,
+            // Tuples of the members at the same position, as many as the shortest has (JSONata's `$zip`).
+            "zip" => {
+                args.at_most(args.positional.len(), &[], "zip", &at)?;
+                if args.positional.is_empty() {
+                    return Err(refuse(&at, "`zip` needs a list to pair with"));
+                }
+                let mut lists = vec![semantics::iterable(value)];
+                for other in &args.positional {
+                    lists.push(semantics::iterable(&self.expr(other)?));
+                }
+                Translated::atom(format!("$zip({})", lists.join(", ")), Kind::List)
+            }
             "percentile" => {
                 args.at_most(1, &[], "percentile", &at)?;
                 let Some(p) = args.positional.first() else {
