@@ -284,10 +284,19 @@ impl<'a> Follower<'a> {
             || matches!(step.kind, StepKind::Approval(_));
         if !calls {
             open.started = true;
+            // A built-in's request is its `with` as written when no template is in it (else its state records
+            // the values, see `exited`).
+            if let Some(action) = step.action()
+                && action.with.is_object()
+                && is_literal(&action.with)
+            {
+                open.request = Some(action.with.clone());
+            }
+            let given = open.request.as_ref().and_then(Value::as_object);
             events.push(Event::StepStarted {
                 step: step.id.clone(),
                 item: None,
-                summary: summary(step, &Map::new()),
+                summary: summary(step, given.unwrap_or(&Map::new())),
             });
         }
     }
@@ -512,12 +521,14 @@ impl<'a> Follower<'a> {
                 let built_in = step
                     .action()
                     .filter(|action| action.shape.name.starts_with("core."));
-                // A built-in's request is what it was given, which its Pass state records as its output.
+                // A built-in's request is what it was given, which its Pass state records as its output (a Wait
+                // records nothing: its request is its `with`, kept when it started).
                 if built_in.is_some()
                     && let (Some(open), Some(given)) =
                         (self.steps.get_mut(&step.id), result.get("output"))
+                    && given.as_object().is_some_and(|given| !given.is_empty())
                 {
-                    open.request = Some(given.clone()).filter(Value::is_object);
+                    open.request = Some(given.clone());
                 }
                 // A `core.log` note is part of the story, as in a local run's journal.
                 if built_in.is_some_and(|action| action.shape.name == "core.log")
@@ -763,6 +774,16 @@ fn summary(step: &Step, request: &Map<String, Value>) -> String {
             crate::engine::fill_summary(crate::actions::TABLE.row(&action.shape).summary, request)
         }
         None => "approval".into(),
+    }
+}
+
+/// Whether a `with` holds no template: it is then the request as it was sent.
+fn is_literal(value: &Value) -> bool {
+    match value {
+        Value::String(text) => !crate::foundation::template::is_template(text),
+        Value::Array(items) => items.iter().all(is_literal),
+        Value::Object(members) => members.values().all(is_literal),
+        _ => true,
     }
 }
 

@@ -1099,6 +1099,12 @@ async fn a_failed_branch_on_step_functions_fails_only_its_step_and_the_steps_bes
     let broken = error_of(remote.path(), "broken");
     assert!(broken.contains("still does not hold"), "{broken}");
     assert!(error_of(remote.path(), "quick").is_empty());
+    // The pause is told as the local run tells it, its duration included, though its state records no request.
+    let summary = |state: &Path| {
+        let records = records(state);
+        of_kind(&records, "step_finished", "slow")[0]["summary"].clone()
+    };
+    assert_eq!(summary(remote.path()), summary(local.path()));
     let slow = error_of(remote.path(), "slow");
     assert!(
         slow.starts_with("stopped before its work was done: step `broken` failed beside it"),
