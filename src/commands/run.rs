@@ -455,7 +455,6 @@ fn local_only_flags(matches: &ArgMatches) -> Vec<&'static str> {
         ("approve", "approve"),
         ("notify", "notify"),
         ("lock_table", "lock-table"),
-        ("audit_kms_key", "audit-kms-key"),
         ("parallelism", "parallelism"),
     ]
     .into_iter()

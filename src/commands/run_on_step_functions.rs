@@ -21,6 +21,7 @@ use crate::commands::run::{Flags, exit_code, print_result, progress_style};
 use crate::commands::state_machine;
 use crate::engine::{Event, Observer, Outcome};
 use crate::journal::Journal;
+use crate::journal::signature::Signer;
 use crate::language::runbook::{Runbook, StepEffect};
 use crate::progress::Progress;
 use crate::redact::Redactor;
@@ -96,6 +97,15 @@ pub(super) async fn run(
 
     let operator = recorded::operator(Some(&aws)).await;
     let redactor = Redactor::for_params(&runbook, &params);
+    // `--audit-kms-key` (or RUNBOOK_AUDIT_KMS_KEY) signs the imported journal's head at its start and its end, as
+    // a local run's; the key is checked before anything starts, so a team's signing policy is never skipped.
+    let signer = match recorded::signer(&flags.recording, Some(&aws), &run_id).await {
+        Ok(signer) => signer,
+        Err(error) => {
+            crate::say!("runbook: {error}; nothing was sent");
+            return ExitStatus::Usage;
+        }
+    };
     let Some(journal) = recorded::create_journal(&flags.recording.state, &run_id) else {
         return ExitStatus::Usage;
     };
@@ -108,11 +118,16 @@ pub(super) async fn run(
         recorded::RunStart {
             mode: "run".into(),
             state_machine: Some(machine.clone()),
+            signing_key: signer.as_ref().map(|signer| signer.key().to_string()),
             ..Default::default()
         },
     );
     if let Err(error) = recorded::write_or_fail(&journal, &started) {
         crate::say!("runbook: {error}");
+        return ExitStatus::Usage;
+    }
+    if let Err(error) = recorded::sign_start(&journal, signer.as_ref()).await {
+        crate::say!("runbook: {error}; nothing was sent");
         return ExitStatus::Usage;
     }
     let progress = Arc::new(Progress::new(progress_style(&flags), color));
@@ -140,7 +155,7 @@ pub(super) async fn run(
         Err(error) => {
             let mut report = follower.into_report();
             report.error = Some(format!("the execution did not start: {error}"));
-            return end(&journal, report, clock, &flags, &aws, &redactor).await;
+            return end(&journal, report, clock, &flags, (&aws, signer.as_ref()), &redactor).await;
         }
     };
     let _ = observer.on_event(&Event::Log {
@@ -154,7 +169,7 @@ pub(super) async fn run(
         report.outcome = Outcome::Interrupted;
         report.error = Some(why);
     }
-    end(&journal, report, clock, &flags, &aws, &redactor).await
+    end(&journal, report, clock, &flags, (&aws, signer.as_ref()), &redactor).await
 }
 
 async fn deployed_definition(aws: &Aws, machine: &str) -> Result<Value, aws::CallError> {
@@ -251,7 +266,7 @@ async fn end(
     mut report: crate::engine::RunReport,
     clock: Instant,
     flags: &Flags,
-    aws: &Aws,
+    (aws, signer): (&Aws, Option<&Arc<Signer>>),
     redactor: &Redactor,
 ) -> ExitStatus {
     report.duration = clock.elapsed();
@@ -262,7 +277,7 @@ async fn end(
         None,
         &flags.recording,
         Some(aws),
-        None,
+        signer,
         redactor,
     )
     .await;

@@ -1148,3 +1148,84 @@ fn a_step_named_as_one_of_the_runs_own_states_is_refused_at_its_place() {
     );
     assert!(refused.stdout.is_empty(), "{}", refused.stdout);
 }
+
+/// `--audit-kms-key` signs the journal of a run on Step Functions at its start and its end, as a local run's:
+/// `audit verify` checks both signatures with KMS, and a tampered record fails it. Given through the environment
+/// (RUNBOOK_AUDIT_KMS_KEY, a team's setting) it signs too, rather than being skipped.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_on_step_functions_signs_its_journal_with_the_audit_key() {
+    let moto = Moto::start();
+    moto.execute_state_machines().await;
+    for table in ["ledger", "orders", "users"] {
+        moto.create_table(table, "pk").await;
+    }
+    let kms = aws_sdk_kms::Client::new(&moto.sdk_config().await);
+    let key = kms
+        .create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::EccNistP256)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .arn
+        .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    cli(&moto, state.path())
+        .args([
+            "deploy",
+            "tables",
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+            "--yes",
+        ])
+        .status(0)
+        .run();
+    cli(&moto, state.path())
+        .env("RUNBOOK_AUDIT_KMS_KEY", &key)
+        .args([
+            "run",
+            "tables",
+            "--on",
+            "step-functions",
+            "--ledger",
+            "ledger",
+            "--yes",
+        ])
+        .status(0)
+        .run();
+
+    let records = records(state.path());
+    let moments: Vec<&str> = records
+        .iter()
+        .filter(|record| record["kind"] == "signed")
+        .map(|record| record["at"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(moments, ["start", "run_end"], "{records:#?}");
+    let verified = cli(&moto, state.path())
+        .args(["audit", "verify", "last", "--audit-kms-key", &key])
+        .status(0)
+        .run();
+    assert!(
+        verified.stdout.contains("2 signatures verified by KMS"),
+        "{}",
+        verified.stdout
+    );
+
+    // A record rewritten after the start signature: the chain no longer matches what KMS signed.
+    let journal = std::fs::read_dir(state.path().join("runs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path().join("journal.jsonl"))
+        .next()
+        .unwrap();
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.contains("\"missing\""), "{text}");
+    std::fs::write(&journal, text.replacen("\"missing\"", "\"mislaid\"", 1)).unwrap();
+    cli(&moto, state.path())
+        .args(["audit", "verify", "last", "--audit-kms-key", &key])
+        .status(1)
+        .run();
+}
