@@ -155,7 +155,15 @@ pub(super) async fn run(
         Err(error) => {
             let mut report = follower.into_report();
             report.error = Some(format!("the execution did not start: {error}"));
-            return end(&journal, report, clock, &flags, (&aws, signer.as_ref()), &redactor).await;
+            return end(
+                &journal,
+                report,
+                clock,
+                &flags,
+                (&aws, signer.as_ref()),
+                &redactor,
+            )
+            .await;
         }
     };
     let _ = observer.on_event(&Event::Log {
@@ -169,7 +177,15 @@ pub(super) async fn run(
         report.outcome = Outcome::Interrupted;
         report.error = Some(why);
     }
-    end(&journal, report, clock, &flags, (&aws, signer.as_ref()), &redactor).await
+    end(
+        &journal,
+        report,
+        clock,
+        &flags,
+        (&aws, signer.as_ref()),
+        &redactor,
+    )
+    .await
 }
 
 async fn deployed_definition(aws: &Aws, machine: &str) -> Result<Value, aws::CallError> {
