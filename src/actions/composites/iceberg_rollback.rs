@@ -16,6 +16,11 @@
 //! if another writer committed in between, the swap fails rather than silently dropping that commit. No data or
 //! manifest file is touched and the old metadata file stays as it was, so the rollback can itself be undone by
 //! rolling back to the previous current snapshot.
+//!
+//! Snapshot ids are signed 64-bit integers, and the ids in the outputs (`CurrentSnapshotId`, `SnapshotId`,
+//! `ParentId`, `PreviousSnapshotId`) are their decimal text: a JSONata engine (the runbook exported to Step
+//! Functions) holds numbers as doubles and would round ids above 2^53, so no engine is given one as a number. The
+//! metadata files keep them as JSON integers, as Iceberg writes them.
 
 use serde_json::{Map, Value, json};
 
@@ -160,7 +165,7 @@ impl GlueTable {
 /// `FederatedTable`, `IsMultiDialectView`, `Status`, ...) that UpdateTable refuses; listing the allowed ones
 /// keeps members added to the API later out as well. `ViewDefinition` is left out: Iceberg tables are not
 /// multi-dialect views, and its output shape is not its input shape.
-const TABLE_INPUT_MEMBERS: &[&str] = &[
+pub const TABLE_INPUT_MEMBERS: &[&str] = &[
     "Name",
     "Description",
     "Owner",
@@ -347,6 +352,15 @@ fn snapshots(metadata: &Map<String, Value>) -> Vec<&Map<String, Value>> {
     snapshots
 }
 
+/// A snapshot id as its decimal text (see the module docs), `null` when the metadata has none.
+fn id_text(id: Option<&Value>) -> Value {
+    match id {
+        Some(Value::Number(number)) => Value::String(number.to_string()),
+        Some(Value::String(text)) => Value::String(text.clone()),
+        _ => Value::Null,
+    }
+}
+
 fn rfc3339(millis: Option<i64>) -> Value {
     millis
         .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
@@ -362,8 +376,8 @@ fn listing(metadata: &Map<String, Value>, location: &str) -> Value {
             let millis = snapshot.get("timestamp-ms").and_then(Value::as_i64);
             let summary = snapshot.get("summary").cloned().unwrap_or(json!({}));
             json!({
-                "SnapshotId": snapshot.get("snapshot-id").cloned().unwrap_or(Value::Null),
-                "ParentId": snapshot.get("parent-snapshot-id").cloned().unwrap_or(Value::Null),
+                "SnapshotId": id_text(snapshot.get("snapshot-id")),
+                "ParentId": id_text(snapshot.get("parent-snapshot-id")),
                 "TimestampMs": millis,
                 "Timestamp": rfc3339(millis),
                 "Operation": summary.get("operation").cloned().unwrap_or(Value::Null),
@@ -372,7 +386,7 @@ fn listing(metadata: &Map<String, Value>, location: &str) -> Value {
         })
         .collect();
     json!({
-        "CurrentSnapshotId": current_snapshot(metadata),
+        "CurrentSnapshotId": current_snapshot(metadata).map(|id| id.to_string()),
         "MetadataLocation": location,
         "Snapshots": snapshots,
     })
@@ -389,8 +403,8 @@ struct Rollback {
 impl Rollback {
     fn output(&self, previous_location: &str) -> Value {
         json!({
-            "PreviousSnapshotId": self.previous_snapshot,
-            "SnapshotId": self.target,
+            "PreviousSnapshotId": self.previous_snapshot.map(|id| id.to_string()),
+            "SnapshotId": self.target.to_string(),
             "PreviousMetadataLocation": previous_location,
             "MetadataLocation": self.location,
         })
@@ -399,9 +413,10 @@ impl Rollback {
 
 /// A rollback to the current snapshot changes nothing and writes nothing.
 fn unchanged(metadata: &Map<String, Value>, location: &str) -> Value {
+    let current = current_snapshot(metadata).map(|id| id.to_string());
     json!({
-        "PreviousSnapshotId": current_snapshot(metadata),
-        "SnapshotId": current_snapshot(metadata),
+        "PreviousSnapshotId": current,
+        "SnapshotId": current,
         "PreviousMetadataLocation": location,
         "MetadataLocation": location,
     })
@@ -663,8 +678,8 @@ mod tests {
     #[test]
     fn listing_is_oldest_first_with_rfc3339_times() {
         let listing = listing(&metadata(), "s3://b/t/m.json");
-        assert_eq!(listing["CurrentSnapshotId"], 2);
-        assert_eq!(listing["Snapshots"][0]["SnapshotId"], 1);
+        assert_eq!(listing["CurrentSnapshotId"], "2");
+        assert_eq!(listing["Snapshots"][0]["SnapshotId"], "1");
         assert_eq!(listing["Snapshots"][0]["ParentId"], Value::Null);
         assert_eq!(listing["Snapshots"][0]["Timestamp"], "1970-01-01T00:00:01Z");
         assert_eq!(listing["Snapshots"][1]["Operation"], "overwrite");
