@@ -187,12 +187,90 @@ def send_task_failure_keeps_its_cause() -> None:
     responses.StepFunctionResponse.send_task_failure = send_task_failure
 
 
+def aws_sdk_members_as_step_functions_names_them() -> None:
+    """Step Functions' AWS SDK integrations name an API's members in PascalCase whatever the API's own case, in a
+    task's arguments and in its result (S3 Tables' `tableBucketARN` is `TableBucketARN` in a task, its
+    `metadataLocation` `MetadataLocation`), and give a streamed body as its text (S3 GetObject's `Body` is a string
+    in the task result): the Step Functions developer guide's page on AWS SDK service integrations
+    (supported-services-awssdk) and its S3 examples. moto 5.2.5's aws-sdk task hands the arguments to boto3 as
+    written and returns boto3's answer as it is: a task on a camelCase API fails, and GetObject's body, a stream,
+    cannot be written into the history. This renames the members both ways by the API's model, as moto's own
+    (LocalStack's) `_to_boto_request` does for its optimized integrations but without its conversion of values,
+    and gives a body as text. Members already in PascalCase (most APIs) stay exactly as they were. This fixes the
+    emulator, not our export."""
+    import botocore.session
+    from botocore.response import StreamingBody
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk,
+    )
+
+    from moto.stepfunctions.parser.utils import camel_to_snake_case
+
+    models = botocore.session.get_session()
+
+    def as_boto(value, shape):
+        """`value` with each structure member named as the API (boto3) names it: `TableBucketARN` is
+        `tableBucketARN`. Values are left as they are (a string `Body` is the object's text)."""
+        type_name = getattr(shape, "type_name", None)
+        if isinstance(value, dict) and type_name == "structure":
+            names = {camel_to_snake_case(member): member for member in shape.members}
+            renamed = {}
+            for key, item in value.items():
+                member = names.get(camel_to_snake_case(key), key)
+                renamed[member] = as_boto(item, shape.members.get(member))
+            return renamed
+        if isinstance(value, dict) and type_name == "map":
+            return {key: as_boto(item, shape.value) for key, item in value.items()}
+        if isinstance(value, list) and type_name == "list":
+            return [as_boto(item, shape.member) for item in value]
+        return value
+
+    def as_step_functions(value, shape):
+        """`value` as Step Functions gives it: a structure's members in PascalCase (a map's keys are data, and stay
+        as they are), a stream as its text."""
+        if isinstance(value, StreamingBody):
+            return value.read().decode("utf-8", errors="replace")
+        type_name = getattr(shape, "type_name", None)
+        if isinstance(value, dict) and type_name == "structure":
+            return {
+                key[:1].upper() + key[1:]: as_step_functions(item, shape.members.get(key))
+                for key, item in value.items()
+            }
+        if isinstance(value, dict) and type_name == "map":
+            return {key: as_step_functions(item, shape.value) for key, item in value.items()}
+        if isinstance(value, list) and type_name == "list":
+            return [as_step_functions(item, shape.member) for item in value]
+        return value
+
+    original = aws_sdk.StateTaskServiceAwsSdk._eval_service_task
+
+    def eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+        service = self._get_boto_service_name()
+        action = self.resource.api_action
+        try:
+            operation = models.get_service_model(service).operation_model(action[:1].upper() + action[1:])
+        except Exception:  # an unknown service or operation fails in the call itself, as before
+            operation = None
+        if operation is not None and operation.input_shape is not None:
+            renamed = as_boto(normalised_parameters, operation.input_shape)
+            normalised_parameters.clear()
+            normalised_parameters.update(renamed)
+        original(self, env, resource_runtime_part, normalised_parameters, state_credentials)
+        answer = env.stack.pop()
+        if operation is not None and operation.output_shape is not None:
+            answer = as_step_functions(answer, operation.output_shape)
+        env.stack.append(answer)
+
+    aws_sdk.StateTaskServiceAwsSdk._eval_service_task = eval_service_task
+
+
 def main() -> None:
     arguments = sys.argv[1:]
     if arguments[:1] == ["--tethered"]:
         arguments = arguments[1:]
         threading.Thread(target=exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
     install_jsonata()
+    aws_sdk_members_as_step_functions_names_them()
     aws_sdk_timestamps_as_text()
     services_by_their_step_functions_names()
     variable_references_read_past_divisions()

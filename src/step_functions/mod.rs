@@ -22,7 +22,7 @@
 //! its own, and no step moves ahead of a gate it used to follow. `when` (a Choice, else a Pass recording `skipped`), actions that are
 //! exactly one AWS call (an `aws-sdk` task with `Arguments` from `with:`), paged list actions ([`pages`]), `wait`
 //! ([`polling`]), `for_each` ([`for_each`]), `dynamodb.count_items` ([`count_items`]), `sqs.move_messages`
-//! ([`move_messages`]), `retry` (Retry with doubling delays up to the step's maximum and full jitter, on
+//! ([`move_messages`]), the Iceberg snapshot listings and rollbacks ([`iceberg`]), `retry` (Retry with doubling delays up to the step's maximum and full jitter, on
 //! throttling errors only for a write, as the engine does), a step's `timeout` (TimeoutSeconds), `check` and
 //! `success_criteria` (a Choice to a Fail carrying the message), `on_error: continue` and `on_failure` (a Catch on
 //! each task, see [`Failure`]), `outputs` (assigned with the step's result), `core.sleep` (Wait), `core.log` and
@@ -38,6 +38,7 @@
 mod count_items;
 mod for_each;
 pub mod history;
+pub mod iceberg;
 pub mod jsonata;
 mod move_messages;
 mod pages;
@@ -818,16 +819,11 @@ impl Export<'_> {
             Execute::Run(_) if name == "sqs.move_messages" => {
                 self.move_messages(action, place, next)
             }
+            Execute::Run(_) if is_iceberg(name) => self.iceberg(action, place, next),
             Execute::Run(_) => {
                 let reason = match name {
                     "http.request" | "http.send" => {
                         "the engine sends it from the operator's machine; Step Functions' HTTP task needs an EventBridge connection the runbook does not name"
-                    }
-                    "glue.iceberg_snapshots"
-                    | "glue.iceberg_rollback"
-                    | "s3tables.iceberg_snapshots"
-                    | "s3tables.iceberg_rollback" => {
-                        "Iceberg snapshot ids are 64-bit integers and JSONata's numbers are doubles: reading the table's metadata file in the state machine would round ids above 2^53, and writing it back would point the table at a snapshot that does not exist"
                     }
                     _ => {
                         "it makes several calls, each retried and journaled by the engine; expanding it into states is not done yet"
@@ -1194,9 +1190,22 @@ fn action_entry(name: &str, action: &ActionStep) -> String {
         format!("{name}.count.start")
     } else if action.shape.name == "sqs.move_messages" {
         format!("{name}.move.start")
+    } else if is_iceberg(action.shape.name) {
+        format!("{name}.iceberg.start")
     } else {
         name.to_string()
     }
+}
+
+/// The Iceberg composites, expanded by [`iceberg`].
+fn is_iceberg(name: &str) -> bool {
+    matches!(
+        name,
+        "glue.iceberg_snapshots"
+            | "glue.iceberg_rollback"
+            | "s3tables.iceberg_snapshots"
+            | "s3tables.iceberg_rollback"
+    )
 }
 
 fn is_paged(action: &ActionStep) -> bool {

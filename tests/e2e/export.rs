@@ -22,7 +22,6 @@ const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
 /// Shipped runbooks `export` refuses today: the code of their diagnostics and how many there are at most. A runbook
 /// leaves the list when it exports (its definition then has to pass asl-validator); a count only goes down.
 const REFUSED: &[(&str, &str, usize)] = &[
-    ("iceberg-rollback", "not-exportable", 6),
     ("smoke-test", "not-exportable", 1),
     // Its `http.request`, and its `runbook:` step (nested runbooks are not translated; rollback-lambda alone exports).
     ("triage", "not-exportable", 2),

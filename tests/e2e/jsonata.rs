@@ -427,7 +427,7 @@ fn same(ours: &Value, theirs: &Value) -> bool {
 }
 
 /// Each JSONata expression's value on `data`, from the emulator's evaluator.
-fn jsonata_values(expressions: &[String], data: &Value) -> Vec<Result<Value, String>> {
+pub(crate) fn jsonata_values(expressions: &[String], data: &Value) -> Vec<Result<Value, String>> {
     let cases: Vec<Value> = expressions
         .iter()
         .map(|e| json!({"expression": e, "bindings": data}))

@@ -12,6 +12,7 @@ mod emulators;
 mod export;
 mod hostile;
 mod http_request;
+mod iceberg_jsonata;
 mod journal;
 mod jsonata;
 mod nested;

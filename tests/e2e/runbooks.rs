@@ -55,7 +55,7 @@ fn python(moto: &Moto, script: &str, args: &[&str]) -> Value {
 
 /// A fresh emulator with the parts of the sandbox's world a procedure touches (`seed.py --only`), and the seed's
 /// description of them.
-async fn sandbox(parts: &str) -> (Moto, Value) {
+pub(crate) async fn sandbox(parts: &str) -> (Moto, Value) {
     let moto = Moto::start();
     // As `scripts/sandbox up` does, before any function exists: Lambda without Docker.
     moto.lambda_without_docker().await;
@@ -1093,7 +1093,7 @@ async fn s3(moto: &Moto) -> aws_sdk_s3::Client {
     )
 }
 
-async fn metadata(moto: &Moto, location: &str) -> serde_json::Map<String, Value> {
+pub(crate) async fn metadata(moto: &Moto, location: &str) -> serde_json::Map<String, Value> {
     let (bucket, key) = location
         .strip_prefix("s3://")
         .unwrap()
@@ -1121,7 +1121,7 @@ async fn metadata(moto: &Moto, location: &str) -> serde_json::Map<String, Value>
 
 /// The rollback's metadata file beside the old one differs from it in exactly the five keys Iceberg's own
 /// set-current-snapshot commit changes.
-async fn assert_rolled_back_metadata(
+pub(crate) async fn assert_rolled_back_metadata(
     moto: &Moto,
     old_location: &str,
     new_location: &str,
@@ -1175,7 +1175,7 @@ async fn assert_rolled_back_metadata(
     assert_eq!(metadata_log.last().unwrap()["metadata-file"], old_location);
 }
 
-fn read_iceberg(moto: &Moto, catalog: &str, snapshot: Option<i64>) -> Value {
+pub(crate) fn read_iceberg(moto: &Moto, catalog: &str, snapshot: Option<i64>) -> Value {
     let snapshot = snapshot.map(|id| id.to_string());
     let mut args = vec!["read", "--catalog", catalog];
     if let Some(id) = &snapshot {
@@ -1184,7 +1184,7 @@ fn read_iceberg(moto: &Moto, catalog: &str, snapshot: Option<i64>) -> Value {
     python(moto, "iceberg_table.py", &args)
 }
 
-fn seeded_iceberg(world: &Value, catalog: &str) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
+pub(crate) fn seeded_iceberg(world: &Value, catalog: &str) -> (Vec<i64>, Vec<i64>, Vec<i64>) {
     assert_eq!(
         world["iceberg"]["real"], true,
         "pyiceberg is not installed: run `bash scripts/emulator install`"

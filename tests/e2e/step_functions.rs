@@ -546,6 +546,58 @@ async fn a_run_on_step_functions_refused_at_its_gate_ends_refused_and_moves_noth
         .run();
 }
 
+/// The shipped runbooks' CLI on the emulator, journaling into `state`.
+fn shipped(moto: &Moto, state: &Path) -> Cli {
+    Cli::new()
+        .shipped()
+        .aws(moto)
+        .env("RUNBOOK_STATE_DIR", state)
+}
+
+/// What issue 15's proof does for every shipped runbook: `runbook deploy NAME --to step-functions` with an approval
+/// topic, `runbook run NAME --on step-functions ARGS --yes` with its journal in `state`, its gate answered through
+/// `runbook approve` while it waits, the run ending in success, and its journal (imported from the execution's
+/// history) passing `audit verify`. The gate's message and the run.
+async fn deploy_run_and_approve(
+    moto: &Moto,
+    state: &Path,
+    runbook: &str,
+    args: &[&str],
+) -> (String, Ran) {
+    let (topic, queue) = topic_with_subscriber(moto, &format!("{runbook}-approvals")).await;
+    shipped(moto, state)
+        .args([
+            "deploy",
+            runbook,
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+            "--approval-topic",
+            &topic,
+            "--yes",
+        ])
+        .status(0)
+        .run();
+    let run = shipped(moto, state)
+        .args(["run", runbook, "--on", "step-functions"])
+        .args(args)
+        .arg("--yes")
+        .spawn();
+    let (message, token) = next_token(moto, &queue).await;
+    shipped(moto, state)
+        .args(["approve", &token])
+        .status(0)
+        .run();
+    let ran = Ran::from(run.wait_with_output().unwrap());
+    assert_eq!(ran.code(), Some(0), "{}\n{}", ran.stdout, ran.stderr);
+    shipped(moto, state)
+        .args(["audit", "verify", "last"])
+        .status(0)
+        .run();
+    (message, ran)
+}
+
 /// Issue 15's proof for rollback-lambda: its export deployed on the seeded world, run on Step Functions with the
 /// gate answered through `runbook approve`, ends as the local run does (alias `live` on version 2), and the
 /// journal imported from the execution's history passes `audit verify`.
@@ -557,49 +609,15 @@ async fn rollback_lambda_on_step_functions_moves_the_alias_as_the_local_run_does
     let world = moto.seed(&["--only", "lambda,cloudformation"]);
     assert_eq!(world["lambda"]["alias_version"], "3");
     let function = world["lambda"]["function"].as_str().unwrap().to_string();
-    let (topic, queue) = topic_with_subscriber(&moto, "rollback-approvals").await;
-    let shipped = |state: &Path| {
-        Cli::new()
-            .shipped()
-            .aws(&moto)
-            .env("RUNBOOK_STATE_DIR", state)
-    };
     let state = tempfile::tempdir().unwrap();
-    shipped(state.path())
-        .args([
-            "deploy",
-            "rollback-lambda",
-            "--to",
-            "step-functions",
-            "--role-arn",
-            ROLE,
-            "--approval-topic",
-            &topic,
-            "--yes",
-        ])
-        .status(0)
-        .run();
-    let run = shipped(state.path())
-        .args(["run", "rollback-lambda", "--on", "step-functions", "--yes"])
-        .spawn();
-    let (message, token) = next_token(&moto, &queue).await;
+    let (message, _) = deploy_run_and_approve(&moto, state.path(), "rollback-lambda", &[]).await;
     assert!(message.contains(&function), "{message}");
-    shipped(state.path())
-        .args(["approve", &token])
-        .status(0)
-        .run();
-    let ran = Ran::from(run.wait_with_output().unwrap());
-    assert_eq!(ran.code(), Some(0), "{}\n{}", ran.stdout, ran.stderr);
     assert_eq!(alias_version(&moto, &function).await, "2");
     let records = records(state.path());
     assert_eq!(
         of_kind(&records, "step_finished", "move_alias")[0]["status"],
         "succeeded"
     );
-    shipped(state.path())
-        .args(["audit", "verify", "last"])
-        .status(0)
-        .run();
 }
 
 /// Issue 15's proof for dlq-replay: its export deployed on the seeded world (50 messages in the DLQ, the function
@@ -613,50 +631,18 @@ async fn dlq_replay_on_step_functions_moves_every_message_as_the_local_run_does(
     moto.lambda_without_docker().await;
     moto.execute_state_machines().await;
     moto.seed(&["--only", "sqs,lambda"]);
-    let (topic, queue) = topic_with_subscriber(&moto, "dlq-approvals").await;
-    let shipped = |state: &Path| {
-        Cli::new()
-            .shipped()
-            .aws(&moto)
-            .env("RUNBOOK_STATE_DIR", state)
-    };
     let state = tempfile::tempdir().unwrap();
-    shipped(state.path())
-        .args([
-            "deploy",
-            "dlq-replay",
-            "--to",
-            "step-functions",
-            "--role-arn",
-            ROLE,
-            "--approval-topic",
-            &topic,
-            "--yes",
-        ])
-        .status(0)
-        .run();
-    let run = shipped(state.path())
-        .args([
-            "run",
-            "dlq-replay",
-            "--on",
-            "step-functions",
-            "--raise-timeout",
-            "900",
-            "--yes",
-        ])
-        .spawn();
-    let (message, token) = next_token(&moto, &queue).await;
+    let (message, _) = deploy_run_and_approve(
+        &moto,
+        state.path(),
+        "dlq-replay",
+        &["--raise-timeout", "900"],
+    )
+    .await;
     assert!(
         message.contains("Move 50 messages from bg-remover-dev-dlq to bg-remover-dev-main?"),
         "{message}"
     );
-    shipped(state.path())
-        .args(["approve", &token])
-        .status(0)
-        .run();
-    let ran = Ran::from(run.wait_with_output().unwrap());
-    assert_eq!(ran.code(), Some(0), "{}\n{}", ran.stdout, ran.stderr);
 
     let config = moto.sdk_config().await;
     let lambda = aws_sdk_lambda::Client::new(&config);
@@ -722,10 +708,6 @@ async fn dlq_replay_on_step_functions_moves_every_message_as_the_local_run_does(
         "succeeded",
         "{records:#?}"
     );
-    shipped(state.path())
-        .args(["audit", "verify", "last"])
-        .status(0)
-        .run();
 }
 
 /// Issue 15's proof for pitr-restore: its export deployed on the seeded world, run on Step Functions to the
@@ -755,50 +737,18 @@ async fn pitr_restore_on_step_functions_swaps_the_copy_in_as_the_local_run_does(
             .unwrap()
     };
     let before = created(dynamodb.clone()).await;
-    let (topic, queue) = topic_with_subscriber(&moto, "pitr-approvals").await;
-    let shipped = |state: &Path| {
-        Cli::new()
-            .shipped()
-            .aws(&moto)
-            .env("RUNBOOK_STATE_DIR", state)
-    };
     let state = tempfile::tempdir().unwrap();
-    shipped(state.path())
-        .args([
-            "deploy",
-            "pitr-restore",
-            "--to",
-            "step-functions",
-            "--role-arn",
-            ROLE,
-            "--approval-topic",
-            &topic,
-            "--yes",
-        ])
-        .status(0)
-        .run();
-    let run = shipped(state.path())
-        .args([
-            "run",
-            "pitr-restore",
-            "--on",
-            "step-functions",
-            "--restore-time",
-            &restore_time,
-            "--yes",
-        ])
-        .spawn();
-    let (message, token) = next_token(&moto, &queue).await;
+    let (message, _) = deploy_run_and_approve(
+        &moto,
+        state.path(),
+        "pitr-restore",
+        &["--restore-time", &restore_time],
+    )
+    .await;
     assert!(
         message.contains("Back up bg-remover-dev-sales-intelligence"),
         "{message}"
     );
-    shipped(state.path())
-        .args(["approve", &token])
-        .status(0)
-        .run();
-    let ran = Ran::from(run.wait_with_output().unwrap());
-    assert_eq!(ran.code(), Some(0), "{}\n{}", ran.stdout, ran.stderr);
 
     let after = created(dynamodb.clone()).await;
     assert_eq!(after.table_status().unwrap().as_str(), "ACTIVE");
@@ -824,10 +774,6 @@ async fn pitr_restore_on_step_functions_swaps_the_copy_in_as_the_local_run_does(
         }
     }
     assert_eq!(counted, items);
-    shipped(state.path())
-        .args(["audit", "verify", "last"])
-        .status(0)
-        .run();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1114,6 +1060,168 @@ async fn a_failed_branch_on_step_functions_fails_only_its_step_and_the_steps_bes
         .args(["audit", "verify", "last"])
         .status(0)
         .run();
+
+/// The journal records of the one run in `state`, as `records` reads them, and the `step_finished` of `step`.
+fn finished(state: &Path, step: &str) -> Value {
+    let records = records(state);
+    let finished = of_kind(&records, "step_finished", step);
+    assert_eq!(finished.len(), 1, "{records:#?}");
+    finished[0].clone()
+}
+
+/// Issue 15's proof for iceberg-rollback (Glue), where the state machine must keep 64-bit snapshot ids exact: on a
+/// table written by pyiceberg (random 63-bit ids, at least one beyond 2^53) and catalogued in Glue, the runbook is
+/// run locally back to the middle snapshot and forward again to the head, then on Step Functions back to the middle
+/// snapshot with the gate answered through `runbook approve`. The state machine's metadata file is the one the
+/// local run wrote, key for key with exact integers (only its own times and file name differ), made from the file
+/// it replaced as the engine makes it; the catalog points at it and remembers the old one; pyiceberg reads the
+/// target's rows; both engines journal the same listings; and the imported journal passes `audit verify`.
+#[tokio::test(flavor = "multi_thread")]
+async fn iceberg_rollback_on_step_functions_writes_the_metadata_the_local_run_writes_with_exact_ids()
+ {
+    use crate::runbooks::{
+        assert_rolled_back_metadata, metadata, read_iceberg, sandbox, seeded_iceberg,
+    };
+
+    let (moto, world) = sandbox("iceberg").await;
+    moto.execute_state_machines().await;
+    let (snapshots, records, _) = seeded_iceberg(&world, "glue");
+    let (target, head) = (snapshots[1], snapshots[2]);
+    // A double holds integers exactly up to 2^53: beyond it, a state machine that parsed the ids as numbers
+    // would point the table at a snapshot that does not exist.
+    assert!(
+        snapshots.iter().any(|id| id.unsigned_abs() > 1 << 53),
+        "{snapshots:?}"
+    );
+    let seeded_location = read_iceberg(&moto, "glue", None)["metadata_location"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Locally: back to the target, then forward to the head again, each run journaled on its own.
+    let (local_back, local_forward) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for (state, to) in [(&local_back, target), (&local_forward, head)] {
+        shipped(&moto, state.path())
+            .args([
+                "run",
+                "iceberg-rollback",
+                "--snapshot-id",
+                &to.to_string(),
+                "--yes",
+            ])
+            .status(0)
+            .run();
+    }
+    let local_location = finished(local_back.path(), "rollback")["output"]["MetadataLocation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let forward_location = finished(local_forward.path(), "rollback")["output"]["MetadataLocation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(read_iceberg(&moto, "glue", None)["current_snapshot"], head);
+
+    // On Step Functions: back to the target.
+    let state = tempfile::tempdir().unwrap();
+    let (message, _) = deploy_run_and_approve(
+        &moto,
+        state.path(),
+        "iceberg-rollback",
+        &["--snapshot-id", &target.to_string()],
+    )
+    .await;
+    assert!(
+        message.contains(&format!("back from snapshot {head} ("))
+            && message.contains(&format!(" to {target} (")),
+        "{message}"
+    );
+    let rollback = finished(state.path(), "rollback");
+    assert_eq!(rollback["status"], "succeeded", "{rollback:#}");
+    let sfn_location = rollback["output"]["MetadataLocation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        rollback["output"],
+        json!({
+            "PreviousSnapshotId": head.to_string(),
+            "SnapshotId": target.to_string(),
+            "PreviousMetadataLocation": forward_location,
+            "MetadataLocation": sfn_location,
+        })
+    );
+
+    // The catalog points at the state machine's file and remembers the one it replaced.
+    let glue = aws_sdk_glue::Client::new(&moto.sdk_config().await);
+    let table = glue
+        .get_table()
+        .database_name("pricing_intelligence_dev")
+        .name("sales_history")
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let parameters = table.parameters().unwrap();
+    assert_eq!(parameters["metadata_location"], sfn_location);
+    assert_eq!(parameters["previous_metadata_location"], forward_location);
+    assert_eq!(parameters["table_type"], "ICEBERG");
+
+    // Each engine's file is its predecessor with the five keys changed as the engine changes them; ids are read
+    // as exact integers (serde_json keeps every i64).
+    assert_rolled_back_metadata(&moto, &seeded_location, &local_location, target).await;
+    assert_rolled_back_metadata(&moto, &forward_location, &sfn_location, target).await;
+    let seeded = metadata(&moto, &seeded_location).await;
+    let local = metadata(&moto, &local_location).await;
+    let forward = metadata(&moto, &forward_location).await;
+    let sfn = metadata(&moto, &sfn_location).await;
+    for (old, old_location, new) in [
+        (&seeded, &seeded_location, &local),
+        (&forward, &forward_location, &sfn),
+    ] {
+        let mut snapshot_log = old["snapshot-log"].as_array().unwrap().clone();
+        snapshot_log.push(json!({"timestamp-ms": new["last-updated-ms"], "snapshot-id": target}));
+        assert_eq!(new["snapshot-log"], Value::Array(snapshot_log));
+        let mut metadata_log = old["metadata-log"].as_array().unwrap().clone();
+        metadata_log
+            .push(json!({"timestamp-ms": old["last-updated-ms"], "metadata-file": old_location}));
+        assert_eq!(new["metadata-log"], Value::Array(metadata_log));
+    }
+    // Every other key is the local run's, exactly: the ids included.
+    let logs = ["last-updated-ms", "snapshot-log", "metadata-log"];
+    let others = |metadata: &serde_json::Map<String, Value>| -> serde_json::Map<String, Value> {
+        metadata
+            .iter()
+            .filter(|(key, _)| !logs.contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
+    };
+    assert_eq!(others(&sfn), others(&local));
+    assert_eq!(sfn["current-snapshot-id"], json!(target));
+
+    // pyiceberg, which shares no code with runbook, reads the target's rows.
+    let after = read_iceberg(&moto, "glue", None);
+    assert_eq!(after["current_snapshot"], target);
+    assert_eq!(after["metadata_location"], sfn_location.as_str());
+    assert_eq!(after["rows"], records[1]);
+
+    // Both engines journal the same listing of the same file: the state machine's `snapshots` read the file the
+    // local forward run's `verify` read, and its `verify` lists what the local run's did, but for the file's name.
+    assert_eq!(
+        finished(state.path(), "snapshots")["output"],
+        finished(local_forward.path(), "verify")["output"]
+    );
+    let listing_of = |state: &Path| {
+        let mut output = finished(state, "verify")["output"].clone();
+        output.as_object_mut().unwrap().remove("MetadataLocation");
+        output
+    };
+    assert_eq!(listing_of(state.path()), listing_of(local_back.path()));
+    assert_eq!(
+        finished(state.path(), "verify")["outputs"],
+        finished(local_back.path(), "verify")["outputs"]
+    );
 }
 
 /// A step named as one of the run's own states (here `succeeded`) would replace that state in the definition: the
