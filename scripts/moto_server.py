@@ -44,6 +44,15 @@ def install_jsonata() -> None:
 
     moto_jsonata._eval_jsonata = evaluate
 
+    # moto declares `$uuid` in each expression that names it as a function giving the text "Function $uuid is
+    # currently not supported", and `$parse` as JSONata's `$eval`. Step Functions' `$uuid()` gives a random version 4
+    # UUID and its `$parse` is JSON's parse (its JSONata functions, in the developer guide's page on transforming
+    # data with JSONata). Without moto's declarations the evaluator's own answer (step_functions_jsonata.py).
+    from moto.stepfunctions.parser.asl.component.intrinsic import jsonata as declared
+
+    for name in ("$uuid", "$parse"):
+        declared._DECLARATION_BY_VARIABLE_REFERENCE.pop(name, None)
+
     # moto writes each variable into the expression as text, a string one as `"{value}"` unescaped: a quote, a
     # backslash or a newline in a parameter breaks the expression. JSON text is JSONata text.
     def declarations(bindings):

@@ -7,12 +7,14 @@ one Step Functions runs), pure Python, where moto's own bridge wants a JVM.
 """
 
 import json
+import uuid
 
 import jsonata
 
 
 def _parse(text):
-    """Step Functions' `$parse`: the value a JSON text holds. moto declares it (as `$eval`) only in some states.
+    """Step Functions' `$parse`: the value a JSON text holds (moto's own, JSONata's `$eval`, is removed by
+    scripts/moto_server.py).
 
     Step Functions' JSONata holds every number as a double (JavaScript's `JSON.parse`), so an integer beyond 2^53
     comes out rounded; Python's `json` would keep it exact, and hide from the tests a state machine that would round
@@ -20,9 +22,15 @@ def _parse(text):
     return json.loads(text, parse_int=lambda digits: int(float(digits)))
 
 
-# The Step Functions functions the JSONata reference lacks and our export uses (src/step_functions/jsonata/).
-# moto declares $partition, $range, $hash, $randomSeeded and $uuid itself where an expression names them.
-_STEP_FUNCTIONS_FUNCTIONS = {"parse": _parse}
+def _uuid():
+    """Step Functions' `$uuid()`: a random version 4 UUID."""
+    return str(uuid.uuid4())
+
+
+# The Step Functions functions the JSONata reference lacks and our export uses (src/step_functions/jsonata/,
+# src/step_functions/iceberg.rs). moto declares $partition, $range, $hash and $randomSeeded itself where an
+# expression names them (scripts/moto_server.py removes its $uuid and $parse, which do not answer as AWS's).
+_STEP_FUNCTIONS_FUNCTIONS = {"parse": _parse, "uuid": _uuid}
 
 
 def evaluate(expression, bindings=None):

@@ -1134,9 +1134,22 @@ pub(crate) async fn assert_rolled_back_metadata(
         "the new metadata file is beside the old one"
     );
     let old_version: u32 = old_file.split('-').next().unwrap().parse().unwrap();
+    // `<version + 1, five digits>-<a random version 4 UUID>.metadata.json`, as Iceberg names its files.
+    let uuid = new_file
+        .strip_prefix(&format!("{:05}-", old_version + 1))
+        .and_then(|rest| rest.strip_suffix(".metadata.json"))
+        .unwrap_or_else(|| panic!("{new_file}"));
+    let groups: Vec<&str> = uuid.split('-').collect();
+    assert_eq!(
+        groups.iter().map(|g| g.len()).collect::<Vec<_>>(),
+        [8, 4, 4, 4, 12],
+        "{new_file}"
+    );
     assert!(
-        new_file.starts_with(&format!("{:05}-", old_version + 1))
-            && new_file.ends_with(".metadata.json"),
+        groups
+            .iter()
+            .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+            && groups[2].starts_with('4'),
         "{new_file}"
     );
 

@@ -891,11 +891,16 @@ fn step_story(state: &Path) -> Vec<String> {
         .collect()
 }
 
-fn error_of(state: &Path, step: &str) -> String {
+/// The journal records of the one run in `state`, as `records` reads them, and the `step_finished` of `step`.
+fn finished(state: &Path, step: &str) -> Value {
     let records = records(state);
     let finished = of_kind(&records, "step_finished", step);
     assert_eq!(finished.len(), 1, "{records:#?}");
-    finished[0]["error"]
+    finished[0].clone()
+}
+
+fn error_of(state: &Path, step: &str) -> String {
+    finished(state, step)["error"]
         .as_str()
         .unwrap_or_default()
         .to_string()
@@ -1060,32 +1065,23 @@ async fn a_failed_branch_on_step_functions_fails_only_its_step_and_the_steps_bes
         .args(["audit", "verify", "last"])
         .status(0)
         .run();
-
-/// The journal records of the one run in `state`, as `records` reads them, and the `step_finished` of `step`.
-fn finished(state: &Path, step: &str) -> Value {
-    let records = records(state);
-    let finished = of_kind(&records, "step_finished", step);
-    assert_eq!(finished.len(), 1, "{records:#?}");
-    finished[0].clone()
 }
 
-/// Issue 15's proof for iceberg-rollback (Glue), where the state machine must keep 64-bit snapshot ids exact: on a
-/// table written by pyiceberg (random 63-bit ids, at least one beyond 2^53) and catalogued in Glue, the runbook is
+/// Issue 15's proof for iceberg-rollback, where the state machine must keep 64-bit snapshot ids exact: on a table
+/// written by pyiceberg (random 63-bit ids, at least one beyond 2^53) and catalogued in `catalog`, the runbook is
 /// run locally back to the middle snapshot and forward again to the head, then on Step Functions back to the middle
 /// snapshot with the gate answered through `runbook approve`. The state machine's metadata file is the one the
 /// local run wrote, key for key with exact integers (only its own times and file name differ), made from the file
-/// it replaced as the engine makes it; the catalog points at it and remembers the old one; pyiceberg reads the
-/// target's rows; both engines journal the same listings; and the imported journal passes `audit verify`.
-#[tokio::test(flavor = "multi_thread")]
-async fn iceberg_rollback_on_step_functions_writes_the_metadata_the_local_run_writes_with_exact_ids()
- {
+/// it replaced as the engine makes it; the catalog points at it; pyiceberg reads the target's rows; both engines
+/// journal the same listings; and the imported journal passes `audit verify`.
+async fn iceberg_rollback_on_step_functions_as_locally(catalog: &str) {
     use crate::runbooks::{
         assert_rolled_back_metadata, metadata, read_iceberg, sandbox, seeded_iceberg,
     };
 
     let (moto, world) = sandbox("iceberg").await;
     moto.execute_state_machines().await;
-    let (snapshots, records, _) = seeded_iceberg(&world, "glue");
+    let (snapshots, records, _) = seeded_iceberg(&world, catalog);
     let (target, head) = (snapshots[1], snapshots[2]);
     // A double holds integers exactly up to 2^53: beyond it, a state machine that parsed the ids as numbers
     // would point the table at a snapshot that does not exist.
@@ -1093,10 +1089,23 @@ async fn iceberg_rollback_on_step_functions_writes_the_metadata_the_local_run_wr
         snapshots.iter().any(|id| id.unsigned_abs() > 1 << 53),
         "{snapshots:?}"
     );
-    let seeded_location = read_iceberg(&moto, "glue", None)["metadata_location"]
+    let seeded_location = read_iceberg(&moto, catalog, None)["metadata_location"]
         .as_str()
         .unwrap()
         .to_string();
+    let bucket_arn = world["iceberg"]["s3tables"]["table_bucket_arn"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut catalog_args = vec!["--catalog", catalog];
+    if catalog == "s3tables" {
+        catalog_args.extend(["--table-bucket-arn", bucket_arn.as_str()]);
+    }
+    // The catalog's steps of the runbook.
+    let (snapshots_step, rollback_step, verify_step) = match catalog {
+        "glue" => ("snapshots", "rollback", "verify"),
+        _ => ("s3tables_snapshots", "s3tables_rollback", "s3tables_verify"),
+    };
 
     // Locally: back to the target, then forward to the head again, each run journaled on its own.
     let (local_back, local_forward) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -1109,34 +1118,33 @@ async fn iceberg_rollback_on_step_functions_writes_the_metadata_the_local_run_wr
                 &to.to_string(),
                 "--yes",
             ])
+            .args(&catalog_args)
             .status(0)
             .run();
     }
-    let local_location = finished(local_back.path(), "rollback")["output"]["MetadataLocation"]
+    let local_location = finished(local_back.path(), rollback_step)["output"]["MetadataLocation"]
         .as_str()
         .unwrap()
         .to_string();
-    let forward_location = finished(local_forward.path(), "rollback")["output"]["MetadataLocation"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert_eq!(read_iceberg(&moto, "glue", None)["current_snapshot"], head);
+    let forward_location =
+        finished(local_forward.path(), rollback_step)["output"]["MetadataLocation"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    assert_eq!(read_iceberg(&moto, catalog, None)["current_snapshot"], head);
 
     // On Step Functions: back to the target.
     let state = tempfile::tempdir().unwrap();
-    let (message, _) = deploy_run_and_approve(
-        &moto,
-        state.path(),
-        "iceberg-rollback",
-        &["--snapshot-id", &target.to_string()],
-    )
-    .await;
+    let target_text = target.to_string();
+    let mut args = vec!["--snapshot-id", target_text.as_str()];
+    args.extend(&catalog_args);
+    let (message, _) = deploy_run_and_approve(&moto, state.path(), "iceberg-rollback", &args).await;
     assert!(
         message.contains(&format!("back from snapshot {head} ("))
             && message.contains(&format!(" to {target} (")),
         "{message}"
     );
-    let rollback = finished(state.path(), "rollback");
+    let rollback = finished(state.path(), rollback_step);
     assert_eq!(rollback["status"], "succeeded", "{rollback:#}");
     let sfn_location = rollback["output"]["MetadataLocation"]
         .as_str()
@@ -1152,21 +1160,33 @@ async fn iceberg_rollback_on_step_functions_writes_the_metadata_the_local_run_wr
         })
     );
 
-    // The catalog points at the state machine's file and remembers the one it replaced.
-    let glue = aws_sdk_glue::Client::new(&moto.sdk_config().await);
-    let table = glue
-        .get_table()
-        .database_name("pricing_intelligence_dev")
-        .name("sales_history")
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
-    let parameters = table.parameters().unwrap();
-    assert_eq!(parameters["metadata_location"], sfn_location);
-    assert_eq!(parameters["previous_metadata_location"], forward_location);
-    assert_eq!(parameters["table_type"], "ICEBERG");
+    // The catalog points at the state machine's file (and Glue remembers the one it replaced).
+    let config = moto.sdk_config().await;
+    if catalog == "glue" {
+        let table = aws_sdk_glue::Client::new(&config)
+            .get_table()
+            .database_name("pricing_intelligence_dev")
+            .name("sales_history")
+            .send()
+            .await
+            .unwrap()
+            .table
+            .unwrap();
+        let parameters = table.parameters().unwrap();
+        assert_eq!(parameters["metadata_location"], sfn_location);
+        assert_eq!(parameters["previous_metadata_location"], forward_location);
+        assert_eq!(parameters["table_type"], "ICEBERG");
+    } else {
+        let pointer = aws_sdk_s3tables::Client::new(&config)
+            .get_table_metadata_location()
+            .table_bucket_arn(&bucket_arn)
+            .namespace("pricing_intelligence_dev")
+            .name("sales_history")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pointer.metadata_location(), Some(sfn_location.as_str()));
+    }
 
     // Each engine's file is its predecessor with the five keys changed as the engine changes them; ids are read
     // as exact integers (serde_json keeps every i64).
@@ -1201,7 +1221,7 @@ async fn iceberg_rollback_on_step_functions_writes_the_metadata_the_local_run_wr
     assert_eq!(sfn["current-snapshot-id"], json!(target));
 
     // pyiceberg, which shares no code with runbook, reads the target's rows.
-    let after = read_iceberg(&moto, "glue", None);
+    let after = read_iceberg(&moto, catalog, None);
     assert_eq!(after["current_snapshot"], target);
     assert_eq!(after["metadata_location"], sfn_location.as_str());
     assert_eq!(after["rows"], records[1]);
@@ -1209,18 +1229,18 @@ async fn iceberg_rollback_on_step_functions_writes_the_metadata_the_local_run_wr
     // Both engines journal the same listing of the same file: the state machine's `snapshots` read the file the
     // local forward run's `verify` read, and its `verify` lists what the local run's did, but for the file's name.
     assert_eq!(
-        finished(state.path(), "snapshots")["output"],
-        finished(local_forward.path(), "verify")["output"]
+        finished(state.path(), snapshots_step)["output"],
+        finished(local_forward.path(), verify_step)["output"]
     );
     let listing_of = |state: &Path| {
-        let mut output = finished(state, "verify")["output"].clone();
+        let mut output = finished(state, verify_step)["output"].clone();
         output.as_object_mut().unwrap().remove("MetadataLocation");
         output
     };
     assert_eq!(listing_of(state.path()), listing_of(local_back.path()));
     assert_eq!(
-        finished(state.path(), "verify")["outputs"],
-        finished(local_back.path(), "verify")["outputs"]
+        finished(state.path(), verify_step)["outputs"],
+        finished(local_back.path(), verify_step)["outputs"]
     );
 }
 
@@ -1336,4 +1356,16 @@ async fn a_run_on_step_functions_signs_its_journal_with_the_audit_key() {
         .args(["audit", "verify", "last", "--audit-kms-key", &key])
         .status(1)
         .run();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn iceberg_rollback_in_glue_on_step_functions_writes_the_metadata_the_local_run_writes_with_exact_ids()
+ {
+    iceberg_rollback_on_step_functions_as_locally("glue").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn iceberg_rollback_in_s3_tables_on_step_functions_writes_the_metadata_the_local_run_writes_with_exact_ids()
+ {
+    iceberg_rollback_on_step_functions_as_locally("s3tables").await;
 }
