@@ -45,13 +45,12 @@ def install_jsonata() -> None:
     moto_jsonata._eval_jsonata = evaluate
 
     # moto declares `$uuid` in each expression that names it as a function giving the text "Function $uuid is
-    # currently not supported", and `$parse` as JSONata's `$eval`. Step Functions' `$uuid()` gives a random version 4
-    # UUID and its `$parse` is JSON's parse (its JSONata functions, in the developer guide's page on transforming
-    # data with JSONata). Without moto's declarations the evaluator's own answer (step_functions_jsonata.py).
+    # currently not supported"; Step Functions' `$uuid()` gives a random version 4 UUID (its JSONata functions, in
+    # the developer guide's page on transforming data with JSONata). Without moto's declaration the evaluator's own
+    # answers (step_functions_jsonata.py).
     from moto.stepfunctions.parser.asl.component.intrinsic import jsonata as declared
 
-    for name in ("$uuid", "$parse"):
-        declared._DECLARATION_BY_VARIABLE_REFERENCE.pop(name, None)
+    declared._DECLARATION_BY_VARIABLE_REFERENCE.pop("$uuid", None)
 
     # moto writes each variable into the expression as text, a string one as `"{value}"` unescaped: a quote, a
     # backslash or a newline in a parameter breaks the expression. JSON text is JSONata text.
@@ -203,10 +202,10 @@ def aws_sdk_members_as_step_functions_names_them() -> None:
     in the task result): the Step Functions developer guide's page on AWS SDK service integrations
     (supported-services-awssdk) and its S3 examples. moto 5.2.5's aws-sdk task hands the arguments to boto3 as
     written and returns boto3's answer as it is: a task on a camelCase API fails, and GetObject's body, a stream,
-    cannot be written into the history. This renames the members both ways by the API's model, as moto's own
+    cannot be written into the history. This renames S3 Tables' arguments by the API's model, as moto's own
     (LocalStack's) `_to_boto_request` does for its optimized integrations but without its conversion of values,
-    and gives a body as text. Members already in PascalCase (most APIs) stay exactly as they were. This fixes the
-    emulator, not our export."""
+    and gives S3's bodies as text; every other task, and the names in answers, stay as moto had them. This fixes
+    the emulator, not our export."""
     import botocore.session
     from botocore.response import StreamingBody
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -216,6 +215,9 @@ def aws_sdk_members_as_step_functions_names_them() -> None:
     from moto.stepfunctions.parser.utils import camel_to_snake_case
 
     models = botocore.session.get_session()
+    # The camelCase APIs whose members are renamed: S3 Tables, which the Iceberg export calls. The exports that call
+    # CloudWatch Logs were written and proven against moto's camelCase names, so its answers are left as they were.
+    RENAMED = {"s3tables"}
 
     def as_boto(value, shape):
         """`value` with each structure member named as the API (boto3) names it: `TableBucketARN` is
@@ -255,10 +257,14 @@ def aws_sdk_members_as_step_functions_names_them() -> None:
 
     def eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
         service = self._get_boto_service_name()
+        if service not in RENAMED | {"s3"}:
+            return original(self, env, resource_runtime_part, normalised_parameters, state_credentials)
         action = self.resource.api_action
         try:
             operation = models.get_service_model(service).operation_model(action[:1].upper() + action[1:])
         except Exception:  # an unknown service or operation fails in the call itself, as before
+            operation = None
+        if service not in RENAMED:
             operation = None
         if operation is not None and operation.input_shape is not None:
             renamed = as_boto(normalised_parameters, operation.input_shape)
@@ -266,8 +272,10 @@ def aws_sdk_members_as_step_functions_names_them() -> None:
             normalised_parameters.update(renamed)
         original(self, env, resource_runtime_part, normalised_parameters, state_credentials)
         answer = env.stack.pop()
-        if operation is not None and operation.output_shape is not None:
-            answer = as_step_functions(answer, operation.output_shape)
+        # Answers keep moto's names: the exports that read S3 Tables' answers (sync-lag's) were proven against them;
+        # the Iceberg export reads either name.
+        if isinstance(answer, dict):
+            answer = {key: as_step_functions(item, None) for key, item in answer.items()}
         env.stack.append(answer)
 
     aws_sdk.StateTaskServiceAwsSdk._eval_service_task = eval_service_task

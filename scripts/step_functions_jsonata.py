@@ -13,8 +13,7 @@ import jsonata
 
 
 def _parse(text):
-    """Step Functions' `$parse`: the value a JSON text holds (moto's own, JSONata's `$eval`, is removed by
-    scripts/moto_server.py).
+    """Step Functions' `$parse`: the value a JSON text holds. moto declares it (as `$eval`) only in some states.
 
     Step Functions' JSONata holds every number as a double (JavaScript's `JSON.parse`), so an integer beyond 2^53
     comes out rounded; Python's `json` would keep it exact, and hide from the tests a state machine that would round
@@ -29,7 +28,7 @@ def _uuid():
 
 # The Step Functions functions the JSONata reference lacks and our export uses (src/step_functions/jsonata/,
 # src/step_functions/iceberg.rs). moto declares $partition, $range, $hash and $randomSeeded itself where an
-# expression names them (scripts/moto_server.py removes its $uuid and $parse, which do not answer as AWS's).
+# expression names them (scripts/moto_server.py removes its $uuid, which does not answer as AWS's).
 _STEP_FUNCTIONS_FUNCTIONS = {"parse": _parse, "uuid": _uuid}
 
 

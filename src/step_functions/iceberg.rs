@@ -9,7 +9,8 @@
 //! back has them unquoted again ([`UNQUOTE_IDS`]), so the file keeps Iceberg's JSON integers. Every other number of
 //! the metadata (times in milliseconds, sequence numbers, schema ids) is far below 2^53.
 //!
-//! What differs from the engine: a metadata file that is not JSON fails its read task with JSONata's `$parse`
+//! S3 Tables' answer is read under AWS's member names (`MetadataLocation`) or the API's (`metadataLocation`, as
+//! moto 5.2.5 gives them). What differs from the engine: a metadata file that is not JSON fails its read task with JSONata's `$parse`
 //! error rather than the composite's `InvalidIcebergMetadata`, and "already at the target" is not logged (the
 //! step's output says it: the same snapshot and metadata location before and after).
 
@@ -193,7 +194,7 @@ impl Export<'_> {
                         "{{\"TableBucketARN\": {v}.args.TableBucketARN, \"Namespace\": {v}.args.Namespace, \"Name\": {v}.args.Name}}"
                     )),
                     "Assign": {variable.clone(): jsonata_field(&format!(
-                        "$merge([{v}, {{\"location\": ($l := $states.result.MetadataLocation; $type($l) = \"string\" ? $l : null), \"token\": ($t := $states.result.VersionToken; $type($t) = \"string\" ? $t : \"\")}}])"
+                        "($r := $states.result; $l := $exists($r.MetadataLocation) ? $r.MetadataLocation : $r.metadataLocation; $t := $exists($r.VersionToken) ? $r.VersionToken : $r.versionToken; $merge([{v}, {{\"location\": $type($l) = \"string\" ? $l : null, \"token\": $type($t) = \"string\" ? $t : \"\"}}]))"
                     ))},
                     "Next": state("location"),
                 }),
