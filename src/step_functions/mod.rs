@@ -40,6 +40,7 @@ mod for_each;
 pub mod history;
 pub mod iceberg;
 pub mod jsonata;
+mod member_case;
 mod move_messages;
 mod pages;
 mod polling;
@@ -58,6 +59,7 @@ use crate::language::action_shape::Effect;
 use crate::language::raw::OnError;
 use crate::language::runbook::{ActionStep, Approval, ParamDefault, Runbook, Step, StepKind, Text};
 use jsonata::{Scope, Untranslatable};
+use member_case::{MemberCase, Unrenameable};
 use state_name::{FINISH, ON_FAILURE, PARAMETERS, SUCCEEDED};
 
 /// What the definition needs besides the runbook.
@@ -783,12 +785,24 @@ impl Export<'_> {
             service::integration_name(service),
             lower_first(operation)
         );
+        // Composites are expanded or refused below, each naming its own members.
+        let sent = is_one_call(spec, name) || matches!(spec.execute, Execute::Paged(..));
+        let (case, with) = match member_case::member_case(name)
+            .and_then(|case| case.arguments(&action.with).map(|with| (case, with)))
+        {
+            Ok(named) if sent => named,
+            Err(Unrenameable(reason)) if sent => {
+                self.refuse(format!("`{name}`"), reason, step.span);
+                return None;
+            }
+            _ => (MemberCase::AsTheApi, action.with.clone()),
+        };
         match spec.execute {
             // The task takes the API's own `{Name: {DataType, StringValue}}` map of `sns.Publish` attributes.
             Execute::Call(_) | Execute::Run(_) if is_one_call(spec, name) => {
                 let arguments =
-                    if name == "sns.Publish" && action.with.get("MessageAttributes").is_some() {
-                        self.templated_expression("`with`", &action.with, step.span, &place.scope())
+                    if name == "sns.Publish" && with.get("MessageAttributes").is_some() {
+                        self.templated_expression("`with`", &with, step.span, &place.scope())
                             .map(|with| {
                                 jsonata_field(&format!(
                                     "($w := {with}; $merge([$w, {{\"MessageAttributes\": {}}}]))",
@@ -796,9 +810,9 @@ impl Export<'_> {
                                 ))
                             })
                     } else {
-                        self.templated_json("`with`", &action.with, step.span, &place.scope())
+                        self.templated_json("`with`", &with, step.span, &place.scope())
                     };
-                let assign = self.keep_result(action, place, "$states.result");
+                let assign = self.keep_result(action, place, case.result());
                 let (arguments, assign) = (arguments?, assign?);
                 let mut state = json!({
                     "Type": "Task",
@@ -811,7 +825,9 @@ impl Export<'_> {
                 self.states.insert(place.name.clone(), state);
                 Some(place.name.clone())
             }
-            Execute::Paged(_, pages) => self.paged(action, place, &resource, &pages, next),
+            Execute::Paged(_, pages) => {
+                self.paged(action, place, &resource, &pages, (&case, &with), next)
+            }
             Execute::Call(_) => None, // Taken by the first arm.
             Execute::Run(_) if name == "dynamodb.count_items" => {
                 self.count_items(action, place, next)

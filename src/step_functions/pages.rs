@@ -4,19 +4,22 @@
 
 use serde_json::{Value, json};
 
+use super::member_case::MemberCase;
 use super::{Export, Place, jsonata_field, literal};
 use crate::actions::Pages;
 use crate::engine::MAX_PAGES;
 use crate::language::runbook::ActionStep;
 
 impl Export<'_> {
-    /// The states of a paged call, entered at `<name>.pages.start`, going on to `next`.
+    /// The states of a paged call, entered at `<name>.pages.start`, going on to `next`; `with` names its members
+    /// as the task does (`case`), and the token and lists are read from the result renamed as the API names them.
     pub(super) fn paged(
         &mut self,
         action: &ActionStep,
         place: &Place,
         resource: &str,
         pages: &Pages,
+        (case, with): (&MemberCase, &Value),
         next: &str,
     ) -> Option<String> {
         let name = &place.name;
@@ -25,7 +28,7 @@ impl Export<'_> {
         let more = format!("{name}.pages");
         let joined = format!("{name}.paged");
         let with =
-            self.templated_expression("`with`", &action.with, place.step.span, &place.scope());
+            self.templated_expression("`with`", with, place.step.span, &place.scope());
         let keep = self.keep_result(action, place, &format!("{page}.joined"));
         let (with, keep) = (with?, keep?);
         let response_token = literal(&json!(pages.response_token));
@@ -38,8 +41,9 @@ impl Export<'_> {
             })
             .collect();
         let next_page = format!(
-            "($r := $states.result; {{\"joined\": {page}.joined = null ? $merge([{{}}, $sift($r, function($v, $k) {{ $k != {response_token} }})]) : $merge([{page}.joined, {{{lists}}}]), \"token\": $lookup($r, {response_token}), \"sent\": {page}.token, \"count\": {page}.count + 1}})",
-            lists = lists.join(", ")
+            "($r := {result}; {{\"joined\": {page}.joined = null ? $merge([{{}}, $sift($r, function($v, $k) {{ $k != {response_token} }})]) : $merge([{page}.joined, {{{lists}}}]), \"token\": $lookup($r, {response_token}), \"sent\": {page}.token, \"count\": {page}.count + 1}})",
+            lists = lists.join(", "),
+            result = case.result(),
         );
         let variable = place.variable("page");
         self.states.insert(
@@ -50,7 +54,7 @@ impl Export<'_> {
                 "Next": name,
             }),
         );
-        let request_token = literal(&json!(pages.request_token));
+        let request_token = literal(&json!(case.member(pages.request_token)));
         let mut task = json!({
             "Type": "Task",
             "Resource": resource,

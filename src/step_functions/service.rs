@@ -11,6 +11,14 @@ pub fn integration_name(prefix: &str) -> &str {
     }
 }
 
+/// Services whose own API names its members in camelCase (CloudWatch Logs' `logGroupName`, S3 Tables'
+/// `tableBucketARN`), as their API references and botocore's models do. Step Functions names them in PascalCase in
+/// a task's arguments and result, so their tasks are renamed both ways ([`super::member_case`]); every other service
+/// we call is PascalCase already.
+pub fn names_members_in_camel_case(prefix: &str) -> bool {
+    matches!(prefix, "logs" | "s3tables")
+}
+
 /// Task errors read `<Service>.<Code>` (`Lambda.TooManyRequestsException`); the service in PascalCase.
 pub fn error_prefix(prefix: &str) -> String {
     match prefix {
