@@ -333,6 +333,33 @@ fn each_construct_without_a_translation_is_refused_at_its_place() {
     insta::assert_snapshot!("export_refused", output.stderr.replace(&checkout, "[repo]"));
 }
 
+/// Step Functions names a camelCase API's members in PascalCase, and the export renames a result back only where
+/// it checked the operation's result: Logs' GetQueryResults (a list of lists) is refused at its step, exit 2, and
+/// nothing is printed.
+#[test]
+fn an_operation_of_a_camel_case_api_whose_result_was_not_checked_is_refused_at_its_step() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("query.yaml"),
+        "name: query\ndescription: reads a Logs Insights query's results\nsteps:\n  - id: results\n    action: logs.GetQueryResults\n    with: {queryId: q-1}\n",
+    )
+    .unwrap();
+    let refused = Cli::new()
+        .dir(dir.path())
+        .args(["--no-color", "export", "query", "--to", "step-functions"])
+        .status(2)
+        .run();
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+    assert!(refused.stderr.contains("query.yaml:4:"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("`logs.GetQueryResults`")
+            && refused.stderr.contains("names logs's camelCase members in PascalCase")
+            && refused.stderr.contains("logs.FilterLogEvents"),
+        "{}",
+        refused.stderr
+    );
+}
+
 /// `definition` executed on the emulator's Step Functions with `input`, as state machine and execution `name`:
 /// the execution's status, output and failures (tests/e2e/support/step_functions.py).
 fn execute(
