@@ -46,7 +46,9 @@ pub(super) struct Unrenameable(pub(super) String);
 
 /// How `action` (`service.Operation`) is named in its task, or why it is refused.
 pub(super) fn member_case(action: &str) -> Result<MemberCase, Unrenameable> {
-    let service = action.split_once('.').map_or(action, |(service, _)| service);
+    let service = action
+        .split_once('.')
+        .map_or(action, |(service, _)| service);
     if !service::names_members_in_camel_case(service) {
         Ok(MemberCase::AsTheApi)
     } else if RESULTS_CHECKED.contains(&action) {
@@ -115,7 +117,8 @@ mod tests {
 
     #[test]
     fn a_camel_case_api_is_sent_in_pascal_case_and_other_apis_as_written() {
-        let with = json!({"logGroupName": "/aws/lambda/f", "startTime": 5, "logStreamNames": ["a"]});
+        let with =
+            json!({"logGroupName": "/aws/lambda/f", "startTime": 5, "logStreamNames": ["a"]});
         let renamed = member_case("logs.FilterLogEvents")
             .ok()
             .and_then(|case| case.arguments(&with).ok());
@@ -133,7 +136,9 @@ mod tests {
             .and_then(|case| case.arguments(&lambda).ok());
         assert_eq!(unchanged, Some(lambda));
         assert_eq!(
-            member_case("lambda.GetAlias").ok().map(|case| case.result()),
+            member_case("lambda.GetAlias")
+                .ok()
+                .map(|case| case.result()),
             Some("$states.result")
         );
     }

@@ -800,18 +800,18 @@ impl Export<'_> {
         match spec.execute {
             // The task takes the API's own `{Name: {DataType, StringValue}}` map of `sns.Publish` attributes.
             Execute::Call(_) | Execute::Run(_) if is_one_call(spec, name) => {
-                let arguments =
-                    if name == "sns.Publish" && with.get("MessageAttributes").is_some() {
-                        self.templated_expression("`with`", &with, step.span, &place.scope())
-                            .map(|with| {
-                                jsonata_field(&format!(
-                                    "($w := {with}; $merge([$w, {{\"MessageAttributes\": {}}}]))",
-                                    ATTRIBUTES_AS_THE_API_TAKES_THEM
-                                ))
-                            })
-                    } else {
-                        self.templated_json("`with`", &with, step.span, &place.scope())
-                    };
+                let arguments = if name == "sns.Publish" && with.get("MessageAttributes").is_some()
+                {
+                    self.templated_expression("`with`", &with, step.span, &place.scope())
+                        .map(|with| {
+                            jsonata_field(&format!(
+                                "($w := {with}; $merge([$w, {{\"MessageAttributes\": {}}}]))",
+                                ATTRIBUTES_AS_THE_API_TAKES_THEM
+                            ))
+                        })
+                } else {
+                    self.templated_json("`with`", &with, step.span, &place.scope())
+                };
                 let assign = self.keep_result(action, place, case.result());
                 let (arguments, assign) = (arguments?, assign?);
                 let mut state = json!({

@@ -27,8 +27,7 @@ impl Export<'_> {
         let start = format!("{name}.pages.start");
         let more = format!("{name}.pages");
         let joined = format!("{name}.paged");
-        let with =
-            self.templated_expression("`with`", with, place.step.span, &place.scope());
+        let with = self.templated_expression("`with`", with, place.step.span, &place.scope());
         let keep = self.keep_result(action, place, &format!("{page}.joined"));
         let (with, keep) = (with?, keep?);
         let response_token = literal(&json!(pages.response_token));

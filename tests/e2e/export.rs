@@ -350,10 +350,16 @@ fn an_operation_of_a_camel_case_api_whose_result_was_not_checked_is_refused_at_i
         .status(2)
         .run();
     assert!(refused.stdout.is_empty(), "{}", refused.stdout);
-    assert!(refused.stderr.contains("query.yaml:4:"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("query.yaml:4:"),
+        "{}",
+        refused.stderr
+    );
     assert!(
         refused.stderr.contains("`logs.GetQueryResults`")
-            && refused.stderr.contains("names logs's camelCase members in PascalCase")
+            && refused
+                .stderr
+                .contains("names logs's camelCase members in PascalCase")
             && refused.stderr.contains("logs.FilterLogEvents"),
         "{}",
         refused.stderr
