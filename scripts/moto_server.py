@@ -202,10 +202,11 @@ def aws_sdk_members_as_step_functions_names_them() -> None:
     in the task result): the Step Functions developer guide's page on AWS SDK service integrations
     (supported-services-awssdk) and its S3 examples. moto 5.2.5's aws-sdk task hands the arguments to boto3 as
     written and returns boto3's answer as it is: a task on a camelCase API fails, and GetObject's body, a stream,
-    cannot be written into the history. This renames S3 Tables' arguments by the API's model, as moto's own
-    (LocalStack's) `_to_boto_request` does for its optimized integrations but without its conversion of values,
-    and gives S3's bodies as text; every other task, and the names in answers, stay as moto had them. This fixes
-    the emulator, not our export."""
+    cannot be written into the history. For the camelCase APIs (S3 Tables, CloudWatch Logs) this renames the
+    arguments to the API's names by its model, as moto's own (LocalStack's) `_to_boto_request` does for its
+    optimized integrations but without its conversion of values, and the answer's members to PascalCase; it gives
+    S3's bodies as text; and it refuses, for every API, an argument member not in PascalCase. This fixes the
+    emulator, not our export."""
     import botocore.session
     from botocore.response import StreamingBody
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -215,9 +216,8 @@ def aws_sdk_members_as_step_functions_names_them() -> None:
     from moto.stepfunctions.parser.utils import camel_to_snake_case
 
     models = botocore.session.get_session()
-    # The camelCase APIs whose members are renamed: S3 Tables, which the Iceberg export calls. The exports that call
-    # CloudWatch Logs were written and proven against moto's camelCase names, so its answers are left as they were.
-    RENAMED = {"s3tables"}
+    # The camelCase APIs, whose members are renamed both ways (the other APIs we call are PascalCase already).
+    RENAMED = {"s3tables", "logs"}
 
     def as_boto(value, shape):
         """`value` with each structure member named as the API (boto3) names it: `TableBucketARN` is
@@ -253,17 +253,48 @@ def aws_sdk_members_as_step_functions_names_them() -> None:
             return [as_step_functions(item, shape.member) for item in value]
         return value
 
+    def not_pascal_case(value, shape, path=""):
+        """The structure members in `value` not named in PascalCase, as dotted paths (a map's keys are data, and
+        are not checked)."""
+        type_name = getattr(shape, "type_name", None)
+        found = []
+        if isinstance(value, dict) and type_name == "structure":
+            names = {camel_to_snake_case(member): member for member in shape.members}
+            for key, item in value.items():
+                if not key[:1].isupper():
+                    found.append(path + key)
+                member = names.get(camel_to_snake_case(key))
+                found += not_pascal_case(item, shape.members.get(member), f"{path}{key}.")
+        elif isinstance(value, dict) and type_name == "map":
+            for key, item in value.items():
+                found += not_pascal_case(item, shape.value, f"{path}{key}.")
+        elif isinstance(value, list) and type_name == "list":
+            for index, item in enumerate(value):
+                found += not_pascal_case(item, shape.member, f"{path}{index}.")
+        return found
+
     original = aws_sdk.StateTaskServiceAwsSdk._eval_service_task
 
     def eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
         service = self._get_boto_service_name()
-        if service not in RENAMED | {"s3"}:
-            return original(self, env, resource_runtime_part, normalised_parameters, state_credentials)
         action = self.resource.api_action
         try:
             operation = models.get_service_model(service).operation_model(action[:1].upper() + action[1:])
         except Exception:  # an unknown service or operation fails in the call itself, as before
             operation = None
+        # Step Functions takes an aws-sdk task's members only in PascalCase (`LogGroupName`, not the API's own
+        # `logGroupName`), where botocore's name matching (the renaming below, and moto's own) takes either: a
+        # member named otherwise fails the task (States.Runtime, naming it), as an export written in the API's own
+        # case would fail on AWS.
+        if operation is not None and operation.input_shape is not None:
+            misnamed = not_pascal_case(normalised_parameters, operation.input_shape)
+            if misnamed:
+                raise ValueError(
+                    f"{service}:{action} takes its members in PascalCase, as Step Functions names them; not "
+                    + ", ".join(misnamed)
+                )
+        if service not in RENAMED | {"s3"}:
+            return original(self, env, resource_runtime_part, normalised_parameters, state_credentials)
         if service not in RENAMED:
             operation = None
         if operation is not None and operation.input_shape is not None:
@@ -272,9 +303,9 @@ def aws_sdk_members_as_step_functions_names_them() -> None:
             normalised_parameters.update(renamed)
         original(self, env, resource_runtime_part, normalised_parameters, state_credentials)
         answer = env.stack.pop()
-        # Answers keep moto's names: the exports that read S3 Tables' answers (sync-lag's) were proven against them;
-        # the Iceberg export reads either name.
-        if isinstance(answer, dict):
+        if operation is not None and operation.output_shape is not None:
+            answer = as_step_functions(answer, operation.output_shape)
+        elif isinstance(answer, dict):
             answer = {key: as_step_functions(item, None) for key, item in answer.items()}
         env.stack.append(answer)
 
