@@ -60,6 +60,16 @@ struct Need {
     step: String,
 }
 
+/// Who gives the parameters of the runs a policy is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inputs {
+    /// The operator, for a run: `params` are the run's, null where not given.
+    Run,
+    /// Each execution of an exported state machine: a parameter not given at export is whatever the execution's
+    /// input says, so every step it could turn on (a `when` on it) needs its permissions.
+    EachExecution,
+}
+
 /// Builds the policy for `runbook` with `params` (null where not given).
 pub fn build(
     runbook: &Runbook,
@@ -68,8 +78,15 @@ pub fn build(
     account: &str,
     plan_only: bool,
     engine: &EngineNeeds,
+    inputs: Inputs,
 ) -> Policy {
-    let root = Known::new(runbook, params, region.to_string(), account.to_string());
+    let root = Known::new(
+        runbook,
+        params,
+        region.to_string(),
+        account.to_string(),
+        inputs == Inputs::EachExecution,
+    );
     // Frames come after the frame of the step that runs them, so each parent is known before its children.
     let mut frames: Vec<(Known, bool)> = Vec::with_capacity(runbook.frames.len());
     for frame in &runbook.frames {

@@ -92,6 +92,7 @@ pub fn run(context: &Context, args: &ExportArgs) -> ExitStatus {
                     args.account.as_deref().unwrap_or("*"),
                     false,
                     &engine,
+                    policy::Inputs::EachExecution,
                 );
                 serde_json::json!({"Definition": definition, "RolePolicy": policy.document()})
             } else {

@@ -202,6 +202,7 @@ pub fn run(context: &Context, args: &[String]) -> ExitStatus {
         &account,
         matches.get_flag("plan_only"),
         &engine,
+        policy::Inputs::Run,
     );
     match format.as_deref() {
         Some("json") => {

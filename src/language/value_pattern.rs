@@ -99,19 +99,27 @@ pub struct Known<'a> {
 }
 
 impl<'a> Known<'a> {
+    /// With `each_execution`, the parameters not given are set by each execution's input (a deployed state
+    /// machine's), so they are unknown rather than null.
     pub fn new(
         runbook: &'a Runbook,
         params: Map<String, Value>,
         region: String,
         account: String,
+        each_execution: bool,
     ) -> Known<'a> {
         let unknown = runbook
             .params
             .iter()
-            .filter(|p| (p.required || p.secret) && params.get(&p.name).is_none_or(Value::is_null))
+            .filter(|p| {
+                (p.required || p.secret || each_execution)
+                    && params.get(&p.name).is_none_or(Value::is_null)
+            })
             .map(|p| {
                 let reason = if p.secret {
                     format!("--{} (secret, never shown)", p.flag)
+                } else if each_execution {
+                    format!("--{} (each execution's input)", p.flag)
                 } else {
                     format!("--{} (not given)", p.flag)
                 };

@@ -180,6 +180,47 @@ fn a_runbook_within_the_subset_exports_as_a_jsonata_state_machine() {
     insta::assert_snapshot!("export_move_alias", output.stdout);
 }
 
+/// The role of an exported state machine covers whatever an execution's input chooses: a parameter not given at
+/// export is each execution's to set, so the calls of every step it can reach are allowed, on the resources any
+/// value could name. Before, parameters not given were read as null, and the steps they feed (every one of
+/// rollback-lambda's and pitr-restore's) were left out: the role allowed only the gate's topic.
+#[test]
+fn the_role_policy_covers_the_steps_any_execution_s_input_turns_on() {
+    for (runbook, needed) in [
+        (
+            "rollback-lambda",
+            &["lambda:GetAlias", "lambda:UpdateAlias", "lambda:ListVersionsByFunction"][..],
+        ),
+        (
+            "pitr-restore",
+            &["dynamodb:RestoreTableToPointInTime", "dynamodb:DescribeTable"][..],
+        ),
+    ] {
+        let exported = Cli::new()
+            .current_dir(repo())
+            .args([
+                "export",
+                runbook,
+                "--to",
+                "step-functions",
+                "--approval-topic",
+                TOPIC,
+                "--with-role",
+                "--region",
+                "eu-west-1",
+                "--account",
+                "123456789012",
+            ])
+            .status(0)
+            .run()
+            .json();
+        let statements = exported["RolePolicy"]["Statement"].to_string();
+        for action in needed.iter().chain(&["sns:Publish"]) {
+            assert!(statements.contains(action), "{runbook}: no {action} in {statements}");
+        }
+    }
+}
+
 #[test]
 fn the_definition_prints_as_yaml_and_with_the_role_policy_it_needs() {
     let json = export_move_alias(TOPIC).json();
