@@ -189,11 +189,18 @@ fn the_role_policy_covers_the_steps_any_execution_s_input_turns_on() {
     for (runbook, needed) in [
         (
             "rollback-lambda",
-            &["lambda:GetAlias", "lambda:UpdateAlias", "lambda:ListVersionsByFunction"][..],
+            &[
+                "lambda:GetAlias",
+                "lambda:UpdateAlias",
+                "lambda:ListVersionsByFunction",
+            ][..],
         ),
         (
             "pitr-restore",
-            &["dynamodb:RestoreTableToPointInTime", "dynamodb:DescribeTable"][..],
+            &[
+                "dynamodb:RestoreTableToPointInTime",
+                "dynamodb:DescribeTable",
+            ][..],
         ),
     ] {
         let exported = Cli::new()
@@ -216,7 +223,10 @@ fn the_role_policy_covers_the_steps_any_execution_s_input_turns_on() {
             .json();
         let statements = exported["RolePolicy"]["Statement"].to_string();
         for action in needed.iter().chain(&["sns:Publish"]) {
-            assert!(statements.contains(action), "{runbook}: no {action} in {statements}");
+            assert!(
+                statements.contains(action),
+                "{runbook}: no {action} in {statements}"
+            );
         }
     }
 }
