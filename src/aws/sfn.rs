@@ -37,6 +37,8 @@ pub const UPDATE_STATE_MACHINE: AwsOp = aws_op!(
 );
 pub const START_EXECUTION: AwsOp =
     aws_op!(sfn.start_execution, "states", "StartExecution", Write, JSON);
+pub const LIST_EXECUTIONS: AwsOp =
+    aws_op!(sfn.list_executions, "states", "ListExecutions", Read, JSON);
 pub const DESCRIBE_EXECUTION: AwsOp = aws_op!(
     sfn.describe_execution,
     "states",

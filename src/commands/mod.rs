@@ -9,6 +9,7 @@ pub mod answer;
 pub mod audit;
 pub mod completions;
 pub mod deploy;
+pub mod execution_lock;
 pub mod exit;
 pub mod export;
 pub mod graph;

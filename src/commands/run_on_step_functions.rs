@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use crate::aws::{self, Aws};
+use crate::commands::execution_lock;
 use crate::commands::exit::ExitStatus;
 use crate::commands::recorded;
 use crate::commands::run::{Flags, exit_code, print_result, progress_style};
@@ -93,6 +94,13 @@ pub(super) async fn run(
             crate::say!("runbook run: {error}");
             return ExitStatus::Failed;
         }
+    }
+
+    if let Some(refused) =
+        refused_by_a_running_execution(&aws, &machine, &runbook, &params, (&run_id, started_at))
+            .await
+    {
+        return refused;
     }
 
     let operator = recorded::operator(Some(&aws)).await;
@@ -186,6 +194,37 @@ pub(super) async fn run(
         &redactor,
     )
     .await
+}
+
+/// Why the execution may not start: an execution of the same state machine is running with one of this run's lock
+/// keys ([`execution_lock`]); nothing is started or journaled then, and the exit code is a held lock's.
+async fn refused_by_a_running_execution(
+    aws: &Aws,
+    machine: &str,
+    runbook: &Runbook,
+    params: &Map<String, Value>,
+    (run_id, started_at): (&str, jiff::Timestamp),
+) -> Option<ExitStatus> {
+    let keys = match crate::engine::render_lock_keys(runbook, params, run_id, started_at) {
+        Ok(keys) => keys,
+        Err(error) => {
+            crate::say!("runbook run: {error}");
+            return Some(ExitStatus::Usage);
+        }
+    };
+    match execution_lock::holder(aws, machine, runbook, &keys).await {
+        Ok(None) => None,
+        Ok(Some(holder)) => {
+            crate::say!("runbook run: {holder}; nothing was started");
+            Some(ExitStatus::Locked)
+        }
+        Err(error) => {
+            crate::say!(
+                "runbook run: the running executions could not be read ({error}); nothing was started"
+            );
+            Some(ExitStatus::Failed)
+        }
+    }
 }
 
 async fn deployed_definition(aws: &Aws, machine: &str) -> Result<Value, aws::CallError> {

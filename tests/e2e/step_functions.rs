@@ -1369,3 +1369,153 @@ async fn iceberg_rollback_in_s3_tables_on_step_functions_writes_the_metadata_the
  {
     iceberg_rollback_on_step_functions_as_locally("s3tables").await;
 }
+
+/// Step Functions has no lock: a run on it reads the running executions of its state machine and renders each
+/// one's lock key from the parameters it was started with. rollback-lambda locks `lambda/{{ params.function }}`:
+/// while one run waits at its gate, a second on the same function is refused (exit 5, the execution named, nothing
+/// started or journaled), and one on another function starts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_on_step_functions_is_refused_while_an_execution_holds_its_lock() {
+    let moto = Moto::start();
+    moto.lambda_without_docker().await;
+    moto.execute_state_machines().await;
+    let world = moto.seed(&["--only", "lambda,cloudformation"]);
+    let function = world["lambda"]["function"].as_str().unwrap().to_string();
+    let (topic, queue) = topic_with_subscriber(&moto, "rollback-approvals").await;
+    let shipped = |state: &Path| {
+        Cli::new()
+            .shipped()
+            .aws(&moto)
+            .env("RUNBOOK_STATE_DIR", state)
+    };
+    let state = tempfile::tempdir().unwrap();
+    shipped(state.path())
+        .args([
+            "deploy",
+            "rollback-lambda",
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+            "--approval-topic",
+            &topic,
+            "--yes",
+        ])
+        .status(0)
+        .run();
+    let first = shipped(state.path())
+        .args(["run", "rollback-lambda", "--on", "step-functions", "--yes"])
+        .spawn();
+    let (_, token) = next_token(&moto, &queue).await;
+
+    let sfn = aws_sdk_sfn::Client::new(&moto.sdk_config().await);
+    let machine = sfn
+        .list_state_machines()
+        .send()
+        .await
+        .unwrap()
+        .state_machines()[0]
+        .state_machine_arn()
+        .to_string();
+    let executions = || async {
+        sfn.list_executions()
+            .state_machine_arn(&machine)
+            .send()
+            .await
+            .unwrap()
+            .executions()
+            .to_vec()
+    };
+    let running = executions().await;
+    assert_eq!(running.len(), 1, "{running:?}");
+
+    let refused_state = tempfile::tempdir().unwrap();
+    let refused = shipped(refused_state.path())
+        .args([
+            "run",
+            "rollback-lambda",
+            "--on",
+            "step-functions",
+            "--function",
+            &function,
+            "--yes",
+        ])
+        .spawn();
+    let refused = ended_within(refused, Duration::from_secs(60));
+    let after_refusal = executions().await;
+
+    let other_state = tempfile::tempdir().unwrap();
+    let other = shipped(other_state.path())
+        .args([
+            "run",
+            "rollback-lambda",
+            "--on",
+            "step-functions",
+            "--function",
+            "another-function",
+            "--yes",
+        ])
+        .run();
+    let after_other = executions().await;
+
+    // The first run is answered and ends before anything is asserted, so that a failure leaves nothing running.
+    shipped(state.path())
+        .args(["approve", &token])
+        .status(0)
+        .run();
+    let first = Ran::from(first.wait_with_output().unwrap());
+
+    let refused = refused
+        .expect("the second run on the same function was not refused: it waited at its gate");
+    assert_eq!(
+        refused.code(),
+        Some(5),
+        "{}\n{}",
+        refused.stdout,
+        refused.stderr
+    );
+    for named in [
+        format!(
+            "lock `lambda/{function}` is held by execution {}",
+            running[0].name()
+        ),
+        running[0].execution_arn().to_string(),
+        "nothing was started".to_string(),
+    ] {
+        assert!(
+            refused.stderr.contains(&named),
+            "no {named:?} in\n{}",
+            refused.stderr
+        );
+    }
+    assert_eq!(after_refusal.len(), 1, "{after_refusal:?}");
+    assert!(
+        !refused_state.path().join("runs").exists()
+            || std::fs::read_dir(refused_state.path().join("runs"))
+                .unwrap()
+                .count()
+                == 0,
+        "a refused run is not journaled"
+    );
+
+    assert_ne!(other.code(), Some(5), "{}\n{}", other.stdout, other.stderr);
+    assert!(!other.stderr.contains("is held by"), "{}", other.stderr);
+    assert_eq!(after_other.len(), 2, "{after_other:?}");
+
+    assert_eq!(first.code(), Some(0), "{}\n{}", first.stdout, first.stderr);
+    assert_eq!(alias_version(&moto, &function).await, "2");
+}
+
+/// The run's output when it ends within `limit`; else it is killed (by its pid) and `None`.
+fn ended_within(mut run: std::process::Child, limit: Duration) -> Option<Ran> {
+    let deadline = Instant::now() + limit;
+    while run.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = run.kill();
+            let _ = run.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Some(Ran::from(run.wait_with_output().unwrap()))
+}
