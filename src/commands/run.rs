@@ -20,7 +20,7 @@ use crate::commands::recorded::{self, Recording};
 use crate::engine::{
     self, ApproverIdentity, Mode, Observer, Options, Outcome, RunReport, StepStatus,
 };
-use crate::journal::StateDir;
+use crate::journal::{NewRun, StateDir};
 use crate::language::runbook::Runbook;
 use crate::param_flags;
 use crate::plan_view;
@@ -420,13 +420,16 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> ExitStatus {
             .enable_all()
             .build()
             .expect("a tokio runtime");
-        let run_id = new_run_id(started_at);
+        // Held until the run ends: dropped, an unused folder goes.
+        let Some(run) = new_run(&flags.recording.state, started_at) else {
+            return ExitStatus::Usage;
+        };
         return runtime.block_on(super::run_on_step_functions::run(
             color,
             runbook,
             params,
             flags,
-            (run_id, started_at),
+            (run.id.clone(), started_at),
         ));
     }
     let mut params = params;
@@ -497,10 +500,18 @@ pub(super) fn needs_aws(runbook: &Runbook) -> bool {
         .any(|action| crate::actions::TABLE.row(&action.shape).reach == Reach::Aws)
 }
 
-/// Sortable by time and short enough to type: `20261129T163012Z-3f9a`.
-fn new_run_id(started_at: jiff::Timestamp) -> String {
-    let suffix: u16 = rand::random();
-    format!("{}-{suffix:04x}", started_at.strftime("%Y%m%dT%H%M%SZ"))
+/// The run's id, claimed in the state dir; `None` once the operator is told why it could not be (nothing was sent).
+fn new_run(state: &StateDir, started_at: jiff::Timestamp) -> Option<NewRun> {
+    match state.new_run(started_at) {
+        Ok(run) => Some(run),
+        Err(error) => {
+            crate::say!(
+                "runbook: cannot create the audit journal in {}: {error}; nothing was sent",
+                state.runs().display()
+            );
+            None
+        }
+    }
 }
 
 async fn execute(
@@ -516,7 +527,11 @@ async fn execute(
         crate::say!("runbook: --audit-kms-key needs AWS, and an offline plan makes no AWS call");
         return ExitStatus::Usage;
     }
-    let run_id = new_run_id(started_at);
+    // Held until the run ends: dropped, an unused folder goes.
+    let Some(run) = new_run(&flags.recording.state, started_at) else {
+        return ExitStatus::Usage;
+    };
+    let run_id = run.id.clone();
     let topic = if flags.mode == Mode::Run {
         match crate::notify::Notifier::topic(
             flags.notify.clone(),

@@ -21,5 +21,5 @@ pub mod writer;
 
 pub use observer::JournalObserver;
 pub use record::{Operator, Record, Skip};
-pub use store::StateDir;
+pub use store::{NewRun, StateDir};
 pub use writer::Journal;

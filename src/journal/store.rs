@@ -30,6 +30,28 @@ pub fn default_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".runbook"))
 }
 
+/// A new run's id with its folder under `runs/`, made when the id is chosen so that no other run, in this process or
+/// another, can be given the same id. Ids stay short to type (`20261129T163012Z-3f9a`: the second and 16 random
+/// bits), so two runs started in one second would collide once in 65536 pairs and the second could not create its
+/// journal; making the folder is the atomic claim, and a clash draws a fresh suffix. Dropped, the folder is removed
+/// again if the run wrote nothing into it (refused before its journal: a lock held, a declined write).
+#[derive(Debug)]
+pub struct NewRun {
+    pub id: String,
+    folder: PathBuf,
+}
+
+impl Drop for NewRun {
+    fn drop(&mut self) {
+        // Removes only empty folders: a journal, once written, stays, and a state dir where nothing ran is left as
+        // it was (`runs/` too; a run claiming an id meanwhile makes it again, see `new_run`).
+        let _ = std::fs::remove_dir(&self.folder);
+        if let Some(runs) = self.folder.parent() {
+            let _ = std::fs::remove_dir(runs);
+        }
+    }
+}
+
 impl StateDir {
     pub fn resolve(flag: Option<&Path>) -> StateDir {
         let root = flag
@@ -41,6 +63,30 @@ impl StateDir {
             })
             .unwrap_or_else(default_root);
         StateDir { root }
+    }
+
+    /// Claims a fresh run id (see [`NewRun`]).
+    pub fn new_run(&self, started_at: jiff::Timestamp) -> std::io::Result<NewRun> {
+        let second = started_at.strftime("%Y%m%dT%H%M%SZ").to_string();
+        // More tries than one second of runs could use; a folder that refuses every name is another failure.
+        for _ in 0..256 {
+            let suffix: u16 = rand::random();
+            let id = format!("{second}-{suffix:04x}");
+            let folder = self.runs().join(&id);
+            match std::fs::create_dir(&folder) {
+                Ok(()) => return Ok(NewRun { id, folder }),
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                // Not made yet, or removed by a run that ended without a journal just now.
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir_all(self.runs())?;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("no free run id for {second} in {}", self.runs().display()),
+        ))
     }
 
     pub fn runs(&self) -> PathBuf {
@@ -268,4 +314,54 @@ pub fn summarize(run_id: &str, entries: &[chain::Entry]) -> RunSummary {
         summary.duration_seconds = (last.as_millisecond() - first.as_millisecond()) as f64 / 1000.0;
     }
     summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_started_in_one_second_never_share_an_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir {
+            root: dir.path().to_path_buf(),
+        };
+        let second: jiff::Timestamp = "2026-12-07T20:00:00Z".parse().unwrap();
+        // 2000 ids of 16 random bits: without the claim, about 30 pairs would collide.
+        let runs: Vec<NewRun> = (0..2000).map(|_| state.new_run(second).unwrap()).collect();
+        let ids: std::collections::HashSet<&str> = runs.iter().map(|run| run.id.as_str()).collect();
+        assert_eq!(ids.len(), runs.len());
+        assert!(runs.iter().all(|run| run.id.starts_with("20261207T200000Z-")));
+        // Each one can create its journal: a clash would fail here ("File exists").
+        for run in &runs[..50] {
+            crate::journal::Journal::create(&state.journal(&run.id)).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_claimed_id_without_a_journal_leaves_no_folder_and_one_with_a_journal_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir {
+            root: dir.path().to_path_buf(),
+        };
+        let now = jiff::Timestamp::now();
+        let unused = state.new_run(now).unwrap();
+        let used = state.new_run(now).unwrap();
+        crate::journal::Journal::create(&state.journal(&used.id)).unwrap();
+        let (unused_id, used_id) = (unused.id.clone(), used.id.clone());
+        drop((unused, used));
+        assert!(!state.runs().join(&unused_id).exists());
+        assert!(state.journal(&used_id).exists());
+        assert_eq!(state.run_ids(), vec![used_id]);
+    }
+
+    #[test]
+    fn a_state_dir_where_no_run_wrote_a_journal_is_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir {
+            root: dir.path().join("state"),
+        };
+        drop(state.new_run(jiff::Timestamp::now()).unwrap());
+        assert!(!state.runs().exists());
+    }
 }
