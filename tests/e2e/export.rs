@@ -10,6 +10,7 @@ use runbook::aws::Aws;
 use serde_json::Value;
 
 use crate::support::cli::{Cli, Ran, repo};
+use crate::support::journal::{logged, records, step_statuses};
 use crate::support::moto::{Moto, venv_bin};
 use crate::support::world::{
     EXPORT_RULE, billing_mode, export_moves_the_table, function_timeout, provision_table,
@@ -988,49 +989,7 @@ async fn both_ways_while(
     if let Some(beside) = beside {
         beside.await.unwrap();
     }
-    (journal(local_state.path()), journal(remote_state.path()))
-}
-
-/// The records of the one run journaled in `state`.
-fn journal(state: &Path) -> Vec<Value> {
-    let runs: Vec<PathBuf> = std::fs::read_dir(state.join("runs"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path().join("journal.jsonl"))
-        .collect();
-    assert_eq!(runs.len(), 1, "{runs:?}");
-    std::fs::read_to_string(&runs[0])
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
-
-/// How each step ended (`succeeded`, `skipped`, ...), by step, as a journal says.
-fn step_statuses(records: &[Value]) -> BTreeMap<String, String> {
-    records
-        .iter()
-        .filter(|record| record["kind"] == "step_finished")
-        .map(|record| {
-            (
-                record["step"].as_str().unwrap_or_default().to_string(),
-                record["status"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
-
-/// What each `core.log` step said, by step.
-fn logged(records: &[Value]) -> BTreeMap<String, String> {
-    records
-        .iter()
-        .filter(|record| record["kind"] == "log")
-        .map(|record| {
-            (
-                record["step"].as_str().unwrap_or_default().to_string(),
-                record["message"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
+    (records(local_state.path()), records(remote_state.path()))
 }
 
 async fn item_count(moto: &Moto, table: &str) -> i32 {

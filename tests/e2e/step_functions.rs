@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::cli::{Cli, Ran, repo};
+use crate::support::journal::{of_kind, records};
 use crate::support::moto::Moto;
 use crate::support::world::topic_with_subscriber;
 
@@ -341,26 +342,6 @@ fn start_run(moto: &Moto, state: &Path, function: &str) -> std::process::Child {
             "--yes",
         ])
         .spawn()
-}
-
-fn records(state: &Path) -> Vec<Value> {
-    let runs: Vec<PathBuf> = std::fs::read_dir(state.join("runs"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path().join("journal.jsonl"))
-        .collect();
-    assert_eq!(runs.len(), 1, "{runs:?}");
-    std::fs::read_to_string(&runs[0])
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
-}
-
-fn of_kind<'a>(records: &'a [Value], kind: &str, step: &str) -> Vec<&'a Value> {
-    records
-        .iter()
-        .filter(|record| record["kind"] == kind && record["step"] == step)
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -825,18 +806,7 @@ async fn a_step_that_failed_and_continued_on_step_functions_is_journaled_as_fail
         moto.create_table(table, "pk").await;
     }
     let state = tempfile::tempdir().unwrap();
-    cli(&moto, state.path())
-        .args([
-            "deploy",
-            "tables",
-            "--to",
-            "step-functions",
-            "--role-arn",
-            ROLE,
-            "--yes",
-        ])
-        .status(0)
-        .run();
+    deploy_fixture(&moto, "tables");
     cli(&moto, state.path())
         .args([
             "run",
@@ -1300,18 +1270,7 @@ async fn a_run_on_step_functions_signs_its_journal_with_the_audit_key() {
         .arn
         .unwrap();
     let state = tempfile::tempdir().unwrap();
-    cli(&moto, state.path())
-        .args([
-            "deploy",
-            "tables",
-            "--to",
-            "step-functions",
-            "--role-arn",
-            ROLE,
-            "--yes",
-        ])
-        .status(0)
-        .run();
+    deploy_fixture(&moto, "tables");
     cli(&moto, state.path())
         .env("RUNBOOK_AUDIT_KMS_KEY", &key)
         .args([

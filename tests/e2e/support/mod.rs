@@ -3,6 +3,7 @@ pub mod cli;
 pub mod fault_proxy;
 pub mod health;
 pub mod http_server;
+pub mod journal;
 pub mod moto;
 pub mod terminal;
 pub mod world;
