@@ -331,7 +331,10 @@ mod tests {
         let runs: Vec<NewRun> = (0..2000).map(|_| state.new_run(second).unwrap()).collect();
         let ids: std::collections::HashSet<&str> = runs.iter().map(|run| run.id.as_str()).collect();
         assert_eq!(ids.len(), runs.len());
-        assert!(runs.iter().all(|run| run.id.starts_with("20261207T200000Z-")));
+        assert!(
+            runs.iter()
+                .all(|run| run.id.starts_with("20261207T200000Z-"))
+        );
         // Each one can create its journal: a clash would fail here ("File exists").
         for run in &runs[..50] {
             crate::journal::Journal::create(&state.journal(&run.id)).unwrap();
