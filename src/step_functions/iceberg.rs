@@ -3,15 +3,26 @@
 //! the snapshots or write the rolled-back metadata file and swap the pointer, with the same outputs and the same
 //! errors.
 //!
-//! Snapshot ids are signed 64-bit integers and JSONata's numbers are doubles, exact only up to 2^53. So no id is
-//! ever a JSONata number: the metadata text has its `…snapshot-id` members quoted before `$parse` ([`QUOTE_IDS`]),
-//! the states compare and carry ids as decimal text (as the composites' outputs give them), and the text written
-//! back has them unquoted again ([`UNQUOTE_IDS`]), so the file keeps Iceberg's JSON integers. Every other number of
-//! the metadata (times in milliseconds, sequence numbers, schema ids) is far below 2^53.
+//! No number of a metadata file is ever a JSONata number. JSONata's numbers are doubles, exact only up to 2^53,
+//! and snapshot ids are signed 64-bit integers; and Step Functions' JSONata (jsonata-js 2.0.6) writes every number
+//! `$string` prints, nested or not, rounded to 15 significant digits (jsonata-js issue 669), so a file size of 17
+//! digits, a 17-digit double or a long default would be written back changed. So [`parse_metadata`] quotes every
+//! JSON number of the text before `$parse`, marked (U+0001, which [`holds_mark`] makes sure the file does not hold:
+//! such a file fails with `UnsupportedMetadata`), the states compare and carry ids as decimal text (as the
+//! composites' outputs give them) and read the numbers they compute with (times in milliseconds, the versions to
+//! keep) from the quoted digits explicitly, and [`metadata_text`] unquotes every number, each written back with the
+//! digits read.
+//!
+//! The metadata text is GetObject's `Body` as Step Functions gives it in an `aws-sdk:s3:getObject` task's result:
+//! the object's text (the AWS SDK's stream, read). AWS's developer guide page on AWS SDK integrations
+//! (docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html) names S3 as supported and
+//! `SelectObjectContent` as its one unsupported action, but does not say what a streamed `Body` becomes; state
+//! machines people publish parse it as text (`States.StringToJson($.Body)`), as scripts/moto_server.py gives it.
 //!
 //! S3 Tables' answer is read under AWS's member names (`MetadataLocation`) or the API's (`metadataLocation`, as
-//! moto 5.2.5 gives them). What differs from the engine: a metadata file that is not JSON fails its read task with JSONata's `$parse`
-//! error rather than the composite's `InvalidIcebergMetadata`, and "already at the target" is not logged (the
+//! moto 5.2.5 gives them). What differs from the engine: a metadata file that is not JSON fails its read task with
+//! JSONata's `$parse` error rather than the composite's `InvalidIcebergMetadata`, one holding U+0001 fails, and
+//! "already at the target" is not logged (the
 //! step's output says it: the same snapshot and metadata location before and after).
 
 use serde_json::{Value, json};
@@ -20,25 +31,58 @@ use super::{Export, Place, jsonata_field, literal};
 use crate::actions::composites::iceberg_rollback::TABLE_INPUT_MEMBERS;
 use crate::language::runbook::ActionStep;
 
-/// A JSONata regex: each member whose name ends in `snapshot-id` with an integer value. Its opening quote must follow
-/// `{` or `,` (and blanks), and its closing quote must follow the name: inside a JSON string every quote is escaped
-/// (`\"`), so neither can be matched there, and the text of a string never changes.
-const QUOTE_IDS: &str = r#"/([\{,]\s*)"([a-z-]*snapshot-id)"\s*:\s*(-?[0-9]+)/"#;
-/// Its replacement: the same member with the digits as text.
-const QUOTED: &str = r#""$1\"$2\":\"$3\"""#;
-/// A JSONata regex over `$string`'s compact text: each `…snapshot-id` member quoted by [`QUOTE_IDS`].
-const UNQUOTE_IDS: &str = r#"/([\{,])"([a-z-]*snapshot-id)":"(-?[0-9]+)"/"#;
-/// Its replacement: the digits as a JSON integer again.
-const UNQUOTED: &str = r#""$1\"$2\":$3""#;
+/// The mark that starts a JSON number carried as text, as JSONata writes it in a string or a regex: U+0001, a control
+/// character, which JSON text cannot hold raw, so a string holds it only when the text escapes it (`\u0001`);
+/// [`holds_mark`] refuses such a text.
+const MARK: &str = r"\u0001";
+/// A JSONata regex matching one JSON string (which holds no unescaped quote) or one JSON number. Tried at each
+/// place from the left, it matches a string whole from its opening quote, so the digits inside a string are never
+/// taken for a number. (`[^\\"]`, not `[^"\\]`: JSONata's tokenizer does not count a `]` after a backslash as the
+/// class's end, and reads on past the regex.)
+const STRING_OR_NUMBER: &str = r#"/"(?:[^\\"]|\\.)*"|-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/"#;
+/// A JSONata regex matching one JSON string.
+const STRING: &str = r#"/"(?:[^\\"]|\\.)*"/"#;
 
-/// `$parse` of Iceberg metadata text with its snapshot ids as text.
+/// `$parse` of Iceberg metadata text with every number as text: U+0001 then the digits as the file writes them
+/// (the text gets the escape `\u0001`, as JSON takes no raw control character). Use it where [`holds_mark`] is false.
 pub fn parse_metadata(text: &str) -> String {
-    format!("$parse($replace({text}, {QUOTE_IDS}, {QUOTED}))")
+    format!(
+        "$parse($replace({text}, {STRING_OR_NUMBER}, function($found) {{ $substring($found.match, 0, 1) = \"\\\"\" ? $found.match : \"\\\"\\{MARK}\" & $found.match & \"\\\"\" }}))"
+    )
 }
 
-/// The JSON text of metadata parsed by [`parse_metadata`], its snapshot ids integers again.
+/// The JSON text of metadata parsed by [`parse_metadata`], each number written back with the digits read: `$string`
+/// writes a marked string as `"\u0001DIGITS"` (JSON escapes a control character), which becomes `DIGITS` again.
 pub fn metadata_text(metadata: &str) -> String {
-    format!("$replace($string({metadata}), {UNQUOTE_IDS}, {UNQUOTED})")
+    format!(
+        "$replace($string({metadata}), {STRING}, function($found) {{ $substring($found.match, 0, 7) = \"\\\"\\{MARK}\" ? $substring($found.match, 7, $length($found.match) - 8) : $found.match }})"
+    )
+}
+
+/// Whether metadata text holds the mark, raw or escaped (or a backslash and `u0001`, refused with them rather
+/// than told apart): its numbers could not be told from its strings after [`parse_metadata`].
+pub fn holds_mark(text: &str) -> String {
+    format!("$contains({text}, /{MARK}|\\{MARK}/)")
+}
+
+/// A number of parsed metadata (see [`parse_metadata`]) as its digits, `null` when `value` is not a number.
+fn number_text(value: &str) -> String {
+    format!(
+        "($marked := {value}; $type($marked) = \"string\" and $substring($marked, 0, 1) = \"{MARK}\" ? $substring($marked, 1) : null)"
+    )
+}
+
+/// A number of parsed metadata as a JSONata number, for arithmetic and ordering (times in milliseconds, counts:
+/// far below 2^53); undefined when `value` is not a number, so a comparison with it is false as with a missing one.
+fn number_value(value: &str) -> String {
+    format!(
+        "($marked := {value}; $type($marked) = \"string\" and $substring($marked, 0, 1) = \"{MARK}\" ? $number($substring($marked, 1)))"
+    )
+}
+
+/// The digits in `text` as a number of metadata to be written by [`metadata_text`].
+fn marked(text: &str) -> String {
+    format!("\"{MARK}\" & {text}")
 }
 
 /// A time in epoch milliseconds as `jiff::Timestamp` prints it: RFC 3339 in UTC, the fraction of a second
@@ -112,7 +156,8 @@ impl Export<'_> {
         let with =
             self.templated_expression("`with`", &action.with, place.step.span, &place.scope());
         let current = format!(
-            "($c := {v}.metadata.\"current-snapshot-id\"; $type($c) = \"string\" and $c != \"-1\" ? $c : null)"
+            "($c := {}; $c != \"-1\" ? $c : null)",
+            number_text(&format!("{v}.metadata.\"current-snapshot-id\""))
         );
         let listed = self.keep_result(action, place, &listing(&v, &current));
         let rolled = self.keep_result(
@@ -245,8 +290,9 @@ impl Export<'_> {
                 "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
                 "Arguments": jsonata_field(&s3_address(&location)),
                 "Assign": {variable.clone(): jsonata_field(&format!(
-                    "$merge([{v}, {{\"metadata\": {}}}])",
-                    parse_metadata("$states.result.Body")
+                    "($text := $states.result.Body; $merge([{v}, {} ? {{\"marked\": true}} : {{\"metadata\": {}}}]))",
+                    holds_mark("$text"),
+                    parse_metadata("$text")
                 ))},
                 "Next": state("metadata"),
             }),
@@ -255,12 +301,22 @@ impl Export<'_> {
             state("metadata"),
             json!({
                 "Type": "Choice",
-                "Choices": [{
-                    "Condition": jsonata_field(&format!("$type({v}.metadata) != \"object\" or $not($exists({v}.metadata.\"format-version\"))")),
-                    "Next": state("not_metadata"),
-                }],
+                "Choices": [
+                    {"Condition": jsonata_field(&format!("{v}.marked = true")), "Next": state("marked")},
+                    {
+                        "Condition": jsonata_field(&format!("$type({v}.metadata) != \"object\" or $not($exists({v}.metadata.\"format-version\"))")),
+                        "Next": state("not_metadata"),
+                    },
+                ],
                 "Default": if rollback { state("find") } else { state("listed") },
             }),
+        ));
+        failures.push((
+            state("marked"),
+            "UnsupportedMetadata",
+            format!(
+                "{location} & \" holds the character U+0001 (or the text \\\\u0001), with which the Step Functions export carries the file's numbers exactly; such metadata is not supported there (the local engine reads it)\""
+            ),
         ));
         failures.push((
             state("not_metadata"),
@@ -281,7 +337,7 @@ impl Export<'_> {
                     "Type": "Choice",
                     "Choices": [
                         {
-                            "Condition": jsonata_field(&format!("$not({v}.target in [$map({snapshots}, function($s) {{ $s.\"snapshot-id\" }})])")),
+                            "Condition": jsonata_field(&format!("$not({v}.target in [$map({snapshots}, function($s) {{ {} }})])", number_text("$s.\"snapshot-id\""))),
                             "Next": state("not_found"),
                         },
                         {"Condition": jsonata_field(&format!("{current} = {v}.target")), "Next": state("unchanged")},
@@ -372,7 +428,9 @@ impl Export<'_> {
 /// The metadata's snapshots (objects), oldest first by `timestamp-ms`, as the composite sorts them.
 fn oldest_first(v: &str) -> String {
     format!(
-        "($all := $lookup({v}.metadata, \"snapshots\"); $type($all) = \"array\" ? [$sort([$filter($all, function($s) {{ $type($s) = \"object\" }})], function($a, $b) {{ $a.\"timestamp-ms\" > $b.\"timestamp-ms\" }})] : [])"
+        "($all := $lookup({v}.metadata, \"snapshots\"); $type($all) = \"array\" ? [$sort([$filter($all, function($s) {{ $type($s) = \"object\" }})], function($a, $b) {{ {} > {} }})] : [])",
+        number_value("$a.\"timestamp-ms\""),
+        number_value("$b.\"timestamp-ms\"")
     )
 }
 
@@ -381,14 +439,19 @@ fn listing(v: &str, current: &str) -> String {
     let time = rfc3339("$ms");
     format!(
         "{{\"CurrentSnapshotId\": {current}, \"MetadataLocation\": {v}.location, \"Snapshots\": [$map({}, function($s) {{ (\
-         $ms := $lookup($s, \"timestamp-ms\"); $ms := $type($ms) = \"number\" ? $ms : null; \
-         $summary := $exists($lookup($s, \"summary\")) ? $lookup($s, \"summary\") : {{}}; \
-         $id := function($value) {{ $type($value) = \"string\" ? $value : $type($value) = \"number\" ? $string($value) : null }}; \
+         $ms := {millis}; $ms := $type($ms) = \"number\" and $ms = $floor($ms) ? $ms : null; \
+         $summary := ($found := $lookup($s, \"summary\"); $type($found) in [\"object\", \"array\"] ? $parse({summary_text}) : \
+           ($number := {summary_number}; $exists($number) ? $number : $exists($found) ? $found : {{}})); \
+         $id := function($value) {{ ($digits := {id_digits}; $digits != null ? $digits : $type($value) = \"string\" ? $value : null) }}; \
          {{\"SnapshotId\": $id($lookup($s, \"snapshot-id\")), \"ParentId\": $id($lookup($s, \"parent-snapshot-id\")), \
          \"TimestampMs\": $ms, \"Timestamp\": $ms = null ? null : {time}, \
          \"Operation\": ($o := $lookup($summary, \"operation\"); $exists($o) ? $o : null), \"Summary\": $summary}}\
          ) }})]}}",
-        oldest_first(v)
+        oldest_first(v),
+        millis = number_value("$lookup($s, \"timestamp-ms\")"),
+        summary_text = metadata_text("$found"),
+        summary_number = number_value("$found"),
+        id_digits = number_text("$value"),
     )
 }
 
@@ -397,13 +460,15 @@ fn not_found(v: &str, table: &str) -> String {
     let time = rfc3339("$ms");
     format!(
         "($known := {snapshots}; $listed := [$map($reverse($known)[[0..19]], function($s) {{ (\
-         $ms := $lookup($s, \"timestamp-ms\"); \
+         $ms := {millis}; \
          $operation := $lookup($lookup($s, \"summary\"), \"operation\"); \
-         ($id := $lookup($s, \"snapshot-id\"); $exists($id) ? $string($id) : \"\") & \" (\" & ($type($ms) = \"number\" ? {time} : \"?\") & \", \" & ($type($operation) = \"string\" ? $operation : \"?\") & \")\"\
+         ($id := {id_digits}; $id != null ? $id : \"\") & \" (\" & ($type($ms) = \"number\" ? {time} : \"?\") & \", \" & ($type($operation) = \"string\" ? $operation : \"?\") & \")\"\
          ) }})]; \
          \"snapshot \" & {v}.target & \" is not a snapshot of \" & {table} & \"; \" & \
          ($count($listed) = 0 ? \"the table has no snapshots\" : \"known snapshots, newest first\" & ($count($known) > $count($listed) ? \" (20 shown)\" : \"\") & \": \" & $join($listed, \", \")))",
-        snapshots = oldest_first(v)
+        snapshots = oldest_first(v),
+        millis = number_value("$lookup($s, \"timestamp-ms\")"),
+        id_digits = number_text("$lookup($s, \"snapshot-id\")"),
     )
 }
 
@@ -412,20 +477,20 @@ fn not_found(v: &str, table: &str) -> String {
 fn rolled_back(v: &str) -> String {
     format!(
         "($m := {v}.metadata; $target := {v}.target; $location := {v}.location; \
-         $previous := ($p := $lookup($m, \"last-updated-ms\"); $type($p) = \"number\" ? $p : 0); \
+         $previous := ($p := {previous}; $type($p) = \"number\" and $p = $floor($p) ? $p : 0); \
          $updated := $max([$millis(), $previous + 1]); \
          $refs := ($r := $lookup($m, \"refs\"); $exists($r) ? $r : {{}}); \
          $main := $lookup($refs, \"main\"); \
          $refs := $type($refs) != \"object\" or ($exists($main) and $type($main) != \"object\") ? $refs : \
-           $merge([$refs, {{\"main\": $merge([$exists($main) ? $main : {{\"type\": \"branch\"}}, {{\"snapshot-id\": $target}}])}}]); \
+           $merge([$refs, {{\"main\": $merge([$exists($main) ? $main : {{\"type\": \"branch\"}}, {{\"snapshot-id\": {target}}}])}}]); \
          $snapshot_log := ($l := $lookup($m, \"snapshot-log\"); $type($l) = \"array\" ? $l : []); \
-         $snapshot_log := $append($snapshot_log, [{{\"timestamp-ms\": $updated, \"snapshot-id\": $target}}]); \
+         $snapshot_log := $append($snapshot_log, [{{\"timestamp-ms\": {updated}, \"snapshot-id\": {target}}}]); \
          $keep := ($k := $lookup($lookup($m, \"properties\"), \"write.metadata.previous-versions-max\"); \
            $type($k) = \"string\" and $contains($k, /^[0-9]+$/) ? $number(($d := $replace($k, /^0+/, \"\"); $d = \"\" ? \"0\" : $d)) : \
-           $type($k) = \"number\" and $k >= 0 and $k = $floor($k) ? $k : 100); \
+           ($k := {keep}; $type($k) = \"number\" and $k >= 0 and $k = $floor($k) ? $k : 100)); \
          $keep := $max([$keep, 1]); \
          $metadata_log := ($l := $lookup($m, \"metadata-log\"); $type($l) = \"array\" ? $l : []); \
-         $metadata_log := $append($metadata_log, [{{\"timestamp-ms\": $previous, \"metadata-file\": $location}}]); \
+         $metadata_log := $append($metadata_log, [{{\"timestamp-ms\": {previous_text}, \"metadata-file\": $location}}]); \
          $metadata_log := $count($metadata_log) > $keep ? [$metadata_log[[$count($metadata_log) - $keep .. $count($metadata_log) - 1]]] : $metadata_log; \
          $file := $replace($location, /^.*\\//, \"\"); \
          $directory := $contains($location, \"/\") ? $replace($location, /\\/[^\\/]*$/, \"\") : \"\"; \
@@ -434,8 +499,13 @@ fn rolled_back(v: &str) -> String {
          $whole := function($digits) {{ ($d := $replace($digits, /^0+/, \"\"); $d = \"\" ? 0 : $number($d)) }}; \
          $version := $contains($numbered, /^[0-9]+$/) ? $whole($numbered) : $hadoop != \"\" ? $whole($hadoop) : $count($metadata_log); \
          $merge([{v}, {{\
-           \"next\": $merge([$m, {{\"current-snapshot-id\": $target, \"refs\": $refs, \"snapshot-log\": $snapshot_log, \"metadata-log\": $metadata_log, \"last-updated-ms\": $updated}}]), \
+           \"next\": $merge([$m, {{\"current-snapshot-id\": {target}, \"refs\": $refs, \"snapshot-log\": $snapshot_log, \"metadata-log\": $metadata_log, \"last-updated-ms\": {updated}}}]), \
            \"next_location\": $directory & \"/\" & $pad($string($version + 1), -5, \"0\") & \"-\" & $uuid() & \".metadata.json\"\
-         }}]))"
+         }}]))",
+        previous = number_value("$lookup($m, \"last-updated-ms\")"),
+        target = marked("$target"),
+        updated = marked("$string($updated)"),
+        previous_text = marked("$string($previous)"),
+        keep = number_value("$k"),
     )
 }

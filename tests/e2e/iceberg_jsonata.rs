@@ -3,7 +3,9 @@
 //! That evaluator's `$parse` rounds integers through doubles as Step Functions' does, so a snapshot id handled as
 //! a number comes back wrong here as it would on AWS.
 
-use runbook::step_functions::iceberg::{canonical_id, metadata_text, parse_metadata, rfc3339};
+use runbook::step_functions::iceberg::{
+    canonical_id, holds_mark, metadata_text, parse_metadata, rfc3339,
+};
 use serde_json::{Value, json};
 
 use crate::jsonata::jsonata_values;
@@ -46,21 +48,23 @@ fn snapshot_ids_survive_the_quote_parse_string_unquote_round_trip_exactly() {
     let round_trip: Value =
         serde_json::from_str(values[0].as_ref().unwrap().as_str().unwrap()).unwrap();
     assert_eq!(round_trip, original);
+    // Each number is text once parsed: U+0001, then its digits as written.
+    let marked = |number: i64| json!(format!("\u{1}{number}"));
     let parsed = values[1].as_ref().unwrap();
-    assert_eq!(parsed["current-snapshot-id"], i64::MAX.to_string());
+    assert_eq!(parsed["current-snapshot-id"], marked(i64::MAX));
     assert_eq!(
         parsed["snapshots"][0]["snapshot-id"],
-        ((1_i64 << 53) + 1).to_string()
+        marked((1_i64 << 53) + 1)
     );
-    assert_eq!(parsed["snapshots"][0]["parent-snapshot-id"], "-1");
-    assert_eq!(parsed["snapshots"][1]["snapshot-id"], i64::MIN.to_string());
-    assert_eq!(parsed["statistics"][0]["snapshot-id"], i64::MIN.to_string());
+    assert_eq!(parsed["snapshots"][0]["parent-snapshot-id"], marked(-1));
+    assert_eq!(parsed["snapshots"][1]["snapshot-id"], marked(i64::MIN));
+    assert_eq!(parsed["statistics"][0]["snapshot-id"], marked(i64::MIN));
     // The string that looks like ids is text, untouched.
     assert_eq!(
         parsed["snapshots"][0]["summary"],
         original["snapshots"][0]["summary"]
     );
-    assert_eq!(parsed["last-updated-ms"], 1767104100000_i64);
+    assert_eq!(parsed["last-updated-ms"], marked(1767104100000));
     let unquoted: Value =
         serde_json::from_str(values[2].as_ref().unwrap().as_str().unwrap()).unwrap();
     assert_ne!(
@@ -121,4 +125,67 @@ fn a_snapshot_id_given_is_read_as_the_composite_reads_it() {
         let expected = engine.map_or(Value::Null, |id| json!(id.to_string()));
         assert_eq!(value.unwrap(), expected, "{input}");
     }
+}
+
+/// The emulator's `$string` answers as Step Functions' JSONata (jsonata-js 2.0.6) does: every number, nested or not,
+/// rounded to 15 significant digits, then printed as JavaScript prints it; jsonata-js issue 669 gives the first.
+#[test]
+fn the_emulator_strings_numbers_as_step_functions_jsonata_does() {
+    let expressions = [
+        "$string(1e15 + 1)".to_string(),
+        "$string($value)".to_string(),
+        "\"size \" & $value.size".to_string(),
+    ];
+    let value = json!({
+        "size": 12345678901234567_i64,
+        "ratio": 0.12345678901234568,
+        "huge": 1.5e300,
+        "zero": -0.0,
+        "tiny": 1e-7,
+        "whole": 1e21,
+        "list": [9007199254740993_i64, 2.5]
+    });
+    let values = jsonata_values(&expressions, &json!({"value": value}));
+    let texts: Vec<Value> = values.into_iter().map(Result::unwrap).collect();
+    assert_eq!(
+        texts,
+        [
+            json!("1000000000000000"),
+            json!(
+                r#"{"size":12345678901234600,"ratio":0.123456789012346,"huge":1.5e+300,"zero":0,"tiny":1e-7,"whole":1e+21,"list":[9007199254740990,2.5]}"#
+            ),
+            json!("size 12345678901234600"),
+        ]
+    );
+}
+
+/// Metadata text, compact as `$string` writes it, with numbers a double cannot keep (and one it keeps, written
+/// in forms JavaScript would print otherwise) outside snapshot ids, and digits inside a string.
+const NUMBERS: &str = r#"{"format-version":2,"current-snapshot-id":9223372036854775807,"last-updated-ms":1767104100000,"snapshots":[{"snapshot-id":-9223372036854775808,"timestamp-ms":1767104100000,"summary":{"operation":"append","note":"size 12345678901234567 bytes, \"quoted\" 1.5e300 \\ -0.0"}}],"statistics":[{"snapshot-id":9007199254740993,"file-size-in-bytes":12345678901234567,"ratio":0.12345678901234568,"huge":1.5e300,"upper":1E-7,"zero":-0.0,"wide":12345678901234567890,"padded":2.50}],"empty":[],"nothing":{}}"#;
+
+#[test]
+fn every_number_of_the_metadata_survives_the_round_trip_with_its_digits() {
+    let expressions = [
+        metadata_text(&parse_metadata("$text")),
+        // Without the quoting: the evaluator rounds as Step Functions would, so the first case can fail.
+        "$string($parse($text))".to_string(),
+    ];
+    let values = jsonata_values(&expressions, &json!({"text": NUMBERS}));
+    assert_eq!(values[0].as_ref().unwrap(), &json!(NUMBERS));
+    assert_ne!(values[1].as_ref().unwrap(), &json!(NUMBERS));
+}
+
+#[test]
+fn metadata_that_already_holds_the_mark_is_refused() {
+    let texts = [
+        NUMBERS.to_string(),
+        NUMBERS.replace("quoted", "\\u0001"),
+        NUMBERS.replace("quoted", "\u{1}"),
+    ];
+    let expressions: Vec<String> = (0..texts.len())
+        .map(|i| holds_mark(&format!("$texts[{i}]")))
+        .collect();
+    let values = jsonata_values(&expressions, &json!({"texts": texts}));
+    let held: Vec<Value> = values.into_iter().map(Result::unwrap).collect();
+    assert_eq!(held, [json!(false), json!(true), json!(true)]);
 }

@@ -1085,7 +1085,7 @@ fn pitr_restore_runs_nothing_destructive_before_the_verified_copy_and_the_gate()
 // ---------------------------------------------------------------------------------------------------------------
 // 1.3 Iceberg rollback
 
-async fn s3(moto: &Moto) -> aws_sdk_s3::Client {
+pub(crate) async fn s3(moto: &Moto) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&moto.sdk_config().await)
             .force_path_style(true)

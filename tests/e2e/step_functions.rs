@@ -1046,7 +1046,7 @@ async fn a_failed_branch_on_step_functions_fails_only_its_step_and_the_steps_bes
 /// journal the same listings; and the imported journal passes `audit verify`.
 async fn iceberg_rollback_on_step_functions_as_locally(catalog: &str) {
     use crate::runbooks::{
-        assert_rolled_back_metadata, metadata, read_iceberg, sandbox, seeded_iceberg,
+        assert_rolled_back_metadata, metadata, read_iceberg, s3, sandbox, seeded_iceberg,
     };
 
     let (moto, world) = sandbox("iceberg").await;
@@ -1063,6 +1063,32 @@ async fn iceberg_rollback_on_step_functions_as_locally(catalog: &str) {
         .as_str()
         .unwrap()
         .to_string();
+    // Numbers a double cannot hold outside snapshot ids, in a statistics file's sizes (Iceberg longs): Step
+    // Functions' `$string` would write both rounded to 15 digits, so the state machine must carry them as text.
+    let (directory, _) = seeded_location.rsplit_once('/').unwrap();
+    let statistics = json!([{
+        "snapshot-id": target,
+        "statistics-path": format!("{directory}/statistics.puffin"),
+        "file-size-in-bytes": 12345678901234567_i64,
+        "file-footer-size-in-bytes": (1_i64 << 53) + 1,
+        "blob-metadata": [],
+    }]);
+    let mut seeded = metadata(&moto, &seeded_location).await;
+    seeded.insert("statistics".into(), statistics.clone());
+    let (bucket, key) = seeded_location
+        .strip_prefix("s3://")
+        .unwrap()
+        .split_once('/')
+        .unwrap();
+    s3(&moto)
+        .await
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(serde_json::to_vec(&seeded).unwrap().into())
+        .send()
+        .await
+        .unwrap();
     let bucket_arn = world["iceberg"]["s3tables"]["table_bucket_arn"]
         .as_str()
         .unwrap_or_default()
@@ -1189,6 +1215,7 @@ async fn iceberg_rollback_on_step_functions_as_locally(catalog: &str) {
     };
     assert_eq!(others(&sfn), others(&local));
     assert_eq!(sfn["current-snapshot-id"], json!(target));
+    assert_eq!(sfn["statistics"], statistics);
 
     // pyiceberg, which shares no code with runbook, reads the target's rows.
     let after = read_iceberg(&moto, catalog, None);
