@@ -19,13 +19,13 @@ impl Export<'_> {
         let Some(for_each) = &step.for_each else {
             return;
         };
-        let items = self.expression("`for_each`", &for_each.items, &carried(self.steps));
+        let items = self.expression("`for_each`", &for_each.items, &carried(self.variables));
         let place = Place {
             step,
             name: format!("{}.each", step.id),
             item: true,
             failure: Failure::Fail,
-            steps: self.steps,
+            variables: self.variables,
         };
         let outer = std::mem::take(&mut self.states);
         let done = format!("{}.done", place.name);
@@ -66,8 +66,8 @@ impl Export<'_> {
         }
         let record = format!(
             "($r := $states.result; $merge([${}, {{{}: {{\"status\": \"succeeded\", {}}}}}]))",
-            self.steps,
-            literal(&json!(step.id)),
+            self.variables.steps(),
+            literal(&json!(super::local_id(&step.id))),
             fields.join(", ")
         );
         let mut map = json!({
@@ -84,10 +84,10 @@ impl Export<'_> {
                 "StartAt": start,
                 "States": Value::Object(inner),
             },
-            "Assign": {self.steps: jsonata_field(&record)},
+            "Assign": {self.variables.steps(): jsonata_field(&record)},
             "Next": next,
         });
-        if let Some(catch) = catch(self.steps, &step.id, failure) {
+        if let Some(catch) = catch(&self.variables.steps(), &step.id, failure) {
             map["Catch"] = catch;
         }
         self.states.insert(step.id.clone(), map);

@@ -223,8 +223,14 @@ impl<'a> Follower<'a> {
 
     /// The step a state belongs to, and what the state is to it.
     fn step_of<'s>(&self, state: &'s str) -> Option<(&'a Step, Role<'s>)> {
-        let (id, role) = state_name::parse(state);
+        let (id, role) = self.parse(state);
         self.find(id).map(|step| (step, role))
+    }
+
+    /// The owner of a state and what the state is to it: the longest step id its name starts with (a child's
+    /// steps have ids with dots), else one of the run's own.
+    fn parse<'s>(&self, state: &'s str) -> (&'s str, Role<'s>) {
+        state_name::parse_among(state, |id| self.find(id).is_some())
     }
 
     fn entered(&mut self, state: &str, at: f64, events: &mut Vec<Event>) {
@@ -236,7 +242,7 @@ impl<'a> Follower<'a> {
             });
         self.deciding = waiting;
         for deciding in settled {
-            let failed = match state_name::parse(state) {
+            let failed = match self.parse(state) {
                 (owner, Role::Failed(number)) if owner == deciding => Some(number),
                 _ => None,
             };
@@ -296,7 +302,7 @@ impl<'a> Follower<'a> {
             events.push(Event::StepStarted {
                 step: step.id.clone(),
                 item: None,
-                summary: summary(step, given.unwrap_or(&Map::new())),
+                summary: summary(self.runbook, step, given.unwrap_or(&Map::new())),
             });
         }
     }
@@ -376,7 +382,7 @@ impl<'a> Follower<'a> {
             events.push(Event::StepStarted {
                 step: step.id.clone(),
                 item: None,
-                summary: summary(step, &request),
+                summary: summary(self.runbook, step, &request),
             });
         }
         match &step.kind {
@@ -483,6 +489,17 @@ impl<'a> Follower<'a> {
         match role {
             // The checks' Choice: the state entered next says whether they held.
             Role::Check => self.deciding.push(step.id.clone()),
+            Role::Skipped if matches!(step.kind, StepKind::Runbook(_)) => {
+                // The `runbook:` step's `when` skips every step of its child, for the same reason, then itself.
+                let reason = step
+                    .when
+                    .as_ref()
+                    .map(|when| format!("`when: {}` of `{}` is false", when.source, step.id));
+                for inner in super::nested::child_steps(self.runbook, step) {
+                    self.finish(inner, (StepStatus::Skipped, None, reason.clone()), events);
+                }
+                self.finish(step, (StepStatus::Skipped, None, reason), events);
+            }
             Role::Skipped => {
                 let reason = step
                     .when
@@ -492,7 +509,7 @@ impl<'a> Follower<'a> {
             }
             Role::When => {}
             _ => {
-                let Some(result) = recorded_result(details, &step.id) else {
+                let Some(result) = recorded_result(details, step) else {
                     return;
                 };
                 // `on_error: continue`'s Catch records the step failed and the run goes on: the record, not the
@@ -630,7 +647,7 @@ impl<'a> Follower<'a> {
             events.push(Event::StepStarted {
                 step: step.id.clone(),
                 item: None,
-                summary: summary(step, &Map::new()),
+                summary: summary(self.runbook, step, &Map::new()),
             });
         }
         events.push(self.finished(step, status, error, reason));
@@ -647,6 +664,7 @@ impl<'a> Follower<'a> {
         let report = self.report_of(&step.id);
         let request = open.and_then(|open| open.request.clone());
         let summary = summary(
+            self.runbook,
             step,
             request
                 .as_ref()
@@ -662,7 +680,12 @@ impl<'a> Follower<'a> {
             output: report.and_then(|r| r.output.clone()),
             summary,
             request: request.filter(|_| matches!(step.kind, StepKind::Action(_))),
-            outputs: report.map(|r| r.outputs.clone()).unwrap_or_default(),
+            // A step that failed gives no outputs, as in the engine, though its states computed them before a
+            // check failed.
+            outputs: report
+                .filter(|_| status != StepStatus::Failed)
+                .map(|r| r.outputs.clone())
+                .unwrap_or_default(),
             reason,
             changes: Vec::new(),
         }
@@ -740,10 +763,12 @@ impl<'a> Follower<'a> {
 /// What a step's states recorded as its result by the time `details`' state was left: `steps.ID` in the state's
 /// output (JSONPath), or in the `$steps` variable the state assigned (JSONata; its Parallel branch's copy when it
 /// runs in one).
-fn recorded_result(details: &Value, id: &str) -> Option<Value> {
-    let assigned = parse(&details["assignedVariables"][super::STEPS]);
-    let in_branch = parse(&details["assignedVariables"][super::BRANCH_STEPS]);
+fn recorded_result(details: &Value, step: &Step) -> Option<Value> {
+    let [variable, in_branch] = super::nested::record_variables(step);
+    let assigned = parse(&details["assignedVariables"][variable.as_str()]);
+    let in_branch = parse(&details["assignedVariables"][in_branch.as_str()]);
     let output = parse(&details["output"]);
+    let id = super::nested::local_id(&step.id);
     [&assigned, &in_branch, &output["steps"]]
         .into_iter()
         .map(|steps| &steps[id])
@@ -768,12 +793,13 @@ fn stopped(culprit: Option<&str>, in_flight: bool) -> String {
 }
 
 /// The step's summary with the request's values, as a local run shows it.
-fn summary(step: &Step, request: &Map<String, Value>) -> String {
-    match step.action() {
-        Some(action) => {
+fn summary(runbook: &Runbook, step: &Step, request: &Map<String, Value>) -> String {
+    match &step.kind {
+        StepKind::Action(action) => {
             crate::engine::fill_summary(crate::actions::TABLE.row(&action.shape).summary, request)
         }
-        None => "approval".into(),
+        StepKind::Approval(_) => "approval".into(),
+        StepKind::Runbook(_) => runbook.step_doing(step).unwrap_or_default(),
     }
 }
 

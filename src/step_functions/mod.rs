@@ -30,7 +30,9 @@
 //! answered by SendTaskSuccess or SendTaskFailure, with the gate's timeout). `verify` and `outcome` serve
 //! `runbook resume` and the summary, which have no counterpart there, so they are left out.
 //!
-//! Refused, each with a reason: nested runbooks, templated parameter defaults, a templated `core.sleep` duration,
+//! A `runbook:` step's child is inlined where the step stands, with names of its own ([`nested`]).
+//!
+//! Refused, each with a reason: templated parameter defaults, a templated `core.sleep` duration,
 //! secret parameters (their values would be written into the execution's history), the composites without an
 //! expansion, a step id that is one of the run's own states' names ([`state_name::RUN_STATES`]), and any
 //! expression [`jsonata`] cannot translate.
@@ -42,6 +44,7 @@ pub mod iceberg;
 pub mod jsonata;
 mod member_case;
 mod move_messages;
+mod nested;
 mod pages;
 mod polling;
 mod service;
@@ -60,6 +63,7 @@ use crate::language::raw::OnError;
 use crate::language::runbook::{ActionStep, Approval, ParamDefault, Runbook, Step, StepKind, Text};
 use jsonata::{Scope, Untranslatable};
 use member_case::{MemberCase, Unrenameable};
+use nested::{Level, Variables, local_id};
 use state_name::{FINISH, ON_FAILURE, PARAMETERS, SUCCEEDED};
 
 /// What the definition needs besides the runbook.
@@ -78,28 +82,20 @@ pub fn export(runbook: &Runbook, options: &Options) -> Result<Value, Vec<Diagnos
         options,
         states: Map::new(),
         problems: Diagnostics::new(&runbook.source),
-        steps: STEPS,
+        variables: Variables::RUNBOOK,
     };
     export.refuse_unsupported_runbook_keys();
-    let stages = stages(runbook, &topological_order(runbook));
-    let entries: Vec<String> = stages
-        .iter()
-        .enumerate()
-        .map(|(position, stage)| match stage.as_slice() {
-            [alone] => entry_name(&runbook.steps[*alone]),
-            _ => state_name::parallel(position),
-        })
-        .collect();
-    let first = entries.first().map_or(FINISH, String::as_str);
-    export.start(first);
     let failure = export.body_failure();
-    for (position, stage) in stages.iter().enumerate() {
-        let next = entries.get(position + 1).map_or(FINISH, String::as_str);
-        match stage.as_slice() {
-            [alone] => export.step(&runbook.steps[*alone], next, &failure),
-            _ => export.parallel(&entries[position], stage, next, &failure),
-        }
-    }
+    let first = export.level(
+        &Level::of(runbook, None),
+        &state_name::parallel,
+        FINISH,
+        &failure,
+    );
+    // The run's first states first, so the definition reads in the order it runs.
+    let body = std::mem::take(&mut export.states);
+    export.start(&first);
+    export.states.extend(body);
     export.finish();
     if !export.problems.is_empty() {
         return Err(export.problems.into_sorted());
@@ -129,12 +125,15 @@ fn entry_name(step: &Step) -> String {
 }
 
 /// Kahn's order with file order breaking ties, so the definition reads like the runbook.
-fn topological_order(runbook: &Runbook) -> Vec<usize> {
-    let mut done = vec![false; runbook.steps.len()];
-    let mut order = Vec::with_capacity(runbook.steps.len());
-    while order.len() < runbook.steps.len() {
-        let Some(ready) = (0..runbook.steps.len())
-            .find(|&i| !done[i] && runbook.steps[i].needs.iter().all(|&n| done[n]))
+fn topological_order(level: &Level) -> Vec<usize> {
+    let mut done = vec![false; level.needs.len()];
+    let mut order = Vec::with_capacity(level.members.len());
+    while order.len() < level.members.len() {
+        let Some(ready) = level
+            .members
+            .iter()
+            .copied()
+            .find(|&i| !done[i] && level.needs[i].iter().all(|&n| done[n]))
         else {
             break; // The validator refuses cycles; nothing else leaves no step ready.
         };
@@ -147,24 +146,24 @@ fn topological_order(runbook: &Runbook) -> Vec<usize> {
 /// The order cut into stages, each run after the one before: a stage is one step, or steps none of which needs
 /// another, which run side by side (a Parallel state, one branch per step). An approval gate is a stage of its
 /// own and stages never cross it: the steps before a gate are the ones the one-after-another order runs before
-/// it, so no write moves ahead of a gate it followed.
-fn stages(runbook: &Runbook, order: &[usize]) -> Vec<Vec<usize>> {
+/// it, so no write moves ahead of a gate it followed. A `runbook:` step is a stage of its own too (see
+/// [`nested`]).
+fn stages(level: &Level, order: &[usize]) -> Vec<Vec<usize>> {
     let mut stages = Vec::new();
     let mut segment: Vec<usize> = Vec::new();
     let close = |segment: &mut Vec<usize>, stages: &mut Vec<Vec<usize>>| {
         // A step's level is one past the deepest step of the segment it needs: steps of one level are
         // independent of each other, and each level needs only the levels before it.
-        let mut level = vec![0usize; runbook.steps.len()];
+        let mut depths = vec![0usize; level.needs.len()];
         let mut levels: Vec<Vec<usize>> = Vec::new();
         for &index in segment.iter() {
-            let depth = runbook.steps[index]
-                .needs
+            let depth = level.needs[index]
                 .iter()
                 .filter(|needed| segment.contains(needed))
-                .map(|&needed| level[needed] + 1)
+                .map(|&needed| depths[needed] + 1)
                 .max()
                 .unwrap_or(0);
-            level[index] = depth;
+            depths[index] = depth;
             if levels.len() <= depth {
                 levels.resize_with(depth + 1, Vec::new);
             }
@@ -174,7 +173,7 @@ fn stages(runbook: &Runbook, order: &[usize]) -> Vec<Vec<usize>> {
         segment.clear();
     };
     for &index in order {
-        if matches!(runbook.steps[index].kind, StepKind::Approval(_)) {
+        if level.alone[index] {
             close(&mut segment, &mut stages);
             stages.push(vec![index]);
         } else {
@@ -195,14 +194,10 @@ fn literal(value: &Value) -> String {
     value.to_string()
 }
 
-/// The names every expression may read: the variables the definition assigns, the step records in `steps`
-/// (`$steps`, or a Parallel branch's own copy, see [`BRANCH_STEPS`]).
-fn carried(steps: &str) -> Scope {
-    Scope::new()
-        .bind("run", "$run")
-        .bind("params", "$params")
-        .bind("vars", "$vars")
-        .bind("steps", format!("${steps}"))
+/// The names every expression may read: the variables the definition assigns, the step records (`$steps`, or a
+/// Parallel branch's own copy, see [`BRANCH_STEPS`]; a child's own, see [`nested`]).
+fn carried(variables: Variables) -> Scope {
+    variables.scope()
 }
 
 /// The step records (`steps`, or [`BRANCH_STEPS`]) with one more step's record: `fields` are JSONata
@@ -210,7 +205,7 @@ fn carried(steps: &str) -> Scope {
 fn record_step(steps: &str, id: &str, fields: &[String]) -> Value {
     jsonata_field(&format!(
         "$merge([${steps}, {{{}: {{{}}}}}])",
-        literal(&json!(id)),
+        literal(&json!(local_id(id))),
         fields.join(", ")
     ))
 }
@@ -220,9 +215,9 @@ struct Export<'a> {
     options: &'a Options,
     states: Map<String, Value>,
     problems: Diagnostics,
-    /// The variable the states being written keep the step records in: `steps`, or [`BRANCH_STEPS`] inside a
-    /// Parallel branch.
-    steps: &'static str,
+    /// The variables the states being written read and keep the step records in: the runbook's, or a child's
+    /// (see [`nested`]), the records in a Parallel branch's copy inside one.
+    variables: Variables,
 }
 
 impl Export<'_> {
@@ -518,7 +513,7 @@ impl Export<'_> {
         let mut complete = true;
         for var in &self.runbook.vars {
             let what = format!("var `{}`", var.name);
-            match self.templated_expression(&what, &var.value, var.span, &carried(self.steps)) {
+            match self.templated_expression(&what, &var.value, var.span, &carried(self.variables)) {
                 Some(value) => block.push(format!(
                     "$vars := $merge([$vars, {{{}: {value}}}])",
                     literal(&json!(var.name))
@@ -548,7 +543,7 @@ impl Export<'_> {
         };
         let body = body_entry(step);
         if let Some(when) = &step.when
-            && let Some(condition) = self.condition("`when`", when, &carried(self.steps), false)
+            && let Some(condition) = self.condition("`when`", when, &carried(self.variables), false)
         {
             let skipped = state_name::skipped(&step.id);
             self.states.insert(
@@ -563,7 +558,7 @@ impl Export<'_> {
                 skipped,
                 json!({
                     "Type": "Pass",
-                    "Assign": {self.steps: record_step(self.steps, &step.id, &["\"status\": \"skipped\"".into(), "\"output\": null".into()])},
+                    "Assign": {self.variables.steps(): record_step(&self.variables.steps(), &step.id, &["\"status\": \"skipped\"".into(), "\"output\": null".into()])},
                     "Next": next,
                 }),
             );
@@ -579,18 +574,41 @@ impl Export<'_> {
                     name: step.id.clone(),
                     item: false,
                     failure,
-                    steps: self.steps,
+                    variables: self.variables,
                 };
                 self.action(action, &place, next);
             }
-            // The child's steps are in the graph with the child's own params and vars; translating them needs a
-            // scope per frame (or a nested state machine), so the whole export is refused rather than approximated.
-            StepKind::Runbook(_) => self.refuse(
-                "a `runbook:` step",
-                "a nested runbook (its own params, vars and outputs) is not translated yet",
-                step.span,
-            ),
+            StepKind::Runbook(call) => self.nested(step, call.frame, next, &failure),
         }
+    }
+
+    /// The states of the steps of one level (the runbook's own, or a child's), in stages (see [`stages`]), the
+    /// last going on to `after`; the name of the state they start at. `parallel` names a stage's Parallel state.
+    fn level(
+        &mut self,
+        level: &Level,
+        parallel: &dyn Fn(usize) -> String,
+        after: &str,
+        failure: &Failure,
+    ) -> String {
+        let runbook = self.runbook;
+        let stages = stages(level, &topological_order(level));
+        let entries: Vec<String> = stages
+            .iter()
+            .enumerate()
+            .map(|(position, stage)| match stage.as_slice() {
+                [alone] => entry_name(&runbook.steps[*alone]),
+                _ => parallel(position),
+            })
+            .collect();
+        for (position, stage) in stages.iter().enumerate() {
+            let next = entries.get(position + 1).map_or(after, String::as_str);
+            match stage.as_slice() {
+                [alone] => self.step(&runbook.steps[*alone], next, failure),
+                _ => self.parallel(&entries[position], stage, next, failure),
+            }
+        }
+        entries.first().map_or(after, String::as_str).to_string()
     }
 
     /// Independent steps side by side: a Parallel state with a branch per step. Each branch works on its copy
@@ -600,7 +618,8 @@ impl Export<'_> {
     fn parallel(&mut self, name: &str, stage: &[usize], next: &str, failure: &Failure) {
         let runbook = self.runbook;
         let outer = std::mem::take(&mut self.states);
-        self.steps = BRANCH_STEPS;
+        let variables = self.variables;
+        self.variables = variables.in_branch();
         let mut branches = Vec::new();
         let mut records = Vec::new();
         for (number, &index) in stage.iter().enumerate() {
@@ -611,33 +630,35 @@ impl Export<'_> {
                 start.clone(),
                 json!({
                     "Type": "Pass",
-                    "Assign": {BRANCH_STEPS: jsonata_field(&format!("${STEPS}"))},
+                    "Assign": {variables.in_branch().steps(): jsonata_field(&format!("${}", variables.steps()))},
                     "Next": entry_name(step),
                 }),
             );
             self.step(step, &recorded, &Failure::Fail);
-            let id = literal(&json!(step.id));
+            let id = literal(&json!(local_id(&step.id)));
+            let copy = variables.in_branch().steps();
             self.states.insert(
                 recorded,
                 json!({
                     "Type": "Pass",
-                    "Output": jsonata_field(&format!("$lookup(${BRANCH_STEPS}, {id})")),
+                    "Output": jsonata_field(&format!("$lookup(${copy}, {id})")),
                     "End": true,
                 }),
             );
             branches.push(json!({"StartAt": start, "States": std::mem::take(&mut self.states)}));
             records.push(format!("{id}: $states.result[{number}]"));
         }
-        self.steps = STEPS;
+        self.variables = variables;
         self.states = outer;
+        let steps = variables.steps();
         let mut state = json!({
             "Type": "Parallel",
             "Comment": "Steps that do not need each other; the next stage waits for every branch",
             "Branches": branches,
-            "Assign": {STEPS: jsonata_field(&format!("$merge([${STEPS}, {{{}}}])", records.join(", ")))},
+            "Assign": {steps.clone(): jsonata_field(&format!("$merge([${steps}, {{{}}}])", records.join(", ")))},
             "Next": next,
         });
-        if let Some(catch) = catch(STEPS, name, failure) {
+        if let Some(catch) = catch(&steps, name, failure) {
             state["Catch"] = catch;
         }
         self.states.insert(name.to_string(), state);
@@ -647,7 +668,7 @@ impl Export<'_> {
         let prompt = self.template(
             "the approval prompt",
             &approval.prompt,
-            &carried(self.steps),
+            &carried(self.variables),
         );
         let topic = self.options.approval_topic.clone();
         if topic.is_none() {
@@ -681,7 +702,7 @@ impl Export<'_> {
                 "Resource": "arn:aws:states:::sns:publish.waitForTaskToken",
                 "Arguments": {"TopicArn": topic, "Message": jsonata_field(&message)},
                 "TimeoutSeconds": seconds(approval.timeout),
-                "Assign": {self.steps: record_step(self.steps, &step.id, &["\"status\": \"succeeded\"".into(), "\"output\": $states.result".into()])},
+                "Assign": {self.variables.steps(): record_step(&self.variables.steps(), &step.id, &["\"status\": \"succeeded\"".into(), "\"output\": $states.result".into()])},
                 "Next": next,
             }),
         );
@@ -735,7 +756,10 @@ impl Export<'_> {
         if place.item {
             assign.insert("result".into(), jsonata_field(output));
         } else {
-            assign.insert(self.steps.into(), self.record(place.step, action, output)?);
+            assign.insert(
+                self.variables.steps(),
+                self.record(place.step, action, output)?,
+            );
         }
         Some(assign)
     }
@@ -743,11 +767,11 @@ impl Export<'_> {
     /// The record of a step in `$steps`: its status, its `output` (the JSONata value `output`) and each declared
     /// output computed over it.
     fn record(&mut self, step: &Step, action: &ActionStep, output: &str) -> Option<Value> {
-        let fields = self.outputs(action, &carried(self.steps).bind("output", "$output"))?;
+        let fields = self.outputs(action, &carried(self.variables).bind("output", "$output"))?;
         let merged = format!(
             "($output := {output}; $merge([${}, {{{}: {{\"status\": \"succeeded\", \"output\": $output{}}}}}]))",
-            self.steps,
-            literal(&json!(step.id)),
+            self.variables.steps(),
+            literal(&json!(local_id(&step.id))),
             fields
                 .iter()
                 .map(|field| format!(", {field}"))
@@ -882,7 +906,7 @@ impl Export<'_> {
             }]);
         }
         if !place.item
-            && let Some(catch) = catch(self.steps, &place.step.id, &place.failure)
+            && let Some(catch) = catch(&self.variables.steps(), &place.step.id, &place.failure)
         {
             state["Catch"] = catch;
         }
@@ -974,7 +998,7 @@ impl Export<'_> {
             }),
             Failure::Continue(next) => json!({
                 "Type": "Pass",
-                "Assign": {self.steps: failed_record(self.steps, step, cause)},
+                "Assign": {self.variables.steps(): failed_record(&self.variables.steps(), step, cause)},
                 "Next": next,
             }),
         };
@@ -1053,7 +1077,7 @@ impl Export<'_> {
             FINISH,
             FINISH,
             &pairs,
-            &carried(self.steps),
+            &carried(self.variables),
             SUCCEEDED,
             &failure,
         );
@@ -1114,18 +1138,18 @@ struct Place<'a> {
     /// and failures fail the iteration (the Map state's Catch handles them).
     item: bool,
     failure: Failure,
-    /// The variable the step records are kept in (see [`Export::steps`]).
-    steps: &'static str,
+    /// The variables its expressions read (see [`Export::variables`]).
+    variables: Variables,
 }
 
 impl Place<'_> {
     fn scope(&self) -> Scope {
         if self.item {
-            carried(self.steps)
+            carried(self.variables)
                 .bind("item", "$item")
                 .bind("loop", "$loop")
         } else {
-            carried(self.steps)
+            carried(self.variables)
         }
     }
 
@@ -1134,7 +1158,11 @@ impl Place<'_> {
         if self.item {
             "$result".into()
         } else {
-            format!("${}.{}.output", self.steps, quoted_name(&self.step.id))
+            format!(
+                "${}.{}.output",
+                self.variables.steps(),
+                quoted_name(local_id(&self.step.id))
+            )
         }
     }
 
@@ -1144,8 +1172,9 @@ impl Place<'_> {
     fn variable(&self, name: &str) -> String {
         if self.item {
             format!("item_{name}")
-        } else if self.steps == BRANCH_STEPS {
-            format!("{}_{name}", self.step.id)
+        } else if self.variables.is_branch() {
+            // A child's step id has dots, which a variable's name may not.
+            format!("{}_{name}", self.step.id.replace('.', "_"))
         } else {
             name.to_string()
         }
@@ -1182,7 +1211,7 @@ fn catch(steps: &str, step: &str, failure: &Failure) -> Option<Value> {
 
 /// The step records (`steps`) with the step marked failed (its output kept when it had one), `error` saying why.
 fn failed_record(steps: &str, step: &str, error: &str) -> Value {
-    let id = literal(&json!(step));
+    let id = literal(&json!(local_id(step)));
     jsonata_field(&format!(
         "$merge([${steps}, {{{id}: $merge([{{\"output\": null}}, $lookup(${steps}, {id}), {{\"status\": \"failed\", \"error\": {error}}}])}}])"
     ))
@@ -1190,8 +1219,9 @@ fn failed_record(steps: &str, step: &str, error: &str) -> Value {
 
 /// The state a step's own states start at, after its `when`.
 fn body_entry(step: &Step) -> String {
-    match step.action() {
-        Some(action) if step.for_each.is_none() => action_entry(&step.id, action),
+    match &step.kind {
+        StepKind::Action(action) if step.for_each.is_none() => action_entry(&step.id, action),
+        StepKind::Runbook(_) => nested::entry(step),
         _ => step.id.clone(),
     }
 }
@@ -1318,7 +1348,8 @@ steps:
         let file = SourceFile::new("t.yaml", text.to_string());
         let runbook = crate::language::validator::load(&file, &[], &crate::actions::TABLE)
             .unwrap_or_else(|_| panic!("the test runbook validates"));
-        let stages = stages(&runbook, &topological_order(&runbook));
+        let level = Level::of(&runbook, None);
+        let stages = stages(&level, &topological_order(&level));
         assert_eq!(
             ids(&runbook, &stages),
             [

@@ -7,6 +7,12 @@
 //! every other `ID.…` (an expansion's loop, a polling's pause) is part of the step's work. The run's own states
 //! ([`PARAMETERS`], [`FINISH`] with `success_criteria.failed.N`, [`SUCCEEDED`], [`ON_FAILURE`], and a
 //! [`parallel`] per stage of steps side by side) belong to no step.
+//!
+//! A `runbook:` step's child steps have ids with dots (`rollback.confirm`), so a state belongs to the longest
+//! step id it starts with ([`parse_among`]); the `runbook:` step's own states are `ID.Parameters` and `ID.Vars`
+//! (its frame, [`frame_parameters`]), `ID.check` and `ID` (the child's success criteria and outputs), and a
+//! stage of its child's steps side by side is [`parallel_of`]. No child step may be called one of [`ROLES`]
+//! (the export refuses it), so no child's state takes the name of one of the step's.
 
 /// The first state: the parameters and vars.
 pub const PARAMETERS: &str = "parameters";
@@ -25,6 +31,12 @@ const CHECK: &str = "check";
 const FAILED: &str = "failed";
 const BRANCH: &str = "branch";
 const RECORDED: &str = "recorded";
+const FRAME_PARAMETERS: &str = "Parameters";
+const FRAME_VARS: &str = "Vars";
+
+/// The roles of a step's states that a step id could also be: a child step of a `runbook:` step named so would
+/// have a state of the same name as one of the `runbook:` step's.
+pub const ROLES: [&str; 6] = [WHEN, SKIPPED, CHECK, FAILED, BRANCH, RECORDED];
 
 /// What a state is to the step (or the run's part) whose name it starts with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +55,8 @@ pub enum Role<'s> {
     Branch,
     /// The last state of its Parallel branch, which carries its record out.
     Recorded,
+    /// A `runbook:` step's binding of its child's parameters and vars.
+    Frame,
 }
 
 /// The Choice on a step's `when`.
@@ -81,6 +95,21 @@ pub fn parallel(position: usize) -> String {
     format!("parallel {}", position + 1)
 }
 
+/// The Parallel state of the stage at `position` of the child run by the `runbook:` step `step`.
+pub fn parallel_of(step: &str, position: usize) -> String {
+    format!("{} of {step}", parallel(position))
+}
+
+/// The state binding the parameters of the child run by the `runbook:` step `step`.
+pub fn frame_parameters(step: &str) -> String {
+    format!("{step}.{FRAME_PARAMETERS}")
+}
+
+/// The state computing the vars of the child run by the `runbook:` step `step`.
+pub fn frame_vars(step: &str) -> String {
+    format!("{step}.{FRAME_VARS}")
+}
+
 /// The state computing the vars, after [`PARAMETERS`].
 pub fn vars() -> String {
     format!("{PARAMETERS}.vars")
@@ -94,12 +123,34 @@ pub fn on_failure_failed() -> String {
 /// The name a state's owner has (a step's id, or one of the run's states) and what the state is to it.
 pub fn parse(state: &str) -> (&str, Role<'_>) {
     let (owner, rest) = state.split_once('.').unwrap_or((state, ""));
-    let role = match rest {
+    (owner, role(rest))
+}
+
+/// As [`parse`], the owner being the longest step id (as `is_step` tells) the state's name starts with: a
+/// `runbook:` step's child steps have ids with dots. A state of no step is read by [`parse`].
+pub fn parse_among(state: &str, is_step: impl Fn(&str) -> bool) -> (&str, Role<'_>) {
+    if is_step(state) {
+        return (state, Role::Work(""));
+    }
+    let found = state
+        .char_indices()
+        .rev()
+        .filter(|(_, c)| *c == '.')
+        .find(|(at, _)| is_step(&state[..*at]));
+    match found {
+        Some((at, _)) => (&state[..at], role(&state[at + 1..])),
+        None => parse(state),
+    }
+}
+
+fn role(rest: &str) -> Role<'_> {
+    match rest {
         WHEN => Role::When,
         SKIPPED => Role::Skipped,
         CHECK => Role::Check,
         BRANCH => Role::Branch,
         RECORDED => Role::Recorded,
+        FRAME_PARAMETERS | FRAME_VARS => Role::Frame,
         _ => match rest
             .strip_prefix(FAILED)
             .and_then(|number| number.strip_prefix('.'))
@@ -108,8 +159,7 @@ pub fn parse(state: &str) -> (&str, Role<'_>) {
             Some(number) => Role::Failed(number),
             None => Role::Work(rest),
         },
-    };
-    (owner, role)
+    }
 }
 
 #[cfg(test)]
@@ -137,6 +187,33 @@ mod tests {
             (ON_FAILURE, Role::Work(FAILED))
         );
         assert_eq!(parse(&vars()), (PARAMETERS, Role::Work("vars")));
+    }
+
+    /// A child's step ids have dots: a state belongs to the longest id it starts with, and the `runbook:` step's
+    /// own states (its frame, its checks) to it.
+    #[test]
+    fn a_state_of_a_childs_step_is_read_as_that_steps() {
+        let ids = [
+            "tally",
+            "tally.describe",
+            "outer",
+            "outer.tally",
+            "outer.tally.say",
+        ];
+        let among = |state: &str| parse_among(state, |id| ids.contains(&id)).0.to_string();
+        let role = |state: &'static str| parse_among(state, |id| ids.contains(&id)).1;
+        assert_eq!(among(&check("tally.describe")), "tally.describe");
+        assert_eq!(role("tally.describe.check"), Role::Check);
+        assert_eq!(among(&failed("tally.describe", 2)), "tally.describe");
+        assert_eq!(role("tally.describe.poll.start"), Role::Work("poll.start"));
+        assert_eq!(among(&frame_parameters("outer.tally")), "outer.tally");
+        assert_eq!(role("outer.tally.Vars"), Role::Frame);
+        assert_eq!(among("outer.tally.say.when"), "outer.tally.say");
+        assert_eq!(role("tally"), Role::Work(""));
+        assert_eq!(role("tally.when"), Role::When);
+        // A Parallel of a child's steps belongs to no step; the run's own states are read as before.
+        assert!(!ids.contains(&among(&parallel_of("outer.tally", 0)).as_str()));
+        assert_eq!(among(&vars()), PARAMETERS);
     }
 
     /// Every state of an export that uses every construct the reader tells apart (and the expansions, whose

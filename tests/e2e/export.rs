@@ -24,8 +24,8 @@ const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
 /// leaves the list when it exports (its definition then has to pass asl-validator); a count only goes down.
 const REFUSED: &[(&str, &str, usize)] = &[
     ("smoke-test", "not-exportable", 1),
-    // Its `http.request`, and its `runbook:` step (nested runbooks are not translated; rollback-lambda alone exports).
-    ("triage", "not-exportable", 2),
+    // Its `http.request` (its `runbook:` step, rollback-lambda inlined, exports).
+    ("triage", "not-exportable", 1),
 ];
 
 /// asl-validator (npm, pinned in scripts/emulator) on a JSON definition: `Err` with what it said when it refuses it.
@@ -1365,4 +1365,43 @@ async fn cost_report_on_step_functions_reports_and_notifies_as_the_local_run_doe
         without_whole_floats(here_said[0]["Message"].as_str().unwrap()),
         there_said[0]["Message"]
     );
+}
+
+/// A `runbook:` step exports with its child's steps inline (`tally.describe`, reading the child's parameters
+/// bound in `tally.Parameters`), nested twice too, each definition passing asl-validator; the role the export
+/// prints allows the child's own action (only count-rows describes a table) on the table the parent's parameter
+/// names.
+#[test]
+fn a_nested_runbook_exports_inline_and_its_steps_are_in_the_role() {
+    let export = |name: &str| {
+        Cli::new()
+            .current_dir(repo())
+            .dir(repo().join("tests/fixtures/export"))
+            .args(["export", name, "--to", "step-functions", "--with-role"])
+            .args(["--format", "json", "--ledger", "ledger"])
+            .status(0)
+            .run()
+            .json()
+    };
+    let exported = export("nest-tables");
+    let states = exported["Definition"]["States"].as_object().unwrap();
+    assert_eq!(
+        states["tally.when"]["Choices"][0]["Next"],
+        "tally.Parameters"
+    );
+    assert_eq!(
+        states["tally.describe"]["Arguments"]["TableName"],
+        "{% $frame0_params.table %}"
+    );
+    asl_validator(&exported["Definition"].to_string()).unwrap();
+    let statements = exported["RolePolicy"]["Statement"].to_string();
+    assert!(
+        statements.contains("dynamodb:DescribeTable")
+            && statements.contains("arn:aws:dynamodb:*:*:table/ledger"),
+        "{statements}"
+    );
+    let twice = export("nest-twice");
+    let states = twice["Definition"]["States"].as_object().unwrap();
+    assert!(states.contains_key("outer.tally.describe"), "{states:?}");
+    asl_validator(&twice["Definition"].to_string()).unwrap();
 }

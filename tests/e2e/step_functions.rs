@@ -1505,3 +1505,214 @@ fn ended_within(mut run: std::process::Child, limit: Duration) -> Option<Ran> {
     }
     Some(Ran::from(run.wait_with_output().unwrap()))
 }
+
+/// What each step's `step_finished` record says, by step: status, error, output, outputs and the reason it was
+/// skipped (times and summaries aside).
+fn step_records(state: &Path) -> std::collections::BTreeMap<String, Value> {
+    records(state)
+        .iter()
+        .filter(|record| record["kind"] == "step_finished")
+        .map(|record| {
+            (
+                record["step"].as_str().unwrap_or_default().to_string(),
+                json!({
+                    "status": record["status"],
+                    // A local run's failed check adds the values it observed, which Step Functions cannot.
+                    "error": record["error"].as_str().map(|error| error.split(" (observed ").next()),
+                    "output": same_times(&record["output"]),
+                    "outputs": record["outputs"],
+                    "reason": record["reason"],
+                }),
+            )
+        })
+        .collect()
+}
+
+/// `value` with each time written one way: moto's answers through Step Functions and to the SDK differ in trailing
+/// zeros of the milliseconds (`.060Z`, `.06Z`).
+fn same_times(value: &Value) -> Value {
+    match value {
+        Value::String(text) => text
+            .parse::<jiff::Timestamp>()
+            .map_or_else(|_| value.clone(), |time| json!(time.to_string())),
+        Value::Array(items) => items.iter().map(same_times).collect(),
+        Value::Object(members) => members
+            .iter()
+            .map(|(key, member)| (key.clone(), same_times(member)))
+            .collect(),
+        other => other.clone(),
+    }
+}
+
+/// The fixture `nest-tables` runs `count-rows` (a nested runbook with its own parameters, vars, a check, a step its
+/// `when` skips, success criteria and outputs) as its step `tally`. On Step Functions the child's steps are
+/// journaled under `tally.` with the records the local run writes, and `tally` with the child's outputs, in each
+/// of: all well, the child's check failing (the run fails there and `tally` never ends, as locally), the child's
+/// success criterion failing (`tally` fails with the engine's message), and `tally`'s `when` false (every step of
+/// the child skipped for that reason). The imported journals pass `audit verify`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nested_runbook_on_step_functions_is_journaled_as_the_local_run_journals_it() {
+    let moto = Moto::start();
+    moto.execute_state_machines().await;
+    moto.create_table("ledger", "PK").await;
+    deploy_fixture(&moto, "nest-tables");
+    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    let said_in_ledger = || async {
+        moto.get_item("ledger", "recorded")
+            .await
+            .map(|item| item["said"].as_s().unwrap().clone())
+    };
+    for (params, code, expected) in [
+        (
+            &[][..],
+            0,
+            &[
+                ("tally.describe", "succeeded"),
+                ("tally.strictly", "skipped"),
+                ("tally.say", "succeeded"),
+                ("tally", "succeeded"),
+                ("record", "succeeded"),
+            ][..],
+        ),
+        (
+            &["--minimum", "100"][..],
+            1,
+            &[("tally.describe", "failed")][..],
+        ),
+        (
+            &["--expect-status", "DELETING"][..],
+            1,
+            &[("tally.say", "succeeded"), ("tally", "failed")][..],
+        ),
+        (
+            &["--tally", "false"][..],
+            0,
+            &[
+                ("tally.describe", "skipped"),
+                ("tally.say", "skipped"),
+                ("tally", "skipped"),
+                ("record", "succeeded"),
+            ][..],
+        ),
+    ] {
+        let mut ledgers = Vec::new();
+        let mut journals = Vec::new();
+        for on in [&["--on", "step-functions"][..], &[][..]] {
+            // Each run starts from the same ledger: the child counts its items.
+            for key in ["started", "recorded"] {
+                dynamodb
+                    .delete_item()
+                    .table_name("ledger")
+                    .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.into()))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            let state = tempfile::tempdir().unwrap();
+            cli(&moto, state.path())
+                .args(["run", "nest-tables", "--ledger", "ledger", "--yes"])
+                .args(params)
+                .args(on)
+                .status(code)
+                .run();
+            cli(&moto, state.path())
+                .args(["audit", "verify", "last"])
+                .status(0)
+                .run();
+            ledgers.push(said_in_ledger().await);
+            journals.push(step_records(state.path()));
+        }
+        let (remote, local) = (&journals[0], &journals[1]);
+        assert_eq!(remote, local, "{params:?}");
+        assert_eq!(ledgers[0], ledgers[1], "{params:?}");
+        for (step, status) in expected {
+            assert_eq!(
+                remote[*step]["status"], *status,
+                "{params:?} {step}: {remote:#?}"
+            );
+        }
+        match params {
+            [] => {
+                assert_eq!(
+                    remote["tally"]["outputs"]["said"],
+                    "table ledger holds 1 items (for nest-tables)"
+                );
+                assert_eq!(remote["tally"]["outputs"]["strictly"], "skipped");
+                assert_eq!(remote["tally"]["output"], remote["tally"]["outputs"]);
+                assert_eq!(
+                    ledgers[0].as_deref(),
+                    Some("table ledger holds 1 items (for nest-tables)")
+                );
+            }
+            ["--minimum", _] => {
+                assert!(!remote.contains_key("tally"), "{remote:#?}");
+                assert!(!remote.contains_key("record"), "{remote:#?}");
+                let error = remote["tally.describe"]["error"].as_str().unwrap();
+                assert!(
+                    error.contains("table ledger holds 1 items, fewer than 100"),
+                    "{error}"
+                );
+            }
+            ["--expect-status", _] => assert_eq!(
+                remote["tally"]["error"],
+                "success criterion `the table has the status expected` of runbook `count-rows` does not hold"
+            ),
+            _ => {
+                assert_eq!(
+                    remote["tally.say"]["reason"],
+                    "`when: params.tally` of `tally` is false"
+                );
+                assert_eq!(ledgers[0].as_deref(), Some("nothing"));
+            }
+        }
+    }
+}
+
+/// The fixture `nest-twice` runs `nest-tables`, which runs `count-rows`: on Step Functions and locally, each
+/// runbook's steps are journaled under their step's ids (`outer.tally.describe`), each `runbook:` step with its own
+/// child's outputs, the same records both ways.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_runbook_nested_twice_on_step_functions_is_journaled_as_the_local_run_journals_it() {
+    let moto = Moto::start();
+    moto.execute_state_machines().await;
+    moto.create_table("ledger", "PK").await;
+    deploy_fixture(&moto, "nest-twice");
+    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    let mut journals = Vec::new();
+    for on in [&["--on", "step-functions"][..], &[][..]] {
+        for key in ["started", "recorded"] {
+            dynamodb
+                .delete_item()
+                .table_name("ledger")
+                .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.into()))
+                .send()
+                .await
+                .unwrap();
+        }
+        let state = tempfile::tempdir().unwrap();
+        cli(&moto, state.path())
+            .args(["run", "nest-twice", "--ledger", "ledger", "--yes"])
+            .args(on)
+            .status(0)
+            .run();
+        cli(&moto, state.path())
+            .args(["audit", "verify", "last"])
+            .status(0)
+            .run();
+        journals.push(step_records(state.path()));
+    }
+    let (remote, local) = (&journals[0], &journals[1]);
+    assert_eq!(remote, local);
+    let said = "table ledger holds 1 items (for nest-twice)";
+    assert_eq!(
+        remote["outer.tally"]["outputs"]["said"], said,
+        "{remote:#?}"
+    );
+    assert_eq!(remote["outer.tally"]["outputs"]["items"], 1, "{remote:#?}");
+    assert_eq!(remote["outer"]["outputs"]["said"], said, "{remote:#?}");
+    assert_eq!(
+        remote["repeat"]["output"]["message"],
+        format!("the innermost said: {said}")
+    );
+    assert_eq!(remote["outer.tally.describe"]["status"], "succeeded");
+}

@@ -463,6 +463,10 @@ impl Validator<'_> {
                     inner.needs.iter().map(|need| need + start).collect()
                 };
                 inner.frame = Some(inner.frame.map_or(frame, |f| f + below));
+                // A `runbook:` step of the child names its own frame in the child's list, which is here from `below`.
+                if let StepKind::Runbook(call) = &mut inner.kind {
+                    call.frame += below;
+                }
                 expanded.push(inner);
             }
             step.kind = StepKind::Runbook(RunbookCall { frame });
@@ -513,6 +517,22 @@ mod tests {
             .unwrap();
         }
         dir
+    }
+
+    /// A `runbook:` step of a child runs the grandchild: its frame is the grandchild's in the parent's list (it
+    /// was the child's own first frame, which is the child itself in the parent's).
+    #[test]
+    fn a_runbook_step_of_a_child_runs_the_grandchild() {
+        let dir = folder(&[
+            ("grand", "steps:\n  - id: g\n    action: core.noop\n"),
+            ("child", "steps:\n  - id: inner\n    runbook: grand\n"),
+            ("top", "steps:\n  - id: outer\n    runbook: child\n"),
+        ]);
+        let runbook = load_from(&dir, "top").unwrap_or_else(|e| panic!("{e:?}"));
+        let inner = runbook.step("outer.inner").unwrap();
+        assert_eq!(runbook.child_of(inner).unwrap().runbook, "grand");
+        let outer = runbook.step("outer").unwrap();
+        assert_eq!(runbook.child_of(outer).unwrap().runbook, "child");
     }
 
     fn load_from(dir: &tempfile::TempDir, name: &str) -> Result<Runbook, Vec<Diagnostic>> {
