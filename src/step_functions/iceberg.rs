@@ -19,14 +19,15 @@
 //! `SelectObjectContent` as its one unsupported action, but does not say what a streamed `Body` becomes; state
 //! machines people publish parse it as text (`States.StringToJson($.Body)`), as scripts/moto_server.py gives it.
 //!
-//! S3 Tables' answer is read under AWS's member names (`MetadataLocation`) or the API's (`metadataLocation`, as
-//! moto 5.2.5 gives them). What differs from the engine: a metadata file that is not JSON fails its read task with
-//! JSONata's `$parse` error rather than the composite's `InvalidIcebergMetadata`, one holding U+0001 fails, and
-//! "already at the target" is not logged (the
-//! step's output says it: the same snapshot and metadata location before and after).
+//! S3 Tables' answer is read under the member names Step Functions gives it (`MetadataLocation`, PascalCase, not the
+//! API's `metadataLocation`; scripts/moto_server.py makes the emulator answer so). What differs from the engine: a
+//! metadata file that is not JSON fails its read task with JSONata's `$parse` error rather than the composite's
+//! `InvalidIcebergMetadata`, one holding U+0001 fails, and "already at the target" is not logged (the step's output
+//! says it: the same snapshot and metadata location before and after).
 
 use serde_json::{Value, json};
 
+use super::aws_sdk_task::aws_sdk_task;
 use super::{Export, Place, jsonata_field, literal};
 use crate::actions::composites::iceberg_rollback::TABLE_INPUT_MEMBERS;
 use crate::language::runbook::ActionStep;
@@ -215,34 +216,38 @@ impl Export<'_> {
         // The catalog's pointer.
         let (read_table, missing_error, missing) = match catalog {
             Catalog::Glue => (
-                json!({
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::aws-sdk:glue:getTable",
-                    "Arguments": jsonata_field(&format!(
+                aws_sdk_task(
+                    "glue:getTable",
+                    &format!(
                         "$merge([{{\"DatabaseName\": {v}.args.DatabaseName, \"Name\": {v}.args.Name}}, $exists({v}.args.CatalogId) and {v}.args.CatalogId != null ? {{\"CatalogId\": {v}.args.CatalogId}} : {{}}])"
-                    )),
-                    "Assign": {variable.clone(): jsonata_field(&format!(
-                        "$merge([{v}, {{\"table\": $states.result.Table, \"location\": ($l := $states.result.Table.Parameters.metadata_location; $type($l) = \"string\" ? $l : null)}}])"
-                    ))},
-                    "Next": state("location"),
-                }),
+                    ),
+                    &[(
+                        &variable,
+                        &format!(
+                            "$merge([{v}, {{\"table\": $states.result.Table, \"location\": ($l := $states.result.Table.Parameters.metadata_location; $type($l) = \"string\" ? $l : null)}}])"
+                        ),
+                    )],
+                    &state("location"),
+                ),
                 "NotAnIcebergTable",
                 format!(
                     "\"Glue table \" & {table} & \" has no `metadata_location` parameter (table_type: \" & ($t := {v}.table.Parameters.table_type; $type($t) = \"string\" ? $t : \"none\") & \"); only Iceberg tables have snapshots\""
                 ),
             ),
             Catalog::S3Tables => (
-                json!({
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::aws-sdk:s3tables:getTableMetadataLocation",
-                    "Arguments": jsonata_field(&format!(
+                aws_sdk_task(
+                    "s3tables:getTableMetadataLocation",
+                    &format!(
                         "{{\"TableBucketARN\": {v}.args.TableBucketARN, \"Namespace\": {v}.args.Namespace, \"Name\": {v}.args.Name}}"
-                    )),
-                    "Assign": {variable.clone(): jsonata_field(&format!(
-                        "($r := $states.result; $l := $exists($r.MetadataLocation) ? $r.MetadataLocation : $r.metadataLocation; $t := $exists($r.VersionToken) ? $r.VersionToken : $r.versionToken; $merge([{v}, {{\"location\": $type($l) = \"string\" ? $l : null, \"token\": $type($t) = \"string\" ? $t : \"\"}}]))"
-                    ))},
-                    "Next": state("location"),
-                }),
+                    ),
+                    &[(
+                        &variable,
+                        &format!(
+                            "($l := $states.result.MetadataLocation; $t := $states.result.VersionToken; $merge([{v}, {{\"location\": $type($l) = \"string\" ? $l : null, \"token\": $type($t) = \"string\" ? $t : \"\"}}]))"
+                        ),
+                    )],
+                    &state("location"),
+                ),
                 "NoMetadataLocation",
                 format!(
                     "\"S3 table \" & {table} & \" has no metadata location yet: no Iceberg commit has been made to it\""
@@ -285,17 +290,19 @@ impl Export<'_> {
         ));
         states.push((
             state("read"),
-            json!({
-                "Type": "Task",
-                "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
-                "Arguments": jsonata_field(&s3_address(&location)),
-                "Assign": {variable.clone(): jsonata_field(&format!(
-                    "($text := $states.result.Body; $merge([{v}, {} ? {{\"marked\": true}} : {{\"metadata\": {}}}]))",
-                    holds_mark("$text"),
-                    parse_metadata("$text")
-                ))},
-                "Next": state("metadata"),
-            }),
+            aws_sdk_task(
+                "s3:getObject",
+                &s3_address(&location),
+                &[(
+                    &variable,
+                    &format!(
+                        "($text := $states.result.Body; $merge([{v}, {} ? {{\"marked\": true}} : {{\"metadata\": {}}}]))",
+                        holds_mark("$text"),
+                        parse_metadata("$text")
+                    ),
+                )],
+                &state("metadata"),
+            ),
         ));
         states.push((
             state("metadata"),
@@ -365,22 +372,21 @@ impl Export<'_> {
             ));
             states.push((
                 state("write"),
-                json!({
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
-                    "Arguments": jsonata_field(&format!(
+                aws_sdk_task(
+                    "s3:putObject",
+                    &format!(
                         "$merge([{}, {{\"Body\": {}, \"ContentType\": \"application/json\"}}])",
                         s3_address(&format!("{v}.next_location")),
                         metadata_text(&format!("{v}.next"))
-                    )),
-                    "Next": state("swap"),
-                }),
+                    ),
+                    &[],
+                    &state("swap"),
+                ),
             ));
             let swap = match catalog {
-                Catalog::Glue => json!({
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::aws-sdk:glue:updateTable",
-                    "Arguments": jsonata_field(&format!(
+                Catalog::Glue => aws_sdk_task(
+                    "glue:updateTable",
+                    &format!(
                         "$merge([\
                          $exists({v}.args.CatalogId) and {v}.args.CatalogId != null ? {{\"CatalogId\": {v}.args.CatalogId}} : {{}}, \
                          {{\"DatabaseName\": {v}.args.DatabaseName, \"TableInput\": $merge([\
@@ -389,17 +395,18 @@ impl Export<'_> {
                          {{\"metadata_location\": {v}.next_location, \"previous_metadata_location\": {v}.location}}])}}])}}, \
                          $exists({v}.table.VersionId) ? {{\"VersionId\": {v}.table.VersionId}} : {{}}])",
                         literal(&json!(TABLE_INPUT_MEMBERS))
-                    )),
-                    "Next": state("done"),
-                }),
-                Catalog::S3Tables => json!({
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::aws-sdk:s3tables:updateTableMetadataLocation",
-                    "Arguments": jsonata_field(&format!(
+                    ),
+                    &[],
+                    &state("done"),
+                ),
+                Catalog::S3Tables => aws_sdk_task(
+                    "s3tables:updateTableMetadataLocation",
+                    &format!(
                         "{{\"TableBucketARN\": {v}.args.TableBucketARN, \"Namespace\": {v}.args.Namespace, \"Name\": {v}.args.Name, \"VersionToken\": {v}.token, \"MetadataLocation\": {v}.next_location}}"
-                    )),
-                    "Next": state("done"),
-                }),
+                    ),
+                    &[],
+                    &state("done"),
+                ),
             };
             states.push((state("swap"), swap));
             states.push((

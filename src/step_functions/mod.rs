@@ -37,6 +37,7 @@
 //! expansion, a step id that is one of the run's own states' names ([`state_name::RUN_STATES`]), and any
 //! expression [`jsonata`] cannot translate.
 
+mod aws_sdk_task;
 mod count_items;
 mod for_each;
 pub mod history;

@@ -11,6 +11,7 @@
 
 use serde_json::{Value, json};
 
+use super::aws_sdk_task::{aws_sdk_task, commented};
 use super::{Export, Place, jsonata_field, literal};
 use crate::foundation::template::is_template;
 use crate::language::runbook::{ActionStep, Text};
@@ -124,14 +125,15 @@ impl Export<'_> {
             ),
             (
                 "move.receive",
-                json!({
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::aws-sdk:sqs:receiveMessage",
-                    "Arguments": jsonata_field(&format!(
+                aws_sdk_task(
+                    "sqs:receiveMessage",
+                    &format!(
                         "{{\"QueueUrl\": {m}.args.SourceQueueUrl, \"MaxNumberOfMessages\": ($batch := {m}.args.BatchSize ? {m}.args.BatchSize : 10; {m}.args.MaxMessages = null ? $batch : $min([$batch, {m}.args.MaxMessages - {m}.moved])), \"WaitTimeSeconds\": 1, \"MessageAttributeNames\": [\"All\"], \"AttributeNames\": [\"All\"]}}"
-                    )),
-                    "Assign": {variable.clone(): jsonata_field(&format!(
-                        "($messages := [$states.result.Messages]; \
+                    ),
+                    &[(
+                        &variable.clone(),
+                        &format!(
+                            "($messages := [$states.result.Messages]; \
                          $fresh := [$filter($messages, function($x) {{ $not($exists($lookup({m}.moved_ids, $x.MessageId))) and $not($exists($lookup({m}.held, $x.MessageId))) }})]; \
                          $returning := [$filter($messages, function($x) {{ $exists($lookup({m}.held, $x.MessageId)) }})]; \
                          $redelivered := [$filter($messages, function($x) {{ $exists($lookup({m}.moved_ids, $x.MessageId)) }})]; \
@@ -148,9 +150,10 @@ impl Export<'_> {
                          \"redelivered\": [$map($redelivered, function($x) {{ $x.ReceiptHandle }})], \
                          \"done\": $count($fresh) = 0 and $count($redelivered) = 0, \
                          \"last\": 0}}]))"
-                    ))},
-                    "Next": format!("{n}.move.received"),
-                }),
+                        ),
+                    )],
+                    &format!("{n}.move.received"),
+                ),
             ),
             (
                 "move.received",
@@ -165,15 +168,17 @@ impl Export<'_> {
             ),
             (
                 "move.delete_redelivered",
-                json!({
-                    "Type": "Task",
-                    "Comment": "Messages moved already and delivered again: deleted, never sent twice",
-                    "Resource": "arn:aws:states:::aws-sdk:sqs:deleteMessageBatch",
-                    "Arguments": jsonata_field(&format!(
-                        "{{\"QueueUrl\": {m}.args.SourceQueueUrl, \"Entries\": [$map({m}.redelivered, function($handle, $i) {{ {{\"Id\": $string($i), \"ReceiptHandle\": $handle}} }})]}}"
-                    )),
-                    "Next": format!("{n}.move.sending"),
-                }),
+                commented(
+                    "Messages moved already and delivered again: deleted, never sent twice",
+                    aws_sdk_task(
+                        "sqs:deleteMessageBatch",
+                        &format!(
+                            "{{\"QueueUrl\": {m}.args.SourceQueueUrl, \"Entries\": [$map({m}.redelivered, function($handle, $i) {{ {{\"Id\": $string($i), \"ReceiptHandle\": $handle}} }})]}}"
+                        ),
+                        &[],
+                        &format!("{n}.move.sending"),
+                    ),
+                ),
             ),
             (
                 "move.sending",
@@ -188,18 +193,19 @@ impl Export<'_> {
             ),
             (
                 "move.send",
-                json!({
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::aws-sdk:sqs:sendMessageBatch",
-                    "Arguments": jsonata_field(&format!(
+                aws_sdk_task(
+                    "sqs:sendMessageBatch",
+                    &format!(
                         "($fifo := $contains({m}.args.DestinationQueueUrl, /\\.fifo$/); {{\"QueueUrl\": {m}.args.DestinationQueueUrl, \"Entries\": [$map({m}.send, function($x, $i) {{ $merge([\
                          {{\"Id\": $string($i), \"MessageBody\": $x.Body}}, \
                          $count($keys($x.MessageAttributes)) > 0 ? {{\"MessageAttributes\": $x.MessageAttributes}} : {{}}, \
                          $fifo ? $sift({{\"MessageGroupId\": $x.Attributes.MessageGroupId, \"MessageDeduplicationId\": $x.Attributes.MessageDeduplicationId}}, function($v) {{ $type($v) = \"string\" }}) : {{}}\
                          ]) }})]}})"
-                    )),
-                    "Assign": {variable.clone(): jsonata_field(&format!(
-                        "($accepted := [$map([$states.result.Successful], function($e) {{ {m}.send[$number($e.Id)] }})]; \
+                    ),
+                    &[(
+                        &variable.clone(),
+                        &format!(
+                            "($accepted := [$map([$states.result.Successful], function($e) {{ {m}.send[$number($e.Id)] }})]; \
                          $refused := [$states.result.Failed]; \
                          $merge([{m}, {{\
                          \"moved\": {m}.moved + $count($accepted), \
@@ -208,9 +214,10 @@ impl Export<'_> {
                          \"moved_ids\": $merge([{{}}, {m}.moved_ids, $merge([{{}}, $map($accepted, function($x) {{ {{$x.MessageId: true}} }})])]), \
                          \"delete\": [$map($accepted, function($x) {{ $x.ReceiptHandle }})], \
                          \"errors\": $append({m}.errors, [$map($refused, function($e) {{ \"the destination refused message \" & {m}.send[$number($e.Id)].MessageId & \": \" & $e.Code & \" \" & $e.Message }})])}}]))"
-                    ))},
-                    "Next": format!("{n}.move.deleting"),
-                }),
+                        ),
+                    )],
+                    &format!("{n}.move.deleting"),
+                ),
             ),
             (
                 "move.deleting",
@@ -222,18 +229,22 @@ impl Export<'_> {
             ),
             (
                 "move.delete",
-                json!({
-                    "Type": "Task",
-                    "Comment": "Deletes from the source exactly the messages the destination accepted",
-                    "Resource": "arn:aws:states:::aws-sdk:sqs:deleteMessageBatch",
-                    "Arguments": jsonata_field(&format!(
-                        "{{\"QueueUrl\": {m}.args.SourceQueueUrl, \"Entries\": [$map({m}.delete, function($handle, $i) {{ {{\"Id\": $string($i), \"ReceiptHandle\": $handle}} }})]}}"
-                    )),
-                    "Assign": {variable.clone(): jsonata_field(&format!(
-                        "$merge([{m}, {{\"not_deleted\": {m}.not_deleted + $count([$states.result.Failed])}}])"
-                    ))},
-                    "Next": format!("{n}.move.more"),
-                }),
+                commented(
+                    "Deletes from the source exactly the messages the destination accepted",
+                    aws_sdk_task(
+                        "sqs:deleteMessageBatch",
+                        &format!(
+                            "{{\"QueueUrl\": {m}.args.SourceQueueUrl, \"Entries\": [$map({m}.delete, function($handle, $i) {{ {{\"Id\": $string($i), \"ReceiptHandle\": $handle}} }})]}}"
+                        ),
+                        &[(
+                            &variable.clone(),
+                            &format!(
+                                "$merge([{m}, {{\"not_deleted\": {m}.not_deleted + $count([$states.result.Failed])}}])"
+                            ),
+                        )],
+                        &format!("{n}.move.more"),
+                    ),
+                ),
             ),
             (
                 "move.release",
@@ -248,18 +259,22 @@ impl Export<'_> {
             ),
             (
                 "move.releasing",
-                json!({
-                    "Type": "Task",
-                    "Comment": "Skipped messages, hidden while the move ran, visible again (ten at a time)",
-                    "Resource": "arn:aws:states:::aws-sdk:sqs:changeMessageVisibilityBatch",
-                    "Arguments": jsonata_field(&format!(
-                        "{{\"QueueUrl\": {m}.args.SourceQueueUrl, \"Entries\": [$map($keys({m}.held)[[0..9]], function($id, $i) {{ {{\"Id\": $string($i), \"ReceiptHandle\": $lookup({m}.held, $id), \"VisibilityTimeout\": 0}} }})]}}"
-                    )),
-                    "Assign": {variable.clone(): jsonata_field(&format!(
-                        "($rest := $keys({m}.held)[[10..1000000]]; $merge([{m}, {{\"held\": $merge([{{}}, $map($rest, function($id) {{ {{$id: $lookup({m}.held, $id)}} }})])}}]))"
-                    ))},
-                    "Next": format!("{n}.move.release"),
-                }),
+                commented(
+                    "Skipped messages, hidden while the move ran, visible again (ten at a time)",
+                    aws_sdk_task(
+                        "sqs:changeMessageVisibilityBatch",
+                        &format!(
+                            "{{\"QueueUrl\": {m}.args.SourceQueueUrl, \"Entries\": [$map($keys({m}.held)[[0..9]], function($id, $i) {{ {{\"Id\": $string($i), \"ReceiptHandle\": $lookup({m}.held, $id), \"VisibilityTimeout\": 0}} }})]}}"
+                        ),
+                        &[(
+                            &variable.clone(),
+                            &format!(
+                                "($rest := $keys({m}.held)[[10..1000000]]; $merge([{m}, {{\"held\": $merge([{{}}, $map($rest, function($id) {{ {{$id: $lookup({m}.held, $id)}} }})])}}]))"
+                            ),
+                        )],
+                        &format!("{n}.move.release"),
+                    ),
+                ),
             ),
             (
                 "move.done",

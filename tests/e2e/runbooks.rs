@@ -15,6 +15,7 @@ use std::process::Command;
 
 use crate::support::cli::{Cli, Ran, repo};
 use crate::support::moto::Moto;
+use crate::support::s3_objects::read_metadata;
 use serde_json::Value;
 
 const FUNCTION: &str = "bg-remover-dev-s3TablesDataValidator";
@@ -1085,40 +1086,6 @@ fn pitr_restore_runs_nothing_destructive_before_the_verified_copy_and_the_gate()
 // ---------------------------------------------------------------------------------------------------------------
 // 1.3 Iceberg rollback
 
-pub(crate) async fn s3(moto: &Moto) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&moto.sdk_config().await)
-            .force_path_style(true)
-            .build(),
-    )
-}
-
-pub(crate) async fn metadata(moto: &Moto, location: &str) -> serde_json::Map<String, Value> {
-    let (bucket, key) = location
-        .strip_prefix("s3://")
-        .unwrap()
-        .split_once('/')
-        .unwrap();
-    let body = s3(moto)
-        .await
-        .get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("read {location}: {e:?}"))
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes();
-    serde_json::from_slice::<Value>(&body)
-        .unwrap()
-        .as_object()
-        .unwrap()
-        .clone()
-}
-
 /// The rollback's metadata file beside the old one differs from it in exactly the five keys Iceberg's own
 /// set-current-snapshot commit changes.
 pub(crate) async fn assert_rolled_back_metadata(
@@ -1153,8 +1120,8 @@ pub(crate) async fn assert_rolled_back_metadata(
         "{new_file}"
     );
 
-    let old = metadata(moto, old_location).await;
-    let new = metadata(moto, new_location).await;
+    let old = read_metadata(moto, old_location).await;
+    let new = read_metadata(moto, new_location).await;
     let changed: BTreeSet<&str> = old
         .keys()
         .chain(new.keys())

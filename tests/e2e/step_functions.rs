@@ -1045,9 +1045,8 @@ async fn a_failed_branch_on_step_functions_fails_only_its_step_and_the_steps_bes
 /// it replaced as the engine makes it; the catalog points at it; pyiceberg reads the target's rows; both engines
 /// journal the same listings; and the imported journal passes `audit verify`.
 async fn iceberg_rollback_on_step_functions_as_locally(catalog: &str) {
-    use crate::runbooks::{
-        assert_rolled_back_metadata, metadata, read_iceberg, s3, sandbox, seeded_iceberg,
-    };
+    use crate::runbooks::{assert_rolled_back_metadata, read_iceberg, sandbox, seeded_iceberg};
+    use crate::support::s3_objects::{read_metadata, s3, write_object};
 
     let (moto, world) = sandbox("iceberg").await;
     moto.execute_state_machines().await;
@@ -1073,22 +1072,10 @@ async fn iceberg_rollback_on_step_functions_as_locally(catalog: &str) {
         "file-footer-size-in-bytes": (1_i64 << 53) + 1,
         "blob-metadata": [],
     }]);
-    let mut seeded = metadata(&moto, &seeded_location).await;
+    let mut seeded = read_metadata(&moto, &seeded_location).await;
     seeded.insert("statistics".into(), statistics.clone());
-    let (bucket, key) = seeded_location
-        .strip_prefix("s3://")
-        .unwrap()
-        .split_once('/')
-        .unwrap();
-    s3(&moto)
-        .await
-        .put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(serde_json::to_vec(&seeded).unwrap().into())
-        .send()
-        .await
-        .unwrap();
+    let seeded_text = serde_json::to_vec(&seeded).unwrap();
+    write_object(&s3(&moto).await, &seeded_location, &seeded_text).await;
     let bucket_arn = world["iceberg"]["s3tables"]["table_bucket_arn"]
         .as_str()
         .unwrap_or_default()
@@ -1188,10 +1175,10 @@ async fn iceberg_rollback_on_step_functions_as_locally(catalog: &str) {
     // as exact integers (serde_json keeps every i64).
     assert_rolled_back_metadata(&moto, &seeded_location, &local_location, target).await;
     assert_rolled_back_metadata(&moto, &forward_location, &sfn_location, target).await;
-    let seeded = metadata(&moto, &seeded_location).await;
-    let local = metadata(&moto, &local_location).await;
-    let forward = metadata(&moto, &forward_location).await;
-    let sfn = metadata(&moto, &sfn_location).await;
+    let seeded = read_metadata(&moto, &seeded_location).await;
+    let local = read_metadata(&moto, &local_location).await;
+    let forward = read_metadata(&moto, &forward_location).await;
+    let sfn = read_metadata(&moto, &sfn_location).await;
     for (old, old_location, new) in [
         (&seeded, &seeded_location, &local),
         (&forward, &forward_location, &sfn),

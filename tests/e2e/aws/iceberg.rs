@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::support::actions::action;
 use crate::support::moto::Moto;
-use aws_sdk_s3::primitives::ByteStream;
+use crate::support::s3_objects::{read_object, s3, write_object};
 use runbook::engine::{ActionContext, Silent, invoke};
 use serde_json::{Map, Value, json};
 
@@ -75,48 +75,6 @@ fn metadata(table_location: &str, metadata_dir: &str) -> Value {
             {"timestamp-ms": T2, "metadata-file": format!("{metadata_dir}/00001-5a4c.metadata.json")}
         ]
     })
-}
-
-async fn s3(moto: &Moto) -> aws_sdk_s3::Client {
-    let config = aws_sdk_s3::config::Builder::from(&moto.sdk_config().await)
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
-}
-
-async fn read_object(s3: &aws_sdk_s3::Client, location: &str) -> Vec<u8> {
-    let (bucket, key) = location
-        .strip_prefix("s3://")
-        .unwrap()
-        .split_once('/')
-        .unwrap();
-    s3.get_object()
-        .bucket(bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{location}: {e:?}"))
-        .body
-        .collect()
-        .await
-        .unwrap()
-        .into_bytes()
-        .to_vec()
-}
-
-async fn write_object(s3: &aws_sdk_s3::Client, location: &str, body: &[u8]) {
-    let (bucket, key) = location
-        .strip_prefix("s3://")
-        .unwrap()
-        .split_once('/')
-        .unwrap();
-    s3.put_object()
-        .bucket(bucket)
-        .key(key)
-        .body(ByteStream::from(body.to_vec()))
-        .send()
-        .await
-        .unwrap();
 }
 
 /// The listing every catalog must give for the seeded table.

@@ -5,5 +5,6 @@ pub mod health;
 pub mod http_server;
 pub mod journal;
 pub mod moto;
+pub mod s3_objects;
 pub mod terminal;
 pub mod world;
