@@ -312,6 +312,168 @@ def aws_sdk_members_as_step_functions_names_them() -> None:
     aws_sdk.StateTaskServiceAwsSdk._eval_service_task = eval_service_task
 
 
+def http_invoke_task() -> None:
+    """Step Functions' HTTP task (`arn:aws:states:::http:invoke`), which moto 5.2.5 does not know ("Unknown
+    service 'http'"). What it copies, from the Step Functions developer guide's page "Call HTTPS APIs in Step
+    Functions workflows": the task's `Arguments` (`ApiEndpoint`, `Method`, `Headers`, `QueryParameters`,
+    `RequestBody`, `Authentication.ConnectionArn`); the EventBridge connection resolved (here through moto's own
+    EventBridge backend, where `events CreateConnection` keeps it) and applied: its authorization (basic, or an API
+    key header) and its invocation HTTP parameters merged into the request, the connection's value winning where
+    both name a header, a query parameter or a body key; the result `{Headers, ResponseBody, StatusCode,
+    StatusText}`, each header a list of its values, `ResponseBody` parsed when the answer's content type is JSON,
+    else text; an answer that is not 2xx fails the task with `States.Http.StatusCode.NNN`, its cause the answer as
+    JSON; no answer within 60 seconds, or no connection, fails it with `States.Http.Socket`.
+    AWS calls only HTTPS endpoints; this also calls `http://` on 127.0.0.1 or localhost, where the tests serve
+    theirs (a test cannot give an HTTPS server a certificate AWS trusts anyway). OAuth connections are not
+    emulated (their token endpoint call is not copied): such a task fails, saying so. This fixes the emulator, not
+    our export."""
+    import base64
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_factory
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_factory as factory,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    LONGEST_SECONDS = 60
+
+    class HttpTaskFailed(Exception):
+        def __init__(self, error, cause):
+            super().__init__(cause)
+            self.error, self.cause = error, cause
+
+    def connection_of(arn):
+        from moto.events.models import events_backends
+
+        # arn:aws:events:REGION:ACCOUNT:connection/NAME/UUID
+        parts = arn.split(":", 5)
+        if len(parts) < 6 or not parts[5].startswith("connection/"):
+            raise HttpTaskFailed("States.Http.Socket", f"{arn} is not an EventBridge connection ARN")
+        region, account, name = parts[3], parts[4], parts[5].split("/")[1]
+        connection = events_backends[account][region].connections.get(name)
+        if connection is None or connection.arn != arn:
+            raise HttpTaskFailed("States.Http.Socket", f"connection {arn} does not exist")
+        return connection
+
+    def merged(task_pairs, connection_pairs):
+        pairs = dict(task_pairs or {})
+        for pair in connection_pairs or []:
+            pairs[pair["Key"]] = pair["Value"]
+        return pairs
+
+    class StateTaskServiceHttp(StateTaskService):
+        def _get_supported_parameters(self):
+            return {"ApiEndpoint", "Method", "Headers", "QueryParameters", "RequestBody", "Authentication", "Transform"}
+
+        def _from_error(self, env, ex):
+            if not isinstance(ex, HttpTaskFailed):
+                return super()._from_error(env=env, ex=ex)
+            return FailureEvent(
+                env=env,
+                error_name=CustomErrorName(error_name=ex.error),
+                event_type=HistoryEventType.TaskFailed,
+                event_details=EventDetails(
+                    taskFailedEventDetails=TaskFailedEventDetails(
+                        error=ex.error,
+                        cause=ex.cause,
+                        resource=self._get_sfn_resource(),
+                        resourceType=self._get_sfn_resource_type(),
+                    )
+                ),
+            )
+
+        def _eval_service_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+            arguments = normalised_parameters
+            connection = connection_of((arguments.get("Authentication") or {}).get("ConnectionArn", ""))
+            endpoint = arguments["ApiEndpoint"]
+            parsed = urllib.parse.urlsplit(endpoint)
+            if parsed.scheme != "https" and not (
+                parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost")
+            ):
+                raise HttpTaskFailed("States.Http.Socket", f"{endpoint}: the HTTP task calls only HTTPS endpoints")
+            auth = connection.auth_parameters or {}
+            invocation = auth.get("InvocationHttpParameters") or {}
+            headers = merged(arguments.get("Headers"), invocation.get("HeaderParameters"))
+            if "BasicAuthParameters" in auth:
+                basic = auth["BasicAuthParameters"]
+                token = base64.b64encode(f"{basic['Username']}:{basic['Password']}".encode()).decode()
+                headers["Authorization"] = f"Basic {token}"
+            elif "ApiKeyAuthParameters" in auth:
+                key = auth["ApiKeyAuthParameters"]
+                headers[key["ApiKeyName"]] = key["ApiKeyValue"]
+            elif "OAuthParameters" in auth:
+                raise HttpTaskFailed("States.Http.Socket", "OAuth connections are not emulated")
+            query = merged(arguments.get("QueryParameters"), invocation.get("QueryStringParameters"))
+            url = endpoint + ("?" + urllib.parse.urlencode(query) if query else "")
+            body = arguments.get("RequestBody")
+            body_parameters = invocation.get("BodyParameters")
+            if body_parameters and (body is None or isinstance(body, dict)):
+                body = merged(body, body_parameters)
+            data = None
+            if body is not None:
+                data = (body if isinstance(body, str) else json.dumps(body)).encode()
+                if not any(name.lower() == "content-type" for name in headers):
+                    headers["Content-Type"] = "application/json"
+            request = urllib.request.Request(url, data=data, headers=headers, method=arguments.get("Method", "GET"))
+            try:
+                with urllib.request.urlopen(request, timeout=LONGEST_SECONDS) as response:
+                    answer = read(response, response.status, response.reason)
+            except urllib.error.HTTPError as error:
+                answer = read(error, error.code, error.reason)
+            except (OSError, urllib.error.URLError) as error:
+                raise HttpTaskFailed("States.Http.Socket", f"{endpoint}: {error}") from error
+            if not 200 <= answer["StatusCode"] < 300:
+                raise HttpTaskFailed(f"States.Http.StatusCode.{answer['StatusCode']}", json.dumps(answer))
+            env.stack.append(answer)
+
+    def read(response, status, reason):
+        headers = {}
+        for name, value in response.headers.items():
+            headers.setdefault(name.lower(), []).append(value)
+        text = response.read().decode("utf-8", errors="replace")
+        body = text
+        if response.headers.get_content_type() == "application/json" and text:
+            try:
+                body = json.loads(text)
+            except ValueError:
+                pass
+        return {"Headers": headers, "ResponseBody": body, "StatusCode": status, "StatusText": str(reason)}
+
+    # The HTTP task's errors are Step Functions' own (`States.Http.StatusCode.404`, `States.Http.Socket`), named in a
+    # Retry's or Catch's ErrorEquals like any; moto takes every `States.` name it does not list for a custom one,
+    # which may not begin so, and refuses the definition.
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
+
+    checked = CustomErrorName.__init__
+
+    def custom_error_name(self, error_name):
+        if error_name is not None and error_name.startswith("States.Http."):
+            ErrorName.__init__(self, error_name=error_name)
+        else:
+            checked(self, error_name)
+
+    CustomErrorName.__init__ = custom_error_name
+
+    original = factory.state_task_service_for
+
+    def state_task_service_for(service_name):
+        if service_name == "http":
+            return StateTaskServiceHttp()
+        return original(service_name)
+
+    factory.state_task_service_for = state_task_service_for
+    state_task_factory.state_task_service_for = state_task_service_for
+
+
 def main() -> None:
     arguments = sys.argv[1:]
     if arguments[:1] == ["--tethered"]:
@@ -323,6 +485,7 @@ def main() -> None:
     services_by_their_step_functions_names()
     variable_references_read_past_divisions()
     send_task_failure_keeps_its_cause()
+    http_invoke_task()
     from moto.server import main as moto_main
 
     moto_main(arguments)

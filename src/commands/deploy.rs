@@ -27,6 +27,11 @@ pub struct DeployArgs {
     /// The SNS topic approval gates publish their prompt and task token to.
     #[arg(long, value_name = "ARN")]
     pub approval_topic: Option<String>,
+    /// The EventBridge connection `http.request` and `http.send` steps call their endpoint through (Step
+    /// Functions' HTTP task): it holds the endpoint's credentials and is each account's own, so the runbook does
+    /// not name it.
+    #[arg(long, value_name = "ARN")]
+    pub http_connection: Option<String>,
     /// Create or update without asking (needed off a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -54,6 +59,7 @@ pub fn run(context: &Context, args: &DeployArgs) -> ExitStatus {
     };
     let options = Options {
         approval_topic: args.approval_topic.clone(),
+        http_connection: args.http_connection.clone(),
         defaults,
     };
     let mut definition = match step_functions::export(&runbook, &options) {

@@ -26,6 +26,11 @@ pub struct ExportArgs {
     /// The SNS topic approval gates publish their prompt and task token to.
     #[arg(long, value_name = "ARN")]
     pub approval_topic: Option<String>,
+    /// The EventBridge connection `http.request` and `http.send` steps call their endpoint through (Step
+    /// Functions' HTTP task): it holds the endpoint's credentials and is each account's own, so the runbook does
+    /// not name it.
+    #[arg(long, value_name = "ARN")]
+    pub http_connection: Option<String>,
     /// json, or yaml (the same definition as block YAML).
     #[arg(long, value_enum, default_value = "json")]
     pub format: Format,
@@ -68,6 +73,7 @@ pub fn run(context: &Context, args: &ExportArgs) -> ExitStatus {
     };
     let options = Options {
         approval_topic: args.approval_topic.clone(),
+        http_connection: args.http_connection.clone(),
         defaults,
     };
     match step_functions::export(&runbook, &options) {
@@ -94,7 +100,18 @@ pub fn run(context: &Context, args: &ExportArgs) -> ExitStatus {
                     &engine,
                     policy::Inputs::EachExecution,
                 );
-                serde_json::json!({"Definition": definition, "RolePolicy": policy.document()})
+                let mut document = policy.document();
+                if let (Some(connection), Some(statements)) =
+                    (&args.http_connection, document["Statement"].as_array_mut())
+                {
+                    statements.extend(step_functions::http_request::role_statements(
+                        &runbook,
+                        connection,
+                        args.region.as_deref().unwrap_or("*"),
+                        args.account.as_deref().unwrap_or("*"),
+                    ));
+                }
+                serde_json::json!({"Definition": definition, "RolePolicy": document})
             } else {
                 definition
             };

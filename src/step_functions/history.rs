@@ -34,6 +34,60 @@ use super::state_name::{self, FINISH, ON_FAILURE, Role};
 /// The error a refused gate fails its task with (`runbook reject`); an execution that fails with it was refused.
 pub const REFUSED_ERROR: &str = "runbook.Refused";
 
+/// The operation a call journals: the action's name, or for an HTTP request `http.METHOD`, as the engine names
+/// the request it sends.
+fn operation_of(action: &str, request: Option<&Value>) -> String {
+    match request.and_then(|request| request["method"].as_str()) {
+        Some(method) if super::is_http(action) => format!("http.{method}"),
+        _ => action.to_string(),
+    }
+}
+
+/// A step that Step Functions' HTTP task sends ([`super::http_request`]).
+fn is_http_step(step: &Step) -> bool {
+    step.action()
+        .is_some_and(|action| super::is_http(action.shape.name))
+}
+
+/// An HTTP task's end as the engine's attempt: its answer in the engine's shape, and a `States.Http.StatusCode.NNN`
+/// failure an answer too (the status is in the error's name, the answer in its cause), failed as the engine fails
+/// it (`UnexpectedStatus`, when the status is not the one expected, or without one on 5xx or 429) or not at all.
+fn http_answer(
+    step: &Step,
+    result: Result<Value, (String, String)>,
+) -> Result<Value, (String, String)> {
+    use super::http_request::{STATUS_ERROR, engine_response};
+    match result {
+        Ok(answer) => Ok(engine_response(&answer, None)),
+        Err((error, cause)) => {
+            let Some(status) = error
+                .strip_prefix(STATUS_ERROR)
+                .and_then(|status| status.parse::<u64>().ok())
+            else {
+                return Err((error, cause));
+            };
+            let answer = engine_response(&parse(&Value::String(cause.clone())), Some(status));
+            let expected = step
+                .action()
+                .and_then(|action| action.with.get("expect_status"))
+                .and_then(|expected| {
+                    expected
+                        .as_u64()
+                        .or_else(|| expected.as_str().and_then(|s| s.trim().parse().ok()))
+                });
+            let fails = match expected {
+                Some(expected) => status != expected,
+                None => status >= 500 || status == 429,
+            };
+            if fails {
+                Err(("UnexpectedStatus".into(), cause))
+            } else {
+                Ok(answer)
+            }
+        }
+    }
+}
+
 /// Where a history event leaves the execution: still running, or ended as the report says.
 pub struct Follower<'a> {
     runbook: &'a Runbook,
@@ -369,7 +423,10 @@ impl<'a> Follower<'a> {
         let Some(step) = step else {
             return;
         };
-        let parameters = parse(&details["parameters"]);
+        let mut parameters = parse(&details["parameters"]);
+        if is_http_step(step) {
+            parameters = super::http_request::engine_request(&parameters);
+        }
         let open = self.steps.entry(step.id.clone()).or_default();
         open.attempts += 1;
         open.scheduled_at = at;
@@ -398,7 +455,7 @@ impl<'a> Follower<'a> {
             StepKind::Action(action) => events.push(Event::CallStarted {
                 step: step.id.clone(),
                 item: None,
-                operation: action.shape.name.to_string(),
+                operation: operation_of(action.shape.name, Some(&parameters)),
                 attempt,
                 request: parameters,
             }),
@@ -426,9 +483,15 @@ impl<'a> Follower<'a> {
         let Some(step) = step else {
             return;
         };
+        let result = if is_http_step(step) {
+            http_answer(step, result)
+        } else {
+            result
+        };
         let open = self.steps.entry(step.id.clone()).or_default();
         let elapsed = seconds(at - open.scheduled_at);
         let attempt = open.attempts;
+        let request = open.request.clone();
         open.in_flight = false;
         open.failed = result.is_err();
         match (&step.kind, result) {
@@ -446,7 +509,7 @@ impl<'a> Follower<'a> {
             (StepKind::Action(action), result) => events.push(Event::Attempt {
                 step: step.id.clone(),
                 item: None,
-                operation: action.shape.name.to_string(),
+                operation: operation_of(action.shape.name, request.as_ref()),
                 attempt,
                 elapsed,
                 outcome: match result {

@@ -22,7 +22,8 @@
 //! its own, and no step moves ahead of a gate it used to follow. `when` (a Choice, else a Pass recording `skipped`), actions that are
 //! exactly one AWS call (an `aws-sdk` task with `Arguments` from `with:`), paged list actions ([`pages`]), `wait`
 //! ([`polling`]), `for_each` ([`for_each`]), `dynamodb.count_items` ([`count_items`]), `sqs.move_messages`
-//! ([`move_messages`]), the Iceberg snapshot listings and rollbacks ([`iceberg`]), `retry` (Retry with doubling delays up to the step's maximum and full jitter, on
+//! ([`move_messages`]), the Iceberg snapshot listings and rollbacks ([`iceberg`]), `http.request` and `http.send`
+//! (the HTTP task, through the EventBridge connection `--http-connection` names, [`http_request`]), `retry` (Retry with doubling delays up to the step's maximum and full jitter, on
 //! throttling errors only for a write, as the engine does), a step's `timeout` (TimeoutSeconds), `check` and
 //! `success_criteria` (a Choice to a Fail carrying the message), `on_error: continue` and `on_failure` (a Catch on
 //! each task, see [`Failure`]), `outputs` (assigned with the step's result), `core.sleep` (Wait), `core.log` and
@@ -41,6 +42,7 @@ mod aws_sdk_task;
 mod count_items;
 mod for_each;
 pub mod history;
+pub mod http_request;
 pub mod iceberg;
 pub mod jsonata;
 mod member_case;
@@ -72,6 +74,9 @@ use state_name::{FINISH, ON_FAILURE, PARAMETERS, SUCCEEDED};
 pub struct Options {
     /// The SNS topic approval prompts are published to, with the task token to answer them.
     pub approval_topic: Option<String>,
+    /// The EventBridge connection `http.request` and `http.send` steps call their endpoint through (Step
+    /// Functions' HTTP task, see [`http_request`]).
+    pub http_connection: Option<String>,
     /// Parameter values given at export: the definition's defaults for them (an execution's input still wins).
     pub defaults: Map<String, Value>,
 }
@@ -861,16 +866,13 @@ impl Export<'_> {
                 self.move_messages(action, place, next)
             }
             Execute::Run(_) if is_iceberg(name) => self.iceberg(action, place, next),
+            Execute::Run(_) if is_http(name) => self.http_request(action, place, next),
             Execute::Run(_) => {
-                let reason = match name {
-                    "http.request" | "http.send" => {
-                        "the engine sends it from the operator's machine; Step Functions' HTTP task needs an EventBridge connection the runbook does not name"
-                    }
-                    _ => {
-                        "it makes several calls, each retried and journaled by the engine; expanding it into states is not done yet"
-                    }
-                };
-                self.refuse(format!("`{name}`"), reason, step.span);
+                self.refuse(
+                    format!("`{name}`"),
+                    "it makes several calls, each retried and journaled by the engine; expanding it into states is not done yet",
+                    step.span,
+                );
                 None
             }
         }
@@ -1239,6 +1241,8 @@ fn action_entry(name: &str, action: &ActionStep) -> String {
         format!("{name}.move.start")
     } else if is_iceberg(action.shape.name) {
         format!("{name}.iceberg.start")
+    } else if is_http(action.shape.name) {
+        format!("{name}.http.start")
     } else {
         name.to_string()
     }
@@ -1253,6 +1257,11 @@ fn is_iceberg(name: &str) -> bool {
             | "s3tables.iceberg_snapshots"
             | "s3tables.iceberg_rollback"
     )
+}
+
+/// The HTTP actions, sent by Step Functions' HTTP task ([`http_request`]).
+pub fn is_http(name: &str) -> bool {
+    matches!(name, "http.request" | "http.send")
 }
 
 fn is_paged(action: &ActionStep) -> bool {

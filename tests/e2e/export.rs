@@ -10,7 +10,8 @@ use runbook::aws::Aws;
 use serde_json::Value;
 
 use crate::support::cli::{Cli, Ran, repo};
-use crate::support::journal::{logged, records, step_statuses};
+use crate::support::health;
+use crate::support::journal::{logged, of_kind, records, step_statuses};
 use crate::support::moto::{Moto, venv_bin};
 use crate::support::world::{
     EXPORT_RULE, billing_mode, export_moves_the_table, function_timeout, provision_table,
@@ -22,11 +23,10 @@ const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
 
 /// Shipped runbooks `export` refuses today: the code of their diagnostics and how many there are at most. A runbook
 /// leaves the list when it exports (its definition then has to pass asl-validator); a count only goes down.
-const REFUSED: &[(&str, &str, usize)] = &[
-    ("smoke-test", "not-exportable", 1),
-    // Its `http.request` (its `runbook:` step, rollback-lambda inlined, exports).
-    ("triage", "not-exportable", 1),
-];
+const REFUSED: &[(&str, &str, usize)] = &[];
+
+/// The EventBridge connection `http.request` steps are exported with (any ARN will do where nothing runs).
+const CONNECTION: &str = "arn:aws:events:us-east-1:123456789012:connection/health/0b3f6ad1";
 
 /// asl-validator (npm, pinned in scripts/emulator) on a JSON definition: `Err` with what it said when it refuses it.
 fn asl_validator(definition: &str) -> Result<(), String> {
@@ -110,6 +110,8 @@ fn every_export_passes_asl_validator_and_every_refusal_is_listed() {
                 "step-functions",
                 "--approval-topic",
                 TOPIC,
+                "--http-connection",
+                CONNECTION,
             ])
             .run();
         match REFUSED.iter().find(|(refused, _, _)| refused == name) {
@@ -894,13 +896,20 @@ fn run_locally(moto: &Moto, state: &Path, name: &str, params: &[&str]) -> Ran {
 
 /// The same run on Step Functions: the export deployed (`runbook deploy`) and run (`runbook run --on
 /// step-functions`) with its journal in `state`, each gate it reaches approved through `runbook approve` with the
-/// token its message carries.
-async fn run_on_step_functions(moto: &Moto, state: &Path, name: &str, params: &[&str]) -> Ran {
+/// token its message carries; `deploy` is given `options` besides (`--http-connection ARN`).
+async fn run_on_step_functions(
+    moto: &Moto,
+    state: &Path,
+    name: &str,
+    params: &[&str],
+    options: &[&str],
+) -> Ran {
     let (topic, queue) = topic_with_subscriber(moto, &format!("{name}-approvals")).await;
     let cli = || Cli::new().shipped().aws(moto).state_dir(state);
     cli()
         .args(["deploy", name, "--to", "step-functions", "--role-arn", ROLE])
         .args(["--approval-topic", &topic, "--yes"])
+        .args(options)
         .status(0)
         .run();
     let mut run = cli()
@@ -934,7 +943,7 @@ async fn both_ways(
     params: &[&str],
     code: i32,
 ) -> (Vec<Value>, Vec<Value>) {
-    both_ways_while(here, there, name, params, code, None).await
+    both_ways_while(here, there, name, params, code, None, &[]).await
 }
 
 /// What the world does while a run goes on that moto cannot (an invoked function's work): started before each run
@@ -955,7 +964,7 @@ async fn start(
     ))
 }
 
-/// [`both_ways`], with `meanwhile` beside each run.
+/// [`both_ways`], with `meanwhile` beside each run and `deploy_options` given to `deploy`.
 async fn both_ways_while(
     here: &Moto,
     there: &Moto,
@@ -963,6 +972,7 @@ async fn both_ways_while(
     params: &[&str],
     code: i32,
     meanwhile: Option<Meanwhile>,
+    deploy_options: &[&str],
 ) -> (Vec<Value>, Vec<Value>) {
     let (local_state, remote_state) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let beside = start(meanwhile, here, local_state.path()).await;
@@ -978,7 +988,8 @@ async fn both_ways_while(
         beside.await.unwrap();
     }
     let beside = start(meanwhile, there, remote_state.path()).await;
-    let remote = run_on_step_functions(there, remote_state.path(), name, params).await;
+    let remote =
+        run_on_step_functions(there, remote_state.path(), name, params, deploy_options).await;
     assert_eq!(
         remote.code(),
         Some(code),
@@ -1284,6 +1295,7 @@ async fn sync_lag_on_step_functions_reenables_the_schedule_and_waits_for_the_exp
         &[],
         0,
         Some(exporter_when_invoked),
+        &[],
     )
     .await;
     let statuses = step_statuses(&remote);
@@ -1404,4 +1416,199 @@ fn a_nested_runbook_exports_inline_and_its_steps_are_in_the_role() {
     let states = twice["Definition"]["States"].as_object().unwrap();
     assert!(states.contains_key("outer.tally.describe"), "{states:?}");
     asl_validator(&twice["Definition"].to_string()).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// `http.request` as Step Functions' HTTP task
+
+/// An EventBridge connection on `moto` that sends an API key header, `x-health-key: k-123`: its ARN.
+async fn api_key_connection(moto: &Moto) -> String {
+    use aws_sdk_eventbridge::types::{
+        ConnectionAuthorizationType, CreateConnectionApiKeyAuthRequestParameters,
+        CreateConnectionAuthRequestParameters,
+    };
+    aws_sdk_eventbridge::Client::new(&moto.sdk_config().await)
+        .create_connection()
+        .name("health")
+        .authorization_type(ConnectionAuthorizationType::ApiKey)
+        .auth_parameters(
+            CreateConnectionAuthRequestParameters::builder()
+                .api_key_auth_parameters(
+                    CreateConnectionApiKeyAuthRequestParameters::builder()
+                        .api_key_name("x-health-key")
+                        .api_key_value("k-123")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .connection_arn
+        .unwrap()
+}
+
+/// Each success criterion's name and whether it held, in the order a journal evaluated them.
+fn criteria(records: &[Value]) -> Vec<(String, bool)> {
+    records
+        .iter()
+        .filter(|record| record["kind"] == "success_criterion")
+        .map(|record| {
+            (
+                record["name"].as_str().unwrap_or_default().to_string(),
+                record["held"] == true,
+            )
+        })
+        .collect()
+}
+
+/// smoke-test on its seeded world, run locally and on Step Functions (its health check an HTTP task through an
+/// API key connection) on two emulators seeded alike, against a health endpoint that is healthy, then answers
+/// 200 but degraded, then 503: the same steps succeed and fail, the report says the same and the same criteria
+/// hold in each world, the health step failing in the last two; and the endpoint was sent the connection's key.
+#[tokio::test(flavor = "multi_thread")]
+async fn smoke_test_on_step_functions_calls_the_health_endpoint_through_the_connection_as_the_local_run_does()
+ {
+    let parts = "dynamodb,sqs,lambda,embeddings";
+    let (here, there) = (seeded(parts).await, seeded(parts).await);
+    let connection = api_key_connection(&there).await;
+    let worlds = [
+        (
+            health::answering("200 OK", r#"{"status":"healthy"}"#),
+            "succeeded",
+        ),
+        (
+            health::answering("200 OK", r#"{"status":"degraded"}"#),
+            "failed",
+        ),
+        (
+            health::answering("503 Service Unavailable", r#"{"status":"down"}"#),
+            "failed",
+        ),
+    ];
+    for (endpoint, health_step) in worlds {
+        let params = ["--health-url", endpoint.url.as_str()];
+        let options = ["--http-connection", connection.as_str()];
+        // The seeded DLQ holds messages, so both runs fail whatever the endpoint says.
+        let (local, remote) =
+            both_ways_while(&here, &there, "smoke-test", &params, 1, None, &options).await;
+        let statuses = step_statuses(&remote);
+        assert_eq!(statuses, step_statuses(&local), "{}", endpoint.url);
+        assert_eq!(statuses["health"], health_step, "{}", endpoint.url);
+        assert_eq!(logged(&remote)["report"], logged(&local)["report"]);
+        // The definition's criteria stop at the first that fails (one Choice); the local run evaluates them all.
+        let (held_here, held_there) = (criteria(&local), criteria(&remote));
+        assert!(
+            !held_there.is_empty() && held_here.starts_with(&held_there),
+            "{held_here:?}\n{held_there:?}"
+        );
+        assert!(!held_there.last().unwrap().1, "{held_there:?}");
+        assert_eq!(
+            held_there[0],
+            (
+                "4.1 health checks passing".to_string(),
+                health_step == "succeeded"
+            )
+        );
+        // One record of the step, its calls journaled as the local run journals them: `http GET`, the request
+        // `{method, url}`, as many attempts (the 503 retried alike).
+        let calls = |records: &[Value]| -> Vec<Value> {
+            of_kind(records, "call_started", "health")
+                .into_iter()
+                .map(|r| serde_json::json!([r["service"], r["operation"], r["request"]]))
+                .collect()
+        };
+        assert_eq!(calls(&remote), calls(&local));
+        assert_eq!(
+            calls(&remote)[0],
+            serde_json::json!(["http", "GET", {"method": "GET", "url": endpoint.url}])
+        );
+        let finished = |records: &[Value]| of_kind(records, "step_finished", "health").len();
+        assert_eq!((finished(&local), finished(&remote)), (1, 1));
+        // The local run sends no key; every request Step Functions made carried the connection's.
+        let keys = endpoint.header_values("x-health-key");
+        assert!(!keys.is_empty(), "{}", endpoint.url);
+        assert!(keys.iter().all(|key| key == "k-123"), "{keys:?}");
+    }
+}
+
+/// Without `--http-connection`, the `http.request` step is refused at its place, the hint naming the flag, and
+/// nothing is printed; with it, the definition calls the endpoint through that connection, and the role may
+/// invoke the endpoint (bound to the step's method and, since the URL is a parameter, any endpoint) and read the
+/// connection's credentials.
+#[test]
+fn http_request_exports_as_an_http_task_through_the_connection_given() {
+    let refused = Cli::new()
+        .current_dir(repo())
+        .args([
+            "--no-color",
+            "export",
+            "smoke-test",
+            "--to",
+            "step-functions",
+        ])
+        .status(2)
+        .run();
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+    assert!(
+        refused
+            .stderr
+            .contains("`http.request` cannot be exported to Step Functions")
+            && refused.stderr.contains("--> runbooks/smoke-test.yaml:64:9")
+            && refused.stderr.contains("hint: pass --http-connection ARN"),
+        "{}",
+        refused.stderr
+    );
+
+    let exported = Cli::new()
+        .current_dir(repo())
+        .args(["export", "smoke-test", "--to", "step-functions"])
+        .args(["--http-connection", CONNECTION, "--with-role"])
+        .args(["--region", "us-east-1", "--account", "123456789012"])
+        .status(0)
+        .run()
+        .json();
+    let definition = &exported["Definition"];
+    asl_validator(&definition.to_string()).unwrap();
+    let task = definition["States"]["parallel 1"]["Branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|branch| branch["States"].get("health"))
+        .expect("the health step's task");
+    assert_eq!(task["Resource"], "arn:aws:states:::http:invoke");
+    assert!(
+        task["Arguments"].as_str().unwrap().contains(CONNECTION),
+        "{task}"
+    );
+    assert_eq!(task["TimeoutSeconds"], 5);
+    let statements = exported["RolePolicy"]["Statement"].as_array().unwrap();
+    let allowed = |action: &str| {
+        statements
+            .iter()
+            .find(|s| s["Action"].as_array().unwrap().iter().any(|a| a == action))
+            .unwrap_or_else(|| panic!("no statement allows {action}: {statements:?}"))
+    };
+    let invoke = allowed("states:InvokeHTTPEndpoint");
+    assert_eq!(
+        invoke["Resource"],
+        "arn:aws:states:us-east-1:123456789012:stateMachine:smoke-test"
+    );
+    assert_eq!(
+        invoke["Condition"]["StringEquals"]["states:HTTPMethod"],
+        "GET"
+    );
+    assert_eq!(
+        invoke["Condition"]["StringLike"]["states:HTTPEndpoint"],
+        "*"
+    );
+    assert_eq!(
+        allowed("events:RetrieveConnectionCredentials")["Resource"],
+        CONNECTION
+    );
+    assert_eq!(
+        allowed("secretsmanager:GetSecretValue")["Resource"],
+        "arn:aws:secretsmanager:*:*:secret:events!connection/*"
+    );
 }
