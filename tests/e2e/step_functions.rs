@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::support::cli::{Cli, Ran, repo};
-use crate::support::journal::{of_kind, records};
+use crate::support::journal::{of_kind, records, step_records};
 use crate::support::moto::Moto;
 use crate::support::world::topic_with_subscriber;
 
@@ -1491,44 +1491,6 @@ fn ended_within(mut run: std::process::Child, limit: Duration) -> Option<Ran> {
         std::thread::sleep(Duration::from_millis(200));
     }
     Some(Ran::from(run.wait_with_output().unwrap()))
-}
-
-/// What each step's `step_finished` record says, by step: status, error, output, outputs and the reason it was
-/// skipped (times and summaries aside).
-fn step_records(state: &Path) -> std::collections::BTreeMap<String, Value> {
-    records(state)
-        .iter()
-        .filter(|record| record["kind"] == "step_finished")
-        .map(|record| {
-            (
-                record["step"].as_str().unwrap_or_default().to_string(),
-                json!({
-                    "status": record["status"],
-                    // A local run's failed check adds the values it observed, which Step Functions cannot.
-                    "error": record["error"].as_str().map(|error| error.split(" (observed ").next()),
-                    "output": same_times(&record["output"]),
-                    "outputs": record["outputs"],
-                    "reason": record["reason"],
-                }),
-            )
-        })
-        .collect()
-}
-
-/// `value` with each time written one way: moto's answers through Step Functions and to the SDK differ in trailing
-/// zeros of the milliseconds (`.060Z`, `.06Z`).
-fn same_times(value: &Value) -> Value {
-    match value {
-        Value::String(text) => text
-            .parse::<jiff::Timestamp>()
-            .map_or_else(|_| value.clone(), |time| json!(time.to_string())),
-        Value::Array(items) => items.iter().map(same_times).collect(),
-        Value::Object(members) => members
-            .iter()
-            .map(|(key, member)| (key.clone(), same_times(member)))
-            .collect(),
-        other => other.clone(),
-    }
 }
 
 /// The fixture `nest-tables` runs `count-rows` (a nested runbook with its own parameters, vars, a check, a step its

@@ -49,3 +49,42 @@ fn by_step(records: &[Value], kind: &str, member: &str) -> BTreeMap<String, Stri
         })
         .collect()
 }
+
+/// What each step's `step_finished` record says, by step: status, error, output, outputs and the reason it was
+/// skipped (times and summaries aside).
+pub fn step_records(state: &Path) -> BTreeMap<String, Value> {
+    records(state)
+        .iter()
+        .filter(|record| record["kind"] == "step_finished")
+        .map(|record| {
+            (
+                record["step"].as_str().unwrap_or_default().to_string(),
+                serde_json::json!({
+                    "status": record["status"],
+                    // A local run's failed check adds the values it observed, which Step Functions cannot.
+                    "error": record["error"].as_str().map(|error| error.split(" (observed ").next()),
+                    "output": same_times(&record["output"]),
+                    "outputs": record["outputs"],
+                    "reason": record["reason"],
+                }),
+            )
+        })
+        .collect()
+}
+
+/// `value` with each time written one way: moto's answers through Step Functions and to the SDK differ in trailing
+/// zeros of the milliseconds (`.060Z`, `.06Z`).
+fn same_times(value: &Value) -> Value {
+    match value {
+        Value::String(text) => text.parse::<jiff::Timestamp>().map_or_else(
+            |_| value.clone(),
+            |time| serde_json::json!(time.to_string()),
+        ),
+        Value::Array(items) => items.iter().map(same_times).collect(),
+        Value::Object(members) => members
+            .iter()
+            .map(|(key, member)| (key.clone(), same_times(member)))
+            .collect(),
+        other => other.clone(),
+    }
+}
