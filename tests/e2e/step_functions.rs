@@ -1665,3 +1665,84 @@ async fn a_runbook_nested_twice_on_step_functions_is_journaled_as_the_local_run_
     );
     assert_eq!(remote["outer.tally.describe"]["status"], "succeeded");
 }
+
+/// The fixture `nest-rollback` runs the shipped rollback-lambda as its step `rollback`: on Step Functions the
+/// child's gate (`rollback.confirm`) is answered through `runbook approve`, the alias moves from 3 to 2, and the
+/// step gives the child's outputs, as the local run of the same runbook does from the same alias.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nested_runbooks_gate_is_answered_with_approve_and_the_alias_moves_as_locally() {
+    let (moto, function, topic, queue) = world().await;
+    let nested = |state: &Path| cli(&moto, state).env("RUNBOOK_PATH", repo().join("runbooks"));
+    let remote = tempfile::tempdir().unwrap();
+    nested(remote.path())
+        .args([
+            "deploy",
+            "nest-rollback",
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+        ])
+        .args(["--approval-topic", &topic, "--yes"])
+        .status(0)
+        .run();
+    let run = nested(remote.path())
+        .args(["run", "nest-rollback", "--on", "step-functions", "--yes"])
+        .args(["--function", &function])
+        .spawn();
+    let (message, token) = next_token(&moto, &queue).await;
+    assert!(
+        message.contains(&format!("Point alias live of {function} from version 3")),
+        "{message}"
+    );
+    nested(remote.path())
+        .args(["approve", &token])
+        .status(0)
+        .run();
+    let ran = Ran::from(run.wait_with_output().unwrap());
+    assert_eq!(ran.code(), Some(0), "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(alias_version(&moto, &function).await, "2");
+    nested(remote.path())
+        .args(["audit", "verify", "last"])
+        .status(0)
+        .run();
+
+    // The same run locally, from the same alias.
+    aws_sdk_lambda::Client::new(&moto.sdk_config().await)
+        .update_alias()
+        .function_name(&function)
+        .name("live")
+        .function_version("3")
+        .send()
+        .await
+        .unwrap();
+    let local = tempfile::tempdir().unwrap();
+    nested(local.path())
+        .args(["run", "nest-rollback", "--yes", "--function", &function])
+        .status(0)
+        .run();
+    assert_eq!(alias_version(&moto, &function).await, "2");
+
+    let (there, here) = (step_records(remote.path()), step_records(local.path()));
+    let statuses = |records: &std::collections::BTreeMap<String, Value>| -> Vec<(String, Value)> {
+        records
+            .iter()
+            .map(|(step, record)| (step.clone(), record["status"].clone()))
+            .collect()
+    };
+    assert_eq!(statuses(&there), statuses(&here));
+    assert_eq!(there["rollback.confirm"]["status"], "succeeded");
+    assert_eq!(there["rollback.move_alias"]["status"], "succeeded");
+    assert_eq!(there["rollback.continue_rollback"]["status"], "skipped");
+    assert_eq!(there["rollback"]["outputs"], here["rollback"]["outputs"]);
+    assert_eq!(there["rollback"]["outputs"]["from_version"], "3");
+    assert_eq!(there["rollback"]["outputs"]["to_version"], "2");
+    assert_eq!(there["said"]["output"]["message"], "alias live 3 -> 2");
+    assert_eq!(there["said"], here["said"]);
+    let records = records(remote.path());
+    assert_eq!(
+        of_kind(&records, "approved", "rollback.confirm").len(),
+        1,
+        "{records:#?}"
+    );
+}
