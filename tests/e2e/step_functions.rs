@@ -1228,6 +1228,55 @@ async fn iceberg_rollback_on_step_functions_as_locally(catalog: &str) {
     );
 }
 
+/// A metadata file that already holds the mark the state machine puts before each number it quotes (U+0001, here
+/// escaped in a snapshot's summary) could not be written back faithfully: the run on Step Functions fails at the
+/// step that reads it, saying why, before its gate, and the catalog is untouched.
+#[tokio::test(flavor = "multi_thread")]
+async fn iceberg_metadata_holding_the_mark_fails_on_step_functions_and_changes_nothing() {
+    use crate::runbooks::{read_iceberg, sandbox, seeded_iceberg};
+    use crate::support::s3_objects::{read_metadata, s3, write_object};
+
+    let (moto, world) = sandbox("iceberg").await;
+    moto.execute_state_machines().await;
+    let (snapshots, _, _) = seeded_iceberg(&world, "glue");
+    let location = read_iceberg(&moto, "glue", None)["metadata_location"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut metadata = read_metadata(&moto, &location).await;
+    metadata["snapshots"][0]["summary"]["note"] = json!("marked \u{1} here");
+    let text = serde_json::to_vec(&metadata).unwrap();
+    assert!(String::from_utf8_lossy(&text).contains("\\u0001"));
+    write_object(&s3(&moto).await, &location, &text).await;
+
+    let state = tempfile::tempdir().unwrap();
+    let (topic, _) = topic_with_subscriber(&moto, "iceberg-rollback-approvals").await;
+    shipped(&moto, state.path())
+        .args([
+            "deploy",
+            "iceberg-rollback",
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+        ])
+        .args(["--approval-topic", &topic, "--yes"])
+        .status(0)
+        .run();
+    let target = snapshots[1].to_string();
+    shipped(&moto, state.path())
+        .args(["run", "iceberg-rollback", "--on", "step-functions"])
+        .args(["--snapshot-id", &target, "--catalog", "glue", "--yes"])
+        .status(1)
+        .run();
+    let error = error_of(state.path(), "snapshots");
+    assert!(error.contains("holds the character U+0001"), "{error}");
+    assert!(error.contains(&location), "{error}");
+    let after = read_iceberg(&moto, "glue", None);
+    assert_eq!(after["metadata_location"], location.as_str());
+    assert_eq!(after["current_snapshot"], snapshots[2]);
+}
+
 /// A step named as one of the run's own states (here `succeeded`) would replace that state in the definition: the
 /// export is refused at the step, with the way out, and nothing is deployed.
 #[test]
