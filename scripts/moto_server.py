@@ -420,7 +420,8 @@ def http_invoke_task() -> None:
                 body = merged(body, body_parameters)
             data = None
             if body is not None:
-                data = (body if isinstance(body, str) else json.dumps(body)).encode()
+                # Compact, as the engine writes a JSON body (AWS does not say how it spaces one).
+                data = (body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))).encode()
                 if not any(name.lower() == "content-type" for name in headers):
                     headers["Content-Type"] = "application/json"
             request = urllib.request.Request(url, data=data, headers=headers, method=arguments.get("Method", "GET"))

@@ -10,7 +10,6 @@ use runbook::aws::Aws;
 use serde_json::Value;
 
 use crate::support::cli::{Cli, Ran, repo};
-use crate::support::health;
 use crate::support::journal::{logged, of_kind, records, step_statuses};
 use crate::support::moto::{Moto, venv_bin};
 use crate::support::world::{
@@ -18,6 +17,7 @@ use crate::support::world::{
     published, put_metric, put_timed_out_runs, queue_costs, rule_state, s3tables_location,
     service_alarms, stale_exports, topic_with_subscriber,
 };
+use crate::support::{health, http_server};
 
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:runbook-approvals";
 
@@ -883,10 +883,20 @@ async fn seeded(parts: &str) -> Moto {
     moto
 }
 
+/// The binary on the runbook `name`: the fixture of tests/fixtures/export by that name when there is one, else the
+/// shipped runbook.
+fn runbook_named(name: &str) -> Cli {
+    let fixtures = repo().join("tests/fixtures/export");
+    if fixtures.join(format!("{name}.yaml")).exists() {
+        Cli::new().dir(fixtures)
+    } else {
+        Cli::new().shipped()
+    }
+}
+
 /// `runbook run NAME --yes PARAMS` on the engine of this machine, with its journal in `state`.
 fn run_locally(moto: &Moto, state: &Path, name: &str, params: &[&str]) -> Ran {
-    Cli::new()
-        .shipped()
+    runbook_named(name)
         .aws(moto)
         .state_dir(state)
         .args(["run", name, "--yes"])
@@ -905,7 +915,7 @@ async fn run_on_step_functions(
     options: &[&str],
 ) -> Ran {
     let (topic, queue) = topic_with_subscriber(moto, &format!("{name}-approvals")).await;
-    let cli = || Cli::new().shipped().aws(moto).state_dir(state);
+    let cli = || runbook_named(name).aws(moto).state_dir(state);
     cli()
         .args(["deploy", name, "--to", "step-functions", "--role-arn", ROLE])
         .args(["--approval-topic", &topic, "--yes"])
@@ -1610,5 +1620,83 @@ fn http_request_exports_as_an_http_task_through_the_connection_given() {
     assert_eq!(
         allowed("secretsmanager:GetSecretValue")["Resource"],
         "arn:aws:secretsmanager:*:*:secret:events!connection/*"
+    );
+}
+
+/// The fixture `http-answers` (a 404 taken as an answer, a text body with a header sent twice and a query string, a
+/// JSON body posted with a templated header and its status expected, a status not expected) run locally and on
+/// Step Functions beside each other against tests/e2e/support/http_server.rs: the same steps succeed and fail,
+/// each step's output is the same but for its `latency_ms`, and each request is journaled alike.
+#[tokio::test(flavor = "multi_thread")]
+async fn http_requests_on_step_functions_answer_as_the_local_run_s() {
+    let (here, there) = (Moto::start(), Moto::start());
+    there.execute_state_machines().await;
+    let connection = api_key_connection(&there).await;
+    let (base, _) = http_server::serve();
+    let (local, remote) = both_ways_while(
+        &here,
+        &there,
+        "http-answers",
+        &["--base", &base],
+        0,
+        None,
+        &["--http-connection", &connection],
+    )
+    .await;
+    let statuses = step_statuses(&remote);
+    assert_eq!(statuses, step_statuses(&local));
+    assert_eq!(
+        statuses.values().collect::<Vec<_>>(),
+        ["succeeded", "succeeded", "succeeded", "failed"],
+        "{statuses:?}"
+    );
+    let outputs = |records: &[Value]| -> BTreeMap<String, Value> {
+        records
+            .iter()
+            .filter(|r| r["kind"] == "step_finished")
+            .map(|r| {
+                // The time each took, and the server's clock, are the run's own.
+                let mut output = r["output"].clone();
+                if let Some(fields) = output.as_object_mut() {
+                    fields.remove("latency_ms");
+                    if let Some(headers) = fields.get_mut("headers").and_then(Value::as_object_mut)
+                    {
+                        headers.remove("date");
+                    }
+                }
+                (r["step"].as_str().unwrap().to_string(), output)
+            })
+            .collect()
+    };
+    let (here_said, there_said) = (outputs(&local), outputs(&remote));
+    assert_eq!(there_said, here_said);
+    assert_eq!(there_said["missing"]["status"], 404, "{there_said:?}");
+    assert_eq!(
+        there_said["echo"]["body"]["body"],
+        r#"{"tenant":"carousel-labs","count":2}"#
+    );
+    assert_eq!(there_said["text"]["body"], "hello");
+    assert_eq!(there_said["text"]["headers"]["set-cookie"], "a=1, b=2");
+    assert_eq!(there_said["echo"]["body"]["method"], "POST");
+    let calls = |records: &[Value]| {
+        records
+            .iter()
+            .filter(|r| r["kind"] == "call_started")
+            .map(|r| serde_json::json!([r["step"], r["operation"], r["request"]]).to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    // The steps run side by side, in whichever order each engine starts them.
+    assert_eq!(calls(&remote), calls(&local));
+    let unexpected = |records: &[Value]| {
+        records
+            .iter()
+            .find(|r| r["kind"] == "step_finished" && r["step"] == "unexpected")
+            .and_then(|r| r["error"].as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    assert!(
+        unexpected(&remote).contains("answered 200, expected 201: hello"),
+        "{}",
+        unexpected(&remote)
     );
 }
