@@ -186,6 +186,25 @@ pub async fn take_lock(
     }
 }
 
+/// A run's locks: its own (`keys[0]`), then those of the runbooks it runs through `runbook:` steps. When one is held
+/// elsewhere, those taken so far are released and the refusal returned.
+pub async fn take_run_locks(
+    recording: &Recording,
+    aws: Option<&Arc<Aws>>,
+    keys: &[String],
+    run_id: &str,
+) -> Result<(Held, Vec<Held>), LockError> {
+    let (own, children) = keys.split_first().expect("a run has its own lock key");
+    let lock = take_lock(recording, aws, own, run_id).await?;
+    match take_child_locks(recording, aws, children, run_id).await {
+        Ok(children) => Ok((lock, children)),
+        Err(error) => {
+            lock.release().await;
+            Err(error)
+        }
+    }
+}
+
 /// The locks of the runbooks a run runs through `runbook:` steps, besides its own, taken after it. When one is
 /// held elsewhere, those taken so far are released and the refusal returned.
 pub async fn take_child_locks(

@@ -457,7 +457,6 @@ fn local_only_flags(matches: &ArgMatches) -> Vec<&'static str> {
         ("offline", "offline"),
         ("approve", "approve"),
         ("notify", "notify"),
-        ("lock_table", "lock-table"),
         ("parallelism", "parallelism"),
     ]
     .into_iter()
@@ -620,28 +619,19 @@ async fn execute(
     };
     let operator_name = operator.to_string();
 
-    let mut lock_keys = match engine::render_lock_keys(&runbook, &params, &run_id, started_at) {
+    let lock_keys = match engine::render_lock_keys(&runbook, &params, &run_id, started_at) {
         Ok(keys) => keys,
         Err(error) => {
             crate::say!("runbook {}: {error}", flags.mode.as_str());
             return ExitStatus::Usage;
         }
     };
-    let lock_key = lock_keys.remove(0);
+    let lock_key = lock_keys[0].clone();
     // Plans send no write, so two of them (or a plan beside a run) never conflict.
     let (mut lock, child_locks) = if flags.mode == Mode::Run {
-        let lock =
-            match recorded::take_lock(&flags.recording, aws.as_ref(), &lock_key, &run_id).await {
-                Ok(lock) => lock,
-                Err(error) => return lock_refused(&error),
-            };
-        match recorded::take_child_locks(&flags.recording, aws.as_ref(), &lock_keys, &run_id).await
-        {
-            Ok(children) => (Some(lock), children),
-            Err(error) => {
-                lock.release().await;
-                return lock_refused(&error);
-            }
+        match recorded::take_run_locks(&flags.recording, aws.as_ref(), &lock_keys, &run_id).await {
+            Ok((lock, children)) => (Some(lock), children),
+            Err(error) => return lock_refused(&error),
         }
     } else {
         (None, Vec::new())

@@ -96,37 +96,71 @@ pub(super) async fn run(
         }
     }
 
-    if let Some(refused) =
-        refused_by_a_running_execution(&aws, &machine, &runbook, &params, (&run_id, started_at))
-            .await
-    {
+    let keys = match crate::engine::render_lock_keys(&runbook, &params, &run_id, started_at) {
+        Ok(keys) => keys,
+        Err(error) => {
+            crate::say!("runbook run: {error}");
+            return ExitStatus::Usage;
+        }
+    };
+    if let Some(refused) = refused_by_a_running_execution(&aws, &machine, &runbook, &keys).await {
         return refused;
     }
+    // The locks a local run takes (the state dir's, or `--lock-table`'s), held while this run follows its
+    // execution: a local run of the same key is refused meanwhile, and this run is refused while one holds it.
+    let (lock, child_locks) =
+        match recorded::take_run_locks(&flags.recording, Some(&aws), &keys, &run_id).await {
+            Ok(locks) => locks,
+            Err(error) => return super::run::lock_refused(&error),
+        };
+    let status = run_holding_the_locks(
+        color,
+        &runbook,
+        (params, &keys[0]),
+        &flags,
+        (&aws, &machine),
+        (&run_id, started_at),
+    )
+    .await;
+    lock.release().await;
+    recorded::release_all(child_locks).await;
+    status
+}
 
-    let operator = recorded::operator(Some(&aws)).await;
-    let redactor = Redactor::for_params(&runbook, &params);
+/// The run once its locks are held: journal, start, follow, end.
+async fn run_holding_the_locks(
+    color: bool,
+    runbook: &Arc<Runbook>,
+    (params, lock_key): (Map<String, Value>, &str),
+    flags: &Flags,
+    (aws, machine): (&Arc<Aws>, &str),
+    (run_id, started_at): (&str, jiff::Timestamp),
+) -> ExitStatus {
+    let operator = recorded::operator(Some(aws)).await;
+    let redactor = Redactor::for_params(runbook, &params);
     // `--audit-kms-key` (or RUNBOOK_AUDIT_KMS_KEY) signs the imported journal's head at its start and its end, as
     // a local run's; the key is checked before anything starts, so a team's signing policy is never skipped.
-    let signer = match recorded::signer(&flags.recording, Some(&aws), &run_id).await {
+    let signer = match recorded::signer(&flags.recording, Some(aws), run_id).await {
         Ok(signer) => signer,
         Err(error) => {
             crate::say!("runbook: {error}; nothing was sent");
             return ExitStatus::Usage;
         }
     };
-    let Some(journal) = recorded::create_journal(&flags.recording.state, &run_id) else {
+    let Some(journal) = recorded::create_journal(&flags.recording.state, run_id) else {
         return ExitStatus::Usage;
     };
     let started = recorded::run_started(
-        &runbook,
-        (&run_id, &params),
+        runbook,
+        (run_id, &params),
         operator,
-        Some(&aws),
+        Some(aws),
         &redactor,
         recorded::RunStart {
             mode: "run".into(),
-            state_machine: Some(machine.clone()),
+            state_machine: Some(machine.to_string()),
             signing_key: signer.as_ref().map(|signer| signer.key().to_string()),
+            lock: Some(lock_key.to_string()),
             ..Default::default()
         },
     );
@@ -138,12 +172,12 @@ pub(super) async fn run(
         crate::say!("runbook: {error}; nothing was sent");
         return ExitStatus::Usage;
     }
-    let progress = Arc::new(Progress::new(progress_style(&flags), color));
-    let observer = recorded::observer(&journal, &runbook, progress.clone(), &redactor);
+    let progress = Arc::new(Progress::new(progress_style(flags), color));
+    let observer = recorded::observer(&journal, runbook, progress.clone(), &redactor);
     let clock = Instant::now();
 
     let execution = state_machine::call(
-        &aws,
+        aws,
         &aws::sfn::START_EXECUTION,
         json!({
             "stateMachineArn": machine,
@@ -154,7 +188,7 @@ pub(super) async fn run(
         }),
     )
     .await;
-    let mut follower = Follower::new(&runbook, (&run_id, started_at), params);
+    let mut follower = Follower::new(runbook, (run_id, started_at), params);
     let execution = match execution {
         Ok(started) => started["executionArn"]
             .as_str()
@@ -167,8 +201,8 @@ pub(super) async fn run(
                 &journal,
                 report,
                 clock,
-                &flags,
-                (&aws, signer.as_ref()),
+                flags,
+                (aws, signer.as_ref()),
                 &redactor,
             )
             .await;
@@ -179,7 +213,7 @@ pub(super) async fn run(
         message: format!("on AWS Step Functions: execution {execution} of {machine}"),
     });
 
-    let interrupted = follow(&aws, &execution, &mut follower, observer.as_ref()).await;
+    let interrupted = follow(aws, &execution, &mut follower, observer.as_ref()).await;
     let mut report = follower.into_report();
     if let Some(why) = interrupted {
         report.outcome = Outcome::Interrupted;
@@ -189,8 +223,8 @@ pub(super) async fn run(
         &journal,
         report,
         clock,
-        &flags,
-        (&aws, signer.as_ref()),
+        flags,
+        (aws, signer.as_ref()),
         &redactor,
     )
     .await
@@ -202,17 +236,9 @@ async fn refused_by_a_running_execution(
     aws: &Aws,
     machine: &str,
     runbook: &Runbook,
-    params: &Map<String, Value>,
-    (run_id, started_at): (&str, jiff::Timestamp),
+    keys: &[String],
 ) -> Option<ExitStatus> {
-    let keys = match crate::engine::render_lock_keys(runbook, params, run_id, started_at) {
-        Ok(keys) => keys,
-        Err(error) => {
-            crate::say!("runbook run: {error}");
-            return Some(ExitStatus::Usage);
-        }
-    };
-    match execution_lock::holder(aws, machine, runbook, &keys).await {
+    match execution_lock::holder(aws, machine, runbook, keys).await {
         Ok(None) => None,
         Ok(Some(holder)) => {
             crate::say!("runbook run: {holder}; nothing was started");

@@ -1528,6 +1528,198 @@ async fn a_run_on_step_functions_is_refused_while_an_execution_holds_its_lock() 
     assert_eq!(alias_version(&moto, &function).await, "2");
 }
 
+/// A run on Step Functions takes the runbook's lock as a local run does (here in the team's `--lock-table`, given by
+/// RUNBOOK_LOCK_TABLE) and holds it while it follows its execution: a local run of the same key is refused
+/// meanwhile; and a run on Step Functions is refused, starting nothing, while a local run holds the key.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_on_step_functions_and_a_local_run_refuse_each_other_through_the_lock_table() {
+    const TABLE: &str = "team-locks";
+    let moto = Moto::start();
+    moto.lambda_without_docker().await;
+    moto.execute_state_machines().await;
+    moto.create_table(TABLE, "LockKey").await;
+    let world = moto.seed(&["--only", "lambda,cloudformation"]);
+    let function = world["lambda"]["function"].as_str().unwrap().to_string();
+    let (topic, queue) = topic_with_subscriber(&moto, "rollback-approvals").await;
+    let shipped = |state: &Path| {
+        Cli::new()
+            .shipped()
+            .aws(&moto)
+            .env("RUNBOOK_STATE_DIR", state)
+    };
+    let on_sfn = tempfile::tempdir().unwrap();
+    shipped(on_sfn.path())
+        .args([
+            "deploy",
+            "rollback-lambda",
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+            "--approval-topic",
+            &topic,
+            "--yes",
+        ])
+        .status(0)
+        .run();
+    let before = alias_version(&moto, &function).await;
+    let remote = shipped(on_sfn.path())
+        .env("RUNBOOK_LOCK_TABLE", TABLE)
+        .args(["run", "rollback-lambda", "--on", "step-functions", "--yes"])
+        .spawn();
+    let (_, token) = next_token(&moto, &queue).await;
+
+    // A local run in another state dir: only the table can make the two meet.
+    let local_state = tempfile::tempdir().unwrap();
+    let local = shipped(local_state.path())
+        .args([
+            "run",
+            "rollback-lambda",
+            "--function",
+            &function,
+            "--to-version",
+            "2",
+            "--lock-table",
+            TABLE,
+            "--yes",
+        ])
+        .spawn();
+    let local = ended_within(local, Duration::from_secs(60));
+    let alias_meanwhile = alias_version(&moto, &function).await;
+    shipped(on_sfn.path())
+        .args(["approve", &token])
+        .status(0)
+        .run();
+    let remote = Ran::from(remote.wait_with_output().unwrap());
+    assert_eq!(
+        remote.code(),
+        Some(0),
+        "{}\n{}",
+        remote.stdout,
+        remote.stderr
+    );
+    let local = local.expect("the local run was not refused: it went on to its gate");
+    assert_eq!(local.code(), Some(5), "{}\n{}", local.stdout, local.stderr);
+    assert!(
+        local
+            .stderr
+            .contains(&format!("lock `lambda/{function}` is held by")),
+        "{}",
+        local.stderr
+    );
+    assert_eq!(
+        alias_meanwhile, before,
+        "the refused local run moved the alias"
+    );
+    assert_eq!(alias_version(&moto, &function).await, "2");
+
+    // The other way: a local run holds `lambda/<function>` in the table while it sleeps.
+    let holder_dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        holder_dir.path().join("holder.yaml"),
+        r#"name: holder
+description: holds the lock rollback-lambda takes for a function, for a while
+lock: "lambda/{{ params.function }}"
+params:
+  function: {type: string}
+steps:
+  - id: read
+    action: dynamodb.ListTables
+  - id: hold
+    needs: [read]
+    action: core.sleep
+    with: {duration: 20s}
+"#,
+    )
+    .unwrap();
+    let holder_state = tempfile::tempdir().unwrap();
+    let mut holder = Cli::new()
+        .dir(holder_dir.path())
+        .aws(&moto)
+        .env("RUNBOOK_STATE_DIR", holder_state.path())
+        .args([
+            "run",
+            "holder",
+            "--function",
+            &function,
+            "--lock-table",
+            TABLE,
+        ])
+        .spawn();
+    // Sleeping means its lock is taken: a run takes its lock before its first step.
+    let mut held = false;
+    for _ in 0..300 {
+        let runs = std::fs::read_dir(holder_state.path().join("runs"))
+            .into_iter()
+            .flatten()
+            .flatten();
+        held = runs
+            .filter_map(|run| std::fs::read_to_string(run.path().join("journal.jsonl")).ok())
+            .any(|journal| {
+                journal
+                    .lines()
+                    .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+                    .any(|record| record["kind"] == "step_started" && record["step"] == "hold")
+            });
+        if held || holder.try_wait().unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let refused_state = tempfile::tempdir().unwrap();
+    let refused = shipped(refused_state.path())
+        .args([
+            "run",
+            "rollback-lambda",
+            "--on",
+            "step-functions",
+            "--function",
+            &function,
+            "--lock-table",
+            TABLE,
+            "--yes",
+        ])
+        .spawn();
+    let refused = ended_within(refused, Duration::from_secs(60));
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert!(held, "the holder never took its lock");
+    let refused =
+        refused.expect("the run on Step Functions was not refused: it went on to its gate");
+    assert_eq!(
+        refused.code(),
+        Some(5),
+        "{}\n{}",
+        refused.stdout,
+        refused.stderr
+    );
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("lock `lambda/{function}` is held by")),
+        "{}",
+        refused.stderr
+    );
+    let sfn = aws_sdk_sfn::Client::new(&moto.sdk_config().await);
+    let machine = sfn
+        .list_state_machines()
+        .send()
+        .await
+        .unwrap()
+        .state_machines()[0]
+        .state_machine_arn()
+        .to_string();
+    let executions = sfn
+        .list_executions()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .unwrap()
+        .executions()
+        .len();
+    assert_eq!(executions, 1, "the refused run started an execution");
+}
+
 /// The run's output when it ends within `limit`; else it is killed (by its pid) and `None`.
 fn ended_within(mut run: std::process::Child, limit: Duration) -> Option<Ran> {
     let deadline = Instant::now() + limit;
