@@ -416,6 +416,12 @@ pub fn run(context: &Context, args: &[String], verb: Verb) -> ExitStatus {
             );
             return ExitStatus::Usage;
         }
+        if matches.value_source("notify") == Some(clap::parser::ValueSource::EnvVariable) {
+            crate::say!(
+                "runbook run: warning: RUNBOOK_NOTIFY is not told of a run on Step Functions (its gates publish to \
+                 the deployed --approval-topic)"
+            );
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()

@@ -454,6 +454,25 @@ impl Export<'_> {
                     ));
             }
         }
+        // The engine publishes to it when a gate waits and when the run ends; a definition without it would leave
+        // the runbook's readers waiting for messages that never come.
+        if let Some(notify) = &runbook.notify {
+            self.problems
+                .error(
+                    ErrorKind::NotExportable {
+                        what: "`notify:`".into(),
+                        reason: "the engine publishes a run's gates and its end to it, and an execution on Step \
+                                 Functions has no engine beside it to do so"
+                            .into(),
+                    },
+                    notify.span,
+                )
+                .set_hint(
+                    "the gates publish to `--approval-topic`; for the end, route the state machine's `Step \
+                     Functions Execution Status Change` events from EventBridge to the topic, and export a copy \
+                     without `notify:`",
+                );
+        }
         for param in &runbook.params {
             if let Some(ParamDefault::Template(text)) = &param.default
                 && !self.options.defaults.contains_key(&param.name)

@@ -420,6 +420,38 @@ fn an_operation_of_a_camel_case_api_whose_result_was_not_checked_is_refused_at_i
     );
 }
 
+/// A runbook's `notify:` topic is told by the engine when a gate waits and when the run ends; an execution has no
+/// engine beside it, so export (and deploy) refuse it at its place rather than drop it, and say what to do instead.
+#[test]
+fn a_runbook_that_notifies_a_topic_is_refused_at_its_notify_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("notified.yaml"),
+        "name: notified\ndescription: tells a topic how it ended\nnotify: arn:aws:sns:us-east-1:123456789012:ops\nsteps:\n  - id: tables\n    action: dynamodb.ListTables\n",
+    )
+    .unwrap();
+    for verb in [
+        &["export", "notified", "--to", "step-functions"][..],
+        &["deploy", "notified", "--to", "step-functions", "--role-arn", ROLE, "--yes"][..],
+    ] {
+        let refused = Cli::new()
+            .dir(dir.path())
+            .arg("--no-color")
+            .args(verb)
+            .status(2)
+            .run();
+        assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+        for said in [
+            "notified.yaml:3:9",
+            "`notify:`",
+            "no engine beside it",
+            "Step Functions Execution Status Change",
+        ] {
+            assert!(refused.stderr.contains(said), "no {said:?} in\n{}", refused.stderr);
+        }
+    }
+}
+
 /// `definition` executed on the emulator's Step Functions with `input`, as state machine and execution `name`:
 /// the execution's status, output and failures (tests/e2e/support/step_functions.py).
 fn execute(
