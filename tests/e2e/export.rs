@@ -432,7 +432,15 @@ fn a_runbook_that_notifies_a_topic_is_refused_at_its_notify_key() {
     .unwrap();
     for verb in [
         &["export", "notified", "--to", "step-functions"][..],
-        &["deploy", "notified", "--to", "step-functions", "--role-arn", ROLE, "--yes"][..],
+        &[
+            "deploy",
+            "notified",
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+            "--yes",
+        ][..],
     ] {
         let refused = Cli::new()
             .dir(dir.path())
@@ -447,7 +455,11 @@ fn a_runbook_that_notifies_a_topic_is_refused_at_its_notify_key() {
             "no engine beside it",
             "Step Functions Execution Status Change",
         ] {
-            assert!(refused.stderr.contains(said), "no {said:?} in\n{}", refused.stderr);
+            assert!(
+                refused.stderr.contains(said),
+                "no {said:?} in\n{}",
+                refused.stderr
+            );
         }
     }
 }
