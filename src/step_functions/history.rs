@@ -373,21 +373,6 @@ impl<'a> Follower<'a> {
 
     /// A Choice over assertions was left for `failed` (the number of the one that failed) or for what follows.
     fn decided(&mut self, owner: &str, failed: Option<usize>, events: &mut Vec<Event>) {
-        if owner == FINISH {
-            for (number, criterion) in self.runbook.success_criteria.iter().enumerate() {
-                let held = failed != Some(number + 1);
-                events.push(Event::CriterionEvaluated(Criterion {
-                    name: criterion.name.clone(),
-                    expression: criterion.that.source.clone(),
-                    held: Some(held),
-                    detail: None,
-                }));
-                if !held {
-                    break;
-                }
-            }
-            return;
-        }
         let Some(step) = self.find(owner) else {
             return;
         };
@@ -543,7 +528,16 @@ impl<'a> Follower<'a> {
             }
         }
         if state == FINISH {
-            self.deciding.push(state.to_string());
+            // Every criterion was evaluated there, held or not, as the engine evaluates them.
+            let held = parse(&details["assignedVariables"][super::CRITERIA_HELD]);
+            for (number, criterion) in self.runbook.success_criteria.iter().enumerate() {
+                events.push(Event::CriterionEvaluated(Criterion {
+                    name: criterion.name.clone(),
+                    expression: criterion.that.source.clone(),
+                    held: held.get(number).and_then(Value::as_bool),
+                    detail: None,
+                }));
+            }
             return;
         }
         let Some((step, role)) = self.step_of(state) else {
@@ -1056,8 +1050,13 @@ success_criteria:
                 json!({"taskSucceededEventDetails": {"output": "{\"FunctionVersion\":\"2\"}"}}),
             ),
             ("TaskStateExited", exited("put", done)),
-            ("ChoiceStateEntered", entered(FINISH)),
-            ("ChoiceStateExited", exited(FINISH, json!({}))),
+            ("PassStateEntered", entered(FINISH)),
+            ("PassStateExited", criteria_held("[true]")),
+            ("ChoiceStateEntered", entered(&state_name::check(FINISH))),
+            (
+                "ChoiceStateExited",
+                exited(&state_name::check(FINISH), json!({})),
+            ),
             ("SucceedStateEntered", entered(state_name::SUCCEEDED)),
             (
                 "ExecutionSucceeded",
@@ -1085,19 +1084,34 @@ success_criteria:
         assert_eq!(report.outcome, Outcome::Succeeded);
     }
 
+    /// The exit of the Pass that evaluated the success criteria, with `held` (a JSON list of booleans) assigned.
+    fn criteria_held(held: &str) -> Value {
+        json!({"stateExitedEventDetails": {
+            "name": FINISH,
+            "output": "{}",
+            "assignedVariables": {super::super::CRITERIA_HELD: held},
+        }})
+    }
+
     #[test]
-    fn a_criterion_that_fails_is_read_from_the_fail_state_it_leads_to() {
+    fn every_criterion_is_read_from_the_list_the_definition_assigns() {
         let runbook = runbook();
         let events = history(&[
-            ("ChoiceStateEntered", entered(FINISH)),
-            ("ChoiceStateExited", exited(FINISH, json!({}))),
+            ("PassStateEntered", entered(FINISH)),
+            ("PassStateExited", criteria_held("[false]")),
+            ("ChoiceStateEntered", entered(&state_name::check(FINISH))),
+            (
+                "ChoiceStateExited",
+                exited(&state_name::check(FINISH), json!({})),
+            ),
             ("FailStateEntered", entered(&state_name::failed(FINISH, 1))),
             (
                 "ExecutionFailed",
-                json!({"executionFailedEventDetails": {"error": "runbook.CheckFailed", "cause": "success criterion not met: moved"}}),
+                json!({"executionFailedEventDetails": {"error": "runbook.CheckFailed", "cause": "success criterion `moved` does not hold"}}),
             ),
         ]);
         let (_, report) = read_all(&runbook, &events);
+        assert_eq!(report.success_criteria.len(), 1);
         assert_eq!(report.success_criteria[0].held, Some(false));
         assert_eq!(report.outcome, Outcome::Failed);
         assert!(report.error.as_deref().unwrap().contains("moved"));

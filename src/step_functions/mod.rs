@@ -25,7 +25,7 @@
 //! ([`move_messages`]), the Iceberg snapshot listings and rollbacks ([`iceberg`]), `http.request` and `http.send`
 //! (the HTTP task, through the EventBridge connection `--http-connection` names, [`http_request`]), `retry` (Retry with doubling delays up to the step's maximum and full jitter, on
 //! throttling errors only for a write, as the engine does), a step's `timeout` (TimeoutSeconds), `check` and
-//! `success_criteria` (a Choice to a Fail carrying the message), `on_error: continue` and `on_failure` (a Catch on
+//! `success_criteria` (each evaluated into a list, then a Choice to a Fail carrying the message), `on_error: continue` and `on_failure` (a Catch on
 //! each task, see [`Failure`]), `outputs` (assigned with the step's result), `core.sleep` (Wait), `core.log` and
 //! `core.noop` (Pass), `core.fail` (Fail) and `approve` (an SNS message with the prompt and the task token,
 //! answered by SendTaskSuccess or SendTaskFailure, with the gate's timeout). `verify` and `outcome` serve
@@ -121,6 +121,8 @@ const STEPS: &str = "steps";
 /// A Parallel branch's copy of the step records: a branch may read the variables of the states around it but
 /// not assign them, so its step writes its record here and the branch's output carries it out.
 const BRANCH_STEPS: &str = "branch_steps";
+/// Whether each success criterion held, in order: the history reader journals them from it.
+pub(crate) const CRITERIA_HELD: &str = "criteria_held";
 
 fn entry_name(step: &Step) -> String {
     if step.when.is_some() {
@@ -1074,35 +1076,54 @@ impl Export<'_> {
         }
     }
 
+    /// The success criteria, every one evaluated as the engine evaluates them (so the journal records each, held
+    /// or not), into [`CRITERIA_HELD`]; then a Choice to the Fail of the first that does not hold, with the
+    /// engine's words for it.
     fn finish(&mut self) {
-        let owned: Vec<(Text, Text)> = self
-            .runbook
-            .success_criteria
-            .iter()
-            .map(|criterion| {
-                (
-                    criterion.that.clone(),
-                    Text {
-                        source: format!("success criterion not met: {}", criterion.name),
-                        span: criterion.that.span,
-                    },
-                )
-            })
-            .collect();
-        let pairs: Vec<(&Text, Option<&Text>)> = owned
-            .iter()
-            .map(|(that, message)| (that, Some(message)))
-            .collect();
         let failure = self.body_failure();
-        self.assertions(
-            FINISH,
-            FINISH,
-            FINISH,
-            &pairs,
-            &carried(self.variables),
-            SUCCEEDED,
-            &failure,
-        );
+        let scope = carried(self.variables);
+        let mut held = Vec::new();
+        let mut choices = Vec::new();
+        for criterion in &self.runbook.success_criteria {
+            let Some(holds) =
+                self.condition("the success criterion", &criterion.that, &scope, false)
+            else {
+                continue;
+            };
+            let number = held.len();
+            // Undefined would drop out of the list and shift every criterion after it.
+            held.push(format!(
+                "($held := {holds}; $exists($held) ? $held : false)"
+            ));
+            let fail_name = state_name::failed(FINISH, number + 1);
+            let cause = literal(&json!(format!(
+                "success criterion `{}` does not hold",
+                criterion.name
+            )));
+            self.failure(&fail_name, FINISH, "runbook.CheckFailed", &cause, &failure);
+            choices.push(json!({
+                "Condition": jsonata_field(&format!("$not(${CRITERIA_HELD}[{number}])")),
+                "Next": fail_name,
+            }));
+        }
+        if choices.is_empty() {
+            self.states
+                .insert(FINISH.into(), json!({"Type": "Pass", "Next": SUCCEEDED}));
+        } else {
+            let decision = state_name::check(FINISH);
+            self.states.insert(
+                FINISH.into(),
+                json!({
+                    "Type": "Pass",
+                    "Assign": {CRITERIA_HELD: jsonata_field(&format!("[{}]", held.join(", ")))},
+                    "Next": decision,
+                }),
+            );
+            self.states.insert(
+                decision,
+                json!({"Type": "Choice", "Choices": choices, "Default": SUCCEEDED}),
+            );
+        }
         self.states.insert(
             SUCCEEDED.into(),
             json!({

@@ -5,7 +5,7 @@
 //! A step's states are its id and `ID.<role>`: `ID.when` and `ID.skipped` for its `when`, `ID.check` and
 //! `ID.failed.N` for its checks, `ID.branch` and `ID.recorded` for the start and end of its Parallel branch;
 //! every other `ID.…` (an expansion's loop, a polling's pause) is part of the step's work. The run's own states
-//! ([`PARAMETERS`], [`FINISH`] with `success_criteria.failed.N`, [`SUCCEEDED`], [`ON_FAILURE`], and a
+//! ([`PARAMETERS`], [`FINISH`] with `success_criteria.check` and `success_criteria.failed.N`, [`SUCCEEDED`], [`ON_FAILURE`], and a
 //! [`parallel`] per stage of steps side by side) belong to no step.
 //!
 //! A `runbook:` step's child steps have ids with dots (`rollback.confirm`), so a state belongs to the longest

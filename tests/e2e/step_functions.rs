@@ -894,6 +894,87 @@ fn deploy_fixture(moto: &Moto, name: &str) {
         .run();
 }
 
+/// Every success criterion is evaluated on Step Functions as locally, so the journal records each one, held or
+/// not (the definition used to stop at the first that failed), and the run fails with the engine's words for the
+/// first that does not hold.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_success_criterion_is_journaled_held_or_not_on_step_functions_as_locally() {
+    let moto = Moto::start();
+    moto.execute_state_machines().await;
+    moto.create_table("ledger", "pk").await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("criteria.yaml"),
+        r#"name: criteria
+description: three success criteria, the first and the last failing
+params:
+  table: {type: string, default: ledger}
+steps:
+  - id: describe
+    action: dynamodb.DescribeTable
+    with: {TableName: "{{ params.table }}"}
+success_criteria:
+  - name: the table is gone
+    that: "steps.describe.output.Table.TableStatus == 'DELETED'"
+  - name: the table is active
+    that: "steps.describe.output.Table.TableStatus == 'ACTIVE'"
+  - name: the table is called orders
+    that: "steps.describe.output.Table.TableName == 'orders'"
+"#,
+    )
+    .unwrap();
+    let cli = |state: &Path| {
+        Cli::new()
+            .dir(dir.path())
+            .aws(&moto)
+            .env("RUNBOOK_STATE_DIR", state)
+    };
+    let (local, remote) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let ran_here = cli(local.path()).args(["run", "criteria"]).status(1).run();
+    cli(remote.path())
+        .args([
+            "deploy",
+            "criteria",
+            "--to",
+            "step-functions",
+            "--role-arn",
+            ROLE,
+            "--yes",
+        ])
+        .status(0)
+        .run();
+    let ran_there = cli(remote.path())
+        .args(["run", "criteria", "--on", "step-functions"])
+        .status(1)
+        .run();
+    let criteria = |state: &Path| -> Vec<(String, Value)> {
+        records(state)
+            .into_iter()
+            .filter(|record| record["kind"] == "success_criterion")
+            .map(|record| {
+                (
+                    record["name"].as_str().unwrap().to_string(),
+                    record["held"].clone(),
+                )
+            })
+            .collect()
+    };
+    let expected = vec![
+        ("the table is gone".to_string(), json!(false)),
+        ("the table is active".to_string(), json!(true)),
+        ("the table is called orders".to_string(), json!(false)),
+    ];
+    assert_eq!(criteria(local.path()), expected);
+    assert_eq!(criteria(remote.path()), expected);
+    for ran in [&ran_here, &ran_there] {
+        let said = format!("{}{}", ran.stdout, ran.stderr);
+        assert!(
+            said.contains("success criterion `the table is gone` does not hold"),
+            "{said}"
+        );
+    }
+}
+
 /// The fixture `on-failure` fails its body with a call (a table that is not there), then with a check (a table
 /// that is): run on Step Functions, the failing step is journaled failed and the `on_failure` steps after it,
 /// start to end, as the local run of the same runbook journals them.
