@@ -207,7 +207,9 @@ def fill(tables):
     """Appends the loads the tables do not have yet (a table created but interrupted mid-seed gets the rest).
 
     Loads are committed at least a second apart, round by round across the tables: `--as-of` takes a time to the
-    second, and snapshots within one second could not be told apart by it.
+    second, and snapshots within one second could not be told apart by it. The second is counted from the end of
+    a round, not its start: a slow commit late in one round and a quick one early in the next were once less than
+    a second apart (a flaky as-of test under load).
     """
     last_round = 0.0
     for index, (label, count, first, sign) in enumerate(LOADS):
@@ -215,10 +217,10 @@ def fill(tables):
         if not behind:
             continue
         time.sleep(max(0.0, last_round + 1.05 - time.monotonic()))
-        last_round = time.monotonic()
         for name in behind:
             tables[name].append(rows(label, count, first, sign))
             tables[name] = tables[name].refresh()
+        last_round = time.monotonic()
     return tables
 
 
