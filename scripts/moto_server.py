@@ -475,6 +475,40 @@ def http_invoke_task() -> None:
     state_task_factory.state_task_service_for = state_task_service_for
 
 
+def athena_through_its_json_protocol() -> None:
+    """botocore 1.44 describes Athena with the rest-json protocol (`GET /query-executions`), which moto 5.2.5's
+    Athena does not route (404), while it serves the JSON 1.1 protocol (`X-Amz-Target: AmazonAthena.*`) the AWS SDK
+    for Rust speaks. moto's Step Functions calls services through boto3, so every `aws-sdk:athena:*` task failed on
+    the emulator, and with a KeyError (the 404 has no request id) that moto turns into an uncatchable
+    States.Runtime. AWS's Step Functions calls Athena whatever protocol boto3 prefers: here boto3 is made to speak
+    JSON 1.1 to moto's Athena. This fixes the emulator, not our export."""
+    import copy
+
+    from botocore import loaders
+
+    original = loaders.Loader.load_service_model
+
+    def load_service_model(self, service_name, type_name, api_version=None):
+        model = original(self, service_name, type_name, api_version)
+        if service_name != "athena" or type_name != "service-2":
+            return model
+        if model["metadata"].get("protocol") != "rest-json":
+            return model
+        model = copy.deepcopy(model)
+        model["metadata"].update(
+            protocol="json", protocols=["json"], jsonVersion="1.1", targetPrefix="AmazonAthena"
+        )
+        for operation in model["operations"].values():
+            operation["http"] = {"method": "POST", "requestUri": "/"}
+        for shape in model["shapes"].values():
+            for member in shape.get("members", {}).values():
+                if member.pop("location", None) is not None:
+                    member.pop("locationName", None)
+        return model
+
+    loaders.Loader.load_service_model = load_service_model
+
+
 def main() -> None:
     arguments = sys.argv[1:]
     if arguments[:1] == ["--tethered"]:
@@ -487,6 +521,7 @@ def main() -> None:
     variable_references_read_past_divisions()
     send_task_failure_keeps_its_cause()
     http_invoke_task()
+    athena_through_its_json_protocol()
     from moto.server import main as moto_main
 
     moto_main(arguments)

@@ -13,9 +13,9 @@ use crate::support::cli::{Cli, Ran, repo};
 use crate::support::journal::{logged, of_kind, records, step_statuses};
 use crate::support::moto::{Moto, venv_bin};
 use crate::support::world::{
-    EXPORT_RULE, billing_mode, export_moves_the_table, function_timeout, provision_table,
-    published, put_metric, put_timed_out_runs, queue_costs, rule_state, s3tables_location,
-    service_alarms, stale_exports, topic_with_subscriber,
+    EXPORT_RULE, analytics_bucket, billing_mode, export_moves_the_table, function_timeout,
+    live_alias_version, provision_table, published, put_metric, put_timed_out_runs, queue_costs,
+    rule_state, s3tables_location, service_alarms, stale_exports, topic_with_subscriber,
 };
 use crate::support::{health, http_server};
 
@@ -1584,6 +1584,73 @@ async fn smoke_test_on_step_functions_calls_the_health_endpoint_through_the_conn
         let keys = endpoint.header_values("x-health-key");
         assert!(!keys.is_empty(), "{}", endpoint.url);
         assert!(keys.iter().all(|key| key == "k-123"), "{keys:?}");
+    }
+}
+
+/// Triage's world (the sandbox's, without a DLQ backlog) on an emulator that executes state machines: the seeded
+/// function's name.
+async fn triage_world(moto: &Moto) -> String {
+    moto.lambda_without_docker().await;
+    moto.execute_state_machines().await;
+    let world = moto.seed(&[
+        "--only",
+        "dynamodb,sqs,lambda,cloudformation",
+        "--dlq-messages",
+        "0",
+    ]);
+    analytics_bucket(moto).await;
+    world["lambda"]["function"].as_str().unwrap().to_string()
+}
+
+/// triage with `--rollback` on Step Functions, its health check an HTTP task through the connection and its
+/// nested rollback-lambda inlined: run locally and on Step Functions on two emulators seeded alike, it ends as the
+/// local run does, step by step and in its report. Healthy, the rollback is skipped on both and the alias stays;
+/// with three of four invocations failing, both roll the alias back from 3 to 2 through rollback-lambda's own gate
+/// (answered with `runbook approve` on Step Functions, `--yes` locally), journaled under `rollback.*`.
+#[tokio::test(flavor = "multi_thread")]
+async fn triage_on_step_functions_rolls_back_through_its_nested_runbook_only_when_recommended_as_the_local_run_does()
+ {
+    let endpoint = health::answering("200 OK", r#"{"status":"healthy"}"#);
+    for failing in [false, true] {
+        let (here, there) = (Moto::start(), Moto::start());
+        let function = triage_world(&here).await;
+        assert_eq!(triage_world(&there).await, function);
+        if failing {
+            for moto in [&here, &there] {
+                let errors = [(20, 1.0), (5, 2.0)];
+                put_metric(
+                    moto,
+                    "AWS/Lambda",
+                    "Errors",
+                    ("FunctionName", &function),
+                    &errors,
+                )
+                .await;
+            }
+        }
+        let connection = api_key_connection(&there).await;
+        let params = ["--health-url", endpoint.url.as_str(), "--rollback"];
+        let options = ["--http-connection", connection.as_str()];
+        let (local, remote) =
+            both_ways_while(&here, &there, "triage", &params, 0, None, &options).await;
+        let statuses = step_statuses(&remote);
+        assert_eq!(statuses, step_statuses(&local), "failing: {failing}");
+        let (rolled, version) = if failing {
+            ("succeeded", "2")
+        } else {
+            ("skipped", "3")
+        };
+        for step in ["rollback", "rollback.move_alias"] {
+            assert_eq!(statuses[step], rolled, "{step}, failing: {failing}");
+        }
+        assert_eq!(statuses["health"], "succeeded");
+        // The run's own line (which execution of which state machine) is the remote run's alone.
+        let mut said = logged(&remote);
+        said.remove("");
+        assert_eq!(said, logged(&local), "failing: {failing}");
+        for moto in [&here, &there] {
+            assert_eq!(live_alias_version(moto, &function).await, version);
+        }
     }
 }
 

@@ -141,17 +141,7 @@ fn offline_plan(args: &[&str], format: &str) -> String {
 // 1.1 Lambda function rollback
 
 async fn alias_version(moto: &Moto) -> String {
-    let lambda = aws_sdk_lambda::Client::new(&moto.sdk_config().await);
-    lambda
-        .get_alias()
-        .function_name(FUNCTION)
-        .name("live")
-        .send()
-        .await
-        .unwrap()
-        .function_version()
-        .unwrap()
-        .to_string()
+    support::world::live_alias_version(moto, FUNCTION).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -2630,17 +2620,7 @@ async fn triage_world(parts: &str, dlq_messages: u32) -> Moto {
         "seed.py",
         &["--only", parts, "--dlq-messages", &dlq_messages.to_string()],
     );
-    aws_sdk_s3::Client::new(&moto.sdk_config().await)
-        .create_bucket()
-        .bucket("carousel-labs-analytics-dev")
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    support::world::analytics_bucket(&moto).await;
     moto
 }
 

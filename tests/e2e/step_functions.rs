@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::support::cli::{Cli, Ran, repo};
 use crate::support::journal::{of_kind, records, step_records};
 use crate::support::moto::Moto;
-use crate::support::world::topic_with_subscriber;
+use crate::support::world::{live_alias_version, topic_with_subscriber};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/runbook-step-functions";
 const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/runbook-step-functions-2";
@@ -77,20 +77,6 @@ async fn described(
             .await
             .unwrap(),
     )
-}
-
-async fn alias_version(moto: &Moto, function: &str) -> String {
-    let lambda = aws_sdk_lambda::Client::new(&moto.sdk_config().await);
-    lambda
-        .get_alias()
-        .function_name(function)
-        .name("live")
-        .send()
-        .await
-        .unwrap()
-        .function_version()
-        .unwrap()
-        .to_string()
 }
 
 /// The task token of the next gate message published to the topic (read from its subscribed queue).
@@ -257,7 +243,7 @@ async fn approve_answers_the_gate_with_who_approved_and_the_alias_moves() {
 
     let done = finished_execution(&moto, &execution).await;
     assert_eq!(done.status().as_str(), "SUCCEEDED", "{done:?}");
-    assert_eq!(alias_version(&moto, &function).await, "2");
+    assert_eq!(live_alias_version(&moto, &function).await, "2");
     let sfn = aws_sdk_sfn::Client::new(&moto.sdk_config().await);
     let history = sfn
         .get_execution_history()
@@ -323,7 +309,7 @@ async fn reject_fails_the_gate_with_the_reason_and_the_alias_stays() {
         cause.contains("refused by ") && cause.contains("error rate is fine"),
         "{cause:?}"
     );
-    assert_eq!(alias_version(&moto, &function).await, "3");
+    assert_eq!(live_alias_version(&moto, &function).await, "3");
 }
 
 /// `runbook run move-alias --on step-functions`, started in the background with its journal in `state`: the gate
@@ -357,7 +343,7 @@ async fn a_run_on_step_functions_is_followed_answered_and_journaled_like_a_local
         .run();
     let ran = Ran::from(run.wait_with_output().unwrap());
     assert_eq!(ran.code(), Some(0), "{}\n{}", ran.stdout, ran.stderr);
-    assert_eq!(alias_version(&moto, &function).await, "2");
+    assert_eq!(live_alias_version(&moto, &function).await, "2");
     // Progress as a local run shows it, and its summary.
     assert!(ran.stderr.contains("move_alias"), "{}", ran.stderr);
     assert!(ran.stdout.contains("succeeded"), "{}", ran.stdout);
@@ -496,7 +482,7 @@ async fn a_run_on_step_functions_refused_at_its_gate_ends_refused_and_moves_noth
         .run();
     let ran = Ran::from(run.wait_with_output().unwrap());
     assert_eq!(ran.code(), Some(6), "{}\n{}", ran.stdout, ran.stderr);
-    assert_eq!(alias_version(&moto, &function).await, "3");
+    assert_eq!(live_alias_version(&moto, &function).await, "3");
     let records = records(state.path());
     let confirm = of_kind(&records, "step_finished", "confirm");
     assert_eq!(confirm[0]["status"], "refused", "{records:#?}");
@@ -593,7 +579,7 @@ async fn rollback_lambda_on_step_functions_moves_the_alias_as_the_local_run_does
     let state = tempfile::tempdir().unwrap();
     let (message, _) = deploy_run_and_approve(&moto, state.path(), "rollback-lambda", &[]).await;
     assert!(message.contains(&function), "{message}");
-    assert_eq!(alias_version(&moto, &function).await, "2");
+    assert_eq!(live_alias_version(&moto, &function).await, "2");
     let records = records(state.path());
     assert_eq!(
         of_kind(&records, "step_finished", "move_alias")[0]["status"],
@@ -787,7 +773,7 @@ async fn deploy_bakes_the_parameters_given_into_the_definitions_defaults() {
         .run();
     let done = finished_execution(&moto, &execution).await;
     assert_eq!(done.status().as_str(), "SUCCEEDED", "{done:?}");
-    assert_eq!(alias_version(&moto, &function).await, "2");
+    assert_eq!(live_alias_version(&moto, &function).await, "2");
     // A bad value is refused as `runbook run` refuses it, before anything is sent.
     deploy(&moto, &topic, ROLE, true)
         .args(["--settle", "long"])
@@ -1606,7 +1592,7 @@ async fn a_run_on_step_functions_is_refused_while_an_execution_holds_its_lock() 
     assert_eq!(after_other.len(), 2, "{after_other:?}");
 
     assert_eq!(first.code(), Some(0), "{}\n{}", first.stdout, first.stderr);
-    assert_eq!(alias_version(&moto, &function).await, "2");
+    assert_eq!(live_alias_version(&moto, &function).await, "2");
 }
 
 /// A run on Step Functions takes the runbook's lock as a local run does (here in the team's `--lock-table`, given by

@@ -361,3 +361,32 @@ pub async fn export_moves_the_table(
     .unwrap();
     exported
 }
+
+/// The version the function's `live` alias serves.
+pub async fn live_alias_version(moto: &Moto, function: &str) -> String {
+    aws_sdk_lambda::Client::new(&moto.sdk_config().await)
+        .get_alias()
+        .function_name(function)
+        .name("live")
+        .send()
+        .await
+        .unwrap()
+        .function_version()
+        .unwrap()
+        .to_string()
+}
+
+/// The analytics bucket triage lists (the seed's Iceberg part makes it, with pyiceberg's seconds).
+pub async fn analytics_bucket(moto: &Moto) {
+    aws_sdk_s3::Client::new(&moto.sdk_config().await)
+        .create_bucket()
+        .bucket("carousel-labs-analytics-dev")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
