@@ -1629,7 +1629,7 @@ async fn a_run_on_step_functions_and_a_local_run_refuse_each_other_through_the_l
         ])
         .status(0)
         .run();
-    let before = alias_version(&moto, &function).await;
+    let before = live_alias_version(&moto, &function).await;
     let remote = shipped(on_sfn.path())
         .env("RUNBOOK_LOCK_TABLE", TABLE)
         .args(["run", "rollback-lambda", "--on", "step-functions", "--yes"])
@@ -1652,7 +1652,7 @@ async fn a_run_on_step_functions_and_a_local_run_refuse_each_other_through_the_l
         ])
         .spawn();
     let local = ended_within(local, Duration::from_secs(60));
-    let alias_meanwhile = alias_version(&moto, &function).await;
+    let alias_meanwhile = live_alias_version(&moto, &function).await;
     shipped(on_sfn.path())
         .args(["approve", &token])
         .status(0)
@@ -1678,7 +1678,7 @@ async fn a_run_on_step_functions_and_a_local_run_refuse_each_other_through_the_l
         alias_meanwhile, before,
         "the refused local run moved the alias"
     );
-    assert_eq!(alias_version(&moto, &function).await, "2");
+    assert_eq!(live_alias_version(&moto, &function).await, "2");
 
     // The other way: a local run holds `lambda/<function>` in the table while it sleeps.
     let holder_dir = tempfile::tempdir().unwrap();
