@@ -62,7 +62,7 @@ use crate::foundation::diagnostic::{Diagnostic, Diagnostics, ErrorKind};
 use crate::foundation::source::Span;
 use crate::foundation::template::{expression_references, is_template, template_references};
 use crate::language::action_shape::Effect;
-use crate::language::raw::OnError;
+use crate::language::raw::{OnError, ParamTypeName};
 use crate::language::runbook::{ActionStep, Approval, ParamDefault, Runbook, Step, StepKind, Text};
 use jsonata::{Scope, Untranslatable};
 use member_case::{MemberCase, Unrenameable};
@@ -499,6 +499,8 @@ impl Export<'_> {
                 let default = match (self.options.defaults.get(&param.name), &param.default) {
                     (Some(given), _) => given.clone(),
                     (None, Some(ParamDefault::Value(value))) => value.clone(),
+                    // A flag not given is false to the engine (`--rollback` absent), not none.
+                    (None, None) if param.ty == ParamTypeName::Boolean => Value::Bool(false),
                     _ => Value::Null,
                 };
                 (param.name.clone(), default)

@@ -464,6 +464,40 @@ fn a_runbook_that_notifies_a_topic_is_refused_at_its_notify_key() {
     }
 }
 
+/// A boolean parameter without a default is false to the engine when its flag is not given; an execution started
+/// without it (by a schedule, by the console) prints and tests it as the local run does, not as none.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_boolean_parameter_not_given_is_false_on_step_functions_as_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flagged.yaml"),
+        "name: flagged\ndescription: says whether a flag is set\nparams:\n  force: {type: boolean}\nsteps:\n  - id: say\n    action: core.log\n    with: {message: \"force is {{ params.force }}, {{ 'forced' if params.force is false else 'unsure' }}\"}\n",
+    )
+    .unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let local = Cli::new()
+        .dir(dir.path())
+        .state_dir(state.path())
+        .args(["run", "flagged"])
+        .status(0)
+        .run();
+    let said = "force is False, forced";
+    assert!(local.stderr.contains(said), "{}", local.stderr);
+    let exported = Cli::new()
+        .dir(dir.path())
+        .args(["export", "flagged", "--to", "step-functions"])
+        .status(0)
+        .run();
+    let moto = Moto::start();
+    moto.execute_state_machines().await;
+    let ran = execute(&moto, &exported.stdout, &serde_json::json!({}), "unflagged");
+    assert_eq!(ran["status"], "SUCCEEDED", "{ran:#}");
+    assert_eq!(
+        ran["output"]["steps"]["say"]["output"]["message"], said,
+        "{ran:#}"
+    );
+}
+
 /// `definition` executed on the emulator's Step Functions with `input`, as state machine and execution `name`:
 /// the execution's status, output and failures (tests/e2e/support/step_functions.py).
 fn execute(
