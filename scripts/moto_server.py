@@ -198,9 +198,10 @@ def send_task_failure_keeps_its_cause() -> None:
 def aws_sdk_members_as_step_functions_names_them() -> None:
     """Step Functions' AWS SDK integrations name an API's members in PascalCase whatever the API's own case, in a
     task's arguments and in its result (S3 Tables' `tableBucketARN` is `TableBucketARN` in a task, its
-    `metadataLocation` `MetadataLocation`), and give a streamed body as its text (S3 GetObject's `Body` is a string
-    in the task result): the Step Functions developer guide's page on AWS SDK service integrations
-    (supported-services-awssdk) and its S3 examples. moto 5.2.5's aws-sdk task hands the arguments to boto3 as
+    `metadataLocation` `MetadataLocation`), and give a streamed body as its text (S3 GetObject's `Body` a string
+    in the task result): the first is the Step Functions developer guide's (supported-services-awssdk, API naming
+    conventions); for the second we found no AWS page that says it, only state machines people publish that read
+    the body as text (`States.StringToJson($.Body)`). moto 5.2.5's aws-sdk task hands the arguments to boto3 as
     written and returns boto3's answer as it is: a task on a camelCase API fails, and GetObject's body, a stream,
     cannot be written into the history. For the camelCase APIs (S3 Tables, CloudWatch Logs) this renames the
     arguments to the API's names by its model, as moto's own (LocalStack's) `_to_boto_request` does for its
