@@ -322,6 +322,12 @@ const TEMPLATES: &[&str] = &[
 
 /// What is refused, where (the text at the refusal's range), and a part of the reason.
 const REFUSED: &[(&str, bool, &str, &str)] = &[
+    (
+        "{% set x = 'small' %}{% if params.n > 2 %}{% set x = 'big' %}{% endif %}n is {{ x }}",
+        true,
+        "{% if params.n > 2 %}",
+        "an `if` is no scope",
+    ),
     ("vars.x == 1", false, "vars", "earlier step's outputs"),
     (
         "params.n if params.flag",

@@ -15,7 +15,8 @@
 //! `jmespath`, whose queries are written with `selectattr` and `map`; `format` with `%s` only; attributes computed at run time walked as minijinja walks a dotted path; `groupby`'s
 //! groups read by `.grouper` and `.list`, not unpacked), `now()`, `range()`, `dict()`, and in templates `{% if %}`,
 //! `{% for %}` with `loop.index0`/`index`/`first`/`last`/`length`, `{% set %}`, `namespace()` with `{% set ns.x = … %}`
-//! (the namespaces a loop or a condition changes travel out of it beside its text) and whitespace control (which
+//! (the namespaces a loop or a condition changes travel out of it beside its text; a plain `{% set %}` in an `if`
+//! whose name is read after it is refused, since the engine keeps it past the `if`) and whitespace control (which
 //! minijinja's parser applies to the text between tags). Lists are built with `$reduce` and `$append`, never with
 //! JSONata's `[…]` or `$map`, which splice list-valued members and give a lone value for a one-member result.
 //!

@@ -95,6 +95,44 @@ fn carried_out<'x>(
     carried
 }
 
+/// The names a plain `{% set name = … %}` in `bodies` (and in `if`s within them) gives a value: an `if` is no
+/// scope in the engine, so they keep it after the `if`; a `for` is one, so the sets in its body stay there.
+fn plain_sets<'x>(bodies: impl IntoIterator<Item = &'x Vec<Stmt<'x>>>) -> Vec<&'x str> {
+    fn names<'a>(statements: &[Stmt<'a>], found: &mut Vec<&'a str>) {
+        for statement in statements {
+            match statement {
+                Stmt::Set(set) => {
+                    if let Expr::Var(target) = &set.target {
+                        found.push(target.id);
+                    }
+                }
+                Stmt::IfCond(condition) => {
+                    names(&condition.true_body, found);
+                    names(&condition.false_body, found);
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for body in bodies {
+        names(body, &mut found);
+    }
+    found
+}
+
+/// Whether `text` (the template after a block) may read `name`: any mention as a whole word that is not an
+/// attribute (`x.name`). Erring on the side of "yes" refuses a template that would have translated, never the
+/// other way round.
+fn is_read(text: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(|c| word(c) || c == '.') && !after.is_some_and(word)
+    })
+}
+
 /// `{"text": text, key: $variable, …}`: a body's text and the namespaces it carries out.
 fn carried_object(text: &str, carried: &Carried) -> String {
     let members: Vec<String> = carried
@@ -178,6 +216,21 @@ impl Blocks<'_> {
                     pieces.push(format!("({text})"));
                 }
                 Stmt::IfCond(condition) => {
+                    // The text after the whole block, `{% endif %}` included.
+                    let after = range(condition.span()).end.min(self.source.len());
+                    if let Some(name) = plain_sets([&condition.true_body, &condition.false_body])
+                        .into_iter()
+                        .find(|name| is_read(&self.source[after..], name))
+                    {
+                        return Err(Untranslatable::new(
+                            statement_range(self.source, statement),
+                            format!(
+                                "`{{% set {name} = … %}}` inside `{{% if %}}` keeps its value after the `if` in the \
+                                 engine (an `if` is no scope), which the translation does not carry out; set it after \
+                                 the `if` instead: `{{% set {name} = … if … else {name} %}}`"
+                            ),
+                        ));
+                    }
                     let changed =
                         carried_out(translator, [&condition.true_body, &condition.false_body]);
                     let test = semantics::truthy(&translator.expr(&condition.expr)?);
