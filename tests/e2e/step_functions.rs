@@ -2009,7 +2009,7 @@ async fn a_nested_runbooks_gate_is_answered_with_approve_and_the_alias_moves_as_
         .run();
     let ran = Ran::from(run.wait_with_output().unwrap());
     assert_eq!(ran.code(), Some(0), "{}\n{}", ran.stdout, ran.stderr);
-    assert_eq!(alias_version(&moto, &function).await, "2");
+    assert_eq!(live_alias_version(&moto, &function).await, "2");
     nested(remote.path())
         .args(["audit", "verify", "last"])
         .status(0)
@@ -2029,7 +2029,7 @@ async fn a_nested_runbooks_gate_is_answered_with_approve_and_the_alias_moves_as_
         .args(["run", "nest-rollback", "--yes", "--function", &function])
         .status(0)
         .run();
-    assert_eq!(alias_version(&moto, &function).await, "2");
+    assert_eq!(live_alias_version(&moto, &function).await, "2");
 
     let (there, here) = (step_records(remote.path()), step_records(local.path()));
     let statuses = |records: &std::collections::BTreeMap<String, Value>| -> Vec<(String, Value)> {
