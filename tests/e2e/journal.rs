@@ -543,16 +543,7 @@ async fn audit_s3_uploads_the_finished_journal() {
             .force_path_style(true)
             .build(),
     );
-    sdk.create_bucket()
-        .bucket("journal-audit")
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    crate::support::s3_objects::create_bucket(&sdk, "journal-audit").await;
     let runbook = r#"name: listed
 description: one read
 steps:

@@ -1459,26 +1459,17 @@ async fn iceberg_rollback_in_s3_tables_on_step_functions_writes_the_metadata_the
     iceberg_rollback_on_step_functions_as_locally("s3tables").await;
 }
 
-/// Step Functions has no lock: a run on it reads the running executions of its state machine and renders each
-/// one's lock key from the parameters it was started with. rollback-lambda locks `lambda/{{ params.function }}`:
-/// while one run waits at its gate, a second on the same function is refused (exit 5, the execution named, nothing
-/// started or journaled), and one on another function starts.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_run_on_step_functions_is_refused_while_an_execution_holds_its_lock() {
+/// rollback-lambda deployed to a fresh emulator that executes state machines, on the seeded function, its gate
+/// publishing to a topic a queue reads: the emulator, the function and the queue.
+async fn rollback_lambda_deployed() -> (Moto, String, String) {
     let moto = Moto::start();
     moto.lambda_without_docker().await;
     moto.execute_state_machines().await;
     let world = moto.seed(&["--only", "lambda,cloudformation"]);
     let function = world["lambda"]["function"].as_str().unwrap().to_string();
     let (topic, queue) = topic_with_subscriber(&moto, "rollback-approvals").await;
-    let shipped = |state: &Path| {
-        Cli::new()
-            .shipped()
-            .aws(&moto)
-            .env("RUNBOOK_STATE_DIR", state)
-    };
     let state = tempfile::tempdir().unwrap();
-    shipped(state.path())
+    shipped(&moto, state.path())
         .args([
             "deploy",
             "rollback-lambda",
@@ -1486,12 +1477,22 @@ async fn a_run_on_step_functions_is_refused_while_an_execution_holds_its_lock() 
             "step-functions",
             "--role-arn",
             ROLE,
-            "--approval-topic",
-            &topic,
-            "--yes",
         ])
+        .args(["--approval-topic", &topic, "--yes"])
         .status(0)
         .run();
+    (moto, function, queue)
+}
+
+/// Step Functions has no lock: a run on it reads the running executions of its state machine and renders each
+/// one's lock key from the parameters it was started with. rollback-lambda locks `lambda/{{ params.function }}`:
+/// while one run waits at its gate, a second on the same function is refused (exit 5, the execution named, nothing
+/// started or journaled), and one on another function starts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_on_step_functions_is_refused_while_an_execution_holds_its_lock() {
+    let (moto, function, queue) = rollback_lambda_deployed().await;
+    let shipped = |state: &Path| shipped(&moto, state);
+    let state = tempfile::tempdir().unwrap();
     let first = shipped(state.path())
         .args(["run", "rollback-lambda", "--on", "step-functions", "--yes"])
         .spawn();
@@ -1601,34 +1602,10 @@ async fn a_run_on_step_functions_is_refused_while_an_execution_holds_its_lock() 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_run_on_step_functions_and_a_local_run_refuse_each_other_through_the_lock_table() {
     const TABLE: &str = "team-locks";
-    let moto = Moto::start();
-    moto.lambda_without_docker().await;
-    moto.execute_state_machines().await;
+    let (moto, function, queue) = rollback_lambda_deployed().await;
     moto.create_table(TABLE, "LockKey").await;
-    let world = moto.seed(&["--only", "lambda,cloudformation"]);
-    let function = world["lambda"]["function"].as_str().unwrap().to_string();
-    let (topic, queue) = topic_with_subscriber(&moto, "rollback-approvals").await;
-    let shipped = |state: &Path| {
-        Cli::new()
-            .shipped()
-            .aws(&moto)
-            .env("RUNBOOK_STATE_DIR", state)
-    };
+    let shipped = |state: &Path| shipped(&moto, state);
     let on_sfn = tempfile::tempdir().unwrap();
-    shipped(on_sfn.path())
-        .args([
-            "deploy",
-            "rollback-lambda",
-            "--to",
-            "step-functions",
-            "--role-arn",
-            ROLE,
-            "--approval-topic",
-            &topic,
-            "--yes",
-        ])
-        .status(0)
-        .run();
     let before = live_alias_version(&moto, &function).await;
     let remote = shipped(on_sfn.path())
         .env("RUNBOOK_LOCK_TABLE", TABLE)
@@ -1813,7 +1790,6 @@ async fn a_nested_runbook_on_step_functions_is_journaled_as_the_local_run_journa
     moto.execute_state_machines().await;
     moto.create_table("ledger", "PK").await;
     deploy_fixture(&moto, "nest-tables");
-    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
     let said_in_ledger = || async {
         moto.get_item("ledger", "recorded")
             .await
@@ -1855,29 +1831,8 @@ async fn a_nested_runbook_on_step_functions_is_journaled_as_the_local_run_journa
         let mut ledgers = Vec::new();
         let mut journals = Vec::new();
         for on in [&["--on", "step-functions"][..], &[][..]] {
-            // Each run starts from the same ledger: the child counts its items.
-            for key in ["started", "recorded"] {
-                dynamodb
-                    .delete_item()
-                    .table_name("ledger")
-                    .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.into()))
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            let state = tempfile::tempdir().unwrap();
-            cli(&moto, state.path())
-                .args(["run", "nest-tables", "--ledger", "ledger", "--yes"])
-                .args(params)
-                .args(on)
-                .status(code)
-                .run();
-            cli(&moto, state.path())
-                .args(["audit", "verify", "last"])
-                .status(0)
-                .run();
+            journals.push(run_on_a_fresh_ledger(&moto, "nest-tables", params, on, code).await);
             ledgers.push(said_in_ledger().await);
-            journals.push(step_records(state.path()));
         }
         let (remote, local) = (&journals[0], &journals[1]);
         assert_eq!(remote, local, "{params:?}");
@@ -1925,6 +1880,40 @@ async fn a_nested_runbook_on_step_functions_is_journaled_as_the_local_run_journa
     }
 }
 
+/// The fixture `name` run with `params` (and `on`: `--on step-functions`, or nothing for a local run) from the
+/// same ledger each time (its child counts the ledger's items), ending with `code` and a journal `audit verify`
+/// accepts: that journal's step records.
+async fn run_on_a_fresh_ledger(
+    moto: &Moto,
+    name: &str,
+    params: &[&str],
+    on: &[&str],
+    code: i32,
+) -> std::collections::BTreeMap<String, Value> {
+    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    for key in ["started", "recorded"] {
+        dynamodb
+            .delete_item()
+            .table_name("ledger")
+            .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let state = tempfile::tempdir().unwrap();
+    cli(moto, state.path())
+        .args(["run", name, "--ledger", "ledger", "--yes"])
+        .args(params)
+        .args(on)
+        .status(code)
+        .run();
+    cli(moto, state.path())
+        .args(["audit", "verify", "last"])
+        .status(0)
+        .run();
+    step_records(state.path())
+}
+
 /// The fixture `nest-twice` runs `nest-tables`, which runs `count-rows`: on Step Functions and locally, each
 /// runbook's steps are journaled under their step's ids (`outer.tally.describe`), each `runbook:` step with its own
 /// child's outputs, the same records both ways.
@@ -1934,29 +1923,9 @@ async fn a_runbook_nested_twice_on_step_functions_is_journaled_as_the_local_run_
     moto.execute_state_machines().await;
     moto.create_table("ledger", "PK").await;
     deploy_fixture(&moto, "nest-twice");
-    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
     let mut journals = Vec::new();
     for on in [&["--on", "step-functions"][..], &[][..]] {
-        for key in ["started", "recorded"] {
-            dynamodb
-                .delete_item()
-                .table_name("ledger")
-                .key("PK", aws_sdk_dynamodb::types::AttributeValue::S(key.into()))
-                .send()
-                .await
-                .unwrap();
-        }
-        let state = tempfile::tempdir().unwrap();
-        cli(&moto, state.path())
-            .args(["run", "nest-twice", "--ledger", "ledger", "--yes"])
-            .args(on)
-            .status(0)
-            .run();
-        cli(&moto, state.path())
-            .args(["audit", "verify", "last"])
-            .status(0)
-            .run();
-        journals.push(step_records(state.path()));
+        journals.push(run_on_a_fresh_ledger(&moto, "nest-twice", &[], on, 0).await);
     }
     let (remote, local) = (&journals[0], &journals[1]);
     assert_eq!(remote, local);

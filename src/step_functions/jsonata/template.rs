@@ -53,28 +53,23 @@ fn is_namespace_call(expr: &Expr<'_>) -> bool {
     matches!(expr, Expr::Call(call) if matches!(&call.expr, Expr::Var(var) if var.id == "namespace"))
 }
 
-/// The namespaces, known to `translator`, that `bodies` set attributes of (in nested blocks too).
-fn carried_out<'x>(
-    translator: &Translator<'_>,
+/// The targets of the `{% set %}`s in `bodies` and in the `if`s within them, and in the `for`s within them when
+/// `into_loops`.
+fn set_targets<'x>(
     bodies: impl IntoIterator<Item = &'x Vec<Stmt<'x>>>,
-) -> Carried {
-    fn names<'a>(statements: &[Stmt<'a>], found: &mut Vec<&'a str>) {
+    into_loops: bool,
+) -> Vec<&'x Expr<'x>> {
+    fn walk<'a>(statements: &'a [Stmt<'a>], into_loops: bool, found: &mut Vec<&'a Expr<'a>>) {
         for statement in statements {
             match statement {
-                Stmt::Set(set) => {
-                    if let Expr::GetAttr(attribute) = &set.target
-                        && let Expr::Var(namespace) = &attribute.expr
-                    {
-                        found.push(namespace.id);
-                    }
-                }
+                Stmt::Set(set) => found.push(&set.target),
                 Stmt::IfCond(condition) => {
-                    names(&condition.true_body, found);
-                    names(&condition.false_body, found);
+                    walk(&condition.true_body, into_loops, found);
+                    walk(&condition.false_body, into_loops, found);
                 }
-                Stmt::ForLoop(for_loop) => {
-                    names(&for_loop.body, found);
-                    names(&for_loop.else_body, found);
+                Stmt::ForLoop(for_loop) if into_loops => {
+                    walk(&for_loop.body, into_loops, found);
+                    walk(&for_loop.else_body, into_loops, found);
                 }
                 _ => {}
             }
@@ -82,8 +77,25 @@ fn carried_out<'x>(
     }
     let mut found = Vec::new();
     for body in bodies {
-        names(body, &mut found);
+        walk(body, into_loops, &mut found);
     }
+    found
+}
+
+/// The namespaces, known to `translator`, that `bodies` set attributes of (in nested blocks too).
+fn carried_out<'x>(
+    translator: &Translator<'_>,
+    bodies: impl IntoIterator<Item = &'x Vec<Stmt<'x>>>,
+) -> Carried {
+    let found = set_targets(bodies, true)
+        .into_iter()
+        .filter_map(|target| match target {
+            Expr::GetAttr(attribute) => match &attribute.expr {
+                Expr::Var(namespace) => Some(namespace.id),
+                _ => None,
+            },
+            _ => None,
+        });
     let mut carried: Carried = Vec::new();
     for name in found {
         if let Some(variable) = namespace_variable(translator, name)
@@ -98,27 +110,13 @@ fn carried_out<'x>(
 /// The names a plain `{% set name = … %}` in `bodies` (and in `if`s within them) gives a value: an `if` is no
 /// scope in the engine, so they keep it after the `if`; a `for` is one, so the sets in its body stay there.
 fn plain_sets<'x>(bodies: impl IntoIterator<Item = &'x Vec<Stmt<'x>>>) -> Vec<&'x str> {
-    fn names<'a>(statements: &[Stmt<'a>], found: &mut Vec<&'a str>) {
-        for statement in statements {
-            match statement {
-                Stmt::Set(set) => {
-                    if let Expr::Var(target) = &set.target {
-                        found.push(target.id);
-                    }
-                }
-                Stmt::IfCond(condition) => {
-                    names(&condition.true_body, found);
-                    names(&condition.false_body, found);
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut found = Vec::new();
-    for body in bodies {
-        names(body, &mut found);
-    }
-    found
+    set_targets(bodies, false)
+        .into_iter()
+        .filter_map(|target| match target {
+            Expr::Var(name) => Some(name.id),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Whether `text` (the template after a block) may read `name`: any mention as a whole word that is not an

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::support::actions::action;
 use crate::support::moto::Moto;
-use crate::support::s3_objects::{read_object, s3, write_object};
+use crate::support::s3_objects::{create_bucket, read_object, s3, write_object};
 use runbook::engine::{ActionContext, Silent, invoke};
 use serde_json::{Map, Value, json};
 
@@ -167,16 +167,7 @@ async fn glue_snapshots_and_rollback() {
     let config = moto.sdk_config().await;
     let s3 = s3(moto).await;
     let glue = aws_sdk_glue::Client::new(&config);
-    s3.create_bucket()
-        .bucket("iceberg-glue")
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    create_bucket(&s3, "iceberg-glue").await;
     let table_location = "s3://iceberg-glue/warehouse/sales_history";
     let metadata_dir = format!("{table_location}/metadata");
     let location =

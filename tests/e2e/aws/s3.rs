@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::support::actions::action;
 use crate::support::moto::Moto;
+use crate::support::s3_objects::create_bucket;
 use aws_sdk_s3::primitives::ByteStream;
 use runbook::engine::{ActionContext, Silent, invoke};
 use serde_json::json;
@@ -15,19 +16,6 @@ async fn sdk(moto: &Moto) -> aws_sdk_s3::Client {
         .force_path_style(true)
         .build();
     aws_sdk_s3::Client::from_conf(config)
-}
-
-async fn bucket(sdk: &aws_sdk_s3::Client, name: &str) {
-    sdk.create_bucket()
-        .bucket(name)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
 }
 
 async fn put(sdk: &aws_sdk_s3::Client, bucket: &str, key: &str, body: &str, content_type: &str) {
@@ -46,8 +34,8 @@ async fn put(sdk: &aws_sdk_s3::Client, bucket: &str, key: &str, body: &str, cont
 async fn listings_keep_lists_as_lists() {
     let moto = Moto::shared();
     let sdk = sdk(moto).await;
-    bucket(&sdk, "list-me").await;
-    bucket(&sdk, "list-me-empty").await;
+    create_bucket(&sdk, "list-me").await;
+    create_bucket(&sdk, "list-me-empty").await;
     put(&sdk, "list-me", "data/a.json", "{}", "application/json").await;
     put(&sdk, "list-me", "data/b.txt", "bee", "text/plain").await;
     put(&sdk, "list-me", "top.txt", "top", "text/plain").await;
@@ -131,7 +119,7 @@ async fn listings_keep_lists_as_lists() {
 async fn object_versions_are_listed() {
     let moto = Moto::shared();
     let sdk = sdk(moto).await;
-    bucket(&sdk, "versions-me").await;
+    create_bucket(&sdk, "versions-me").await;
     sdk.put_bucket_versioning()
         .bucket("versions-me")
         .versioning_configuration(
@@ -175,7 +163,7 @@ async fn object_versions_are_listed() {
 async fn head_and_get_read_headers_and_bodies() {
     let moto = Moto::shared();
     let sdk = sdk(moto).await;
-    bucket(&sdk, "get-me").await;
+    create_bucket(&sdk, "get-me").await;
     let document = r#"{"restored_to": "2025-12-30T13:55:00Z", "rows": 3}"#;
     put(&sdk, "get-me", "doc.json", document, "application/json").await;
     put(&sdk, "get-me", "note.txt", "plain text", "text/plain").await;
@@ -251,7 +239,7 @@ async fn head_and_get_read_headers_and_bodies() {
 async fn put_and_copy_write_objects() {
     let moto = Moto::shared();
     let sdk = sdk(moto).await;
-    bucket(&sdk, "put-me").await;
+    create_bucket(&sdk, "put-me").await;
     let aws = Arc::new(moto.aws().await);
 
     let put = action(

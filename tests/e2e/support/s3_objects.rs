@@ -59,3 +59,17 @@ pub async fn read_metadata(moto: &Moto, location: &str) -> Map<String, Value> {
         other => panic!("{location} is not a JSON object: {other:?}"),
     }
 }
+
+/// Makes bucket `name` in the emulator's region (eu-west-1, which needs a location constraint).
+pub async fn create_bucket(sdk: &aws_sdk_s3::Client, name: &str) {
+    sdk.create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}

@@ -378,15 +378,6 @@ pub async fn live_alias_version(moto: &Moto, function: &str) -> String {
 
 /// The analytics bucket triage lists (the seed's Iceberg part makes it, with pyiceberg's seconds).
 pub async fn analytics_bucket(moto: &Moto) {
-    aws_sdk_s3::Client::new(&moto.sdk_config().await)
-        .create_bucket()
-        .bucket("carousel-labs-analytics-dev")
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let sdk = aws_sdk_s3::Client::new(&moto.sdk_config().await);
+    super::s3_objects::create_bucket(&sdk, "carousel-labs-analytics-dev").await;
 }
