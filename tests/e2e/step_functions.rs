@@ -35,6 +35,17 @@ fn fixture() -> PathBuf {
     repo().join("tests/fixtures/export")
 }
 
+/// `runbook run` of the fixture `tables` on Step Functions, on the table `ledger`.
+const RUN_TABLES_ON_STEP_FUNCTIONS: [&str; 7] = [
+    "run",
+    "tables",
+    "--on",
+    "step-functions",
+    "--ledger",
+    "ledger",
+    "--yes",
+];
+
 fn cli(moto: &Moto, state: &Path) -> Cli {
     Cli::new()
         .dir(fixture())
@@ -794,15 +805,7 @@ async fn a_step_that_failed_and_continued_on_step_functions_is_journaled_as_fail
     let state = tempfile::tempdir().unwrap();
     deploy_fixture(&moto, "tables");
     cli(&moto, state.path())
-        .args([
-            "run",
-            "tables",
-            "--on",
-            "step-functions",
-            "--ledger",
-            "ledger",
-            "--yes",
-        ])
+        .args(RUN_TABLES_ON_STEP_FUNCTIONS)
         .status(0)
         .run();
 
@@ -1403,15 +1406,7 @@ async fn a_run_on_step_functions_signs_its_journal_with_the_audit_key() {
     deploy_fixture(&moto, "tables");
     cli(&moto, state.path())
         .env("RUNBOOK_AUDIT_KMS_KEY", &key)
-        .args([
-            "run",
-            "tables",
-            "--on",
-            "step-functions",
-            "--ledger",
-            "ledger",
-            "--yes",
-        ])
+        .args(RUN_TABLES_ON_STEP_FUNCTIONS)
         .status(0)
         .run();
 
